@@ -1,0 +1,135 @@
+"""Read the schema files once and hand out fields, code lists and messages."""
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
+import yaml
+
+from sdm_schema.codelist import CodeList
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+#: The languages every bilingual value may carry, in the order shown.
+LANGUAGES = ("zh-Hans", "en")
+
+
+def schema_path(*parts: str) -> str:
+    """Absolute path of a file shipped in the schema folder."""
+    return os.path.join(HERE, *parts)
+
+
+def _read_yaml(*parts: str):
+    with open(schema_path(*parts), encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One schema field, after its preset is applied (as scheming does)."""
+
+    name: str
+    kind: str
+    label: Mapping[str, str]
+    help_text: Mapping[str, str]
+    section: Optional[str]
+    codelist_name: Optional[str]
+    required: bool
+    default: object
+    show_if: Mapping[str, list]
+    validators: tuple
+    from_field: Optional[str]
+    raw: Mapping
+
+    @classmethod
+    def from_definition(cls, definition: Mapping, presets: Mapping) -> "Field":
+        data = dict(presets.get(definition.get("preset"), {}), **definition)
+        return cls(
+            name=data["field_name"],
+            kind=data.get("kind", "text"),
+            label=data["label"],
+            help_text=data.get("help_text") or {},
+            section=data.get("section"),
+            codelist_name=data.get("codelist"),
+            required=bool(data.get("required")),
+            default=data.get("default"),
+            show_if=data.get("show_if") or {},
+            validators=tuple((data.get("validators") or "").split()),
+            from_field=data.get("from_field"),
+            raw=data,
+        )
+
+    @property
+    def codelist(self) -> Optional[CodeList]:
+        return codelist(self.codelist_name) if self.codelist_name else None
+
+    def applies(self, record: Mapping) -> bool:
+        """Whether the field applies, given the codes its show_if names."""
+        return all(record.get(other) in codes for other, codes in self.show_if.items())
+
+
+@functools.lru_cache(maxsize=None)
+def _presets() -> Mapping[str, Mapping]:
+    return {p["preset_name"]: p["values"] for p in _read_yaml("presets.yaml")["presets"]}
+
+
+@functools.lru_cache(maxsize=None)
+def dataset_schema() -> Mapping:
+    """The raw scheming dataset schema, as ckanext-scheming reads it."""
+    return _read_yaml("sdm_dataset.yaml")
+
+
+@functools.lru_cache(maxsize=None)
+def dataset_fields() -> tuple:
+    return tuple(Field.from_definition(d, _presets()) for d in dataset_schema()["dataset_fields"])
+
+
+@functools.lru_cache(maxsize=None)
+def _dataset_fields_by_name() -> Mapping[str, Field]:
+    return {f.name: f for f in dataset_fields()}
+
+
+def dataset_field(name: str) -> Field:
+    return _dataset_fields_by_name()[name]
+
+
+@functools.lru_cache(maxsize=None)
+def organization_fields() -> tuple:
+    return tuple(
+        Field.from_definition(d, _presets()) for d in _read_yaml("sdm_organization.yaml")["fields"]
+    )
+
+
+def sections() -> list:
+    return list(dataset_schema()["sections"])
+
+
+@functools.lru_cache(maxsize=None)
+def codelists() -> Mapping[str, CodeList]:
+    folder = schema_path("codelists")
+    lists = (
+        CodeList(_read_yaml("codelists", name))
+        for name in sorted(os.listdir(folder))
+        if name.endswith(".yaml")
+    )
+    return {cl.name: cl for cl in lists}
+
+
+def codelist(name: str) -> CodeList:
+    return codelists()[name]
+
+
+@functools.lru_cache(maxsize=None)
+def _messages() -> Mapping[str, Mapping[str, str]]:
+    return _read_yaml("messages.yaml")
+
+
+def message(key: str, field: Optional[Field] = None, **params) -> dict:
+    """A message in every language, with the field's label in that language."""
+    out = {}
+    for lang, template in _messages()[key].items():
+        label = field.label.get(lang, field.name) if field else ""
+        out[lang] = template.format(field=label, **params)
+    return out

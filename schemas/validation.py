@@ -1,0 +1,373 @@
+"""Field validators, written once for CKAN and the harvester.
+
+Each validator takes (value, field, record, ctx) and returns the normalised
+value, or raises Invalid with a bilingual message.  An empty value never
+reaches a validator: `check_field` handles emptiness (required, default) for
+all of them.  ckanext-sdm registers every validator in VALIDATORS under its
+name as a CKAN validator; the harvester calls `validate_record`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field as dc_field
+from decimal import Decimal, InvalidOperation
+from typing import Callable, Mapping, Optional
+
+from stdnum.cn import uscc as stdnum_uscc
+from stdnum.exceptions import ValidationError as StdnumError
+
+from sdm_schema import lang
+from sdm_schema.loader import LANGUAGES, Field, dataset_fields, message
+
+
+class Invalid(ValueError):
+    """A value that breaks a rule; `messages` is {lang: text}."""
+
+    def __init__(self, messages: Mapping[str, str]):
+        super().__init__(messages.get("en", next(iter(messages.values()))))
+        self.messages = dict(messages)
+
+    def bilingual(self) -> str:
+        return " / ".join(self.messages[tag] for tag in LANGUAGES if tag in self.messages)
+
+
+@dataclass
+class Context:
+    """What a rule may need to know beyond the record."""
+
+    default_lang: str = "zh-Hans"
+    today: dt.date = dc_field(default_factory=dt.date.today)
+
+
+def is_empty(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, (list, tuple, dict)):
+        return not value
+    return False
+
+
+def _json_or(value):
+    """Values from forms and extras arrive as JSON strings; decode those."""
+    if isinstance(value, str) and value.strip()[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            pass
+    return value
+
+
+def _text(value, field: Field) -> str:
+    if isinstance(value, (dict, list, tuple)):
+        raise Invalid(message("not_text", field))
+    return str(value).strip()
+
+
+def _translated(value, field: Field, item) -> dict:
+    """A {tag: X} dict with normalised tags; untagged input is tagged by script."""
+    value = _json_or(value)
+    if isinstance(value, str):
+        value = {lang.detect(value): value}
+    if not isinstance(value, dict):
+        raise Invalid(message("not_translated", field))
+    out = {}
+    for tag, text in value.items():
+        norm = lang.normalise_tag(tag)
+        if norm is None:
+            raise Invalid(message("unknown_language", field, tag=tag))
+        cleaned = item(text)
+        if not is_empty(cleaned):
+            out[norm] = cleaned
+    return out
+
+
+def translated_text(value, field, record, ctx):
+    out = _translated(value, field, lambda text: _text(text, field))
+    if not out:
+        raise Invalid(message("one_language_required", field))
+    return lang.settle_chinese(out, lang.to_simplified)
+
+
+def _tag_list(value, field) -> list:
+    value = _json_or(value)
+    if isinstance(value, str):
+        value = re.split(r"[,，;；、]", value)
+    if not isinstance(value, (list, tuple)):
+        raise Invalid(message("not_a_list", field))
+    seen = []
+    for tag in (_text(v, field) for v in value):
+        if tag and tag not in seen:
+            seen.append(tag)
+    return seen
+
+
+def translated_tags(value, field, record, ctx):
+    out = _translated(value, field, lambda tags: _tag_list(tags, field))
+    if not out:
+        raise Invalid(message("one_language_required", field))
+    return lang.settle_chinese(out, lambda tags: [lang.to_simplified(t) for t in tags])
+
+
+def text(value, field, record, ctx):
+    return _text(value, field)
+
+
+def _one_code(value, field: Field) -> str:
+    codes = field.codelist
+    value = str(value).strip()
+    if value not in codes:
+        raise Invalid(message("unknown_code", field, value=value, choices=", ".join(codes.codes)))
+    return value
+
+
+def code(value, field, record, ctx):
+    return _one_code(value, field)
+
+
+def codes(value, field, record, ctx):
+    values = _json_or(value)
+    if isinstance(values, str):
+        values = [v for v in re.split(r"[,，;；、\s]+", values) if v]
+    if not isinstance(values, (list, tuple)):
+        raise Invalid(message("not_a_list", field))
+    out = []
+    for v in values:
+        c = _one_code(v, field)
+        if c not in out:
+            out.append(c)
+    return out
+
+
+def date(value, field, record, ctx):
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raw = _text(value, field)
+    try:
+        return dt.date.fromisoformat(raw[:10] if re.match(r"^\d{4}-\d\d-\d\dT", raw) else raw).isoformat()
+    except ValueError:
+        raise Invalid(message("bad_date", field, value=raw))
+
+
+def datetime(value, field, record, ctx):
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    raw = _text(value, field)
+    try:
+        return dt.datetime.fromisoformat(raw.replace("Z", "+00:00")).isoformat()
+    except ValueError:
+        raise Invalid(message("bad_datetime", field, value=raw))
+
+
+def non_negative_int(value, field, record, ctx):
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise Invalid(message("bad_integer", field, value=value))
+    if number < 0 or isinstance(value, float) and value != number:
+        raise Invalid(message("bad_integer", field, value=value))
+    return number
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+
+
+def email(value, field, record, ctx):
+    raw = _text(value, field)
+    if not _EMAIL.match(raw):
+        raise Invalid(message("bad_email", field, value=raw))
+    return raw
+
+
+# Mainland mobile, landline with area code and extension, 400/800 service
+# numbers, each optionally after +86 / 0086.
+_PHONE = re.compile(
+    r"^(?:(?:\+|00)86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}[- ]?\d{7,8}(?:[- ]?(?:转|ext\.?|x)?\d{1,6})?|[48]00[- ]?\d{3}[- ]?\d{4})$"
+)
+
+
+def phone(value, field, record, ctx):
+    raw = _text(value, field)
+    if not _PHONE.match(raw.replace("（", "(").replace("）", ")").replace("(", "").replace(")", "")):
+        raise Invalid(message("bad_phone", field, value=raw))
+    return raw
+
+
+def uscc(value, field, record, ctx):
+    raw = _text(value, field)
+    try:
+        return stdnum_uscc.validate(raw)
+    except StdnumError as error:
+        raise Invalid(message("bad_uscc", field, value=raw, reason=error.message))
+
+
+_CSTR = re.compile(r"^(?:CSTR:)?(\w{5}\.\d{2}\.\S+)$", re.IGNORECASE)
+
+
+def cstr(value, field, record, ctx):
+    raw = _text(value, field)
+    bare = re.sub(r"^https?://(?:www\.)?cstr\.cn/", "", raw)
+    match = _CSTR.match(bare)
+    if not match:
+        raise Invalid(message("bad_cstr", field, value=raw))
+    return "CSTR:" + match.group(1)
+
+
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+
+
+def doi(value, field, record, ctx):
+    raw = _text(value, field)
+    bare = re.sub(r"^(?:doi:|https?://(?:dx\.)?doi\.org/)", "", raw, flags=re.IGNORECASE)
+    if not _DOI.match(bare):
+        raise Invalid(message("bad_doi", field, value=raw))
+    return bare
+
+
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+
+
+def url(value, field, record, ctx):
+    raw = _text(value, field)
+    if not _URL.match(raw):
+        raise Invalid(message("bad_url", field, value=raw))
+    return raw
+
+
+# GB/T 21063.4 style: a classification prefix, a slash, a sequence code, e.g.
+# 11000/A00034VG345 or 366010000/00001.
+_RESOURCE_CODE = re.compile(r"^[0-9A-Za-z]+(?:[./-][0-9A-Za-z]+)*/[0-9A-Za-z]+(?:[.-][0-9A-Za-z]+)*$")
+
+
+def resource_code(value, field, record, ctx):
+    raw = _text(value, field)
+    if not _RESOURCE_CODE.match(raw):
+        raise Invalid(message("bad_resource_code", field, value=raw))
+    return raw
+
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def fee_items(value, field, record, ctx):
+    items = _json_or(value)
+    if isinstance(items, dict):
+        items = [items]
+    if not isinstance(items, (list, tuple)):
+        raise Invalid(message("not_a_list", field))
+    out = []
+    for index, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            raise Invalid(message("not_a_list", field))
+        try:
+            name = translated_text(item.get("name_translated") or item.get("name"), field, record, ctx)
+        except Invalid:
+            raise Invalid(message("fee_item_name", field, index=index))
+        raw_amount = str(item.get("amount", "")).strip()
+        try:
+            amount = Decimal(raw_amount)
+        except InvalidOperation:
+            raise Invalid(message("bad_amount", field, value=raw_amount))
+        if not amount.is_finite() or amount < 0:
+            raise Invalid(message("bad_amount", field, value=raw_amount))
+        currency = str(item.get("currency") or "CNY").strip().upper()
+        if not _CURRENCY.match(currency):
+            raise Invalid(message("bad_currency", field, value=currency))
+        entry = {"name_translated": name, "amount": str(amount), "currency": currency}
+        for key in ("unit", "condition"):
+            if not is_empty(item.get(key)):
+                entry[key] = _text(item[key], field)
+        out.append(entry)
+    return out
+
+
+def core_from_translated(value, field, record, ctx):
+    """Core title/notes follow the site's default language, so core templates,
+    ckanapi clients and other extensions keep working."""
+    source = _json_or(record.get(field.from_field))
+    if isinstance(source, dict) and source:
+        for tag in (ctx.default_lang, *LANGUAGES, lang.TRADITIONAL):
+            if not is_empty(source.get(tag)):
+                return str(source[tag]).strip()
+    return None if is_empty(value) else _text(value, field)
+
+
+#: Validators by the name the schema files give them.
+VALIDATORS: Mapping[str, Callable] = {
+    "sdm_translated_text": translated_text,
+    "sdm_translated_tags": translated_tags,
+    "sdm_text": text,
+    "sdm_code": code,
+    "sdm_codes": codes,
+    "sdm_date": date,
+    "sdm_datetime": datetime,
+    "sdm_non_negative_int": non_negative_int,
+    "sdm_email": email,
+    "sdm_phone": phone,
+    "sdm_uscc": uscc,
+    "sdm_cstr": cstr,
+    "sdm_doi": doi,
+    "sdm_url": url,
+    "sdm_resource_code": resource_code,
+    "sdm_fee_items": fee_items,
+    "sdm_core_from_translated": core_from_translated,
+}
+
+#: Validators that compute their value from elsewhere, so they run even when
+#: the field itself is empty.
+DERIVING = {"sdm_core_from_translated"}
+
+
+def field_validators(field: Field) -> list:
+    """The project's validators a field names, in order."""
+    return [VALIDATORS[name] for name in field.validators if name in VALIDATORS]
+
+
+def check_field(field: Field, value, record: Mapping, ctx: Context):
+    """Validate one field's value; None means the field stays empty."""
+    names = [n for n in field.validators if n in VALIDATORS]
+    if is_empty(value) and not any(n in DERIVING for n in names):
+        if field.default is not None and field.applies(record):
+            return field.default
+        if field.required:
+            raise Invalid(message("required", field))
+        return None
+    for name in names:
+        value = VALIDATORS[name](value, field, record, ctx)
+    return value
+
+
+@dataclass
+class FieldError:
+    field: str
+    messages: Mapping[str, str]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.messages.get('en')}"
+
+
+def validate_record(record: Mapping, ctx: Optional[Context] = None, fields=None):
+    """Validate a whole dataset dict outside CKAN.
+
+    Returns (clean, errors): clean holds every valid field's normalised
+    value and passes through keys the schema does not define (resources,
+    harvest provenance); errors lists a FieldError per invalid field.
+    """
+    ctx = ctx or Context()
+    fields = fields or dataset_fields()
+    clean = {k: v for k, v in record.items() if k not in {f.name for f in fields}}
+    errors = []
+    for field in fields:
+        try:
+            value = check_field(field, record.get(field.name), record, ctx)
+        except Invalid as error:
+            errors.append(FieldError(field.name, error.messages))
+            continue
+        if value is not None:
+            clean[field.name] = value
+    return clean, errors

@@ -1,0 +1,77 @@
+"""One distribution: the CKAN plugin, the harvester and the schema.
+
+The harvester and the schema install and run without CKAN; the `ckan` extra
+adds what only the CKAN plugin needs.  CKAN itself is installed separately
+with `pip install 'ckan[requirements]==2.11.6'` (see README), because
+CKAN's own package declares none of its dependencies.
+"""
+from setuptools import setup
+
+VERSION = "0.1.0"
+
+setup(
+    name="ckanext-sdm",
+    version=VERSION,
+    description=(
+        "Scientific data catalogue under China's Administrative Measures for "
+        "Scientific Data: CKAN extension, harvester and federation feeds"
+    ),
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    license="AGPL-3.0-or-later",
+    python_requires=">=3.10",
+    package_dir={
+        "ckanext": "ckanext-sdm/ckanext",
+        "sdm_harvester": "harvester/sdm_harvester",
+        "sdm_schema": "schemas",
+    },
+    # ckanext is a namespace shared by every CKAN extension (PEP 420: no
+    # __init__.py of ours), so only ckanext.sdm is listed.
+    packages=[
+        "ckanext.sdm",
+        "sdm_harvester",
+        "sdm_schema",
+    ],
+    include_package_data=True,
+    package_data={
+        "ckanext.sdm": ["*.yml", "templates/**/*", "public/**/*", "i18n/**/*"],
+        "sdm_schema": ["*.yaml", "codelists/*.yaml", "*.ttl", "solr/*"],
+    },
+    install_requires=[
+        "PyYAML>=6",
+        "python-stdnum>=1.19",
+        "opencc>=1.1.6",
+        "jieba>=0.42",
+        "click>=8",
+        "requests>=2.28",
+        "rdflib>=7",
+        "pyoxigraph>=0.4",
+        "lxml>=5",
+        "defusedxml>=0.7",
+        "openpyxl>=3.1",
+    ],
+    extras_require={
+        "ckan": [
+            "ckanext-scheming==3.1.0",
+            "ckanext-dcat==2.4.4",
+            "ckanapi>=4.7",
+        ],
+        "test": [
+            "pytest>=7",
+            "snowballstemmer>=2.2",
+            "pyshacl>=0.26",
+            "ckanapi>=4.7",
+        ],
+    },
+    entry_points={
+        "ckan.plugins": [
+            "sdm = ckanext.sdm.plugin:SdmPlugin",
+        ],
+        "console_scripts": [
+            "sdm-harvest = sdm_harvester.cli:main",
+        ],
+        "babel.extractors": [
+            "ckan = ckan.lib.extract:extract_ckan",
+        ],
+    },
+)
