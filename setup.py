@@ -31,6 +31,7 @@ setup(
         "ckanext.sdm",
         "sdm_harvester",
         "sdm_schema",
+        "sdm_schema.rdf",
     ],
     include_package_data=True,
     package_data={

@@ -323,22 +323,27 @@ VALIDATORS: Mapping[str, Callable] = {
 DERIVING = {"sdm_core_from_translated"}
 
 
-def field_validators(field: Field) -> list:
-    """The project's validators a field names, in order."""
-    return [VALIDATORS[name] for name in field.validators if name in VALIDATORS]
+def empty_value(field: Field, record: Mapping):
+    """What an empty field becomes: its default where it applies, else None;
+    Invalid when it is required."""
+    if field.default is not None and field.applies(record):
+        return field.default
+    if field.required:
+        raise Invalid(message("required", field))
+    return None
+
+
+def apply(name: str, value, field: Field, record: Mapping, ctx: Context):
+    """Run one named validator, handling an empty value the same way for all."""
+    if is_empty(value) and name not in DERIVING:
+        return empty_value(field, record)
+    return VALIDATORS[name](value, field, record, ctx)
 
 
 def check_field(field: Field, value, record: Mapping, ctx: Context):
     """Validate one field's value; None means the field stays empty."""
-    names = [n for n in field.validators if n in VALIDATORS]
-    if is_empty(value) and not any(n in DERIVING for n in names):
-        if field.default is not None and field.applies(record):
-            return field.default
-        if field.required:
-            raise Invalid(message("required", field))
-        return None
-    for name in names:
-        value = VALIDATORS[name](value, field, record, ctx)
+    for name in (n for n in field.validators if n in VALIDATORS):
+        value = apply(name, value, field, record, ctx)
     return value
 
 

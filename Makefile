@@ -1,0 +1,33 @@
+# ckanext-sdm — the commands README.md documents.
+.PHONY: help demo test ckan-up ckan-down services-status clean
+
+PYTEST_ARGS ?=
+
+help:
+	@echo "make demo       harvest the bundled sample platforms and write feeds to out/feeds/ (no CKAN needed)"
+	@echo "make test       install what is missing, start private services, run the whole suite"
+	@echo "make ckan-up    a local CKAN 2.11 with ckanext-sdm on http://127.0.0.1:5000"
+	@echo "make ckan-down  stop what ckan-up started"
+
+demo:
+	@dev/bootstrap.sh base
+	@dev/demo.sh
+
+test:
+	@dev/bootstrap.sh apt
+	@dev/bootstrap.sh ckan
+	@dev/run-tests.sh $(PYTEST_ARGS)
+
+ckan-up:
+	@dev/bootstrap.sh apt
+	@dev/bootstrap.sh ckan
+	@dev/ckan-up.sh up
+
+ckan-down:
+	@dev/ckan-up.sh down
+
+services-status:
+	@dev/services.sh status
+
+clean:
+	rm -rf .run out test.ini

@@ -1,0 +1,92 @@
+"""The schema's validators as CKAN validators.
+
+Each rule lives once in sdm_schema.validation; this module only adapts the
+calling convention: CKAN's flattened (key, data, errors, context), JSON
+strings in extras, bilingual error messages, per-language form inputs.
+"""
+from __future__ import annotations
+
+import json
+
+import ckan.plugins.toolkit as tk
+from ckan.lib.navl.dictization_functions import StopOnError, missing
+from ckanext.scheming.validation import scheming_validator
+
+from sdm_schema import lang
+from sdm_schema.loader import LANGUAGES, Field
+from sdm_schema.validation import VALIDATORS, Context, Invalid, apply
+
+_TRANSLATED_KINDS = {"translated_text", "translated_tags"}
+#: The per-language inputs of the form: <field>-zh-Hans, <field>-zh-Hant, <field>-en.
+_FORM_TAGS = lang.STORED_TAGS
+
+
+def site_context() -> Context:
+    default = lang.normalise_tag(tk.config.get("ckan.locale_default")) or LANGUAGES[0]
+    return Context(default_lang=default)
+
+
+def _record(data) -> dict:
+    """Top-level values of CKAN's flattened data, as the rules see a record."""
+    return {key[0]: value for key, value in data.items() if len(key) == 1 and value is not missing}
+
+
+def _form_value(key, data, field: Field):
+    """A translated value sent by the form as one input per language."""
+    parts = {}
+    for tag in _FORM_TAGS:
+        part = data.pop((f"{field.name}-{tag}",), missing)
+        if part is not missing and part not in (None, ""):
+            parts[tag] = part
+    return parts or None
+
+
+def _stored(value):
+    """Extras hold strings: lists and dicts are kept as JSON."""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _ckan_validator(name: str):
+    @scheming_validator
+    def factory(field_definition, schema):
+        field = Field.from_definition(field_definition, {})
+
+        def validator(key, data, errors, context):
+            value = data.get(key, missing)
+            if value is missing and field.kind in _TRANSLATED_KINDS:
+                value = _form_value(key, data, field)
+            value = None if value is missing else value
+            try:
+                result = apply(name, value, field, _record(data), site_context())
+            except Invalid as error:
+                errors[key].append(error.bilingual())
+                raise StopOnError
+            if result is None:
+                data.pop(key, None)
+                raise StopOnError
+            data[key] = _stored(result)
+
+        return validator
+
+    factory.__name__ = name
+    return factory
+
+
+def json_output(value):
+    """Turn a JSON string kept in extras back into its list or dict."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def get_validators() -> dict:
+    validators = {name: _ckan_validator(name) for name in VALIDATORS}
+    validators["sdm_json_output"] = json_output
+    return validators

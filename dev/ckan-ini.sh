@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Write a CKAN ini for the private services of dev/services.sh.
+#   dev/ckan-ini.sh OUT.ini DATABASE SITE_URL
+# The settings that make a site run ckanext-sdm are the ones under "sdm" below;
+# README.md lists them for a production ini.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=$1 DB=$2 SITE_URL=$3
+CKAN=${SDM_CKAN:-$ROOT/.venv/bin/ckan}
+PG_PORT=${SDM_PG_PORT:-54329}
+REDIS_PORT=${SDM_REDIS_PORT:-63799}
+SOLR_PORT=${SDM_SOLR_PORT:-58983}
+STORAGE=${SDM_RUN_DIR:-$ROOT/.run}/storage-$DB
+
+mkdir -p "$(dirname "$OUT")" "$STORAGE"
+[ -f "$OUT" ] || "$CKAN" generate config "$OUT" >/dev/null
+"$CKAN" config-tool "$OUT" \
+  "sqlalchemy.url = postgresql://ckan_default:pass@127.0.0.1:$PG_PORT/$DB" \
+  "solr_url = http://127.0.0.1:$SOLR_PORT/solr/ckan" \
+  "ckan.redis.url = redis://127.0.0.1:$REDIS_PORT/1" \
+  "ckan.site_url = $SITE_URL" \
+  "ckan.site_id = default" \
+  "ckan.storage_path = $STORAGE" \
+  "ckan.plugins = sdm scheming_datasets scheming_organizations dcat activity" \
+  "scheming.dataset_schemas = sdm_schema:sdm_dataset.yaml" \
+  "scheming.organization_schemas = sdm_schema:sdm_organization.yaml" \
+  "scheming.presets = ckanext.scheming:presets.json sdm_schema:presets.yaml" \
+  "scheming.dataset_fallback = false" \
+  "ckan.locale_default = zh_Hans_CN" \
+  "ckan.locales_offered = zh_Hans_CN en" \
+  "ckan.locale_order = zh_Hans_CN en" \
+  "ckan.auth.create_unowned_dataset = false" \
+  "ckanext.dcat.rdf.profiles = euro_dcat_ap_3" >/dev/null
+echo "$OUT"

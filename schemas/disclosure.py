@@ -1,0 +1,114 @@
+"""The one disclosure policy: what each audience may see of a dataset.
+
+Every door out of the catalogue asks this module: CKAN's auth functions, the
+search index, the pages, the CKAN DCAT endpoints and the harvester's
+published feeds.  It imports nothing from CKAN.
+
+Audiences:
+  public         anyone on the web, the public pages and API, search engines
+  government     provincial and national platforms (the national feed)
+  international  international portals (the DCAT-AP feed)
+
+The rules (docs/disclosure.md explains each and the requirement behind it):
+  1. Classified (涉密) data never leaves: invisible to every audience (R2).
+  2. Not-open data and core-grade data stay out of the international feed
+     (R2; Data-20 cross-border rules for core data).
+  3. Files and download URLs are shown only for data open without
+     conditions whose disclosure is public: deferred data shows its metadata
+     and embargo date, conditional and not-open data their conditions (R2, R4).
+  4. A deferred embargo ends by itself on its date, even before
+     `ckan sdm lift-embargoes` records it (R4).
+  5. Some fields are for domestic audiences only (see HIDDEN_FIELDS).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
+PUBLIC, GOVERNMENT, INTERNATIONAL = "public", "government", "international"
+AUDIENCES = (PUBLIC, GOVERNMENT, INTERNATIONAL)
+
+_CLASSIFICATION_DETAIL = frozenset(
+    {"secrecy_level", "secrecy_period_years", "declassify_date", "declassify_condition"}
+)
+#: Fields an audience never sees, even of a visible dataset.
+HIDDEN_FIELDS: Mapping[str, frozenset] = {
+    PUBLIC: _CLASSIFICATION_DETAIL,
+    GOVERNMENT: _CLASSIFICATION_DETAIL,
+    # grade and government-to-government sharing are domestic matters
+    INTERNATIONAL: _CLASSIFICATION_DETAIL | {"data_grade", "sharing_attribute", "sharing_condition"},
+}
+
+# Reasons, as codes; sdm_schema's messages and the docs explain them.
+CLASSIFIED = "classified"
+NOT_OPEN = "not_open"
+CORE_GRADE = "core_grade"
+CONDITIONAL = "conditional"
+DEFERRED = "deferred"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What one audience may see of one dataset."""
+
+    visible: bool
+    resources: bool
+    hidden_fields: frozenset
+    reason: Optional[str] = None
+
+    def field_visible(self, name: str) -> bool:
+        return self.visible and name not in self.hidden_fields
+
+
+def _today(today: Optional[dt.date]) -> dt.date:
+    return today or dt.date.today()
+
+
+def embargo_active(dataset: Mapping, today: Optional[dt.date] = None) -> bool:
+    """Whether a deferred dataset's files are still withheld."""
+    if dataset.get("disclosure") != "deferred":
+        return False
+    until = dataset.get("embargo_until")
+    if not until:
+        return True  # deferred without a date: withhold until someone sets one
+    try:
+        return dt.date.fromisoformat(str(until)[:10]) > _today(today)
+    except ValueError:
+        return True
+
+
+def decide(dataset: Mapping, audience: str, today: Optional[dt.date] = None) -> Decision:
+    if audience not in AUDIENCES:
+        raise ValueError(f"unknown audience {audience!r}; expected one of {AUDIENCES}")
+    hidden = HIDDEN_FIELDS[audience]
+    if dataset.get("secrecy", "unclassified") != "unclassified":
+        return Decision(False, False, hidden, CLASSIFIED)
+    open_attribute = dataset.get("open_attribute") or "unconditional"
+    if audience == INTERNATIONAL:
+        if open_attribute == "not_open":
+            return Decision(False, False, hidden, NOT_OPEN)
+        if dataset.get("data_grade") == "core":
+            return Decision(False, False, hidden, CORE_GRADE)
+    if open_attribute != "unconditional":
+        return Decision(True, False, hidden, CONDITIONAL if open_attribute == "conditional" else NOT_OPEN)
+    if embargo_active(dataset, today):
+        return Decision(True, False, hidden, DEFERRED)
+    return Decision(True, True, hidden)
+
+
+def redact(dataset: Mapping, audience: str, today: Optional[dt.date] = None) -> Optional[dict]:
+    """The dataset as the audience may see it; None when it may not see it.
+
+    Withheld files are dropped with their URLs, and num_resources follows,
+    so no count betrays them either.
+    """
+    decision = decide(dataset, audience, today)
+    if not decision.visible:
+        return None
+    out = {k: v for k, v in dataset.items() if k not in decision.hidden_fields}
+    if not decision.resources:
+        out["resources"] = []
+        if "num_resources" in out:
+            out["num_resources"] = 0
+    return out

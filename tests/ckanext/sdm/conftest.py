@@ -1,0 +1,15 @@
+import pytest
+from ckan.tests import factories
+
+#: A valid unified social credit code (GB 32100-2015 check character).
+USCC = "91110000600037341L"
+
+
+@pytest.fixture
+def responsible_unit():
+    """A responsible unit (organisation) with its unified social credit code."""
+    return factories.Organization(
+        name="national-meteorological-centre",
+        title_translated={"zh-Hans": "国家气象信息中心", "en": "National Meteorological Information Centre"},
+        uscc=USCC,
+    )
