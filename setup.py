@@ -59,6 +59,9 @@ setup(
         ],
         "test": [
             "pytest>=7",
+            "pytest-factoryboy>=2.5",
+            "factory-boy>=3.2",
+            "Faker>=18",
             "snowballstemmer>=2.2",
             "pyshacl>=0.26",
             "ckanapi>=4.7",

@@ -18,19 +18,9 @@ from typing import Callable, Mapping, Optional
 from stdnum.cn import uscc as stdnum_uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
-from sdm_schema import lang
-from sdm_schema.loader import LANGUAGES, Field, dataset_fields, message
-
-
-class Invalid(ValueError):
-    """A value that breaks a rule; `messages` is {lang: text}."""
-
-    def __init__(self, messages: Mapping[str, str]):
-        super().__init__(messages.get("en", next(iter(messages.values()))))
-        self.messages = dict(messages)
-
-    def bilingual(self) -> str:
-        return " / ".join(self.messages[tag] for tag in LANGUAGES if tag in self.messages)
+from sdm_schema import lang, rules
+from sdm_schema.errors import FieldError, Invalid
+from sdm_schema.loader import LANGUAGES, Field, codelist, dataset_fields, message
 
 
 @dataclass
@@ -39,6 +29,10 @@ class Context:
 
     default_lang: str = "zh-Hans"
     today: dt.date = dc_field(default_factory=dt.date.today)
+    #: Whether classified data may be registered at all (an internal catalogue).
+    allow_classified: bool = False
+    #: How far ahead a deferred disclosure may end.
+    embargo_max_years: int = 5
 
 
 def is_empty(value) -> bool:
@@ -327,7 +321,8 @@ def empty_value(field: Field, record: Mapping):
     """What an empty field becomes: its default where it applies, else None;
     Invalid when it is required."""
     if field.default is not None and field.applies(record):
-        return field.default
+        # `__all__`: every code of the field's list (the free-use purposes)
+        return field.codelist.codes if field.default == "__all__" else field.default
     if field.required:
         raise Invalid(message("required", field))
     return None
@@ -347,21 +342,13 @@ def check_field(field: Field, value, record: Mapping, ctx: Context):
     return value
 
 
-@dataclass
-class FieldError:
-    field: str
-    messages: Mapping[str, str]
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.messages.get('en')}"
-
-
 def validate_record(record: Mapping, ctx: Optional[Context] = None, fields=None):
     """Validate a whole dataset dict outside CKAN.
 
     Returns (clean, errors): clean holds every valid field's normalised
     value and passes through keys the schema does not define (resources,
-    harvest provenance); errors lists a FieldError per invalid field.
+    harvest provenance); errors lists a FieldError per invalid field and per
+    broken cross-field rule.
     """
     ctx = ctx or Context()
     fields = fields or dataset_fields()
@@ -375,4 +362,6 @@ def validate_record(record: Mapping, ctx: Optional[Context] = None, fields=None)
             continue
         if value is not None:
             clean[field.name] = value
+    if not errors:
+        errors = rules.check(clean, ctx)
     return clean, errors

@@ -17,3 +17,10 @@ def full_dataset():
     """A dataset dict with every SDM field filled (examples/ckan/)."""
     with open(example_path("ckan", "sdm_dataset_full.json"), encoding="utf-8") as f:
         return json.load(f)
+
+
+@pytest.fixture
+def clean_db(reset_db, migrate_db_for):
+    """CKAN's clean_db, plus the activity plugin's tables (test.ini loads it)."""
+    reset_db()
+    migrate_db_for("activity")

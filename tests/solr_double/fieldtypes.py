@@ -39,9 +39,6 @@ class FieldKind:
     def query_term(self, text):
         return self.term(self.parse_query_value(text))
 
-    def sort_key(self, value):
-        return value
-
 
 class StrKind(FieldKind):
     def convert(self, raw):

@@ -53,7 +53,9 @@ class DocumentBuilder:
                 self._add_values(values, dest, copied, label, copy=True)
         self._apply_defaults(values, label)
         if "_version_" in self.schema.fields:
-            values["_version_"] = [self.schema.field("_version_").kind.convert(version)]
+            # Solr assigns each update a new _version_.
+            values["_version_"] = [(self.schema.field("_version_").kind.convert(version),
+                                    False)]
         self._check(values, label)
         return IndexedDoc(uid=str(uid) if uid is not None else None,
                           source=source,

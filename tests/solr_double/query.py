@@ -9,7 +9,7 @@ are not Lucene's exact numbers.
 import bisect
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field as dc_field
 
 K1, B = 1.2, 0.75
 
@@ -156,12 +156,12 @@ class PrefixQuery(_TermSetQuery):
 @dataclass
 class WildcardQuery(_TermSetQuery):
     field: object
-    pattern: str  # Lucene wildcard: * and ?
+    segments: list  # [(is_wildcard, text)]; wildcard text is * or ?
     boost: float = 1.0
 
     def __post_init__(self):
-        regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c)
-                        for c in self.pattern)
+        regex = "".join((".*" if text == "*" else ".") if wild else re.escape(text)
+                        for wild, text in self.segments)
         self._regex = re.compile(regex, re.DOTALL)
 
     def accepts(self, term):
@@ -255,7 +255,7 @@ class ExistsQuery(Query):
 
 @dataclass
 class BooleanQuery(Query):
-    clauses: list = field(default_factory=list)  # [(occur, Query)]
+    clauses: list = dc_field(default_factory=list)  # [(occur, Query)]
     min_should: int = 0
     boost: float = 1.0
 
@@ -285,7 +285,7 @@ class BooleanQuery(Query):
 
 @dataclass
 class DisMaxQuery(Query):
-    disjuncts: list = field(default_factory=list)
+    disjuncts: list = dc_field(default_factory=list)
     tie: float = 0.0
     boost: float = 1.0
 

@@ -40,6 +40,9 @@ class Field:
     position_gap: int
     sort_missing: str  # "first", "last" or "" (type default)
 
+    def __repr__(self):
+        return "Field(%r)" % self.name
+
     @property
     def kind(self):
         return self.type.kind
@@ -148,9 +151,6 @@ class Schema:
             if fnmatchcase(name, pattern.name):
                 return Field(**{**pattern.__dict__, "name": name})
         return None
-
-    def field_names_matching(self, pattern):
-        return [name for name in self.fields if fnmatchcase(name, pattern)]
 
     def copy_targets(self, source):
         """[(dest field name, maxChars)] that copyField rules give `source`."""

@@ -1,4 +1,5 @@
-"""The `sdm` plugin: wires the SDM schema's rules and labels into CKAN.
+"""The `sdm` plugin: wires the SDM schema's rules, labels and disclosure
+policy into CKAN.
 
 List it before scheming so its helpers and validators are in place when
 scheming loads the schema:
@@ -7,13 +8,20 @@ scheming loads the schema:
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
-from ckanext.sdm import helpers, validators
+from ckanext.sdm import access, cli, helpers, validators
 
 
+@tk.blanket.config_declarations
 class SdmPlugin(p.SingletonPlugin):
     p.implements(p.IConfigurer)
     p.implements(p.IValidators)
     p.implements(p.ITemplateHelpers)
+    p.implements(p.IAuthFunctions)
+    p.implements(p.IPackageController, inherit=True)
+    p.implements(p.IPermissionLabels)
+    p.implements(p.IClick)
+
+    _labels = access.PermissionLabels()
 
     # IConfigurer
     def update_config(self, config):
@@ -26,3 +34,26 @@ class SdmPlugin(p.SingletonPlugin):
     # ITemplateHelpers
     def get_helpers(self):
         return helpers.get_helpers()
+
+    # IAuthFunctions
+    def get_auth_functions(self):
+        return access.AUTH_FUNCTIONS
+
+    # IPackageController
+    def after_dataset_show(self, context, pkg_dict):
+        access.redact_shown(context, pkg_dict)
+        return pkg_dict
+
+    def after_dataset_search(self, search_results, search_params):
+        return access.redact_search(search_results)
+
+    # IClick
+    def get_commands(self):
+        return cli.get_commands()
+
+    # IPermissionLabels
+    def get_dataset_labels(self, dataset_obj):
+        return self._labels.get_dataset_labels(dataset_obj)
+
+    def get_user_dataset_labels(self, user_obj):
+        return self._labels.get_user_dataset_labels(user_obj)

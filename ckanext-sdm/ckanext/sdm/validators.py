@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 
 import ckan.plugins.toolkit as tk
-from ckan.lib.navl.dictization_functions import StopOnError, missing
+from ckan.lib.navl.dictization_functions import StopOnError, missing, unflatten
 from ckanext.scheming.validation import scheming_validator
 
-from sdm_schema import lang
+from sdm_schema import lang, rules
 from sdm_schema.loader import LANGUAGES, Field
 from sdm_schema.validation import VALIDATORS, Context, Invalid, apply
 
@@ -23,12 +23,21 @@ _FORM_TAGS = lang.STORED_TAGS
 
 def site_context() -> Context:
     default = lang.normalise_tag(tk.config.get("ckan.locale_default")) or LANGUAGES[0]
-    return Context(default_lang=default)
+    return Context(
+        default_lang=default,
+        allow_classified=tk.config.get("ckanext.sdm.allow_classified"),
+        embargo_max_years=tk.config.get("ckanext.sdm.embargo_max_years"),
+    )
 
 
 def _record(data) -> dict:
-    """Top-level values of CKAN's flattened data, as the rules see a record."""
-    return {key[0]: value for key, value in data.items() if len(key) == 1 and value is not missing}
+    """Top-level values of CKAN's flattened data, as the rules see a record
+    (lists and dicts already stored as JSON are decoded again)."""
+    return {
+        key[0]: json_output(value)
+        for key, value in data.items()
+        if len(key) == 1 and value is not missing
+    }
 
 
 def _form_value(key, data, field: Field):
@@ -76,6 +85,43 @@ def _ckan_validator(name: str):
     return factory
 
 
+#: Kinds whose values are lists of dicts.
+_NESTED_KINDS = {"fee_items"}
+
+
+@scheming_validator
+def collect_nested(field, schema):
+    """scheming `before_validators`: lists of dicts (fee items) arrive
+    flattened as (field, i, key), which CKAN files as junk before any field
+    validator runs; give them back to their field whole."""
+    names = {f["field_name"] for f in schema["dataset_fields"] if f.get("kind") in _NESTED_KINDS}
+
+    def validator(key, data, errors, context):
+        junk = data.get(("__junk",))
+        if not junk:
+            return
+        nested = {k: junk.pop(k) for k in list(junk) if k[0] in names}
+        for name, value in unflatten(nested).items():
+            data[(name,)] = value
+        if not junk:
+            del data[("__junk",)]
+
+    return validator
+
+
+@scheming_validator
+def dataset_rules(field, schema):
+    """scheming `after_validators`: the cross-field rules of sdm_schema.rules."""
+
+    def validator(key, data, errors, context):
+        if any(errors.values()):
+            return  # field errors first; the rules assume valid fields
+        for error in rules.check(_record(data), site_context()):
+            errors.setdefault((error.field,), []).append(error.bilingual())
+
+    return validator
+
+
 def json_output(value):
     """Turn a JSON string kept in extras back into its list or dict."""
     if isinstance(value, str):
@@ -89,4 +135,6 @@ def json_output(value):
 def get_validators() -> dict:
     validators = {name: _ckan_validator(name) for name in VALIDATORS}
     validators["sdm_json_output"] = json_output
+    validators["sdm_dataset_rules"] = dataset_rules
+    validators["sdm_collect_nested"] = collect_nested
     return validators

@@ -13,3 +13,20 @@ def responsible_unit():
         title_translated={"zh-Hans": "国家气象信息中心", "en": "National Meteorological Information Centre"},
         uscc=USCC,
     )
+
+
+@pytest.fixture
+def sysadmin():
+    return factories.Sysadmin()
+
+
+@pytest.fixture
+def create_dataset(sysadmin, responsible_unit):
+    """package_create as a sysadmin in the responsible unit."""
+    from ckan.tests.helpers import call_action
+
+    def create(**fields):
+        fields.setdefault("owner_org", responsible_unit["id"])
+        return call_action("package_create", context={"user": sysadmin["name"]}, **fields)
+
+    return create

@@ -16,8 +16,8 @@ def test_plugin_serves_the_sdm_schema():
     assert title["label"] == {"zh-Hans": "名称", "en": "Title"}
 
 
-def test_every_field_reads_back_unchanged(full_dataset, responsible_unit):
-    created = call_action("package_create", owner_org=responsible_unit["id"], **full_dataset)
+def test_every_field_reads_back_unchanged(full_dataset, create_dataset, responsible_unit):
+    created = create_dataset(**full_dataset)
     shown = call_action("package_show", id=created["id"])
     for field in dataset_fields():
         if field.name in full_dataset:
@@ -28,9 +28,9 @@ def test_every_field_reads_back_unchanged(full_dataset, responsible_unit):
         assert resource[key] == value, key
 
 
-def test_core_title_and_notes_follow_the_default_language(full_dataset, responsible_unit):
+def test_core_title_and_notes_follow_the_default_language(full_dataset, create_dataset):
     # test.ini sets ckan.locale_default = zh_Hans_CN
-    created = call_action("package_create", owner_org=responsible_unit["id"], **full_dataset)
+    created = create_dataset(**full_dataset)
     assert created["title"] == full_dataset["title_translated"]["zh-Hans"]
     assert created["notes"] == full_dataset["notes_translated"]["zh-Hans"]
 

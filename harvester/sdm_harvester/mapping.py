@@ -1,0 +1,190 @@
+"""From source values to SDM fields and codes.
+
+Sources describe the same things with their own words: `有条件共享`,
+`Shared on conditions`, `conditional`, or a department's private `依申请`.
+A Mapper turns a source value into the SDM code through the source's
+overrides (config `mapping`) first, then the code list (code, zh/en label,
+alias).  A value neither knows is passed on unchanged, so validation reports
+it with the allowed codes instead of the harvester guessing.
+
+`columns` resolves a spreadsheet header or CKAN extra key to a field, and
+RecordBuilder assembles a raw SDM dict from (field, value, language) triples
+shaped by each field's kind.
+"""
+from __future__ import annotations
+
+import fnmatch
+import re
+from typing import Iterable, Mapping, Optional
+
+from sdm_schema import codelist as _codelist
+from sdm_schema import dataset_fields, lang
+from sdm_schema.codelist import _fold
+
+#: Fields a source never sets: CKAN-internal, derived, or set by the pipeline.
+NOT_HARVESTED = frozenset({"title", "notes", "name", "owner_org", "embargo_lifted"})
+#: Pseudo-fields a source may fill beside the schema's.
+IDENTIFIER, RESOURCE_URL = "identifier", "resource_url"
+
+_LIST_SEPARATORS = re.compile(r"[,，;；、\n]+")
+
+# Column names of 政务信息资源目录 catalogues (编制指南 2017, GB/T 21063.3) and
+# common variants, beside each field's own zh/en label and name.
+_HEADER_ALIASES = {
+    "title_translated": ["资源名称", "信息资源名称", "数据资源名称", "数据集名称"],
+    "title_translated@en": ["英文名称", "资源英文名称", "资源名称（英文）", "英文资源名称"],
+    "notes_translated": ["资源摘要", "信息资源摘要", "内容摘要", "描述"],
+    "notes_translated@en": ["英文摘要", "摘要（英文）"],
+    "keywords_translated": ["关键字", "关键词（中文）"],
+    "keywords_translated@en": ["英文关键词", "关键词（英文）"],
+    "provider_unit": ["提供方", "资源提供方", "信息资源提供方", "提供单位", "提供方名称"],
+    "resource_code": ["信息资源代码", "资源标识符"],
+    "resource_form": ["信息资源格式", "资源类型格式"],
+    "sharing_attribute": ["共享类型"],
+    "open_attribute": ["开放类型"],
+    "secrecy_period_years": ["保密期限"],
+    "data_grade": ["数据级别", "分级"],
+    "embargo_until": ["延期公开截止日期", "延期至"],
+    "access_methods": ["获取方式"],
+    "contact_email": ["电子邮箱", "邮箱"],
+    RESOURCE_URL: ["在线资源链接地址", "链接地址", "下载地址", "访问地址", "URL"],
+}
+_LANG_SUFFIX = re.compile(r"\s*[（(]\s*(中文|英文|zh|en|zh-hans)\s*[)）]\s*$", re.IGNORECASE)
+
+
+def _fields_by_name():
+    return {f.name: f for f in dataset_fields() if f.name not in NOT_HARVESTED}
+
+
+def _header_table() -> dict:
+    table = {}
+    for name, field in _fields_by_name().items():
+        for text in (name, *field.label.values()):
+            table.setdefault(_fold(text), name)
+    for target, aliases in _HEADER_ALIASES.items():
+        for alias in aliases:
+            table[_fold(alias)] = target
+    return table
+
+
+class Columns:
+    """Resolves a header (or extra key) to `field` or `field@lang`."""
+
+    def __init__(self, overrides: Optional[Mapping[str, str]] = None):
+        self._table = _header_table()
+        for header, target in (overrides or {}).items():
+            self._table[_fold(header)] = target
+
+    def resolve(self, header) -> Optional[tuple[str, Optional[str]]]:
+        if header is None:
+            return None
+        key = _fold(header)
+        target = self._table.get(key)
+        suffix_lang = None
+        if target is None:
+            match = _LANG_SUFFIX.search(str(header))
+            if match:
+                suffix_lang = "en" if match.group(1).lower() in ("英文", "en") else "zh-Hans"
+                target = self._table.get(_fold(str(header)[: match.start()]))
+        if target is None:
+            return None
+        name, _, tag = target.partition("@")
+        return name, lang.normalise_tag(tag) if tag else suffix_lang
+
+
+class Mapper:
+    """Source value → SDM code, through a source's overrides then the code list."""
+
+    def __init__(self, overrides: Optional[Mapping[str, Mapping[str, str]]] = None):
+        self._overrides = {
+            field: {_fold(value): code for value, code in table.items()}
+            for field, table in (overrides or {}).items()
+        }
+
+    def code(self, field_name: str, value) -> Optional[str]:
+        if value is None or not str(value).strip():
+            return None
+        text = str(value).strip()
+        override = self._overrides.get(field_name, {}).get(_fold(text))
+        if override is not None:
+            return override
+        field = _fields_by_name()[field_name]
+        return _codelist(field.codelist_name).lookup(text) or text
+
+    def codes(self, field_name: str, value) -> list:
+        items = value if isinstance(value, (list, tuple)) else _LIST_SEPARATORS.split(str(value or ""))
+        out = []
+        for item in items:
+            code = self.code(field_name, item)
+            if code is not None and code not in out:
+                out.append(code)
+        return out
+
+
+class RecordBuilder:
+    """Assembles a raw SDM dict; validation normalises and checks it later."""
+
+    def __init__(self, mapper: Mapper):
+        self.mapper = mapper
+        self.record: dict = {}
+        self.identifier: Optional[str] = None
+        self._fields = _fields_by_name()
+
+    def put(self, name: str, value, tag: Optional[str] = None) -> None:
+        """Add one value; empty values are ignored, the first value of a
+        single-valued field wins."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return
+        if name == IDENTIFIER:
+            self.identifier = self.identifier or str(value).strip()
+            return
+        if name == RESOURCE_URL:
+            self.record.setdefault("resources", []).append({"url": str(value).strip()})
+            return
+        kind = self._fields[name].kind
+        if kind == "translated_text":
+            text = str(value).strip()
+            self.record.setdefault(name, {}).setdefault(tag or lang.detect(text), text)
+        elif kind == "translated_tags":
+            items = value if isinstance(value, (list, tuple)) else _LIST_SEPARATORS.split(str(value))
+            for item in (str(i).strip() for i in items):
+                if item:
+                    bucket = self.record.setdefault(name, {}).setdefault(tag or lang.detect(item), [])
+                    if item not in bucket:
+                        bucket.append(item)
+        elif kind == "code":
+            self.record.setdefault(name, self.mapper.code(name, value))
+        elif kind == "codes":
+            bucket = self.record.setdefault(name, [])
+            bucket.extend(c for c in self.mapper.codes(name, value) if c not in bucket)
+        else:
+            self.record.setdefault(name, value.strip() if isinstance(value, str) else value)
+
+    def put_all(self, pairs: Iterable[tuple[str, Optional[str], object]]) -> None:
+        for name, tag, value in pairs:
+            self.put(name, value, tag)
+
+
+def matches(rule: Mapping[str, str], identifier: str, record: Mapping) -> bool:
+    """Whether a filter rule (every key an fnmatch pattern) matches a record."""
+    for key, pattern in rule.items():
+        if key == IDENTIFIER:
+            values = [identifier]
+        else:
+            value = record.get(key)
+            if isinstance(value, dict):
+                values = [v for vs in value.values() for v in (vs if isinstance(vs, list) else [vs])]
+            elif isinstance(value, list):
+                values = value
+            else:
+                values = [] if value is None else [value]
+        if not any(fnmatch.fnmatchcase(str(v), pattern) for v in values):
+            return False
+    return True
+
+
+def selected(identifier: str, record: Mapping, include: Iterable, exclude: Iterable) -> bool:
+    include = list(include)
+    if include and not any(matches(rule, identifier, record) for rule in include):
+        return False
+    return not any(matches(rule, identifier, record) for rule in exclude)

@@ -1,0 +1,261 @@
+"""gather → fetch → map → validate → diff → load → report, per source.
+
+Each source's items are mapped by the source, filtered, checked for
+classification, validated with the schema's own validators and stored only
+when their content hash changed.  Classified records stay home: their
+content is never stored, loaded or published, only counted.  A full listing
+withdraws what vanished upstream, unless the circuit breaker finds the run
+untrustworthy.  Extra targets (CKAN) are then synced from the store.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Optional, Sequence
+
+from sdm_schema.validation import Context as ValidationContext
+from sdm_schema.validation import validate_record
+
+from sdm_harvester import report as reports
+from sdm_harvester.config import Config, Source
+from sdm_harvester.http import FetchError, Fetcher
+from sdm_harvester.mapping import Mapper, selected
+from sdm_harvester.safexml import UnsafeXML
+from sdm_harvester.sources import harvester_for
+from sdm_harvester.sources.base import Broken, Context, Deleted, Record, SourceError, Unchanged
+from sdm_harvester.store import Store, now_iso
+
+log = logging.getLogger(__name__)
+
+#: Records written per transaction: small enough that a killed run loses
+#: little work, large enough that SQLite is not committing per record.
+BATCH = 100
+#: How far back an incremental harvest reaches before the last success, for
+#: clocks that disagree and records modified during that run.
+INCREMENTAL_OVERLAP = dt.timedelta(hours=1)
+_NAME_MAX = 100
+
+EXIT_OK, EXIT_PARTIAL, EXIT_CONFIG, EXIT_LOCKED = 0, 1, 2, 3
+
+
+def content_hash(dataset: dict) -> str:
+    canonical = json.dumps(dataset, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def is_classified(data: dict) -> bool:
+    """A record marked 涉密, or giving any secrecy level, is classified."""
+    return data.get("secrecy") == "classified" or bool(data.get("secrecy_level"))
+
+
+def is_due(source: Source, state: Optional[dict], now: dt.datetime) -> bool:
+    last = state and state.get("last_success")
+    return not last or now - dt.datetime.fromisoformat(last) >= source.schedule
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9_-]+", "-", text.lower())).strip("-_")
+
+
+def dataset_name(store: Store, source: str, identifier: str, hint: Optional[str]) -> str:
+    """A CKAN-valid name, stable for a record and unique in the store."""
+    digest = hashlib.sha1(f"{source}\n{identifier}".encode()).hexdigest()[:10]
+    base = _slug(hint or identifier)
+    name = f"{source}-{base}" if base and not re.search(r"[^\x00-\x7f]", hint or identifier) else f"{source}-{digest}"
+    if len(name) > _NAME_MAX:
+        name = f"{name[:_NAME_MAX - 11].rstrip('-_')}-{digest}"
+    owner = store.name_owner(name)
+    if owner is not None and owner != (source, identifier):
+        name = f"{name[:_NAME_MAX - 11].rstrip('-_')}-{digest}"
+    return name
+
+
+def organization(source: Source) -> dict:
+    department = source.department
+    title = department.name.get("zh-Hans") or next(iter(department.name.values()))
+    return {"name": department.slug, "title": title, "title_translated": dict(department.name),
+            "uscc": department.uscc}
+
+
+def _auth_headers(source: Source) -> dict:
+    token = source.secret("token_env")
+    return {"Authorization": token} if token else {}
+
+
+def _fetcher(store: Store, source: Source, deadline: float) -> Fetcher:
+    fetcher = Fetcher(timeout=source.request_timeout, retries=source.retries, max_bytes=source.max_bytes,
+                      allow_hosts=source.allow_hosts, headers=_auth_headers(source), cache=store, deadline=deadline)
+    username, password = source.secret("username_env"), source.secret("password_env")
+    if username:
+        fetcher.session.auth = (username, password or "")
+    return fetcher
+
+
+@dataclass
+class Options:
+    full: bool = False
+    force: bool = False
+    only: Sequence[str] = ()
+    progress: Callable[[str], None] = lambda message: None
+    now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.timezone.utc))
+
+
+class SourceRun:
+    """One source harvested into the store."""
+
+    def __init__(self, store: Store, source: Source, options: Options):
+        self.store, self.source, self.options = store, source, options
+        self.report = reports.SourceReport(source.name, source.type, source.url)
+        self.seen: set[str] = set()
+        self.now = now_iso()
+        self.org = organization(source)
+        self.validation = ValidationContext(default_lang=source.default_language)
+
+    def run(self) -> reports.SourceReport:
+        report, source = self.report, self.source
+        report.started, clock = self.now, time.monotonic()
+        state = self.store.source_state(source.name)
+        previous = self.store.active_count(source.name)
+        since = None
+        if source.options.get("incremental") and not self.options.full and state and state["last_success"]:
+            since = dt.datetime.fromisoformat(state["last_success"]) - INCREMENTAL_OVERLAP
+        deadline = clock + source.timeout
+        ctx = Context(source, _fetcher(self.store, source, deadline), Mapper(source.mapping),
+                      self.store.modified_marks(source.name), since,
+                      lambda message: self.options.progress(f"{source.name}: {message}"))
+        harvester = None
+        try:
+            harvester = harvester_for(ctx)
+            self._consume(harvester, deadline)
+        except (SourceError, FetchError, UnsafeXML) as error:
+            report.status = reports.FAILED
+            report.add_error(f"{source.name}: {error}")
+        except Exception as error:  # a bug in one source must not stop the others
+            log.exception("source %s crashed", source.name)
+            report.status = reports.FAILED
+            report.add_error(f"{source.name}: internal error: {type(error).__name__}: {error}")
+        if harvester is not None:
+            for warning in harvester.warnings:
+                report.warn(f"{source.name}: {warning}")
+            report.full_listing = harvester.full_listing and report.status != reports.FAILED
+        if report.status != reports.FAILED and report.counts["failed"]:
+            report.status = reports.PARTIAL
+        with self.store.transaction():
+            self.store.mark_seen(source.name, self.seen, self.now)
+            self._withdraw(previous)
+        report.finished = now_iso()
+        report.duration_s = round(time.monotonic() - clock, 3)
+        self.store.record_source_run(source.name, report.started, report.finished, report.status,
+                                     report.counts, "; ".join(report.errors[:3]) or None)
+        return report
+
+    def _consume(self, harvester, deadline: float) -> None:
+        pending = 0
+        self.store.db.execute("BEGIN IMMEDIATE")
+        try:
+            for item in harvester.items():
+                if time.monotonic() > deadline:
+                    raise SourceError(f"time limit of {self.source.timeout:g} s reached")
+                self._handle(item)
+                pending += 1
+                if pending >= BATCH:
+                    self.store.db.execute("COMMIT")
+                    self.store.db.execute("BEGIN IMMEDIATE")
+                    pending = 0
+        finally:
+            # what was handled before a failure is whole: keep it
+            self.store.db.execute("COMMIT")
+
+    def _handle(self, item) -> None:
+        report = self.report
+        if isinstance(item, Unchanged):
+            self.seen.add(item.identifier)
+            report.count("unchanged")
+        elif isinstance(item, Deleted):
+            report.count("withdrawn", self.store.withdraw(self.source.name, [item.identifier], self.now))
+        elif isinstance(item, Broken):
+            if item.identifier:
+                self.seen.add(item.identifier)  # it exists upstream: do not withdraw it
+            report.add_failure(item.identifier or item.where, item.message)
+        elif item.identifier in self.seen:
+            report.add_failure(item.identifier, "duplicate identifier in the listing; the first was kept")
+        else:
+            self._load(item)
+
+    def _load(self, item: Record) -> None:
+        report, source = self.report, self.source
+        if not selected(item.identifier, item.data, source.include, source.exclude):
+            report.count("excluded")
+            return
+        self.seen.add(item.identifier)
+        name = dataset_name(self.store, source.name, item.identifier, item.data.get("name"))
+        if is_classified(item.data):
+            # Kept as a hash only: the content never leaves the department.
+            result = self.store.put(source.name, item.identifier, name, None, content_hash(item.data),
+                                    True, item.modified, self.now)
+            report.count("classified")
+            log.info("%s: %s is classified and stays home (%s)", source.name, item.identifier, result)
+            return
+        clean, errors = validate_record({**item.data, "owner_org": self.org["name"]}, self.validation)
+        if errors:
+            report.add_invalid(item.identifier, errors)
+            return
+        clean.update(name=name, owner_org=self.org["name"], organization=self.org)
+        result = self.store.put(source.name, item.identifier, name, clean, content_hash(clean), False,
+                                item.modified, self.now)
+        report.count(result)
+
+    def _withdraw(self, previous: int) -> None:
+        report, source = self.report, self.source
+        withdrawal = report.withdrawal
+        if report.status == reports.FAILED:
+            withdrawal["reason"] = "the source failed, so absences prove nothing"
+            return
+        if not report.full_listing:
+            withdrawal["reason"] = "incremental harvest: records not listed were not withdrawn"
+            return
+        missing = self.store.missing(source.name, self.seen)
+        withdrawal["missing"] = len(missing)
+        if not missing:
+            return
+        if report.counts["failed"]:
+            withdrawal["reason"] = f"circuit breaker: {report.counts['failed']} records could not be read"
+            return
+        listed = len(self.seen)
+        if listed < source.withdraw_threshold * previous:
+            withdrawal["reason"] = (
+                f"circuit breaker: the source listed {listed} records, fewer than "
+                f"{source.withdraw_threshold:.0%} of the {previous} held; nothing withdrawn"
+            )
+            return
+        report.count("withdrawn", self.store.withdraw(source.name, missing, self.now))
+        withdrawal["applied"] = True
+
+
+def run(config: Config, store: Store, run_id: int, options: Options, targets: Sequence = ()) -> reports.RunReport:
+    """Harvest every due source (or those in options.only), then sync targets."""
+    report = reports.RunReport(run_id=run_id, data_dir=store.data_dir, started=now_iso())
+    now = options.now()
+    for source in config.sources:
+        if options.only and source.name not in options.only:
+            continue
+        if not (options.force or options.only) and not is_due(source, store.source_state(source.name), now):
+            skipped = reports.SourceReport(source.name, source.type, source.url, status=reports.SKIPPED)
+            skipped.withdrawal["reason"] = "not due by its schedule"
+            report.sources.append(skipped)
+            continue
+        options.progress(f"{source.name}: harvesting {source.url}")
+        report.sources.append(SourceRun(store, source, options).run())
+    for target in targets:
+        report.targets.append(target.sync(store, options.progress))
+    store.prune_cache()
+    report.finished = now_iso()
+    report.duration_s = round(time.monotonic() - report._clock, 3)
+    troubled = [s for s in report.sources if s.status in (reports.FAILED, reports.PARTIAL)]
+    report.exit_code = EXIT_PARTIAL if troubled or any(t.status != reports.OK for t in report.targets) else EXIT_OK
+    return report

@@ -1,0 +1,124 @@
+"""The JSON run report: what each source and target did, and why.
+
+One report per run, written to `<data dir>/reports/` (the newest N kept) and,
+when asked, to `--report FILE`.  Invalid records are listed with their source,
+identifier and the fields at fault, so nothing is dropped silently; long
+lists are capped with the total kept in the counts.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Optional
+
+#: Detail entries kept per source; the counts stay exact.
+MAX_DETAILS = 500
+REPORTS_DIR = "reports"
+COUNTS = ("new", "updated", "unchanged", "withdrawn", "invalid", "failed", "classified", "excluded")
+
+OK, PARTIAL, FAILED, SKIPPED = "ok", "partial", "failed", "skipped"
+
+
+@dataclass
+class SourceReport:
+    name: str
+    type: str
+    url: str
+    status: str = OK
+    started: Optional[str] = None
+    finished: Optional[str] = None
+    duration_s: float = 0.0
+    counts: dict = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
+    #: True when the source listed all its records (so absences mean deletions).
+    full_listing: bool = False
+    withdrawal: dict = field(default_factory=lambda: {"applied": False, "reason": None, "missing": 0})
+    invalid: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+
+    def count(self, key: str, n: int = 1) -> None:
+        self.counts[key] += n
+
+    def add_invalid(self, identifier: str, field_errors) -> None:
+        self.count("invalid")
+        if len(self.invalid) < MAX_DETAILS:
+            self.invalid.append({
+                "source": self.name,
+                "record": identifier,
+                "fields": [{"field": e.field, "messages": dict(e.messages)} for e in field_errors],
+            })
+
+    def add_failure(self, where: str, message: str) -> None:
+        """A record that could not be read at all (malformed, hostile)."""
+        self.count("failed")
+        self.add_error(f"{self.name}: {where}: {message}" if where else f"{self.name}: {message}")
+
+    def add_error(self, message: str) -> None:
+        if len(self.errors) < MAX_DETAILS:
+            self.errors.append(message)
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings and len(self.warnings) < MAX_DETAILS:
+            self.warnings.append(message)
+
+
+@dataclass
+class TargetReport:
+    name: str
+    status: str = OK
+    counts: dict = field(default_factory=lambda: {"created": 0, "updated": 0, "withdrawn": 0, "unchanged": 0,
+                                                   "failed": 0, "organizations": 0})
+    errors: list = field(default_factory=list)
+
+    def add_error(self, message: str) -> None:
+        self.count("failed")
+        if len(self.errors) < MAX_DETAILS:
+            self.errors.append(message)
+
+    def count(self, key: str, n: int = 1) -> None:
+        self.counts[key] += n
+
+
+@dataclass
+class RunReport:
+    run_id: int
+    data_dir: str
+    started: str
+    finished: Optional[str] = None
+    duration_s: float = 0.0
+    exit_code: int = 0
+    sources: list = field(default_factory=list)
+    targets: list = field(default_factory=list)
+    _clock: float = field(default_factory=time.monotonic, repr=False)
+
+    @property
+    def totals(self) -> dict:
+        return {key: sum(s.counts[key] for s in self.sources) for key in COUNTS}
+
+    def to_dict(self) -> dict:
+        data = {k: v for k, v in asdict(self).items() if not k.startswith("_")}
+        data["totals"] = self.totals
+        return data
+
+    def file_name(self) -> str:
+        return f"run-{self.run_id:06d}.json"
+
+
+def write(report: RunReport, data_dir: str, keep: int, extra_path: Optional[str] = None) -> str:
+    """Write the report to the data directory (pruning old ones) and extra_path."""
+    folder = os.path.join(data_dir, REPORTS_DIR)
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, report.file_name())
+    targets = [path] + ([extra_path] if extra_path else [])
+    text = json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
+    for target in targets:
+        tmp = target + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, target)  # a reader never sees half a report
+    old = sorted(n for n in os.listdir(folder) if n.startswith("run-") and n.endswith(".json"))
+    for name in old[:-keep]:
+        os.remove(os.path.join(folder, name))
+    return path

@@ -1,0 +1,82 @@
+"""What every source yields, and what it is given to work with.
+
+A source turns a department platform into a stream of items:
+  Record     a record mapped to a raw SDM dict (validated by the pipeline)
+  Unchanged  a record the listing shows unmodified since the last run, by the
+             source's own modification mark: it is neither fetched nor mapped
+  Deleted    a record the platform says it deleted (OAI-PMH status="deleted")
+  Broken     a record that could not be read; reported, never silently lost
+A failure that stops the whole source raises SourceError.  After the stream
+ends, `full_listing` tells whether every record was listed, i.e. whether an
+absence means a deletion.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Mapping, Optional, Union
+
+from sdm_harvester.config import Source
+from sdm_harvester.http import Fetcher
+from sdm_harvester.mapping import Mapper
+
+
+class SourceError(Exception):
+    """The source as a whole could not be harvested."""
+
+
+@dataclass(frozen=True)
+class Record:
+    identifier: str
+    data: dict
+    #: the source's own modification mark (CKAN metadata_modified, OAI datestamp)
+    modified: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    identifier: str
+
+
+@dataclass(frozen=True)
+class Deleted:
+    identifier: str
+
+
+@dataclass(frozen=True)
+class Broken:
+    where: str
+    message: str
+    identifier: Optional[str] = None
+
+
+Item = Union[Record, Unchanged, Deleted, Broken]
+
+
+@dataclass
+class Context:
+    source: Source
+    fetcher: Fetcher
+    mapper: Mapper
+    #: {identifier: modification mark} of the records held from earlier runs
+    known: Mapping[str, Optional[str]] = field(default_factory=dict)
+    #: harvest only what changed since then (incremental); None: list everything
+    since: Optional[dt.datetime] = None
+    progress: Callable[[str], None] = lambda message: None
+
+
+class Harvester:
+    """Base of the source types: subclasses implement items()."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.full_listing = False
+        #: problems worth reporting that stop nothing (e.g. ignored columns)
+        self.warnings: list[str] = []
+
+    def items(self) -> Iterator[Item]:
+        raise NotImplementedError
+
+    def unchanged(self, identifier: str, modified: Optional[str]) -> bool:
+        """Whether the listing's modification mark equals the stored one."""
+        return modified is not None and self.ctx.known.get(identifier, object()) == modified

@@ -1,0 +1,399 @@
+"""The DCAT rules, shared by the national and the international profile.
+
+Standard DCAT 3 / DCAT-AP terms where one fits; the SDM vocabulary
+(`vocabulary.term`) for every other field.  The two profiles differ only in
+their audience, in how codes are named (ours or the EU's) and in the
+international English fallback (dcat_ap3.py).
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterator
+from urllib.parse import unquote
+
+from sdm_schema import disclosure, validation
+from sdm_schema.loader import dataset_field, dataset_fields
+from sdm_schema.rdf import licences, vocabulary
+from sdm_schema.rdf.mapping import (
+    Rule, ValueRule, code_iri, code_of, field_value, literal_lang, sorted_objects,
+    text_literal, translated_literals,
+)
+from sdm_schema.rdf.namespaces import (
+    ADMS, CV, DCAT, DCT, EU_AUTHORITY, EU_CURRENCY, EU_FILE_TYPE, FOAF, PROV, SKOS, VCARD, XSD,
+)
+from sdm_schema.rdf.terms import IRI, TYPE, XSD_DATETIME, XSD_DECIMAL, Literal, iri
+
+#: Fields written with a standard term, by the kind-driven ValueRule.
+STANDARD_TERMS = {
+    "title_translated": IRI(DCT + "title"),
+    "notes_translated": IRI(DCT + "description"),
+    "keywords_translated": IRI(DCAT + "keyword"),
+    "discipline": IRI(DCAT + "theme"),
+    "update_cycle": IRI(DCT + "accrualPeriodicity"),
+    "version": IRI(DCAT + "version"),
+    # "date that the resource will become available": the embargo end
+    "embargo_until": IRI(DCT + "available"),
+}
+
+
+class ResourceCodeRule(ValueRule):
+    """dct:identifier: taken as the resource code only when it is one, since
+    other catalogues put UUIDs or local ids there."""
+
+    def read(self, graph, subject, out):
+        objects = sorted_objects(graph, subject, self.predicate)
+        for value in objects:
+            try:
+                out[self.name] = validation.resource_code(str(value), self.field, out, None)
+                return
+            except validation.Invalid:
+                continue
+
+
+class AccessRightsRule(Rule):
+    """dct:accessRights from the open attribute, as an EU access right.
+
+    Deferred data is RESTRICTED until its embargo ends, whatever its open
+    attribute.  The exact SDM code travels in sdm:openAttribute; a source
+    without it gets its open attribute from the access right.
+    """
+
+    predicate = IRI(DCT + "accessRights")
+
+    def triples(self, subject, record, ctx):
+        code = record.get("open_attribute") or "unconditional"
+        if ctx.decision.reason == disclosure.DEFERRED:
+            code = "conditional"
+        yield subject, self.predicate, code_iri("open_attribute", code, True)
+
+    def read(self, graph, subject, out):
+        if "open_attribute" not in out:
+            value = field_value(dataset_field("open_attribute"),
+                                sorted_objects(graph, subject, self.predicate))
+            if value:
+                out["open_attribute"] = value
+
+
+class LanguageRule(Rule):
+    """dct:language: the languages the title and description are written in."""
+
+    predicate = IRI(DCT + "language")
+    code_lists = ("language",)
+
+    def triples(self, subject, record, ctx):
+        tags = {tag for name in ("title_translated", "notes_translated")
+                for tag, text in (record.get(name) or {}).items() if text}
+        for tag in sorted(tags):
+            yield subject, self.predicate, code_iri("language", tag, ctx.profile.eu_codes)
+
+
+class LicenceRule(Rule):
+    fields = ("license_id",)
+    predicate = IRI(DCT + "license")
+
+    def triples(self, subject, record, ctx):
+        found = licences.licence_iri(record)
+        if found:
+            licence = iri(found)
+            yield subject, self.predicate, licence
+            yield licence, TYPE, IRI(DCT + "LicenseDocument")
+
+    def read(self, graph, subject, out):
+        objects = sorted_objects(graph, subject, self.predicate)
+        if objects:
+            out["license_id"] = licences.licence_id(str(objects[0]))
+
+
+def _names(graph, node, predicate) -> dict:
+    return {literal_lang(o): str(o) for o in sorted_objects(graph, node, predicate)
+            if hasattr(o, "language")}
+
+
+class PublisherRule(Rule):
+    """dct:publisher: the responsible unit (the CKAN organisation).
+
+    Its IRI is its page in the catalogue; its unified social credit code is
+    its dct:identifier.  `organization` may carry title_translated and uscc
+    (organization_show) or only CKAN's core title.
+    """
+
+    fields = ("owner_org",)
+    predicate = IRI(DCT + "publisher")
+
+    def triples(self, subject, record, ctx):
+        org = record.get("organization") or {}
+        org_id = record.get("owner_org") or org.get("id")
+        if not org_id:
+            return
+        agent = IRI(f"{ctx.base_url.rstrip('/')}/organization/{org_id}")
+        yield subject, self.predicate, agent
+        yield agent, TYPE, IRI(FOAF + "Agent")
+        yield agent, TYPE, IRI(FOAF + "Organization")
+        names = list(translated_literals(org.get("title_translated")))
+        if not names:  # DCAT-AP requires a name; CKAN always has one of these
+            names = [text_literal(org.get("title") or org.get("name") or org_id)]
+        for name in names:
+            yield agent, IRI(FOAF + "name"), name
+        if org.get("uscc"):
+            yield agent, IRI(DCT + "identifier"), Literal(org["uscc"])
+
+    def read(self, graph, subject, out):
+        agents = sorted_objects(graph, subject, self.predicate)
+        if not agents:
+            return
+        agent = agents[0]
+        head, sep, tail = str(agent).rpartition("/organization/")
+        if sep and tail:
+            out["owner_org"] = tail
+        org = {"title_translated": _names(graph, agent, FOAF + "name")}
+        identifiers = sorted_objects(graph, agent, DCT + "identifier")
+        if identifiers:
+            org["uscc"] = str(identifiers[0])
+        out["organization"] = org
+
+
+class ProviderRule(Rule):
+    """The providing department, as a qualified attribution in the SDM role."""
+
+    fields = ("provider_unit",)
+    predicate = IRI(PROV + "qualifiedAttribution")
+    role = vocabulary.extra("provider")
+
+    def triples(self, subject, record, ctx):
+        names = list(translated_literals(record.get("provider_unit")))
+        if not names:
+            return
+        attribution, agent = ctx.node("provider"), ctx.node("provider-agent")
+        yield subject, self.predicate, attribution
+        yield attribution, TYPE, IRI(PROV + "Attribution")
+        yield attribution, IRI(DCAT + "hadRole"), self.role
+        yield attribution, IRI(PROV + "agent"), agent
+        yield agent, TYPE, IRI(FOAF + "Agent")
+        for name in names:
+            yield agent, IRI(FOAF + "name"), name
+
+    def read(self, graph, subject, out):
+        import rdflib
+
+        for attribution in sorted_objects(graph, subject, self.predicate):
+            if (attribution, rdflib.URIRef(DCAT + "hadRole"), rdflib.URIRef(self.role)) in graph:
+                for agent in sorted_objects(graph, attribution, PROV + "agent"):
+                    names = _names(graph, agent, FOAF + "name")
+                    if names:
+                        out["provider_unit"] = names
+                        return
+
+
+class ContactRule(Rule):
+    fields = ("contact_name", "contact_email", "contact_phone")
+    predicate = IRI(DCAT + "contactPoint")
+
+    def triples(self, subject, record, ctx):
+        name, email, phone = (record.get(f) for f in self.fields)
+        if not (name or email or phone):
+            return
+        contact = ctx.node("contact")
+        yield subject, self.predicate, contact
+        yield contact, TYPE, IRI(VCARD + "Kind")
+        if name:
+            yield contact, IRI(VCARD + "fn"), text_literal(name)
+        if email:
+            yield contact, IRI(VCARD + "hasEmail"), iri("mailto:" + email)
+        if phone:
+            yield contact, IRI(VCARD + "hasTelephone"), iri("tel:" + phone)
+
+    def read(self, graph, subject, out):
+        for contact in sorted_objects(graph, subject, self.predicate):
+            for key, predicate, scheme in (("contact_name", VCARD + "fn", ""),
+                                           ("contact_email", VCARD + "hasEmail", "mailto:"),
+                                           ("contact_phone", VCARD + "hasTelephone", "tel:")):
+                for value in sorted_objects(graph, contact, predicate):
+                    # vCard allows a node whose vcard:hasValue holds the IRI
+                    value = graph.value(value, _rdflib_iri(VCARD + "hasValue")) or value
+                    text = unquote(str(value))
+                    out[key] = text[len(scheme):] if scheme and text.startswith(scheme) else text
+                    break
+            return
+
+
+def _rdflib_iri(value):
+    import rdflib
+
+    return rdflib.URIRef(value)
+
+
+_DOI = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)?(10\.\d{4,9}/\S+)$", re.I)
+
+
+class IdentifierRule(Rule):
+    """CSTR and DOI as typed adms:identifier nodes.
+
+    Read back by their form (CSTR:… or 10.…/…), so identifiers that other
+    catalogues write the same way are recognised too.
+    """
+
+    fields = ("cstr", "doi")
+    predicate = IRI(ADMS + "identifier")
+    agencies = {"cstr": "CSTR", "doi": "DOI"}
+
+    def triples(self, subject, record, ctx):
+        for name in self.fields:
+            if record.get(name):
+                node = ctx.node(name)
+                yield subject, self.predicate, node
+                yield node, TYPE, IRI(ADMS + "Identifier")
+                yield node, IRI(SKOS + "notation"), Literal(str(record[name]))
+                yield node, IRI(ADMS + "schemaAgency"), Literal(self.agencies[name])
+
+    def read(self, graph, subject, out):
+        for node in sorted_objects(graph, subject, self.predicate):
+            notation = graph.value(node, _rdflib_iri(SKOS + "notation"))
+            text = str(notation if notation is not None else node).strip()
+            if text.upper().startswith("CSTR:"):
+                out.setdefault("cstr", text)
+            elif _DOI.match(text):
+                out.setdefault("doi", _DOI.match(text).group(1))
+
+
+class FeeRule(Rule):
+    """Fee items as CPSV-AP costs (cv:hasCost), the one EU vocabulary for a
+    price with a currency; unit and condition in the SDM vocabulary."""
+
+    fields = ("fee_items",)
+    predicate = IRI(CV + "hasCost")
+    unit, condition = vocabulary.extra("feeUnit"), vocabulary.extra("feeCondition")
+
+    def triples(self, subject, record, ctx):
+        for index, item in enumerate(record.get("fee_items") or (), start=1):
+            cost = ctx.node(f"fee-{index}")
+            yield subject, self.predicate, cost
+            yield cost, TYPE, IRI(CV + "Cost")
+            yield cost, IRI(CV + "hasValue"), Literal(str(item["amount"]), datatype=XSD_DECIMAL)
+            yield cost, IRI(CV + "currency"), IRI(EU_CURRENCY + item.get("currency", "CNY"))
+            for name in translated_literals(item.get("name_translated")):
+                yield cost, IRI(DCT + "description"), name
+            if item.get("unit"):
+                yield cost, self.unit, text_literal(item["unit"])
+            if item.get("condition"):
+                yield cost, self.condition, text_literal(item["condition"])
+
+    def read(self, graph, subject, out):
+        items = []
+        costs = sorted(graph.objects(subject, _rdflib_iri(self.predicate)),
+                       key=lambda n: (len(str(n)), str(n)))
+        for cost in costs:
+            amount = graph.value(cost, _rdflib_iri(CV + "hasValue"))
+            if amount is None:
+                continue
+            currency = graph.value(cost, _rdflib_iri(CV + "currency"))
+            item = {"name_translated": _names(graph, cost, DCT + "description"),
+                    "amount": str(amount),
+                    "currency": str(currency).rsplit("/", 1)[-1] if currency else "CNY"}
+            for key, predicate in (("unit", self.unit), ("condition", self.condition)):
+                value = graph.value(cost, _rdflib_iri(predicate))
+                if value is not None:
+                    item[key] = str(value)
+            items.append(item)
+        if items:
+            out["fee_items"] = items
+
+
+class DatesRule(Rule):
+    """When the catalogue entry was created and last changed."""
+
+    terms = {"metadata_created": IRI(DCT + "issued"), "metadata_modified": IRI(DCT + "modified")}
+
+    def triples(self, subject, record, ctx):
+        for key, predicate in self.terms.items():
+            if record.get(key):
+                yield subject, predicate, Literal(str(record[key]), datatype=XSD_DATETIME)
+
+    def read(self, graph, subject, out):
+        for key, predicate in self.terms.items():
+            value = graph.value(subject, _rdflib_iri(predicate))
+            if value is not None:
+                out[key] = str(value)
+
+
+_FORMAT_CODE = re.compile(r"[^A-Z0-9]+")
+
+
+class DistributionRule(Rule):
+    """Resources as distributions.  The record has already been through the
+    disclosure policy: when files are withheld it has no resources left."""
+
+    predicate = IRI(DCAT + "distribution")
+
+    def triples(self, subject, record, ctx):
+        for index, resource in enumerate(record.get("resources") or (), start=1):
+            if resource.get("uri"):
+                node = iri(resource["uri"])
+            else:
+                node = ctx.node(f"distribution-{resource.get('id') or index}")
+            yield subject, self.predicate, node
+            yield node, TYPE, IRI(DCAT + "Distribution")
+            if resource.get("url"):
+                url = iri(resource["url"])
+                yield node, IRI(DCAT + "accessURL"), url
+                yield node, IRI(DCAT + "downloadURL"), url
+            for key, predicate in (("name", DCT + "title"), ("description", DCT + "description")):
+                if resource.get(key):
+                    yield node, IRI(predicate), text_literal(resource[key])
+            if resource.get("format"):
+                code = _FORMAT_CODE.sub("_", str(resource["format"]).upper()).strip("_")
+                file_type = IRI(EU_FILE_TYPE + code)
+                yield node, IRI(DCT + "format"), file_type
+                yield file_type, TYPE, IRI(DCT + "MediaTypeOrExtent")
+
+    def read(self, graph, subject, out):
+        resources = []
+        nodes = sorted(graph.objects(subject, _rdflib_iri(self.predicate)),
+                       key=lambda n: (len(str(n)), str(n)))
+        for node in nodes:
+            resource = {}
+            url = (graph.value(node, _rdflib_iri(DCAT + "downloadURL"))
+                   or graph.value(node, _rdflib_iri(DCAT + "accessURL")))
+            if url is not None:
+                resource["url"] = str(url)
+            for key, predicate in (("name", DCT + "title"), ("description", DCT + "description")):
+                value = graph.value(node, _rdflib_iri(predicate))
+                if value is not None:
+                    resource[key] = str(value)
+            fmt = graph.value(node, _rdflib_iri(DCT + "format"))
+            if fmt is not None:
+                text = str(fmt)
+                resource["format"] = text[len(EU_FILE_TYPE):] if text.startswith(EU_FILE_TYPE) else text
+            if resource:
+                resources.append(resource)
+        out["resources"] = resources
+
+
+#: Fields with a rule of their own, and fields CKAN derives from others.
+_SPECIAL = {name for rule in (LicenceRule, PublisherRule, ProviderRule, ContactRule,
+                              IdentifierRule, FeeRule) for name in rule.fields}
+_SPECIAL.add("resource_code")
+
+
+def sdm_term_fields() -> list:
+    """The fields the SDM vocabulary has a property for."""
+    return [f.name for f in dataset_fields()
+            if f.name not in STANDARD_TERMS and f.name not in _SPECIAL and not f.from_field]
+
+
+def rules() -> tuple:
+    """Every DCAT rule, in the order a dataset's triples are written."""
+    return (
+        *(ValueRule(name, predicate) for name, predicate in STANDARD_TERMS.items()),
+        ResourceCodeRule("resource_code", IRI(DCT + "identifier")),
+        *(ValueRule(name, vocabulary.term(name)) for name in sdm_term_fields()),
+        AccessRightsRule(),
+        LanguageRule(),
+        LicenceRule(),
+        PublisherRule(),
+        ProviderRule(),
+        ContactRule(),
+        IdentifierRule(),
+        FeeRule(),
+        DatesRule(),
+        DistributionRule(),
+    )

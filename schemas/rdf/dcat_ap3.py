@@ -1,0 +1,68 @@
+"""The international profile: DCAT-AP 3.0.1, for international portals.
+
+The DCAT rules with the international audience (no not-open or core-grade
+data, no domestic fields), codes as EU authority IRIs where the code list
+names one, and English always present.
+
+The English rule: a record written only in Chinese keeps its Chinese text and
+gains an English title, description and keywords composed from the English
+labels of its codes (discipline, form, update cycle, open attribute), which
+are translations the project maintains.  The text is never machine-translated
+and says that the record is in Chinese (docs/feeds.md).
+"""
+from __future__ import annotations
+
+from sdm_schema import disclosure
+from sdm_schema.loader import dataset_field
+from sdm_schema.rdf import dcat
+from sdm_schema.rdf.mapping import Profile
+from sdm_schema.rdf.namespaces import DCAT, DCAT_PREFIXES
+
+EN = "en"
+#: Fields whose English labels describe a Chinese-only record.
+DESCRIBING_FIELDS = ("discipline", "resource_form", "update_cycle", "open_attribute")
+
+
+def _labels(record, name) -> list:
+    field = dataset_field(name)
+    value = record.get(name)
+    codes = value if isinstance(value, list) else [value] if value else []
+    return [field.codelist.label_of(code, EN) for code in codes if code in field.codelist]
+
+
+def english_title(record) -> str:
+    subject = ", ".join(_labels(record, "discipline")) or "Scientific"
+    return f"{subject} dataset (title in Chinese only)"
+
+
+def english_description(record) -> str:
+    facts = [f"{dataset_field(name).label[EN]}: {', '.join(labels)}."
+             for name in DESCRIBING_FIELDS if (labels := _labels(record, name))]
+    return " ".join(["This record is written in Chinese only.", *facts])
+
+
+def with_english(record: dict) -> dict:
+    """The record with the English fallback where a text has no English."""
+    out = dict(record)
+    for name, make in (("title_translated", english_title),
+                       ("notes_translated", english_description)):
+        value = dict(out.get(name) or {})
+        if not value.get(EN):
+            value[EN] = make(record)
+            out[name] = value
+    keywords = dict(out.get("keywords_translated") or {})
+    if keywords and not keywords.get(EN) and _labels(record, "discipline"):
+        keywords[EN] = _labels(record, "discipline")
+        out["keywords_translated"] = keywords
+    return out
+
+
+PROFILE = Profile(
+    name="sdm_dcat_ap3",
+    audience=disclosure.INTERNATIONAL,
+    rules=dcat.rules(),
+    prefixes=DCAT_PREFIXES,
+    eu_codes=True,
+    prepare=with_english,
+    dataset_class=DCAT + "Dataset",
+)

@@ -1,0 +1,291 @@
+"""The mapping machinery: rules that turn dataset fields into triples and back.
+
+A profile is a list of rules.  Most rules are one `ValueRule` per field,
+whose shape of value (the field's `kind` in the schema) decides how it
+becomes RDF terms and how it is read back, so a field added to the schema
+needs one line here, not a new serialiser and a new parser.  Fields with a
+structure of their own (publisher, contact point, identifiers, fees,
+distributions) have a rule class each, in `dcat` and `schemaorg`.
+
+Rules yield neutral triples (`terms`) when writing and read an rdflib graph
+when parsing: parsing is for harvesting, where speed matters less than
+accepting what other catalogues publish.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator, Mapping, Optional
+
+from sdm_schema import disclosure, lang
+from sdm_schema.codelist import CodeList
+from sdm_schema.loader import Field, codelist, dataset_field
+from sdm_schema.rdf.namespaces import DCT, EU_AUTHORITY, SKOS
+from sdm_schema.rdf.terms import (
+    IRI, TYPE, XSD_DATE, XSD_DATETIME, XSD_INTEGER, Literal, Triple,
+)
+
+
+@dataclass
+class Context:
+    """What rules need besides the record: the profile, IRIs, the decision."""
+
+    profile: "Profile"
+    dataset_iri: IRI
+    base_url: str
+    decision: disclosure.Decision
+
+    def node(self, name: str) -> IRI:
+        """The IRI of a node that belongs to the dataset (no blank nodes)."""
+        return IRI(f"{self.dataset_iri}#{name}")
+
+
+class Rule:
+    """Writes some fields of a dataset as triples and reads them back."""
+
+    #: The dataset fields this rule answers for (a test checks that every
+    #: SDM field has a rule in the national profile).
+    fields: tuple = ()
+    #: The code lists whose IRIs the rule writes (described once per page).
+    code_lists: tuple = ()
+
+    def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
+        raise NotImplementedError
+
+    def read(self, graph, subject, out: dict) -> None:
+        """Add the fields found for `subject` in an rdflib graph to `out`."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    audience: str
+    rules: tuple
+    prefixes: Mapping[str, str]
+    #: Write codes as EU authority IRIs where the code list names one.
+    eu_codes: bool = False
+    #: Turns the record the audience sees into the record written (e.g. the
+    #: English fallback of the international profile).
+    prepare: Optional[Callable[[dict], dict]] = None
+    dataset_class: str = ""
+    #: Write the code lists as SKOS beside the datasets (DCAT profiles).
+    describe_codes: bool = True
+
+
+def dataset_iri(record: Mapping, base_url: str) -> IRI:
+    """The dataset's IRI: its `uri` when harvested with one, else its page."""
+    if record.get("uri"):
+        return IRI(record["uri"])
+    return IRI(f"{base_url.rstrip('/')}/dataset/{record.get('id') or record['name']}")
+
+
+def dataset_triples(record: Mapping, profile: Profile, base_url: str,
+                    today=None) -> tuple[Optional[IRI], list]:
+    """The triples the profile's audience may see of one dataset.
+
+    Returns (None, []) when the audience may not see the dataset at all:
+    nothing of it, not even its IRI, may be written then.
+    """
+    decision = disclosure.decide(record, profile.audience, today)
+    if not decision.visible:
+        return None, []
+    seen = disclosure.redact(record, profile.audience, today)
+    if profile.prepare:
+        seen = profile.prepare(seen)
+    subject = dataset_iri(seen, base_url)
+    ctx = Context(profile, subject, base_url, decision)
+    out = [(subject, TYPE, IRI(profile.dataset_class))]
+    for rule in profile.rules:
+        out.extend(rule.triples(subject, seen, ctx))
+    return subject, out
+
+
+# -- codes --------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=None)
+def code_iri(list_name: str, code: str, eu: bool) -> IRI:
+    """A code's IRI: the EU authority's when asked for and known, else ours."""
+    item = codelist(list_name)[code]
+    if eu:
+        for key, (base, _cls) in EU_AUTHORITY.items():
+            if item.get(key):
+                return IRI(base + item.get(key))
+    return IRI(item.uri)
+
+
+@functools.lru_cache(maxsize=None)
+def _codes_by_iri(list_name: str) -> Mapping[str, str]:
+    """Our IRIs and the EU authority IRIs of a list, each to its code.
+
+    Where two codes share an EU IRI (zh-Hans and zh-Hant are both ZHO), the
+    first listed wins.
+    """
+    out = {}
+    for item in codelist(list_name):
+        out.setdefault(item.uri, item.code)
+        for key, (base, _cls) in EU_AUTHORITY.items():
+            if item.get(key):
+                out.setdefault(base + item.get(key), item.code)
+    return out
+
+
+def code_of(cl: CodeList, term) -> Optional[str]:
+    """The code an RDF object stands for: one of our IRIs, an EU one, a label."""
+    import rdflib
+
+    if isinstance(term, rdflib.Literal):
+        return cl.lookup(str(term))
+    return _codes_by_iri(cl.name).get(str(term))
+
+
+def vocabulary_triples(list_names: Iterable[str], eu: bool) -> Iterator[Triple]:
+    """The code lists as SKOS concept schemes, once per page of a feed.
+
+    Written beside the datasets so that every code IRI a dataset uses is
+    typed and labelled in both languages (DCAT-AP's range shapes ask for a
+    skos:Concept behind dcat:theme, a dct:Frequency behind
+    dct:accrualPeriodicity …).  EU authority IRIs get their class only: the
+    EU publishes their labels.
+    """
+    for name in list_names:
+        cl = codelist(name)
+        scheme = IRI(cl.uri)
+        yield scheme, TYPE, IRI(SKOS + "ConceptScheme")
+        for tag, text in cl.scheme_title.items():
+            yield scheme, IRI(DCT + "title"), Literal(text, tag)
+        for item in cl:
+            concept = IRI(item.uri)
+            yield concept, TYPE, IRI(SKOS + "Concept")
+            yield concept, IRI(SKOS + "inScheme"), scheme
+            yield concept, IRI(SKOS + "notation"), Literal(item.code)
+            for tag, text in item.label.items():
+                yield concept, IRI(SKOS + "prefLabel"), Literal(text, tag)
+            for key, (base, cls) in EU_AUTHORITY.items():
+                if item.get(key):
+                    eu_iri = IRI(base + item.get(key))
+                    yield concept, IRI(SKOS + "exactMatch"), eu_iri
+                    yield concept, TYPE, IRI(cls)
+                    if eu:
+                        yield eu_iri, TYPE, IRI(cls)
+
+
+# -- values, by the kind of field ---------------------------------------------
+
+def text_literal(text: str) -> Literal:
+    """A free-text literal: tagged by its script when it is Chinese.
+
+    Text without Han characters stays untagged: codes, names and numbers
+    are no language, and guessing English for them would be wrong as often
+    as right.
+    """
+    text = str(text)
+    return Literal(text, lang.detect(text)) if lang.has_han(text) else Literal(text)
+
+
+def translated_literals(value: Mapping) -> Iterator[Literal]:
+    for tag, text in (value or {}).items():
+        if text:
+            yield Literal(str(text), tag)
+
+
+def field_terms(field: Field, value, eu: bool) -> Iterator:
+    """The RDF objects of one field's value, by the field's kind."""
+    kind = field.kind
+    if kind == "translated_text":
+        yield from translated_literals(value)
+    elif kind == "translated_tags":
+        for tag, words in (value or {}).items():
+            for word in words:
+                yield Literal(str(word), tag)
+    elif kind == "code":
+        yield code_iri(field.codelist_name, str(value), eu)
+    elif kind == "codes":
+        for code in value:
+            yield code_iri(field.codelist_name, str(code), eu)
+    elif kind == "date":
+        yield Literal(str(value)[:10], datatype=XSD_DATE)
+    elif kind == "datetime":
+        yield Literal(str(value), datatype=XSD_DATETIME)
+    elif kind == "integer":
+        yield Literal(str(int(value)), datatype=XSD_INTEGER)
+    elif "sdm_url" in field.validators:
+        yield IRI(str(value))
+    else:
+        yield text_literal(value)
+
+
+def literal_lang(term) -> str:
+    """The project's tag for an rdflib literal: normalised, or by script."""
+    return lang.normalise_tag(term.language) or lang.detect(str(term))
+
+
+def field_value(field: Field, objects: list):
+    """A field's value from the RDF objects found for it; None if none fit."""
+    import rdflib
+
+    if not objects:
+        return None
+    kind = field.kind
+    if kind == "translated_text":
+        return {literal_lang(o): str(o) for o in objects if isinstance(o, rdflib.Literal)} or None
+    if kind == "translated_tags":
+        out: dict = {}
+        for o in objects:
+            if isinstance(o, rdflib.Literal):
+                out.setdefault(literal_lang(o), []).append(str(o))
+        return {tag: sorted(words) for tag, words in out.items()} or None
+    if kind in ("code", "codes"):
+        found = sorted({c for c in (code_of(field.codelist, o) for o in objects) if c})
+        if kind == "codes":
+            return found or None
+        return found[0] if found else None
+    first = objects[0]
+    if kind == "date":
+        return str(first)[:10]
+    if kind == "integer":
+        return int(str(first))
+    return str(first)
+
+
+def sorted_objects(graph, subject, predicate) -> list:
+    """Objects in a stable order, so that a parse gives the same dict twice."""
+    import rdflib
+
+    return sorted(graph.objects(subject, rdflib.URIRef(predicate)), key=str)
+
+
+@dataclass
+class ValueRule(Rule):
+    """One field, one predicate, the value written by the field's kind."""
+
+    name: str
+    predicate: IRI
+
+    def __post_init__(self):
+        self.fields = (self.name,)
+        self.field = dataset_field(self.name)
+        self.code_lists = (self.field.codelist_name,) if self.field.codelist_name else ()
+
+    def triples(self, subject, record, ctx):
+        value = record.get(self.name)
+        if value in (None, "", [], {}):
+            return
+        for term in field_terms(self.field, value, ctx.profile.eu_codes):
+            yield subject, self.predicate, term
+
+    def read(self, graph, subject, out):
+        value = field_value(self.field, sorted_objects(graph, subject, self.predicate))
+        if value is not None:
+            out[self.name] = value
+
+
+def code_lists_of(rules: Iterable[Rule]) -> list:
+    """The names of the code lists the rules write codes from, once each."""
+    return list(dict.fromkeys(name for rule in rules for name in rule.code_lists))
+
+
+
+def page_vocabulary(profile: Profile) -> Iterator[Triple]:
+    """What a page of the profile's feed says once about the codes it uses."""
+    if profile.describe_codes:
+        yield from vocabulary_triples(code_lists_of(profile.rules), profile.eu_codes)

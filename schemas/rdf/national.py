@@ -1,0 +1,15 @@
+"""The national profile: DCAT 3 with the SDM vocabulary, for government
+platforms.  Everything the government audience may see is written, with the
+project's own code IRIs, so that parse(serialize(x)) gives x back."""
+from sdm_schema import disclosure
+from sdm_schema.rdf import dcat
+from sdm_schema.rdf.mapping import Profile
+from sdm_schema.rdf.namespaces import DCAT, DCAT_PREFIXES
+
+PROFILE = Profile(
+    name="sdm_national",
+    audience=disclosure.GOVERNMENT,
+    rules=dcat.rules(),
+    prefixes=DCAT_PREFIXES,
+    dataset_class=DCAT + "Dataset",
+)

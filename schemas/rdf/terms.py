@@ -1,0 +1,55 @@
+"""Neutral RDF terms: what the mapping yields and every writer reads.
+
+Plain Python values, cheap to make and to test: an IRI is a str subclass, a
+literal a small tuple.  ckanext-dcat's profiles turn them into rdflib terms
+(`to_rdflib`); the publisher writes them as text without building a graph.
+There are no blank nodes: every node gets an IRI under its dataset, so pages
+can be concatenated and a node keeps its name from one run to the next.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple, Optional, Tuple, Union
+
+from sdm_schema.rdf.namespaces import RDF, XSD
+
+
+class IRI(str):
+    __slots__ = ()
+
+
+# Characters an IRI may not hold in N-Triples or Turtle; a URL typed into a
+# form can hold any of them.
+_IRI_UNSAFE = {ord(c): "%{:02X}".format(ord(c)) for c in ' <>"{}|^`\\'}
+_IRI_UNSAFE.update({i: "%{:02X}".format(i) for i in range(0x21)})
+
+
+def iri(value: str) -> IRI:
+    """An IRI from text that came from a user or a harvested source."""
+    return IRI(str(value).strip().translate(_IRI_UNSAFE))
+
+
+class Literal(NamedTuple):
+    value: str
+    lang: Optional[str] = None
+    datatype: Optional[str] = None
+
+
+Term = Union[IRI, Literal]
+Triple = Tuple[IRI, IRI, Term]
+
+TYPE = IRI(RDF + "type")
+XSD_DATE = XSD + "date"
+XSD_DATETIME = XSD + "dateTime"
+XSD_INTEGER = XSD + "integer"
+XSD_DECIMAL = XSD + "decimal"
+XSD_BOOLEAN = XSD + "boolean"
+
+
+def to_rdflib(term: Term):
+    """The rdflib term for a neutral one (for ckanext-dcat's graphs)."""
+    import rdflib
+
+    if isinstance(term, IRI):
+        return rdflib.URIRef(term)
+    datatype = rdflib.URIRef(term.datatype) if term.datatype else None
+    return rdflib.Literal(term.value, lang=term.lang, datatype=datatype)
