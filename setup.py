@@ -74,6 +74,12 @@ setup(
         "console_scripts": [
             "sdm-harvest = sdm_harvester.cli:main",
         ],
+        # ckanext-dcat reads profiles from this group (RDF_PROFILES_ENTRY_POINT_GROUP)
+        "ckan.rdf.profiles": [
+            "sdm_national = ckanext.sdm.profiles:SdmNationalProfile",
+            "sdm_dcat_ap3 = ckanext.sdm.profiles:SdmDcatAp3Profile",
+            "sdm_schemaorg = ckanext.sdm.profiles:SdmSchemaOrgProfile",
+        ],
         "babel.extractors": [
             "ckan = ckan.lib.extract:extract_ckan",
         ],

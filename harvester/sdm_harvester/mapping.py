@@ -111,6 +111,11 @@ class Mapper:
         field = _fields_by_name()[field_name]
         return _codelist(field.codelist_name).lookup(text) or text
 
+    def known_code(self, field_name: str, value) -> Optional[str]:
+        """The code when an override or the code list knows the value, else None."""
+        code = self.code(field_name, value)
+        return code if code in _codelist(_fields_by_name()[field_name].codelist_name) else None
+
     def codes(self, field_name: str, value) -> list:
         items = value if isinstance(value, (list, tuple)) else _LIST_SEPARATORS.split(str(value or ""))
         out = []

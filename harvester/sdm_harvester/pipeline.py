@@ -5,7 +5,7 @@ classification, validated with the schema's own validators and stored only
 when their content hash changed.  Classified records stay home: their
 content is never stored, loaded or published, only counted.  A full listing
 withdraws what vanished upstream, unless the circuit breaker finds the run
-untrustworthy.  Extra targets (CKAN) are then synced from the store.
+untrustworthy.
 """
 from __future__ import annotations
 
@@ -237,8 +237,8 @@ class SourceRun:
         withdrawal["applied"] = True
 
 
-def run(config: Config, store: Store, run_id: int, options: Options, targets: Sequence = ()) -> reports.RunReport:
-    """Harvest every due source (or those in options.only), then sync targets."""
+def run(config: Config, store: Store, run_id: int, options: Options) -> reports.RunReport:
+    """Harvest every due source (or those in options.only, due or not)."""
     report = reports.RunReport(run_id=run_id, data_dir=store.data_dir, started=now_iso())
     now = options.now()
     for source in config.sources:
@@ -251,11 +251,9 @@ def run(config: Config, store: Store, run_id: int, options: Options, targets: Se
             continue
         options.progress(f"{source.name}: harvesting {source.url}")
         report.sources.append(SourceRun(store, source, options).run())
-    for target in targets:
-        report.targets.append(target.sync(store, options.progress))
     store.prune_cache()
     report.finished = now_iso()
     report.duration_s = round(time.monotonic() - report._clock, 3)
     troubled = [s for s in report.sources if s.status in (reports.FAILED, reports.PARTIAL)]
-    report.exit_code = EXIT_PARTIAL if troubled or any(t.status != reports.OK for t in report.targets) else EXIT_OK
+    report.exit_code = EXIT_PARTIAL if troubled else EXIT_OK
     return report

@@ -1,4 +1,4 @@
-"""The JSON run report: what each source and target did, and why.
+"""The JSON run report: what each source did, and why.
 
 One report per run, written to `<data dir>/reports/` (the newest N kept) and,
 when asked, to `--report FILE`.  Invalid records are listed with their source,
@@ -65,23 +65,6 @@ class SourceReport:
 
 
 @dataclass
-class TargetReport:
-    name: str
-    status: str = OK
-    counts: dict = field(default_factory=lambda: {"created": 0, "updated": 0, "withdrawn": 0, "unchanged": 0,
-                                                   "failed": 0, "organizations": 0})
-    errors: list = field(default_factory=list)
-
-    def add_error(self, message: str) -> None:
-        self.count("failed")
-        if len(self.errors) < MAX_DETAILS:
-            self.errors.append(message)
-
-    def count(self, key: str, n: int = 1) -> None:
-        self.counts[key] += n
-
-
-@dataclass
 class RunReport:
     run_id: int
     data_dir: str
@@ -90,7 +73,6 @@ class RunReport:
     duration_s: float = 0.0
     exit_code: int = 0
     sources: list = field(default_factory=list)
-    targets: list = field(default_factory=list)
     _clock: float = field(default_factory=time.monotonic, repr=False)
 
     @property

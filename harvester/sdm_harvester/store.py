@@ -2,8 +2,8 @@
 
 It holds every harvested record keyed by (source, original identifier) with
 its content hash, first/last seen and withdrawal time; each source's last
-run; a bounded run history; the HTTP validators for conditional requests;
-and what each extra target (CKAN) last received.  The publisher reads it
+run; a bounded run history; and the HTTP validators and bodies for
+conditional requests.  The publisher reads it
 through `iter_datasets()`.
 
 Writes happen in short transactions (a batch of records, a source's
@@ -68,13 +68,6 @@ CREATE TABLE IF NOT EXISTS http_cache (
     body BLOB NOT NULL,
     used_at TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS target_state (
-    target TEXT NOT NULL,
-    source TEXT NOT NULL,
-    identifier TEXT NOT NULL,
-    hash TEXT NOT NULL,
-    PRIMARY KEY (target, source, identifier)
-);
 """
 
 NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
@@ -101,7 +94,7 @@ class StoredRecord:
     withdrawn_at: Optional[str]
 
     def dataset(self) -> dict:
-        """The SDM dataset dict as the publisher and targets receive it."""
+        """The SDM dataset dict as the publisher receives it."""
         return {
             **self.data,
             "id": dataset_id(self.source, self.identifier),
@@ -230,10 +223,6 @@ class Store:
                 row["first_seen"], row["updated"], row["withdrawn_at"],
             )
 
-    def iter_records(self) -> Iterator[StoredRecord]:
-        """Every record, withdrawn and classified ones included (for targets)."""
-        return self._records("1")
-
     def iter_datasets(self) -> Iterator[dict]:
         """Current, publishable SDM dataset dicts, streamed in a stable order.
 
@@ -307,19 +296,3 @@ class Store:
     def prune_cache(self) -> None:
         cutoff = (dt.datetime.now(dt.timezone.utc) - CACHE_MAX_AGE).replace(microsecond=0).isoformat()
         self.db.execute("DELETE FROM http_cache WHERE used_at < ?", (cutoff,))
-
-    # -- extra targets -----------------------------------------------------------
-
-    def target_hashes(self, target: str) -> dict:
-        rows = self.db.execute("SELECT source, identifier, hash FROM target_state WHERE target=?", (target,))
-        return {(r["source"], r["identifier"]): r["hash"] for r in rows}
-
-    def set_target_hash(self, target: str, source: str, identifier: str, content_hash: Optional[str]) -> None:
-        if content_hash is None:
-            self.db.execute("DELETE FROM target_state WHERE target=? AND source=? AND identifier=?",
-                            (target, source, identifier))
-        else:
-            self.db.execute(
-                "INSERT OR REPLACE INTO target_state (target, source, identifier, hash) VALUES (?,?,?,?)",
-                (target, source, identifier, content_hash),
-            )

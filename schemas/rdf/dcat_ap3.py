@@ -15,6 +15,7 @@ from __future__ import annotations
 from sdm_schema import disclosure
 from sdm_schema.loader import dataset_field
 from sdm_schema.rdf import dcat
+from sdm_schema.rdf.catalog import dcat_catalog
 from sdm_schema.rdf.mapping import Profile
 from sdm_schema.rdf.namespaces import DCAT, DCAT_PREFIXES
 
@@ -65,4 +66,6 @@ PROFILE = Profile(
     eu_codes=True,
     prepare=with_english,
     dataset_class=DCAT + "Dataset",
+    catalog=dcat_catalog,
+    dataset_link=DCAT + "dataset",
 )

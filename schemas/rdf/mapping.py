@@ -68,6 +68,10 @@ class Profile:
     #: English fallback of the international profile).
     prepare: Optional[Callable[[dict], dict]] = None
     dataset_class: str = ""
+    #: The catalogue's own triples, from catalog_info (catalog.py).
+    catalog: Callable[[Mapping], Iterable[Triple]] = lambda info: ()
+    #: The predicate linking the catalogue to each of its datasets.
+    dataset_link: str = ""
     #: Write the code lists as SKOS beside the datasets (DCAT profiles).
     describe_codes: bool = True
 
@@ -235,7 +239,9 @@ def field_value(field: Field, objects: list):
                 out.setdefault(literal_lang(o), []).append(str(o))
         return {tag: sorted(words) for tag, words in out.items()} or None
     if kind in ("code", "codes"):
-        found = sorted({c for c in (code_of(field.codelist, o) for o in objects) if c})
+        found_codes = {code_of(field.codelist, o) for o in objects}
+        # RDF keeps no order: codes come back in their code list's order
+        found = [c for c in field.codelist.codes if c in found_codes]
         if kind == "codes":
             return found or None
         return found[0] if found else None

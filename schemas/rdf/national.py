@@ -3,6 +3,7 @@ platforms.  Everything the government audience may see is written, with the
 project's own code IRIs, so that parse(serialize(x)) gives x back."""
 from sdm_schema import disclosure
 from sdm_schema.rdf import dcat
+from sdm_schema.rdf.catalog import dcat_catalog
 from sdm_schema.rdf.mapping import Profile
 from sdm_schema.rdf.namespaces import DCAT, DCAT_PREFIXES
 
@@ -12,4 +13,6 @@ PROFILE = Profile(
     rules=dcat.rules(),
     prefixes=DCAT_PREFIXES,
     dataset_class=DCAT + "Dataset",
+    catalog=dcat_catalog,
+    dataset_link=DCAT + "dataset",
 )

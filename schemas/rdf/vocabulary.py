@@ -62,7 +62,7 @@ def _field_term_triples(field_name: str) -> Iterator[Triple]:
     if field.kind in _RANGE:
         yield subject, IRI(RDFS + "range"), IRI(_RANGE[field.kind])
     if field.codelist_name:
-        yield subject, IRI(SKOS + "scopeNote"), IRI(codelist(field.codelist_name).uri)
+        yield subject, IRI(RDFS + "seeAlso"), IRI(codelist(field.codelist_name).uri)
 
 
 def vocabulary_triples(field_names) -> Iterator[Triple]:
@@ -79,3 +79,23 @@ def vocabulary_triples(field_names) -> Iterator[Triple]:
         yield subject, IRI(RDFS + "isDefinedBy"), ontology
         for tag, text in label.items():
             yield subject, IRI(RDFS + "label"), Literal(text, tag)
+
+
+def turtle() -> str:
+    """The vocabulary as the Turtle shipped in schemas/sdm.ttl."""
+    import io
+
+    from sdm_schema.rdf.dcat import sdm_term_fields  # dcat names its terms from here
+    from sdm_schema.rdf.writers import TurtleWriter
+
+    out = io.StringIO()
+    writer = TurtleWriter(out, {"rdf": RDF, "rdfs": RDFS, "owl": OWL, "dct": DCT,
+                                "dcat": DCAT, "skos": SKOS, "xsd": XSD, "sdm": SDM})
+    writer.begin()
+    writer.write(vocabulary_triples(sdm_term_fields()))
+    writer.end()
+    return out.getvalue()
+
+
+if __name__ == "__main__":
+    sys.stdout.write(turtle())

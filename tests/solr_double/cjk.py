@@ -74,8 +74,10 @@ def cjk_bigram(attrs, loader):
                if bool_attr(attrs, s, True)}
     unigrams = bool_attr(attrs, "outputUnigrams", False)
 
+    cjk_types = {TOKEN_TYPES[s] for s in enabled}
+
     def is_cjk(tok):
-        return tok.type in {TOKEN_TYPES[s] for s in enabled}
+        return tok.type in cjk_types
 
     def apply(tokens):
         out = []

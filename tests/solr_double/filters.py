@@ -1,5 +1,6 @@
 """Token filter factories (everything except word delimiting and CJK)."""
 
+import functools
 import re
 import unicodedata
 
@@ -18,7 +19,11 @@ ENGLISH_STOP_WORDS = frozenset(
 def _mapper(fn):
     """A filter that rewrites each token's text independently."""
     def apply(tokens):
-        return [tok.derive(fn(tok.text)) for tok in tokens]
+        out = []
+        for tok in tokens:
+            text = fn(tok.text)
+            out.append(tok if text == tok.text else tok.derive(text))
+        return out
     return apply
 
 
@@ -100,6 +105,8 @@ def _stem_filter(algorithm, attrs, loader):
     protected = set(loader.lines(attrs["protected"]) or []) \
         if attrs.get("protected") else set()
 
+    # Stemming is pure and dominates indexing time: memoise it.
+    @functools.lru_cache(maxsize=65536)
     def stem(text):
         return text if text in protected else stemmer.stemWord(text)
     return _mapper(stem)

@@ -15,7 +15,7 @@ _TERM_STOP = set('()[]{}":^~!') | set(_SPACE)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?|\.\d+")
 
 
-class SyntaxError_(SolrError):
+class QuerySyntaxError(SolrError):
     def __init__(self, query, detail):
         super().__init__("org.apache.solr.search.SyntaxError: Cannot parse "
                          "'%s': %s" % (query, detail))
@@ -48,7 +48,7 @@ def _read_quoted(query, i):
         else:
             out.append(ch)
             i += 1
-    raise SyntaxError_(query, "Lexical error: unterminated quoted string")
+    raise QuerySyntaxError(query, "Lexical error: unterminated quoted string")
 
 
 def _read_range(query, i):
@@ -60,10 +60,10 @@ def _read_range(query, i):
         while i < len(query) and query[i] in _SPACE:
             i += 1
         if i >= len(query):
-            raise SyntaxError_(query, "Encountered \"<EOF>\" in range")
+            raise QuerySyntaxError(query, "Encountered \"<EOF>\" in range")
         if query[i] in "]}":
             if len(parts) != 3 or parts[1] != ("TO", False):
-                raise SyntaxError_(query, "malformed range")
+                raise QuerySyntaxError(query, "malformed range")
             include_upper = query[i] == "]"
             return ("RANGE", (parts[0], parts[2], include_lower, include_upper)), i + 1
         if query[i] == '"':
@@ -93,7 +93,7 @@ def tokenize(query):
         elif ch in "^~":
             number = _NUMBER.match(query, i + 1)
             if ch == "^" and not number:
-                raise SyntaxError_(query, "boost without a number")
+                raise QuerySyntaxError(query, "boost without a number")
             tokens.append(("CARAT" if ch == "^" else "TILDE",
                            float(number.group()) if number else None))
             i = number.end() if number else i + 1
@@ -104,7 +104,7 @@ def tokenize(query):
             token, i = _read_range(query, i)
             tokens.append(token)
         elif ch in "]}":
-            raise SyntaxError_(query, "Encountered \"%s\"" % ch)
+            raise QuerySyntaxError(query, "Encountered \"%s\"" % ch)
         elif ch == "/":
             raise SolrError("regular expression queries are not supported by "
                             "the Solr double: %r" % query)
@@ -151,7 +151,7 @@ class Parser:
     def _fail(self):
         kind, value = self.tokens[self.pos]
         shown = "<EOF>" if kind == "EOF" else (value if value is not None else kind)
-        raise SyntaxError_(self.query, "Encountered \"%s\" at token %d"
+        raise QuerySyntaxError(self.query, "Encountered \"%s\" at token %d"
                            % (shown, self.pos))
 
     def _query(self, field):

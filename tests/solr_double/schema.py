@@ -137,6 +137,7 @@ class Schema:
         key = _elements(root, "uniqueKey")
         self.unique_key = key[0].text.strip() if key else None
         self._cache = {}
+        self._copy_cache = {}
 
     def field(self, name):
         """The Field definition for `name` (static or dynamic), or None."""
@@ -154,6 +155,11 @@ class Schema:
 
     def copy_targets(self, source):
         """[(dest field name, maxChars)] that copyField rules give `source`."""
+        if source not in self._copy_cache:
+            self._copy_cache[source] = self._resolve_copies(source)
+        return self._copy_cache[source]
+
+    def _resolve_copies(self, source):
         targets = []
         for src, dest, max_chars in self.copy_fields:
             if not fnmatchcase(source, src):

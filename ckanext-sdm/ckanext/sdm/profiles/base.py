@@ -1,0 +1,80 @@
+"""What the three SDM profiles for ckanext-dcat share.
+
+A profile here adds nothing of its own to the graph: it hands the dataset to
+the one mapping in sdm_schema.rdf (which asks sdm_schema.disclosure first)
+and turns the neutral triples into rdflib terms.  Parsing, for
+ckanext-dcat's RDF harvester, goes through the same rules.
+"""
+from __future__ import annotations
+
+import ckan.plugins.toolkit as tk
+from ckanext.dcat.profiles import RDFProfile
+
+from sdm_schema import lang
+from sdm_schema.rdf import mapping
+from sdm_schema.rdf.terms import to_rdflib
+
+
+_DESCRIPTIONS: dict = {}
+
+
+def _descriptions(profile: mapping.Profile) -> dict:
+    """The code-list triples by subject, to describe the codes a dataset uses."""
+    if profile.name not in _DESCRIPTIONS:
+        out: dict = {}
+        for triple in mapping.page_vocabulary(profile):
+            out.setdefault(triple[0], []).append(triple)
+        _DESCRIPTIONS[profile.name] = out
+    return _DESCRIPTIONS[profile.name]
+
+
+def _organization(org_id):
+    """organization_show: package_show's organization lacks scheming fields
+    (title_translated, uscc)."""
+    try:
+        return tk.get_action("organization_show")(
+            {"ignore_auth": True}, {"id": org_id, "include_datasets": False})
+    except tk.ObjectNotFound:
+        return None
+
+
+class SdmProfile(RDFProfile):
+    """Base of the SDM profiles: `profile` names the sdm_schema.rdf profile."""
+
+    profile: mapping.Profile
+
+    def _add(self, triples):
+        for s, p, o in triples:
+            self.g.add((to_rdflib(s), to_rdflib(p), to_rdflib(o)))
+
+    def graph_from_dataset(self, dataset_dict, dataset_ref):
+        record = dict(dataset_dict)
+        if record.get("owner_org"):
+            record["organization"] = _organization(record["owner_org"]) or record.get("organization")
+        record.setdefault("uri", str(dataset_ref))
+        subject, triples = mapping.dataset_triples(record, self.profile, tk.config["ckan.site_url"])
+        if subject is None:
+            return
+        for prefix, namespace in self.profile.prefixes.items():
+            self.g.bind(prefix, namespace)
+        self._add(triples)
+        descriptions = _descriptions(self.profile)
+        used = {o for _s, _p, o in triples if o in descriptions}
+        for iri in sorted(used):
+            self._add(descriptions[iri])
+
+    def graph_from_catalog(self, catalog_dict, catalog_ref):
+        info = {"base_url": tk.config["ckan.site_url"], "uri": str(catalog_ref)}
+        catalog_dict = catalog_dict or {}
+        site_title = catalog_dict.get("title") or tk.config.get("ckan.site_title")
+        if site_title:
+            info["title"] = {lang.detect(site_title): site_title}
+        self._add(self.profile.catalog(info))
+
+    def parse_dataset(self, dataset_dict, dataset_ref):
+        out: dict = {}
+        for rule in self.profile.rules:
+            rule.read(self.g, dataset_ref, out)
+        dataset_dict.update(out)
+        return dataset_dict
+

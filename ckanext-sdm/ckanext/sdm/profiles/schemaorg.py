@@ -1,0 +1,9 @@
+from sdm_schema.rdf import schemaorg
+
+from ckanext.sdm.profiles.base import SdmProfile
+
+
+class SdmSchemaOrgProfile(SdmProfile):
+    """schema.org, public audience (sdm_schema.rdf.schemaorg)."""
+
+    profile = schemaorg.PROFILE

@@ -1,0 +1,202 @@
+"""OAI-PMH repositories: ListRecords in oai_dc or oai_datacite.
+
+Pages follow resumption tokens; an incremental source asks `from` its last
+success.  Records with status="deleted" are withdrawn.  Every page is
+parsed by safexml, so a hostile page fails the source with a message naming
+it and the run goes on with the other sources.
+
+Options:
+  metadata_prefix  oai_dc (default) or oai_datacite
+  set              an OAI set spec
+  until            upper datestamp bound (makes the listing partial)
+  incremental      ask `from` the last success (deletions then come only
+                   from deleted records; `sdm-harvest run --full` lists all)
+A file:// URL names a saved first ListRecords response; each resumption
+token names the next page's file beside it (`<token>.xml`).
+"""
+from __future__ import annotations
+
+import re
+import urllib.parse
+from typing import Iterator, Optional
+
+from sdm_harvester import safexml
+from sdm_harvester.mapping import RecordBuilder
+from sdm_harvester.sources.base import Broken, Deleted, Harvester, Item, Record, SourceError
+
+NS = {
+    "oai": "http://www.openarchives.org/OAI/2.0/",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "datacite": "http://datacite.org/schema/kernel-4",
+}
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+PREFIXES = ("oai_dc", "oai_datacite")
+#: Pages at most, against a repository whose tokens never end.
+MAX_PAGES = 100_000
+
+# Access-rights vocabularies repositories use (COAR, info:eu-repo) → SDM.
+_OPEN = ("open_attribute", "unconditional")
+_RESTRICTED = ("open_attribute", "conditional")
+_CLOSED = ("open_attribute", "not_open")
+_EMBARGOED = ("disclosure", "deferred")
+ACCESS_RIGHTS = {
+    "http://purl.org/coar/access_right/c_abf2": _OPEN,
+    "http://purl.org/coar/access_right/c_16ec": _RESTRICTED,
+    "http://purl.org/coar/access_right/c_14cb": _CLOSED,
+    "http://purl.org/coar/access_right/c_f1cf": _EMBARGOED,
+    "info:eu-repo/semantics/openaccess": _OPEN,
+    "info:eu-repo/semantics/restrictedaccess": _RESTRICTED,
+    "info:eu-repo/semantics/closedaccess": _CLOSED,
+    "info:eu-repo/semantics/embargoedaccess": _EMBARGOED,
+}
+_DOI = re.compile(r"^(?:doi:|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
+_CSTR = re.compile(r"^(?:CSTR:|https?://(?:www\.)?cstr\.cn/)(\S+)$", re.IGNORECASE)
+
+
+def _text(element) -> Optional[str]:
+    return element.text.strip() if element is not None and element.text and element.text.strip() else None
+
+
+def _lang(element) -> Optional[str]:
+    return element.get(XML_LANG)
+
+
+def _put_identifier(builder: RecordBuilder, value: Optional[str]) -> None:
+    if not value:
+        return
+    doi, cstr = _DOI.match(value), _CSTR.match(value)
+    if doi:
+        builder.put("doi", doi.group(1))
+    elif cstr:
+        builder.put("cstr", "CSTR:" + cstr.group(1))
+
+
+def _put_rights(builder: RecordBuilder, value: Optional[str]) -> None:
+    """Access rights by their URI; licence texts in dc:rights are left alone."""
+    target = ACCESS_RIGHTS.get((value or "").strip().lower())
+    if target is None and value:
+        code = builder.mapper.known_code("open_attribute", value)
+        target = ("open_attribute", code) if code else None
+    if target:
+        builder.put(*target)
+
+
+def map_oai_dc(metadata, builder: RecordBuilder) -> None:
+    for name, field in (("title", "title_translated"), ("description", "notes_translated"),
+                        ("subject", "keywords_translated"), ("publisher", "provider_unit")):
+        for element in metadata.iterfind(f".//dc:{name}", NS):
+            builder.put(field, _text(element), _lang(element))
+    for element in metadata.iterfind(".//dc:identifier", NS):
+        _put_identifier(builder, _text(element))
+    for element in metadata.iterfind(".//dc:rights", NS):
+        _put_rights(builder, _text(element))
+
+
+def map_datacite(metadata, builder: RecordBuilder) -> None:
+    resource = metadata.find(".//datacite:resource", NS)
+    if resource is None:
+        raise ValueError("no DataCite <resource> in the metadata")
+
+    def each(path):
+        return resource.iterfind(path, NS)
+
+    for element in each("datacite:titles/datacite:title"):
+        builder.put("title_translated", _text(element), _lang(element))
+    for element in each("datacite:descriptions/datacite:description"):
+        if element.get("descriptionType", "Abstract") == "Abstract":
+            builder.put("notes_translated", _text(element), _lang(element))
+    for element in each("datacite:subjects/datacite:subject"):
+        if "13745" in (element.get("subjectScheme") or ""):
+            builder.put("discipline", element.get("classificationCode") or _text(element))
+        else:
+            builder.put("keywords_translated", _text(element), _lang(element))
+    identifier = resource.find("datacite:identifier", NS)
+    if identifier is not None and identifier.get("identifierType", "").upper() == "DOI":
+        _put_identifier(builder, _text(identifier))
+    for element in each("datacite:alternateIdentifiers/datacite:alternateIdentifier"):
+        if element.get("alternateIdentifierType", "").upper() == "CSTR":
+            _put_identifier(builder, "CSTR:" + (_text(element) or "").removeprefix("CSTR:"))
+    builder.put("provider_unit", _text(resource.find("datacite:publisher", NS)))
+    builder.put("version", _text(resource.find("datacite:version", NS)))
+    for element in each("datacite:rightsList/datacite:rights"):
+        _put_rights(builder, element.get("rightsURI") or _text(element))
+    if builder.record.get("disclosure") == "deferred":
+        for element in each("datacite:dates/datacite:date"):
+            if element.get("dateType") == "Available":
+                builder.put("embargo_until", _text(element))
+    for element in each("datacite:contributors/datacite:contributor"):
+        if element.get("contributorType") == "ContactPerson":
+            builder.put("contact_name", _text(element.find("datacite:contributorName", NS)))
+
+
+_MAPPERS = {"oai_dc": map_oai_dc, "oai_datacite": map_datacite}
+
+
+class OaiPmhHarvester(Harvester):
+    def items(self) -> Iterator[Item]:
+        source, options = self.ctx.source, self.ctx.source.options
+        prefix = options.get("metadata_prefix", "oai_dc")
+        if prefix not in PREFIXES:
+            raise SourceError(f"metadata_prefix {prefix!r}: supported are {', '.join(PREFIXES)}")
+        from_file = source.url.startswith("file:")
+        url, params = source.url, None
+        if not from_file:
+            params = {"verb": "ListRecords", "metadataPrefix": prefix, "set": options.get("set"),
+                      "until": options.get("until"),
+                      "from": self.ctx.since.strftime("%Y-%m-%d") if self.ctx.since else None}
+        tokens = set()
+        for page in range(1, MAX_PAGES + 1):
+            response = self.ctx.fetcher.get(url, params)
+            where = f"page {page} ({response.url})"
+            root = safexml.parse(response.content, f"{source.name}: {where}", source.max_bytes)
+            listing = self._listing(root, where)
+            count = 0
+            if listing is not None:
+                for element in listing.iterfind("oai:record", NS):
+                    count += 1
+                    yield self._item(element, prefix, where)
+            token = _text(listing.find("oai:resumptionToken", NS)) if listing is not None else None
+            self.ctx.progress(f"{where}: {count} records")
+            if not token:
+                break
+            if token in tokens:
+                raise SourceError(f"{where}: resumption token {token!r} repeated; the repository loops")
+            tokens.add(token)
+            if from_file:
+                url = urllib.parse.urljoin(source.url, urllib.parse.quote(token) + ".xml")
+            else:
+                params = {"verb": "ListRecords", "resumptionToken": token}
+        else:
+            raise SourceError(f"more than {MAX_PAGES} pages")
+        self.full_listing = self.ctx.since is None and not options.get("until")
+
+    @staticmethod
+    def _listing(root, where: str):
+        if root.tag != f"{{{NS['oai']}}}OAI-PMH":
+            raise SourceError(f"{where}: not an OAI-PMH response (root element {root.tag})")
+        error = root.find("oai:error", NS)
+        if error is not None:
+            if error.get("code") == "noRecordsMatch":
+                return None
+            raise SourceError(f"{where}: OAI-PMH error {error.get('code')}: {_text(error) or ''}")
+        listing = root.find("oai:ListRecords", NS)
+        if listing is None:
+            raise SourceError(f"{where}: no ListRecords element")
+        return listing
+
+    def _item(self, element, prefix: str, where: str) -> Item:
+        header = element.find("oai:header", NS)
+        identifier = _text(header.find("oai:identifier", NS)) if header is not None else None
+        if not identifier:
+            return Broken(where, "record without a header identifier")
+        if header.get("status") == "deleted":
+            return Deleted(identifier)
+        metadata = element.find("oai:metadata", NS)
+        if metadata is None:
+            return Broken(where, "record without metadata", identifier)
+        builder = RecordBuilder(self.ctx.mapper)
+        try:
+            _MAPPERS[prefix](metadata, builder)
+        except ValueError as error:
+            return Broken(where, str(error), identifier)
+        return Record(identifier, builder.record, _text(header.find("oai:datestamp", NS)))

@@ -1,0 +1,82 @@
+"""The catalogue around the datasets of a feed, and hydra paging between pages.
+
+`catalog_info` describes the catalogue once for all feeds:
+    {"base_url": "https://data.example.cn",          # required
+     "title": {"zh-Hans": …, "en": …}, "description": {…},
+     "publisher": {"name": {"zh-Hans": …, "en": …}, "uri": …},  # optional
+     "homepage": "https://data.example.cn/"}          # optional
+"""
+from __future__ import annotations
+
+from typing import Iterator, Mapping, Optional
+
+from sdm_schema.rdf.mapping import translated_literals
+from sdm_schema.rdf.namespaces import DCAT, DCT, FOAF, HYDRA, SCHEMA
+from sdm_schema.rdf.terms import IRI, TYPE, XSD_INTEGER, Literal, Triple, iri
+
+DEFAULT_INFO = {
+    "title": {"zh-Hans": "科学数据资源目录", "en": "Scientific data catalogue"},
+    "description": {
+        "zh-Hans": "按《科学数据管理办法》编制的科学数据资源目录。",
+        "en": "Catalogue of scientific data under China's Administrative Measures for Scientific Data.",
+    },
+}
+
+
+def catalog_iri(info: Mapping) -> IRI:
+    return iri(info.get("uri") or f"{info['base_url'].rstrip('/')}/catalog")
+
+
+def _merged(info: Mapping) -> dict:
+    return {**DEFAULT_INFO, **{k: v for k, v in info.items() if v}}
+
+
+def dcat_catalog(info: Mapping) -> Iterator[Triple]:
+    """The dcat:Catalog: title, description and publisher (DCAT-AP requires
+    all three), homepage."""
+    info = _merged(info)
+    catalog = catalog_iri(info)
+    yield catalog, TYPE, IRI(DCAT + "Catalog")
+    for key, predicate in (("title", DCT + "title"), ("description", DCT + "description")):
+        for literal in translated_literals(info[key]):
+            yield catalog, IRI(predicate), literal
+    publisher = info.get("publisher") or {"name": info["title"]}
+    agent = iri(publisher.get("uri") or f"{info['base_url'].rstrip('/')}#publisher")
+    yield catalog, IRI(DCT + "publisher"), agent
+    yield agent, TYPE, IRI(FOAF + "Agent")
+    for literal in translated_literals(publisher["name"]):
+        yield agent, IRI(FOAF + "name"), literal
+    if info.get("homepage"):
+        homepage = iri(info["homepage"])
+        yield catalog, IRI(FOAF + "homepage"), homepage
+        yield homepage, TYPE, IRI(FOAF + "Document")
+
+
+def schemaorg_catalog(info: Mapping) -> Iterator[Triple]:
+    info = _merged(info)
+    catalog = catalog_iri(info)
+    yield catalog, TYPE, IRI(SCHEMA + "DataCatalog")
+    for key, predicate in (("title", SCHEMA + "name"), ("description", SCHEMA + "description")):
+        for literal in translated_literals(info[key]):
+            yield catalog, IRI(predicate), literal
+    if info.get("homepage"):
+        yield catalog, IRI(SCHEMA + "url"), iri(info["homepage"])
+
+
+def page_triples(page: str, first: str, previous: Optional[str], next_: Optional[str],
+                 items: Optional[int] = None) -> Iterator[Triple]:
+    """Hydra paging, as ckanext-dcat's harvester follows it (hydra:next).
+
+    Pages are written as the datasets stream past, so a page knows its
+    neighbours but not the last page or the total: those are left out
+    rather than held in memory.
+    """
+    view = IRI(page)
+    yield view, TYPE, IRI(HYDRA + "PartialCollectionView")
+    yield view, IRI(HYDRA + "first"), IRI(first)
+    if previous:
+        yield view, IRI(HYDRA + "previous"), IRI(previous)
+    if next_:
+        yield view, IRI(HYDRA + "next"), IRI(next_)
+    if items is not None:
+        yield view, IRI(HYDRA + "itemsPerPage"), Literal(str(items), datatype=XSD_INTEGER)

@@ -1,0 +1,228 @@
+"""Streaming RDF writers: neutral triples straight to text, no graph.
+
+Each writer takes the triples of one dataset at a time and writes them at
+once, so memory holds one dataset, whatever the catalogue's size.  A run of
+triples with the same subject becomes one Turtle block, RDF/XML description
+or JSON-LD node.  tests/rdf/test_writers.py checks that every format parses
+(with rdflib) to the graph the N-Triples output gives.
+"""
+from __future__ import annotations
+
+import json
+import re
+from itertools import groupby
+from typing import Iterable, Mapping, Optional, TextIO
+
+from sdm_schema.rdf.terms import IRI, TYPE, Triple
+
+_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+class Compactor:
+    """IRIs to prefixed names, cached, for the prefixes a document declares.
+
+    A prefix "" is a JSON-LD @vocab: its terms are written bare.
+    """
+
+    def __init__(self, prefixes: Mapping[str, str]):
+        self.prefixes = dict(prefixes)
+        self._by_length = sorted(self.prefixes.items(), key=lambda kv: -len(kv[1]))
+        self._cache: dict = {}
+
+    def __call__(self, iri: str) -> Optional[str]:
+        try:
+            return self._cache[iri]
+        except KeyError:
+            pass
+        found = None
+        for prefix, ns in self._by_length:
+            if iri.startswith(ns) and _LOCAL.match(iri[len(ns):]):
+                found = f"{prefix}:{iri[len(ns):]}" if prefix else iri[len(ns):]
+                break
+        if len(self._cache) < 10000:  # dataset IRIs never repeat: keep it bounded
+            self._cache[iri] = found
+        return found
+
+
+def _by_subject(triples: Iterable[Triple]):
+    """(subject, its triples) for a batch, each subject once, first seen first."""
+    groups: dict = {}
+    for triple in triples:
+        groups.setdefault(triple[0], []).append(triple)
+    return groups.items()
+
+
+class Writer:
+    extension = ""
+    media_type = ""
+
+    def __init__(self, out: TextIO, prefixes: Mapping[str, str]):
+        self.out = out
+        self.compact = Compactor(prefixes)
+
+    def begin(self) -> None:
+        pass
+
+    def write(self, triples: Iterable[Triple]) -> None:
+        raise NotImplementedError
+
+    def end(self) -> None:
+        pass
+
+
+# -- N-Triples -----------------------------------------------------------------
+
+_NT_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+def _nt_term(term) -> str:
+    if isinstance(term, IRI):
+        return f"<{term}>"
+    text = '"' + term.value.translate(_NT_ESCAPES) + '"'
+    if term.lang:
+        return f"{text}@{term.lang}"
+    if term.datatype:
+        return f"{text}^^<{term.datatype}>"
+    return text
+
+
+class NTriplesWriter(Writer):
+    extension = "nt"
+    media_type = "application/n-triples"
+
+    def write(self, triples):
+        self.out.write("".join(f"<{s}> <{p}> {_nt_term(o)} .\n" for s, p, o in triples))
+
+
+# -- Turtle ----------------------------------------------------------------------
+
+class TurtleWriter(Writer):
+    extension = "ttl"
+    media_type = "text/turtle"
+
+    def begin(self):
+        self.out.write("".join(f"@prefix {p}: <{ns}> .\n" for p, ns in self.compact.prefixes.items()))
+        self.out.write("\n")
+
+    def _iri(self, iri: str) -> str:
+        return self.compact(iri) or f"<{iri}>"
+
+    def _term(self, term) -> str:
+        if isinstance(term, IRI):
+            return self._iri(term)
+        text = '"' + term.value.translate(_NT_ESCAPES) + '"'
+        if term.lang:
+            return f"{text}@{term.lang}"
+        if term.datatype:
+            return f"{text}^^{self._iri(term.datatype)}"
+        return text
+
+    def write(self, triples):
+        chunks = []
+        for subject, group in _by_subject(triples):
+            lines = []
+            for predicate, pairs in groupby(group, key=lambda t: t[1]):  # runs, kept in order
+                objects = " , ".join(self._term(o) for _s, _p, o in pairs)
+                verb = "a" if predicate == TYPE else self._iri(predicate)
+                lines.append(f"{verb} {objects}")
+            chunks.append(f"{self._iri(subject)} " + " ;\n    ".join(lines) + " .\n")
+        self.out.write("\n".join(chunks) + "\n")
+
+
+# -- RDF/XML ---------------------------------------------------------------------
+
+_XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_XML_ATTR = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
+# Characters XML 1.0 cannot hold at all, even escaped.
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _XML_FORBIDDEN.sub("", text).translate(_XML_TEXT)
+
+
+def _xml_attr(text: str) -> str:
+    return _XML_FORBIDDEN.sub("", text).translate(_XML_ATTR)
+
+
+class RdfXmlWriter(Writer):
+    extension = "rdf"
+    media_type = "application/rdf+xml"
+
+    def begin(self):
+        namespaces = " ".join(f'xmlns:{p}="{ns}"' for p, ns in self.compact.prefixes.items())
+        self.out.write(f'<?xml version="1.0" encoding="utf-8"?>\n<rdf:RDF {namespaces}>\n')
+
+    def _qname(self, iri: str) -> str:
+        qname = self.compact(iri)
+        if not qname:
+            raise ValueError(f"RDF/XML needs a declared namespace for predicate {iri}")
+        return qname
+
+    def write(self, triples):
+        chunks = []
+        for subject, group in _by_subject(triples):
+            chunks.append(f'  <rdf:Description rdf:about="{_xml_attr(subject)}">\n')
+            for _s, predicate, term in group:
+                tag = self._qname(predicate)
+                if isinstance(term, IRI):
+                    chunks.append(f'    <{tag} rdf:resource="{_xml_attr(term)}"/>\n')
+                    continue
+                if term.lang:
+                    attr = f' xml:lang="{term.lang}"'
+                elif term.datatype:
+                    attr = f' rdf:datatype="{_xml_attr(term.datatype)}"'
+                else:
+                    attr = ""
+                chunks.append(f"    <{tag}{attr}>{_xml_text(term.value)}</{tag}>\n")
+            chunks.append("  </rdf:Description>\n")
+        self.out.write("".join(chunks))
+
+    def end(self):
+        self.out.write("</rdf:RDF>\n")
+
+
+# -- JSON-LD ---------------------------------------------------------------------
+
+class JsonLdWriter(Writer):
+    """Compact JSON-LD: one @graph of node objects, keys as prefixed names."""
+
+    extension = "jsonld"
+    media_type = "application/ld+json"
+
+    def begin(self):
+        context = {("@vocab" if not p else p): ns for p, ns in self.compact.prefixes.items()}
+        self.out.write('{"@context": ' + json.dumps(context) + ',\n"@graph": [\n')
+        self._first = True
+
+    def _key(self, iri: str) -> str:
+        return self.compact(iri) or iri
+
+    def _value(self, term):
+        if isinstance(term, IRI):
+            return {"@id": term}
+        if term.lang:
+            return {"@value": term.value, "@language": term.lang}
+        if term.datatype:
+            return {"@value": term.value, "@type": self._key(term.datatype)}
+        return term.value
+
+    def write(self, triples):
+        nodes = []
+        for subject, group in _by_subject(triples):
+            node: dict = {"@id": subject}
+            for _s, predicate, term in group:
+                if predicate == TYPE:
+                    node.setdefault("@type", []).append(self._key(term))
+                else:
+                    node.setdefault(self._key(predicate), []).append(self._value(term))
+            nodes.append(json.dumps(node, ensure_ascii=False))
+        if nodes:
+            self.out.write(("" if self._first else ",\n") + ",\n".join(nodes))
+            self._first = False
+
+    def end(self):
+        self.out.write("\n]}\n")
+
+
+WRITERS = {w.extension: w for w in (TurtleWriter, RdfXmlWriter, JsonLdWriter, NTriplesWriter)}
