@@ -261,3 +261,7 @@ def status(data_dir, as_json):
     for past in runs:
         click.echo(f"run {past['id']}: {past['started']} → {past['finished'] or 'unfinished'}, "
                    f"exit {past['exit_code'] if past['exit_code'] is not None else '-'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -8,18 +8,17 @@ international English fallback (dcat_ap3.py).
 from __future__ import annotations
 
 import re
-from typing import Iterator
 from urllib.parse import unquote
 
 from sdm_schema import disclosure, validation
 from sdm_schema.loader import dataset_field, dataset_fields
 from sdm_schema.rdf import licences, vocabulary
 from sdm_schema.rdf.mapping import (
-    Rule, ValueRule, code_iri, code_of, field_value, literal_lang, sorted_objects,
+    Rule, ValueRule, code_iri, field_value, literal_lang, sorted_objects,
     text_literal, translated_literals,
 )
 from sdm_schema.rdf.namespaces import (
-    ADMS, CV, DCAT, DCT, EU_AUTHORITY, EU_CURRENCY, EU_FILE_TYPE, FOAF, PROV, SKOS, VCARD, XSD,
+    ADMS, CV, DCAT, DCT, EU_CURRENCY, EU_FILE_TYPE, FOAF, PROV, SKOS, VCARD,
 )
 from sdm_schema.rdf.terms import IRI, TYPE, XSD_DATETIME, XSD_DECIMAL, Literal, iri
 

@@ -15,33 +15,33 @@ from typing import Iterable, Mapping, Optional, TextIO
 
 from sdm_schema.rdf.terms import IRI, TYPE, Triple
 
-_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_LOCAL = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*$")  # matched from the namespace's end
 
 
 class Compactor:
-    """IRIs to prefixed names, cached, for the prefixes a document declares.
+    """Vocabulary IRIs (predicates, classes, datatypes) to prefixed names.
 
-    A prefix "" is a JSON-LD @vocab: its terms are written bare.
+    Only terms of a vocabulary are asked for, a small set, so every answer
+    is cached; subjects and objects are written as full IRIs.  A prefix ""
+    is a JSON-LD @vocab: its terms are written bare.
     """
 
     def __init__(self, prefixes: Mapping[str, str]):
         self.prefixes = dict(prefixes)
-        self._by_length = sorted(self.prefixes.items(), key=lambda kv: -len(kv[1]))
+        self._namespaces = {ns: prefix for prefix, ns in self.prefixes.items()}
         self._cache: dict = {}
 
     def __call__(self, iri: str) -> Optional[str]:
         try:
             return self._cache[iri]
         except KeyError:
-            pass
-        found = None
-        for prefix, ns in self._by_length:
-            if iri.startswith(ns) and _LOCAL.match(iri[len(ns):]):
-                found = f"{prefix}:{iri[len(ns):]}" if prefix else iri[len(ns):]
-                break
-        if len(self._cache) < 10000:  # dataset IRIs never repeat: keep it bounded
+            cut = max(iri.rfind("/"), iri.rfind("#")) + 1
+            prefix = self._namespaces.get(iri[:cut])
+            found = None
+            if prefix is not None and _LOCAL.match(iri, cut):
+                found = f"{prefix}:{iri[cut:]}" if prefix else iri[cut:]
             self._cache[iri] = found
-        return found
+            return found
 
 
 def _by_subject(triples: Iterable[Triple]):
@@ -109,7 +109,7 @@ class TurtleWriter(Writer):
 
     def _term(self, term) -> str:
         if isinstance(term, IRI):
-            return self._iri(term)
+            return f"<{term}>"
         text = '"' + term.value.translate(_NT_ESCAPES) + '"'
         if term.lang:
             return f"{text}@{term.lang}"
@@ -122,10 +122,12 @@ class TurtleWriter(Writer):
         for subject, group in _by_subject(triples):
             lines = []
             for predicate, pairs in groupby(group, key=lambda t: t[1]):  # runs, kept in order
-                objects = " , ".join(self._term(o) for _s, _p, o in pairs)
-                verb = "a" if predicate == TYPE else self._iri(predicate)
+                if predicate == TYPE:  # classes: a vocabulary's terms
+                    verb, objects = "a", " , ".join(self._iri(o) for _s, _p, o in pairs)
+                else:
+                    verb, objects = self._iri(predicate), " , ".join(self._term(o) for _s, _p, o in pairs)
                 lines.append(f"{verb} {objects}")
-            chunks.append(f"{self._iri(subject)} " + " ;\n    ".join(lines) + " .\n")
+            chunks.append(f"<{subject}> " + " ;\n    ".join(lines) + " .\n")
         self.out.write("\n".join(chunks) + "\n")
 
 

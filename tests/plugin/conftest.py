@@ -6,7 +6,7 @@ USCC = "91110000600037341L"
 
 
 @pytest.fixture
-def responsible_unit():
+def responsible_unit(with_plugins, clean_db, clean_index):
     """A responsible unit (organisation) with its unified social credit code."""
     return factories.Organization(
         name="national-meteorological-centre",
@@ -16,7 +16,7 @@ def responsible_unit():
 
 
 @pytest.fixture
-def sysadmin():
+def sysadmin(with_plugins, clean_db):
     return factories.Sysadmin()
 
 

@@ -5,7 +5,8 @@ else sees what the policy allows the public: classified datasets not at all
 (auth, search and facet counts via permission labels), withheld files and
 download URLs of deferred, conditional and not-open datasets not at all
 (package_show, package_search, resource_show and so resource pages and
-downloads).  Activity details stay editor-only, as CKAN does by default
+downloads, activity lists).  Activity details (activity_show with data,
+activity_diff) stay editor-only, as CKAN does by default
 (ckan.auth.public_activity_stream_detail = false).
 """
 from __future__ import annotations
@@ -125,12 +126,58 @@ def redact_search_result(result: dict) -> dict:
     return out
 
 
-def redact_search(search_results: dict) -> dict:
-    results = search_results.get("results") or []
-    search_results["results"] = [
-        r if privileged(r.get("owner_org")) else redact_search_result(r) for r in results
+# -- actions ------------------------------------------------------------------
+# package_search is chained rather than hooked through after_dataset_search,
+# because only the action knows who is asking.
+@tk.chained_action
+@tk.side_effect_free
+def package_search(next_action, context, data_dict):
+    found = next_action(context, data_dict)
+    found["results"] = [
+        r if privileged(r.get("owner_org"), context) else redact_search_result(r)
+        for r in found.get("results") or []
     ]
-    return search_results
+    return found
+
+
+def _public_activity(activity: dict, context):
+    """An activity as the public may see it, or None.  The stored dict is
+    the dataset as it was; the dataset as it is now decides too, so one
+    classified since is hidden from its whole history."""
+    package = (activity.get("data") or {}).get("package")
+    if package is None or privileged(package.get("owner_org"), context):
+        return activity
+    current = model.Package.get(activity.get("object_id"))
+    if current is not None and not _decide(_policy_view(current)).visible:
+        return None
+    visible = disclosure.redact(package, disclosure.PUBLIC)
+    if visible is None:
+        return None
+    return dict(activity, data=dict(activity["data"], package=visible))
+
+
+def _redacting_activities(name):
+    @tk.chained_action
+    @tk.side_effect_free
+    def action(next_action, context, data_dict):
+        activities = next_action(context, data_dict)
+        return [a for a in (_public_activity(a, context) for a in activities) if a is not None]
+
+    action.__name__ = name
+    return action
+
+
+#: Activity lists return whole dataset dicts, files included.
+_ACTIVITY_LISTS = (
+    "package_activity_list",
+    "organization_activity_list",
+    "group_activity_list",
+    "user_activity_list",
+    "dashboard_activity_list",
+    "recently_changed_packages_activity_list",
+)
+
+ACTIONS = {"package_search": package_search, **{name: _redacting_activities(name) for name in _ACTIVITY_LISTS}}
 
 
 class PermissionLabels(DefaultPermissionLabels):

@@ -17,6 +17,7 @@ class SdmPlugin(p.SingletonPlugin):
     p.implements(p.IValidators)
     p.implements(p.ITemplateHelpers)
     p.implements(p.IAuthFunctions)
+    p.implements(p.IActions)
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IPermissionLabels)
     p.implements(p.IClick)
@@ -39,13 +40,14 @@ class SdmPlugin(p.SingletonPlugin):
     def get_auth_functions(self):
         return access.AUTH_FUNCTIONS
 
+    # IActions
+    def get_actions(self):
+        return access.ACTIONS
+
     # IPackageController
     def after_dataset_show(self, context, pkg_dict):
         access.redact_shown(context, pkg_dict)
         return pkg_dict
-
-    def after_dataset_search(self, search_results, search_params):
-        return access.redact_search(search_results)
 
     # IClick
     def get_commands(self):

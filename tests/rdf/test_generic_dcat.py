@@ -1,0 +1,34 @@
+"""parse reads DCAT-AP published by others (data.europa.eu examples,
+ckanext-dcat's output) and maps what it can."""
+import glob
+import os
+
+import pytest
+
+from rdflib.namespace import DCAT, DCTERMS, RDF
+
+from sdm_schema.rdf import parse
+
+SHARED = "/work/shared/examples/dcat-ap"
+EXAMPLES = sorted(glob.glob(os.path.join(SHARED, "*.ttl")))
+pytestmark = pytest.mark.skipif(not EXAMPLES, reason="shared DCAT-AP examples not present")
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=os.path.basename)
+def test_every_titled_dataset_keeps_its_title(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    graph = parse.load_graph(data, "ttl")
+    titled = {str(s) for s in graph.subjects(RDF.type, DCAT.Dataset)
+              if graph.value(s, DCTERMS.title) is not None}
+    datasets = list(parse.iter_datasets(data, "ttl"))
+    assert datasets
+    assert {d["uri"] for d in datasets if d.get("title_translated")} == titled
+
+
+def test_ckanext_dcat_multilingual_example():
+    with open(os.path.join(SHARED, "ckanext-dcat-dataset_multilingual.ttl"), "rb") as f:
+        [dataset] = parse.iter_datasets(f.read(), "ttl")
+    assert dataset["title_translated"]["en"]
+    assert dataset["keywords_translated"]["en"]
+    assert dataset["resources"] and dataset["resources"][0]["url"]
