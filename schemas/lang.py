@@ -90,3 +90,14 @@ def settle_chinese(values: Mapping[str, object], fold) -> dict:
 
 def _as_text(value) -> str:
     return " ".join(value) if isinstance(value, (list, tuple)) else str(value)
+
+
+def untranslated_fields(record: Mapping, fields) -> list:
+    """Bilingual fields of a record that have Chinese but no English."""
+    missing = []
+    for field in fields:
+        value = record.get(field.name)
+        if field.kind in ("translated_text", "translated_tags") and isinstance(value, Mapping):
+            if (value.get(SIMPLIFIED) or value.get(TRADITIONAL)) and not value.get(ENGLISH):
+                missing.append(field)
+    return missing

@@ -4,7 +4,7 @@ from __future__ import annotations
 import ckan.plugins.toolkit as tk
 
 from ckanext.sdm.validators import json_output
-from sdm_schema import codelist, lang
+from sdm_schema import citation, codelist, dataset_field, dataset_fields, lang, message, sections
 from sdm_schema.loader import LANGUAGES
 
 
@@ -51,6 +51,53 @@ def sdm_languages() -> list:
     return [{"tag": tag, "label": dict(languages[tag].label)} for tag in LANGUAGES]
 
 
+def sdm_message(key: str, **params) -> str:
+    """A message from schemas/messages.yaml in the UI language."""
+    return message(key, **params)[ui_language()]
+
+
+#: The code fields shown as badges on the dataset page, in order.
+_BADGES = ("open_attribute", "sharing_attribute", "data_grade", "disclosure", "fee_basis")
+
+
+def sdm_badges(pkg: dict) -> list:
+    """Classification and openness badges: {field, code, label} in the UI language."""
+    tag = ui_language()
+    badges = []
+    for name in _BADGES:
+        code = pkg.get(name)
+        if code:
+            field = dataset_field(name)
+            badges.append({"field": name, "code": code, "title": field.label[tag],
+                           "label": field.codelist.label_of(code, tag)})
+    return badges
+
+
+def sdm_untranslated(pkg: dict) -> list:
+    """Labels of the fields an open dataset lacks in English (editors only)."""
+    if pkg.get("open_attribute") != "unconditional":
+        return []
+    tag = ui_language()
+    return [field.label[tag] for field in lang.untranslated_fields(pkg, dataset_fields())]
+
+
+def sdm_citation(pkg: dict) -> dict:
+    unit = pkg.get("organization") or {}
+    if unit.get("id"):
+        unit = tk.get_action("organization_show")({"ignore_auth": True}, {"id": unit["id"]})
+    page = tk.h.url_for("dataset.read", id=pkg["name"], _external=True)
+    return {"links": citation.links(pkg), **citation.recommended(pkg, unit, page)}
+
+
+def sdm_form_layout() -> dict:
+    """Sections and show-if rules of the dataset form, for sdm-form.js."""
+    tag = ui_language()
+    return {
+        "sections": [{"name": s["name"], "label": s["label"][tag]} for s in sections()],
+        "fields": {f.name: {"section": f.section, "show_if": dict(f.show_if)} for f in dataset_fields()},
+    }
+
+
 def get_helpers() -> dict:
     return {
         "scheming_language_text": scheming_language_text,
@@ -58,4 +105,9 @@ def get_helpers() -> dict:
         "sdm_pick_language": pick_language,
         "sdm_languages": sdm_languages,
         "sdm_json_loads": json_output,
+        "sdm_message": sdm_message,
+        "sdm_badges": sdm_badges,
+        "sdm_untranslated": sdm_untranslated,
+        "sdm_citation": sdm_citation,
+        "sdm_form_layout": sdm_form_layout,
     }
