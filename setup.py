@@ -35,7 +35,7 @@ setup(
     ],
     include_package_data=True,
     package_data={
-        "ckanext.sdm": ["*.yml", "templates/**/*", "public/**/*", "i18n/**/*"],
+        "ckanext.sdm": ["*.yml", "templates/**/*", "assets/*", "migration/**/*"],
         "sdm_schema": ["*.yaml", "codelists/*.yaml", "*.ttl", "solr/*"],
     },
     install_requires=[
@@ -50,6 +50,7 @@ setup(
         "lxml>=5",
         "defusedxml>=0.7",
         "openpyxl>=3.1",
+        "cryptography>=42",
     ],
     extras_require={
         "ckan": [

@@ -92,6 +92,15 @@ def _as_text(value) -> str:
     return " ".join(value) if isinstance(value, (list, tuple)) else str(value)
 
 
+#: How a list of words is written out in each language.
+_LIST_SEPARATORS = {SIMPLIFIED: "、", TRADITIONAL: "、", ENGLISH: ", "}
+
+
+def join(items, tag: str) -> str:
+    """A list of words as one phrase in the given language."""
+    return _LIST_SEPARATORS.get(tag, ", ").join(items)
+
+
 def untranslated_fields(record: Mapping, fields) -> list:
     """Bilingual fields of a record that have Chinese but no English."""
     missing = []

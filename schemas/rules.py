@@ -11,7 +11,8 @@ import datetime as dt
 from typing import Mapping
 
 from sdm_schema.errors import FieldError
-from sdm_schema.loader import codelist, dataset_field, message
+from sdm_schema import lang
+from sdm_schema.loader import LANGUAGES, codelist, dataset_field, message
 
 
 def _labels(list_name: str, code) -> dict:
@@ -20,8 +21,8 @@ def _labels(list_name: str, code) -> dict:
 
 
 def _joined_labels(list_name: str, codes) -> dict:
-    separators = {"zh-Hans": "、", "en": ", "}
-    return {lang: sep.join(codelist(list_name).label_of(c, lang) for c in codes) for lang, sep in separators.items()}
+    labels = codelist(list_name)
+    return {tag: lang.join([labels.label_of(c, tag) for c in codes], tag) for tag in LANGUAGES}
 
 
 def _error(field_name: str, key: str, **params) -> FieldError:

@@ -22,7 +22,8 @@ from sdm_schema import dataset_fields, lang
 from sdm_schema.codelist import _fold
 
 #: Fields a source never sets: CKAN-internal, derived, or set by the pipeline.
-NOT_HARVESTED = frozenset({"title", "notes", "name", "owner_org", "embargo_lifted"})
+NOT_HARVESTED = frozenset({"title", "notes", "name", "owner_org", "embargo_lifted", "harvest_source",
+                           "harvest_identifier"})
 #: Pseudo-fields a source may fill beside the schema's.
 IDENTIFIER, RESOURCE_URL = "identifier", "resource_url"
 

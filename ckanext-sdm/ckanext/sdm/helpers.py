@@ -73,12 +73,13 @@ def sdm_badges(pkg: dict) -> list:
     return badges
 
 
-def sdm_untranslated(pkg: dict) -> list:
-    """Labels of the fields an open dataset lacks in English (editors only)."""
+def sdm_untranslated_notice(pkg: dict) -> str:
+    """For editors: which fields an open dataset lacks in English, or ""."""
     if pkg.get("open_attribute") != "unconditional":
-        return []
+        return ""
     tag = ui_language()
-    return [field.label[tag] for field in lang.untranslated_fields(pkg, dataset_fields())]
+    missing = [field.label[tag] for field in lang.untranslated_fields(pkg, dataset_fields())]
+    return sdm_message("untranslated", fields=lang.join(missing, tag)) if missing else ""
 
 
 def sdm_citation(pkg: dict) -> dict:
@@ -107,7 +108,7 @@ def get_helpers() -> dict:
         "sdm_json_loads": json_output,
         "sdm_message": sdm_message,
         "sdm_badges": sdm_badges,
-        "sdm_untranslated": sdm_untranslated,
+        "sdm_untranslated_notice": sdm_untranslated_notice,
         "sdm_citation": sdm_citation,
         "sdm_form_layout": sdm_form_layout,
     }

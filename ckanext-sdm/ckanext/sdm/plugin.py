@@ -27,6 +27,7 @@ class SdmPlugin(p.SingletonPlugin):
     # IConfigurer
     def update_config(self, config):
         tk.add_template_directory(config, "templates")
+        tk.add_resource("assets", "ckanext-sdm")
 
     # IValidators
     def get_validators(self):
