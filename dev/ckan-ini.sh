@@ -3,6 +3,10 @@
 #   dev/ckan-ini.sh OUT.ini DATABASE SITE_URL
 # The settings that make a site run ckanext-sdm are the ones under "sdm" below;
 # README.md lists them for a production ini.
+#   SDM_CKAN_PLUGINS  another plugin list, e.g. "activity" for a vanilla CKAN
+#                     (the scheming and dcat settings are then inert)
+#   SDM_CKAN_SITE_ID  ckan.site_id (default "default"); sites sharing the Solr
+#                     double need their own, as it scopes each site's index
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$1 DB=$2 SITE_URL=$3
@@ -11,6 +15,8 @@ PG_PORT=${SDM_PG_PORT:-54329}
 REDIS_PORT=${SDM_REDIS_PORT:-63799}
 SOLR_PORT=${SDM_SOLR_PORT:-58983}
 STORAGE=${SDM_RUN_DIR:-$ROOT/.run}/storage-$DB
+PLUGINS=${SDM_CKAN_PLUGINS:-sdm scheming_datasets scheming_organizations dcat activity}
+SITE_ID=${SDM_CKAN_SITE_ID:-default}
 
 mkdir -p "$(dirname "$OUT")" "$STORAGE"
 [ -f "$OUT" ] || "$CKAN" generate config "$OUT" >/dev/null
@@ -19,9 +25,9 @@ mkdir -p "$(dirname "$OUT")" "$STORAGE"
   "solr_url = http://127.0.0.1:$SOLR_PORT/solr/ckan" \
   "ckan.redis.url = redis://127.0.0.1:$REDIS_PORT/1" \
   "ckan.site_url = $SITE_URL" \
-  "ckan.site_id = default" \
+  "ckan.site_id = $SITE_ID" \
   "ckan.storage_path = $STORAGE" \
-  "ckan.plugins = sdm scheming_datasets scheming_organizations dcat activity" \
+  "ckan.plugins = $PLUGINS" \
   "scheming.dataset_schemas = sdm_schema:sdm_dataset.yaml" \
   "scheming.organization_schemas = sdm_schema:sdm_organization.yaml" \
   "scheming.presets = ckanext.scheming:presets.json sdm_schema:presets.yaml" \

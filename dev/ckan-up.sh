@@ -4,23 +4,29 @@
 # dev/services.sh with its own database (sdm_ckan_up).  A sysadmin `sdmadmin`
 # is created; its API token is written to out/ckan/sysadmin.token.
 # Both commands are idempotent; `down` stops only what `up` started.
+#
+# SDM_CKAN_PORT (5000), SDM_CKAN_OUT (out/ckan) and SDM_CKAN_HOLDER (ckan-up,
+# which also names the database) let a test run an instance of its own.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-OUT=out/ckan
+OUT=${SDM_CKAN_OUT:-out/ckan}
 INI=$OUT/ckan.ini
 RUN=${SDM_RUN_DIR:-$ROOT/.run}
 PORT=${SDM_CKAN_PORT:-5000}
-PID=$RUN/ckan-up.pid
+HOLDER=${SDM_CKAN_HOLDER:-ckan-up}
+DB=sdm_${HOLDER//-/_}
+PID=$RUN/$HOLDER.pid
+LOG=$RUN/$HOLDER.log
 CKAN=.venv/bin/ckan
 
 running() { [ -f "$PID" ] && kill -0 "$(cat "$PID")" 2>/dev/null; }
 
 up() {
   if running; then echo "CKAN already running on http://127.0.0.1:$PORT (pid $(cat "$PID"))"; return; fi
-  dev/services.sh up ckan-up
+  dev/services.sh up "$HOLDER"
   mkdir -p "$OUT"
-  dev/ckan-ini.sh "$INI" sdm_ckan_up "http://127.0.0.1:$PORT" >/dev/null
+  dev/ckan-ini.sh "$INI" "$DB" "http://127.0.0.1:$PORT" >/dev/null
   "$CKAN" -c "$INI" db init >/dev/null 2>&1
   "$CKAN" -c "$INI" db pending-migrations --apply >/dev/null 2>&1
   if ! "$CKAN" -c "$INI" user show sdmadmin 2>/dev/null | grep -q "name=sdmadmin"; then
@@ -30,18 +36,18 @@ up() {
   if [ ! -s "$OUT/sysadmin.token" ]; then
     "$CKAN" -c "$INI" user token add sdmadmin ckan-up 2>/dev/null | tail -n 1 | tr -d '[:space:]' >"$OUT/sysadmin.token"
   fi
-  nohup "$CKAN" -c "$INI" run --host 127.0.0.1 --port "$PORT" --disable-reloader >"$RUN/ckan-up.log" 2>&1 &
+  nohup "$CKAN" -c "$INI" run --host 127.0.0.1 --port "$PORT" --disable-reloader >"$LOG" 2>&1 &
   echo $! >"$PID"
   for _ in $(seq 120); do curl -fs "http://127.0.0.1:$PORT/api/3/action/status_show" >/dev/null 2>&1 && break; sleep 0.5; done
   curl -fs "http://127.0.0.1:$PORT/api/3/action/status_show" >/dev/null ||
-    { echo "CKAN did not start; see $RUN/ckan-up.log" >&2; exit 1; }
+    { echo "CKAN did not start; see $LOG" >&2; exit 1; }
   echo "CKAN on http://127.0.0.1:$PORT — sysadmin sdmadmin / sdm-admin-pass, API token in $OUT/sysadmin.token"
 }
 
 down() {
   if running; then kill "$(cat "$PID")"; for _ in $(seq 50); do running || break; sleep 0.2; done; fi
   rm -f "$PID"
-  [ -d "$RUN/holders" ] && dev/services.sh down ckan-up
+  [ -d "$RUN/holders" ] && dev/services.sh down "$HOLDER"
   echo "ckan-up stopped"
 }
 

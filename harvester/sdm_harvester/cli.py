@@ -23,6 +23,7 @@ from sdm_harvester.lock import Locked, RunLock
 from sdm_harvester.store import Store, now_iso
 
 DEFAULT_DATA_DIR = "./sdm-data"
+DEFAULT_TOKEN_ENV = "SDM_CKAN_TOKEN"
 LOG_NAME = "harvest.log"
 
 data_dir_option = click.option(
@@ -87,6 +88,24 @@ def _one_off_sources(specs, department: str, department_name: str) -> configurat
     return configuration.from_dict({"sources": raw})
 
 
+def _target(kind: str, url: str, token_env: str):
+    """The load target the options name; None for the store alone."""
+    if kind == "store":
+        return None
+    problems = []
+    if not url or not url.startswith(("http://", "https://")):
+        problems.append(f"--target ckan needs --ckan-url http(s)://… (or $SDM_CKAN_URL), got {url!r}")
+    token = os.environ.get(token_env)
+    if not token:
+        problems.append(f"--target ckan: set ${token_env} to a sysadmin's API token "
+                        "(tokens are never taken from the command line or the configuration)")
+    if problems:
+        raise configuration.ConfigError(problems)
+    from sdm_harvester.targets.ckan import CkanTarget
+
+    return CkanTarget(url, token)
+
+
 @main.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Harvest configuration (YAML).")
 @click.option("--source", "source_specs", multiple=True, metavar="TYPE=URL",
@@ -99,19 +118,29 @@ def _one_off_sources(specs, department: str, department_name: str) -> configurat
 @click.option("--force", is_flag=True, help="Harvest every source, due by its schedule or not.")
 @click.option("--full", is_flag=True, help="List everything, even for incremental sources (detects deletions).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Also write the JSON run report here.")
+@click.option("--target", "target_kind", type=click.Choice(["store", "ckan"]), default="store", show_default=True,
+              help="Also load what changed into a CKAN site running ckanext-sdm.")
+@click.option("--ckan-url", envvar="SDM_CKAN_URL", default="", help="The CKAN site for --target ckan (env SDM_CKAN_URL).")
+@click.option("--ckan-token-env", default=DEFAULT_TOKEN_ENV, show_default=True, metavar="NAME",
+              help="Environment variable holding a sysadmin's API token for --target ckan.")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail to the data directory's harvest.log.")
 def run(config_path, source_specs, department, department_name, data_dir, only, force, full, report_path,
-        verbose):
+        target_kind, ckan_url, ckan_token_env, verbose):
     """Harvest every due source into the store in the data directory.
 
     A source is due when its last successful run is older than its schedule.
     Records are validated against the SDM schema; invalid ones are listed in
     the run report, classified ones are counted and never stored or loaded.
     Records gone upstream are withdrawn unless the circuit breaker trips.
+    With --target ckan, new and changed records are then loaded into a CKAN
+    site (one organisation per responsible unit) and withdrawn ones deleted
+    there; unchanged records cost the site nothing.
 
     \b
     Examples:
       sdm-harvest run --config harvest.yaml
+      SDM_CKAN_TOKEN=… sdm-harvest run --config harvest.yaml \\
+          --target ckan --ckan-url https://data.example.cn
       sdm-harvest run --config harvest.yaml --only meteo-oai --full
       sdm-harvest run --source oai-pmh=https://repo.example.cn/oai \\
           --department 12100000400011035E --report /tmp/report.json
@@ -124,6 +153,7 @@ def run(config_path, source_specs, department, department_name, data_dir, only, 
         unknown = [name for name in only if name not in {s.name for s in config.sources}]
         if unknown:
             raise configuration.ConfigError([f"--only {name}: no such source in the configuration" for name in unknown])
+        target = _target(target_kind, ckan_url, ckan_token_env)
     except configuration.ConfigError as error:
         _fail("configuration error:\n  " + "\n  ".join(error.problems), pipeline.EXIT_CONFIG)
     _setup_logging(data_dir, verbose)
@@ -134,7 +164,7 @@ def run(config_path, source_specs, department, department_name, data_dir, only, 
             try:
                 run_id = store.start_run(now_iso())
                 options = pipeline.Options(full=full, force=force or bool(source_specs), only=only,
-                                           progress=_progress if _interactive() else log.info)
+                                           progress=_progress if _interactive() else log.info, target=target)
                 result = pipeline.run(config, store, run_id, options)
                 path = reports.write(result, data_dir, config.keep_reports, report_path)
                 store.finish_run(run_id, result.finished, result.exit_code, result.to_dict(), config.keep_reports)
@@ -156,6 +186,8 @@ def _print_summary(result: reports.RunReport, path: str) -> None:
     for source in result.sources:
         click.echo(f"{source.name:<24} {source.status:<8} "
                    + " ".join(f"{source.counts[c]:>10}" for c in columns), err=True)
+        if source.target:
+            click.echo("    target: " + ", ".join(f"{k} {v}" for k, v in source.target.items()), err=True)
         for line in source.errors[:5] + source.warnings[:5]:
             click.echo(f"    {line}", err=True)
         if source.withdrawal["reason"] and source.withdrawal["missing"]:

@@ -1,11 +1,12 @@
-"""gather → fetch → map → validate → diff → load → report, per source.
+"""gather → fetch → map → validate → diff → store → load → report, per source.
 
 Each source's items are mapped by the source, filtered, checked for
 classification, validated with the schema's own validators and stored only
 when their content hash changed.  Classified records stay home: their
 content is never stored, loaded or published, only counted.  A full listing
 withdraws what vanished upstream, unless the circuit breaker finds the run
-untrustworthy.
+untrustworthy.  With a load target, what changed in the store is then
+loaded into it (sdm_harvester.targets).
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from sdm_schema.validation import Context as ValidationContext
 from sdm_schema.validation import validate_record
 
 from sdm_harvester import report as reports
+from sdm_harvester import targets
 from sdm_harvester.config import Config, Source
 from sdm_harvester.http import FetchError, Fetcher
 from sdm_harvester.mapping import Mapper, selected
@@ -102,6 +104,8 @@ class Options:
     force: bool = False
     only: Sequence[str] = ()
     progress: Callable[[str], None] = lambda message: None
+    #: where the store's changes are loaded after each source (None: the store only)
+    target: Optional[targets.Target] = None
     now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.timezone.utc))
 
 
@@ -143,11 +147,14 @@ class SourceRun:
             for warning in harvester.warnings:
                 report.warn(f"{source.name}: {warning}")
             report.full_listing = harvester.full_listing and report.status != reports.FAILED
-        if report.status != reports.FAILED and report.counts["failed"]:
-            report.status = reports.PARTIAL
         with self.store.transaction():
             self.store.mark_seen(source.name, self.seen, self.now)
             self._withdraw(previous)
+        if self.options.target is not None:
+            report.target = dict.fromkeys(reports.TARGET_COUNTS, 0)
+            targets.sync(self.store, self.options.target, source.name, report)
+        if report.status != reports.FAILED and (report.counts["failed"] or (report.target or {}).get("failed")):
+            report.status = reports.PARTIAL
         report.finished = now_iso()
         report.duration_s = round(time.monotonic() - clock, 3)
         self.store.record_source_run(source.name, report.started, report.finished, report.status,

@@ -17,6 +17,8 @@ from typing import Optional
 MAX_DETAILS = 500
 REPORTS_DIR = "reports"
 COUNTS = ("new", "updated", "unchanged", "withdrawn", "invalid", "failed", "classified", "excluded")
+#: Writes to a load target (`--target ckan`), per source.
+TARGET_COUNTS = ("created", "updated", "withdrawn", "failed")
 
 OK, PARTIAL, FAILED, SKIPPED = "ok", "partial", "failed", "skipped"
 
@@ -37,6 +39,8 @@ class SourceReport:
     invalid: list = field(default_factory=list)
     errors: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    #: writes to the load target, when there is one
+    target: Optional[dict] = None
 
     def count(self, key: str, n: int = 1) -> None:
         self.counts[key] += n
@@ -54,6 +58,11 @@ class SourceReport:
         """A record that could not be read at all (malformed, hostile)."""
         self.count("failed")
         self.add_error(f"{self.name}: {where}: {message}" if where else f"{self.name}: {message}")
+
+    def add_target_failure(self, identifier: str, message: str) -> None:
+        """A write the load target refused; it is tried again next run."""
+        self.target["failed"] += 1
+        self.add_error(f"{self.name}: {identifier}: target: {message}")
 
     def add_error(self, message: str) -> None:
         if len(self.errors) < MAX_DETAILS:

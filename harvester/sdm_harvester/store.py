@@ -2,8 +2,8 @@
 
 It holds every harvested record keyed by (source, original identifier) with
 its content hash, first/last seen and withdrawal time; each source's last
-run; a bounded run history; and the HTTP validators and bodies for
-conditional requests.  The publisher reads it
+run; a bounded run history; the HTTP validators and bodies for conditional
+requests; and, per load target, the hash each record was last loaded with.  The publisher reads it
 through `iter_datasets()`.
 
 Writes happen in short transactions (a batch of records, a source's
@@ -60,6 +60,16 @@ CREATE TABLE IF NOT EXISTS runs (
     finished TEXT,
     exit_code INTEGER,
     report TEXT
+);
+-- what each target (a CKAN site) holds of each record: the content hash
+-- loaded there, NULL once withdrawn from it
+CREATE TABLE IF NOT EXISTS loads (
+    target TEXT NOT NULL,
+    source TEXT NOT NULL,
+    identifier TEXT NOT NULL,
+    hash TEXT,
+    loaded_at TEXT NOT NULL,
+    PRIMARY KEY (target, source, identifier)
 );
 CREATE TABLE IF NOT EXISTS http_cache (
     url TEXT PRIMARY KEY,
@@ -178,10 +188,12 @@ class Store:
                     (source_modified, source, identifier),
                 )
             return UNCHANGED
+        # the name is not updated: a record keeps the name it was first
+        # given, so its address in a CKAN target never moves
         self.db.execute(
-            "UPDATE records SET name=?, hash=?, data=?, classified=?, source_modified=?, last_seen=?,"
+            "UPDATE records SET hash=?, data=?, classified=?, source_modified=?, last_seen=?,"
             " updated=?, withdrawn_at=NULL WHERE source=? AND identifier=?",
-            (name, content_hash, payload, int(classified), source_modified, now, now, source, identifier),
+            (content_hash, payload, int(classified), source_modified, now, now, source, identifier),
         )
         self.record_writes += 1
         return UPDATED
@@ -210,10 +222,10 @@ class Store:
         self.record_writes += count
         return count
 
-    def _records(self, where: str, params=()) -> Iterator[StoredRecord]:
+    def _records(self, where: str, params=(), join: str = "", limit: str = "") -> Iterator[StoredRecord]:
         cursor = self.db.execute(
-            "SELECT source, identifier, name, hash, data, classified, first_seen, updated, withdrawn_at"
-            f" FROM records WHERE {where} ORDER BY source, identifier",
+            "SELECT r.source, r.identifier, r.name, r.hash, r.data, r.classified, r.first_seen, r.updated,"
+            f" r.withdrawn_at FROM records r {join} WHERE {where} ORDER BY r.source, r.identifier {limit}",
             params,
         )
         for row in cursor:
@@ -237,6 +249,39 @@ class Store:
         for record in self._records("withdrawn_at IS NOT NULL"):
             yield {"id": dataset_id(record.source, record.identifier), "name": record.name,
                    "withdrawn_at": record.withdrawn_at}
+
+    # -- load targets ----------------------------------------------------------
+
+    def pending_loads(self, target: str, source: str) -> Iterator[StoredRecord]:
+        """A source's publishable records whose content the target lacks."""
+        return self._pending(target, source, "LEFT JOIN",
+                             "r.withdrawn_at IS NULL AND r.classified=0 AND r.data IS NOT NULL"
+                             " AND (l.hash IS NULL OR l.hash != r.hash)")
+
+    def pending_withdrawals(self, target: str, source: str) -> Iterator[StoredRecord]:
+        """A source's records the target holds that were withdrawn or became classified."""
+        return self._pending(target, source, "JOIN",
+                             "l.hash IS NOT NULL AND (r.withdrawn_at IS NOT NULL OR r.classified=1)")
+
+    def _pending(self, target: str, source: str, join: str, condition: str) -> Iterator[StoredRecord]:
+        # in key-ordered batches: loading writes the ledger this query reads,
+        # and SQLite does not promise what a running query sees of that
+        join = f"{join} loads l ON l.target=? AND l.source=r.source AND l.identifier=r.identifier"
+        last = ""
+        while True:
+            batch = list(self._records(f"r.source=? AND r.identifier > ? AND {condition}",
+                                       (target, source, last), join, "LIMIT 100"))
+            yield from batch
+            if len(batch) < 100:
+                return
+            last = batch[-1].identifier
+
+    def mark_loaded(self, target: str, record: StoredRecord, loaded_hash: Optional[str]) -> None:
+        """Record what the target now holds of a record (None: withdrawn)."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO loads (target, source, identifier, hash, loaded_at) VALUES (?,?,?,?,?)",
+            (target, record.source, record.identifier, loaded_hash, now_iso()),
+        )
 
     # -- sources and runs ------------------------------------------------------
 

@@ -1,0 +1,200 @@
+"""Access requests (R5, R6, R9): a signed-in user applies for a conditional
+or customised-service dataset; the responsible unit's editors decide.
+
+An approved, unexpired request is a *grant*: access.py asks `granted()`
+before withholding files, so the files become visible to that user alone,
+and only until the grant expires.  A request that names one of the six
+free-use purposes (Art. 24) and is approved waives the dataset's fee.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+
+from ckanext.sdm import audit
+from ckanext.sdm.helpers import sdm_message
+from ckanext.sdm.model import AccessRequest, utcnow
+from sdm_schema import codelist, dataset_field, disclosure
+
+PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+_DECISIONS = {"approve": APPROVED, "reject": REJECTED}
+#: The applicant's fields: the form's input name -> label message.
+APPLICATION_FIELDS = {
+    "purpose": "access_request_purpose",
+    "intended_use": "access_request_intended_use",
+    "applicant_unit": "access_request_unit",
+}
+
+
+def grant_days_default() -> int:
+    return tk.config.get("ckanext.sdm.access.grant_days")
+
+
+def grant_days_max() -> int:
+    return tk.config.get("ckanext.sdm.access.grant_days_max")
+
+
+def eligible(pkg_dict: dict) -> bool:
+    """Conditional or customised-service datasets the public can see take applications."""
+    visible = disclosure.decide(pkg_dict, disclosure.PUBLIC).visible
+    customised = "customised_service" in (pkg_dict.get("access_methods") or [])
+    return visible and (pkg_dict.get("open_attribute") == "conditional" or customised)
+
+
+def granted(package_id, user_name) -> bool:
+    """Whether the user holds an approved, unexpired grant for the dataset and
+    is not blacklisted.  Called by access.py for every withheld file."""
+    user = model.User.get(user_name) if user_name else None
+    if user is None or not package_id:
+        return False
+    grant = (model.Session.query(AccessRequest.id)
+             .filter(AccessRequest.package_id == package_id, AccessRequest.user_id == user.id,
+                     AccessRequest.status == APPROVED, AccessRequest.expires > utcnow())
+             .first())
+    return grant is not None and not audit.blacklisted(user.id, audit.client_address())
+
+
+def _show_package(package_ref) -> dict:
+    """The whole dataset, as the policy needs it (redaction is for output)."""
+    return tk.get_action("package_show")({"ignore_auth": True}, {"id": package_ref})
+
+
+def request_dict(request: AccessRequest) -> dict:
+    package = model.Package.get(request.package_id)
+    user = model.User.get(request.user_id)
+    out = {c.name: getattr(request, c.name) for c in AccessRequest.__table__.columns}
+    for key in ("created", "decided", "expires"):
+        out[key] = out[key].isoformat() if out[key] else None
+    out["user"] = user.name if user else None
+    out["dataset_name"] = package.name if package else None
+    out["active"] = request.status == APPROVED and request.expires is not None and request.expires > utcnow()
+    return out
+
+
+def _validate_application(data_dict: dict) -> dict:
+    errors = {name: [sdm_message("missing_value", name=sdm_message(label))]
+              for name, label in APPLICATION_FIELDS.items() if not str(data_dict.get(name) or "").strip()}
+    purpose = data_dict.get("free_use_purpose") or None
+    purposes = codelist("free_use_purpose")
+    if purpose and purpose not in purposes:
+        errors["free_use_purpose"] = [sdm_message("unknown_code", field=dataset_field("free_use_purposes"),
+                                                  value=purpose, choices=", ".join(purposes.codes))]
+    if errors:
+        raise tk.ValidationError(errors)
+    return {name: str(data_dict[name]).strip() for name in APPLICATION_FIELDS} | {"free_use_purpose": purpose}
+
+
+def access_request_create(context, data_dict):
+    """Apply for a dataset: `id` (dataset), `purpose`, `intended_use`,
+    `applicant_unit`, optionally `free_use_purpose` (code list free_use_purpose)."""
+    tk.check_access("sdm_access_request_create", context, data_dict)
+    package = _show_package(tk.get_or_bust(data_dict, "id"))
+    user = model.User.get(context["user"])
+    if audit.blacklisted(user.id, audit.client_address()):
+        audit.record(audit.ACCESS_REQUEST, audit.BLACKLISTED, user.name, package["id"])
+        model.Session.commit()
+        raise tk.NotAuthorized(sdm_message("access_request_blacklisted"))
+    if not eligible(package):
+        raise tk.ValidationError({"id": [sdm_message("access_request_not_eligible")]})
+    application = _validate_application(data_dict)
+    pending = model.Session.query(AccessRequest).filter_by(
+        package_id=package["id"], user_id=user.id, status=PENDING).first()
+    if pending:
+        raise tk.ValidationError({"id": [sdm_message("access_request_pending_exists")]})
+    request = AccessRequest(package_id=package["id"], user_id=user.id, **application)
+    model.Session.add(request)
+    audit.record(audit.ACCESS_REQUEST, PENDING, user.name, package["id"], detail=application["purpose"])
+    model.Session.commit()
+    return request_dict(request)
+
+
+def _days(data_dict: dict) -> int:
+    days = data_dict.get("days") or grant_days_default()
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        days = 0
+    if not 1 <= days <= grant_days_max():
+        raise tk.ValidationError({"days": [sdm_message("access_request_bad_days", max=grant_days_max())]})
+    return days
+
+
+def access_request_decide(context, data_dict):
+    """Decide an application: `id`, `decision` (approve or reject), `reason`,
+    and for an approval optionally `days` of access."""
+    request = model.Session.get(AccessRequest, tk.get_or_bust(data_dict, "id"))
+    if request is None:
+        raise tk.ObjectNotFound()
+    tk.check_access("sdm_access_request_decide", context, {"id": request.package_id})
+    status = _DECISIONS.get(data_dict.get("decision"))
+    reason = str(data_dict.get("reason") or "").strip()
+    errors = {}
+    if status is None:
+        errors["decision"] = [sdm_message("access_request_bad_decision")]
+    if not reason:
+        errors["reason"] = [sdm_message("missing_value", name=sdm_message("access_request_reason"))]
+    if request.status != PENDING:
+        errors["id"] = [sdm_message("access_request_not_pending")]
+    if errors:
+        raise tk.ValidationError(errors)
+    now = utcnow()
+    if status == APPROVED:
+        request.expires = now + dt.timedelta(days=_days(data_dict))
+        package = _show_package(request.package_id)
+        request.fee_waived = bool(request.free_use_purpose) and package.get("fee_basis", "free") != "free"
+    request.status, request.reason, request.decided, request.decided_by = status, reason, now, context["user"]
+    applicant = model.User.get(request.user_id)
+    audit.record(audit.ACCESS_DECISION, status, context["user"], request.package_id,
+                 detail=f"{applicant.name if applicant else request.user_id}: {reason}")
+    model.Session.commit()
+    return request_dict(request)
+
+
+@tk.side_effect_free
+def access_request_list(context, data_dict):
+    """The caller's own applications; with `id` (dataset) and the right to
+    edit it, every application for that dataset."""
+    tk.check_access("sdm_access_request_list", context, data_dict)
+    query = model.Session.query(AccessRequest)
+    if data_dict.get("id"):
+        package = model.Package.get(data_dict["id"])
+        if package is None:
+            raise tk.ObjectNotFound()
+        query = query.filter(AccessRequest.package_id == package.id)
+        if not can_decide(context, package.id):
+            query = query.filter(AccessRequest.user_id == model.User.get(context["user"]).id)
+    else:
+        query = query.filter(AccessRequest.user_id == model.User.get(context["user"]).id)
+    return [request_dict(r) for r in query.order_by(AccessRequest.created.desc())]
+
+
+def can_decide(context, package_id) -> bool:
+    """Editors and admins of the responsible unit, and sysadmins."""
+    try:
+        tk.check_access("package_update", {"user": context.get("user")}, {"id": package_id})
+    except tk.NotAuthorized:
+        return False
+    return True
+
+
+# -- auth -------------------------------------------------------------------
+def _signed_in(context, data_dict):
+    return {"success": bool(context.get("user") and model.User.get(context["user"]))}
+
+
+def _decide_auth(context, data_dict):
+    return {"success": can_decide(context, (data_dict or {}).get("id"))}
+
+
+ACTIONS = {
+    "sdm_access_request_create": access_request_create,
+    "sdm_access_request_decide": access_request_decide,
+    "sdm_access_request_list": access_request_list,
+}
+AUTH_FUNCTIONS = {
+    "sdm_access_request_create": _signed_in,
+    "sdm_access_request_decide": _decide_auth,
+    "sdm_access_request_list": _signed_in,
+}

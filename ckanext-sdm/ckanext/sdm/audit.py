@@ -1,0 +1,152 @@
+"""Behaviour tracing and the blacklist (R9).
+
+Every download through CKAN's resource download route, every access request
+and decision and every submission adds a row to sdm_audit: who, what, when,
+from which address, and the outcome.  Administrators export the trail as
+CSV and keep a blacklist of users and IP networks that may neither download
+nor apply for access.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import ipaddress
+from typing import Optional
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+
+from ckanext.sdm.helpers import sdm_message
+from ckanext.sdm.model import AuditEvent, BlacklistEntry
+
+#: What the audit trail records.
+DOWNLOAD, ACCESS_REQUEST, ACCESS_DECISION, SUBMISSION = "download", "access_request", "access_decision", "submission"
+#: Outcomes of a download or a request refused for a blacklisted user or address.
+GRANTED, REFUSED, BLACKLISTED = "granted", "refused", "blacklisted"
+CSV_COLUMNS = ("at", "user_name", "address", "action", "package_id", "resource_id", "outcome", "detail")
+
+
+def client_address() -> Optional[str]:
+    """The requesting address, or None outside a request.  Behind a reverse
+    proxy, have the proxy set REMOTE_ADDR (docs/access.md)."""
+    try:
+        return tk.request.remote_addr
+    except (RuntimeError, AttributeError):
+        return None
+
+
+def record(action: str, outcome: str, user_name=None, package_id=None, resource_id=None, detail=None) -> AuditEvent:
+    """Add an audit row to the session; the caller's transaction commits it."""
+    event = AuditEvent(action=action, outcome=outcome, user_name=user_name, address=client_address(),
+                       package_id=package_id, resource_id=resource_id, detail=detail)
+    model.Session.add(event)
+    return event
+
+
+def events(since=None, until=None) -> list:
+    query = model.Session.query(AuditEvent)
+    if since:
+        query = query.filter(AuditEvent.at >= since)
+    if until:
+        query = query.filter(AuditEvent.at < until)
+    return query.order_by(AuditEvent.at, AuditEvent.id).all()
+
+
+def to_csv(rows) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow(["" if getattr(row, c) is None else str(getattr(row, c)) for c in CSV_COLUMNS])
+    return out.getvalue()
+
+
+# -- the blacklist -----------------------------------------------------------
+def _in_network(address: Optional[str], network: str) -> bool:
+    try:
+        return bool(address) and ipaddress.ip_address(address) in ipaddress.ip_network(network, strict=False)
+    except ValueError:
+        return False
+
+
+def blacklisted(user_id: Optional[str], address: Optional[str]) -> bool:
+    """Whether this user, or this address, is on the blacklist."""
+    entries = model.Session.query(BlacklistEntry)
+    return any((user_id and entry.user_id == user_id) or (entry.network and _in_network(address, entry.network))
+               for entry in entries)
+
+
+def user_blacklisted(user_name: Optional[str]) -> bool:
+    """The blacklist asked about a user by name, and the current address."""
+    user = model.User.get(user_name) if user_name else None
+    return blacklisted(user.id if user else None, client_address())
+
+
+def _entry_dict(entry: BlacklistEntry) -> dict:
+    user = model.User.get(entry.user_id) if entry.user_id else None
+    return {"id": entry.id, "user": user.name if user else None, "network": entry.network,
+            "reason": entry.reason, "created_by": entry.created_by, "created": entry.created.isoformat()}
+
+
+def blacklist_add(context, data_dict):
+    """Blacklist a user (`user`, name or id) and/or an IP network (`network`,
+    CIDR such as 203.0.113.0/24); `reason` is required."""
+    tk.check_access("sdm_blacklist_add", context, data_dict)
+    errors = {}
+    user_ref, network = data_dict.get("user"), (data_dict.get("network") or "").strip() or None
+    user = model.User.get(user_ref) if user_ref else None
+    if user_ref and not user:
+        errors["user"] = [sdm_message("blacklist_user_unknown", user=user_ref)]
+    if network:
+        try:
+            network = str(ipaddress.ip_network(network, strict=False))
+        except ValueError:
+            errors["network"] = [sdm_message("blacklist_bad_network", value=network)]
+    if not (user_ref or network):
+        errors["user"] = [sdm_message("blacklist_needs_target")]
+    if not (data_dict.get("reason") or "").strip():
+        errors["reason"] = [sdm_message("missing_value", name=sdm_message("blacklist_reason"))]
+    if errors:
+        raise tk.ValidationError(errors)
+    entry = BlacklistEntry(user_id=user.id if user else None, network=network,
+                           reason=data_dict["reason"].strip(), created_by=context.get("user"))
+    model.Session.add(entry)
+    model.Session.commit()
+    return _entry_dict(entry)
+
+
+def blacklist_remove(context, data_dict):
+    tk.check_access("sdm_blacklist_remove", context, data_dict)
+    entry = model.Session.get(BlacklistEntry, tk.get_or_bust(data_dict, "id"))
+    if entry is None:
+        raise tk.ObjectNotFound()
+    model.Session.delete(entry)
+    model.Session.commit()
+
+
+@tk.side_effect_free
+def blacklist_list(context, data_dict):
+    tk.check_access("sdm_blacklist_list", context, data_dict)
+    return [_entry_dict(e) for e in model.Session.query(BlacklistEntry).order_by(BlacklistEntry.created)]
+
+
+@tk.side_effect_free
+def audit_list(context, data_dict):
+    """The audit trail, oldest first; `since` and `until` are ISO dates or times."""
+    tk.check_access("sdm_audit_list", context, data_dict)
+    rows = events(data_dict.get("since"), data_dict.get("until"))
+    return [{c: (getattr(r, c).isoformat() if c == "at" else getattr(r, c)) for c in CSV_COLUMNS} for r in rows]
+
+
+def _sysadmin_only(context, data_dict):
+    # sysadmins pass every auth function before it is called
+    return {"success": False}
+
+
+ACTIONS = {
+    "sdm_blacklist_add": blacklist_add,
+    "sdm_blacklist_remove": blacklist_remove,
+    "sdm_blacklist_list": blacklist_list,
+    "sdm_audit_list": audit_list,
+}
+AUTH_FUNCTIONS = {name: _sysadmin_only for name in ACTIONS}
