@@ -20,6 +20,8 @@ XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 DISCIPLINE_SCHEME = "GB/T 13745-2009"
 
+#: file extension -> the format's name, for download links
+NAMES = {"bib": "BibTeX", "ris": "RIS", "xml": "DataCite XML"}
 #: file extension -> media type
 MEDIA_TYPES = {
     "bib": "application/x-bibtex; charset=utf-8",

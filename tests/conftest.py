@@ -21,6 +21,8 @@ def full_dataset():
 
 @pytest.fixture
 def clean_db(reset_db, migrate_db_for):
-    """CKAN's clean_db, plus the activity plugin's tables (test.ini loads it)."""
+    """CKAN's clean_db, plus the tables of the activity plugin (test.ini
+    loads it) and of sdm (submissions, access requests, audit, blacklist)."""
     reset_db()
     migrate_db_for("activity")
+    migrate_db_for("sdm")

@@ -74,10 +74,10 @@ def sdm_harvest(*args, env=None, **kwargs) -> subprocess.CompletedProcess:
                           env={**os.environ, **(env or {})}, timeout=120, **kwargs)
 
 
-def run_report(tmp_path, config_path, *extra) -> tuple[int, dict]:
+def run_report(tmp_path, config_path, *extra, env=None) -> tuple[int, dict]:
     report_path = tmp_path / f"report-{time.monotonic_ns()}.json"
     result = sdm_harvest("run", "--config", config_path, "--data-dir", str(tmp_path / "data"), "--force",
-                         "--report", str(report_path), *extra)
+                         "--report", str(report_path), *extra, env=env)
     assert report_path.exists(), result.stderr
     return result.returncode, json.loads(report_path.read_text(encoding="utf-8"))
 

@@ -63,3 +63,19 @@ def test_form_submission_keeps_values_and_reports_bilingual_errors(app, sysadmin
     assert "联系邮箱：邮箱地址 bad 无效。 / Contact email: invalid email address bad." in unescape(body)
     assert "开放条件" in body  # the rule for conditional openness names its field too
     assert 'value="表单数据集"' in body and 'value="Form dataset"' in body  # nothing the user typed is lost
+
+
+def test_code_values_show_in_the_ui_language_and_empty_rows_are_left_out(app, full_dataset, create_dataset):
+    create_dataset(**full_dataset)
+    body = app.get(f"/dataset/{full_dataset['name']}").body
+    assert re.search(r"资源格式</th>\s*<td[^>]*>\s*文件", body)
+    assert re.search(r"更新周期</th>\s*<td[^>]*>\s*每日", body)
+    assert "密级</th>" not in body  # secrecy level applies only to classified data
+    english = app.get(f"/en/dataset/{full_dataset['name']}").body
+    assert re.search(r"Update cycle</th>\s*<td[^>]*>\s*Daily", english)
+
+
+def test_javascript_locale_of_a_chinese_site_loads(app):
+    # CKAN's own JavaScript asks for this spelling; without the fix it gets a
+    # 400 and starts no JavaScript module at all
+    assert app.get("/api/i18n/zh_Hans-CN").status_code == 200

@@ -18,6 +18,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultPermissionLabels
 
+from ckanext.sdm import access_requests
 from sdm_schema import disclosure
 
 #: Package fields the policy reads, as stored in extras.
@@ -77,7 +78,7 @@ def resource_show(next_auth, context, data_dict):
     resource = context.get("resource") or model.Resource.get((data_dict or {}).get("id"))
     package = resource.package if resource else None
     if result.get("success") and package and not privileged(package.owner_org, context):
-        if not _decide(_policy_view(package)).resources:
+        if not _decide(_policy_view(package)).resources and not access_requests.granted(package.id, _user_name(context)):
             return {"success": False, "msg": tk._("The files of this dataset are not disclosed")}
     return result
 
@@ -89,6 +90,8 @@ AUTH_FUNCTIONS = {"package_show": package_show, "resource_show": resource_show}
 def redact_shown(context, pkg_dict: dict) -> None:
     """package_show output, in place: withheld files go, URLs with them."""
     if context.get("ignore_auth") or privileged(pkg_dict.get("owner_org"), context):
+        return
+    if access_requests.granted(pkg_dict.get("id"), _user_name(context)):  # visible, by auth; grant shows files
         return
     visible = disclosure.redact(pkg_dict, disclosure.PUBLIC)
     if visible is None:  # auth already refused; never hand it out regardless

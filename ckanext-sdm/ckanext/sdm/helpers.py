@@ -5,14 +5,15 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.sdm.validators import json_output
 from sdm_schema import citation, codelist, dataset_field, dataset_fields, lang, message, sections
-from sdm_schema.loader import LANGUAGES
+from sdm_schema.loader import LANGUAGES, Field
+from sdm_schema.validation import is_empty
 
 
 def ui_language() -> str:
     """The UI locale (zh_Hans_CN, en) as the BCP 47 tag labels are keyed by."""
     try:
         current = tk.h.lang()
-    except TypeError:  # outside a request
+    except (TypeError, RuntimeError):  # outside a request
         current = None
     return lang.normalise_tag(current) or lang.normalise_tag(tk.config.get("ckan.locale_default")) or LANGUAGES[0]
 
@@ -82,12 +83,30 @@ def sdm_untranslated_notice(pkg: dict) -> str:
     return sdm_message("untranslated", fields=lang.join(missing, tag)) if missing else ""
 
 
-def sdm_citation(pkg: dict) -> dict:
+def citation_elements(pkg: dict) -> citation.Elements:
+    """What every citation format of the dataset cites; its responsible unit is the author."""
     unit = pkg.get("organization") or {}
     if unit.get("id"):
         unit = tk.get_action("organization_show")({"ignore_auth": True}, {"id": unit["id"]})
     page = tk.h.url_for("dataset.read", id=pkg["name"], _external=True)
-    return {"links": citation.links(pkg), **citation.recommended(pkg, unit, page)}
+    return citation.elements(pkg, unit, page)
+
+
+def sdm_citation(pkg: dict) -> dict:
+    cited = citation_elements(pkg)
+    return {"links": citation.links(pkg), **{tag: citation.format_gbt7714(cited, tag) for tag in LANGUAGES}}
+
+
+def sdm_code_label(field, code) -> str:
+    """A code's label in the UI language (scheming's select display skips
+    the chained language helper)."""
+    codes = codelist(field["codelist"])
+    return codes.label_of(code, ui_language()) if code in codes else (code or "")
+
+
+def sdm_field_shown(field, pkg: dict) -> bool:
+    """Whether the dataset page lists a field: it has a value and applies."""
+    return not is_empty(pkg.get(field["field_name"])) and Field.from_definition(field, {}).applies(pkg)
 
 
 def sdm_form_layout() -> dict:
@@ -111,4 +130,6 @@ def get_helpers() -> dict:
         "sdm_untranslated_notice": sdm_untranslated_notice,
         "sdm_citation": sdm_citation,
         "sdm_form_layout": sdm_form_layout,
+        "sdm_code_label": sdm_code_label,
+        "sdm_field_shown": sdm_field_shown,
     }

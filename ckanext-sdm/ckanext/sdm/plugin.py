@@ -8,7 +8,8 @@ scheming loads the schema:
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
-from ckanext.sdm import access, cli, helpers, validators
+from ckanext.sdm import access, access_requests, audit, cli, helpers, search, submission, validators, views
+from ckanext.sdm.locale_js import locale_js
 
 
 @tk.blanket.config_declarations
@@ -21,6 +22,8 @@ class SdmPlugin(p.SingletonPlugin):
     p.implements(p.IPackageController, inherit=True)
     p.implements(p.IPermissionLabels)
     p.implements(p.IClick)
+    p.implements(p.IBlueprint)
+    p.implements(p.IFacets, inherit=True)
 
     _labels = access.PermissionLabels()
 
@@ -35,20 +38,41 @@ class SdmPlugin(p.SingletonPlugin):
 
     # ITemplateHelpers
     def get_helpers(self):
-        return helpers.get_helpers()
+        return {**helpers.get_helpers(), **search.get_helpers()}
 
     # IAuthFunctions
     def get_auth_functions(self):
-        return access.AUTH_FUNCTIONS
+        return {**access.AUTH_FUNCTIONS, **submission.AUTH_FUNCTIONS, **access_requests.AUTH_FUNCTIONS,
+                **audit.AUTH_FUNCTIONS}
 
     # IActions
     def get_actions(self):
-        return access.ACTIONS
+        return {**access.ACTIONS, **submission.ACTIONS, **access_requests.ACTIONS, **audit.ACTIONS}
 
     # IPackageController
     def after_dataset_show(self, context, pkg_dict):
         access.redact_shown(context, pkg_dict)
         return pkg_dict
+
+    def before_dataset_index(self, pkg_dict):
+        return search.index_fields(pkg_dict)
+
+    def before_dataset_search(self, search_params):
+        return search.rewrite_query(search_params)
+
+    def after_dataset_search(self, search_results, search_params):
+        return search.label_facets(search_results)
+
+    # IFacets
+    def dataset_facets(self, facets_dict, package_type):
+        return search.add_facets(facets_dict)
+
+    def organization_facets(self, facets_dict, organization_type, package_type):
+        return search.add_facets(facets_dict)
+
+    # IBlueprint
+    def get_blueprint(self):
+        return [views.sdm, locale_js]
 
     # IClick
     def get_commands(self):

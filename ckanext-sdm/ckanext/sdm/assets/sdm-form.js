@@ -4,8 +4,11 @@
 ckan.module('sdm-form', function ($) {
   'use strict';
 
+  /* A field's form groups, with the help block that follows one outside it
+   * (the bilingual snippets give one help text for all their inputs). */
   function containersOf(form, name) {
-    return form.find('[name="' + name + '"], [name^="' + name + '-"]').closest('.form-group');
+    var groups = form.find('[name="' + name + '"], [name^="' + name + '-"]').closest('.form-group');
+    return groups.add(groups.last().next('.info-block'));
   }
 
   function valueOf(form, name) {

@@ -1,0 +1,209 @@
+"""Bilingual search: per-language index fields, query rewriting, SDM facets.
+
+Stock CKAN sends each fluent value to Solr as one JSON string analysed as
+English, so Chinese cannot be searched and list values show up in facets as
+JSON (ckanext-scheming #195).  Here every bilingual field is indexed once per
+language (`title_zh`, `text_zh`, `keywords_zh`, `labels_zh` and the same
+with `_en`; field types in schemas/solr/schema.xml); Chinese is segmented
+and folded by sdm_schema.search_text at index and query time alike.
+
+A q typed by a person becomes per-word clauses spread by edismax over those
+fields, the UI language boosted (as opendata.swiss does); a q written in
+Solr syntax, or sent with its own defType/qf, goes to Solr untouched.
+`ckanext.sdm.search.enabled = false` turns both hooks off (stock CKAN
+search, for comparison); facets and their labels stay.
+"""
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+
+from ckanext.sdm.helpers import pick_language, ui_language
+from sdm_schema import dataset_field, dataset_fields, lang, search_text
+
+ZH, EN = "zh", "en"
+#: The index-field suffix of each stored language tag.
+_SUFFIX = {lang.SIMPLIFIED: ZH, lang.TRADITIONAL: ZH, lang.ENGLISH: EN}
+#: Where each kind of bilingual field goes; text_<lang> also receives
+#: title_<lang> and keywords_<lang> by copyField.
+_TARGET = {"translated_text": "text", "translated_tags": "keywords"}
+
+#: The facets of the dataset search, in order.  `organization` is CKAN's
+#: facet on the responsible unit (owner_org); the others are code fields.
+FACETS = ("open_attribute", "sharing_attribute", "data_grade", "organization",
+          "discipline", "access_methods", "fee_basis", "disclosure")
+#: The schema field a facet is labelled from.
+_FACET_FIELD = {"organization": "owner_org"}
+#: Code fields whose labels are searchable text: what one can filter by,
+#: one can also type (physics / 物理学 find discipline 140).
+_LABELLED_CODES = tuple(name for name in FACETS if name not in _FACET_FIELD)
+
+#: Query fields: the UI language's fields weigh most (opendata.swiss:
+#: title_<cur>^8 text_<cur>^4), the other language's still count.
+_CURRENT_WEIGHTS = (("title", 8), ("keywords", 6), ("text", 4), ("labels", 2))
+_OTHER_WEIGHTS = (("title", 2), ("keywords", 1.5), ("text", 1), ("labels", 0.5))
+
+
+def enabled() -> bool:
+    return tk.config.get("ckanext.sdm.search.enabled")
+
+
+# -- index --------------------------------------------------------------------
+def _decoded(value):
+    """A stored value: extras hold lists and dicts as JSON strings."""
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _texts(value) -> list:
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value if v]
+    return [str(value)] if value else []
+
+
+def _analysed(texts, suffix: str) -> list:
+    """Chinese segmented and folded here; English is left to Solr."""
+    if suffix == ZH:
+        return [search_text.index_text(t) for t in texts]
+    return list(texts)
+
+
+class _Document:
+    """The per-language fields of one dataset, collected before they are
+    put into the Solr document."""
+
+    def __init__(self):
+        self.fields: dict[str, list] = {}
+
+    def add(self, name: str, suffix: str, texts) -> None:
+        values = self.fields.setdefault(f"{name}_{suffix}", [])
+        for text in _analysed(texts, suffix):
+            if text and text not in values:
+                values.append(text)
+
+    def add_untagged(self, name: str, texts) -> None:
+        """Text of no declared language (resource names): by its script."""
+        for text in _texts(texts):
+            self.add(name, _SUFFIX[lang.detect(text)], [text])
+
+    def add_translated(self, name: str, value) -> None:
+        if not isinstance(value, dict):
+            self.add_untagged(name, value)
+            return
+        for tag, texts in value.items():
+            suffix = _SUFFIX.get(lang.normalise_tag(tag))
+            if suffix:
+                self.add(name, suffix, _texts(texts))
+
+
+def _unit_title(owner_org):
+    """The responsible unit's bilingual name ({tag: text}), or its title."""
+    group = model.Group.get(owner_org) if owner_org else None
+    if group is None:
+        return None
+    return _decoded(group.extras.get("title_translated")) or group.title
+
+
+def index_fields(pkg_dict: dict) -> dict:
+    """before_dataset_index: per-language fields added, structured values
+    made Solr values (lists stay lists, never JSON strings)."""
+    if not enabled():
+        return pkg_dict
+    doc = _Document()
+    for field in dataset_fields():
+        if field.name not in pkg_dict:
+            continue
+        value = _decoded(pkg_dict[field.name])
+        if field.kind in _TARGET:
+            # the JSON blob would reach facets and the English analyser
+            del pkg_dict[field.name]
+            target = "title" if field.name == "title_translated" else _TARGET[field.kind]
+            doc.add_translated(target, value)
+        elif field.kind == "codes":
+            pkg_dict[field.name] = [str(code) for code in value or []]
+        elif field.kind == "fee_items":
+            del pkg_dict[field.name]  # kept whole in validated_data_dict
+        if field.name in _LABELLED_CODES and value:
+            _add_labels(doc, field, value)
+    doc.add_translated("text", _unit_title(pkg_dict.get("owner_org")))
+    doc.add_untagged("text", pkg_dict.get("res_name"))
+    doc.add_untagged("text", pkg_dict.get("res_description"))
+    pkg_dict.update(doc.fields)
+    return pkg_dict
+
+
+def _add_labels(doc: _Document, field, value) -> None:
+    codes = field.codelist
+    for code in _texts(value):
+        if code in codes:
+            doc.add_translated("labels", dict(codes[code].label))
+
+
+# -- query ----------------------------------------------------------------------
+def query_fields(current: str) -> str:
+    """edismax qf with the UI language's fields boosted."""
+    other = EN if current == ZH else ZH
+    weighted = [(f"{name}_{current}", w) for name, w in _CURRENT_WEIGHTS]
+    weighted += [(f"{name}_{other}", w) for name, w in _OTHER_WEIGHTS]
+    return " ".join(f"{name}^{weight:g}" for name, weight in weighted + [("name", 4)])
+
+
+def rewrite_query(search_params: dict) -> dict:
+    """before_dataset_search: a person's q as per-language clauses; fq,
+    facets, sort and paging are not touched."""
+    q = search_params.get("q") or ""
+    if not enabled() or search_text.is_solr_syntax(q) or "defType" in search_params or "qf" in search_params:
+        return search_params
+    clauses = search_text.query_clauses(q)
+    if clauses:
+        search_params.update(
+            q=" ".join(clauses), defType="edismax",
+            qf=query_fields(_SUFFIX[ui_language()]))
+    return search_params
+
+
+# -- facets ---------------------------------------------------------------------
+def facet_label(name: str) -> str:
+    """A facet's title in the UI language, from the schema field's label."""
+    return dataset_field(_FACET_FIELD.get(name, name)).label[ui_language()]
+
+
+def add_facets(facets_dict: "OrderedDict") -> "OrderedDict":
+    """IFacets: the SDM facets after CKAN's own, labelled in the UI language."""
+    for name in FACETS:
+        facets_dict.pop(name, None)
+        facets_dict[name] = facet_label(name)
+    return facets_dict
+
+
+def _item_label(facet: str, value: str, tag: str) -> str:
+    if facet == "organization":
+        group = model.Group.by_name(value)
+        title = _unit_title(group.id) if group else None
+        return pick_language(title, tag) if isinstance(title, dict) else (title or value)
+    codes = dataset_field(facet).codelist
+    return codes.label_of(value, tag) if value in codes else value
+
+
+def label_facets(search_results: dict) -> dict:
+    """after_dataset_search: SDM facet titles and item names in the UI
+    language, for the pages and the API alike."""
+    tag = ui_language()
+    for name, facet in search_results.get("search_facets", {}).items():
+        if name not in FACETS:
+            continue
+        facet["title"] = facet_label(name)
+        for item in facet["items"]:
+            item["display_name"] = _item_label(name, item["name"], tag)
+    return search_results
+
+
+def get_helpers() -> dict:
+    return {"sdm_facet_label": facet_label}

@@ -1,0 +1,190 @@
+"""Pages and downloads of ckanext-sdm: citations, submission certificates,
+access requests, the audit export — and the hooks that audit and guard
+CKAN's own resource download route."""
+from __future__ import annotations
+
+import json
+
+import ckan.plugins.toolkit as tk
+from flask import Blueprint, Response, g
+
+from ckanext.sdm import access_requests, audit, submission
+from ckanext.sdm.helpers import citation_elements, sdm_message, ui_language
+from sdm_schema import citation_formats, message, signing
+from sdm_schema.submission import FIELDS as CERTIFICATE_FIELDS
+
+sdm = Blueprint("sdm", __name__)
+
+
+def _context() -> dict:
+    return {"user": tk.current_user.name if tk.current_user.is_authenticated else None}
+
+
+def _dataset_or_404(package_id) -> dict:
+    """The dataset as the current user may see it; 404 when they may not."""
+    try:
+        return tk.get_action("package_show")(_context(), {"id": package_id})
+    except (tk.ObjectNotFound, tk.NotAuthorized):
+        return tk.abort(404)
+
+
+# -- citation -----------------------------------------------------------------
+@sdm.route("/dataset/<id>/citation")
+def citation_page(id):
+    pkg = _dataset_or_404(id)
+    return tk.render("sdm/citation.html", {"pkg": pkg, "formats": citation_formats.NAMES})
+
+
+@sdm.route("/dataset/<id>/citation.<extension>")
+def citation_download(id, extension):
+    if extension not in citation_formats.MEDIA_TYPES:
+        return tk.abort(404)
+    pkg = _dataset_or_404(id)
+    body = citation_formats.render(extension, citation_elements(pkg), ui_language(), key=pkg["name"])
+    return Response(body, content_type=citation_formats.MEDIA_TYPES[extension],
+                    headers={"Content-Disposition": f'attachment; filename="{pkg["name"]}.{extension}"'})
+
+
+# -- submission certificates ----------------------------------------------------
+@sdm.route("/submission/public-key.pem")
+def public_key():
+    try:
+        key = submission.public_key()
+    except tk.ValidationError:
+        return tk.abort(404, sdm_message("submission_no_key"))
+    return Response(signing.public_pem(key), content_type="application/x-pem-file")
+
+
+@sdm.route("/submission/verify", methods=["GET", "POST"])
+def verify():
+    form = tk.request.form if tk.request.method == "POST" else tk.request.args
+    query = {k: form[k] for k in ("number", "certificate") if form.get(k)}
+    result, error = None, None
+    if query:
+        try:
+            result = tk.get_action("sdm_submission_verify")(_context(), query)
+        except tk.ObjectNotFound as e:
+            error = str(e.message)
+        except tk.ValidationError as e:
+            error = "; ".join(m for messages in e.error_dict.values() for m in messages)
+    return tk.render("sdm/submission_verify.html", {"query": query, "result": result, "error": error})
+
+
+def _certificate_or_404(number) -> dict:
+    try:
+        return tk.get_action("sdm_submission_show")(_context(), {"number": number})
+    except tk.ObjectNotFound:
+        return tk.abort(404)
+    except tk.NotAuthorized:
+        return tk.abort(403)
+
+
+@sdm.route("/submission/<number>.json")
+def certificate_json(number):
+    body = json.dumps(_certificate_or_404(number), ensure_ascii=False, indent=2)
+    return Response(body, content_type="application/json; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{number}.json"'})
+
+
+@sdm.route("/submission/<number>")
+def certificate_page(number):
+    certificate = _certificate_or_404(number)
+    # printed in both languages, whatever the UI language
+    labels = {key: message(f"cert_{key}") for key in (*CERTIFICATE_FIELDS, "signature") if key in certificate}
+    return tk.render("sdm/certificate.html", {"certificate": certificate, "labels": labels,
+                                              "title": message("submission_certificate")})
+
+
+# -- access requests ---------------------------------------------------------------
+@sdm.route("/dataset/<id>/access-request", methods=["GET", "POST"])
+def access_request(id):
+    if not tk.current_user.is_authenticated:
+        return tk.redirect_to("user.login", came_from=tk.request.path)
+    pkg = _dataset_or_404(id)
+    data, errors = {}, {}
+    if tk.request.method == "POST":
+        data = dict(tk.request.form, id=pkg["id"])
+        try:
+            tk.get_action("sdm_access_request_create")(_context(), data)
+        except tk.ValidationError as e:
+            errors = e.error_dict
+        except tk.NotAuthorized as e:
+            errors = {"id": [str(e)]}
+        else:
+            tk.h.flash_success(sdm_message("access_request_sent"))
+            return tk.redirect_to("sdm.my_access_requests")
+    return tk.render("sdm/access_request_form.html", {"pkg": pkg, "data": data, "errors": errors,
+                                                      "fields": access_requests.APPLICATION_FIELDS})
+
+
+@sdm.route("/dashboard/access-requests")
+def my_access_requests():
+    if not tk.current_user.is_authenticated:
+        return tk.redirect_to("user.login", came_from=tk.request.path)
+    requests = tk.get_action("sdm_access_request_list")(_context(), {})
+    return tk.render("sdm/access_requests.html", {"requests": requests, "pkg": None, "can_decide": False})
+
+
+@sdm.route("/dataset/<id>/access-requests")
+def dataset_access_requests(id):
+    pkg = _dataset_or_404(id)
+    if not access_requests.can_decide(_context(), pkg["id"]):
+        return tk.abort(403)
+    requests = tk.get_action("sdm_access_request_list")(_context(), {"id": pkg["id"]})
+    return tk.render("sdm/access_requests.html", {"requests": requests, "pkg": pkg, "can_decide": True,
+                                                  "default_days": access_requests.grant_days_default()})
+
+
+@sdm.route("/access-request/<request_id>/decide", methods=["POST"])
+def decide(request_id):
+    data = dict(tk.request.form, id=request_id)
+    try:
+        decided = tk.get_action("sdm_access_request_decide")(_context(), data)
+    except tk.NotAuthorized:
+        return tk.abort(403)
+    except tk.ObjectNotFound:
+        return tk.abort(404)
+    except tk.ValidationError as e:
+        tk.h.flash_error("; ".join(m for messages in e.error_dict.values() for m in messages))
+        return tk.redirect_to(tk.request.referrer or "sdm.my_access_requests")
+    return tk.redirect_to("sdm.dataset_access_requests", id=decided["package_id"])
+
+
+# -- audit trail ---------------------------------------------------------------------
+@sdm.route("/ckan-admin/sdm/audit.csv")
+def audit_csv():
+    try:
+        tk.check_access("sdm_audit_list", _context(), {})
+    except tk.NotAuthorized:
+        return tk.abort(403)
+    args = tk.request.args
+    body = audit.to_csv(audit.events(args.get("since"), args.get("until")))
+    return Response(body, content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="sdm-audit.csv"'})
+
+
+# -- CKAN's resource download route: refuse the blacklisted, audit everything
+def _is_download() -> bool:
+    # dataset_resource.download, resource.download and <type>_resource.download
+    blueprint, _, view = (tk.request.endpoint or "").rpartition(".")
+    return view == "download" and blueprint.endswith("resource")
+
+
+@sdm.before_app_request
+def refuse_blacklisted_download():
+    if _is_download() and audit.user_blacklisted(_context()["user"]):
+        g.sdm_blacklisted = True
+        return tk.abort(403, sdm_message("access_request_blacklisted"))
+
+
+@sdm.after_app_request
+def audit_download(response):
+    if _is_download():
+        args = tk.request.view_args or {}
+        outcome = (audit.BLACKLISTED if g.get("sdm_blacklisted")
+                   else audit.GRANTED if response.status_code < 400 else audit.REFUSED)
+        package = tk.model.Package.get(args.get("id"))
+        audit.record(audit.DOWNLOAD, outcome, _context()["user"], package.id if package else args.get("id"),
+                     args.get("resource_id"), detail=str(response.status_code))
+        tk.model.Session.commit()
+    return response

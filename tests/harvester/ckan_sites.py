@@ -1,0 +1,149 @@
+"""Real CKAN 2.11 servers on 127.0.0.1 for the harvester's end-to-end tests.
+
+Each site gets a fresh database on the private PostgreSQL of dev/services.sh
+(ports from SDM_PG_PORT/SDM_REDIS_PORT/SDM_SOLR_PORT, as there), an ini
+written by dev/ckan-ini.sh, a sysadmin with an API token made by the ckan
+CLI, and its own ckan.site_id, because every site shares the Solr double.
+`ckan run` serves it until stop().
+
+Initialising CKAN's database and making the sysadmin costs a minute of CLI
+start-ups, so the first session keeps the result as a template database
+(with the token, valid as long as the ini keeps its secret) and later
+sessions copy it, which takes a moment.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+RUN_DIR = os.environ.get("SDM_RUN_DIR") or os.path.join(ROOT, ".run")
+CKAN = os.path.join(ROOT, ".venv", "bin", "ckan")
+PG_PORT = os.environ.get("SDM_PG_PORT", "54329")
+SOLR_PORT = os.environ.get("SDM_SOLR_PORT", "58983")
+#: The ports these tests may serve CKAN on.
+PORTS = range(5030, 5040)
+SYSADMIN = "harvest-admin"
+
+
+def services(command: str) -> None:
+    """dev/services.sh up|down for this suite (idempotent; shared with others)."""
+    subprocess.run([os.path.join(ROOT, "dev", "services.sh"), command, "harvest-ckan"], check=True,
+                   capture_output=True, timeout=180)
+
+
+def _free_port(taken: set) -> int:
+    for port in PORTS:
+        if port in taken:
+            continue
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise RuntimeError(f"no free port in {PORTS}")
+
+
+def _psql(sql: str) -> str:
+    return subprocess.run(["psql", "-h", "127.0.0.1", "-p", PG_PORT, "-U", "postgres", "-d", "postgres",
+                           "-v", "ON_ERROR_STOP=1", "-tAqc", sql], check=True, capture_output=True, text=True,
+                          timeout=60).stdout.strip()
+
+
+def _create_db(name: str, template: str = "template0") -> None:
+    _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    _psql(f"CREATE DATABASE {name} OWNER ckan_default ENCODING 'UTF8' TEMPLATE {template}")
+
+
+class CkanSite:
+    def __init__(self, name: str, plugins: str | None, taken: set):
+        self.name = name
+        self.db = f"sdm_h_{name}"
+        self.template = f"sdm_h_{name}_template"
+        self.port = _free_port(taken)
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.ini = os.path.join(RUN_DIR, "harvest-tests", f"{name}.ini")
+        self.log_path = os.path.join(RUN_DIR, "harvest-tests", f"{name}.log")
+        self.token_path = os.path.join(RUN_DIR, "harvest-tests", f"{name}.token")
+        self.env = {**os.environ, "SDM_CKAN_SITE_ID": f"harvest-{name}"}
+        if plugins is not None:
+            self.env["SDM_CKAN_PLUGINS"] = plugins
+        self.process = None
+        self.token = None
+
+    def _ckan(self, *args) -> str:
+        result = subprocess.run([CKAN, "-c", self.ini, *args], env=self.env, capture_output=True, text=True,
+                                timeout=300)
+        if result.returncode:
+            raise RuntimeError(f"ckan {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        return result.stdout
+
+    def prepare(self) -> None:
+        """A fresh database and index, the ini, and a sysadmin's token."""
+        new_ini = not os.path.exists(self.ini)
+        subprocess.run([os.path.join(ROOT, "dev", "ckan-ini.sh"), self.ini, self.db, self.url], env=self.env,
+                       check=True, capture_output=True, timeout=120)
+        has_template = _psql(f"SELECT 1 FROM pg_database WHERE datname='{self.template}'") == "1"
+        if new_ini or not has_template or not os.path.exists(self.token_path):
+            self._make_template()
+        _create_db(self.db, self.template)
+        with open(self.token_path, encoding="utf-8") as f:
+            self.token = f.read().strip()
+        # the Solr double outlives the database: drop what an earlier run indexed
+        requests.post(f"http://127.0.0.1:{SOLR_PORT}/solr/ckan/update?commit=true",
+                      data=f'<delete><query>+site_id:"harvest-{self.name}"</query></delete>',
+                      headers={"Content-Type": "text/xml"}, timeout=30).raise_for_status()
+
+    def _make_template(self) -> None:
+        _create_db(self.db)
+        self._ckan("db", "init")
+        self._ckan("user", "add", SYSADMIN, f"email={SYSADMIN}@example.org", "password=harvest-pass-1")
+        self._ckan("sysadmin", "add", SYSADMIN)
+        token = self._ckan("user", "token", "add", SYSADMIN, "tests").strip().splitlines()[-1].strip()
+        _create_db(self.template, self.db)
+        with open(self.token_path, "w", encoding="utf-8") as f:
+            f.write(token)
+
+    def start(self) -> None:
+        log = open(self.log_path, "w")
+        self.process = subprocess.Popen([CKAN, "-c", self.ini, "run", "--host", "127.0.0.1", "--port",
+                                         str(self.port), "--disable-reloader"], env=self.env, stdout=log,
+                                        stderr=subprocess.STDOUT)
+        log.close()
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                if requests.get(self.url + "/api/3/action/status_show", timeout=2).ok:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"CKAN {self.name} did not start; see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def action(self, name: str, /, **data):
+        """Call an action as the sysadmin; returns the result or raises."""
+        response = requests.post(f"{self.url}/api/3/action/{name}", json=data,
+                                 headers={"Authorization": self.token}, timeout=60)
+        body = response.json()
+        if not body.get("success"):
+            raise ActionFailed(name, body.get("error"))
+        return body["result"]
+
+
+class ActionFailed(Exception):
+    def __init__(self, action, error):
+        super().__init__(f"{action}: {error}")
+        self.error = error or {}
