@@ -5,9 +5,15 @@ adds what only the CKAN plugin needs.  CKAN itself is installed separately
 with `pip install 'ckan[requirements]==2.11.6'` (see README), because
 CKAN's own package declares none of its dependencies.
 """
-from setuptools import setup
+from setuptools import find_packages, setup
 
 VERSION = "0.1.0"
+
+
+def _packages(name, folder):
+    """A package and its subpackages, found in a folder of another name."""
+    return [name, *(f"{name}.{sub}" for sub in find_packages(folder))]
+
 
 setup(
     name="ckanext-sdm",
@@ -26,12 +32,11 @@ setup(
         "sdm_schema": "schemas",
     },
     # ckanext is a namespace shared by every CKAN extension (PEP 420: no
-    # __init__.py of ours), so only ckanext.sdm is listed.
+    # __init__.py of ours), so the packages are listed from ckanext.sdm down.
     packages=[
-        "ckanext.sdm",
-        "sdm_harvester",
-        "sdm_schema",
-        "sdm_schema.rdf",
+        *_packages("ckanext.sdm", "ckanext-sdm/ckanext/sdm"),
+        *_packages("sdm_harvester", "harvester/sdm_harvester"),
+        *_packages("sdm_schema", "schemas"),
     ],
     include_package_data=True,
     package_data={

@@ -36,5 +36,5 @@ mkdir -p "$(dirname "$OUT")" "$STORAGE"
   "ckan.locales_offered = zh_Hans_CN en" \
   "ckan.locale_order = zh_Hans_CN en" \
   "ckan.auth.create_unowned_dataset = false" \
-  "ckanext.dcat.rdf.profiles = euro_dcat_ap_3" >/dev/null
+  "ckanext.dcat.rdf.profiles = sdm_national" >/dev/null
 echo "$OUT"

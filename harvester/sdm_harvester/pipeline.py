@@ -131,7 +131,7 @@ class SourceRun:
         deadline = clock + source.timeout
         ctx = Context(source, _fetcher(self.store, source, deadline), Mapper(source.mapping),
                       self.store.modified_marks(source.name), since,
-                      lambda message: self.options.progress(f"{source.name}: {message}"))
+                      lambda message: self.options.progress(f"{source.name}: {message}"), self.store)
         harvester = None
         try:
             harvester = harvester_for(ctx)

@@ -71,6 +71,16 @@ CREATE TABLE IF NOT EXISTS loads (
     loaded_at TEXT NOT NULL,
     PRIMARY KEY (target, source, identifier)
 );
+-- DCAT pages as last read: a byte-identical page whose records are all held
+-- is not parsed again
+CREATE TABLE IF NOT EXISTS pages (
+    source TEXT NOT NULL,
+    url TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    next_url TEXT,
+    identifiers TEXT NOT NULL,       -- JSON list
+    PRIMARY KEY (source, url)
+);
 CREATE TABLE IF NOT EXISTS http_cache (
     url TEXT PRIMARY KEY,
     etag TEXT,
@@ -322,6 +332,18 @@ class Store:
     def runs(self, limit: int = 10) -> list[dict]:
         return [dict(r) for r in self.db.execute(
             "SELECT id, started, finished, exit_code FROM runs ORDER BY id DESC LIMIT ?", (limit,))]
+
+    # -- DCAT page memo ----------------------------------------------------------
+
+    def page_memo(self, source: str, url: str) -> Optional[tuple[str, Optional[str], list]]:
+        """(digest, next_url, identifiers) of a page as last read, or None."""
+        row = self.db.execute("SELECT digest, next_url, identifiers FROM pages WHERE source=? AND url=?",
+                              (source, url)).fetchone()
+        return (row["digest"], row["next_url"], json.loads(row["identifiers"])) if row else None
+
+    def remember_page(self, source: str, url: str, digest: str, next_url: Optional[str], identifiers) -> None:
+        self.db.execute("INSERT OR REPLACE INTO pages (source, url, digest, next_url, identifiers)"
+                        " VALUES (?,?,?,?,?)", (source, url, digest, next_url, json.dumps(list(identifiers))))
 
     # -- conditional requests (http.Cache) --------------------------------------
 

@@ -2,7 +2,7 @@
 paged by hydra:next, harvested back; hostile RDF/XML refused."""
 import os
 
-from harvest_helpers import PLATFORMS, run_report, source_report, write_config
+from harvest_helpers import DEPARTMENT, PLATFORMS, run_report, source_report, write_config
 
 from sdm_harvester.publish import publish
 from sdm_harvester.store import Store
@@ -55,3 +55,37 @@ def test_rdfxml_with_entities_is_refused(tmp_path, server):
     assert code == 1
     assert "declares entities" in source_report(report, "evil")["errors"][0]
     assert "cannot parse" in source_report(report, "junk")["errors"][0]
+
+
+
+def test_identical_pages_are_not_parsed_again(tmp_path, server, monkeypatch):
+    from sdm_harvester import config, pipeline
+    from sdm_harvester.sources import dcat
+
+    run_report(tmp_path, write_config(tmp_path, [{"name": "nr", "type": "spreadsheet", "url": CSV}]))
+    store = Store(str(tmp_path / "data"))
+    titles = [d["title_translated"]["zh-Hans"] for d in store.iter_datasets()]
+    publish(store.iter_datasets(), str(tmp_path / "feeds"), page_size=2,
+            catalog_info={"base_url": "https://data.example.cn"}, feeds_url=server.url + "/feeds")
+    store.close()
+    serve_folder(server, tmp_path / "feeds" / "national", "/feeds/national")
+    sources = config.from_dict({"sources": [{"name": "cat", "type": "dcat", "department": DEPARTMENT,
+                                             "url": f"{server.url}/feeds/national/catalog.ttl"}]})
+    store = Store(str(tmp_path / "harvested"))
+
+    def harvest():
+        return pipeline.run(sources, store, store.start_run("now"), pipeline.Options(force=True)).sources[0]
+
+    assert harvest().counts["new"] == 3
+    parsed = []
+    real_read_page = dcat.read_page
+    monkeypatch.setattr(dcat, "read_page", lambda *a, **k: parsed.append(a) or real_read_page(*a, **k))
+    again = harvest()
+    assert (again.counts["unchanged"], again.status, parsed) == (3, "ok", [])
+    # a changed page is read again, and only that page
+    status, headers, body = server.routes["/feeds/national/catalog.ttl"]
+    retitled = next(t for t in titles if t.encode() in body)
+    server.routes["/feeds/national/catalog.ttl"] = (status, headers, body.replace(retitled.encode(), "新名称".encode()))
+    changed = harvest()
+    store.close()
+    assert (changed.counts["updated"], changed.counts["unchanged"], len(parsed)) == (1, 2, 1)

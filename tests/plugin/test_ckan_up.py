@@ -2,6 +2,7 @@
 against it reads back, and `ckan-down` stops what `ckan-up` started."""
 import os
 import subprocess
+import uuid
 
 import ckanapi
 import pytest
@@ -28,14 +29,17 @@ def served(tmp_path_factory):
 def test_dataset_created_through_ckanapi(served, full_dataset):
     status = served.action.status_show()
     assert {"sdm", "scheming_datasets", "dcat"} <= set(status["extensions"])
-    served.action.organization_create(
-        name="cma-up", uscc="91110000600037341L",
+    # ckan-up keeps its database between runs: fresh names each time
+    suffix = uuid.uuid4().hex[:8]
+    unit = served.action.organization_create(
+        name=f"cma-{suffix}", uscc="91110000600037341L",
         title_translated={"zh-Hans": "国家气象信息中心", "en": "National Meteorological Information Centre"})
-    served.action.package_create(owner_org="cma-up", **full_dataset)
-    shown = served.action.package_show(id=full_dataset["name"])
-    for key, value in full_dataset.items():
+    dataset = dict(full_dataset, name=f"{full_dataset['name']}-{suffix}")
+    served.action.package_create(owner_org=unit["id"], **dataset)
+    shown = served.action.package_show(id=dataset["name"])
+    for key, value in dataset.items():
         if key != "resources":
             assert shown[key] == value, key
     with pytest.raises(ckanapi.ValidationError) as refused:
-        served.action.package_create(owner_org="cma-up", **dict(full_dataset, name="secret", secrecy="classified"))
+        served.action.package_create(owner_org=unit["id"], **dict(dataset, name=f"secret-{suffix}", secrecy="classified"))
     assert "secrecy" in refused.value.error_dict

@@ -10,6 +10,7 @@ from rdf_helpers import BASE, TODAY
 from sdm_harvester.publish import publish
 
 processors = pytest.importorskip("ckanext.dcat.processors")
+profiles_base = pytest.importorskip("ckanext.dcat.profiles.base")
 
 FLUENT_SCHEMA = {
     "dataset_fields": [
@@ -22,7 +23,12 @@ FLUENT_SCHEMA = {
 
 
 @pytest.mark.parametrize("fmt,rdflib_format", [("ttl", "turtle"), ("rdf", "xml"), ("jsonld", "json-ld")])
-def test_euro_dcat_ap_3_parser_recovers_the_dataset(open_record, tmp_path, fmt, rdflib_format):
+def test_euro_dcat_ap_3_parser_recovers_the_dataset(open_record, tmp_path, fmt, rdflib_format,
+                                                     monkeypatch):
+    # ckanext-dcat takes the CKAN locale (zh_Hans_CN on our sites) as the
+    # language tag to pick tags in, and finds none: a harvesting site must
+    # run it with a locale that is also a tag (docs/feeds.md).
+    monkeypatch.setitem(profiles_base.config, "ckan.locale_default", "en")
     publish([open_record], str(tmp_path), catalog_info={"base_url": BASE}, today=TODAY)
     parser = processors.RDFParser(profiles=["euro_dcat_ap_3"])
     for profile in parser._profiles:  # classes: the schema is read per instance

@@ -8,8 +8,8 @@ against the Solr test double, not real Solr.
 """
 import os
 
+import lxml.html
 import pytest
-from bs4 import BeautifulSoup
 from ckan import plugins
 from ckan.common import config
 from ckan.lib import search
@@ -74,8 +74,8 @@ def test_docs_show_the_measured_table(measured):
 def _page_names(app, q: str, kind: str) -> list:
     prefix = "/en" if kind == "en" else ""
     html = app.get(f"{prefix}/dataset/", query_string={"q": q}).body
-    links = BeautifulSoup(html, "html.parser").select(".dataset-heading a")
-    return [a["href"].rstrip("/").rsplit("/", 1)[-1] for a in links]
+    links = lxml.html.fromstring(html).xpath('//*[contains(@class, "dataset-heading")]//a/@href')
+    return [href.rstrip("/").rsplit("/", 1)[-1] for href in links]
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=[q["q"] for q in QUERIES])

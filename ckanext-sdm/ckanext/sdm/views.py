@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 from flask import Blueprint, Response, g
 
@@ -183,8 +184,8 @@ def audit_download(response):
         args = tk.request.view_args or {}
         outcome = (audit.BLACKLISTED if g.get("sdm_blacklisted")
                    else audit.GRANTED if response.status_code < 400 else audit.REFUSED)
-        package = tk.model.Package.get(args.get("id"))
+        package = model.Package.get(args.get("id"))
         audit.record(audit.DOWNLOAD, outcome, _context()["user"], package.id if package else args.get("id"),
                      args.get("resource_id"), detail=str(response.status_code))
-        tk.model.Session.commit()
+        model.Session.commit()
     return response

@@ -63,6 +63,8 @@ class Context:
     #: harvest only what changed since then (incremental); None: list everything
     since: Optional[dt.datetime] = None
     progress: Callable[[str], None] = lambda message: None
+    #: what each page of a paged source held last time (the store)
+    pages: Optional[object] = None
 
 
 class Harvester:
