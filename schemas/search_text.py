@@ -89,19 +89,23 @@ def _han_clause(word: str) -> str:
     pieces = _pieces(word)
     if pieces == [word]:
         return word
-    return "({} OR ({}))".format(word, " AND ".join(pieces))
+    return "({} OR ({}))".format(word, " ".join("+" + p for p in pieces))
 
 
 def query_clauses(text: str) -> list:
-    """A query typed by a person as Lucene clauses, one per word, for
-    edismax to spread over the per-language fields (mm counts these)."""
-    clauses = []
+    """A query typed by a person as Lucene clauses, one per word, each
+    required, for edismax to spread over the per-language fields.
+
+    Required explicitly rather than through `mm`: Solr applies mm to the
+    inner clauses of a query that is one group, which would make both
+    sides of 物理学 OR (物理 学) required."""
+    words = []
     for is_han, run in _runs(text):
         if is_han:
-            clauses.extend(_han_clause(w) for w in _jieba().cut(run, HMM=False))
+            words.extend(_han_clause(w) for w in _jieba().cut(run, HMM=False))
         else:
-            clauses.extend(escape(w) for w in _WORD.findall(run))
-    return clauses
+            words.extend(escape(w) for w in _WORD.findall(run))
+    return ["+" + w for w in words]
 
 
 def is_solr_syntax(q: str) -> bool:

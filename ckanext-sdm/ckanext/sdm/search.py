@@ -132,7 +132,6 @@ def index_fields(pkg_dict: dict) -> dict:
             del pkg_dict[field.name]  # kept whole in validated_data_dict
         if field.name in _LABELLED_CODES and value:
             _add_labels(doc, field, value)
-    doc.add_translated("text", _unit_title(pkg_dict.get("owner_org")))
     doc.add_untagged("text", pkg_dict.get("res_name"))
     doc.add_untagged("text", pkg_dict.get("res_description"))
     pkg_dict.update(doc.fields)
