@@ -15,10 +15,13 @@ PG_PORT=${SDM_PG_PORT:-54329}
 REDIS_PORT=${SDM_REDIS_PORT:-63799}
 SOLR_PORT=${SDM_SOLR_PORT:-58983}
 STORAGE=${SDM_RUN_DIR:-$ROOT/.run}/storage-$DB
+# The key signing submission certificates: one per database, made once.
+SIGNING_KEY=${SDM_RUN_DIR:-$ROOT/.run}/signing-$DB.pem
 PLUGINS=${SDM_CKAN_PLUGINS:-sdm scheming_datasets scheming_organizations dcat activity}
 SITE_ID=${SDM_CKAN_SITE_ID:-default}
 
 mkdir -p "$(dirname "$OUT")" "$STORAGE"
+"$ROOT/.venv/bin/python" -m sdm_schema.signing "$SIGNING_KEY" >/dev/null
 [ -f "$OUT" ] || "$CKAN" generate config "$OUT" >/dev/null
 "$CKAN" config-tool "$OUT" \
   "sqlalchemy.url = postgresql://ckan_default:pass@127.0.0.1:$PG_PORT/$DB" \
@@ -36,5 +39,6 @@ mkdir -p "$(dirname "$OUT")" "$STORAGE"
   "ckan.locales_offered = zh_Hans_CN en" \
   "ckan.locale_order = zh_Hans_CN en" \
   "ckan.auth.create_unowned_dataset = false" \
+  "ckanext.sdm.submission.signing_key = $SIGNING_KEY" \
   "ckanext.dcat.rdf.profiles = sdm_national" >/dev/null
 echo "$OUT"

@@ -165,3 +165,23 @@ def test_audit_csv_is_for_administrators(app, dataset, editor, sysadmin):
     assert app.get("/ckan-admin/sdm/audit.csv", headers=editor_headers).status_code == 403
     with pytest.raises(NotAuthorized):
         call_action("sdm_audit_list", context=_as(editor))
+
+
+def test_pages_apply_and_decide(app, dataset, editor):
+    applicant = factories.User()
+    as_applicant = {"Authorization": factories.APIToken(user=applicant["name"])["token"]}
+    as_editor = {"Authorization": factories.APIToken(user=editor["name"])["token"]}
+    assert "/dataset/stations/access-request" in app.get("/dataset/stations").body
+    assert "/dataset/stations/access-requests" in app.get("/dataset/stations", headers=as_editor).body
+    form = app.get("/dataset/stations/access-request", headers=as_applicant)
+    assert "申请目的" in form.body and "公益性科学研究" in form.body
+    app.post("/dataset/stations/access-request", headers=as_applicant,
+             data=dict(APPLICATION, free_use_purpose="disaster_prevention"))
+    (request,) = call_action("sdm_access_request_list", context=_as(applicant))
+    assert app.get("/dataset/stations/access-requests", headers=as_applicant).status_code == 403
+    assert "研究区域降水变化" in app.get("/dataset/stations/access-requests", headers=as_editor).body
+    app.post(f"/access-request/{request['id']}/decide", headers=as_editor,
+             data={"decision": "approve", "reason": "符合条件", "days": "7"})
+    assert call_action("sdm_access_request_list", context=_as(applicant))[0]["status"] == "approved"
+    page = app.get("/dataset/stations", headers=as_applicant).body
+    assert URL in page and "/dataset/stations/access-request\"" not in page

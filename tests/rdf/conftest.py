@@ -1,7 +1,8 @@
 """Fixtures for the pure RDF tests (no CKAN): datasets and published feeds."""
 import pytest
 
-from rdf_helpers import BASE, TODAY, combinations, load_example
+from disclosure_cases import combinations
+from rdf_helpers import BASE, TODAY, load_example
 from sdm_harvester.publish import publish
 
 

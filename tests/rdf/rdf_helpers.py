@@ -1,6 +1,6 @@
-"""Datasets for the pure RDF tests: the examples and every disclosure combination."""
+"""Datasets for the pure RDF tests: the examples (the disclosure combinations
+are in tests/disclosure_cases.py)."""
 import datetime as dt
-import itertools
 import json
 import os
 
@@ -21,32 +21,3 @@ def load_example(name):
     record.setdefault("owner_org", "5f0c1c1e-national-meteorological-centre")
     return record
 
-
-
-def combinations():
-    """One record for every secrecy × open attribute × disclosure × grade."""
-    records = []
-    axes = itertools.product(("unclassified", "classified"),
-                             ("unconditional", "conditional", "not_open"),
-                             ("public", "deferred_past", "deferred_future"),
-                             ("general", "important", "core"))
-    for number, (secrecy, open_attr, disclosure, grade) in enumerate(axes):
-        token = f"rec{number:03d}x"
-        record = {
-            "id": f"id-{token}", "name": f"name-{token}", "owner_org": "org-1",
-            "title_translated": {"zh-Hans": f"标题{token}", "en": f"Title {token}"},
-            "notes_translated": {"zh-Hans": f"摘要{token}"},
-            "secrecy": secrecy, "open_attribute": open_attr, "data_grade": grade,
-            "disclosure": "deferred" if disclosure != "public" else "public",
-            "resources": [{"url": f"https://files.example.cn/{token}.csv", "format": "CSV",
-                           "name": f"file-{token}"}],
-        }
-        if secrecy == "classified":
-            record.update(secrecy_level="secret", declassify_condition=f"解密条件{token}")
-        if open_attr == "conditional":
-            record["open_condition"] = f"签署协议{token}"
-        if disclosure != "public":
-            record["deferral_reason"] = "paper"
-            record["embargo_until"] = "2020-01-01" if disclosure == "deferred_past" else "2999-01-01"
-        records.append((token, (secrecy, open_attr, disclosure, grade), record))
-    return records

@@ -18,7 +18,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultPermissionLabels
 
-from ckanext.sdm import access_requests
+from ckanext.sdm import access_requests, catalog
 from sdm_schema import disclosure
 
 #: Package fields the policy reads, as stored in extras.
@@ -135,7 +135,8 @@ def redact_search_result(result: dict) -> dict:
 @tk.chained_action
 @tk.side_effect_free
 def package_search(next_action, context, data_dict):
-    found = next_action(context, data_dict)
+    # a DCAT catalogue search lists only what its profile's audience may see
+    found = next_action(context, catalog.catalogue_search(context, data_dict))
     found["results"] = [
         r if privileged(r.get("owner_org"), context) else redact_search_result(r)
         for r in found.get("results") or []

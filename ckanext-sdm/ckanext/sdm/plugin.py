@@ -8,7 +8,7 @@ scheming loads the schema:
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
-from ckanext.sdm import access, access_requests, audit, cli, helpers, search, submission, validators, views
+from ckanext.sdm import access, access_requests, audit, catalog, cli, conditional_get, helpers, search, submission, validators, views
 from ckanext.sdm.locale_js import locale_js
 
 
@@ -38,7 +38,7 @@ class SdmPlugin(p.SingletonPlugin):
 
     # ITemplateHelpers
     def get_helpers(self):
-        return {**helpers.get_helpers(), **search.get_helpers()}
+        return {**helpers.get_helpers(), **search.get_helpers(), **access_requests.HELPERS}
 
     # IAuthFunctions
     def get_auth_functions(self):
@@ -47,7 +47,7 @@ class SdmPlugin(p.SingletonPlugin):
 
     # IActions
     def get_actions(self):
-        return {**access.ACTIONS, **submission.ACTIONS, **access_requests.ACTIONS, **audit.ACTIONS}
+        return {**access.ACTIONS, **submission.ACTIONS, **access_requests.ACTIONS, **audit.ACTIONS, **catalog.ACTIONS}
 
     # IPackageController
     def after_dataset_show(self, context, pkg_dict):
@@ -72,7 +72,7 @@ class SdmPlugin(p.SingletonPlugin):
 
     # IBlueprint
     def get_blueprint(self):
-        return [views.sdm, locale_js]
+        return [views.sdm, locale_js, conditional_get.blueprint]
 
     # IClick
     def get_commands(self):

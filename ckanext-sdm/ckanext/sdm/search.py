@@ -162,8 +162,10 @@ def rewrite_query(search_params: dict) -> dict:
         return search_params
     clauses = search_text.query_clauses(q)
     if clauses:
+        # Every clause is required by its own "+", so mm has nothing to
+        # count; 0 keeps CKAN's default mm off a query that is one group.
         search_params.update(
-            q=" ".join(clauses), defType="edismax",
+            q=" ".join(clauses), defType="edismax", mm="0",
             qf=query_fields(_SUFFIX[ui_language()]))
     return search_params
 

@@ -1,0 +1,189 @@
+"""Conditional GET for ckanext-dcat's RDF pages, /catalog.<format> and
+/dataset/<id>.<format>: a weak ETag and Last-Modified on every answer, 304
+when the client's copy is current, and the serialised page kept in Redis
+under its ETag, so an unchanged page is neither mapped nor serialised again.
+
+The validators are computed before ckanext-dcat's view runs, from what
+decides the page:
+  catalogue  the request (path, query, format, profiles), who asks, the
+             day, the count and the (id, metadata_modified) of the page's
+             datasets — the same search the view runs (ckanext-dcat's
+             _search_ckan_datasets, catalog.py's audience filters), asking
+             Solr for those two fields only;
+  dataset    the request, who asks, and the dataset's last change:
+             metadata_modified, or the day its embargo ended by itself.
+Who asks matters because members and sysadmins see files the public does
+not; the day because embargoes end without a save (disclosure rule 4).
+A change to a dataset's responsible unit alone (its name, its USCC) does not
+change the validators until the dataset is saved or the day turns.
+
+If-Modified-Since is answered on dataset pages only.  CKAN keeps a deleted
+dataset's metadata_modified, so a catalogue page can change with no newer
+date on it; its ETag (the count and the ids) sees that, a date cannot.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib.metadata
+import json
+import logging
+from dataclasses import dataclass
+from typing import Optional
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.lib.redis import connect_to_redis
+from ckanext.dcat import logic as dcat_logic
+from flask import Blueprint, Response, g, request
+from redis.exceptions import RedisError
+
+from ckanext.sdm import catalog
+from sdm_schema import disclosure
+
+log = logging.getLogger(__name__)
+
+_CATALOG, _DATASET = "dcat.read_catalog", "dcat.read_dataset"
+#: Cached pages live this long; a new ETag makes a new key anyway.
+_CACHE_SECONDS = 24 * 3600
+#: A new release may map differently: its pages get other ETags.
+_VERSION = importlib.metadata.version("ckanext-sdm")
+
+blueprint = Blueprint("sdm_conditional_get", __name__)
+
+
+@dataclass(frozen=True)
+class Validators:
+    etag: str
+    last_modified: Optional[dt.datetime]
+    #: Whether Last-Modified sees every change (If-Modified-Since honoured).
+    dated: bool
+
+
+def _user() -> str:
+    return tk.current_user.name if tk.current_user and tk.current_user.is_authenticated else ""
+
+
+def _etag(*parts) -> str:
+    text = json.dumps([_VERSION, request.full_path, _user(), *parts], default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _parse(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value.rstrip("Z"))
+
+
+def catalog_validators() -> Optional[Validators]:
+    profiles = request.args.get("profiles")
+    context = catalog.mark({catalog.FIELDS_KEY: "id,metadata_modified"}, profiles.split(",") if profiles else None)
+    data_dict = {key: request.args.get(key) for key in ("page", "modified_since", "q", "fq")}
+    try:
+        found = dcat_logic._search_ckan_datasets(context, data_dict)
+    except tk.ValidationError:
+        return None  # the view answers 409
+    page = [(r["id"], r["metadata_modified"]) for r in found["results"]]
+    last = max((_parse(m) for _id, m in page), default=None)
+    return Validators(_etag(dt.date.today(), found["count"], page), last, dated=False)
+
+
+def _last_change(package: model.Package) -> dt.datetime:
+    """metadata_modified, or the start of the day a running embargo ended."""
+    changed = package.metadata_modified
+    extras = {key: package.extras.get(key) for key in ("disclosure", "embargo_until")}
+    if extras["disclosure"] == "deferred" and extras["embargo_until"] and not disclosure.embargo_active(extras):
+        try:
+            ended = dt.datetime.combine(dt.date.fromisoformat(extras["embargo_until"][:10]), dt.time())
+        except ValueError:
+            return changed
+        changed = max(changed, ended)
+    return changed
+
+
+def dataset_validators(id_: str) -> Optional[Validators]:
+    try:
+        tk.check_access("package_show", {"user": _user()}, {"id": id_})
+    except (tk.NotAuthorized, tk.ObjectNotFound):
+        return None  # the view refuses; nothing may be said about it
+    package = model.Package.get(id_)
+    if package is None:
+        return None
+    changed = _last_change(package)
+    return Validators(_etag(changed), changed, dated=True)
+
+
+def _validators() -> Optional[Validators]:
+    view_args = request.view_args or {}
+    if request.method != "GET" or not view_args.get("_format"):
+        return None  # content negotiation by Accept: left to ckanext-dcat
+    if request.endpoint == _CATALOG:
+        return catalog_validators()
+    if request.endpoint == _DATASET:
+        return dataset_validators(view_args["_id"])
+    return None
+
+
+def _not_modified(validators: Validators) -> bool:
+    if request.if_none_match:
+        return request.if_none_match.contains_weak(validators.etag)
+    since = request.if_modified_since
+    return bool(validators.dated and since and validators.last_modified
+                and validators.last_modified.replace(microsecond=0, tzinfo=dt.timezone.utc) <= since)
+
+
+def _cache_key(etag: str) -> str:
+    return f"{tk.config.get('ckan.site_id')}:sdm:rdf:{etag}"
+
+
+def _cached(etag: str) -> Optional[Response]:
+    try:
+        hit = connect_to_redis().hgetall(_cache_key(etag))
+    except RedisError:
+        log.warning("RDF page cache unavailable", exc_info=True)
+        return None
+    if not hit:
+        return None
+    return Response(hit[b"body"], content_type=hit[b"type"].decode())
+
+
+def _store(etag: str, response: Response) -> None:
+    key = _cache_key(etag)
+    try:
+        with connect_to_redis().pipeline() as pipe:
+            pipe.hset(key, mapping={"body": response.get_data(), "type": response.content_type})
+            pipe.expire(key, _CACHE_SECONDS)
+            pipe.execute()
+    except RedisError:
+        log.warning("RDF page cache unavailable", exc_info=True)
+
+
+def _with_validators(response: Response, validators: Validators) -> Response:
+    response.set_etag(validators.etag, weak=True)
+    if validators.last_modified:
+        response.last_modified = validators.last_modified.replace(tzinfo=dt.timezone.utc)
+    return response
+
+
+@blueprint.before_app_request
+def answer_unchanged():
+    """304 for a current copy; the cached page for a known ETag."""
+    validators = _validators()
+    if validators is None:
+        return None
+    g.sdm_rdf_validators = validators
+    if _not_modified(validators):
+        return _with_validators(Response(status=304), validators)
+    cached = _cached(validators.etag)
+    if cached is not None:
+        g.sdm_rdf_cached = True
+        return _with_validators(cached, validators)
+    return None
+
+
+@blueprint.after_app_request
+def remember_page(response: Response) -> Response:
+    validators = g.get("sdm_rdf_validators")
+    if validators is None or response.status_code != 200:
+        return response
+    if not g.get("sdm_rdf_cached"):
+        _store(validators.etag, response)
+    return _with_validators(response, validators)
