@@ -11,8 +11,8 @@ Chinese segmentation anywhere: index and query can never disagree about it.
 Index and query are cut differently, as Chinese search engines usually do:
 the index gets every dictionary word jieba finds (`cut_for_search`: 青藏高原
 and also 青藏, 高原), a query gets the one best cut (`cut`).  A query word the
-document was cut around (数据集 in 监测数据|集) also matches when all of its
-smaller dictionary pieces are in the document.
+document's text was cut differently around also matches when all of its
+smaller dictionary pieces are in the document: 气象站 OR (气象 AND 站).
 """
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def index_text(text: str) -> str:
 
 def _pieces(word: str) -> list:
     """The smaller dictionary words covering a long word, left to right,
-    longest first, single characters where none fits: 数据集 → 数据, 集."""
+    longest first, single characters where none fits: 气象站 → 气象, 站."""
     found = set(_jieba().cut_for_search(word, HMM=False)) - {word}
     pieces, i = [], 0
     while i < len(word):

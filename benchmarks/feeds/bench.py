@@ -42,7 +42,10 @@ def datasets(count: int):
                       title=template["title_translated"]["zh-Hans"],
                       notes=template["notes_translated"]["zh-Hans"],
                       tags=[{"name": w} for w in template["keywords_translated"]["en"]])
-        record["title_translated"] = {k: f"{v} #{number}" for k, v in record["title_translated"].items()}
+        # titles and descriptions differ between datasets, as they do in a
+        # catalogue (and so no cache of texts flatters either side)
+        for key in ("title_translated", "notes_translated"):
+            record[key] = {k: f"{v} #{number}" for k, v in template[key].items()}
         if number % 4:  # three in four open with files, as a catalogue mostly is
             record.update(disclosure="public", open_attribute="unconditional")
         record["resources"] = [dict(r, id=f"r{number}-{i}", package_id=record["id"])

@@ -25,7 +25,7 @@ from sdm_schema.rdf import dcat_ap3, national, schemaorg
 from sdm_schema.rdf.catalog import catalog_iri, page_triples
 from sdm_schema.rdf.mapping import Profile, dataset_triples, page_vocabulary
 from sdm_schema.rdf.terms import IRI
-from sdm_schema.rdf.writers import WRITERS
+from sdm_schema.rdf.writers import WRITERS, by_subject
 
 RDF_FORMATS = ("ttl", "rdf", "jsonld", "nt")
 #: Folder name → (profile, formats written).
@@ -94,8 +94,9 @@ class PagedFeed:
             self._close(has_next=True)
             self._open()
         triples.append((self.catalog, self.link, subject))
+        groups = by_subject(triples)  # once for every format
         for writer in self.writers:
-            writer.write(triples)
+            writer.write_subjects(groups)
         self.on_page += 1
         self.datasets += 1
 

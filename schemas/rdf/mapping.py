@@ -175,6 +175,10 @@ def vocabulary_triples(list_names: Iterable[str], eu: bool) -> Iterator[Triple]:
 
 # -- values, by the kind of field ---------------------------------------------
 
+# Detecting the script (opencc) is the costliest step of mapping; a record's
+# texts are written once per profile and names repeat between records.
+# Bounded, so memory stays flat.
+@functools.lru_cache(maxsize=4096)
 def text_literal(text: str) -> Literal:
     """A free-text literal: tagged by its script when it is Chinese.
 

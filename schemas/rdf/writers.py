@@ -3,7 +3,12 @@
 Each writer takes the triples of one dataset at a time and writes them at
 once, so memory holds one dataset, whatever the catalogue's size.  A run of
 triples with the same subject becomes one Turtle block, RDF/XML description
-or JSON-LD node.  tests/rdf/test_writers.py checks that every format parses
+or JSON-LD node; the publisher groups a dataset's triples by subject once
+and hands the groups to every format (`write_subjects`).
+
+Speed matters here (benchmarks/README.md): text is escaped only when a
+regular expression finds something to escape, and JSON-LD is written with
+the json module's C string encoder rather than json.dumps per node.  tests/rdf/test_writers.py checks that every format parses
 (with rdflib) to the graph the N-Triples output gives.
 """
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from itertools import groupby
+from json.encoder import encode_basestring as _json_string
 from typing import Iterable, Mapping, Optional, TextIO
 
 from sdm_schema.rdf.terms import IRI, TYPE, Triple
@@ -44,12 +50,12 @@ class Compactor:
             return found
 
 
-def _by_subject(triples: Iterable[Triple]):
-    """(subject, its triples) for a batch, each subject once, first seen first."""
+def by_subject(triples: Iterable[Triple]) -> list:
+    """[(subject, its triples)] for a batch, each subject once, first seen first."""
     groups: dict = {}
     for triple in triples:
         groups.setdefault(triple[0], []).append(triple)
-    return groups.items()
+    return list(groups.items())
 
 
 class Writer:
@@ -64,6 +70,10 @@ class Writer:
         pass
 
     def write(self, triples: Iterable[Triple]) -> None:
+        self.write_subjects(by_subject(triples))
+
+    def write_subjects(self, groups: list) -> None:
+        """Write [(subject, its triples)], as `by_subject` gives them."""
         raise NotImplementedError
 
     def end(self) -> None:
@@ -73,12 +83,17 @@ class Writer:
 # -- N-Triples -----------------------------------------------------------------
 
 _NT_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+_NT_SPECIAL = re.compile(r'[\\"\n\r]')
+
+
+def _nt_string(text: str) -> str:
+    return '"' + (text.translate(_NT_ESCAPES) if _NT_SPECIAL.search(text) else text) + '"'
 
 
 def _nt_term(term) -> str:
     if isinstance(term, IRI):
         return f"<{term}>"
-    text = '"' + term.value.translate(_NT_ESCAPES) + '"'
+    text = _nt_string(term.value)
     if term.lang:
         return f"{text}@{term.lang}"
     if term.datatype:
@@ -92,6 +107,9 @@ class NTriplesWriter(Writer):
 
     def write(self, triples):
         self.out.write("".join(f"<{s}> <{p}> {_nt_term(o)} .\n" for s, p, o in triples))
+
+    def write_subjects(self, groups):
+        self.write(triple for _subject, group in groups for triple in group)
 
 
 # -- Turtle ----------------------------------------------------------------------
@@ -110,16 +128,16 @@ class TurtleWriter(Writer):
     def _term(self, term) -> str:
         if isinstance(term, IRI):
             return f"<{term}>"
-        text = '"' + term.value.translate(_NT_ESCAPES) + '"'
+        text = _nt_string(term.value)
         if term.lang:
             return f"{text}@{term.lang}"
         if term.datatype:
             return f"{text}^^{self._iri(term.datatype)}"
         return text
 
-    def write(self, triples):
+    def write_subjects(self, groups):
         chunks = []
-        for subject, group in _by_subject(triples):
+        for subject, group in groups:
             lines = []
             for predicate, pairs in groupby(group, key=lambda t: t[1]):  # runs, kept in order
                 if predicate == TYPE:  # classes: a vocabulary's terms
@@ -136,14 +154,21 @@ class TurtleWriter(Writer):
 _XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _XML_ATTR = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 # Characters XML 1.0 cannot hold at all, even escaped.
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_FORBIDDEN = "\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff"
+_XML_FORBIDDEN = re.compile(f"[{_FORBIDDEN}]")
+_XML_TEXT_SPECIAL = re.compile(f"[&<>{_FORBIDDEN}]")
+_XML_ATTR_SPECIAL = re.compile(f'[&<>"{_FORBIDDEN}]')
 
 
 def _xml_text(text: str) -> str:
+    if not _XML_TEXT_SPECIAL.search(text):
+        return text
     return _XML_FORBIDDEN.sub("", text).translate(_XML_TEXT)
 
 
 def _xml_attr(text: str) -> str:
+    if not _XML_ATTR_SPECIAL.search(text):
+        return text
     return _XML_FORBIDDEN.sub("", text).translate(_XML_ATTR)
 
 
@@ -161,9 +186,9 @@ class RdfXmlWriter(Writer):
             raise ValueError(f"RDF/XML needs a declared namespace for predicate {iri}")
         return qname
 
-    def write(self, triples):
+    def write_subjects(self, groups):
         chunks = []
-        for subject, group in _by_subject(triples):
+        for subject, group in groups:
             chunks.append(f'  <rdf:Description rdf:about="{_xml_attr(subject)}">\n')
             for _s, predicate, term in group:
                 tag = self._qname(predicate)
@@ -196,29 +221,38 @@ class JsonLdWriter(Writer):
         context = {("@vocab" if not p else p): ns for p, ns in self.compact.prefixes.items()}
         self.out.write('{"@context": ' + json.dumps(context) + ',\n"@graph": [\n')
         self._first = True
+        self._keys: dict = {}
 
     def _key(self, iri: str) -> str:
-        return self.compact(iri) or iri
+        """A vocabulary term as a JSON string (a prefixed name if it has one);
+        cached, as there are few."""
+        try:
+            return self._keys[iri]
+        except KeyError:
+            self._keys[iri] = found = _json_string(self.compact(iri) or iri)
+            return found
 
-    def _value(self, term):
+    def _value(self, term) -> str:
         if isinstance(term, IRI):
-            return {"@id": term}
+            return '{"@id": ' + _json_string(term) + "}"
+        value = _json_string(term.value)
         if term.lang:
-            return {"@value": term.value, "@language": term.lang}
+            return '{"@value": ' + value + ', "@language": ' + _json_string(term.lang) + "}"
         if term.datatype:
-            return {"@value": term.value, "@type": self._key(term.datatype)}
-        return term.value
+            return '{"@value": ' + value + ', "@type": ' + self._key(term.datatype) + "}"
+        return value
 
-    def write(self, triples):
+    def write_subjects(self, groups):
         nodes = []
-        for subject, group in _by_subject(triples):
-            node: dict = {"@id": subject}
+        for subject, group in groups:
+            properties: dict = {}
             for _s, predicate, term in group:
                 if predicate == TYPE:
-                    node.setdefault("@type", []).append(self._key(term))
+                    properties.setdefault('"@type"', []).append(self._key(term))
                 else:
-                    node.setdefault(self._key(predicate), []).append(self._value(term))
-            nodes.append(json.dumps(node, ensure_ascii=False))
+                    properties.setdefault(self._key(predicate), []).append(self._value(term))
+            members = "".join(f", {key}: [{', '.join(values)}]" for key, values in properties.items())
+            nodes.append('{"@id": ' + _json_string(subject) + members + "}")
         if nodes:
             self.out.write(("" if self._first else ",\n") + ",\n".join(nodes))
             self._first = False

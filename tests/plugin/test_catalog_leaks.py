@@ -40,7 +40,8 @@ def _text(response):
     return response.get_data(as_text=True)
 
 
-def test_catalogue_lists_exactly_what_the_profile_and_reader_may_see(app, combination_catalogue, sysadmin):
+def test_dcat_endpoints_show_exactly_what_the_profile_and_reader_may_see(app, combination_catalogue, sysadmin):
+    # one test, so the catalogue is built once
     admin = {"Authorization": factories.APIToken(user=sysadmin["name"])["token"]}
     for profile, audience in PROFILES.items():
         for fmt in FORMATS:
@@ -53,12 +54,15 @@ def test_catalogue_lists_exactly_what_the_profile_and_reader_may_see(app, combin
         as_admin = app.get(f"/catalog.ttl?profiles={profile}", headers=admin)
         assert mismatches(_text(as_admin), combination_catalogue, audience) == [], (profile, "sysadmin")
 
-
-def test_dataset_pages_show_exactly_what_the_profile_and_reader_may_see(app, combination_catalogue):
     for number, case in enumerate(combination_catalogue):
-        token, (secrecy, open_attr, _disclosure, grade), record = case
+        token, (secrecy, _open_attr, _disclosure, _grade), record = case
         for profile, audience in PROFILES.items():
             url = f"/dataset/{record['id']}.{FORMATS[number % len(FORMATS)]}?profiles={profile}"
             response = app.get(url)
-            assert response.status_code == (200 if secrecy == "unclassified" else 403), url
-            assert mismatches(_text(response), [case], audience, PUBLIC) == [], url
+            text = _text(response)
+            if secrecy == "classified":
+                assert response.status_code == 403, url
+                text = text.replace(record["id"], "")  # the error page repeats the URL asked for
+            else:
+                assert response.status_code == 200, url
+            assert mismatches(text, [case], audience, PUBLIC) == [], url

@@ -31,14 +31,18 @@ def test_formats_agree(feed, combination_feeds):
 
 
 def test_nt_is_exactly_the_mapped_triples(open_record, tmp_path):
-    awkward = dict(open_record, version='V1 "quoted" \\ back\nslash',
+    awkward = dict(open_record, version='V1 "quoted" \\ back\nslash <&>',
                    resources=[{"url": "https://x.example.cn/a b<c>.csv", "format": "csv"}])
     publish([awkward], str(tmp_path), catalog_info={"base_url": BASE}, today=TODAY)
     page = rdflib.Graph().parse(tmp_path / "national" / "catalog.nt", format="nt")
     _subject, triples = dataset_triples(awkward, PROFILE, BASE, today=TODAY)
     for s, p, o in triples:
         assert (to_rdflib(s), to_rdflib(p), to_rdflib(o)) in page
-    assert rdflib.Literal('V1 "quoted" \\ back\nslash') in set(page.objects())
+    assert rdflib.Literal('V1 "quoted" \\ back\nslash <&>') in set(page.objects())
+    # and every other format escapes it to the same graph
+    for ext, fmt in RDFLIB.items():
+        other = rdflib.Graph().parse(tmp_path / "national" / f"catalog.{ext}", format=fmt)
+        assert isomorphic(_without_paging(page), _without_paging(other)), ext
 
 
 def test_schemaorg_is_json_ld_with_public_view(open_record, tmp_path):

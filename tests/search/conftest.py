@@ -1,22 +1,15 @@
 """The search corpus, created once per test module in real CKAN (creating
 57 datasets per test would make the suite slow)."""
-import json
-import os
-
 import pytest
 from ckan import plugins
 from ckan.common import config
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from search_corpus import load_corpus
+
 #: corpus.json keys that describe the test, not the dataset.
 _TEST_KEYS = ("unit", "hidden")
-
-
-def load_corpus() -> dict:
-    with open(os.path.join(HERE, "corpus.json"), encoding="utf-8") as f:
-        return json.load(f)
 
 
 def _create(corpus: dict) -> None:
@@ -45,11 +38,3 @@ def corpus(reset_db, reset_index, migrate_db_for):
         finally:
             plugins.unload_non_system_plugins()
     return data
-
-
-def public_names(corpus: dict) -> set:
-    return {d["name"] for d in corpus["datasets"] if not d.get("hidden")}
-
-
-def anonymous_search(**params) -> dict:
-    return call_action("package_search", context={"user": None, "ignore_auth": False}, **params)

@@ -14,8 +14,8 @@ from ckan import plugins
 from ckan.common import config
 from ckan.lib import search
 
-from metrics import load_queries, replace_table, score, table
-from conftest import anonymous_search, public_names
+from search_metrics import load_queries, replace_table, score, table
+from search_corpus import anonymous_search, public_names
 
 pytestmark = pytest.mark.usefixtures("with_plugins")
 

@@ -4,7 +4,7 @@ import pytest
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
-from conftest import anonymous_search, public_names
+from search_corpus import anonymous_search, public_names
 
 pytestmark = pytest.mark.usefixtures("corpus", "with_plugins")
 

@@ -68,10 +68,11 @@ def hiding_codes(audience: str) -> dict:
 
 
 def exclusion_filters(audience: str) -> list:
-    """Solr fq clauses leaving out what the audience may not see.  The code
-    fields are indexed as strings under their own names (search.py keeps
-    them so for the facets); a record without the field is not excluded,
-    as decide() reads a missing field as its harmless default."""
+    """Solr fq clauses leaving out what the audience may not see.  CKAN
+    indexes each scheming code field as a string under its own name (the
+    facets of search.py read the same fields); a record without the field
+    is not excluded, as decide() reads a missing field as its harmless
+    default."""
     return [f"-{name}:({' OR '.join(_quoted(code) for code in codes)})"
             for name, codes in sorted(hiding_codes(audience).items())]
 

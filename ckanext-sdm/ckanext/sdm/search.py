@@ -103,14 +103,6 @@ class _Document:
                 self.add(name, suffix, _texts(texts))
 
 
-def _unit_title(owner_org):
-    """The responsible unit's bilingual name ({tag: text}), or its title."""
-    group = model.Group.get(owner_org) if owner_org else None
-    if group is None:
-        return None
-    return _decoded(group.extras.get("title_translated")) or group.title
-
-
 def index_fields(pkg_dict: dict) -> dict:
     """before_dataset_index: per-language fields added, structured values
     made Solr values (lists stay lists, never JSON strings)."""
@@ -132,6 +124,7 @@ def index_fields(pkg_dict: dict) -> dict:
             del pkg_dict[field.name]  # kept whole in validated_data_dict
         if field.name in _LABELLED_CODES and value:
             _add_labels(doc, field, value)
+    doc.add_untagged("text", pkg_dict.get("name"))  # slugs are words too, as in stock CKAN
     doc.add_untagged("text", pkg_dict.get("res_name"))
     doc.add_untagged("text", pkg_dict.get("res_description"))
     pkg_dict.update(doc.fields)
@@ -182,6 +175,14 @@ def add_facets(facets_dict: "OrderedDict") -> "OrderedDict":
         facets_dict.pop(name, None)
         facets_dict[name] = facet_label(name)
     return facets_dict
+
+
+def _unit_title(owner_org):
+    """The responsible unit's bilingual name ({tag: text}), or its title."""
+    group = model.Group.get(owner_org) if owner_org else None
+    if group is None:
+        return None
+    return _decoded(group.extras.get("title_translated")) or group.title
 
 
 def _item_label(facet: str, value: str, tag: str) -> str:

@@ -1,0 +1,112 @@
+"""CKAN's DCAT catalogue at scale: stable pages, modified_since, and
+conditional GET (ETag, Last-Modified, 304, the Redis page cache)."""
+import datetime as dt
+
+import pytest
+from ckan import model
+from ckan.lib import search
+from ckan.tests import factories
+from ckan.tests.helpers import call_action
+from ckanext.dcat.processors import RDFSerializer
+
+pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
+
+OPEN = {"open_attribute": "unconditional", "disclosure": "public"}
+
+
+@pytest.fixture
+def three(create_dataset):
+    return [create_dataset(name=f"set-{n}", title_translated={"zh-Hans": f"数据集{n}", "en": f"Set {n}"},
+                           resources=[{"url": f"https://files.example.cn/{n}.csv"}], **OPEN)
+            for n in range(3)]
+
+
+@pytest.fixture
+def as_sysadmin(sysadmin):
+    def call(action, **data):
+        return call_action(action, context={"user": sysadmin["name"]}, **data)
+
+    return call
+
+
+def _set_modified(dataset_id, when):
+    model.Package.get(dataset_id).metadata_modified = when
+    model.repo.commit()
+    search.rebuild(dataset_id)
+
+
+def _ids_in(text, datasets):
+    return [d["id"] for d in datasets if d["id"] in text]
+
+
+@pytest.mark.ckan_config("ckanext.dcat.datasets_per_page", "2")
+def test_pages_break_ties_by_id_and_honour_modified_since(app, three):
+    same = dt.datetime(2025, 3, 1, 12, 0, 0)
+    for dataset in three:
+        _set_modified(dataset["id"], same)
+    by_id = sorted(d["id"] for d in three)
+    first = app.get("/catalog.ttl").get_data(as_text=True)
+    second = app.get("/catalog.ttl?page=2").get_data(as_text=True)
+    assert sorted(_ids_in(first, three)) == by_id[:2]
+    assert _ids_in(second, three) == by_id[2:]
+    assert "hydra:next" in first
+
+    _set_modified(by_id[0], dt.datetime(2020, 1, 1))
+    recent = app.get("/catalog.ttl?modified_since=2024-01-01").get_data(as_text=True)
+    assert sorted(_ids_in(recent, three)) == by_id[1:]
+
+
+def test_unchanged_catalogue_answers_304_and_a_change_a_new_etag(app, three, as_sysadmin):
+    url = "/catalog.ttl?profiles=sdm_dcat_ap3"
+    first = app.get(url)
+    etag = first.headers["ETag"]
+    assert etag.startswith('W/"') and first.headers["Last-Modified"]
+    again = app.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b""
+    assert app.get("/catalog.ttl?profiles=sdm_national").headers["ETag"] != etag
+
+    as_sysadmin("package_patch", id=three[0]["id"], version="V2")
+    changed = app.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    # a deletion leaves no newer date behind; the ETag still sees it
+    as_sysadmin("package_delete", id=three[1]["id"])
+    after_delete = app.get(url, headers={"If-None-Match": changed.headers["ETag"]})
+    assert after_delete.status_code == 200 and three[1]["id"] not in after_delete.get_data(as_text=True)
+
+
+def test_a_known_page_comes_from_the_cache_without_serialising(app, three, monkeypatch):
+    url = "/catalog.jsonld?profiles=sdm_national"
+    first = app.get(url)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("serialised again")
+
+    monkeypatch.setattr(RDFSerializer, "serialize_catalog", refuse)
+    cached = app.get(url)
+    assert cached.status_code == 200
+    assert cached.get_data() == first.get_data() and cached.headers["ETag"] == first.headers["ETag"]
+    assert cached.content_type == first.content_type
+
+
+def test_dataset_page_answers_if_modified_since_and_if_none_match(app, three, sysadmin, as_sysadmin):
+    url = f"/dataset/{three[0]['id']}.rdf"
+    first = app.get(url)
+    assert app.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]}).status_code == 304
+    assert app.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    # members and sysadmins may see files the public may not: their own ETag
+    admin = {"Authorization": factories.APIToken(user=sysadmin["name"])["token"]}
+    assert app.get(url, headers=admin).headers["ETag"] != first.headers["ETag"]
+
+    as_sysadmin("package_patch", id=three[0]["id"], version="V2")
+    changed = app.get(url, headers={"If-None-Match": first.headers["ETag"],
+                                    "If-Modified-Since": first.headers["Last-Modified"]})
+    assert changed.status_code == 200 and changed.headers["ETag"] != first.headers["ETag"]
+
+
+def test_hidden_dataset_gets_no_validators(app, three):
+    package = model.Package.get(three[2]["id"])
+    package.extras["secrecy"] = "classified"
+    model.repo.commit()
+    search.rebuild(three[2]["id"])
+    refused = app.get(f"/dataset/{three[2]['id']}.ttl", headers={"If-None-Match": "*"})
+    assert refused.status_code == 403 and "ETag" not in refused.headers

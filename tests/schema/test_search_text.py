@@ -1,0 +1,34 @@
+"""sdm_schema.search_text: the Chinese the index and the queries see."""
+from sdm_schema import search_text
+
+
+def test_traditional_is_folded_to_simplified():
+    assert search_text.index_tokens("全國地面氣象觀測") == search_text.index_tokens("全国地面气象观测")
+
+
+def test_the_index_has_long_words_and_their_parts():
+    tokens = search_text.index_tokens("青藏高原冰川变化")
+    assert {"青藏高原", "青藏", "高原", "冰川"} <= set(tokens)
+
+
+def test_latin_words_keep_their_inner_punctuation():
+    assert search_text.index_tokens("PM2.5浓度（MODIS）") == ["PM2.5", "浓度", "MODIS"]
+
+
+def test_an_unspaced_query_becomes_required_words():
+    assert search_text.query_clauses("青藏高原冰川") == ["+(青藏高原 OR (+青藏 +高原))", "+冰川"]
+
+
+def test_a_long_query_word_also_matches_by_its_pieces():
+    assert search_text.query_clauses("气象站") == ["+(气象站 OR (+气象 +站))"]
+
+
+def test_query_terms_are_escaped():
+    assert search_text.query_clauses("10.11922/sciencedb CO2-flux") == ["+10.11922\\/sciencedb", "+CO2\\-flux"]
+
+
+def test_solr_syntax_is_recognised():
+    for q in ("name:x", '"气象 数据"', "a AND b", "-closed", "clim*", "(a b)", "title_zh:冰川"):
+        assert search_text.is_solr_syntax(q), q
+    for q in ("气象 数据", "CO2-flux 10.1/abc", "PM2.5", "Tibetan Plateau", ""):
+        assert not search_text.is_solr_syntax(q), q
