@@ -15,6 +15,7 @@ from sdm_schema.loader import (  # noqa: F401
     dataset_schema,
     message,
     organization_fields,
+    resource_fields,
     schema_path,
     sections,
 )

@@ -96,6 +96,11 @@ def dataset_field(name: str) -> Field:
 
 
 @functools.lru_cache(maxsize=None)
+def resource_fields() -> tuple:
+    return tuple(Field.from_definition(d, _presets()) for d in dataset_schema()["resource_fields"])
+
+
+@functools.lru_cache(maxsize=None)
 def organization_fields() -> tuple:
     return tuple(
         Field.from_definition(d, _presets()) for d in _read_yaml("sdm_organization.yaml")["fields"]

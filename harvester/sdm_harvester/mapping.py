@@ -18,7 +18,7 @@ import re
 from typing import Iterable, Mapping, Optional
 
 from sdm_schema import codelist as _codelist
-from sdm_schema import dataset_fields, lang
+from sdm_schema import dataset_fields, lang, resource_fields
 from sdm_schema.codelist import _fold
 
 #: Fields a source never sets: CKAN-internal, derived, or set by the pipeline.
@@ -29,27 +29,6 @@ IDENTIFIER, RESOURCE_URL = "identifier", "resource_url"
 
 _LIST_SEPARATORS = re.compile(r"[,，;；、\n]+")
 
-# Column names of 政务信息资源目录 catalogues (编制指南 2017, GB/T 21063.3) and
-# common variants, beside each field's own zh/en label and name.
-_HEADER_ALIASES = {
-    "title_translated": ["资源名称", "信息资源名称", "数据资源名称", "数据集名称"],
-    "title_translated@en": ["英文名称", "资源英文名称", "资源名称（英文）", "英文资源名称"],
-    "notes_translated": ["资源摘要", "信息资源摘要", "内容摘要", "描述"],
-    "notes_translated@en": ["英文摘要", "摘要（英文）"],
-    "keywords_translated": ["关键字", "关键词（中文）"],
-    "keywords_translated@en": ["英文关键词", "关键词（英文）"],
-    "provider_unit": ["提供方", "资源提供方", "信息资源提供方", "提供单位", "提供方名称"],
-    "resource_code": ["信息资源代码", "资源标识符"],
-    "resource_form": ["信息资源格式", "资源类型格式"],
-    "sharing_attribute": ["共享类型"],
-    "open_attribute": ["开放类型"],
-    "secrecy_period_years": ["保密期限"],
-    "data_grade": ["数据级别", "分级"],
-    "embargo_until": ["延期公开截止日期", "延期至"],
-    "access_methods": ["获取方式"],
-    "contact_email": ["电子邮箱", "邮箱"],
-    RESOURCE_URL: ["在线资源链接地址", "链接地址", "下载地址", "访问地址", "URL"],
-}
 _LANG_SUFFIX = re.compile(r"\s*[（(]\s*(中文|英文|zh|en|zh-hans)\s*[)）]\s*$", re.IGNORECASE)
 
 
@@ -58,13 +37,19 @@ def _fields_by_name():
 
 
 def _header_table() -> dict:
+    """Header → target: each field's name and labels, then the column names
+    department catalogues use (`source_names` in schemas/sdm_dataset.yaml)."""
     table = {}
     for name, field in _fields_by_name().items():
         for text in (name, *field.label.values()):
             table.setdefault(_fold(text), name)
-    for target, aliases in _HEADER_ALIASES.items():
-        for alias in aliases:
-            table[_fold(alias)] = target
+    targets = [(name, field.raw) for name, field in _fields_by_name().items()]
+    targets.append((RESOURCE_URL, next(f.raw for f in resource_fields() if f.name == "url")))
+    for name, raw in targets:
+        for alias in raw.get("source_names", ()):
+            table[_fold(alias)] = name
+        for alias in raw.get("source_names_en", ()):
+            table[_fold(alias)] = f"{name}@en"
     return table
 
 
