@@ -45,7 +45,7 @@ def is_empty(value) -> bool:
     return False
 
 
-def _json_or(value):
+def decode_json(value):
     """Values from forms and extras arrive as JSON strings; decode those."""
     if isinstance(value, str) and value.strip()[:1] in ("{", "["):
         try:
@@ -63,7 +63,7 @@ def _text(value, field: Field) -> str:
 
 def _translated(value, field: Field, item) -> dict:
     """A {tag: X} dict with normalised tags; untagged input is tagged by script."""
-    value = _json_or(value)
+    value = decode_json(value)
     if isinstance(value, str):
         value = {lang.detect(value): value}
     if not isinstance(value, dict):
@@ -87,7 +87,7 @@ def translated_text(value, field, record, ctx):
 
 
 def _tag_list(value, field) -> list:
-    value = _json_or(value)
+    value = decode_json(value)
     if isinstance(value, str):
         value = re.split(r"[,，;；、]", value)
     if not isinstance(value, (list, tuple)):
@@ -123,7 +123,7 @@ def code(value, field, record, ctx):
 
 
 def codes(value, field, record, ctx):
-    values = _json_or(value)
+    values = decode_json(value)
     if isinstance(values, str):
         values = [v for v in re.split(r"[,，;；、\s]+", values) if v]
     if not isinstance(values, (list, tuple)):
@@ -171,11 +171,19 @@ def non_negative_int(value, field, record, ctx):
 _EMAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
 
 
-def email(value, field, record, ctx):
-    raw = _text(value, field)
-    if not _EMAIL.match(raw):
-        raise Invalid(message("bad_email", field, value=raw))
-    return raw
+def _matching(pattern: re.Pattern, message_key: str):
+    """A validator accepting text that matches a pattern, as it is."""
+
+    def validate(value, field, record, ctx):
+        raw = _text(value, field)
+        if not pattern.match(raw):
+            raise Invalid(message(message_key, field, value=raw))
+        return raw
+
+    return validate
+
+
+email = _matching(_EMAIL, "bad_email")
 
 
 # Mainland mobile, landline with area code and extension, 400/800 service
@@ -226,11 +234,7 @@ def doi(value, field, record, ctx):
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 
-def url(value, field, record, ctx):
-    raw = _text(value, field)
-    if not _URL.match(raw):
-        raise Invalid(message("bad_url", field, value=raw))
-    return raw
+url = _matching(_URL, "bad_url")
 
 
 # GB/T 21063.4 style: a classification prefix, a slash, a sequence code, e.g.
@@ -238,18 +242,14 @@ def url(value, field, record, ctx):
 _RESOURCE_CODE = re.compile(r"^[0-9A-Za-z]+(?:[./-][0-9A-Za-z]+)*/[0-9A-Za-z]+(?:[.-][0-9A-Za-z]+)*$")
 
 
-def resource_code(value, field, record, ctx):
-    raw = _text(value, field)
-    if not _RESOURCE_CODE.match(raw):
-        raise Invalid(message("bad_resource_code", field, value=raw))
-    return raw
+resource_code = _matching(_RESOURCE_CODE, "bad_resource_code")
 
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 def fee_items(value, field, record, ctx):
-    items = _json_or(value)
+    items = decode_json(value)
     if isinstance(items, dict):
         items = [items]
     if not isinstance(items, (list, tuple)):
@@ -283,7 +283,7 @@ def fee_items(value, field, record, ctx):
 def core_from_translated(value, field, record, ctx):
     """Core title/notes follow the site's default language, so core templates,
     ckanapi clients and other extensions keep working."""
-    source = _json_or(record.get(field.from_field))
+    source = decode_json(record.get(field.from_field))
     if isinstance(source, dict) and source:
         for tag in (ctx.default_lang, *LANGUAGES, lang.TRADITIONAL):
             if not is_empty(source.get(tag)):

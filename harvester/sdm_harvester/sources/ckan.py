@@ -24,23 +24,15 @@ from typing import Iterable, Iterator
 from sdm_harvester.mapping import NOT_HARVESTED, Columns, RecordBuilder
 from sdm_harvester.sources.base import Broken, Harvester, Item, Record, SourceError, Unchanged
 from sdm_schema import dataset_fields
+from sdm_schema.validation import decode_json
 
 MAX_ROWS = 1000
-
-
-def _json(value):
-    if isinstance(value, str) and value.strip()[:1] in ("{", "["):
-        try:
-            return json.loads(value)
-        except ValueError:
-            pass
-    return value
 
 
 def map_package(package: dict, builder: RecordBuilder, columns: Columns) -> dict:
     sdm = {f.name for f in dataset_fields()} - NOT_HARVESTED
     for name in sdm & set(package):
-        value = _json(package[name])
+        value = decode_json(package[name])
         if isinstance(value, dict):
             for tag, text in value.items():
                 builder.put(name, text, tag)
@@ -49,7 +41,7 @@ def map_package(package: dict, builder: RecordBuilder, columns: Columns) -> dict
     for extra in package.get("extras") or []:
         target = columns.resolve(extra.get("key"))
         if target and target[0] not in ("identifier",):
-            builder.put(target[0], _json(extra.get("value")), target[1])
+            builder.put(target[0], decode_json(extra.get("value")), target[1])
     builder.put("title_translated", package.get("title"))
     builder.put("notes_translated", package.get("notes"))
     builder.put("keywords_translated", [t["name"] for t in package.get("tags") or [] if t.get("name")])
