@@ -39,9 +39,8 @@ class ResourceCodeRule(ValueRule):
     """dct:identifier: taken as the resource code only when it is one, since
     other catalogues put UUIDs or local ids there."""
 
-    def read(self, graph, subject, out):
-        objects = sorted_objects(graph, subject, self.predicate)
-        for value in objects:
+    def read(self, triples, subject, out):
+        for value in sorted_objects(triples, subject, self.predicate):
             try:
                 out[self.name] = validation.resource_code(str(value), self.field, out, None)
                 return
@@ -65,10 +64,10 @@ class AccessRightsRule(Rule):
             code = "conditional"
         yield subject, self.predicate, code_iri("open_attribute", code, True)
 
-    def read(self, graph, subject, out):
+    def read(self, triples, subject, out):
         if "open_attribute" not in out:
             value = field_value(dataset_field("open_attribute"),
-                                sorted_objects(graph, subject, self.predicate))
+                                sorted_objects(triples, subject, self.predicate))
             if value:
                 out["open_attribute"] = value
 
@@ -97,15 +96,15 @@ class LicenceRule(Rule):
             yield subject, self.predicate, licence
             yield licence, TYPE, IRI(DCT + "LicenseDocument")
 
-    def read(self, graph, subject, out):
-        objects = sorted_objects(graph, subject, self.predicate)
+    def read(self, triples, subject, out):
+        objects = sorted_objects(triples, subject, self.predicate)
         if objects:
             out["license_id"] = licences.licence_id(str(objects[0]))
 
 
-def _names(graph, node, predicate) -> dict:
-    return {literal_lang(o): str(o) for o in sorted_objects(graph, node, predicate)
-            if hasattr(o, "language")}
+def _names(triples, node, predicate) -> dict:
+    return {literal_lang(o): str(o) for o in sorted_objects(triples, node, predicate)
+            if isinstance(o, Literal)}
 
 
 class PublisherRule(Rule):
@@ -136,16 +135,16 @@ class PublisherRule(Rule):
         if org.get("uscc"):
             yield agent, IRI(DCT + "identifier"), Literal(org["uscc"])
 
-    def read(self, graph, subject, out):
-        agents = sorted_objects(graph, subject, self.predicate)
+    def read(self, triples, subject, out):
+        agents = sorted_objects(triples, subject, self.predicate)
         if not agents:
             return
         agent = agents[0]
         head, sep, tail = str(agent).rpartition("/organization/")
         if sep and tail:
             out["owner_org"] = tail
-        org = {"title_translated": _names(graph, agent, FOAF + "name")}
-        identifiers = sorted_objects(graph, agent, DCT + "identifier")
+        org = {"title_translated": _names(triples, agent, FOAF + "name")}
+        identifiers = sorted_objects(triples, agent, DCT + "identifier")
         if identifiers:
             org["uscc"] = str(identifiers[0])
         out["organization"] = org
@@ -171,13 +170,11 @@ class ProviderRule(Rule):
         for name in names:
             yield agent, IRI(FOAF + "name"), name
 
-    def read(self, graph, subject, out):
-        import rdflib
-
-        for attribution in sorted_objects(graph, subject, self.predicate):
-            if (attribution, rdflib.URIRef(DCAT + "hadRole"), rdflib.URIRef(self.role)) in graph:
-                for agent in sorted_objects(graph, attribution, PROV + "agent"):
-                    names = _names(graph, agent, FOAF + "name")
+    def read(self, triples, subject, out):
+        for attribution in sorted_objects(triples, subject, self.predicate):
+            if self.role in triples.objects(attribution, DCAT + "hadRole"):
+                for agent in sorted_objects(triples, attribution, PROV + "agent"):
+                    names = _names(triples, agent, FOAF + "name")
                     if names:
                         out["provider_unit"] = names
                         return
@@ -201,24 +198,18 @@ class ContactRule(Rule):
         if phone:
             yield contact, IRI(VCARD + "hasTelephone"), iri("tel:" + phone)
 
-    def read(self, graph, subject, out):
-        for contact in sorted_objects(graph, subject, self.predicate):
+    def read(self, triples, subject, out):
+        for contact in sorted_objects(triples, subject, self.predicate):
             for key, predicate, scheme in (("contact_name", VCARD + "fn", ""),
                                            ("contact_email", VCARD + "hasEmail", "mailto:"),
                                            ("contact_phone", VCARD + "hasTelephone", "tel:")):
-                for value in sorted_objects(graph, contact, predicate):
+                for value in sorted_objects(triples, contact, predicate):
                     # vCard allows a node whose vcard:hasValue holds the IRI
-                    value = graph.value(value, _rdflib_iri(VCARD + "hasValue")) or value
+                    value = triples.value(value, VCARD + "hasValue") or value
                     text = unquote(str(value))
                     out[key] = text[len(scheme):] if scheme and text.startswith(scheme) else text
                     break
             return
-
-
-def _rdflib_iri(value):
-    import rdflib
-
-    return rdflib.URIRef(value)
 
 
 _DOI = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)?(10\.\d{4,9}/\S+)$", re.I)
@@ -244,9 +235,9 @@ class IdentifierRule(Rule):
                 yield node, IRI(SKOS + "notation"), Literal(str(record[name]))
                 yield node, IRI(ADMS + "schemaAgency"), Literal(self.agencies[name])
 
-    def read(self, graph, subject, out):
-        for node in sorted_objects(graph, subject, self.predicate):
-            notation = graph.value(node, _rdflib_iri(SKOS + "notation"))
+    def read(self, triples, subject, out):
+        for node in sorted_objects(triples, subject, self.predicate):
+            notation = triples.value(node, SKOS + "notation")
             text = str(notation if notation is not None else node).strip()
             if text.upper().startswith("CSTR:"):
                 out.setdefault("cstr", text)
@@ -276,20 +267,19 @@ class FeeRule(Rule):
             if item.get("condition"):
                 yield cost, self.condition, text_literal(item["condition"])
 
-    def read(self, graph, subject, out):
+    def read(self, triples, subject, out):
         items = []
-        costs = sorted(graph.objects(subject, _rdflib_iri(self.predicate)),
-                       key=lambda n: (len(str(n)), str(n)))
+        costs = sorted(triples.objects(subject, self.predicate), key=lambda n: (len(str(n)), str(n)))
         for cost in costs:
-            amount = graph.value(cost, _rdflib_iri(CV + "hasValue"))
+            amount = triples.value(cost, CV + "hasValue")
             if amount is None:
                 continue
-            currency = graph.value(cost, _rdflib_iri(CV + "currency"))
-            item = {"name_translated": _names(graph, cost, DCT + "description"),
+            currency = triples.value(cost, CV + "currency")
+            item = {"name_translated": _names(triples, cost, DCT + "description"),
                     "amount": str(amount),
                     "currency": str(currency).rsplit("/", 1)[-1] if currency else "CNY"}
             for key, predicate in (("unit", self.unit), ("condition", self.condition)):
-                value = graph.value(cost, _rdflib_iri(predicate))
+                value = triples.value(cost, predicate)
                 if value is not None:
                     item[key] = str(value)
             items.append(item)
@@ -307,9 +297,9 @@ class DatesRule(Rule):
             if record.get(key):
                 yield subject, predicate, Literal(str(record[key]), datatype=XSD_DATETIME)
 
-    def read(self, graph, subject, out):
+    def read(self, triples, subject, out):
         for key, predicate in self.terms.items():
-            value = graph.value(subject, _rdflib_iri(predicate))
+            value = triples.value(subject, predicate)
             if value is not None:
                 out[key] = str(value)
 
@@ -344,21 +334,19 @@ class DistributionRule(Rule):
                 yield node, IRI(DCT + "format"), file_type
                 yield file_type, TYPE, IRI(DCT + "MediaTypeOrExtent")
 
-    def read(self, graph, subject, out):
+    def read(self, triples, subject, out):
         resources = []
-        nodes = sorted(graph.objects(subject, _rdflib_iri(self.predicate)),
-                       key=lambda n: (len(str(n)), str(n)))
+        nodes = sorted(triples.objects(subject, self.predicate), key=lambda n: (len(str(n)), str(n)))
         for node in nodes:
             resource = {}
-            url = (graph.value(node, _rdflib_iri(DCAT + "downloadURL"))
-                   or graph.value(node, _rdflib_iri(DCAT + "accessURL")))
+            url = triples.value(node, DCAT + "downloadURL") or triples.value(node, DCAT + "accessURL")
             if url is not None:
                 resource["url"] = str(url)
             for key, predicate in (("name", DCT + "title"), ("description", DCT + "description")):
-                value = graph.value(node, _rdflib_iri(predicate))
+                value = triples.value(node, predicate)
                 if value is not None:
                     resource[key] = str(value)
-            fmt = graph.value(node, _rdflib_iri(DCT + "format"))
+            fmt = triples.value(node, DCT + "format")
             if fmt is not None:
                 text = str(fmt)
                 resource["format"] = text[len(EU_FILE_TYPE):] if text.startswith(EU_FILE_TYPE) else text

@@ -7,9 +7,8 @@ needs one line here, not a new serialiser and a new parser.  Fields with a
 structure of their own (publisher, contact point, identifiers, fees,
 distributions) have a rule class each, in `dcat` and `schemaorg`.
 
-Rules yield neutral triples (`terms`) when writing and read an rdflib graph
-when parsing: parsing is for harvesting, where speed matters less than
-accepting what other catalogues publish.
+Rules yield neutral triples (`terms`) when writing and read the same terms
+back from a parsed document (`triples.Triples`) when parsing.
 """
 from __future__ import annotations
 
@@ -52,8 +51,9 @@ class Rule:
     def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         raise NotImplementedError
 
-    def read(self, graph, subject, out: dict) -> None:
-        """Add the fields found for `subject` in an rdflib graph to `out`."""
+    def read(self, triples, subject, out: dict) -> None:
+        """Add the fields found for `subject` in a parsed document
+        (`triples.Triples`) to `out`."""
 
 
 @dataclass(frozen=True)
@@ -135,9 +135,7 @@ def _codes_by_iri(list_name: str) -> Mapping[str, str]:
 
 def code_of(cl: CodeList, term) -> Optional[str]:
     """The code an RDF object stands for: one of our IRIs, an EU one, a label."""
-    import rdflib
-
-    if isinstance(term, rdflib.Literal):
+    if isinstance(term, Literal):
         return cl.lookup(str(term))
     return _codes_by_iri(cl.name).get(str(term))
 
@@ -223,23 +221,21 @@ def field_terms(field: Field, value, eu: bool) -> Iterator:
 
 
 def literal_lang(term) -> str:
-    """The project's tag for an rdflib literal: normalised, or by script."""
-    return lang.normalise_tag(term.language) or lang.detect(str(term))
+    """The project's tag for a literal: normalised, or by script."""
+    return lang.normalise_tag(term.lang) or lang.detect(str(term))
 
 
 def field_value(field: Field, objects: list):
     """A field's value from the RDF objects found for it; None if none fit."""
-    import rdflib
-
     if not objects:
         return None
     kind = field.kind
     if kind == "translated_text":
-        return {literal_lang(o): str(o) for o in objects if isinstance(o, rdflib.Literal)} or None
+        return {literal_lang(o): str(o) for o in objects if isinstance(o, Literal)} or None
     if kind == "translated_tags":
         out: dict = {}
         for o in objects:
-            if isinstance(o, rdflib.Literal):
+            if isinstance(o, Literal):
                 out.setdefault(literal_lang(o), []).append(str(o))
         return {tag: sorted(words) for tag, words in out.items()} or None
     if kind in ("code", "codes"):
@@ -257,11 +253,9 @@ def field_value(field: Field, objects: list):
     return str(first)
 
 
-def sorted_objects(graph, subject, predicate) -> list:
+def sorted_objects(triples, subject, predicate) -> list:
     """Objects in a stable order, so that a parse gives the same dict twice."""
-    import rdflib
-
-    return sorted(graph.objects(subject, rdflib.URIRef(predicate)), key=str)
+    return sorted(triples.objects(subject, predicate), key=str)
 
 
 @dataclass
@@ -283,8 +277,8 @@ class ValueRule(Rule):
         for term in field_terms(self.field, value, ctx.profile.eu_codes):
             yield subject, self.predicate, term
 
-    def read(self, graph, subject, out):
-        value = field_value(self.field, sorted_objects(graph, subject, self.predicate))
+    def read(self, triples, subject, out):
+        value = field_value(self.field, sorted_objects(triples, subject, self.predicate))
         if value is not None:
             out[self.name] = value
 

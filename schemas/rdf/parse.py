@@ -10,6 +10,9 @@ harvester runs sdm_schema.validation on what comes out.
     page = read_page(body, "text/turtle")
     for dataset in page.datasets: ...
     page.next_url        # hydra:next, or None on the last page
+
+pyoxigraph parses every format into a `triples.Triples` index, which the
+mapping rules read; no rdflib graph is built.
 """
 from __future__ import annotations
 
@@ -17,12 +20,14 @@ from dataclasses import dataclass
 from typing import Iterator, List, Optional
 
 import pyoxigraph
-import rdflib
 
 from sdm_schema.rdf import dcat
-from sdm_schema.rdf.namespaces import DCAT, HYDRA
+from sdm_schema.rdf.namespaces import DCAT, HYDRA, RDF
+from sdm_schema.rdf.terms import IRI
+from sdm_schema.rdf.triples import Triples
 
-#: Format names and media types → rdflib parser names.
+#: Format names and media types → short format names (rdflib's, which
+#: ckanext-dcat also takes).
 FORMATS = {
     "ttl": "turtle", "turtle": "turtle", "text/turtle": "turtle",
     "application/x-turtle": "turtle", "n3": "n3", "text/n3": "n3",
@@ -33,9 +38,15 @@ FORMATS = {
     "json": "json-ld", "application/json": "json-ld",
 }
 
+_PARSERS = {
+    "turtle": pyoxigraph.RdfFormat.TURTLE, "n3": pyoxigraph.RdfFormat.N3,
+    "nt": pyoxigraph.RdfFormat.N_TRIPLES, "xml": pyoxigraph.RdfFormat.RDF_XML,
+    "json-ld": pyoxigraph.RdfFormat.JSON_LD,
+}
+
 
 class ParseError(ValueError):
-    """The document is not RDF in the format it claims."""
+    """The document is not RDF in the format it claims, or is refused."""
 
 
 @dataclass
@@ -44,76 +55,63 @@ class Page:
     next_url: Optional[str]
 
 
-def rdflib_format(name: str) -> str:
+def format_name(name: str) -> str:
+    """The short name ("turtle", "xml" …) of a format name or media type."""
     key = (name or "").split(";")[0].strip().lower()
     if key not in FORMATS:
         raise ParseError(f"unknown RDF format {name!r}; expected one of {sorted(FORMATS)}")
     return FORMATS[key]
 
 
-#: Formats pyoxigraph reads, about twice as fast as rdflib's own parsers
-#: (benchmarks/harvest); the rules still read an rdflib graph.
-_OXIGRAPH_FORMATS = {"turtle": pyoxigraph.RdfFormat.TURTLE, "nt": pyoxigraph.RdfFormat.N_TRIPLES}
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+def _refuse_entities(data: bytes) -> None:
+    """pyoxigraph expands the entities an RDF/XML document declares, nested
+    ones too (a billion-laughs attack).  No DCAT document needs them.  The
+    parser reads UTF-8 only, so the bytes are what it would see."""
+    if b"<!ENTITY" in data:
+        raise ParseError("refused RDF/XML: the document declares entities, "
+                         "as in entity-expansion or external-entity attacks")
 
 
-def _rdflib_term(term):
-    if isinstance(term, pyoxigraph.NamedNode):
-        return rdflib.URIRef(term.value)
-    if isinstance(term, pyoxigraph.BlankNode):
-        return rdflib.BNode(term.value)
-    if term.language:
-        return rdflib.Literal(term.value, lang=term.language)
-    if term.datatype.value == _XSD_STRING:
-        return rdflib.Literal(term.value)
-    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
-
-
-def load_graph(data, format: str, base_url: Optional[str] = None) -> rdflib.Graph:
-    graph = rdflib.Graph()
-    name = rdflib_format(format)
+def load_triples(data, format: str, base_url: Optional[str] = None) -> Triples:
+    """One RDF document (bytes or str), indexed.  Named graphs are refused:
+    DCAT catalogues have none, and N3 formulas (parsed as named graphs) are
+    quoted, not asserted."""
+    name = format_name(format)
+    data = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    if name == "xml":
+        _refuse_entities(data)
     try:
-        if name in _OXIGRAPH_FORMATS:
-            triples = pyoxigraph.parse(data.encode("utf-8") if isinstance(data, str) else data,
-                                       _OXIGRAPH_FORMATS[name], base_iri=base_url)
-            graph.addN((_rdflib_term(t.subject), _rdflib_term(t.predicate), _rdflib_term(t.object), graph)
-                       for t in triples)
-        else:
-            graph.parse(data=data, format=name, publicID=base_url)
-    except ParseError:
-        raise
-    except Exception as error:  # rdflib's parsers share no exception class
+        return Triples(pyoxigraph.parse(data, _PARSERS[name], base_iri=base_url, without_named_graphs=True))
+    except (SyntaxError, ValueError) as error:
         raise ParseError(f"cannot parse {format}: {error}") from error
-    return graph
 
 
-def graph_datasets(graph: rdflib.Graph) -> Iterator[dict]:
-    """Every dcat:Dataset in a graph as an SDM dataset dict, in IRI order."""
+def datasets(triples: Triples) -> Iterator[dict]:
+    """Every dcat:Dataset in a document as an SDM dataset dict, in IRI order."""
     rules = dcat.rules()
-    subjects = sorted(set(graph.subjects(rdflib.RDF.type, rdflib.URIRef(DCAT + "Dataset"))), key=str)
-    for subject in subjects:
+    for subject in sorted(set(triples.subjects(RDF + "type", IRI(DCAT + "Dataset")))):
         out: dict = {}
-        if isinstance(subject, rdflib.URIRef):
+        if isinstance(subject, IRI):
             out["uri"] = str(subject)
         for rule in rules:
-            rule.read(graph, subject, out)
+            rule.read(triples, subject, out)
         yield out
 
 
-def next_page(graph: rdflib.Graph) -> Optional[str]:
+def next_page(triples: Triples) -> Optional[str]:
     """hydra:next (or the deprecated hydra:nextPage) of a paged catalogue."""
     for predicate in ("next", "nextPage"):
-        for value in graph.objects(None, rdflib.URIRef(HYDRA + predicate)):
+        for value in triples.objects(None, HYDRA + predicate):
             return str(value)
     return None
 
 
 def read_page(data, format: str, base_url: Optional[str] = None) -> Page:
     """One page of a DCAT catalogue: its datasets and the next page's URL."""
-    graph = load_graph(data, format, base_url)
-    return Page(list(graph_datasets(graph)), next_page(graph))
+    triples = load_triples(data, format, base_url)
+    return Page(list(datasets(triples)), next_page(triples))
 
 
 def iter_datasets(data, format: str, base_url: Optional[str] = None) -> Iterator[dict]:
     """The datasets of one RDF document (bytes or str)."""
-    return graph_datasets(load_graph(data, format, base_url))
+    return datasets(load_triples(data, format, base_url))

@@ -33,6 +33,11 @@ class Literal(NamedTuple):
     lang: Optional[str] = None
     datatype: Optional[str] = None
 
+    def __str__(self) -> str:
+        # the lexical form, as for IRIs (and rdflib's terms): the rules
+        # read either kind of object back with str()
+        return self.value
+
 
 Term = Union[IRI, Literal]
 Triple = Tuple[IRI, IRI, Term]

@@ -2,7 +2,7 @@
 
 The RDF is read by sdm_schema.rdf.parse, the same mapping the feeds are
 written with, so there is one DCAT mapping in the project.  RDF/XML is first
-checked by safexml (no entity declarations) before rdflib sees it.  A
+checked by safexml (no entity declarations) before the parser sees it.  A
 dataset is identified by its IRI, else its dct:identifier (resource code).
 
 DCAT gives no modification mark a harvester can trust, so pages are
@@ -25,7 +25,7 @@ from typing import Iterator
 from sdm_harvester import safexml
 from sdm_harvester.sources.base import Broken, Harvester, Item, Record, SourceError, Unchanged
 from sdm_schema import codelist, dataset_fields
-from sdm_schema.rdf.parse import FORMATS, ParseError, read_page, rdflib_format
+from sdm_schema.rdf.parse import FORMATS, ParseError, format_name, read_page
 
 #: Pages at most, against catalogues whose hydra:next never ends.
 MAX_PAGES = 100_000
@@ -83,7 +83,7 @@ class DcatHarvester(Harvester):
         whether every dataset was readable: only such a page may be skipped)."""
         source = self.ctx.source
         try:
-            if rdflib_format(fmt) == "xml":
+            if format_name(fmt) == "xml":
                 safexml.parse(content, f"{source.name}: {where}", source.max_bytes)
             parsed = read_page(content, fmt, base_url=url)
         except ParseError as error:
