@@ -14,7 +14,7 @@ _TYPES = {
 
 
 def harvester_for(ctx: Context) -> Harvester:
-    # imported on demand: a DCAT source needs rdflib/pyoxigraph, a
+    # imported on demand: a DCAT source needs pyoxigraph, a
     # spreadsheet openpyxl, and one broken optional dependency should not
     # stop the other sources
     module, _, name = _TYPES[ctx.source.type].partition(":")

@@ -7,15 +7,31 @@ ckanext-dcat's RDF harvester, goes through the same rules.
 """
 from __future__ import annotations
 
+import weakref
+
 import ckan.plugins.toolkit as tk
 from ckanext.dcat.profiles import RDFProfile
 
 from sdm_schema import lang
-from sdm_schema.rdf import mapping
-from sdm_schema.rdf.terms import to_rdflib
+from sdm_schema.rdf import mapping, parse
+from sdm_schema.rdf.terms import IRI, to_rdflib
+from sdm_schema.rdf.triples import Triples
 
 
 _DESCRIPTIONS: dict = {}
+#: ckanext-dcat's parser hands each dataset of a document to a new profile
+#: over the same graph: index the graph once, not once per dataset.
+_INDEXES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _indexed(graph) -> Triples:
+    """The rules read a parse.Triples index, not an rdflib graph.  A graph
+    that grew since (RDFParser.parse called again) is indexed again."""
+    size, triples = _INDEXES.get(graph, (None, None))
+    if size != len(graph):
+        triples = parse.load_triples(graph.serialize(format="nt"), "nt")
+        _INDEXES[graph] = (len(graph), triples)
+    return triples
 
 
 def _descriptions(profile: mapping.Profile) -> dict:
@@ -72,9 +88,10 @@ class SdmProfile(RDFProfile):
         self._add(self.profile.catalog(info))
 
     def parse_dataset(self, dataset_dict, dataset_ref):
+        triples = _indexed(self.g)
         out: dict = {}
         for rule in self.profile.rules:
-            rule.read(self.g, dataset_ref, out)
+            rule.read(triples, IRI(str(dataset_ref)), out)
         dataset_dict.update(out)
         return dataset_dict
 
