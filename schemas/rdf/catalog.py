@@ -31,15 +31,20 @@ def _merged(info: Mapping) -> dict:
     return {**DEFAULT_INFO, **{k: v for k, v in info.items() if v}}
 
 
+def _titled(catalog, kind: IRI, title: str, description: str, info: Mapping) -> Iterator[Triple]:
+    """The catalogue's type, and its title and description in each language."""
+    yield catalog, TYPE, kind
+    for key, predicate in (("title", title), ("description", description)):
+        for literal in translated_literals(info[key]):
+            yield catalog, IRI(predicate), literal
+
+
 def dcat_catalog(info: Mapping) -> Iterator[Triple]:
     """The dcat:Catalog: title, description and publisher (DCAT-AP requires
     all three), homepage."""
     info = _merged(info)
     catalog = catalog_iri(info)
-    yield catalog, TYPE, IRI(DCAT + "Catalog")
-    for key, predicate in (("title", DCT + "title"), ("description", DCT + "description")):
-        for literal in translated_literals(info[key]):
-            yield catalog, IRI(predicate), literal
+    yield from _titled(catalog, IRI(DCAT + "Catalog"), DCT + "title", DCT + "description", info)
     publisher = info.get("publisher") or {"name": info["title"]}
     agent = iri(publisher.get("uri") or f"{info['base_url'].rstrip('/')}#publisher")
     yield catalog, IRI(DCT + "publisher"), agent
@@ -55,10 +60,7 @@ def dcat_catalog(info: Mapping) -> Iterator[Triple]:
 def schemaorg_catalog(info: Mapping) -> Iterator[Triple]:
     info = _merged(info)
     catalog = catalog_iri(info)
-    yield catalog, TYPE, IRI(SCHEMA + "DataCatalog")
-    for key, predicate in (("title", SCHEMA + "name"), ("description", SCHEMA + "description")):
-        for literal in translated_literals(info[key]):
-            yield catalog, IRI(predicate), literal
+    yield from _titled(catalog, IRI(SCHEMA + "DataCatalog"), SCHEMA + "name", SCHEMA + "description", info)
     if info.get("homepage"):
         yield catalog, IRI(SCHEMA + "url"), iri(info["homepage"])
 

@@ -90,14 +90,20 @@ def _nt_string(text: str) -> str:
     return '"' + (text.translate(_NT_ESCAPES) if _NT_SPECIAL.search(text) else text) + '"'
 
 
-def _nt_term(term) -> str:
+def _full_iri(iri: str) -> str:
+    return f"<{iri}>"
+
+
+def _nt_term(term, datatype_ref=_full_iri) -> str:
+    """A term in N-Triples syntax; Turtle passes its prefix compaction for
+    datatypes, the only place the two differ."""
     if isinstance(term, IRI):
         return f"<{term}>"
     text = _nt_string(term.value)
     if term.lang:
         return f"{text}@{term.lang}"
     if term.datatype:
-        return f"{text}^^<{term.datatype}>"
+        return f"{text}^^{datatype_ref(term.datatype)}"
     return text
 
 
@@ -126,14 +132,7 @@ class TurtleWriter(Writer):
         return self.compact(iri) or f"<{iri}>"
 
     def _term(self, term) -> str:
-        if isinstance(term, IRI):
-            return f"<{term}>"
-        text = _nt_string(term.value)
-        if term.lang:
-            return f"{text}@{term.lang}"
-        if term.datatype:
-            return f"{text}^^{self._iri(term.datatype)}"
-        return text
+        return _nt_term(term, self._iri)
 
     def write_subjects(self, groups):
         chunks = []

@@ -1,6 +1,7 @@
 """facet.field / facet.query counting and Solr's json.nl list styles."""
 
 from .errors import SolrError
+from .params import parse_int
 from .parsers import parse_query, split_local_params
 
 # Faceting features the double does not emulate; asking for them is an
@@ -77,13 +78,7 @@ def _field_counts(snap, schema, uids, name, params):
 
 
 def _int_param(params, field, name, default):
-    value = params.field_param(field, name)
-    if value is None or value == "":
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise SolrError("Invalid integer value for %s: %s" % (name, value))
+    return parse_int(params.field_param(field, name), name, default)
 
 
 def _term_counts(snap, uids, name):

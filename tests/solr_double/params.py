@@ -25,13 +25,7 @@ class Params:
         return default if value is None else value.strip().lower() in TRUE_VALUES
 
     def get_int(self, name, default):
-        value = self.get(name)
-        if value is None or value == "":
-            return default
-        try:
-            return int(value)
-        except ValueError:
-            raise SolrError("Invalid integer value for %s: %s" % (name, value))
+        return parse_int(self.get(name), name, default)
 
     def field_param(self, field, name, default=None):
         """Per-field override `f.<field>.<name>`, else `<name>`."""
@@ -48,3 +42,13 @@ class Params:
             else:
                 echoed[key] = value
         return echoed
+
+
+def parse_int(value, name, default):
+    """An integer parameter as Solr reads it: empty means the default."""
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise SolrError("Invalid integer value for %s: %s" % (name, value))
