@@ -121,3 +121,19 @@ def test_activity_detail_is_not_public(app):
     # activity of a visible one comes without the dataset dict (and so without files)
     activities = call_action("package_activity_list", context={"user": None, "ignore_auth": False}, id="deferred-data")
     assert URL.format("deferred-data") not in str(activities)
+
+
+@pytest.mark.usefixtures("catalogue")
+@pytest.mark.parametrize("who", ["member", "sysadmin"])
+def test_members_and_sysadmins_see_every_page_and_file(app, who, member, sysadmin):
+    from ckan.tests.factories import APIToken
+
+    user = {"member": member, "sysadmin": sysadmin}[who]
+    headers = {"Authorization": APIToken(user=user["name"])["token"]}
+    for name in CASES:
+        page = app.get(f"/dataset/{name}", headers=headers)
+        assert page.status_code == 200 and URL.format(name) in page.body, name
+        resource_id = call_action("package_show", id=name)["resources"][0]["id"]
+        download = app.get(f"/dataset/{name}/resource/{resource_id}/download", headers=headers,
+                           follow_redirects=False)
+        assert download.status_code == 302 and download.headers["Location"] == URL.format(name), name
