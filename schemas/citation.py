@@ -16,19 +16,17 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
+from sdm_schema.lang import pick
 from sdm_schema.loader import LANGUAGES
 
 DOI_RESOLVER = "https://doi.org/"
 CSTR_RESOLVER = "https://cstr.cn/"
 
 
-def _in(value, lang: str) -> str:
+def _in(value, tag: str) -> str:
     """A bilingual value in one language, falling back to the other."""
     if isinstance(value, Mapping):
-        for tag in (lang, *LANGUAGES, "zh-Hant"):
-            if value.get(tag):
-                return str(value[tag])
-        return ""
+        value = pick(value, tag)
     return str(value or "")
 
 

@@ -92,6 +92,19 @@ def _as_text(value) -> str:
     return " ".join(value) if isinstance(value, (list, tuple)) else str(value)
 
 
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or value in ([], {})
+
+
+def pick(values: Mapping, prefer: str):
+    """A bilingual value in the preferred language, else in zh-Hans, en and
+    zh-Hant in that order; None when every language is blank."""
+    for tag in (prefer, *LANGUAGES, TRADITIONAL):
+        if not _blank(values.get(tag)):
+            return values[tag]
+    return None
+
+
 #: How a list of words is written out in each language.
 _LIST_SEPARATORS = {SIMPLIFIED: "、", TRADITIONAL: "、", ENGLISH: ", "}
 

@@ -29,9 +29,9 @@ def _error(field_name: str, key: str, **params) -> FieldError:
     """An error on a field; a {lang: text} parameter is quoted in each language."""
     field = dataset_field(field_name)
     messages = {}
-    for lang in field.label:
-        values = {k: (v[lang] if isinstance(v, Mapping) else v) for k, v in params.items()}
-        messages[lang] = message(key, field, **values)[lang]
+    for tag in field.label:
+        values = {k: (v[tag] if isinstance(v, Mapping) else v) for k, v in params.items()}
+        messages[tag] = message(key, field, **values)[tag]
     return FieldError(field_name, messages)
 
 

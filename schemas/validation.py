@@ -20,7 +20,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from sdm_schema import lang, rules
 from sdm_schema.errors import FieldError, Invalid
-from sdm_schema.loader import LANGUAGES, Field, codelist, dataset_fields, message
+from sdm_schema.loader import Field, dataset_fields, message
 
 
 @dataclass
@@ -285,9 +285,9 @@ def core_from_translated(value, field, record, ctx):
     ckanapi clients and other extensions keep working."""
     source = decode_json(record.get(field.from_field))
     if isinstance(source, dict) and source:
-        for tag in (ctx.default_lang, *LANGUAGES, lang.TRADITIONAL):
-            if not is_empty(source.get(tag)):
-                return str(source[tag]).strip()
+        chosen = lang.pick(source, ctx.default_lang)
+        if chosen is not None:
+            return str(chosen).strip()
     return None if is_empty(value) else _text(value, field)
 
 

@@ -27,13 +27,18 @@ _POLICY_FIELDS = ("secrecy", "open_attribute", "disclosure", "embargo_until", "d
 _RESOURCE_KEYS = ("res_", "urls", "download_url")
 
 
-def _user_name(context=None):
-    if context and context.get("user"):
-        return context["user"]
+def current_user_name():
+    """The signed-in user's name, or None (anonymous, or outside a request)."""
     try:
         return tk.current_user.name if tk.current_user and tk.current_user.is_authenticated else None
     except (AttributeError, RuntimeError):  # outside a request
         return None
+
+
+def _user_name(context=None):
+    if context and context.get("user"):
+        return context["user"]
+    return current_user_name()
 
 
 def privileged(owner_org, context=None) -> bool:

@@ -1,5 +1,4 @@
 """`ckan sdm …` commands."""
-import datetime as dt
 
 import click
 

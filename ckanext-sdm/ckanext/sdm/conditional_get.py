@@ -39,6 +39,7 @@ from flask import Blueprint, Response, g, request
 from redis.exceptions import RedisError
 
 from ckanext.sdm import catalog
+from ckanext.sdm.access import current_user_name
 from sdm_schema import disclosure
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ class Validators:
 
 
 def _user() -> str:
-    return tk.current_user.name if tk.current_user and tk.current_user.is_authenticated else ""
+    return current_user_name() or ""
 
 
 def _etag(*parts) -> str:

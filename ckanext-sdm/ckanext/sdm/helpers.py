@@ -24,13 +24,9 @@ def _is_tagged(text) -> bool:
 
 def pick_language(text: dict, prefer=None):
     """The value for the UI language, falling back through the others."""
-    prefer = lang.normalise_tag(prefer) or ui_language()
-    order = [prefer, *LANGUAGES, lang.TRADITIONAL]
     by_tag = {lang.normalise_tag(k): v for k, v in text.items()}
-    for tag in order:
-        if by_tag.get(tag):
-            return by_tag[tag]
-    return next(iter(text.values()), "")
+    chosen = lang.pick(by_tag, lang.normalise_tag(prefer) or ui_language())
+    return chosen if chosen is not None else next(iter(text.values()), "")
 
 
 @tk.chained_helper

@@ -15,7 +15,6 @@ search, for comparison); facets and their labels stay.
 """
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 
 import ckan.model as model
@@ -23,6 +22,7 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.sdm.helpers import pick_language, ui_language
 from sdm_schema import dataset_field, dataset_fields, lang, search_text
+from sdm_schema.validation import decode_json
 
 ZH, EN = "zh", "en"
 #: The index-field suffix of each stored language tag.
@@ -52,16 +52,6 @@ def enabled() -> bool:
 
 
 # -- index --------------------------------------------------------------------
-def _decoded(value):
-    """A stored value: extras hold lists and dicts as JSON strings."""
-    if isinstance(value, str) and value[:1] in "[{":
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
 def _texts(value) -> list:
     if isinstance(value, (list, tuple)):
         return [str(v) for v in value if v]
@@ -112,7 +102,7 @@ def index_fields(pkg_dict: dict) -> dict:
     for field in dataset_fields():
         if field.name not in pkg_dict:
             continue
-        value = _decoded(pkg_dict[field.name])
+        value = decode_json(pkg_dict[field.name])
         if field.kind in _TARGET:
             # the JSON blob would reach facets and the English analyser
             del pkg_dict[field.name]
@@ -182,7 +172,7 @@ def _unit_title(owner_org):
     group = model.Group.get(owner_org) if owner_org else None
     if group is None:
         return None
-    return _decoded(group.extras.get("title_translated")) or group.title
+    return decode_json(group.extras.get("title_translated")) or group.title
 
 
 def _item_label(facet: str, value: str, tag: str) -> str:

@@ -10,6 +10,7 @@ import ckan.plugins.toolkit as tk
 from flask import Blueprint, Response, g
 
 from ckanext.sdm import access_requests, audit, submission
+from ckanext.sdm.access import current_user_name
 from ckanext.sdm.helpers import citation_elements, sdm_message, ui_language
 from sdm_schema import citation_formats, message, signing
 from sdm_schema.submission import FIELDS as CERTIFICATE_FIELDS
@@ -18,7 +19,7 @@ sdm = Blueprint("sdm", __name__)
 
 
 def _context() -> dict:
-    return {"user": tk.current_user.name if tk.current_user.is_authenticated else None}
+    return {"user": current_user_name()}
 
 
 def _dataset_or_404(package_id) -> dict:
