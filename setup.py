@@ -29,25 +29,24 @@ setup(
     package_dir={
         "ckanext": "ckanext-sdm/ckanext",
         "sdm_harvester": "harvester/sdm_harvester",
-        "sdm_schema": "schemas",
+        "sdm_schema": "schemas/sdm_schema",
     },
     # ckanext is a namespace shared by every CKAN extension (PEP 420: no
     # __init__.py of ours), so the packages are listed from ckanext.sdm down.
     packages=[
         *_packages("ckanext.sdm", "ckanext-sdm/ckanext/sdm"),
         *_packages("sdm_harvester", "harvester/sdm_harvester"),
-        *_packages("sdm_schema", "schemas"),
+        *_packages("sdm_schema", "schemas/sdm_schema"),
     ],
     include_package_data=True,
     package_data={
         "ckanext.sdm": ["*.yml", "templates/**/*", "assets/*", "migration/**/*"],
-        "sdm_schema": ["*.yaml", "codelists/*.yaml", "*.ttl", "solr/*"],
+        "sdm_schema": ["*.yaml", "codelists/*.yaml", "*.ttl"],
     },
     install_requires=[
         "PyYAML>=6",
         "python-stdnum>=1.19",
         "opencc>=1.1.6",
-        "jieba>=0.42",
         "click>=8",
         "requests>=2.28",
         "rdflib>=7",
@@ -55,10 +54,13 @@ setup(
         "lxml>=5",
         "defusedxml>=0.7",
         "openpyxl>=3.1",
-        "cryptography>=42",
     ],
     extras_require={
+        # Citations, certificates and search text live beside the plugin:
+        # a harvester-only install needs neither jieba nor cryptography.
         "ckan": [
+            "jieba>=0.42",
+            "cryptography>=42",
             "ckanext-scheming==3.1.0",
             "ckanext-dcat==2.4.4",
             "ckanapi>=4.7",

@@ -21,7 +21,7 @@ PLUGINS=${SDM_CKAN_PLUGINS:-sdm scheming_datasets scheming_organizations dcat ac
 SITE_ID=${SDM_CKAN_SITE_ID:-default}
 
 mkdir -p "$(dirname "$OUT")" "$STORAGE"
-"$ROOT/.venv/bin/python" -m sdm_schema.signing "$SIGNING_KEY" >/dev/null
+"$ROOT/.venv/bin/python" -m ckanext.sdm.signing "$SIGNING_KEY" >/dev/null
 [ -f "$OUT" ] || "$CKAN" generate config "$OUT" >/dev/null
 "$CKAN" config-tool "$OUT" \
   "sqlalchemy.url = postgresql://ckan_default:pass@127.0.0.1:$PG_PORT/$DB" \

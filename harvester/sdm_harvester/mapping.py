@@ -38,7 +38,7 @@ def _fields_by_name():
 
 def _header_table() -> dict:
     """Header → target: each field's name and labels, then the column names
-    department catalogues use (`source_names` in schemas/sdm_dataset.yaml)."""
+    department catalogues use (`source_names` in schemas/sdm_schema/sdm_dataset.yaml)."""
     table = {}
     for name, field in _fields_by_name().items():
         for text in (name, *field.label.values()):

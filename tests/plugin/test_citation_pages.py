@@ -2,7 +2,7 @@
 import pytest
 from lxml import etree
 
-from sdm_schema.citation_formats import DATACITE_NS
+from ckanext.sdm.citation_formats import DATACITE_NS
 
 pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index"),

@@ -12,7 +12,7 @@ from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
 from ckanext.sdm.model import Submission
-from sdm_schema import submission as certificates
+from ckanext.sdm import certificates
 
 _KEY = Ed25519PrivateKey.generate()
 KEY_B64 = base64.b64encode(_KEY.private_bytes(

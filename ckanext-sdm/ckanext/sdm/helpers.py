@@ -4,7 +4,9 @@ from __future__ import annotations
 import ckan.plugins.toolkit as tk
 
 from ckanext.sdm.validators import json_output
-from sdm_schema import citation, codelist, dataset_field, dataset_fields, lang, message, sections
+from sdm_schema import codelist, dataset_field, dataset_fields, lang, message, sections
+
+from ckanext.sdm import citation
 from sdm_schema.loader import LANGUAGES, Field
 from sdm_schema.validation import is_empty
 
@@ -49,7 +51,7 @@ def sdm_languages() -> list:
 
 
 def sdm_message(key: str, **params) -> str:
-    """A message from schemas/messages.yaml in the UI language."""
+    """A message from schemas/sdm_schema/messages.yaml in the UI language."""
     return message(key, **params)[ui_language()]
 
 

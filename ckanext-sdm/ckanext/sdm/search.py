@@ -5,7 +5,7 @@ English, so Chinese cannot be searched and list values show up in facets as
 JSON (ckanext-scheming #195).  Here every bilingual field is indexed once per
 language (`title_zh`, `text_zh`, `keywords_zh`, `labels_zh` and the same
 with `_en`; field types in schemas/solr/schema.xml); Chinese is segmented
-and folded by sdm_schema.search_text at index and query time alike.
+and folded by ckanext.sdm.search_text at index and query time alike.
 
 A q typed by a person becomes per-word clauses spread by edismax over those
 fields, the UI language boosted (as opendata.swiss does); a q written in
@@ -21,7 +21,9 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.sdm.helpers import pick_language, ui_language
-from sdm_schema import dataset_field, dataset_fields, lang, search_text
+from sdm_schema import dataset_field, dataset_fields, lang
+
+from ckanext.sdm import search_text
 from sdm_schema.validation import decode_json
 
 ZH, EN = "zh", "en"

@@ -1,7 +1,7 @@
 """Submission certificates (汇交凭证, R7) in CKAN: issue, verify, list.
 
 The certificate itself — its keys, digests and signature — is defined in
-sdm_schema.submission; this module feeds it the dataset as stored, signs it
+ckanext.sdm.certificates; this module feeds it the dataset as stored, signs it
 with the configured key and keeps the issued copy in sdm_submission.
 
 A file's checksum is its resource `hash` when the provider gave one; for a
@@ -22,8 +22,8 @@ import ckan.plugins.toolkit as tk
 from ckanext.sdm import audit
 from ckanext.sdm.helpers import sdm_message
 from ckanext.sdm.model import Submission, utcnow
-from sdm_schema import signing
-from sdm_schema import submission as certificates
+from ckanext.sdm import signing
+from ckanext.sdm import certificates
 
 #: The submitter's fields, each required; cert_<name> in messages.yaml labels them.
 SUBMISSION_FIELDS = ("project_number", "programme", "lead_unit", "submitter")

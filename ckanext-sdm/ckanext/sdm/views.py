@@ -12,8 +12,10 @@ from flask import Blueprint, Response, g
 from ckanext.sdm import access_requests, audit, submission
 from ckanext.sdm.access import current_user_name
 from ckanext.sdm.helpers import citation_elements, sdm_message, ui_language
-from sdm_schema import citation_formats, message, signing
-from sdm_schema.submission import FIELDS as CERTIFICATE_FIELDS
+from sdm_schema import message
+
+from ckanext.sdm import citation_formats, signing
+from ckanext.sdm.certificates import FIELDS as CERTIFICATE_FIELDS
 
 sdm = Blueprint("sdm", __name__)
 

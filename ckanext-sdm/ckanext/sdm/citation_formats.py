@@ -1,6 +1,6 @@
 """Citation downloads (R8): BibTeX, RIS and DataCite XML (kernel 4).
 
-Each writer takes sdm_schema.citation.Elements, so every format cites the
+Each writer takes ckanext.sdm.citation.Elements, so every format cites the
 same author, title, version, year and identifiers as the GB/T 7714 text.
 BibTeX and RIS carry one language (the reader's); DataCite XML carries both,
 tagged with xml:lang.  Imports nothing from CKAN.
@@ -11,7 +11,7 @@ import re
 
 from lxml import etree
 
-from sdm_schema.citation import Elements
+from ckanext.sdm.citation import Elements
 from sdm_schema.loader import LANGUAGES, codelist
 
 DATACITE_NS = "http://datacite.org/schema/kernel-4"

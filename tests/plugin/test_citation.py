@@ -1,6 +1,6 @@
 import datetime as dt
 
-from sdm_schema.citation import gbt7714, links, recommended
+from ckanext.sdm.citation import gbt7714, links, recommended
 
 UNIT = {"title_translated": {"zh-Hans": "国家气象信息中心", "en": "National Meteorological Information Centre"}}
 DAY = dt.date(2026, 11, 21)

@@ -6,7 +6,7 @@ commented with the field's own zh-Hans/en label and help text, so the
 labels live only in sdm_dataset.yaml.  The few terms that are no field
 (parts of a fee item, the providing-department role) are defined here.
 
-`python -m sdm_schema.rdf.vocabulary > schemas/sdm.ttl` writes the shipped
+`python -m sdm_schema.rdf.vocabulary > schemas/sdm_schema/sdm.ttl` writes the shipped
 file; tests/rdf/test_vocabulary.py checks that it matches.
 """
 from __future__ import annotations
@@ -82,7 +82,7 @@ def vocabulary_triples(field_names) -> Iterator[Triple]:
 
 
 def turtle() -> str:
-    """The vocabulary as the Turtle shipped in schemas/sdm.ttl."""
+    """The vocabulary as the Turtle shipped in schemas/sdm_schema/sdm.ttl."""
     import io
 
     from sdm_schema.rdf.dcat import sdm_term_fields  # dcat names its terms from here

@@ -1,5 +1,5 @@
-"""sdm_schema.search_text: the Chinese the index and the queries see."""
-from sdm_schema import search_text
+"""ckanext.sdm.search_text: the Chinese the index and the queries see."""
+from ckanext.sdm import search_text
 
 
 def test_traditional_is_folded_to_simplified():

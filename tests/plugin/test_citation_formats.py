@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from lxml import etree
 
-from sdm_schema.citation import elements
-from sdm_schema.citation_formats import DATACITE_NS, bibtex, datacite_xml, render, ris
+from ckanext.sdm.citation import elements
+from ckanext.sdm.citation_formats import DATACITE_NS, bibtex, datacite_xml, render, ris
 
 UNIT = {"title_translated": {"zh-Hans": "国家气象信息中心", "en": "National Meteorological Information Centre"}}
 DAY = dt.date(2026, 11, 21)

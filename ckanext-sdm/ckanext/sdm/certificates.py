@@ -9,7 +9,7 @@ when, to which centre, and two digests that pin the data as submitted —
   resources_digest  SHA-256 of the files' list: each file's id, URL and
                     checksum, in the dataset's order.
 It is signed with Ed25519 over its canonical JSON without the `signature`
-key (sdm_schema.signing).  Imports nothing from CKAN.
+key (ckanext.sdm.signing).  Imports nothing from CKAN.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import hashlib
 import json
 from typing import Iterable, Mapping
 
-from sdm_schema import signing
+from ckanext.sdm import signing
 from sdm_schema.loader import dataset_fields
 
 #: The certificate's keys in the order a printed certificate shows them.

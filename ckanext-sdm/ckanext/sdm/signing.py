@@ -5,7 +5,7 @@ holds it — a project-acceptance panel, a funder — without a secret that
 would also let them forge one: the data centre signs with its private key,
 anyone verifies with the published public key (docs/submission.md).
 
-Run `python -m sdm_schema.signing KEYFILE` to create a private key (PEM,
+Run `python -m ckanext.sdm.signing KEYFILE` to create a private key (PEM,
 PKCS#8, mode 0600) if KEYFILE does not exist; it prints the public key.
 """
 from __future__ import annotations
@@ -81,5 +81,5 @@ def create_key_file(path: str) -> Ed25519PrivateKey:
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
-        sys.exit("usage: python -m sdm_schema.signing KEYFILE")
+        sys.exit("usage: python -m ckanext.sdm.signing KEYFILE")
     print(public_pem(create_key_file(sys.argv[1]).public_key()), end="")
