@@ -40,7 +40,7 @@ setup(
     ],
     include_package_data=True,
     package_data={
-        "ckanext.sdm": ["*.yml", "templates/**/*", "assets/*", "migration/**/*"],
+        "ckanext.sdm": ["*.yml", "templates/**/*", "assets/*", "migration/**/*", "i18n/*/LC_MESSAGES/*"],
         "sdm_schema": ["*.yaml", "codelists/*.yaml", "*.ttl"],
     },
     install_requires=[

@@ -7,13 +7,14 @@ scheming loads the schema:
 """
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.sdm import access, access_requests, audit, catalog, cli, conditional_get, helpers, search, submission, validators, views
 from ckanext.sdm.locale_js import locale_js
 
 
 @tk.blanket.config_declarations
-class SdmPlugin(p.SingletonPlugin):
+class SdmPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
     p.implements(p.IValidators)
     p.implements(p.ITemplateHelpers)
@@ -24,6 +25,8 @@ class SdmPlugin(p.SingletonPlugin):
     p.implements(p.IClick)
     p.implements(p.IBlueprint)
     p.implements(p.IFacets, inherit=True)
+    # i18n/: corrections to CKAN's zh_Hans_CN strings (dev/zh-corrections.py)
+    p.implements(p.ITranslation)
 
     _labels = access.PermissionLabels()
 
