@@ -64,6 +64,7 @@ setup(
             "ckanext-scheming==3.1.0",
             "ckanext-dcat==2.4.4",
             "ckanapi>=4.7",
+            "segno>=1.6",  # the WeChat share target's QR code
         ],
         "test": [
             "pytest>=7",
@@ -72,6 +73,7 @@ setup(
             "Faker>=18",
             "snowballstemmer>=2.2",
             "pyshacl>=0.26",
+            "aiosmtpd>=1.4",  # a local SMTP server for the notification tests
             "ckanapi>=4.7",
         ],
     },
