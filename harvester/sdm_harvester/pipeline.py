@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
+from sdm_schema import disclosure
 from sdm_schema.validation import Context as ValidationContext
 from sdm_schema.validation import validate_record
 
@@ -48,11 +49,6 @@ EXIT_OK, EXIT_PARTIAL, EXIT_CONFIG, EXIT_LOCKED = 0, 1, 2, 3
 def content_hash(dataset: dict) -> str:
     canonical = json.dumps(dataset, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def is_classified(data: dict) -> bool:
-    """A record marked 涉密, or giving any secrecy level, is classified."""
-    return data.get("secrecy") == "classified" or bool(data.get("secrecy_level"))
 
 
 def is_due(source: Source, state: Optional[dict], now: dt.datetime) -> bool:
@@ -201,7 +197,7 @@ class SourceRun:
             return
         self.seen.add(item.identifier)
         name = dataset_name(self.store, source.name, item.identifier, item.data.get("name"))
-        if is_classified(item.data):
+        if disclosure.is_classified(item.data):
             # Kept as a hash only: the content never leaves the department.
             result = self.store.put(source.name, item.identifier, name, None, content_hash(item.data),
                                     True, item.modified, self.now)

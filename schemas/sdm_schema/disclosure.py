@@ -11,6 +11,7 @@ Audiences:
 
 The rules (docs/disclosure.md explains each and the requirement behind it):
   1. Classified (涉密) data never leaves: invisible to every audience (R2).
+     `is_classified` is the one definition, the harvester's too.
   2. Not-open data and core-grade data stay out of the international feed
      (R2; Data-20 cross-border rules for core data).
   3. Files and download URLs are shown only for data open without
@@ -29,9 +30,10 @@ from typing import Mapping, Optional
 PUBLIC, GOVERNMENT, INTERNATIONAL = "public", "government", "international"
 AUDIENCES = (PUBLIC, GOVERNMENT, INTERNATIONAL)
 
-_CLASSIFICATION_DETAIL = frozenset(
-    {"secrecy_level", "secrecy_period_years", "declassify_date", "declassify_condition"}
-)
+#: What a 涉密 marking is made of besides the attribute: 密级★期限, ★解密时间
+#: or ★解密条件.  Empty unless the dataset is marked classified (rules.py).
+CLASSIFICATION_DETAIL = ("secrecy_level", "secrecy_period_years", "declassify_date", "declassify_condition")
+_CLASSIFICATION_DETAIL = frozenset(CLASSIFICATION_DETAIL)
 #: Fields an audience never sees, even of a visible dataset.
 HIDDEN_FIELDS: Mapping[str, frozenset] = {
     PUBLIC: _CLASSIFICATION_DETAIL,
@@ -65,24 +67,56 @@ def _today(today: Optional[dt.date]) -> dt.date:
     return today or dt.date.today()
 
 
+def _given(value) -> bool:
+    return value not in (None, "", [], {})
+
+
+def marked_classified(dataset: Mapping) -> bool:
+    """Whether the secrecy attribute says 涉密; a missing attribute reads as
+    its default, unclassified."""
+    return dataset.get("secrecy", "unclassified") != "unclassified"
+
+
+def classification_details(dataset: Mapping) -> list:
+    """The classification details a dataset gives (secrecy level, term)."""
+    return [name for name in CLASSIFICATION_DETAIL if _given(dataset.get(name))]
+
+
+def is_classified(dataset: Mapping) -> bool:
+    """The one definition of 涉密, for every door and for the harvester.
+
+    Marked classified, or giving any classification detail: a record that
+    names a secrecy level while saying "unclassified" contradicts itself
+    (the rules refuse it), and the stricter reading keeps it home.
+    """
+    return marked_classified(dataset) or bool(classification_details(dataset))
+
+
+def embargo_end(dataset: Mapping) -> Optional[dt.date]:
+    """The day a deferred disclosure ends; None when the dataset is not
+    deferred or gives no readable date."""
+    if dataset.get("disclosure") != "deferred":
+        return None
+    try:
+        return dt.date.fromisoformat(str(dataset.get("embargo_until") or "")[:10])
+    except ValueError:
+        return None
+
+
 def embargo_active(dataset: Mapping, today: Optional[dt.date] = None) -> bool:
-    """Whether a deferred dataset's files are still withheld."""
+    """Whether a deferred dataset's files are still withheld.  Deferred
+    without a (readable) date: withheld until someone sets one."""
     if dataset.get("disclosure") != "deferred":
         return False
-    until = dataset.get("embargo_until")
-    if not until:
-        return True  # deferred without a date: withhold until someone sets one
-    try:
-        return dt.date.fromisoformat(str(until)[:10]) > _today(today)
-    except ValueError:
-        return True
+    end = embargo_end(dataset)
+    return end is None or end > _today(today)
 
 
 def decide(dataset: Mapping, audience: str, today: Optional[dt.date] = None) -> Decision:
     if audience not in AUDIENCES:
         raise ValueError(f"unknown audience {audience!r}; expected one of {AUDIENCES}")
     hidden = HIDDEN_FIELDS[audience]
-    if dataset.get("secrecy", "unclassified") != "unclassified":
+    if is_classified(dataset):
         return Decision(False, False, hidden, CLASSIFIED)
     open_attribute = dataset.get("open_attribute") or "unconditional"
     if audience == INTERNATIONAL:
@@ -95,6 +129,15 @@ def decide(dataset: Mapping, audience: str, today: Optional[dt.date] = None) -> 
     if embargo_active(dataset, today):
         return Decision(True, False, hidden, DEFERRED)
     return Decision(True, True, hidden)
+
+
+def access_eligible(dataset: Mapping, today: Optional[dt.date] = None) -> bool:
+    """Whether the public may apply for a dataset's files: it is visible,
+    and open on conditions or offered as a customised service."""
+    if not decide(dataset, PUBLIC, today).visible:
+        return False
+    customised = "customised_service" in (dataset.get("access_methods") or [])
+    return dataset.get("open_attribute") == "conditional" or customised
 
 
 def redact(dataset: Mapping, audience: str, today: Optional[dt.date] = None) -> Optional[dict]:

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Mapping
 
 from sdm_schema.errors import FieldError
-from sdm_schema import lang
+from sdm_schema import disclosure, lang
 from sdm_schema.loader import LANGUAGES, codelist, dataset_field, message
 
 
@@ -41,7 +41,7 @@ def _present(record, name) -> bool:
 
 
 def classification(record, ctx):
-    if record.get("secrecy") != "classified":
+    if not disclosure.marked_classified(record):
         return
     if not ctx.allow_classified:
         yield _error("secrecy", "classified_refused")
@@ -49,7 +49,7 @@ def classification(record, ctx):
     level = record.get("secrecy_level")
     if not level:
         yield _error("secrecy_level", "classified_needs_level")
-    terms = [n for n in ("secrecy_period_years", "declassify_date", "declassify_condition") if _present(record, n)]
+    terms = [n for n in disclosure.classification_details(record) if n != "secrecy_level"]
     if len(terms) != 1:
         yield _error("secrecy_period_years", "classified_needs_one_term")
     elif terms == ["secrecy_period_years"] and level in codelist("secrecy_level"):
@@ -60,6 +60,17 @@ def classification(record, ctx):
         yield _error("sharing_attribute", "classified_not_open")
     if record.get("open_attribute") != "not_open":
         yield _error("open_attribute", "classified_not_open")
+
+
+def classification_details(record, ctx):
+    """Secrecy level and declassification terms belong to classified data
+    only: an unclassified record giving one contradicts itself, and the
+    policy would have to guess which half is true."""
+    if disclosure.marked_classified(record):
+        return
+    secrecy = _labels("secrecy", record.get("secrecy") or "unclassified")
+    for name in disclosure.classification_details(record):
+        yield _error(name, "classification_detail_unclassified", secrecy=secrecy)
 
 
 # attribute field -> {code: fields required with it}
@@ -91,13 +102,11 @@ def deferral(record, ctx):
         return
     if not _present(record, "deferral_reason"):
         yield _error("deferral_reason", "condition_required", attribute=_labels("disclosure", "deferred"))
-    until = record.get("embargo_until")
-    if not until:
+    if not record.get("embargo_until"):
         yield _error("embargo_until", "condition_required", attribute=_labels("disclosure", "deferred"))
         return
-    try:
-        until = dt.date.fromisoformat(str(until)[:10])
-    except ValueError:
+    until = disclosure.embargo_end(record)
+    if until is None:
         return  # the field validator reports the bad date
     limit = _years_after(ctx.today, ctx.embargo_max_years)
     if until <= ctx.today:
@@ -129,7 +138,7 @@ def fees(record, ctx):
         yield _error("free_use_purposes", "free_use_always_free", missing=_joined_labels("free_use_purpose", missing))
 
 
-RULES = (classification, openness, deferral, fees)
+RULES = (classification, classification_details, openness, deferral, fees)
 
 
 def check(record: Mapping, ctx) -> list:

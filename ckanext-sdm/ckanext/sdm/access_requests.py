@@ -37,10 +37,8 @@ def grant_days_max() -> int:
 
 
 def eligible(pkg_dict: dict) -> bool:
-    """Conditional or customised-service datasets the public can see take applications."""
-    visible = disclosure.decide(pkg_dict, disclosure.PUBLIC).visible
-    customised = "customised_service" in (pkg_dict.get("access_methods") or [])
-    return visible and (pkg_dict.get("open_attribute") == "conditional" or customised)
+    """Whether the dataset takes applications (the policy decides)."""
+    return disclosure.access_eligible(pkg_dict)
 
 
 def granted(package_id, user_name) -> bool:

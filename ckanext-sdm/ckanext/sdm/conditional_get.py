@@ -91,12 +91,9 @@ def _last_change(package: model.Package) -> dt.datetime:
     """metadata_modified, or the start of the day a running embargo ended."""
     changed = package.metadata_modified
     extras = {key: package.extras.get(key) for key in ("disclosure", "embargo_until")}
-    if extras["disclosure"] == "deferred" and extras["embargo_until"] and not disclosure.embargo_active(extras):
-        try:
-            ended = dt.datetime.combine(dt.date.fromisoformat(extras["embargo_until"][:10]), dt.time())
-        except ValueError:
-            return changed
-        changed = max(changed, ended)
+    end = disclosure.embargo_end(extras)
+    if end is not None and not disclosure.embargo_active(extras):
+        changed = max(changed, dt.datetime.combine(end, dt.time()))
     return changed
 
 

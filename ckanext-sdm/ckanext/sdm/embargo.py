@@ -7,6 +7,8 @@ import ckan.model as model
 from sqlalchemy.orm import aliased
 import ckan.plugins.toolkit as tk
 
+from sdm_schema import disclosure as disclosure_policy
+
 
 def due_dataset_ids(today: dt.date) -> list:
     """Active datasets still marked deferred whose embargo date has come."""
@@ -22,15 +24,10 @@ def due_dataset_ids(today: dt.date) -> list:
         .order_by(model.Package.id)
     )
     # ISO dates compare correctly as text, but a malformed one must not
-    # stop the others, so compare in Python.
-    return [pid for pid, value in rows if _date(value) is not None and _date(value) <= today]
-
-
-def _date(value):
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
+    # stop the others, so the policy reads each in Python.
+    ends = ((pid, disclosure_policy.embargo_end({"disclosure": "deferred", "embargo_until": value}))
+            for pid, value in rows)
+    return [pid for pid, end in ends if end is not None and end <= today]
 
 
 def lift(package_id: str, now: dt.datetime) -> dict:
