@@ -19,6 +19,7 @@ import click
 from sdm_harvester import config as configuration
 from sdm_harvester import pipeline
 from sdm_harvester import report as reports
+from sdm_harvester.backup_command import backup_command, restore_command
 from sdm_harvester.lock import Locked, RunLock
 from sdm_harvester.store import Store, now_iso
 
@@ -294,6 +295,9 @@ def status(data_dir, as_json):
         click.echo(f"run {past['id']}: {past['started']} → {past['finished'] or 'unfinished'}, "
                    f"exit {past['exit_code'] if past['exit_code'] is not None else '-'}")
 
+
+main.add_command(backup_command)
+main.add_command(restore_command)
 
 if __name__ == "__main__":
     main()
