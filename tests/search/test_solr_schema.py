@@ -7,9 +7,10 @@ import xml.etree.ElementTree as ET
 import ckan
 
 from ckanext.sdm import search
-from sdm_schema import dataset_fields, schema_path
+from sdm_schema import dataset_fields
 
-OURS = schema_path("solr", "schema.xml")
+# Deployed into Solr, not installed with the Python package: schemas/solr/.
+OURS = os.path.join(os.path.dirname(__file__), "..", "..", "schemas", "solr", "schema.xml")
 CKANS = os.path.join(os.path.dirname(ckan.__file__), "config", "solr", "schema.xml")
 _ADDITION = re.compile(r"[ \t]*<!-- ===== ckanext-sdm additions.*?end of ckanext-sdm additions ===== -->\n", re.S)
 
