@@ -14,10 +14,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, Optional
 
 import yaml
-from stdnum.cn import uscc as stdnum_uscc
-from stdnum.exceptions import ValidationError as StdnumError
-
-from sdm_schema import dataset_fields, lang
+from sdm_schema import dataset_fields, identifiers, lang
 
 SOURCE_TYPES = ("ckan", "dcat", "oai-pmh", "spreadsheet")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{1,60}$")
@@ -222,9 +219,9 @@ def _department(raw, problems) -> Optional[Department]:
         return None
     code = str(raw.get("uscc") or "").strip()
     try:
-        code = stdnum_uscc.validate(code)
-    except StdnumError as error:
-        problems.append(f"department.uscc {code!r}: not a valid unified social credit code ({error.message})")
+        code = identifiers.uscc(code)
+    except ValueError as error:
+        problems.append(f"department.uscc {code!r}: not a valid unified social credit code ({error})")
     name = raw.get("name")
     if isinstance(name, str):
         name = {lang.detect(name): name}

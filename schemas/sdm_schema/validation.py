@@ -15,10 +15,7 @@ from dataclasses import dataclass, field as dc_field
 from decimal import Decimal, InvalidOperation
 from typing import Callable, Mapping, Optional
 
-from stdnum.cn import uscc as stdnum_uscc
-from stdnum.exceptions import ValidationError as StdnumError
-
-from sdm_schema import lang, rules
+from sdm_schema import identifiers, lang, rules
 from sdm_schema.errors import FieldError, Invalid
 from sdm_schema.loader import Field, dataset_fields, message
 
@@ -203,32 +200,25 @@ def phone(value, field, record, ctx):
 def uscc(value, field, record, ctx):
     raw = _text(value, field)
     try:
-        return stdnum_uscc.validate(raw)
-    except StdnumError as error:
-        raise Invalid(message("bad_uscc", field, value=raw, reason=error.message))
-
-
-_CSTR = re.compile(r"^(?:CSTR:)?(\w{5}\.\d{2}\.\S+)$", re.IGNORECASE)
+        return identifiers.uscc(raw)
+    except ValueError as error:
+        raise Invalid(message("bad_uscc", field, value=raw, reason=str(error)))
 
 
 def cstr(value, field, record, ctx):
     raw = _text(value, field)
-    bare = re.sub(r"^https?://(?:www\.)?cstr\.cn/", "", raw)
-    match = _CSTR.match(bare)
-    if not match:
+    found = identifiers.cstr(raw)
+    if not found:
         raise Invalid(message("bad_cstr", field, value=raw))
-    return "CSTR:" + match.group(1)
-
-
-_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+    return found
 
 
 def doi(value, field, record, ctx):
     raw = _text(value, field)
-    bare = re.sub(r"^(?:doi:|https?://(?:dx\.)?doi\.org/)", "", raw, flags=re.IGNORECASE)
-    if not _DOI.match(bare):
+    found = identifiers.doi(raw)
+    if not found:
         raise Invalid(message("bad_doi", field, value=raw))
-    return bare
+    return found
 
 
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)

@@ -20,6 +20,8 @@ import re
 import urllib.parse
 from typing import Iterator, Optional
 
+from sdm_schema import identifiers
+
 from sdm_harvester import safexml
 from sdm_harvester.mapping import RecordBuilder
 from sdm_harvester.sources.base import Broken, Deleted, Harvester, Item, Record, SourceError
@@ -49,8 +51,6 @@ ACCESS_RIGHTS = {
     "info:eu-repo/semantics/closedaccess": _CLOSED,
     "info:eu-repo/semantics/embargoedaccess": _EMBARGOED,
 }
-_DOI = re.compile(r"^(?:doi:|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
-_CSTR = re.compile(r"^(?:CSTR:|https?://(?:www\.)?cstr\.cn/)(\S+)$", re.IGNORECASE)
 
 
 def _text(element) -> Optional[str]:
@@ -64,11 +64,9 @@ def _lang(element) -> Optional[str]:
 def _put_identifier(builder: RecordBuilder, value: Optional[str]) -> None:
     if not value:
         return
-    doi, cstr = _DOI.match(value), _CSTR.match(value)
-    if doi:
-        builder.put("doi", doi.group(1))
-    elif cstr:
-        builder.put("cstr", "CSTR:" + cstr.group(1))
+    found = identifiers.recognise(value)
+    if found:
+        builder.put(*found)
 
 
 def _put_rights(builder: RecordBuilder, value: Optional[str]) -> None:

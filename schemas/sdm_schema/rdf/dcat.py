@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-from sdm_schema import disclosure, validation
+from sdm_schema import disclosure, identifiers, validation
 from sdm_schema.loader import dataset_field, dataset_fields
 from sdm_schema.rdf import licences, vocabulary
 from sdm_schema.rdf.mapping import (
@@ -212,9 +212,6 @@ class ContactRule(Rule):
             return
 
 
-_DOI = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)?(10\.\d{4,9}/\S+)$", re.I)
-
-
 class IdentifierRule(Rule):
     """CSTR and DOI as typed adms:identifier nodes.
 
@@ -238,11 +235,9 @@ class IdentifierRule(Rule):
     def read(self, triples, subject, out):
         for node in sorted_objects(triples, subject, self.predicate):
             notation = triples.value(node, SKOS + "notation")
-            text = str(notation if notation is not None else node).strip()
-            if text.upper().startswith("CSTR:"):
-                out.setdefault("cstr", text)
-            elif _DOI.match(text):
-                out.setdefault("doi", _DOI.match(text).group(1))
+            found = identifiers.recognise(notation if notation is not None else node)
+            if found:
+                out.setdefault(*found)
 
 
 class FeeRule(Rule):
