@@ -119,7 +119,7 @@ def untranslated_fields(record: Mapping, fields) -> list:
     missing = []
     for field in fields:
         value = record.get(field.name)
-        if field.kind in ("translated_text", "translated_tags") and isinstance(value, Mapping):
+        if field.kind_type.translated and isinstance(value, Mapping):
             if (value.get(SIMPLIFIED) or value.get(TRADITIONAL)) and not value.get(ENGLISH):
                 missing.append(field)
     return missing

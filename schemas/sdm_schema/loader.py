@@ -4,11 +4,14 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import TYPE_CHECKING, Mapping, Optional
 
 import yaml
 
 from sdm_schema.codelist import CodeList
+
+if TYPE_CHECKING:
+    from sdm_schema.kinds import Kind
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -62,12 +65,36 @@ class Field:
         )
 
     @property
+    def kind_type(self) -> "Kind":
+        """The field's Kind (sdm_schema.kinds): how its value is validated,
+        indexed, written as RDF and harvested."""
+        from sdm_schema import kinds  # kinds builds on validation and rdf, which read this module
+
+        return kinds.get(self.kind)
+
+    @property
     def codelist(self) -> Optional[CodeList]:
         return codelist(self.codelist_name) if self.codelist_name else None
 
     def applies(self, record: Mapping) -> bool:
         """Whether the field applies, given the codes its show_if names."""
         return all(record.get(other) in codes for other, codes in self.show_if.items())
+
+
+class SchemaError(ValueError):
+    """A schema file defines a field wrongly; the message names file and field."""
+
+
+def _checked(fields: tuple, source: str) -> tuple:
+    """The fields, once each kind is known and fits its field."""
+    for field in fields:
+        try:
+            problem = field.kind_type.problem(field)
+        except KeyError as error:
+            problem = error.args[0]
+        if problem:
+            raise SchemaError(f"{source}: field {field.name!r}: {problem}")
+    return fields
 
 
 @functools.lru_cache(maxsize=None)
@@ -83,7 +110,8 @@ def dataset_schema() -> Mapping:
 
 @functools.lru_cache(maxsize=None)
 def dataset_fields() -> tuple:
-    return tuple(Field.from_definition(d, _presets()) for d in dataset_schema()["dataset_fields"])
+    return _checked(tuple(Field.from_definition(d, _presets()) for d in dataset_schema()["dataset_fields"]),
+                    "sdm_dataset.yaml")
 
 
 @functools.lru_cache(maxsize=None)
@@ -97,14 +125,14 @@ def dataset_field(name: str) -> Field:
 
 @functools.lru_cache(maxsize=None)
 def resource_fields() -> tuple:
-    return tuple(Field.from_definition(d, _presets()) for d in dataset_schema()["resource_fields"])
+    return _checked(tuple(Field.from_definition(d, _presets()) for d in dataset_schema()["resource_fields"]),
+                    "sdm_dataset.yaml (resource_fields)")
 
 
 @functools.lru_cache(maxsize=None)
 def organization_fields() -> tuple:
-    return tuple(
-        Field.from_definition(d, _presets()) for d in _read_yaml("sdm_organization.yaml")["fields"]
-    )
+    fields = tuple(Field.from_definition(d, _presets()) for d in _read_yaml("sdm_organization.yaml")["fields"])
+    return _checked(fields, "sdm_organization.yaml")
 
 
 def sections() -> list:

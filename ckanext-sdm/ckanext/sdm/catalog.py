@@ -56,7 +56,7 @@ def hiding_codes(audience: str) -> dict:
     every combination of those fields, so a policy that ever combines
     fields fails loudly here instead of leaking.
     """
-    fields = [f for f in dataset_fields() if f.kind == "code"]
+    fields = [f for f in dataset_fields() if f.kind_type.coded and not f.kind_type.multivalued]
     hiding = {f.name: [c for c in f.codelist.codes if not _probe({f.name: c}, audience)] for f in fields}
     hiding = {name: codes for name, codes in hiding.items() if codes}
     values = [[(f.name, c) for c in f.codelist.codes] for f in fields if f.name in hiding]

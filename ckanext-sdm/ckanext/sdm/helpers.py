@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.sdm.validators import json_output
 from sdm_schema import codelist, dataset_field, dataset_fields, lang, message, sections
 
 from ckanext.sdm import citation
 from sdm_schema.loader import LANGUAGES, Field
-from sdm_schema.validation import is_empty
+from sdm_schema.validation import decode_json, is_empty
 
 
 def ui_language() -> str:
@@ -122,7 +121,7 @@ def get_helpers() -> dict:
         "sdm_codelist_choices": sdm_codelist_choices,
         "sdm_pick_language": pick_language,
         "sdm_languages": sdm_languages,
-        "sdm_json_loads": json_output,
+        "sdm_json_loads": decode_json,
         "sdm_message": sdm_message,
         "sdm_badges": sdm_badges,
         "sdm_untranslated_notice": sdm_untranslated_notice,

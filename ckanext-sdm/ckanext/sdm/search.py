@@ -105,15 +105,19 @@ def index_fields(pkg_dict: dict) -> dict:
         if field.name not in pkg_dict:
             continue
         value = decode_json(pkg_dict[field.name])
-        if field.kind in _TARGET:
+        if field.kind_type.translated:
             # the JSON blob would reach facets and the English analyser
             del pkg_dict[field.name]
             target = "title" if field.name == "title_translated" else _TARGET[field.kind]
             doc.add_translated(target, value)
-        elif field.kind == "codes":
-            pkg_dict[field.name] = [str(code) for code in value or []]
-        elif field.kind == "fee_items":
-            del pkg_dict[field.name]  # kept whole in validated_data_dict
+        else:
+            # lists stay lists; what the kind does not index is kept whole
+            # in validated_data_dict
+            indexed = field.kind_type.index(pkg_dict[field.name])
+            if indexed is None:
+                del pkg_dict[field.name]
+            else:
+                pkg_dict[field.name] = indexed
         if field.name in _LABELLED_CODES and value:
             _add_labels(doc, field, value)
     doc.add_untagged("text", pkg_dict.get("name"))  # slugs are words too, as in stock CKAN

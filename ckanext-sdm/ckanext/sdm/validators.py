@@ -12,11 +12,11 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.navl.dictization_functions import StopOnError, missing, unflatten
 from ckanext.scheming.validation import scheming_validator
 
-from sdm_schema import lang, rules
+from sdm_schema import kinds, lang, rules
 from sdm_schema.loader import LANGUAGES, Field
-from sdm_schema.validation import VALIDATORS, Context, Invalid, apply
+from sdm_schema.validation import VALIDATORS, Context, Invalid, apply, decode_json
 
-_TRANSLATED_KINDS = {"translated_text", "translated_tags"}
+_TRANSLATED_KINDS = kinds.where(lambda kind: kind.translated)
 #: The per-language inputs of the form: <field>-zh-Hans, <field>-zh-Hant, <field>-en.
 _FORM_TAGS = lang.STORED_TAGS
 
@@ -34,7 +34,7 @@ def _record(data) -> dict:
     """Top-level values of CKAN's flattened data, as the rules see a record
     (lists and dicts already stored as JSON are decoded again)."""
     return {
-        key[0]: json_output(value)
+        key[0]: decode_json(value)
         for key, value in data.items()
         if len(key) == 1 and value is not missing
     }
@@ -86,7 +86,7 @@ def _ckan_validator(name: str):
 
 
 #: Kinds whose values are lists of dicts.
-_NESTED_KINDS = {"fee_items"}
+_NESTED_KINDS = kinds.where(lambda kind: kind.nested)
 
 
 @scheming_validator
@@ -122,14 +122,11 @@ def dataset_rules(field, schema):
     return validator
 
 
-def json_output(value):
-    """Turn a JSON string kept in extras back into its list or dict."""
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
+@scheming_validator
+def json_output(field, schema):
+    """scheming `output_validators`: a value kept in extras as a string
+    back as its kind decodes it (lists, dicts, numbers; text stays text)."""
+    return kinds.get(field.get("kind", "text")).decode
 
 
 def get_validators() -> dict:

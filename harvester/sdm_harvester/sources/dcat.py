@@ -108,7 +108,7 @@ class DcatHarvester(Harvester):
             value = dataset.get(field.name)
             if field.codelist_name is None or value is None:
                 continue
-            if field.kind == "codes" and isinstance(value, list):
+            if field.kind_type.multivalued and isinstance(value, list):
                 dataset[field.name] = self.ctx.mapper.codes(field.name, value)
             elif isinstance(value, str) and value not in codelist(field.codelist_name):
                 dataset[field.name] = self.ctx.mapper.code(field.name, value)

@@ -1,8 +1,8 @@
 """The mapping machinery: rules that turn dataset fields into triples and back.
 
 A profile is a list of rules.  Most rules are one `ValueRule` per field,
-whose shape of value (the field's `kind` in the schema) decides how it
-becomes RDF terms and how it is read back, so a field added to the schema
+whose shape of value (the field's `kind`, an object of sdm_schema.kinds)
+decides how it becomes RDF terms and how it is read back, so a field added to the schema
 needs one line here, not a new serialiser and a new parser.  Fields with a
 structure of their own (publisher, contact point, identifiers, fees,
 distributions) have a rule class each, in `dcat` and `schemaorg`.
@@ -21,7 +21,7 @@ from sdm_schema.codelist import CodeList
 from sdm_schema.loader import Field, codelist, dataset_field
 from sdm_schema.rdf.namespaces import DCT, EU_AUTHORITY, SKOS
 from sdm_schema.rdf.terms import (
-    IRI, TYPE, XSD_DATE, XSD_DATETIME, XSD_INTEGER, Literal, Triple,
+    IRI, TYPE, Literal, Triple,
 )
 
 
@@ -195,29 +195,8 @@ def translated_literals(value: Mapping) -> Iterator[Literal]:
 
 
 def field_terms(field: Field, value, eu: bool) -> Iterator:
-    """The RDF objects of one field's value, by the field's kind."""
-    kind = field.kind
-    if kind == "translated_text":
-        yield from translated_literals(value)
-    elif kind == "translated_tags":
-        for tag, words in (value or {}).items():
-            for word in words:
-                yield Literal(str(word), tag)
-    elif kind == "code":
-        yield code_iri(field.codelist_name, str(value), eu)
-    elif kind == "codes":
-        for code in value:
-            yield code_iri(field.codelist_name, str(code), eu)
-    elif kind == "date":
-        yield Literal(str(value)[:10], datatype=XSD_DATE)
-    elif kind == "datetime":
-        yield Literal(str(value), datatype=XSD_DATETIME)
-    elif kind == "integer":
-        yield Literal(str(int(value)), datatype=XSD_INTEGER)
-    elif "sdm_url" in field.validators:
-        yield IRI(str(value))
-    else:
-        yield text_literal(value)
+    """The RDF objects of one field's value, as its kind writes them."""
+    return field.kind_type.terms(field, value, eu)
 
 
 def literal_lang(term) -> str:
@@ -226,31 +205,9 @@ def literal_lang(term) -> str:
 
 
 def field_value(field: Field, objects: list):
-    """A field's value from the RDF objects found for it; None if none fit."""
-    if not objects:
-        return None
-    kind = field.kind
-    if kind == "translated_text":
-        return {literal_lang(o): str(o) for o in objects if isinstance(o, Literal)} or None
-    if kind == "translated_tags":
-        out: dict = {}
-        for o in objects:
-            if isinstance(o, Literal):
-                out.setdefault(literal_lang(o), []).append(str(o))
-        return {tag: sorted(words) for tag, words in out.items()} or None
-    if kind in ("code", "codes"):
-        found_codes = {code_of(field.codelist, o) for o in objects}
-        # RDF keeps no order: codes come back in their code list's order
-        found = [c for c in field.codelist.codes if c in found_codes]
-        if kind == "codes":
-            return found or None
-        return found[0] if found else None
-    first = objects[0]
-    if kind == "date":
-        return str(first)[:10]
-    if kind == "integer":
-        return int(str(first))
-    return str(first)
+    """A field's value from the RDF objects found for it, as its kind reads
+    them; None if none fit."""
+    return field.kind_type.read(field, objects) if objects else None
 
 
 def sorted_objects(triples, subject, predicate) -> list:

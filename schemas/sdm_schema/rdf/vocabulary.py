@@ -25,15 +25,6 @@ EXTRA_TERMS = {
     "provider": ("role", {"zh-Hans": "数据提供部门", "en": "Providing department"}),
 }
 
-_RANGE = {
-    "date": XSD + "date",
-    "datetime": XSD + "dateTime",
-    "integer": XSD + "integer",
-    "code": SKOS + "Concept",
-    "codes": SKOS + "Concept",
-}
-
-
 def term_name(field_name: str) -> str:
     head, *rest = field_name.split("_")
     return head + "".join(part.capitalize() for part in rest)
@@ -59,8 +50,8 @@ def _field_term_triples(field_name: str) -> Iterator[Triple]:
         yield subject, IRI(RDFS + "label"), Literal(text, tag)
     for tag, text in field.help_text.items():
         yield subject, IRI(RDFS + "comment"), Literal(text, tag)
-    if field.kind in _RANGE:
-        yield subject, IRI(RDFS + "range"), IRI(_RANGE[field.kind])
+    if field.kind_type.range:
+        yield subject, IRI(RDFS + "range"), IRI(field.kind_type.range)
     if field.codelist_name:
         yield subject, IRI(RDFS + "seeAlso"), IRI(codelist(field.codelist_name).uri)
 
