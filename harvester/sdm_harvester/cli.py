@@ -20,7 +20,7 @@ from sdm_harvester import config as configuration
 from sdm_harvester import pipeline
 from sdm_harvester import report as reports
 from sdm_harvester.backup_command import backup_command, restore_command
-from sdm_harvester.lock import Locked, RunLock
+from sdm_harvester.lock import Locked, RunLock, UnsafeFile, refuse_links
 from sdm_harvester.store import Store, now_iso
 
 DEFAULT_DATA_DIR = "./sdm-data"
@@ -43,6 +43,8 @@ def _progress(message: str) -> None:
 
 def _setup_logging(data_dir: str, verbose: bool) -> None:
     os.makedirs(data_dir, exist_ok=True)
+    log_path = os.path.join(data_dir, LOG_NAME)
+    refuse_links(log_path, *(f"{log_path}.{n}" for n in range(1, 4)))
     handler = logging.handlers.RotatingFileHandler(
         os.path.join(data_dir, LOG_NAME), maxBytes=2_000_000, backupCount=3, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -157,9 +159,9 @@ def run(config_path, source_specs, department, department_name, data_dir, only, 
         target = _target(target_kind, ckan_url, ckan_token_env)
     except configuration.ConfigError as error:
         _fail("configuration error:\n  " + "\n  ".join(error.problems), pipeline.EXIT_CONFIG)
-    _setup_logging(data_dir, verbose)
     log = logging.getLogger("sdm_harvester")
     try:
+        _setup_logging(data_dir, verbose)
         with RunLock(data_dir):
             store = Store(data_dir)
             try:
@@ -173,6 +175,8 @@ def run(config_path, source_specs, department, department_name, data_dir, only, 
                 store.close()
     except Locked as error:
         _fail(str(error), pipeline.EXIT_LOCKED)
+    except UnsafeFile as error:
+        _fail(str(error), pipeline.EXIT_CONFIG)
     log.info("run %s finished with exit code %s; report %s", run_id, result.exit_code, path)
     if _interactive():
         _print_summary(result, path)

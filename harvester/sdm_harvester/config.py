@@ -8,6 +8,7 @@ credentials name environment variables.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import os
 import re
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from typing import Mapping, Optional
 
 import yaml
 from sdm_schema import dataset_fields, identifiers, lang
+
+from sdm_harvester import http
 
 SOURCE_TYPES = ("ckan", "dcat", "oai-pmh", "spreadsheet")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{1,60}$")
@@ -81,6 +84,9 @@ class Source:
     retries: int = 3
     max_bytes: int = 50 * 1024 * 1024
     allow_hosts: tuple = ()
+    #: CIDR networks this source may reach although they are more internal
+    #: than its own address (see http.AddressGuard)
+    allow_networks: tuple = ()
     #: Withdraw nothing when a full listing returns fewer than this share of
     #: the records currently held for the source (the circuit breaker).
     withdraw_threshold: float = 0.5
@@ -107,7 +113,7 @@ class Config:
 _SOURCE_KEYS = {
     "name", "type", "url", "department", "default_language", "schedule", "credentials", "include",
     "exclude", "mapping", "columns", "options", "timeout", "request_timeout", "retries", "max_bytes",
-    "allow_hosts", "withdraw_threshold",
+    "allow_hosts", "allow_networks", "withdraw_threshold",
 }
 _DEFAULTABLE = _SOURCE_KEYS - {"name", "type", "url", "department", "include", "exclude", "mapping", "columns"}
 
@@ -175,6 +181,11 @@ def source_from_dict(raw: Mapping, problems: list[str]) -> Optional[Source]:
     url = str(raw.get("url") or "")
     if not re.match(r"^(https?|file)://", url):
         problems.append(f"url {url!r}: expected an http://, https:// or file:// URL")
+    else:
+        try:
+            http.parse_url(url)
+        except http.FetchError as error:
+            problems.append(f"url: {error}")
     department = _department(raw.get("department"), problems)
     default_language = lang.normalise_tag(raw.get("default_language", "zh-Hans"))
     if default_language is None:
@@ -204,13 +215,28 @@ def source_from_dict(raw: Mapping, problems: list[str]) -> Optional[Source]:
     allow_hosts = raw.get("allow_hosts") or []
     if not isinstance(allow_hosts, list) or not all(isinstance(h, str) for h in allow_hosts):
         problems.append("allow_hosts: expected a list of host names (wildcards allowed)")
+    allow_networks = _networks(raw.get("allow_networks") or [], problems)
     if problems:
         return None
     return Source(
         name=name, type=kind, url=url, department=department, default_language=default_language,
         schedule=schedule, credentials=credentials, include=include, exclude=exclude, mapping=mapping,
-        columns=columns, options=options, allow_hosts=tuple(allow_hosts), **numbers,
+        columns=columns, options=options, allow_hosts=tuple(allow_hosts),
+        allow_networks=allow_networks, **numbers,
     )
+
+
+def _networks(raw, problems) -> tuple:
+    """CIDR networks, e.g. [10.20.0.0/16]; each is checked here, not at fetch time."""
+    if not isinstance(raw, list):
+        problems.append("allow_networks: expected a list of networks such as 10.20.0.0/16")
+        return ()
+    for network in raw:
+        try:
+            ipaddress.ip_network(str(network), strict=False)
+        except ValueError:
+            problems.append(f"allow_networks: {network!r} is not a network such as 10.20.0.0/16 or fd00::/8")
+    return tuple(str(n) for n in raw)
 
 
 def _department(raw, problems) -> Optional[Department]:

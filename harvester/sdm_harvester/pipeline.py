@@ -30,7 +30,7 @@ from sdm_harvester.http import FetchError, Fetcher
 from sdm_harvester.mapping import Mapper, selected
 from sdm_harvester.safexml import UnsafeXML
 from sdm_harvester.sources import harvester_for
-from sdm_harvester.sources.base import Broken, Context, Deleted, Record, SourceError, Unchanged
+from sdm_harvester.sources.base import Broken, Context, Deleted, Record, SourceError, Unchanged, Withheld
 from sdm_harvester.store import Store, now_iso
 
 log = logging.getLogger(__name__)
@@ -80,18 +80,29 @@ def organization(source: Source) -> dict:
             "uscc": department.uscc}
 
 
-def _auth_headers(source: Source) -> dict:
-    token = source.secret("token_env")
-    return {"Authorization": token} if token else {}
-
-
 def _fetcher(store: Store, source: Source, deadline: float) -> Fetcher:
-    fetcher = Fetcher(timeout=source.request_timeout, retries=source.retries, max_bytes=source.max_bytes,
-                      allow_hosts=source.allow_hosts, headers=_auth_headers(source), cache=store, deadline=deadline)
-    username, password = source.secret("username_env"), source.secret("password_env")
-    if username:
-        fetcher.session.auth = (username, password or "")
-    return fetcher
+    """The source's fetcher; its credentials go to the source's origin only."""
+    token, username = source.secret("token_env"), source.secret("username_env")
+    return Fetcher(timeout=source.request_timeout, retries=source.retries, max_bytes=source.max_bytes,
+                   allow_hosts=source.allow_hosts, allow_networks=source.allow_networks,
+                   credentials={"Authorization": token} if token else {},
+                   basic_auth=(username, source.secret("password_env") or "") if username else None,
+                   base_url=source.url, cache=store, deadline=deadline)
+
+
+class _PageMemo:
+    """The store's DCAT page memo, closed once the run met a record it must
+    not keep: a memo lists a page's identifiers."""
+
+    def __init__(self, store: Store, fetcher: Fetcher):
+        self.store, self.fetcher = store, fetcher
+
+    def page_memo(self, source: str, url: str):
+        return self.store.page_memo(source, url)
+
+    def remember_page(self, source: str, url: str, *memo) -> None:
+        if not self.fetcher.tainted:
+            self.store.remember_page(source, url, *memo)
 
 
 @dataclass
@@ -112,6 +123,8 @@ class SourceRun:
         self.store, self.source, self.options = store, source, options
         self.report = reports.SourceReport(source.name, source.type, source.url)
         self.seen: set[str] = set()
+        #: identifiers the source says it deleted (OAI-PMH status="deleted")
+        self.deleted: set[str] = set()
         self.now = now_iso()
         self.org = organization(source)
         self.validation = ValidationContext(default_lang=source.default_language)
@@ -125,9 +138,11 @@ class SourceRun:
         if source.options.get("incremental") and not self.options.full and state and state["last_success"]:
             since = dt.datetime.fromisoformat(state["last_success"]) - INCREMENTAL_OVERLAP
         deadline = clock + source.timeout
-        ctx = Context(source, _fetcher(self.store, source, deadline), Mapper(source.mapping),
+        self.fetcher = _fetcher(self.store, source, deadline)
+        ctx = Context(source, self.fetcher, Mapper(source.mapping),
                       self.store.modified_marks(source.name), since,
-                      lambda message: self.options.progress(f"{source.name}: {message}"), self.store)
+                      lambda message: self.options.progress(f"{source.name}: {message}"),
+                      _PageMemo(self.store, self.fetcher))
         harvester = None
         try:
             harvester = harvester_for(ctx)
@@ -139,6 +154,7 @@ class SourceRun:
             log.exception("source %s crashed", source.name)
             report.status = reports.FAILED
             report.add_error(f"{source.name}: internal error: {type(error).__name__}: {error}")
+        self.fetcher.commit_cache()
         if harvester is not None:
             for warning in harvester.warnings:
                 report.warn(f"{source.name}: {warning}")
@@ -180,7 +196,9 @@ class SourceRun:
             self.seen.add(item.identifier)
             report.count("unchanged")
         elif isinstance(item, Deleted):
-            report.count("withdrawn", self.store.withdraw(self.source.name, [item.identifier], self.now))
+            self.deleted.add(item.identifier)  # withdrawn in _withdraw, under the circuit breaker
+        elif isinstance(item, Withheld) or (isinstance(item, Record) and disclosure.is_classified(item.data)):
+            self._withhold(item)
         elif isinstance(item, Broken):
             if item.identifier:
                 self.seen.add(item.identifier)  # it exists upstream: do not withdraw it
@@ -197,13 +215,6 @@ class SourceRun:
             return
         self.seen.add(item.identifier)
         name = dataset_name(self.store, source.name, item.identifier, item.data.get("name"))
-        if disclosure.is_classified(item.data):
-            # Kept as a hash only: the content never leaves the department.
-            result = self.store.put(source.name, item.identifier, name, None, content_hash(item.data),
-                                    True, item.modified, self.now)
-            report.count("classified")
-            log.info("%s: %s is classified and stays home (%s)", source.name, item.identifier, result)
-            return
         clean, errors = validate_record({**item.data, "owner_org": self.org["name"]}, self.validation)
         if errors:
             report.add_invalid(item.identifier, errors)
@@ -213,27 +224,41 @@ class SourceRun:
                                 item.modified, self.now)
         report.count(result)
 
+    def _withhold(self, item) -> None:
+        """A classified record, or one the platform keeps private: nothing of
+        it is kept, not its identifier, not even in the log or the HTTP cache;
+        only the count.  A copy held from when it was public is withdrawn."""
+        self.fetcher.taint()
+        kind = "private" if isinstance(item, Withheld) else "classified"
+        self.report.count(kind)
+        self.report.count("withdrawn", self.store.withdraw_hidden(self.source.name, item.identifier, self.now))
+        log.info("%s: a %s record stays home", self.source.name, kind)
+
     def _withdraw(self, previous: int) -> None:
         report, source = self.report, self.source
         withdrawal = report.withdrawal
         if report.status == reports.FAILED:
             withdrawal["reason"] = "the source failed, so absences prove nothing"
             return
-        if not report.full_listing:
+        # records the source deleted count like records that vanished: one
+        # run may not withdraw more than the breaker allows, whichever way
+        deleted = [i for i in self.store.missing(source.name, self.seen) if i in self.deleted]
+        missing = self.store.missing(source.name, self.seen) if report.full_listing else deleted
+        withdrawal["missing"], withdrawal["deleted"] = len(missing), len(deleted)
+        if not report.full_listing and not deleted:
             withdrawal["reason"] = "incremental harvest: records not listed were not withdrawn"
             return
-        missing = self.store.missing(source.name, self.seen)
-        withdrawal["missing"] = len(missing)
         if not missing:
             return
         if report.counts["failed"]:
             withdrawal["reason"] = f"circuit breaker: {report.counts['failed']} records could not be read"
             return
-        listed = len(self.seen)
-        if listed < source.withdraw_threshold * previous:
+        listed, share = len(self.seen), source.withdraw_threshold
+        if (report.full_listing and listed < share * previous) or previous - len(missing) < share * previous:
             withdrawal["reason"] = (
-                f"circuit breaker: the source listed {listed} records, fewer than "
-                f"{source.withdraw_threshold:.0%} of the {previous} held; nothing withdrawn"
+                f"circuit breaker: the run would withdraw {len(missing)} of the {previous} records held "
+                f"({len(deleted)} deleted upstream, {listed} listed), leaving fewer than {share:.0%}; "
+                "nothing withdrawn"
             )
             return
         report.count("withdrawn", self.store.withdraw(source.name, missing, self.now))

@@ -16,7 +16,7 @@ from typing import Optional
 #: Detail entries kept per source; the counts stay exact.
 MAX_DETAILS = 500
 REPORTS_DIR = "reports"
-COUNTS = ("new", "updated", "unchanged", "withdrawn", "invalid", "failed", "classified", "excluded")
+COUNTS = ("new", "updated", "unchanged", "withdrawn", "invalid", "failed", "classified", "private", "excluded")
 #: Writes to a load target (`--target ckan`), per source.
 TARGET_COUNTS = ("created", "updated", "withdrawn", "failed")
 
@@ -106,7 +106,10 @@ def write(report: RunReport, data_dir: str, keep: int, extra_path: Optional[str]
     text = json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
     for target in targets:
         tmp = target + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
+        if os.path.lexists(tmp):
+            os.remove(tmp)  # a left-over, or a link planted to be written through
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, target)  # a reader never sees half a report
     old = sorted(n for n in os.listdir(folder) if n.startswith("run-") and n.endswith(".json"))

@@ -23,6 +23,8 @@ import zlib
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Mapping, Optional
 
+from sdm_harvester.lock import refuse_links
+
 DB_NAME = "harvest.sqlite"
 #: Namespace of the stable dataset ids derived from (source, identifier).
 ID_NAMESPACE = uuid.UUID("5b1f2e0c-6a57-4f0e-9d0a-2f7c3d1c5e11")
@@ -131,12 +133,15 @@ class Store:
         os.makedirs(data_dir, exist_ok=True)
         self.data_dir = data_dir
         self.path = os.path.join(data_dir, DB_NAME)
+        # SQLite's files beside the database, as links, would be written through too
+        refuse_links(self.path, *(self.path + suffix for suffix in ("-wal", "-shm", "-journal")))
         # autocommit; transactions are opened explicitly by transaction()
         self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        self._forget_classified()
         #: record rows written (inserted, changed, withdrawn) by this Store
         self.record_writes = 0
 
@@ -231,6 +236,32 @@ class Store:
             ).rowcount
         self.record_writes += count
         return count
+
+    def withdraw_hidden(self, source: str, identifier: str, now: str) -> int:
+        """Withdraw a held record that upstream now hides (classified or
+        private), dropping its content; 1 if there was one to withdraw."""
+        count = self.db.execute(
+            "UPDATE records SET withdrawn_at=?, data=NULL WHERE source=? AND identifier=? AND withdrawn_at IS NULL",
+            (now, source, identifier)).rowcount
+        self.db.execute("UPDATE records SET data=NULL WHERE source=? AND identifier=? AND data IS NOT NULL",
+                        (source, identifier))
+        self.record_writes += count
+        return count
+
+    def _forget_classified(self) -> None:
+        """Stores written before classified records were only counted held
+        their identifiers and possibly their pages: keep what was once
+        loaded somewhere as a withdrawal, drop the rest and the memos."""
+        if not self.db.execute("SELECT 1 FROM records WHERE classified=1 LIMIT 1").fetchone():
+            return
+        with self.transaction():
+            self.db.execute(
+                "UPDATE records SET classified=0, data=NULL, withdrawn_at=coalesce(withdrawn_at, ?)"
+                " WHERE classified=1 AND EXISTS (SELECT 1 FROM loads l WHERE l.source=records.source"
+                " AND l.identifier=records.identifier)", (now_iso(),))
+            self.db.execute("DELETE FROM records WHERE classified=1")
+            self.db.execute("DELETE FROM pages")
+            self.db.execute("DELETE FROM http_cache")
 
     def _records(self, where: str, params=(), join: str = "", limit: str = "") -> Iterator[StoredRecord]:
         cursor = self.db.execute(
@@ -359,6 +390,9 @@ class Store:
             "INSERT OR REPLACE INTO http_cache (url, etag, last_modified, body, used_at) VALUES (?,?,?,?,?)",
             (url, etag, last_modified, zlib.compress(body), now_iso()),
         )
+
+    def forget(self, url: str) -> None:
+        self.db.execute("DELETE FROM http_cache WHERE url=?", (url,))
 
     def prune_cache(self) -> None:
         cutoff = (dt.datetime.now(dt.timezone.utc) - CACHE_MAX_AGE).replace(microsecond=0).isoformat()

@@ -21,7 +21,8 @@ DEPARTMENT = {"uscc": "11510000MB0000002W", "name": {"zh-Hans": "巴中市自然
 
 class Server:
     """Serves `routes[path]`: a (status, headers, body) tuple or a callable
-    taking the request handler and returning one.  Requests are logged."""
+    taking the request handler and returning one; a body that is an iterator
+    of byte chunks is streamed without a length.  Requests are logged."""
 
     def __init__(self):
         self.routes = {}
@@ -42,9 +43,23 @@ class Server:
                 self.send_response(status)
                 for key, value in headers.items():
                     self.send_header(key, value)
+                if not isinstance(body, bytes):  # an iterator of chunks: streamed, no length
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    self._stream(body)
+                    return
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            def _stream(self, chunks):
+                self.close_connection = True
+                try:
+                    for chunk in chunks:
+                        self.wfile.write(chunk)
+                        self.wfile.flush()
+                except OSError:
+                    pass  # the client hung up, as it should on a hostile body
 
             def log_message(self, *args):
                 pass

@@ -25,7 +25,7 @@ def test_csv_maps_validates_and_keeps_classified_home(tmp_path):
     nr = source_report(report, "nr")
     assert code == 0
     assert nr["counts"] == {"new": 3, "updated": 0, "unchanged": 0, "withdrawn": 0, "invalid": 1,
-                                 "failed": 0, "classified": 1, "excluded": 0}
+                                 "failed": 0, "classified": 1, "private": 0, "excluded": 0}
     # the invalid record is reported with source, record and field
     assert nr["invalid"] == [{"source": "nr", "record": "511900001/00005", "fields": [
         {"field": "update_cycle", "messages": nr["invalid"][0]["fields"][0]["messages"]}]}]

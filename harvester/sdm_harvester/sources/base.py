@@ -6,6 +6,8 @@ A source turns a department platform into a stream of items:
              source's own modification mark: it is neither fetched nor mapped
   Deleted    a record the platform says it deleted (OAI-PMH status="deleted")
   Broken     a record that could not be read; reported, never silently lost
+  Withheld   a record the platform keeps private (CKAN `private: true`):
+             counted, never kept or republished
 A failure that stops the whole source raises SourceError.  After the stream
 ends, `full_listing` tells whether every record was listed, i.e. whether an
 absence means a deletion.
@@ -50,7 +52,12 @@ class Broken:
     identifier: Optional[str] = None
 
 
-Item = Union[Record, Unchanged, Deleted, Broken]
+@dataclass(frozen=True)
+class Withheld:
+    identifier: str
+
+
+Item = Union[Record, Unchanged, Deleted, Broken, Withheld]
 
 
 @dataclass

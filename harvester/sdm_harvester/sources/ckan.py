@@ -7,7 +7,9 @@ the last success are asked for (deletions then wait for a full run).  If
 the site's count moves while paging, the listing is not trusted for
 deletions.  SDM fields of an SDM-aware site are taken as they are; a
 vanilla site's core fields and extras are mapped (extras by field name or
-label, as spreadsheet headers are).
+label, as spreadsheet headers are).  Private datasets (`private: true`,
+listed when a token is configured) are passed on as Withheld: counted, and
+withdrawn if held from when they were public, never kept or republished.
 
 Options:
   page_size    rows per request (default 100, at most 1000)
@@ -22,11 +24,19 @@ import json
 from typing import Iterable, Iterator
 
 from sdm_harvester.mapping import NOT_HARVESTED, Columns, RecordBuilder
-from sdm_harvester.sources.base import Broken, Harvester, Item, Record, SourceError, Unchanged
+from sdm_harvester.sources.base import Broken, Harvester, Item, Record, SourceError, Unchanged, Withheld
 from sdm_schema import dataset_fields
 from sdm_schema.validation import decode_json
 
 MAX_ROWS = 1000
+#: `private` values that mean public; anything else (true, "yes", junk) is private
+_PUBLIC = (None, False, 0, "", "false", "False", "0")
+
+
+def is_private(package: dict) -> bool:
+    """Whether the site keeps the dataset to its members: such a dataset is
+    never republished, whoever's token listed it."""
+    return package.get("private") not in _PUBLIC
 
 
 def map_package(package: dict, builder: RecordBuilder, columns: Columns) -> dict:
@@ -72,6 +82,8 @@ class CkanHarvester(Harvester):
         if not isinstance(package, dict) or not package.get("id"):
             return Broken(where, "dataset without an id")
         identifier, modified = str(package["id"]), package.get("metadata_modified")
+        if is_private(package):
+            return Withheld(identifier)
         if self.unchanged(identifier, modified):
             return Unchanged(identifier)
         return Record(identifier, map_package(package, RecordBuilder(self.ctx.mapper), self.columns), modified)

@@ -24,6 +24,35 @@ from sdm_harvester.sources.base import Broken, Harvester, Item, Record, SourceEr
 #: Rows searched for the header, past any title block.
 HEADER_SEARCH_ROWS = 10
 _XLSX_MAGIC = b"PK\x03\x04"
+#: An XLSX part may expand at most this many times: the XML of real
+#: workbooks compresses 5–30×, a shared-strings bomb thousands of times.
+MAX_RATIO = 200
+#: Parts smaller than this may have any ratio (tiny parts compress oddly).
+RATIO_FLOOR = 1024 * 1024
+#: All parts together may expand to at most this multiple of max_bytes.
+UNPACKED_FACTOR = 4
+MAX_PARTS = 10_000
+
+
+def check_archive(data: bytes, max_bytes: int) -> None:
+    """Refuse a workbook whose parts would expand past the caps, before any
+    XML is parsed.  The sizes are the archive's own claims, and Python's
+    zipfile never inflates a part past the size it claims."""
+    try:
+        parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError) as error:
+        raise SourceError(f"not a readable XLSX workbook: {error}") from None
+    if len(parts) > MAX_PARTS:
+        raise SourceError(f"refused: the workbook has {len(parts)} parts (at most {MAX_PARTS})")
+    for part in parts:
+        if part.file_size > RATIO_FLOOR and part.file_size > MAX_RATIO * max(part.compress_size, 1):
+            raise SourceError(
+                f"refused: workbook part {part.filename} would expand {part.file_size // max(part.compress_size, 1)}× "
+                f"to {part.file_size} bytes (at most {MAX_RATIO}×), as a decompression bomb does")
+    total = sum(part.file_size for part in parts)
+    if total > UNPACKED_FACTOR * max_bytes:
+        raise SourceError(f"refused: the workbook unpacks to {total} bytes, more than {UNPACKED_FACTOR}× "
+                          f"the source's max_bytes ({max_bytes})")
 
 
 def _cell(value):
@@ -49,9 +78,10 @@ def _csv_rows(data: bytes, encoding: Optional[str]) -> list:
     return list(csv.reader(io.StringIO(text)))
 
 
-def _xlsx_rows(data: bytes, sheet: Optional[str]) -> Iterator[tuple]:
+def _xlsx_rows(data: bytes, sheet: Optional[str], max_bytes: int) -> Iterator[tuple]:
     import openpyxl  # only spreadsheet sources need it
 
+    check_archive(data, max_bytes)
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
@@ -99,7 +129,7 @@ class SpreadsheetHarvester(Harvester):
         options = self.ctx.source.options
         path = urllib.parse.urlsplit(self.ctx.source.url).path.lower()
         if data.startswith(_XLSX_MAGIC) or path.endswith(".xlsx"):
-            return _xlsx_rows(data, options.get("sheet"))
+            return _xlsx_rows(data, options.get("sheet"), self.ctx.source.max_bytes)
         return _csv_rows(data, options.get("encoding"))
 
     @staticmethod
