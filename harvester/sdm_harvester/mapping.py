@@ -18,12 +18,12 @@ import re
 from typing import Iterable, Mapping, Optional
 
 from sdm_schema import codelist as _codelist
-from sdm_schema import dataset_fields, lang, resource_fields
+from sdm_schema import dataset_fields, lang, resource_fields, role_values
 from sdm_schema.codelist import _fold
 
-#: Fields a source never sets: CKAN-internal, derived, or set by the pipeline.
-NOT_HARVESTED = frozenset({"title", "notes", "name", "owner_org", "embargo_lifted", "harvest_source",
-                           "harvest_identifier"})
+#: Fields a source never sets: CKAN-internal, derived, or set by the pipeline
+#: (`harvested: false` in sdm_dataset.yaml).
+NOT_HARVESTED = frozenset(name for name, harvested in role_values("harvested").items() if harvested is False)
 #: Pseudo-fields a source may fill beside the schema's.
 IDENTIFIER, RESOURCE_URL = "identifier", "resource_url"
 

@@ -13,9 +13,11 @@ from sdm_schema.loader import (  # noqa: F401
     dataset_field,
     dataset_fields,
     dataset_schema,
+    fields_with,
     message,
     organization_fields,
     resource_fields,
+    role_values,
     schema_path,
     sections,
 )

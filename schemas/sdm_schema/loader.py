@@ -85,11 +85,31 @@ class SchemaError(ValueError):
     """A schema file defines a field wrongly; the message names file and field."""
 
 
+#: The roles a dataset field may have beside scheming's keys (sdm_dataset.yaml
+#: explains each), with the type of value each takes.
+ROLES: Mapping[str, type] = {
+    "facet": int, "badge": int, "policy": bool, "dcat": str, "schemaorg": str,
+    "english_fallback": bool, "harvested": bool,
+}
+#: Roles whose value is a position: their fields come in that order.
+_ORDERED_ROLES = ("facet", "badge")
+
+
+def _role_problem(field: "Field") -> Optional[str]:
+    for role, expected in ROLES.items():
+        value = field.raw.get(role)
+        # bool is an int to Python; a position must be a number
+        if value is not None and (type(value) is not expected):
+            return f"role {role!r} takes a {expected.__name__}, not {value!r}"
+    return None
+
+
 def _checked(fields: tuple, source: str) -> tuple:
-    """The fields, once each kind is known and fits its field."""
+    """The fields, once each kind is known and fits its field and each role
+    has a value of its type."""
     for field in fields:
         try:
-            problem = field.kind_type.problem(field)
+            problem = field.kind_type.problem(field) or _role_problem(field)
         except KeyError as error:
             problem = error.args[0]
         if problem:
@@ -133,6 +153,22 @@ def resource_fields() -> tuple:
 def organization_fields() -> tuple:
     fields = tuple(Field.from_definition(d, _presets()) for d in _read_yaml("sdm_organization.yaml")["fields"])
     return _checked(fields, "sdm_organization.yaml")
+
+
+def role_values(role: str) -> Mapping[str, object]:
+    """{field name: value} of the dataset fields that give a role, in schema
+    order, or in the role's order for positions (facet, badge)."""
+    if role not in ROLES:
+        raise KeyError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
+    given = [(f.name, f.raw[role]) for f in dataset_fields() if f.raw.get(role) is not None]
+    if role in _ORDERED_ROLES:
+        given.sort(key=lambda item: item[1])
+    return dict(given)
+
+
+def fields_with(role: str) -> tuple:
+    """The dataset fields whose role is set and not false, in role order."""
+    return tuple(dataset_field(name) for name, value in role_values(role).items() if value is not False)
 
 
 def sections() -> list:

@@ -19,10 +19,11 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultPermissionLabels
 
 from ckanext.sdm import access_requests, catalog
-from sdm_schema import disclosure
+from sdm_schema import disclosure, fields_with
 
-#: Package fields the policy reads, as stored in extras.
-_POLICY_FIELDS = ("secrecy", "open_attribute", "disclosure", "embargo_until", "data_grade")
+#: Package fields the policy reads, as stored in extras (`policy` in
+#: sdm_dataset.yaml).
+_POLICY_FIELDS = tuple(f.name for f in fields_with("policy"))
 #: Search-result keys that carry resource data or URLs.
 _RESOURCE_KEYS = ("res_", "urls", "download_url")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
 
-from sdm_schema import codelist, dataset_field, dataset_fields, lang, message, sections
+from sdm_schema import codelist, dataset_field, dataset_fields, fields_with, lang, message, sections
 
 from ckanext.sdm import citation
 from sdm_schema.loader import LANGUAGES, Field
@@ -54,8 +54,9 @@ def sdm_message(key: str, **params) -> str:
     return message(key, **params)[ui_language()]
 
 
-#: The code fields shown as badges on the dataset page, in order.
-_BADGES = ("open_attribute", "sharing_attribute", "data_grade", "disclosure", "fee_basis")
+#: The code fields shown as badges on the dataset page, in order (`badge`
+#: in sdm_dataset.yaml).
+_BADGES = tuple(f.name for f in fields_with("badge"))
 
 
 def sdm_badges(pkg: dict) -> list:

@@ -21,7 +21,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.sdm.helpers import pick_language, ui_language
-from sdm_schema import dataset_field, dataset_fields, lang
+from sdm_schema import dataset_field, dataset_fields, fields_with, lang
 
 from ckanext.sdm import search_text
 from sdm_schema.validation import decode_json
@@ -33,12 +33,12 @@ _SUFFIX = {lang.SIMPLIFIED: ZH, lang.TRADITIONAL: ZH, lang.ENGLISH: EN}
 #: title_<lang> and keywords_<lang> by copyField.
 _TARGET = {"translated_text": "text", "translated_tags": "keywords"}
 
-#: The facets of the dataset search, in order.  `organization` is CKAN's
+#: The schema field a facet is labelled from: `organization` is CKAN's
 #: facet on the responsible unit (owner_org); the others are code fields.
-FACETS = ("open_attribute", "sharing_attribute", "data_grade", "organization",
-          "discipline", "access_methods", "fee_basis", "disclosure")
-#: The schema field a facet is labelled from.
 _FACET_FIELD = {"organization": "owner_org"}
+_FACET_OF = {field: facet for facet, field in _FACET_FIELD.items()}
+#: The facets of the dataset search, in order (`facet` in sdm_dataset.yaml).
+FACETS = tuple(_FACET_OF.get(f.name, f.name) for f in fields_with("facet"))
 #: Code fields whose labels are searchable text: what one can filter by,
 #: one can also type (physics / 物理学 find discipline 140).
 _LABELLED_CODES = tuple(name for name in FACETS if name not in _FACET_FIELD)

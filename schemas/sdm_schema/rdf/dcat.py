@@ -13,6 +13,8 @@ from urllib.parse import unquote
 from sdm_schema import disclosure, identifiers, validation
 from sdm_schema.loader import dataset_field, dataset_fields
 from sdm_schema.rdf import licences, vocabulary
+from sdm_schema.loader import role_values
+from sdm_schema.rdf.namespaces import expand
 from sdm_schema.rdf.mapping import (
     Rule, ValueRule, code_iri, field_value, literal_lang, sorted_objects,
     text_literal, translated_literals,
@@ -22,17 +24,9 @@ from sdm_schema.rdf.namespaces import (
 )
 from sdm_schema.rdf.terms import IRI, TYPE, XSD_DATETIME, XSD_DECIMAL, Literal, iri
 
-#: Fields written with a standard term, by the kind-driven ValueRule.
-STANDARD_TERMS = {
-    "title_translated": IRI(DCT + "title"),
-    "notes_translated": IRI(DCT + "description"),
-    "keywords_translated": IRI(DCAT + "keyword"),
-    "discipline": IRI(DCAT + "theme"),
-    "update_cycle": IRI(DCT + "accrualPeriodicity"),
-    "version": IRI(DCAT + "version"),
-    # "date that the resource will become available": the embargo end
-    "embargo_until": IRI(DCT + "available"),
-}
+#: Fields written with a standard term (`dcat` in sdm_dataset.yaml), by the
+#: kind-driven ValueRule.
+STANDARD_TERMS = {name: IRI(expand(curie)) for name, curie in role_values("dcat").items()}
 
 
 class ResourceCodeRule(ValueRule):

@@ -13,15 +13,16 @@ and says that the record is in Chinese (docs/feeds.md).
 from __future__ import annotations
 
 from sdm_schema import disclosure
-from sdm_schema.loader import dataset_field
+from sdm_schema.loader import dataset_field, fields_with
 from sdm_schema.rdf import dcat
 from sdm_schema.rdf.catalog import dcat_catalog
 from sdm_schema.rdf.mapping import Profile
 from sdm_schema.rdf.namespaces import DCAT, DCAT_PREFIXES
 
 EN = "en"
-#: Fields whose English labels describe a Chinese-only record.
-DESCRIBING_FIELDS = ("discipline", "resource_form", "update_cycle", "open_attribute")
+#: Fields whose English labels describe a Chinese-only record
+#: (`english_fallback` in sdm_dataset.yaml).
+DESCRIBING_FIELDS = tuple(f.name for f in fields_with("english_fallback"))
 
 
 def _labels(record, name) -> list:

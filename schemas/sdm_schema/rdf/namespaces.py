@@ -34,3 +34,12 @@ DCAT_PREFIXES = {
     "hydra": HYDRA, "sdm": SDM,
 }
 SCHEMAORG_PREFIXES = {"rdf": RDF, "xsd": XSD, "schema": SCHEMA, "hydra": HYDRA}
+
+
+def expand(curie: str) -> str:
+    """`dct:title` → the full IRI, for the terms sdm_dataset.yaml names;
+    KeyError naming the prefix when the feeds declare no such prefix."""
+    prefix, _, local = curie.partition(":")
+    if prefix not in DCAT_PREFIXES or not local:
+        raise KeyError(f"{curie!r}: expected prefix:name with a prefix of {', '.join(DCAT_PREFIXES)}")
+    return DCAT_PREFIXES[prefix] + local

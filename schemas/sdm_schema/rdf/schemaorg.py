@@ -6,22 +6,15 @@ isAccessibleForFree from the fee basis; fees as schema:Offer.
 from __future__ import annotations
 
 from sdm_schema import disclosure
-from sdm_schema.loader import dataset_field
+from sdm_schema.loader import dataset_field, role_values
 from sdm_schema.rdf import licences
 from sdm_schema.rdf.catalog import schemaorg_catalog
 from sdm_schema.rdf.mapping import Profile, Rule, ValueRule, text_literal, translated_literals
 from sdm_schema.rdf.namespaces import SCHEMA, SCHEMAORG_PREFIXES
 from sdm_schema.rdf.terms import IRI, TYPE, XSD_BOOLEAN, XSD_DECIMAL, Literal, iri
 
-VALUE_TERMS = {
-    "title_translated": IRI(SCHEMA + "name"),
-    "notes_translated": IRI(SCHEMA + "description"),
-    "keywords_translated": IRI(SCHEMA + "keywords"),
-    "discipline": IRI(SCHEMA + "about"),
-    "version": IRI(SCHEMA + "version"),
-    "open_condition": IRI(SCHEMA + "conditionsOfAccess"),
-    "provider_unit": IRI(SCHEMA + "provider"),
-}
+#: Fields written with a schema.org property (`schemaorg` in sdm_dataset.yaml).
+VALUE_TERMS = {name: IRI(SCHEMA + prop) for name, prop in role_values("schemaorg").items()}
 
 
 def _s(name: str) -> IRI:
