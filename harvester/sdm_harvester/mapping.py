@@ -18,7 +18,7 @@ import re
 from typing import Iterable, Mapping, Optional
 
 from sdm_schema import codelist as _codelist
-from sdm_schema import dataset_fields, lang, resource_fields, role_values
+from sdm_schema import dataset_fields, lang, organization_fields, resource_fields, role_values
 from sdm_schema.codelist import _fold
 
 #: Fields a source never sets: CKAN-internal, derived, or set by the pipeline
@@ -26,6 +26,10 @@ from sdm_schema.codelist import _fold
 NOT_HARVESTED = frozenset(name for name, harvested in role_values("harvested").items() if harvested is False)
 #: Pseudo-fields a source may fill beside the schema's.
 IDENTIFIER, RESOURCE_URL = "identifier", "resource_url"
+#: The record's own responsible unit (责任单位), by name and by USCC: the
+#: `organization` the pipeline resolves (units.py), from the columns that
+#: sdm_organization.yaml's source_names give.
+UNIT_FIELDS = {"title_translated": "unit_name", "uscc": "unit_uscc"}
 
 _LIST_SEPARATORS = re.compile(r"[,，;；、\n]+")
 
@@ -45,6 +49,7 @@ def _header_table() -> dict:
             table.setdefault(_fold(text), name)
     targets = [(name, field.raw) for name, field in _fields_by_name().items()]
     targets.append((RESOURCE_URL, next(f.raw for f in resource_fields() if f.name == "url")))
+    targets.extend((UNIT_FIELDS[f.name], f.raw) for f in organization_fields() if f.name in UNIT_FIELDS)
     for name, raw in targets:
         for alias in raw.get("source_names", ()):
             table[_fold(alias)] = name
@@ -129,6 +134,9 @@ class RecordBuilder:
         if name == IDENTIFIER:
             self.identifier = self.identifier or str(value).strip()
             return
+        if name in UNIT_FIELDS.values():
+            self._put_unit(name, str(value).strip(), tag)
+            return
         if name == RESOURCE_URL:
             self.record.setdefault("resources", []).append({"url": str(value).strip()})
             return
@@ -150,6 +158,13 @@ class RecordBuilder:
             bucket.extend(c for c in self.mapper.codes(name, value) if c not in bucket)
         else:
             self.record.setdefault(name, value.strip() if isinstance(value, str) else value)
+
+    def _put_unit(self, name: str, text: str, tag: Optional[str]) -> None:
+        unit = self.record.setdefault("organization", {})
+        if name == UNIT_FIELDS["uscc"]:
+            unit.setdefault("uscc", text)
+        else:
+            unit.setdefault("title_translated", {}).setdefault(tag or lang.detect(text), text)
 
     def put_all(self, pairs: Iterable[tuple[str, Optional[str], object]]) -> None:
         for name, tag, value in pairs:

@@ -20,18 +20,20 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
 from sdm_schema import disclosure
+from sdm_schema.errors import FieldError, Invalid
 from sdm_schema.validation import Context as ValidationContext
 from sdm_schema.validation import validate_record
 
 from sdm_harvester import report as reports
 from sdm_harvester import targets
-from sdm_harvester.config import Config, Source
+from sdm_harvester.config import Config, Department, Source
 from sdm_harvester.http import FetchError, Fetcher
 from sdm_harvester.mapping import Mapper, selected
 from sdm_harvester.safexml import UnsafeXML
 from sdm_harvester.sources import harvester_for
 from sdm_harvester.sources.base import Broken, Context, Deleted, Record, SourceError, Unchanged, Withheld
 from sdm_harvester.store import Store, now_iso
+from sdm_harvester.units import Units
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +75,26 @@ def dataset_name(store: Store, source: str, identifier: str, hint: Optional[str]
     return name
 
 
-def organization(source: Source) -> dict:
-    department = source.department
-    title = department.name.get("zh-Hans") or next(iter(department.name.values()))
-    return {"name": department.slug, "title": title, "title_translated": dict(department.name),
-            "uscc": department.uscc}
+_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+
+
+def origin(source: Source, item: Record) -> str:
+    """Where a record was first catalogued: what an upstream catalogue says,
+    else the record's IRI, else the platform's address and its identifier
+    there.  Every copy of the record, by whatever path, has the same."""
+    data = item.data
+    if data.get("origin"):
+        return str(data["origin"])
+    if data.get("uri"):
+        return str(data["uri"])
+    return item.identifier if _IRI.match(item.identifier) else f"{source.url}#{item.identifier}"
+
+
+def hop(source: Source, identifier: str) -> dict:
+    """This harvest, as a provenance entry: the catalogue read, the record's
+    identifier there, and the harvesting unit (the source's department)."""
+    return {"catalogue": source.url, "record": identifier,
+            "unit": {"uscc": source.department.uscc, "title_translated": dict(source.department.name)}}
 
 
 def _fetcher(store: Store, source: Source, deadline: float) -> Fetcher:
@@ -119,14 +136,14 @@ class Options:
 class SourceRun:
     """One source harvested into the store."""
 
-    def __init__(self, store: Store, source: Source, options: Options):
+    def __init__(self, store: Store, source: Source, options: Options, known: Sequence[Department] = ()):
         self.store, self.source, self.options = store, source, options
         self.report = reports.SourceReport(source.name, source.type, source.url)
         self.seen: set[str] = set()
         #: identifiers the source says it deleted (OAI-PMH status="deleted")
         self.deleted: set[str] = set()
         self.now = now_iso()
-        self.org = organization(source)
+        self.units = Units(source.department, known)
         self.validation = ValidationContext(default_lang=source.default_language)
 
     def run(self) -> reports.SourceReport:
@@ -215,11 +232,21 @@ class SourceRun:
             return
         self.seen.add(item.identifier)
         name = dataset_name(self.store, source.name, item.identifier, item.data.get("name"))
-        clean, errors = validate_record({**item.data, "owner_org": self.org["name"]}, self.validation)
+        data = dict(item.data)
+        try:
+            org, warning = self.units.resolve(data.pop("organization", None))
+        except Invalid as error:
+            report.add_invalid(item.identifier, [FieldError("owner_org", error.messages)])
+            return
+        if warning:
+            report.warn(f"{source.name}: {item.identifier}: {warning}")
+        data.update(origin=origin(source, item), owner_org=org["name"],
+                    provenance=[*(data.get("provenance") or ()), hop(source, item.identifier)])
+        clean, errors = validate_record(data, self.validation)
         if errors:
             report.add_invalid(item.identifier, errors)
             return
-        clean.update(name=name, owner_org=self.org["name"], organization=self.org)
+        clean.update(name=name, owner_org=org["name"], organization=org)
         result = self.store.put(source.name, item.identifier, name, clean, content_hash(clean), False,
                                 item.modified, self.now)
         report.count(result)
@@ -278,7 +305,8 @@ def run(config: Config, store: Store, run_id: int, options: Options) -> reports.
             report.sources.append(skipped)
             continue
         options.progress(f"{source.name}: harvesting {source.url}")
-        report.sources.append(SourceRun(store, source, options).run())
+        known = [s.department for s in config.sources]
+        report.sources.append(SourceRun(store, source, options, known).run())
     store.prune_cache()
     report.finished = now_iso()
     report.duration_s = round(time.monotonic() - report._clock, 3)

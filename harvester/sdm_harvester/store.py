@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS records (
     PRIMARY KEY (source, identifier)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS records_name ON records (name);
+CREATE INDEX IF NOT EXISTS records_origin ON records (json_extract(data, '$.origin'));
 CREATE TABLE IF NOT EXISTS sources (
     name TEXT PRIMARY KEY,
     last_started TEXT,
@@ -94,6 +95,20 @@ CREATE TABLE IF NOT EXISTS http_cache (
 
 NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
 
+_PUBLISHABLE = "r.withdrawn_at IS NULL AND r.classified=0 AND r.data IS NOT NULL"
+_ORIGIN = "json_extract(r.data, '$.origin')"
+#: Which copy of a dataset held more than once (one `origin`) wins: the one
+#: with the fewest harvests behind it, i.e. read closest to where the
+#: dataset was first catalogued (a department's own platform beats the
+#: city's feed of it); between equals, the first by source name and
+#: identifier.  docs/harvester.md documents the rule.
+_WINNER = (
+    "NOT EXISTS (SELECT 1 FROM records o WHERE o.withdrawn_at IS NULL AND o.classified=0"
+    " AND o.data IS NOT NULL AND json_extract(o.data, '$.origin') = " + _ORIGIN +
+    " AND (json_array_length(o.data, '$.provenance'), o.source, o.identifier)"
+    " < (json_array_length(r.data, '$.provenance'), r.source, r.identifier))"
+)
+
 
 def now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
@@ -116,13 +131,15 @@ class StoredRecord:
     withdrawn_at: Optional[str]
 
     def dataset(self) -> dict:
-        """The SDM dataset dict as the publisher receives it."""
+        """The SDM dataset dict as the publisher receives it.  Dates an
+        upstream catalogue gave (dct:issued, dct:modified) are the dataset's
+        and travel on; the store's own stand in for records without them."""
         return {
+            "metadata_created": self.first_seen,
+            "metadata_modified": self.updated,
             **self.data,
             "id": dataset_id(self.source, self.identifier),
             "name": self.name,
-            "metadata_created": self.first_seen,
-            "metadata_modified": self.updated,
             "harvest_source": self.source,
             "harvest_identifier": self.identifier,
         }
@@ -280,10 +297,42 @@ class Store:
         """Current, publishable SDM dataset dicts, streamed in a stable order.
 
         Withdrawn records are left out, and classified ones are never here:
-        their content is not even kept.
+        their content is not even kept.  Copies of one dataset that arrived
+        by several paths (the same `origin`) are one dataset: the winner
+        (`copies`) carries the provenance of every copy.
         """
-        for record in self._records("withdrawn_at IS NULL AND classified=0 AND data IS NOT NULL"):
-            yield record.dataset()
+        merged = self._merged()
+        for record in self._records(_PUBLISHABLE + " AND " + _WINNER):
+            dataset = record.dataset()
+            dataset.update(merged.get(dataset.get("origin"), ()))
+            yield dataset
+
+    def _merged(self) -> dict:
+        """{origin: {provenance, uri}} for origins held more than once: every
+        copy's provenance, and the IRI an upstream catalogue already gave
+        the dataset, so that every level names it alike."""
+        rows = self.db.execute(
+            f"SELECT {_ORIGIN} AS origin, r.data FROM records r WHERE {_PUBLISHABLE} AND {_ORIGIN} IN"
+            f" (SELECT {_ORIGIN} FROM records r WHERE {_PUBLISHABLE} GROUP BY 1 HAVING count(*) > 1)"
+            " ORDER BY json_array_length(r.data, '$.provenance'), r.source, r.identifier")
+        hops: dict = {}
+        merged: dict = {}
+        for row in rows:
+            data = json.loads(row["data"])
+            found = hops.setdefault(row["origin"], {})
+            for hop in data.get("provenance") or ():
+                found[(hop["catalogue"], hop["record"], hop["unit"]["uscc"])] = hop
+            entry = merged.setdefault(row["origin"], {})
+            if data.get("uri"):
+                entry.setdefault("uri", data["uri"])
+        for origin, entry in merged.items():
+            entry["provenance"] = [hops[origin][key] for key in sorted(hops[origin])]
+        return merged
+
+    def is_winner(self, source: str, identifier: str) -> bool:
+        """Whether a record is the copy of its dataset that is published."""
+        return self.db.execute(f"SELECT 1 FROM records r WHERE r.source=? AND r.identifier=? AND {_WINNER}",
+                               (source, identifier)).fetchone() is not None
 
     def iter_withdrawn(self) -> Iterator[dict]:
         """{id, name, withdrawn_at} of every withdrawn record (a deletions feed)."""

@@ -270,6 +270,35 @@ def fee_items(value, field, record, ctx):
     return out
 
 
+def _unit(value, field, record, ctx) -> dict:
+    """A responsible or harvesting unit: {uscc, title_translated}."""
+    if not isinstance(value, dict) or is_empty(value.get("uscc")):
+        raise Invalid(message("provenance_hop", field))
+    out = {"uscc": uscc(value["uscc"], field, record, ctx)}
+    names = translated_text(value.get("title_translated") or {}, field, record, ctx)
+    if names:
+        out["title_translated"] = names
+    return out
+
+
+def provenance(value, field, record, ctx):
+    """The harvests that brought a dataset here, each once, in a stable
+    order: {catalogue, record, unit}, the unit being the harvesting one."""
+    hops = decode_json(value)
+    if isinstance(hops, dict):
+        hops = [hops]
+    if not isinstance(hops, (list, tuple)):
+        raise Invalid(message("not_a_list", field))
+    out = {}
+    for hop in hops:
+        if not isinstance(hop, dict) or is_empty(hop.get("catalogue")) or is_empty(hop.get("record")):
+            raise Invalid(message("provenance_hop", field))
+        clean = {"catalogue": _text(hop["catalogue"], field), "record": _text(hop["record"], field),
+                 "unit": _unit(hop.get("unit"), field, record, ctx)}
+        out[(clean["catalogue"], clean["record"], clean["unit"]["uscc"])] = clean
+    return [out[key] for key in sorted(out)]
+
+
 def core_from_translated(value, field, record, ctx):
     """Core title/notes follow the site's default language, so core templates,
     ckanapi clients and other extensions keep working."""
@@ -299,6 +328,7 @@ VALIDATORS: Mapping[str, Callable] = {
     "sdm_url": url,
     "sdm_resource_code": resource_code,
     "sdm_fee_items": fee_items,
+    "sdm_provenance": provenance,
     "sdm_core_from_translated": core_from_translated,
 }
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 from typing import Iterable, Iterator
 
+from sdm_harvester.http import FetchError
 from sdm_harvester.mapping import NOT_HARVESTED, Columns, RecordBuilder
 from sdm_harvester.sources.base import Broken, Harvester, Item, Record, SourceError, Unchanged, Withheld
 from sdm_schema import dataset_fields
@@ -37,6 +38,26 @@ def is_private(package: dict) -> bool:
     """Whether the site keeps the dataset to its members: such a dataset is
     never republished, whoever's token listed it."""
     return package.get("private") not in _PUBLIC
+
+
+def unit_code(org) -> str:
+    """The `uscc` of an SDM site's organisation (a field, or an extra)."""
+    if not isinstance(org, dict):
+        return ""
+    extras = {e.get("key"): e.get("value") for e in org.get("extras") or [] if isinstance(e, dict)}
+    return str(org.get("uscc") or extras.get("uscc") or "").strip()
+
+
+def _put_unit(org, builder: RecordBuilder) -> None:
+    """The dataset's own responsible unit: its organisation, when that names
+    its USCC (an SDM site); a vanilla site's organisation names none."""
+    code = unit_code(org)
+    if not code:
+        return
+    builder.put("unit_uscc", code)
+    names = decode_json(org.get("title_translated")) or org.get("title")
+    for tag, name in (names.items() if isinstance(names, dict) else [(None, names)]):
+        builder.put("unit_name", name, tag)
 
 
 def map_package(package: dict, builder: RecordBuilder, columns: Columns) -> dict:
@@ -56,6 +77,7 @@ def map_package(package: dict, builder: RecordBuilder, columns: Columns) -> dict
     builder.put("notes_translated", package.get("notes"))
     builder.put("keywords_translated", [t["name"] for t in package.get("tags") or [] if t.get("name")])
     builder.put("provider_unit", (package.get("organization") or {}).get("title"))
+    _put_unit(package.get("organization"), builder)
     builder.put("contact_name", package.get("maintainer") or package.get("author"))
     builder.put("contact_email", package.get("maintainer_email") or package.get("author_email"))
     for key in ("version", "license_id"):
@@ -73,6 +95,7 @@ def map_package(package: dict, builder: RecordBuilder, columns: Columns) -> dict
 class CkanHarvester(Harvester):
     def items(self) -> Iterator[Item]:
         self.columns = Columns(self.ctx.source.columns)
+        self._organizations: dict = {}
         if self.ctx.source.url.startswith("file:"):
             yield from self._dump()
         else:
@@ -86,7 +109,24 @@ class CkanHarvester(Harvester):
             return Withheld(identifier)
         if self.unchanged(identifier, modified):
             return Unchanged(identifier)
+        if not self.ctx.source.url.startswith("file:"):
+            package = {**package, "organization": self._organization(package.get("organization"))}
         return Record(identifier, map_package(package, RecordBuilder(self.ctx.mapper), self.columns), modified)
+
+    def _organization(self, org):
+        """package_search gives an organisation without the fields a schema
+        adds (`uscc`): organization_show, once per organisation and run."""
+        if not isinstance(org, dict) or unit_code(org) or not org.get("id"):
+            return org
+        cache = self._organizations
+        if org["id"] not in cache:
+            endpoint = self.ctx.source.url.rstrip("/") + "/api/3/action/organization_show"
+            try:
+                cache[org["id"]] = {**org, **self._result(self.ctx.fetcher.get(endpoint, {"id": org["id"]}))}
+            except (SourceError, FetchError) as error:  # the dataset still has its organisation's title
+                self.warnings.append(f"organisation {org.get('name') or org['id']}: {error}")
+                cache[org["id"]] = org
+        return cache[org["id"]]
 
     def _dump(self) -> Iterator[Item]:
         content = self.ctx.fetcher.get(self.ctx.source.url).content.decode("utf-8-sig")

@@ -22,6 +22,8 @@ from typing import Iterator, Optional
 
 from sdm_schema import identifiers
 
+from stdnum.cn import uscc as stdnum_uscc
+
 from sdm_harvester import safexml
 from sdm_harvester.mapping import RecordBuilder
 from sdm_harvester.sources.base import Broken, Deleted, Harvester, Item, Record, SourceError
@@ -125,6 +127,40 @@ def map_datacite(metadata, builder: RecordBuilder) -> None:
     for element in each("datacite:contributors/datacite:contributor"):
         if element.get("contributorType") == "ContactPerson":
             builder.put("contact_name", _text(element.find("datacite:contributorName", NS)))
+    _put_unit(resource, builder)
+
+
+def _uscc_of(value: Optional[str], scheme: Optional[str]) -> Optional[str]:
+    """A USCC given as a name identifier: by its scheme, or by its form."""
+    if not value:
+        return None
+    code = value.strip().rsplit("/", 1)[-1].upper()
+    if (scheme or "").strip().upper() in ("USCC", "统一社会信用代码") or stdnum_uscc.is_valid(code):
+        return code
+    return None
+
+
+def _put_unit(resource, builder: RecordBuilder) -> None:
+    """The responsible unit: the publisher when it carries a USCC
+    (publisherIdentifier, DataCite 4.5), else the first organisational
+    contributor with a USCC name identifier.  Elements naming the same code
+    in several languages give the unit's names in each."""
+    candidates = [(element, element.get("publisherIdentifier"), element.get("publisherIdentifierScheme"))
+                  for element in resource.iterfind("datacite:publisher", NS)]
+    for contributor in resource.iterfind("datacite:contributors/datacite:contributor", NS):
+        if contributor.get("contributorType") == "ContactPerson":
+            continue
+        name = contributor.find("datacite:contributorName", NS)
+        for identifier in contributor.iterfind("datacite:nameIdentifier", NS):
+            candidates.append((name, _text(identifier), identifier.get("nameIdentifierScheme")))
+    chosen = None
+    for name, value, scheme in candidates:
+        code = _uscc_of(value, scheme)
+        if code and chosen in (None, code):
+            chosen = code
+            builder.put("unit_uscc", code)
+            builder.put("unit_name", _text(name), _lang(name) if name is not None else None)
+
 
 
 _MAPPERS = {"oai_dc": map_oai_dc, "oai_datacite": map_datacite}

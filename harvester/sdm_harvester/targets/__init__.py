@@ -41,7 +41,8 @@ def sync(store: Store, target: Target, source: str, report: reports.SourceReport
     for record in store.pending_withdrawals(target.key, source):
         _apply(store, target.key, record, target.withdraw, None, report)
     for record in store.pending_loads(target.key, source):
-        _apply(store, target.key, record, target.put, record.hash, report)
+        if store.is_winner(record.source, record.identifier):  # one dataset per origin
+            _apply(store, target.key, record, target.put, record.hash, report)
 
 
 def _apply(store: Store, key: str, record: StoredRecord, write, loaded_hash, report) -> None:

@@ -7,6 +7,7 @@ international English fallback (dcat_ap3.py).
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from urllib.parse import unquote
 
@@ -126,8 +127,7 @@ class PublisherRule(Rule):
             names = [text_literal(org.get("title") or org.get("name") or org_id)]
         for name in names:
             yield agent, IRI(FOAF + "name"), name
-        if org.get("uscc"):
-            yield agent, IRI(DCT + "identifier"), Literal(org["uscc"])
+        yield from unit_identifier(agent, org.get("uscc"))
 
     def read(self, triples, subject, out):
         agents = sorted_objects(triples, subject, self.predicate)
@@ -137,11 +137,81 @@ class PublisherRule(Rule):
         head, sep, tail = str(agent).rpartition("/organization/")
         if sep and tail:
             out["owner_org"] = tail
-        org = {"title_translated": _names(triples, agent, FOAF + "name")}
-        identifiers = sorted_objects(triples, agent, DCT + "identifier")
-        if identifiers:
-            org["uscc"] = str(identifiers[0])
-        out["organization"] = org
+        out["organization"] = read_unit(triples, agent)
+
+
+_USCC_AGENCY = "USCC"
+
+
+def unit_identifier(agent, code):
+    """A unit's unified social credit code, as dct:identifier and as an
+    adms:identifier node, the two places DCAT-AP readers look."""
+    if not code:
+        return
+    yield agent, IRI(DCT + "identifier"), Literal(code)
+    node = IRI(f"{agent}#uscc") if "#" not in str(agent) else IRI(f"{agent}-uscc")
+    yield agent, IRI(ADMS + "identifier"), node
+    yield node, TYPE, IRI(ADMS + "Identifier")
+    yield node, IRI(SKOS + "notation"), Literal(code)
+    yield node, IRI(ADMS + "schemaAgency"), Literal(_USCC_AGENCY)
+
+
+def read_unit(triples, agent) -> dict:
+    """{title_translated, uscc} of an agent; the code from dct:identifier,
+    else from an adms:identifier whose notation is a valid code."""
+    unit = {"title_translated": _names(triples, agent, FOAF + "name")}
+    candidates = [str(v) for v in sorted_objects(triples, agent, DCT + "identifier")]
+    for node in sorted_objects(triples, agent, ADMS + "identifier"):
+        notation = triples.value(node, SKOS + "notation")
+        candidates.append(str(notation if notation is not None else node))
+    for code in candidates:
+        try:
+            unit["uscc"] = validation.uscc(code.strip(), dataset_field("owner_org"), {}, None)
+            break
+        except validation.Invalid:
+            continue
+    else:
+        if candidates:  # not a valid code: passed on, so validation names it
+            unit["uscc"] = candidates[0].strip()
+    return unit
+
+
+class ProvenanceRule(Rule):
+    """Each harvest that brought the dataset here, as a prov:Entity the
+    dataset was derived from: the record's identifier in the catalogue read
+    (dct:identifier), that catalogue (dct:source) and the harvesting unit
+    (prov:wasAttributedTo, with its code and names).  Node IRIs come from the
+    hop itself, so every level writes the same nodes for the same hops."""
+
+    fields = ("provenance",)
+    predicate = IRI(PROV + "wasDerivedFrom")
+
+    def triples(self, subject, record, ctx):
+        for hop in record.get("provenance") or ():
+            key = "\n".join((hop["catalogue"], hop["record"], hop["unit"]["uscc"]))
+            node = ctx.node("harvest-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16])
+            agent = IRI(f"{node}-unit")
+            yield subject, self.predicate, node
+            yield node, TYPE, IRI(PROV + "Entity")
+            yield node, IRI(DCT + "identifier"), Literal(hop["record"])
+            yield node, IRI(DCT + "source"), iri(hop["catalogue"])
+            yield node, IRI(PROV + "wasAttributedTo"), agent
+            yield agent, TYPE, IRI(FOAF + "Organization")
+            for name in translated_literals(hop["unit"].get("title_translated")):
+                yield agent, IRI(FOAF + "name"), name
+            yield from unit_identifier(agent, hop["unit"]["uscc"])
+
+    def read(self, triples, subject, out):
+        hops = []
+        for node in sorted_objects(triples, subject, self.predicate):
+            record, catalogue = triples.value(node, DCT + "identifier"), triples.value(node, DCT + "source")
+            agent = triples.value(node, PROV + "wasAttributedTo")
+            if record is None or catalogue is None or agent is None:
+                continue  # a derivation from elsewhere, not one of our hops
+            hops.append({"catalogue": str(catalogue), "record": str(record), "unit": read_unit(triples, agent)})
+        if hops:
+            out["provenance"] = hops
+
 
 
 class ProviderRule(Rule):
@@ -346,7 +416,7 @@ class DistributionRule(Rule):
 
 #: Fields with a rule of their own, and fields CKAN derives from others.
 _SPECIAL = {name for rule in (LicenceRule, PublisherRule, ProviderRule, ContactRule,
-                              IdentifierRule, FeeRule) for name in rule.fields}
+                              IdentifierRule, FeeRule, ProvenanceRule) for name in rule.fields}
 _SPECIAL.add("resource_code")
 
 
@@ -370,6 +440,7 @@ def rules() -> tuple:
         ContactRule(),
         IdentifierRule(),
         FeeRule(),
+        ProvenanceRule(),
         DatesRule(),
         DistributionRule(),
     )

@@ -1,0 +1,234 @@
+"""Federation that loses nothing: department platforms → city → province → nation.
+
+The city harvests the bundled sample platforms (examples/platforms/) and
+publishes; the province harvests the city's national feed, and the water
+centre's platform directly (the same datasets by a second path), and
+publishes; the nation harvests the province's feed.  Every level is the real
+`sdm-harvest run` and `publish`.  The records are compared field by field
+at every level: every public SDM field, the responsible unit with its USCC,
+the IRI and identifiers, the disclosure state and both languages.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+
+import pytest
+import yaml
+
+from harvest_helpers import ROOT, sdm_harvest
+from sdm_harvester.store import Store
+from sdm_schema import dataset_fields, disclosure
+from sdm_schema.rdf import parse
+
+CITY = {"uscc": "11510000MB0000002W", "name": {"zh-Hans": "巴中市自然资源和规划局", "en": "Bazhong NR"}}
+PROVINCE = {"uscc": "11510000MB0000009J", "name": {"zh-Hans": "四川省科学技术厅", "en": "Sichuan Department of Science and Technology"}}
+NATION = {"uscc": "11100000MB0000001T", "name": {"zh-Hans": "国家科学数据中心", "en": "National Science Data Centre"}}
+#: What differs by design from one catalogue to the next: its own URL name,
+#: its own organisation slug and source name, its harvester's notes on what
+#: it read (quality flags), and the provenance, which grows by one harvest
+#: per level (checked on its own below).
+LOCAL = {"name", "owner_org", "harvest_source", "harvest_identifier", "quality_flags", "provenance"}
+COMPARED = [f.name for f in dataset_fields() if f.name not in LOCAL and not f.from_field]
+TAG_FIELDS = [f.name for f in dataset_fields() if f.kind == "translated_tags"]
+
+
+def _config(tmp_path: pathlib.Path, name: str, sources: list) -> str:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump({"sources": sources}, allow_unicode=True), encoding="utf-8")
+    return str(path)
+
+
+def _city_config(tmp_path) -> str:
+    text = (pathlib.Path(ROOT) / "examples" / "harvest.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "city.yaml"
+    path.write_text(text.replace("@EXAMPLES@", os.path.join(ROOT, "examples")), encoding="utf-8")
+    return str(path)
+
+
+def _water_source() -> dict:
+    sample = yaml.safe_load((pathlib.Path(ROOT) / "examples" / "harvest.yaml").read_text(encoding="utf-8"))
+    water = next(s for s in sample["sources"] if s["name"] == "bazhong-water")
+    return {**water, "url": water["url"].replace("@EXAMPLES@", os.path.join(ROOT, "examples"))}
+
+
+def _feed_source(name: str, level: pathlib.Path, department: dict) -> dict:
+    return {"name": name, "type": "dcat", "url": (level / "feeds" / "national" / "catalog.ttl").as_uri(),
+            "department": department}
+
+
+class Chain:
+    def __init__(self, tmp_path: pathlib.Path):
+        self.tmp = tmp_path
+        self.levels = {name: tmp_path / name for name in ("city", "province", "nation")}
+        self.configs = {
+            "city": _city_config(tmp_path),
+            "province": _config(tmp_path, "province", [
+                _feed_source("bazhong-city", self.levels["city"], PROVINCE), _water_source()]),
+            "nation": _config(tmp_path, "nation", [
+                _feed_source("sichuan", self.levels["province"], NATION)]),
+        }
+
+    def run(self) -> dict:
+        """Harvest and publish every level in order; {level: run report}."""
+        reports = {}
+        for level, folder in self.levels.items():
+            report_path = self.tmp / f"{level}-report.json"
+            result = sdm_harvest("run", "--config", self.configs[level], "--data-dir", str(folder / "data"),
+                                 "--force", "--report", str(report_path))
+            assert result.returncode == 0, (level, result.stdout, result.stderr)
+            reports[level] = json.loads(report_path.read_text(encoding="utf-8"))
+            result = sdm_harvest("publish", "--data-dir", str(folder / "data"), "--out", str(folder / "feeds"),
+                                 "--base-url", f"https://{level}.example.cn")
+            assert result.returncode == 0, (level, result.stderr)
+        return reports
+
+    def stored(self, level: str) -> dict:
+        """The level's publishable records, by the IRI they are published under."""
+        store = Store(str(self.levels[level] / "data"))
+        try:
+            return {d.get("uri") or f"https://{level}.example.cn/dataset/{d['id']}": d for d in store.iter_datasets()}
+        finally:
+            store.close()
+
+    def feed_text(self, level: str) -> str:
+        folder = self.levels[level] / "feeds"
+        return "".join(p.read_text(encoding="utf-8") for p in sorted(folder.rglob("catalog*")))
+
+    def published(self, level: str) -> dict:
+        body = (self.levels[level] / "feeds" / "national" / "catalog.ttl").read_bytes()
+        return {d["uri"]: d for d in parse.iter_datasets(body, "ttl")}
+
+    def feed_bytes(self) -> dict:
+        return {str(p): p.read_bytes() for folder in self.levels.values() for p in (folder / "feeds").rglob("*")
+                if p.is_file()}
+
+
+def _view(record: dict) -> dict:
+    """What must travel unchanged: every compared SDM field, the unit, the
+    IRI and origin, and the files the government audience may see."""
+    out = {name: record.get(name) for name in COMPARED}
+    for name in TAG_FIELDS:  # RDF keeps no order among a field's words
+        out[name] = {tag: sorted(words) for tag, words in (out[name] or {}).items()} or None
+    unit = record.get("organization") or {}
+    out["unit"] = {"uscc": unit.get("uscc"), "title_translated": unit.get("title_translated")}
+    out["resources"] = sorted(json.dumps({k: r.get(k) for k in ("url", "name", "format")}, sort_keys=True)
+                              for r in record.get("resources") or ())
+    return out
+
+
+def _diff(upper: dict, lower: dict) -> list:
+    """(IRI, field, upper value, lower value) for every field that differs."""
+    differences = [(iri, "<missing>", None, None) for iri in set(upper) ^ set(lower)]
+    for iri in sorted(set(upper) & set(lower)):
+        a, b = _view(upper[iri]), _view(lower[iri])
+        differences += [(iri, key, a[key], b[key]) for key in a if a[key] != b[key]]
+    return differences
+
+
+def _seen_by_government(records: dict) -> dict:
+    return {iri: disclosure.redact(record, disclosure.GOVERNMENT) for iri, record in records.items()}
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory):
+    chain = Chain(tmp_path_factory.mktemp("chain"))
+    chain.first = chain.run()
+    chain.records = {level: chain.stored(level) for level in chain.levels}
+    chain.feeds = {level: chain.published(level) for level in chain.levels}
+    return chain
+
+
+def test_every_public_field_is_identical_at_every_level(chain):
+    city = _seen_by_government(chain.records["city"])
+    assert len(city) >= 8
+    steps = [("city store → city feed", city, chain.feeds["city"]),
+             # the province also read the water centre's platform itself, so
+             # its store may hold files the city's feed withheld: compared
+             # as the government audience sees it
+             ("city feed → province store", chain.feeds["city"], _seen_by_government(chain.records["province"])),
+             ("province store → province feed", _seen_by_government(chain.records["province"]),
+              chain.feeds["province"]),
+             ("province feed → nation store", chain.feeds["province"], chain.records["nation"]),
+             ("nation store → nation feed", _seen_by_government(chain.records["nation"]), chain.feeds["nation"])]
+    for step, upper, lower in steps:
+        assert _diff(upper, lower) == [], step
+
+
+def test_responsible_units_travel_with_their_codes_and_both_names(chain):
+    sample = yaml.safe_load((pathlib.Path(ROOT) / "examples" / "harvest.yaml").read_text(encoding="utf-8"))
+    departments = {s["name"]: s["department"] for s in sample["sources"]}
+    for iri, city_record in chain.records["city"].items():
+        expected = departments[city_record["harvest_source"]]
+        for level in ("province", "nation"):
+            unit = chain.records[level][iri]["organization"]
+            assert unit["uscc"] == expected["uscc"], (level, iri)
+            assert unit["title_translated"] == expected["name"], (level, iri)
+    aggregators = {PROVINCE["uscc"], NATION["uscc"]}
+    assert not {r["organization"]["uscc"] for level in ("province", "nation")
+                for r in chain.records[level].values()} & aggregators
+
+
+def test_both_languages_survive_the_chain(chain):
+    bilingual = [iri for iri, r in chain.records["city"].items()
+                 if {"zh-Hans", "en"} <= set(r.get("title_translated") or {})]
+    assert bilingual
+    for iri in bilingual:
+        city = chain.records["city"][iri]
+        assert chain.records["nation"][iri]["title_translated"] == city["title_translated"]
+        assert chain.records["nation"][iri].get("notes_translated") == city.get("notes_translated")
+
+
+def test_provenance_grows_by_one_harvest_per_level(chain):
+    def hops(level, iri):
+        return {(h["catalogue"], h["record"], h["unit"]["uscc"]) for h in chain.records[level][iri]["provenance"]}
+
+    city_feed = (chain.levels["city"] / "feeds" / "national" / "catalog.ttl").as_uri()
+    province_feed = (chain.levels["province"] / "feeds" / "national" / "catalog.ttl").as_uri()
+    for iri, record in chain.records["city"].items():
+        assert record["origin"] and chain.records["nation"][iri]["origin"] == record["origin"]
+        assert hops("province", iri) >= hops("city", iri) | {(city_feed, iri, PROVINCE["uscc"])}
+        assert hops("nation", iri) == hops("province", iri) | {(province_feed, iri, NATION["uscc"])}
+
+
+def test_a_dataset_arriving_by_two_paths_is_one_record_with_both(chain):
+    water = _water_source()
+    direct = {iri: r for iri, r in chain.records["province"].items() if r["harvest_source"] == "bazhong-water"}
+    via_city = [r for r in chain.records["city"].values() if r["harvest_source"] == "bazhong-water"]
+    assert len(direct) == len(via_city) >= 2
+    origins = [r["origin"] for r in chain.records["province"].values()]
+    assert len(origins) == len(set(origins)), "one record per dataset"
+    city_feed = (chain.levels["city"] / "feeds" / "national" / "catalog.ttl").as_uri()
+    for iri, record in direct.items():
+        # the IRI the city gave it, not a new one; both paths in its provenance
+        assert iri in chain.records["city"]
+        catalogues = {h["catalogue"] for h in record["provenance"]}
+        assert {water["url"], city_feed} <= catalogues
+
+
+def test_classified_and_withheld_content_never_appears(chain):
+    csv = (pathlib.Path(ROOT) / "examples/platforms/spreadsheet/bazhong-natural-resources.csv").read_text("utf-8")
+    classified = [row.split(",")[1] for row in csv.splitlines()[1:] if ",涉密," in row]
+    assert classified
+    withheld = [r["url"] for record in chain.records["city"].values() for r in record.get("resources") or ()
+                if not disclosure.decide(record, disclosure.GOVERNMENT).resources]
+    assert withheld
+    for level in chain.levels:
+        text = chain.feed_text(level)
+        for secret in classified + withheld:
+            assert secret not in text, (level, secret)
+    # what a feed withheld is not in the store of the level that read it
+    for level, feed_source in (("province", "bazhong-city"), ("nation", "sichuan")):
+        for record in chain.records[level].values():
+            if record["harvest_source"] == feed_source and record.get("resources"):
+                assert disclosure.decide(record, disclosure.GOVERNMENT).resources, (level, record["uri"])
+
+
+def test_rerunning_the_whole_chain_writes_nothing(chain):
+    before = chain.feed_bytes()
+    again = chain.run()
+    for level, report in again.items():
+        totals = report["totals"]
+        assert totals["new"] == totals["updated"] == totals["withdrawn"] == 0, (level, totals)
+    assert chain.feed_bytes() == before
