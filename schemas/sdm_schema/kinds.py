@@ -35,6 +35,9 @@ class Kind:
     validator: Optional[str] = None
     #: rdfs:range of its property in the SDM vocabulary.
     range: Optional[str] = None
+    #: Solr holds it as several values under the field's own name (facets,
+    #: fq); schemas/solr/schema.xml declares such fields multiValued.
+    solr_multivalued = False
 
     def problem(self, field) -> Optional[str]:
         """What is wrong with a field of this kind, for the loader; None if nothing."""
@@ -138,7 +141,7 @@ class Code(Kind):
 
 
 class Codes(Code):
-    name, multivalued, validator = "codes", True, "sdm_codes"
+    name, multivalued, validator, solr_multivalued = "codes", True, "sdm_codes", True
 
     def index(self, stored):
         return [str(code) for code in decode_json(stored) or []]

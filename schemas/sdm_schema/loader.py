@@ -13,7 +13,10 @@ from sdm_schema.codelist import CodeList
 if TYPE_CHECKING:
     from sdm_schema.kinds import Kind
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+#: The schema folder.  SDM_SCHEMA_DIR points at a copy instead: how a
+#: contributor tries a new field before touching the real one
+#: (CONTRIBUTING.md, tests/schema/test_add_a_field.py).
+HERE = os.path.abspath(os.environ.get("SDM_SCHEMA_DIR") or os.path.dirname(__file__))
 
 #: The languages every bilingual value may carry, in the order shown.
 LANGUAGES = ("zh-Hans", "en")

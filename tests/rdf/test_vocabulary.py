@@ -18,7 +18,7 @@ def _shipped():
 
 def test_shipped_file_is_generated_from_the_schema():
     with open(schema_path("sdm.ttl"), encoding="utf-8") as f:
-        assert f.read() == vocabulary.turtle(), "run: python -m sdm_schema.rdf.vocabulary > schemas/sdm_schema/sdm.ttl"
+        assert f.read() == vocabulary.turtle(), "run: python -m sdm_schema.generate"
 
 
 def test_term_labels_are_the_field_labels():

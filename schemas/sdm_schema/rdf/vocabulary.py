@@ -6,8 +6,9 @@ commented with the field's own zh-Hans/en label and help text, so the
 labels live only in sdm_dataset.yaml.  The few terms that are no field
 (parts of a fee item, the providing-department role) are defined here.
 
-`python -m sdm_schema.rdf.vocabulary > schemas/sdm_schema/sdm.ttl` writes the shipped
-file; tests/rdf/test_vocabulary.py checks that it matches.
+`python -m sdm_schema.generate` writes the shipped file (with the other
+artefacts made from the schema); tests/rdf/test_vocabulary.py checks that
+it matches.
 """
 from __future__ import annotations
 
