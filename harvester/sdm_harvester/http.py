@@ -209,16 +209,20 @@ def _guarded(base: type, guard: AddressGuard) -> type:
         allowed = [a for a in addresses if guard.refusal(a) is None]
         if not allowed:
             raise FetchError(f"{self.host}: refused: {guard.refusal(addresses[0])}")
-        try:
-            sock = urllib3.util.connection.create_connection(
-                (allowed[0], self.port), self.timeout, source_address=self.source_address,
-                socket_options=self.socket_options)
-        except socket.timeout as error:
-            raise ConnectTimeoutError(self, f"Connection to {self.host} timed out") from error
-        except OSError as error:
-            raise NewConnectionError(self, f"Failed to establish a new connection: {error}") from error
-        guard.sockets.add(sock)
-        return sock
+        for number, address in enumerate(allowed, start=1):  # in the resolver's order
+            try:
+                sock = urllib3.util.connection.create_connection(
+                    (address, self.port), self.timeout, source_address=self.source_address,
+                    socket_options=self.socket_options)
+            except socket.timeout as error:
+                raise ConnectTimeoutError(self, f"Connection to {self.host} timed out") from error
+            except OSError as error:
+                if number == len(allowed):
+                    raise NewConnectionError(self, f"Failed to establish a new connection: {error}") from error
+                continue
+            guard.sockets.add(sock)
+            return sock
+        raise AssertionError("unreachable: the last address returns or raises")
 
     return type(f"Guarded{base.__name__}", (base,), {"_new_conn": _new_conn})
 
