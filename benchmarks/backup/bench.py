@@ -1,0 +1,175 @@
+"""Backup benchmark: `ckan sdm backup` / `ckan sdm restore` at N datasets,
+and an incremental backup after 1 % changed, beside CKAN's documented
+backup (pg_dump -Fc plus a tar.gz of the filestore) on the same database.
+
+    .venv/bin/python benchmarks/backup/bench.py 10000
+
+It starts the private services (dev/services.sh, holder `bench-backup`),
+makes a site database `sdm_bench_backup` with one real dataset created
+through package_create, copies it in SQL to N datasets (new ids, names and
+titles; extras and resources with them) and indexes them, then measures:
+  anchor-dump      pg_dump -Fc + tar czf of the filestore (CKAN's docs)
+  sdm-backup       ckan sdm backup into an empty restic repository
+  sdm-incremental  ckan sdm backup again after 1 % of the datasets changed
+  sdm-restore      ckan sdm restore into an empty database: restore,
+                   migrate, re-index, verify everything
+Sizes: the anchor's files; for restic the repository growth on disk.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.join(ROOT, ".venv", "bin")
+CKAN = os.path.join(BIN, "ckan")
+HOLDER = "bench-backup"
+DB = "sdm_bench_backup"
+TARGET_DB = "sdm_bench_restore"
+PG_PORT = os.environ.get("SDM_PG_PORT", "54329")
+
+CLONE = """
+BEGIN;
+CREATE TEMP TABLE n AS SELECT g AS i, md5('bench' || g)::uuid::text AS pid FROM generate_series(1, {count}) g;
+INSERT INTO package (id, name, title, version, url, notes, author, author_email, maintainer, maintainer_email,
+  state, license_id, type, owner_org, private, metadata_modified, creator_user_id, metadata_created, plugin_data)
+SELECT n.pid, 'bench-' || n.i, p.title || ' ' || n.i, p.version, p.url, p.notes || ' ' || n.i, p.author,
+  p.author_email, p.maintainer, p.maintainer_email, p.state, p.license_id, p.type, p.owner_org, p.private,
+  p.metadata_modified, p.creator_user_id, p.metadata_created, p.plugin_data
+FROM package p, n WHERE p.name = 'bench-seed';
+INSERT INTO package_extra (id, package_id, key, value, state)
+SELECT md5(n.pid || e.key)::uuid::text, n.pid, e.key,
+  CASE WHEN e.key = 'title_translated' THEN replace(e.value, '"}', ' ' || n.i || '"}') ELSE e.value END, e.state
+FROM package_extra e JOIN package p ON p.id = e.package_id, n WHERE p.name = 'bench-seed';
+INSERT INTO resource (id, package_id, url, format, description, position, name, state, created, extras, url_type)
+SELECT md5(n.pid || r.id)::uuid::text, n.pid, r.url || '?n=' || n.i, r.format, r.description, r.position, r.name,
+  r.state, r.created, r.extras, r.url_type
+FROM resource r JOIN package p ON p.id = r.package_id, n WHERE p.name = 'bench-seed';
+INSERT INTO member (id, table_id, group_id, state, table_name, capacity)
+SELECT md5(n.pid || m.group_id)::uuid::text, n.pid, m.group_id, m.state, m.table_name, m.capacity
+FROM member m JOIN package p ON p.id = m.table_id, n WHERE p.name = 'bench-seed';
+COMMIT;
+"""
+CHANGE = ("UPDATE package SET notes = notes || ' (revised)', metadata_modified = now() "
+          "WHERE name LIKE 'bench-%' AND (substring(name from 7))::int % 100 = 0")
+
+SEED = """
+import sys
+from ckan.cli import load_config
+from ckan.config.middleware import make_app
+app = make_app(load_config(sys.argv[1]))
+with app._wsgi_app.test_request_context():
+    from ckan.logic import get_action
+    ctx = lambda: {"user": get_action("get_site_user")({"ignore_auth": True}, {})["name"], "ignore_auth": True}
+    org = get_action("organization_create")(ctx(), {"name": "bench-unit", "uscc": "91110000600037341L",
+        "title_translated": {"zh-Hans": "基准测试单位", "en": "Benchmark unit"}})
+    get_action("package_create")(ctx(), {"name": "bench-seed", "owner_org": org["id"],
+        "title_translated": {"zh-Hans": "巴州水文站逐日流量", "en": "Daily discharge at Bazhou station"},
+        "notes_translated": {"zh-Hans": "巴州水文站逐日平均流量与水位。", "en": "Daily mean discharge and stage."},
+        "keywords_translated": {"zh-Hans": ["水文"], "en": ["hydrology"]},
+        "resources": [{"url": "https://data.example.cn/hydro/seed.csv", "format": "CSV", "name": "seed.csv"}]})
+"""
+
+
+def sh(*args, **kwargs) -> subprocess.CompletedProcess:
+    done = subprocess.run(args, capture_output=True, text=True, **kwargs)
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(map(str, args))} failed:\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+def psql(db: str, sql: str) -> str:
+    return sh("psql", "-h", "127.0.0.1", "-p", PG_PORT, "-U", "postgres", "-d", db, "-v", "ON_ERROR_STOP=1",
+              "-qtAc", sql).stdout.strip()
+
+
+def fresh_db(name: str) -> None:
+    psql("postgres", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    psql("postgres", f"CREATE DATABASE {name} OWNER ckan_default ENCODING 'UTF8' TEMPLATE template0")
+
+
+def site(work: str, db: str, site_id: str) -> str:
+    ini = os.path.join(work, f"{db}.ini")
+    sh(os.path.join(ROOT, "dev", "ckan-ini.sh"), ini, db, "http://127.0.0.1:5099",
+       env=dict(os.environ, SDM_CKAN_SITE_ID=site_id))
+    sh(CKAN, "config-tool", ini, f"ckan.storage_path = {os.path.join(work, 'storage-' + db)}")
+    return ini
+
+
+def timed(*args) -> float:
+    start = time.perf_counter()
+    sh(*args)
+    return time.perf_counter() - start
+
+
+def size(path: str) -> int:
+    if os.path.isfile(path):
+        return os.path.getsize(path)
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(path) for f in files)
+
+
+def build(ini: str, count: int) -> None:
+    fresh_db(DB)
+    sh(CKAN, "-c", ini, "db", "init")
+    sh(CKAN, "-c", ini, "db", "pending-migrations", "--apply")
+    sh(sys.executable, "-c", SEED, ini)
+    sh("psql", "-h", "127.0.0.1", "-p", PG_PORT, "-U", "postgres", "-d", DB, "-v", "ON_ERROR_STOP=1", "-qc",
+       CLONE.format(count=count - 1))
+    sh(CKAN, "-c", ini, "search-index", "rebuild")
+
+
+def run(count: int, work: str) -> list[tuple]:
+    ini = site(work, DB, "bench-backup")
+    build(ini, count)
+    password = os.path.join(work, "restic.pass")
+    with open(password, "w") as f:
+        f.write("benchmark\n")
+    repo = os.path.join(work, "repo")
+    rows = []
+    dump, tarball = os.path.join(work, "anchor.dump"), os.path.join(work, "anchor-files.tar.gz")
+    os.makedirs(os.path.join(work, f"storage-{DB}"), exist_ok=True)
+    url = f"postgresql://ckan_default:pass@127.0.0.1:{PG_PORT}/{DB}"
+    start = time.perf_counter()
+    sh("pg_dump", "--format=custom", f"--file={dump}", url)
+    sh("tar", "czf", tarball, "-C", work, f"storage-{DB}")
+    rows.append(("anchor-dump", time.perf_counter() - start, size(dump) + size(tarball)))
+    backup = (CKAN, "-c", ini, "sdm", "backup", "--repo", repo, "--password-file", password)
+    rows.append(("sdm-backup", timed(*backup), size(repo)))
+    before = size(repo)
+    psql(DB, CHANGE)
+    rows.append(("sdm-incremental", timed(*backup), size(repo) - before))
+    target = site(work, TARGET_DB, "bench-restore")
+    fresh_db(TARGET_DB)
+    rows.append(("sdm-restore", timed(CKAN, "-c", target, "sdm", "restore", "--repo", repo,
+                                      "--password-file", password), size(repo)))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("counts", nargs="+", type=int)
+    args = parser.parse_args()
+    sh(os.path.join(ROOT, "dev", "services.sh"), "up", HOLDER)
+    print(f"command: {' '.join([os.path.relpath(sys.executable, ROOT), *sys.argv])}")
+    print("| datasets | step | seconds | MB |\n|---:|---|---:|---:|")
+    try:
+        for count in args.counts:
+            work = tempfile.mkdtemp(prefix="sdm-bench-backup-")
+            try:
+                for step, seconds, nbytes in run(count, work):
+                    print(f"| {count:,} | {step} | {seconds:.1f} | {nbytes / 1e6:.1f} |", flush=True)
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+    finally:
+        for name in (DB, TARGET_DB):
+            psql("postgres", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        subprocess.run([os.path.join(ROOT, "dev", "services.sh"), "down", HOLDER], capture_output=True)
+
+
+if __name__ == "__main__":
+    main()
