@@ -16,11 +16,13 @@ demo:
 test:
 	@dev/bootstrap.sh apt
 	@dev/bootstrap.sh ckan
+	@dev/bootstrap.sh solr
 	@dev/run-tests.sh $(PYTEST_ARGS)
 
 ckan-up:
 	@dev/bootstrap.sh apt
 	@dev/bootstrap.sh ckan
+	@dev/bootstrap.sh solr
 	@dev/ckan-up.sh up
 
 ckan-down:
@@ -30,4 +32,4 @@ services-status:
 	@dev/services.sh status
 
 clean:
-	rm -rf .run out test.ini
+	rm -rf .run out test.ini .cache

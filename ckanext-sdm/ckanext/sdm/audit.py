@@ -52,19 +52,45 @@ def events(since=None, until=None) -> list:
     return query.order_by(AuditEvent.at, AuditEvent.id).all()
 
 
+#: A spreadsheet reads a cell starting with one of these as a formula
+#: (=HYPERLINK(…) in an applicant's purpose); OWASP's list.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """One CSV cell, text a spreadsheet will not evaluate: a leading
+    apostrophe makes a would-be formula plain text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def to_csv(rows) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        writer.writerow(["" if getattr(row, c) is None else str(getattr(row, c)) for c in CSV_COLUMNS])
+        writer.writerow([csv_cell(getattr(row, c)) for c in CSV_COLUMNS])
     return out.getvalue()
 
 
 # -- the blacklist -----------------------------------------------------------
+def _ip(address: str):
+    """The address, an IPv4-mapped IPv6 one (::ffff:203.0.113.9) read as the
+    IPv4 address it is, so IPv4 networks on the blacklist hold for it."""
+    parsed = ipaddress.ip_address(address)
+    mapped = getattr(parsed, "ipv4_mapped", None)
+    return mapped or parsed
+
+
 def _in_network(address: Optional[str], network: str) -> bool:
     try:
-        return bool(address) and ipaddress.ip_address(address) in ipaddress.ip_network(network, strict=False)
+        if not address:
+            return False
+        net = ipaddress.ip_network(network, strict=False)
+        mapped = getattr(net.network_address, "ipv4_mapped", None)
+        if mapped is not None:  # an ::ffff:a.b.c.d/N entry is the IPv4 network it maps
+            net = ipaddress.ip_network(f"{mapped}/{max(net.prefixlen - 96, 0)}", strict=False)
+        return _ip(address) in net
     except ValueError:
         return False
 

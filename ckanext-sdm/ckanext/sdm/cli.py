@@ -21,10 +21,14 @@ def lift_embargoes(today):
     \b
         10 0 * * *  ckan -c /etc/ckan/default/ckan.ini sdm lift-embargoes
     """
-    lifted = embargo.lift_due(today=today.date() if today else None)
-    for name in lifted:
+    report = embargo.lift_due(today=today.date() if today else None)
+    for name in report.lifted:
         click.echo(f"lifted {name}")
-    click.echo(f"{len(lifted)} embargo(es) lifted")
+    for name, reason in report.failed:
+        click.echo(f"not lifted {name}: {reason}", err=True)
+    click.echo(f"{len(report.lifted)} embargo(es) lifted")
+    if report.failed:
+        raise click.ClickException(f"{len(report.failed)} embargo(es) could not be lifted")
 
 
 def get_commands():

@@ -58,7 +58,7 @@ class SdmPlugin(p.SingletonPlugin, DefaultTranslation):
         return pkg_dict
 
     def before_dataset_index(self, pkg_dict):
-        return search.index_fields(pkg_dict)
+        return search.index_fields(access.index_fields(pkg_dict))
 
     def before_dataset_search(self, search_params):
         return search.rewrite_query(search_params)

@@ -112,16 +112,33 @@ def submission_create(context, data_dict):
 
 
 def _presented(data_dict: dict):
-    """The certificate the caller presents, as a dict, or None."""
+    """The certificate the caller presents, as a dict, or None.  Anything
+    else (a list, a number, JSON nested past reason) is a validation error,
+    never a 500."""
     presented = data_dict.get("certificate")
+    if presented in (None, ""):
+        return None
     if isinstance(presented, str):
         try:
             presented = json.loads(presented)
-        except ValueError:
+        except (ValueError, RecursionError):
             presented = None
-        if not isinstance(presented, dict):
-            raise tk.ValidationError({"certificate": [sdm_message("bad_certificate_json")]})
+    if not isinstance(presented, dict):
+        raise tk.ValidationError({"certificate": [sdm_message("bad_certificate_json")]})
     return presented
+
+
+def _text_or_none(value, field: str):
+    """A certificate number or dataset id as given: text, or a validation error."""
+    if value is None or isinstance(value, str):
+        return value or None
+    raise tk.ValidationError({field: [sdm_message("submission_not_text", name=field)]})
+
+
+def normalise_number(number) -> str:
+    """A certificate number as issued: case and spaces as typed do not
+    matter (hj-20261202 -abc… finds HJ-20261202-ABC…)."""
+    return re.sub(r"\s+", "", number or "").upper()
 
 
 def _find(number) -> Submission:
@@ -136,7 +153,7 @@ def submission_verify(context, data_dict):
     dataset's metadata or files changed since."""
     tk.check_access("sdm_submission_verify", context, data_dict)
     presented = _presented(data_dict)
-    number = (presented or {}).get("number") or data_dict.get("number")
+    number = _text_or_none((presented or {}).get("number") or data_dict.get("number"), "number")
     issued = _find(number)
     if issued is None:
         raise tk.ObjectNotFound(sdm_message("submission_unknown", number=number or "—"))
@@ -145,7 +162,7 @@ def submission_verify(context, data_dict):
     result = {"number": number, "genuine": genuine, "issued": certificate.get("issued"),
               "dataset_id": certificate.get("dataset_id"), "version": certificate.get("version"),
               "dataset_exists": False, "metadata_changed": None, "resources_changed": None}
-    package = model.Package.get(certificate.get("dataset_id") or "")
+    package = model.Package.get(_text_or_none(certificate.get("dataset_id"), "dataset_id") or "")
     if genuine and package is not None and package.state == "active":
         current = _stored(package.id)
         result["dataset_exists"] = True

@@ -7,7 +7,7 @@ import json
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-from flask import Blueprint, Response, g
+from flask import Blueprint, Response, current_app, g
 
 from ckanext.sdm import access_requests, audit, submission
 from ckanext.sdm.access import current_user_name
@@ -18,6 +18,22 @@ from ckanext.sdm import citation_formats, signing
 from ckanext.sdm.certificates import FIELDS as CERTIFICATE_FIELDS
 
 sdm = Blueprint("sdm", __name__)
+
+
+#: Methods that change nothing, so need no CSRF token (RFC 9110 "safe").
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+@sdm.before_request
+def protect_forms():
+    """CSRF protection for this blueprint's forms.  CKAN 2.11 exempts every
+    plugin blueprint unless ckan.csrf_protection.ignore_extensions is off
+    (its default is on), so the check CKAN skips is made here; requests
+    signed with an API token are exempt, as CKAN exempts them."""
+    app = current_app
+    if (tk.request.method not in _SAFE_METHODS and app.config.get("WTF_CSRF_ENABLED")
+            and not g.get("_csrf_exempt_view")):
+        app.extensions["csrf"].protect()
 
 
 def _context() -> dict:
@@ -181,14 +197,28 @@ def refuse_blacklisted_download():
         return tk.abort(403, sdm_message("access_request_blacklisted"))
 
 
+def _downloaded_resource() -> "model.Resource | None":
+    """The resource the download route was asked for, if it exists and
+    belongs to the dataset in the path; the URL's text is never stored."""
+    args = tk.request.view_args or {}
+    resource = model.Resource.get(args.get("resource_id")) if args.get("resource_id") else None
+    package = model.Package.get(args.get("id")) if args.get("id") else None
+    if resource is None or (package is not None and resource.package_id != package.id):
+        return None
+    return resource
+
+
 @sdm.after_app_request
 def audit_download(response):
-    if _is_download():
-        args = tk.request.view_args or {}
+    """One audit row per download of a real file by a signed-in user.
+    Anonymous requests write nothing: anyone could otherwise fill the
+    trail (and it could name no one); the web server's log has them."""
+    user = _context()["user"] if _is_download() else None
+    resource = _downloaded_resource() if user else None
+    if resource is not None:
         outcome = (audit.BLACKLISTED if g.get("sdm_blacklisted")
                    else audit.GRANTED if response.status_code < 400 else audit.REFUSED)
-        package = model.Package.get(args.get("id"))
-        audit.record(audit.DOWNLOAD, outcome, _context()["user"], package.id if package else args.get("id"),
-                     args.get("resource_id"), detail=str(response.status_code))
+        audit.record(audit.DOWNLOAD, outcome, user, resource.package_id, resource.id,
+                     detail=str(response.status_code))
         model.Session.commit()
     return response
