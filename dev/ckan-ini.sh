@@ -5,8 +5,8 @@
 # README.md lists them for a production ini.
 #   SDM_CKAN_PLUGINS  another plugin list, e.g. "activity" for a vanilla CKAN
 #                     (the scheming and dcat settings are then inert)
-#   SDM_CKAN_SITE_ID  ckan.site_id (default "default"); sites sharing the Solr
-#                     double need their own, as it scopes each site's index
+#   SDM_CKAN_SITE_ID  ckan.site_id (default "default"); sites sharing one Solr
+#                     core need their own: CKAN scopes each site's index by it
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$1 DB=$2 SITE_URL=$3

@@ -3,7 +3,7 @@
 Each site gets a fresh database on the private PostgreSQL of dev/services.sh
 (ports from SDM_PG_PORT/SDM_REDIS_PORT/SDM_SOLR_PORT, as there), an ini
 written by dev/ckan-ini.sh, a sysadmin with an API token made by the ckan
-CLI, and its own ckan.site_id, because every site shares the Solr double.
+CLI, and its own ckan.site_id, because every site shares one Solr core.
 `ckan run` serves it until stop().
 
 Initialising CKAN's database and making the sysadmin costs a minute of CLI
@@ -91,7 +91,7 @@ class CkanSite:
         _create_db(self.db, self.template)
         with open(self.token_path, encoding="utf-8") as f:
             self.token = f.read().strip()
-        # the Solr double outlives the database: drop what an earlier run indexed
+        # the Solr index outlives the database: drop what an earlier run indexed
         requests.post(f"http://127.0.0.1:{SOLR_PORT}/solr/ckan/update?commit=true",
                       data=f'<delete><query>+site_id:"harvest-{self.name}"</query></delete>',
                       headers={"Content-Type": "text/xml"}, timeout=30).raise_for_status()

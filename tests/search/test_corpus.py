@@ -3,8 +3,8 @@ the extension's search and with CKAN's stock search (the same CKAN, the
 hooks off: ckanext.sdm.search.enabled = false, index rebuilt).
 
 The precision/recall table in docs/search.md is checked here; regenerate it
-with SDM_SEARCH_REPORT=1 (docs/search.md gives the command).  It is measured
-against the Solr test double, not real Solr.
+with SDM_SEARCH_REPORT=1 (docs/search.md gives the command), on the real
+Solr dev/services.sh runs.
 """
 import os
 
