@@ -92,6 +92,17 @@ def is_classified(dataset: Mapping) -> bool:
     return marked_classified(dataset) or bool(classification_details(dataset))
 
 
+def declassified(record: Mapping) -> dict:
+    """The record to save when it says "unclassified": its classification
+    detail emptied.  Declassifying means the detail no longer applies, and a
+    form that only hides those fields must not keep them (the policy reads
+    leftover detail as classified, the rules refuse it)."""
+    if record.get("secrecy") != "unclassified":
+        return dict(record)
+    # emptied, as the form sends a field left blank, so every path saves the same
+    return {**record, **{name: "" for name in CLASSIFICATION_DETAIL}}
+
+
 def embargo_end(dataset: Mapping) -> Optional[dt.date]:
     """The day a deferred disclosure ends; None when the dataset is not
     deferred or gives no readable date."""

@@ -1,17 +1,29 @@
 """CKAN's doors, each asking sdm_schema.disclosure for the public audience.
 
 Sysadmins and members of the owning organisation see everything; everyone
-else sees what the policy allows the public: classified datasets not at all
-(auth, search and facet counts via permission labels), withheld files and
-download URLs of deferred, conditional and not-open datasets not at all
-(package_show, package_search, resource_show and so resource pages and
-downloads, activity lists).  Activity details (activity_show with data,
-activity_diff) stay editor-only, as CKAN does by default
-(ckan.auth.public_activity_stream_detail = false).
+else sees what the policy allows the public: classified datasets not at all,
+withheld files and download URLs of deferred, conditional and not-open
+datasets not at all, classification detail never.
+
+Deny by default, in three layers:
+  auth        package_show and resource_show refuse what the policy hides;
+  index       the search index holds no file field (res_url, res_name, …)
+              of a dataset whose files the public may not see, nor any
+              classification detail, so no query can count or facet them;
+  output      every action that hands out dataset, resource or activity
+              dicts, ids or names is chained (ACTIONS below) and its answer
+              passes through `scrub`, which redacts by the policy fields
+              *in the database* — never by the answer itself, whose fields
+              a caller can choose (`fl`) or forge (Solr aliases).
+tests/plugin/test_leak_walk.py calls every registered action and every GET
+route and fails on any channel not chained here.
 """
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
+from typing import Any, Optional
 
 import ckan.authz as authz
 import ckan.model as model
@@ -19,13 +31,28 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultPermissionLabels
 
 from ckanext.sdm import access_requests, catalog
+from ckanext.sdm.helpers import sdm_message
 from sdm_schema import disclosure, fields_with
 
 #: Package fields the policy reads, as stored in extras (`policy` in
 #: sdm_dataset.yaml).
 _POLICY_FIELDS = tuple(f.name for f in fields_with("policy"))
-#: Search-result keys that carry resource data or URLs.
+#: Dict and index keys that carry resource data or URLs.
 _RESOURCE_KEYS = ("res_", "urls", "download_url")
+#: Search-index fields holding file data (CKAN's own, and copied into `urls`).
+FILE_INDEX_FIELDS = ("res_name", "res_description", "res_url", "res_type", "urls", "download_url")
+#: A search-parameter word naming a file field or a classification detail
+#: (res_format stays: formats are disclosed, and withheld files' formats
+#: are not indexed either).
+_REFUSED_FIELD = re.compile(
+    r"(?<![\w.])(?:extras_)?(res_(?!format\b)\w*|urls|download_url|" + "|".join(disclosure.CLASSIFICATION_DETAIL)
+    + r")\b")
+#: What an `fl` entry may be: a stored field's name or a glob, never a
+#: Solr alias (`a:b`), transformer (`[value …]`) or function.
+_PLAIN_FIELD = re.compile(r"^[A-Za-z0-9_*]+$")
+#: package_search parameters that reach Solr and can name a field.
+#: (`fl` may name file fields: the answer is redacted by the stored policy.)
+_FIELD_PARAMS = ("q", "fq", "fq_list", "sort", "qf", "df", "bf", "boost", "facet.field")
 
 
 def current_user_name():
@@ -44,19 +71,36 @@ def _user_name(context=None):
 
 def privileged(owner_org, context=None) -> bool:
     """Sysadmin or a member of the dataset's organisation."""
-    user = _user_name(context)
-    if not user:
-        return False
-    if authz.is_sysadmin(user):
-        return True
-    return bool(owner_org) and authz.has_user_permission_for_group_or_org(owner_org, user, "read")
+    return Viewer.of(context or {}).privileged(owner_org)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who an answer is for, taken from the context before the action runs
+    (some core actions set ignore_auth on the context they are given)."""
+
+    user: Optional[str]
+    trusted: bool = False  # an internal call with ignore_auth
+
+    @classmethod
+    def of(cls, context) -> "Viewer":
+        return cls(_user_name(context), bool(context.get("ignore_auth")))
+
+    def sysadmin(self) -> bool:
+        return bool(self.user) and authz.is_sysadmin(self.user)
+
+    def privileged(self, owner_org) -> bool:
+        if self.trusted or self.sysadmin():
+            return True
+        return bool(self.user and owner_org) and authz.has_user_permission_for_group_or_org(
+            owner_org, self.user, "read")
 
 
 def _policy_view(package: model.Package) -> dict:
     return {name: package.extras.get(name) for name in _POLICY_FIELDS}
 
 
-def _decide(pkg_dict: dict):
+def _decide(pkg_dict) -> disclosure.Decision:
     return disclosure.decide(pkg_dict, disclosure.PUBLIC)
 
 
@@ -65,15 +109,42 @@ def _package_from(data_dict, context):
     return context.get("package") or model.Package.get(data_dict.get("id") or data_dict.get("name_or_id"))
 
 
+def _stored_package(package_id) -> Optional[model.Package]:
+    """The package with exactly this id (never by name: names are chosen)."""
+    return model.Session.get(model.Package, package_id) if isinstance(package_id, str) and package_id else None
+
+
+@dataclass(frozen=True)
+class Entitlement:
+    """What a viewer may see of one stored dataset."""
+
+    visible: bool
+    files: bool
+    all_fields: bool
+
+
+def entitlement(viewer: Viewer, package: Optional[model.Package], snapshot: Optional[dict] = None) -> Entitlement:
+    """The policy asked with the fields in the database; a snapshot (an
+    activity's dataset as it was) can only withhold more, never reveal."""
+    if package is None:
+        return Entitlement(False, False, False)
+    if viewer.privileged(package.owner_org):
+        return Entitlement(True, True, True)
+    now = _decide(_policy_view(package))
+    then = _decide(snapshot) if snapshot is not None else now
+    visible = now.visible and then.visible
+    files = visible and ((now.resources and then.resources) or access_requests.granted(package.id, viewer.user))
+    return Entitlement(visible, files, False)
+
+
 # -- auth -------------------------------------------------------------------
 @tk.chained_auth_function
 @tk.auth_allow_anonymous_access
 def package_show(next_auth, context, data_dict):
     result = next_auth(context, data_dict)
     package = _package_from(data_dict, context)
-    if result.get("success") and package and not privileged(package.owner_org, context):
-        if not _decide(_policy_view(package)).visible:
-            return {"success": False, "msg": tk._("Not authorised to see this dataset")}
+    if result.get("success") and package and not entitlement(Viewer.of(context), package).visible:
+        return {"success": False, "msg": tk._("Not authorised to see this dataset")}
     return result
 
 
@@ -83,111 +154,308 @@ def resource_show(next_auth, context, data_dict):
     result = next_auth(context, data_dict)
     resource = context.get("resource") or model.Resource.get((data_dict or {}).get("id"))
     package = resource.package if resource else None
-    if result.get("success") and package and not privileged(package.owner_org, context):
-        if not _decide(_policy_view(package)).resources and not access_requests.granted(package.id, _user_name(context)):
-            return {"success": False, "msg": tk._("The files of this dataset are not disclosed")}
+    if result.get("success") and package and not entitlement(Viewer.of(context), package).files:
+        return {"success": False, "msg": tk._("The files of this dataset are not disclosed")}
     return result
 
 
-AUTH_FUNCTIONS = {"package_show": package_show, "resource_show": resource_show}
+@tk.chained_auth_function
+def follow_dataset(next_auth, context, data_dict):
+    """Following a dataset one may not see would list it in followee_list
+    and tell that the id exists."""
+    result = next_auth(context, data_dict)
+    if result.get("success") and not visible_package(Viewer.of(context), (data_dict or {}).get("id")):
+        return {"success": False, "msg": tk._("Not authorised to see this dataset")}
+    return result
 
 
-# -- showing and searching --------------------------------------------------
-def redact_shown(context, pkg_dict: dict) -> None:
-    """package_show output, in place: withheld files go, URLs with them."""
-    if context.get("ignore_auth") or privileged(pkg_dict.get("owner_org"), context):
-        return
-    if access_requests.granted(pkg_dict.get("id"), _user_name(context)):  # visible, by auth; grant shows files
-        return
-    visible = disclosure.redact(pkg_dict, disclosure.PUBLIC)
-    if visible is None:  # auth already refused; never hand it out regardless
-        pkg_dict.clear()
-        return
-    for key in list(pkg_dict):
-        if key not in visible:
-            del pkg_dict[key]
-    pkg_dict.update(visible)
+AUTH_FUNCTIONS = {"package_show": package_show, "resource_show": resource_show, "follow_dataset": follow_dataset}
 
 
-def _result_policy_view(result: dict) -> dict:
-    if all(name in result for name in ("secrecy", "open_attribute")):
-        return result
-    package = model.Package.get(result.get("id"))
-    return _policy_view(package) if package else {"secrecy": "classified"}
+# -- redaction ----------------------------------------------------------------
+_GONE = object()
 
 
-def redact_search_result(result: dict) -> dict:
-    """One package_search result (any `fl`), as the public may see it."""
-    decision = _decide(_result_policy_view(result))
-    if not decision.visible:
-        return {"id": result.get("id")}  # labels keep it out; belt and braces
-    if decision.resources:
-        return result
-    out = {k: v for k, v in result.items() if not k.startswith(_RESOURCE_KEYS)}
-    if "resources" in out:
-        out["resources"] = []
-        out["num_resources"] = 0
-    for key in ("data_dict", "validated_data_dict"):
+def _hidden_key(key: str, files: bool) -> bool:
+    bare = key[len("extras_"):] if key.startswith("extras_") else key
+    return bare in disclosure.CLASSIFICATION_DETAIL or (not files and key.startswith(_RESOURCE_KEYS))
+
+
+def redact_package(viewer: Viewer, pkg_dict: dict, snapshot: bool = False) -> Optional[dict]:
+    """A dataset dict (package_show, search result of any `fl`, activity
+    snapshot) as the viewer may see it; None when not at all."""
+    package = _stored_package(pkg_dict.get("id"))
+    right = entitlement(viewer, package, pkg_dict if snapshot else None)
+    if right.all_fields:
+        return pkg_dict
+    if not right.visible:
+        return None
+    out = {k: v for k, v in pkg_dict.items() if not _hidden_key(k, right.files)}
+    if isinstance(out.get("extras"), list):
+        out["extras"] = [e for e in out["extras"] if not _hidden_key(str(e.get("key")), right.files)]
+    if not right.files:
+        if "resources" in out:
+            out["resources"] = []
+        if "num_resources" in out:
+            out["num_resources"] = 0
+    for key in ("data_dict", "validated_data_dict"):  # stored JSON copies of the dataset
         if isinstance(out.get(key), str):
-            stored = json.loads(out[key])
-            stored["resources"], stored["num_resources"] = [], 0
-            out[key] = json.dumps(stored)
+            stored = redact_package(viewer, json.loads(out[key]), snapshot)
+            out[key] = json.dumps(stored or {})
     return out
 
 
-# -- actions ------------------------------------------------------------------
+def redact_shown(context, pkg_dict: dict) -> None:
+    """package_show output, in place: withheld files go, URLs with them."""
+    visible = redact_package(Viewer.of(context), pkg_dict)
+    if visible is pkg_dict:
+        return
+    pkg_dict.clear()
+    pkg_dict.update(visible or {})
+
+
+def _kind(value: dict) -> Optional[str]:
+    if "activity_type" in value and "object_id" in value:
+        return "activity"
+    if "package_id" in value and ("url" in value or "resource_id" in value):
+        return "resource"  # a resource, or one of its views
+    if "id" in value and ("resources" in value or "owner_org" in value) and not value.get("is_organization"):
+        return "package"
+    return None
+
+
+def _resource_visible(viewer: Viewer, value: dict) -> bool:
+    return entitlement(viewer, _stored_package(value.get("package_id"))).files
+
+
+def _activity_visible(viewer: Viewer, value: dict) -> bool:
+    package = _stored_package(value.get("object_id"))
+    return package is None or entitlement(viewer, package).visible
+
+
+def _redacted_package(viewer: Viewer, value: dict, snapshot: bool) -> Optional[dict]:
+    if _stored_package(value.get("id")) is not None:
+        return redact_package(viewer, value, snapshot)
+    # a dataset no longer stored: only its own snapshot is left to judge by
+    return disclosure.redact(value, disclosure.PUBLIC) if snapshot else value
+
+
+def _scrub(viewer: Viewer, value: Any, snapshot: bool = False):
+    if isinstance(value, (list, tuple)):
+        kept = [v for v in (_scrub(viewer, item, snapshot) for item in value) if v is not _GONE]
+        return type(value)(kept) if isinstance(value, tuple) else kept
+    if not isinstance(value, dict):
+        return value
+    kind = _kind(value)
+    if kind == "activity":
+        if not _activity_visible(viewer, value):
+            return _GONE
+        snapshot = True
+    elif kind == "resource" and not _resource_visible(viewer, value):
+        return _GONE
+    elif kind == "package":
+        value = _redacted_package(viewer, value, snapshot)
+        if value is None:
+            return _GONE
+    out = {}
+    for key, item in value.items():
+        item = _scrub(viewer, item, snapshot)
+        if item is _GONE:
+            return _GONE  # a dict holding something withheld goes whole
+        out[key] = item
+    return out
+
+
+def scrub(viewer: Viewer, value: Any):
+    """Any action's answer with every dataset, resource and activity in it
+    redacted for the viewer; what may not be seen at all is left out."""
+    if viewer.trusted or viewer.sysadmin():
+        return value
+    scrubbed = _scrub(viewer, value)
+    return {} if scrubbed is _GONE else scrubbed
+
+
+def visible_package(viewer: Viewer, ref) -> bool:
+    """Whether the viewer may know a dataset, named by id or name, exists."""
+    package = model.Package.get(ref) if isinstance(ref, str) else None
+    return package is None or entitlement(viewer, package).visible
+
+
+# -- package_search -----------------------------------------------------------
+def _words(value) -> list:
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    if isinstance(value, str) and value.startswith("["):
+        try:
+            return [str(v) for v in json.loads(value)]
+        except ValueError:
+            pass
+    return [str(value)] if value is not None else []
+
+
+def _fl_entries(value) -> list:
+    return [entry for text in _words(value) for entry in re.split(r"[\s,]+", text) if entry]
+
+
+def search_parameters(viewer: Viewer, data_dict: dict) -> dict:
+    """package_search's parameters as a non-sysadmin may send them: no file
+    field or classification detail in q/fq/sort/…, facets from the
+    allow-list only, `fl` plain field names with the id always included
+    (the policy is looked up by it, and an alias could forge it).
+    Refusals are ValidationErrors."""
+    if viewer.trusted or viewer.sysadmin():
+        return data_dict
+    errors = {}
+    for param in _FIELD_PARAMS:
+        found = {m.group(0) for text in _words(data_dict.get(param)) for m in _REFUSED_FIELD.finditer(text)}
+        if found:
+            errors[param] = [sdm_message("search_field_refused", fields=", ".join(sorted(found)))]
+    facets = _words(data_dict.get("facet.field"))
+    refused = [name for name in facets if name not in facet_allow_list()]
+    if refused:
+        errors["facet.field"] = [sdm_message("search_facet_refused", fields=", ".join(refused))]
+    if "fl" in data_dict and data_dict["fl"]:
+        fields = _fl_entries(data_dict["fl"])
+        bad = [f for f in fields if not _PLAIN_FIELD.match(f)]
+        if bad:
+            errors["fl"] = [sdm_message("search_fl_refused", fields=", ".join(bad))]
+        elif "id" not in fields and "*" not in fields:
+            data_dict = dict(data_dict, fl=fields + ["id"], sdm_drop_id=True)
+        else:
+            data_dict = dict(data_dict, fl=fields)
+    if errors:
+        raise tk.ValidationError(errors)
+    return data_dict
+
+
+def facet_allow_list() -> frozenset:
+    """Facets anyone may ask for: CKAN's own, the SDM facets and the code
+    fields of the schema; never a file field or a classification detail."""
+    from ckanext.sdm import search
+    from sdm_schema import dataset_fields
+
+    codes = {f.name for f in dataset_fields() if f.kind in ("code", "codes")}
+    configured = tk.config.get("search.facets") or []
+    configured = configured.split() if isinstance(configured, str) else list(configured)
+    allowed = {"organization", "groups", "tags", "res_format", "license_id", *configured, *search.FACETS, *codes}
+    return frozenset(name for name in allowed if not _REFUSED_FIELD.match(name))
+
+
 # package_search is chained rather than hooked through after_dataset_search,
 # because only the action knows who is asking.
 @tk.chained_action
 @tk.side_effect_free
 def package_search(next_action, context, data_dict):
+    viewer = Viewer.of(context)
+    data_dict = search_parameters(viewer, dict(data_dict or {}))
+    drop_id = data_dict.pop("sdm_drop_id", False)
     # a DCAT catalogue search lists only what its profile's audience may see
     found = next_action(context, catalog.catalogue_search(context, data_dict))
-    found["results"] = [
-        r if privileged(r.get("owner_org"), context) else redact_search_result(r)
-        for r in found.get("results") or []
-    ]
+    results = []
+    for result in found.get("results") or []:
+        shown = result if viewer.trusted else redact_package(viewer, result)
+        if shown is not None:
+            results.append({k: v for k, v in shown.items() if k != "id"} if drop_id else shown)
+    found["results"] = results
     return found
 
 
-def _public_activity(activity: dict, context):
-    """An activity as the public may see it, or None.  The stored dict is
-    the dataset as it was; the dataset as it is now decides too, so one
-    classified since is hidden from its whole history."""
-    package = (activity.get("data") or {}).get("package")
-    if package is None or privileged(package.get("owner_org"), context):
-        return activity
-    current = model.Package.get(activity.get("object_id"))
-    if current is not None and not _decide(_policy_view(current)).visible:
-        return None
-    visible = disclosure.redact(package, disclosure.PUBLIC)
-    if visible is None:
-        return None
-    return dict(activity, data=dict(activity["data"], package=visible))
-
-
-def _redacting_activities(name):
+# -- other readers --------------------------------------------------------------
+def _scrubbing(name):
+    """A chained reader whose whole answer goes through scrub()."""
     @tk.chained_action
-    @tk.side_effect_free
     def action(next_action, context, data_dict):
-        activities = next_action(context, data_dict)
-        return [a for a in (_public_activity(a, context) for a in activities) if a is not None]
+        viewer = Viewer.of(context)
+        return scrub(viewer, next_action(context, data_dict))
+
+    action.__name__ = name
+    return tk.side_effect_free(action)
+
+
+#: Readers whose answers hold dataset, resource or activity dicts.
+_SCRUBBED = (
+    "current_package_list_with_resources",
+    "dataset_followee_list", "followee_list",
+    "activity_show", "activity_data_show", "activity_diff",
+    "package_activity_list", "organization_activity_list", "group_activity_list",
+    "user_activity_list", "dashboard_activity_list", "recently_changed_packages_activity_list",
+    "package_relationships_list", "resource_view_list", "resource_view_show",
+    "group_package_show", "package_collaborator_list_for_user",
+)
+
+
+@tk.chained_action
+@tk.side_effect_free
+def resource_search(next_action, context, data_dict):
+    """Every match is judged, then counted and paged, so neither the list
+    nor the count tells of a withheld file."""
+    viewer = Viewer.of(context)
+    data_dict = dict(data_dict or {})
+    offset, limit = data_dict.pop("offset", None), data_dict.pop("limit", None)
+    found = next_action(context, data_dict)
+    results = scrub(viewer, found.get("results") or [])
+    start = int(offset or 0)
+    page = results[start:start + int(limit)] if limit not in (None, "") else results[start:]
+    return dict(found, count=len(results), results=page)
+
+
+def _filtered_names(name, keep):
+    @tk.chained_action
+    def action(next_action, context, data_dict):
+        viewer = Viewer.of(context)
+        answer = next_action(context, data_dict)
+        return [item for item in answer if keep(viewer, item)]
+
+    action.__name__ = name
+    return tk.side_effect_free(action)
+
+
+def _member_visible(viewer: Viewer, member) -> bool:
+    member_id, member_type = member[0], member[1]
+    return member_type != "package" or visible_package(viewer, member_id)
+
+
+def _autocomplete_visible(viewer: Viewer, item) -> bool:
+    return visible_package(viewer, item.get("name"))
+
+
+def _saving_declassified(name):
+    """package_create / package_update (and so package_patch and the form):
+    a dataset saved as unclassified loses its classification detail."""
+    @tk.chained_action
+    def action(next_action, context, data_dict):
+        return next_action(context, disclosure.declassified(data_dict or {}))
 
     action.__name__ = name
     return action
 
 
-#: Activity lists return whole dataset dicts, files included.
-_ACTIVITY_LISTS = (
-    "package_activity_list",
-    "organization_activity_list",
-    "group_activity_list",
-    "user_activity_list",
-    "dashboard_activity_list",
-    "recently_changed_packages_activity_list",
-)
+ACTIONS = {
+    "package_search": package_search,
+    "package_create": _saving_declassified("package_create"),
+    "package_update": _saving_declassified("package_update"),
+    "resource_search": resource_search,
+    "package_list": _filtered_names("package_list", visible_package),
+    "member_list": _filtered_names("member_list", _member_visible),
+    "package_autocomplete": _filtered_names("package_autocomplete", _autocomplete_visible),
+    **{name: _scrubbing(name) for name in _SCRUBBED},
+}
 
-ACTIONS = {"package_search": package_search, **{name: _redacting_activities(name) for name in _ACTIVITY_LISTS}}
+
+# -- the search index -------------------------------------------------------------
+def index_fields(pkg_dict: dict) -> dict:
+    """before_dataset_index: no classification detail in the index, and no
+    file field of a dataset whose files the public may not see, so no
+    query, facet or sort can reach them (members lose searching by those
+    file names too; the stored dataset dict keeps them for display)."""
+    for key in list(pkg_dict):
+        if _hidden_key(key, files=True):
+            del pkg_dict[key]
+    if not _decide(pkg_dict).resources:
+        for key in list(pkg_dict):
+            if key.startswith(_RESOURCE_KEYS) or key in FILE_INDEX_FIELDS:
+                del pkg_dict[key]
+    return pkg_dict
 
 
 class PermissionLabels(DefaultPermissionLabels):
@@ -199,4 +467,3 @@ class PermissionLabels(DefaultPermissionLabels):
         if "public" in labels and not _decide(_policy_view(dataset_obj)).visible:
             labels = [f"member-{dataset_obj.owner_org}"] if dataset_obj.owner_org else [f"creator-{dataset_obj.creator_user_id}"]
         return labels
-

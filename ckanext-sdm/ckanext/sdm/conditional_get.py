@@ -13,7 +13,9 @@ decides the page:
   dataset    the request, who asks, and the dataset's last change:
              metadata_modified, or the day its embargo ended by itself.
 Who asks matters because members and sysadmins see files the public does
-not; the day because embargoes end without a save (disclosure rule 4).
+not, and what they may see now (access.entitlement of each dataset on the
+page) because a grant expires and a membership ends without any dataset
+changing; the day because embargoes end without a save (disclosure rule 4).
 A change to a dataset's responsible unit alone (its name, its USCC) does not
 change the validators until the dataset is saved or the day turns.
 
@@ -38,7 +40,7 @@ from ckanext.dcat import logic as dcat_logic
 from flask import Blueprint, Response, g, request
 from redis.exceptions import RedisError
 
-from ckanext.sdm import catalog
+from ckanext.sdm import access, catalog
 from ckanext.sdm.access import current_user_name
 from sdm_schema import disclosure
 
@@ -70,6 +72,18 @@ def _etag(*parts) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
+def _entitlements(package_ids) -> list:
+    """What the viewer may see of each dataset now (files, every field): a
+    grant that expires or is revoked, a membership that ends, change the
+    ETag and so the cache key, and the cached page is never served again."""
+    viewer = access.Viewer(_user() or None)
+    rights = []
+    for package_id in package_ids:
+        right = access.entitlement(viewer, model.Session.get(model.Package, package_id))
+        rights.append((right.visible, right.files, right.all_fields))
+    return rights
+
+
 def _parse(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value.rstrip("Z"))
 
@@ -84,7 +98,8 @@ def catalog_validators() -> Optional[Validators]:
         return None  # the view answers 409
     page = [(r["id"], r["metadata_modified"]) for r in found["results"]]
     last = max((_parse(m) for _id, m in page), default=None)
-    return Validators(_etag(dt.date.today(), found["count"], page), last, dated=False)
+    rights = _entitlements(package_id for package_id, _modified in page)
+    return Validators(_etag(dt.date.today(), found["count"], page, rights), last, dated=False)
 
 
 def _last_change(package: model.Package) -> dt.datetime:
@@ -106,7 +121,7 @@ def dataset_validators(id_: str) -> Optional[Validators]:
     if package is None:
         return None
     changed = _last_change(package)
-    return Validators(_etag(changed), changed, dated=True)
+    return Validators(_etag(changed, _entitlements([package.id])), changed, dated=True)
 
 
 def _validators() -> Optional[Validators]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 import ckan.model as model
 from sqlalchemy.orm import aliased
@@ -40,7 +41,31 @@ def lift(package_id: str, now: dt.datetime) -> dict:
     )
 
 
-def lift_due(today: dt.date | None = None, now: dt.datetime | None = None) -> list:
+@dataclass
+class LiftReport:
+    """What one run lifted, and what it could not lift with the reason."""
+
+    lifted: list = field(default_factory=list)
+    failed: list = field(default_factory=list)  # [(dataset name or id, message)]
+
+
+def _failure(error: Exception) -> str:
+    if isinstance(error, tk.ValidationError):
+        return "; ".join(f"{k}: {v}" for k, v in (error.error_dict or {}).items()) or str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+def lift_due(today: dt.date | None = None, now: dt.datetime | None = None) -> LiftReport:
+    """Lift every due embargo; a dataset that cannot be saved (a stored
+    value the schema now refuses, …) is reported and the others still go."""
     now = now or dt.datetime.now(dt.timezone.utc)
     today = today or now.date()
-    return [lift(pid, now)["name"] for pid in due_dataset_ids(today)]
+    report = LiftReport()
+    for package_id in due_dataset_ids(today):
+        try:
+            report.lifted.append(lift(package_id, now)["name"])
+        except Exception as error:  # one bad dataset must not keep the others deferred
+            model.Session.rollback()
+            package = model.Package.get(package_id)
+            report.failed.append((package.name if package else package_id, _failure(error)))
+    return report
