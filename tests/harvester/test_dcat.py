@@ -37,8 +37,11 @@ def test_paged_feed_harvested_back_in_every_format(tmp_path, server):
         assert counts["new"] == len(originals) == 3, (source["name"], counts)
     assert any("catalog-2.ttl" in path for path, _, _ in server.requests)
     store = Store(str(other / "data"))
-    harvested = {d["title"]: d for d in store.iter_datasets() if d["harvest_source"] == "dcat-ttl"}
+    # four sources, one feed: one record per dataset, with all four harvests
+    harvested = {d["title"]: d for d in store.iter_datasets()}
     store.close()
+    assert len(harvested) == len(originals)
+    assert all(len({h["catalogue"] for h in d["provenance"]}) == 5 for d in harvested.values())
     for title, original in originals.items():
         for key in ("title_translated", "sharing_attribute", "open_attribute", "update_cycle", "disclosure"):
             assert harvested[title][key] == original[key], key
