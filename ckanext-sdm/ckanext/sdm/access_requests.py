@@ -9,16 +9,18 @@ free-use purposes (Art. 24) and is approved waives the dataset's fee.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Optional
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.sdm import audit
-from ckanext.sdm.helpers import sdm_message
+from ckanext.sdm import audit, notify
+from ckanext.sdm.helpers import bilingual_message
 from ckanext.sdm.model import AccessRequest, utcnow
-from sdm_schema import codelist, dataset_field, disclosure
+from sdm_schema.validation import decode_json
+from sdm_schema import codelist, dataset_field, disclosure, message
 
-PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+PENDING, APPROVED, REJECTED, REVOKED = "pending", "approved", "rejected", "revoked"
 _DECISIONS = {"approve": APPROVED, "reject": REJECTED}
 #: The applicant's fields: the form's input name -> label message.
 APPLICATION_FIELDS = {
@@ -67,18 +69,27 @@ def request_dict(request: AccessRequest) -> dict:
         out[key] = out[key].isoformat() if out[key] else None
     out["user"] = user.name if user else None
     out["dataset_name"] = package.name if package else None
+    out["dataset_title"] = _title_of(package)
+    out["owner_org"] = package.owner_org if package else None
     out["active"] = request.status == APPROVED and request.expires is not None and request.expires > utcnow()
     return out
 
 
+def _title_of(package) -> dict:
+    """The dataset's bilingual title ({tag: text}) for lists and mails."""
+    if package is None:
+        return {}
+    return decode_json(package.extras.get("title_translated")) or {"zh-Hans": package.title or package.name}
+
+
 def _validate_application(data_dict: dict) -> dict:
-    errors = {name: [sdm_message("missing_value", name=sdm_message(label))]
+    errors = {name: [bilingual_message("missing_value", name=message(label))]
               for name, label in APPLICATION_FIELDS.items() if not str(data_dict.get(name) or "").strip()}
     purpose = data_dict.get("free_use_purpose") or None
     purposes = codelist("free_use_purpose")
     if purpose and purpose not in purposes:
-        errors["free_use_purpose"] = [sdm_message("unknown_code", field=dataset_field("free_use_purposes"),
-                                                  value=purpose, choices=", ".join(purposes.codes))]
+        errors["free_use_purpose"] = [bilingual_message("unknown_code", field=dataset_field("free_use_purposes"),
+                                                       value=purpose, choices=", ".join(purposes.codes))]
     if errors:
         raise tk.ValidationError(errors)
     return {name: str(data_dict[name]).strip() for name in APPLICATION_FIELDS} | {"free_use_purpose": purpose}
@@ -93,18 +104,19 @@ def access_request_create(context, data_dict):
     if audit.blacklisted(user.id, audit.client_address()):
         audit.record(audit.ACCESS_REQUEST, audit.BLACKLISTED, user.name, package["id"])
         model.Session.commit()
-        raise tk.NotAuthorized(sdm_message("access_request_blacklisted"))
+        raise tk.NotAuthorized(bilingual_message("access_request_blacklisted"))
     if not eligible(package):
-        raise tk.ValidationError({"id": [sdm_message("access_request_not_eligible")]})
+        raise tk.ValidationError({"id": [bilingual_message("access_request_not_eligible")]})
     application = _validate_application(data_dict)
     pending = model.Session.query(AccessRequest).filter_by(
         package_id=package["id"], user_id=user.id, status=PENDING).first()
     if pending:
-        raise tk.ValidationError({"id": [sdm_message("access_request_pending_exists")]})
+        raise tk.ValidationError({"id": [bilingual_message("access_request_pending_exists")]})
     request = AccessRequest(package_id=package["id"], user_id=user.id, **application)
     model.Session.add(request)
     audit.record(audit.ACCESS_REQUEST, PENDING, user.name, package["id"], detail=application["purpose"])
     model.Session.commit()
+    notify.application_received(request_dict(request), package)
     return request_dict(request)
 
 
@@ -115,7 +127,7 @@ def _days(data_dict: dict) -> int:
     except (TypeError, ValueError):
         days = 0
     if not 1 <= days <= grant_days_max():
-        raise tk.ValidationError({"days": [sdm_message("access_request_bad_days", max=grant_days_max())]})
+        raise tk.ValidationError({"days": [bilingual_message("access_request_bad_days", max=grant_days_max())]})
     return days
 
 
@@ -130,11 +142,11 @@ def access_request_decide(context, data_dict):
     reason = str(data_dict.get("reason") or "").strip()
     errors = {}
     if status is None:
-        errors["decision"] = [sdm_message("access_request_bad_decision")]
+        errors["decision"] = [bilingual_message("access_request_bad_decision")]
     if not reason:
-        errors["reason"] = [sdm_message("missing_value", name=sdm_message("access_request_reason"))]
+        errors["reason"] = [bilingual_message("missing_value", name=message("access_request_reason"))]
     if request.status != PENDING:
-        errors["id"] = [sdm_message("access_request_not_pending")]
+        errors["id"] = [bilingual_message("access_request_not_pending")]
     if errors:
         raise tk.ValidationError(errors)
     now = utcnow()
@@ -147,6 +159,33 @@ def access_request_decide(context, data_dict):
     audit.record(audit.ACCESS_DECISION, status, context["user"], request.package_id,
                  detail=f"{applicant.name if applicant else request.user_id}: {reason}")
     model.Session.commit()
+    notify.application_decided(request_dict(request), applicant)
+    return request_dict(request)
+
+
+def access_request_revoke(context, data_dict):
+    """End an approved grant before it expires: `id`, `reason`.  The files
+    are withheld from the applicant again at once."""
+    request = model.Session.get(AccessRequest, tk.get_or_bust(data_dict, "id"))
+    if request is None:
+        raise tk.ObjectNotFound()
+    tk.check_access("sdm_access_request_decide", context, {"id": request.package_id})
+    reason = str(data_dict.get("reason") or "").strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = [bilingual_message("missing_value", name=message("access_request_reason"))]
+    if request.status != APPROVED:
+        errors["id"] = [bilingual_message("access_request_not_approved")]
+    if errors:
+        raise tk.ValidationError(errors)
+    now = utcnow()
+    request.status, request.reason, request.decided, request.decided_by = REVOKED, reason, now, context["user"]
+    request.expires = now
+    applicant = model.User.get(request.user_id)
+    audit.record(audit.ACCESS_DECISION, REVOKED, context["user"], request.package_id,
+                 detail=f"{applicant.name if applicant else request.user_id}: {reason}")
+    model.Session.commit()
+    notify.application_decided(request_dict(request), applicant)
     return request_dict(request)
 
 
@@ -166,6 +205,37 @@ def access_request_list(context, data_dict):
     else:
         query = query.filter(AccessRequest.user_id == model.User.get(context["user"]).id)
     return [request_dict(r) for r in query.order_by(AccessRequest.created.desc())]
+
+
+def decidable_package_ids(user_name) -> Optional[set]:
+    """The datasets whose applications the user decides: those of the units
+    they edit; None for a sysadmin (all)."""
+    user = model.User.get(user_name) if user_name else None
+    if user is None:
+        return set()
+    if user.sysadmin:
+        return None
+    units = [g.id for g in user.get_groups("organization", "editor")] + \
+        [g.id for g in user.get_groups("organization", "admin")]
+    if not units:
+        return set()
+    rows = model.Session.query(model.Package.id).filter(model.Package.owner_org.in_(units))
+    return {row.id for row in rows}
+
+
+@tk.side_effect_free
+def access_request_queue(context, data_dict):
+    """Applications across every dataset the caller decides, oldest first;
+    `status` (default pending) filters them."""
+    tk.check_access("sdm_access_request_queue", context, data_dict)
+    status = data_dict.get("status") or PENDING
+    query = model.Session.query(AccessRequest).filter(AccessRequest.status == status)
+    allowed = decidable_package_ids(context.get("user"))
+    if allowed is not None:
+        if not allowed:
+            return []
+        query = query.filter(AccessRequest.package_id.in_(allowed))
+    return [request_dict(r) for r in query.order_by(AccessRequest.created)]
 
 
 def can_decide(context, package_id) -> bool:
@@ -190,10 +260,13 @@ ACTIONS = {
     "sdm_access_request_create": access_request_create,
     "sdm_access_request_decide": access_request_decide,
     "sdm_access_request_list": access_request_list,
+    "sdm_access_request_revoke": access_request_revoke,
+    "sdm_access_request_queue": access_request_queue,
 }
 AUTH_FUNCTIONS = {
     "sdm_access_request_create": _signed_in,
     "sdm_access_request_decide": _decide_auth,
     "sdm_access_request_list": _signed_in,
+    "sdm_access_request_queue": _signed_in,
 }
 HELPERS = {"sdm_access_request_eligible": eligible}
