@@ -3,8 +3,7 @@
 A field's `kind` (set by its preset in presets.yaml) says what shape its
 value has.  Everything that depends on that shape asks the field's Kind
 here: which validator checks it, how a stored value is decoded, what Solr
-indexes, which RDF terms it becomes and how they are read back, and how a
-harvested value is put into a record.  A kind the registry does not know
+indexes, which RDF terms it becomes and how they are read back.  A kind the registry does not know
 fails when the schema is loaded (loader.py), naming the field, instead of
 silently being treated as text.
 """
@@ -63,10 +62,6 @@ class Kind:
         """A value from the RDF objects found for the field (never empty)."""
         return str(objects[0])
 
-    def harvest(self, record: dict, field, value, tag: Optional[str], mapper) -> None:
-        """Put one harvested value into a raw record: the first value of a
-        single-valued field wins; `mapper` turns source values into codes."""
-        record.setdefault(field.name, value.strip() if isinstance(value, str) else value)
 
 
 class Url(Kind):
@@ -92,9 +87,6 @@ class TranslatedText(Kind):
     def read(self, field, objects):
         return {rdf.literal_lang(o): str(o) for o in objects if isinstance(o, Literal)} or None
 
-    def harvest(self, record, field, value, tag, mapper):
-        text = str(value).strip()
-        record.setdefault(field.name, {}).setdefault(tag or lang.detect(text), text)
 
 
 class TranslatedTags(Kind):
@@ -112,13 +104,6 @@ class TranslatedTags(Kind):
                 out.setdefault(rdf.literal_lang(o), []).append(str(o))
         return {tag: sorted(words) for tag, words in out.items()} or None
 
-    def harvest(self, record, field, value, tag, mapper):
-        items = value if isinstance(value, (list, tuple)) else mapper.split(value)
-        for item in (str(i).strip() for i in items):
-            if item:
-                bucket = record.setdefault(field.name, {}).setdefault(tag or lang.detect(item), [])
-                if item not in bucket:
-                    bucket.append(item)
 
 
 class Code(Kind):
@@ -136,8 +121,6 @@ class Code(Kind):
         found = self._found(field, objects)
         return found[0] if found else None
 
-    def harvest(self, record, field, value, tag, mapper):
-        record.setdefault(field.name, mapper.code(field.name, value))
 
 
 class Codes(Code):
@@ -153,9 +136,6 @@ class Codes(Code):
     def read(self, field, objects):
         return self._found(field, objects) or None
 
-    def harvest(self, record, field, value, tag, mapper):
-        bucket = record.setdefault(field.name, [])
-        bucket.extend(c for c in mapper.codes(field.name, value) if c not in bucket)
 
 
 class Date(Kind):
@@ -206,8 +186,6 @@ class Records(Kind):
     def terms(self, field, value, eu):
         raise TypeError(f"{field.name}: a list of records is written by a rule of its own (sdm_schema.rdf.dcat)")
 
-    def harvest(self, record, field, value, tag, mapper):
-        record.setdefault(field.name, decode_json(value))
 
 
 class Provenance(Kind):
