@@ -9,6 +9,7 @@ nor apply for access.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import ipaddress
 from typing import Optional
@@ -16,7 +17,7 @@ from typing import Optional
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.sdm.helpers import sdm_message
+from ckanext.sdm.helpers import bilingual_message, display_timezone, local_time, sdm_message
 from ckanext.sdm.model import AuditEvent, BlacklistEntry
 
 #: What the audit trail records.
@@ -24,6 +25,8 @@ DOWNLOAD, ACCESS_REQUEST, ACCESS_DECISION, SUBMISSION = "download", "access_requ
 #: Outcomes of a download or a request refused for a blacklisted user or address.
 GRANTED, REFUSED, BLACKLISTED = "granted", "refused", "blacklisted"
 CSV_COLUMNS = ("at", "user_name", "address", "action", "package_id", "resource_id", "outcome", "detail")
+#: The export adds the dataset's name and title: ids alone say nothing to a reader.
+EXPORT_COLUMNS = CSV_COLUMNS[:5] + ("dataset", "dataset_title") + CSV_COLUMNS[5:]
 
 
 def client_address() -> Optional[str]:
@@ -43,13 +46,49 @@ def record(action: str, outcome: str, user_name=None, package_id=None, resource_
     return event
 
 
-def events(since=None, until=None) -> list:
+#: Every action and outcome the trail holds, for the audit page's filters.
+ACTIONS = (DOWNLOAD, ACCESS_REQUEST, ACCESS_DECISION, SUBMISSION)
+OUTCOMES = (GRANTED, REFUSED, BLACKLISTED, "pending", "approved", "rejected", "revoked", "issued")
+
+
+def _utc(name: str, value: str) -> dt.datetime:
+    """A filter's date or time; without an offset it is read in the display
+    time zone (ckan.display_timezone), as the pages show times."""
+    try:
+        moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise tk.ValidationError({name: [bilingual_message("audit_bad_time", value=value)]})
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=display_timezone())
+    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def events(since=None, until=None, action=None, user=None, outcome=None, dataset=None) -> list:
+    """Audit rows, oldest first, filtered by time (since inclusive, until
+    exclusive), action, user name, outcome and dataset (name or id)."""
     query = model.Session.query(AuditEvent)
     if since:
-        query = query.filter(AuditEvent.at >= since)
+        query = query.filter(AuditEvent.at >= _utc("since", since))
     if until:
-        query = query.filter(AuditEvent.at < until)
+        query = query.filter(AuditEvent.at < _utc("until", until))
+    for column, value in ((AuditEvent.action, action), (AuditEvent.user_name, user), (AuditEvent.outcome, outcome)):
+        if value:
+            query = query.filter(column == value)
+    if dataset:
+        package = model.Package.get(dataset)
+        query = query.filter(AuditEvent.package_id == (package.id if package else dataset))
     return query.order_by(AuditEvent.at, AuditEvent.id).all()
+
+
+def row_dict(row: AuditEvent) -> dict:
+    """One audit row for people: its time with the display time zone's
+    offset, the dataset's name and title beside its id."""
+    package = model.Package.get(row.package_id) if row.package_id else None
+    out = {c: getattr(row, c) for c in CSV_COLUMNS}
+    out["at"] = local_time(row.at).isoformat(timespec="seconds")
+    out["dataset"] = package.name if package else ""
+    out["dataset_title"] = (package.title or "") if package else ""
+    return out
 
 
 #: A spreadsheet reads a cell starting with one of these as a formula
@@ -65,11 +104,15 @@ def csv_cell(value) -> str:
 
 
 def to_csv(rows) -> str:
+    """The export: UTF-8 with a byte-order mark, so Excel reads Chinese
+    right; times with their offset; dataset names and titles."""
     out = io.StringIO()
+    out.write("\ufeff")
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(EXPORT_COLUMNS)
     for row in rows:
-        writer.writerow([csv_cell(getattr(row, c)) for c in CSV_COLUMNS])
+        shown = row_dict(row)
+        writer.writerow([csv_cell(shown[c]) for c in EXPORT_COLUMNS])
     return out.getvalue()
 
 
@@ -161,7 +204,7 @@ def audit_list(context, data_dict):
     """The audit trail, oldest first; `since` and `until` are ISO dates or times."""
     tk.check_access("sdm_audit_list", context, data_dict)
     rows = events(data_dict.get("since"), data_dict.get("until"))
-    return [{c: (getattr(r, c).isoformat() if c == "at" else getattr(r, c)) for c in CSV_COLUMNS} for r in rows]
+    return [row_dict(r) for r in rows]
 
 
 def _sysadmin_only(context, data_dict):

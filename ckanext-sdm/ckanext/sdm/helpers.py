@@ -1,13 +1,28 @@
 """Template helpers: labels and choices from sdm_schema, in the UI language."""
 from __future__ import annotations
 
+import datetime as dt
+
 import ckan.plugins.toolkit as tk
 
-from sdm_schema import codelist, dataset_field, dataset_fields, fields_with, lang, message, sections
+from sdm_schema import codelist, dataset_field, dataset_fields, errors, fields_with, lang, message, sections
 
 from ckanext.sdm import citation
 from sdm_schema.loader import LANGUAGES, Field
 from sdm_schema.validation import decode_json, is_empty
+
+
+def display_timezone() -> dt.tzinfo:
+    """CKAN's display time zone (ckan.display_timezone, default UTC)."""
+    return tk.h.get_display_timezone()
+
+
+def local_time(value) -> dt.datetime:
+    """A stored time (naive UTC, datetime or ISO text) in the display time zone."""
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(display_timezone())
 
 
 def ui_language() -> str:
@@ -54,6 +69,16 @@ def sdm_message(key: str, **params) -> str:
     return message(key, **params)[ui_language()]
 
 
+def bilingual_message(key: str, **params) -> str:
+    """A message in both languages, "中文 / English", as errors are given;
+    a parameter given per language ({tag: text}) is used in its language."""
+    per_language = {}
+    for tag in LANGUAGES:
+        resolved = {k: (v[tag] if isinstance(v, dict) else v) for k, v in params.items()}
+        per_language[tag] = message(key, **resolved)[tag]
+    return errors.bilingual(per_language)
+
+
 #: The code fields shown as badges on the dataset page, in order (`badge`
 #: in sdm_dataset.yaml).
 _BADGES = tuple(f.name for f in fields_with("badge"))
@@ -86,7 +111,8 @@ def citation_elements(pkg: dict) -> citation.Elements:
     unit = pkg.get("organization") or {}
     if unit.get("id"):
         unit = tk.get_action("organization_show")({"ignore_auth": True}, {"id": unit["id"]})
-    page = tk.h.url_for("dataset.read", id=pkg["name"], _external=True)
+    # the site's address, not url_for's: a citation must not carry the UI locale (/en/)
+    page = f"{tk.config.get('ckan.site_url').rstrip('/')}/dataset/{pkg['name']}"
     return citation.elements(pkg, unit, page)
 
 

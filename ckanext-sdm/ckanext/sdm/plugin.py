@@ -9,7 +9,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.sdm import access, access_requests, audit, catalog, cli, conditional_get, helpers, search, submission, validators, views
+from ckanext.sdm import access, access_requests, admin, audit, catalog, cli, conditional_get, helpers, pages, search, submission, validators, views
 from ckanext.sdm.locale_js import locale_js
 
 
@@ -41,7 +41,7 @@ class SdmPlugin(p.SingletonPlugin, DefaultTranslation):
 
     # ITemplateHelpers
     def get_helpers(self):
-        return {**helpers.get_helpers(), **search.get_helpers(), **access_requests.HELPERS}
+        return {**helpers.get_helpers(), **search.get_helpers(), **access_requests.HELPERS, **pages.get_helpers()}
 
     # IAuthFunctions
     def get_auth_functions(self):
@@ -75,7 +75,7 @@ class SdmPlugin(p.SingletonPlugin, DefaultTranslation):
 
     # IBlueprint
     def get_blueprint(self):
-        return [views.sdm, locale_js, conditional_get.blueprint]
+        return [views.sdm, admin.admin, locale_js, conditional_get.blueprint]
 
     # IClick
     def get_commands(self):

@@ -110,6 +110,8 @@ def index_fields(pkg_dict: dict) -> dict:
             del pkg_dict[field.name]
             target = "title" if field.name == "title_translated" else _TARGET[field.kind]
             doc.add_translated(target, value)
+            if field.kind == "translated_tags":
+                _add_tags(pkg_dict, value)
         else:
             # lists stay lists; what the kind does not index is kept whole
             # in validated_data_dict
@@ -125,6 +127,16 @@ def index_fields(pkg_dict: dict) -> dict:
     doc.add_untagged("text", pkg_dict.get("res_description"))
     pkg_dict.update(doc.fields)
     return pkg_dict
+
+
+def _add_tags(pkg_dict: dict, value) -> None:
+    """Keywords of every language are the dataset's tags too, so CKAN's tag
+    facet and the keyword links (?tags=…) find them."""
+    tags = pkg_dict.setdefault("tags", [])
+    words = value.values() if isinstance(value, dict) else [value]
+    for word in (w for texts in words for w in _texts(texts)):
+        if word not in tags:
+            tags.append(word)
 
 
 def _add_labels(doc: _Document, field, value) -> None:

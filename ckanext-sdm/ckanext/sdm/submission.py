@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 
 import ckan.authz as authz
@@ -19,11 +20,12 @@ import ckan.lib.uploader as uploader
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.sdm import audit
+from ckanext.sdm import audit, site
 from ckanext.sdm.helpers import sdm_message
 from ckanext.sdm.model import Submission, utcnow
 from ckanext.sdm import signing
 from ckanext.sdm import certificates
+from sdm_schema import disclosure
 
 #: The submitter's fields, each required; cert_<name> in messages.yaml labels them.
 SUBMISSION_FIELDS = ("project_number", "programme", "lead_unit", "submitter")
@@ -38,10 +40,6 @@ def signing_key():
 
 def public_key():
     return signing_key().public_key()
-
-
-def receiving_centre() -> str:
-    return tk.config.get("ckanext.sdm.submission.receiving_centre") or tk.config.get("ckan.site_title")
 
 
 def _checksum(resource: dict) -> str:
@@ -93,7 +91,7 @@ def submission_create(context, data_dict):
     certificate = certificates.sign({
         "number": _new_number(issued),
         "issued": issued.isoformat() + "Z",
-        "receiving_centre": receiving_centre(),
+        "receiving_centre": site.receiving_centre(),
         **fields,
         "dataset_id": package["id"],
         "dataset_name": package["name"],
@@ -142,6 +140,7 @@ def normalise_number(number) -> str:
 
 
 def _find(number) -> Submission:
+    number = normalise_number(number)
     return model.Session.query(Submission).filter_by(number=number).first() if number else None
 
 
@@ -162,6 +161,8 @@ def submission_verify(context, data_dict):
     result = {"number": number, "genuine": genuine, "issued": certificate.get("issued"),
               "dataset_id": certificate.get("dataset_id"), "version": certificate.get("version"),
               "dataset_exists": False, "metadata_changed": None, "resources_changed": None}
+    if genuine:
+        result["number"], result["certified"] = certificate["number"], _certified(certificate)
     package = model.Package.get(_text_or_none(certificate.get("dataset_id"), "dataset_id") or "")
     if genuine and package is not None and package.state == "active":
         current = _stored(package.id)
@@ -169,6 +170,23 @@ def submission_verify(context, data_dict):
         result.update(certificates.changes(certificate, certificates.metadata_digest(current),
                                            certificates.resources_digest(_resource_entries(current))))
     return result
+
+
+#: What a verification names of a genuine certificate: the submission, not the digests.
+CERTIFIED = ("receiving_centre", "issued", "project_number", "programme", "lead_unit", "submitter", "version")
+
+
+def _certified(certificate: dict) -> dict:
+    """What a genuine certificate certifies, for whoever holds its number;
+    the dataset's title only when the public may see the dataset."""
+    out = {key: certificate.get(key) for key in CERTIFIED if certificate.get(key)}
+    out["file_count"] = len(certificate.get("resources") or [])
+    package = model.Package.get(certificate.get("dataset_id") or "")
+    if package is not None and package.state == "active" and not package.private:
+        if disclosure.decide(_stored(package.id), disclosure.PUBLIC).visible:
+            out["dataset_title"] = certificate.get("dataset_title")
+            out["dataset_name"] = package.name
+    return out
 
 
 @tk.side_effect_free

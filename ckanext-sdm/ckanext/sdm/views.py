@@ -9,7 +9,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from flask import Blueprint, Response, current_app, g
 
-from ckanext.sdm import access_requests, audit, submission
+from ckanext.sdm import access_requests, audit, pages, submission
 from ckanext.sdm.access import current_user_name
 from ckanext.sdm.helpers import citation_elements, sdm_message, ui_language
 from sdm_schema import message
@@ -116,10 +116,17 @@ def certificate_page(number):
 
 
 # -- access requests ---------------------------------------------------------------
+def _sign_in_first():
+    """To the login form in the reader's language, back here afterwards
+    (request.path lacks the /en/ locale prefix; url_for keeps it)."""
+    here = tk.h.url_for(tk.request.endpoint, **(tk.request.view_args or {}))
+    return tk.redirect_to(tk.h.url_for("user.login", came_from=here))
+
+
 @sdm.route("/dataset/<id>/access-request", methods=["GET", "POST"])
 def access_request(id):
     if not tk.current_user.is_authenticated:
-        return tk.redirect_to("user.login", came_from=tk.request.path)
+        return _sign_in_first()
     pkg = _dataset_or_404(id)
     data, errors = {}, {}
     if tk.request.method == "POST":
@@ -140,7 +147,7 @@ def access_request(id):
 @sdm.route("/dashboard/access-requests")
 def my_access_requests():
     if not tk.current_user.is_authenticated:
-        return tk.redirect_to("user.login", came_from=tk.request.path)
+        return _sign_in_first()
     requests = tk.get_action("sdm_access_request_list")(_context(), {})
     return tk.render("sdm/access_requests.html", {"requests": requests, "pkg": None, "can_decide": False})
 
@@ -155,11 +162,34 @@ def dataset_access_requests(id):
                                                   "default_days": access_requests.grant_days_default()})
 
 
+@sdm.route("/dashboard/access-requests/queue")
+def access_request_queue():
+    """Applications awaiting the editor's decision across their datasets."""
+    if not tk.current_user.is_authenticated:
+        return _sign_in_first()
+    requests = tk.get_action("sdm_access_request_queue")(_context(), {})
+    counts: dict = {}
+    for request in requests:
+        counts.setdefault(request["package_id"], {"request": request, "count": 0})["count"] += 1
+    return tk.render("sdm/access_requests.html", {"requests": requests, "pkg": None, "can_decide": True,
+                                                  "queue": list(counts.values()),
+                                                  "default_days": access_requests.grant_days_default()})
+
+
+@sdm.route("/access-request/<request_id>/revoke", methods=["POST"])
+def revoke(request_id):
+    return _act("sdm_access_request_revoke", dict(tk.request.form, id=request_id))
+
+
 @sdm.route("/access-request/<request_id>/decide", methods=["POST"])
 def decide(request_id):
-    data = dict(tk.request.form, id=request_id)
+    return _act("sdm_access_request_decide", dict(tk.request.form, id=request_id))
+
+
+def _act(action: str, data: dict):
+    """Decide or revoke, then back to where the editor came from."""
     try:
-        decided = tk.get_action("sdm_access_request_decide")(_context(), data)
+        decided = tk.get_action(action)(_context(), data)
     except tk.NotAuthorized:
         return tk.abort(403)
     except tk.ObjectNotFound:
@@ -167,20 +197,46 @@ def decide(request_id):
     except tk.ValidationError as e:
         tk.h.flash_error("; ".join(m for messages in e.error_dict.values() for m in messages))
         return tk.redirect_to(tk.request.referrer or "sdm.my_access_requests")
-    return tk.redirect_to("sdm.dataset_access_requests", id=decided["package_id"])
+    tk.h.flash_success(sdm_message(f"access_request_status_{decided['status']}"))
+    return tk.redirect_to(tk.request.referrer or tk.h.url_for("sdm.dataset_access_requests", id=decided["package_id"]))
 
 
-# -- audit trail ---------------------------------------------------------------------
-@sdm.route("/ckan-admin/sdm/audit.csv")
-def audit_csv():
+# -- a withheld file's page says how to get it, not CKAN's bare 404 -------------
+def _is_resource_page() -> bool:
+    blueprint, _, view = (tk.request.endpoint or "").rpartition(".")
+    return view == "read" and blueprint.endswith("resource")
+
+
+def _withheld_from_reader(resource: model.Resource):
+    """The dataset and why its file is withheld, when the reader may see the
+    dataset but not this file; None otherwise (CKAN's own answer stands)."""
     try:
-        tk.check_access("sdm_audit_list", _context(), {})
+        tk.check_access("resource_show", _context(), {"id": resource.id})
+        return None
     except tk.NotAuthorized:
-        return tk.abort(403)
-    args = tk.request.args
-    body = audit.to_csv(audit.events(args.get("since"), args.get("until")))
-    return Response(body, content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="sdm-audit.csv"'})
+        pass
+    try:
+        pkg = tk.get_action("package_show")(_context(), {"id": resource.package_id})
+    except (tk.ObjectNotFound, tk.NotAuthorized):
+        return None  # an invisible dataset stays a 404
+    withheld = pages.sdm_withheld(pkg)
+    return (pkg, withheld) if withheld else None
+
+
+@sdm.before_app_request
+def explain_withheld_file():
+    if not _is_resource_page():
+        return None
+    args = tk.request.view_args or {}
+    resource = model.Resource.get(args.get("resource_id"))
+    package = resource.package if resource is not None and resource.state == "active" else None
+    if package is None or args.get("id") not in (package.id, package.name):
+        return None
+    found = _withheld_from_reader(resource)
+    if found is None:
+        return None
+    pkg, withheld = found
+    return tk.render("sdm/withheld_resource.html", {"pkg": pkg, "withheld": withheld}), 403
 
 
 # -- CKAN's resource download route: refuse the blacklisted, audit everything

@@ -1,0 +1,84 @@
+"""Mail about access requests, through CKAN's mailer (smtp.* settings).
+
+The responsible unit's editors and admins hear of each new application;
+the applicant hears of the decision and of a revocation.  Mail is a
+courtesy: a mail server that refuses is logged, and the application or
+decision stands.  `ckanext.sdm.notify.editors = false` turns it off.
+"""
+from __future__ import annotations
+
+import logging
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.lib import mailer
+
+from sdm_schema import lang, message
+from sdm_schema.loader import LANGUAGES
+
+log = logging.getLogger(__name__)
+#: Member capacities that decide applications.
+_DECIDING = ("editor", "admin")
+
+
+def enabled() -> bool:
+    return tk.config.get("ckanext.sdm.notify.editors")
+
+
+def unit_editors(owner_org) -> list:
+    """The users who decide applications for a unit's datasets, with a mail address."""
+    if not owner_org:
+        return []
+    members = (model.Session.query(model.User)
+               .join(model.Member, model.Member.table_id == model.User.id)
+               .filter(model.Member.group_id == owner_org, model.Member.table_name == "user",
+                       model.Member.state == "active", model.Member.capacity.in_(_DECIDING),
+                       model.User.state == "active"))
+    return [user for user in members if user.email]
+
+
+def _both(key: str, separator: str, **params) -> str:
+    """A subject or body in both languages, Chinese first; a parameter given
+    per language (the dataset title, the status) is used in each."""
+    texts = []
+    for tag in LANGUAGES:
+        resolved = {k: (lang.pick(v, tag) if isinstance(v, dict) else v) for k, v in params.items()}
+        texts.append(message(key, **resolved)[tag])
+    return separator.join(texts)
+
+
+def _send(user: model.User, subject: str, body: str) -> bool:
+    try:
+        mailer.mail_recipient(user.display_name, user.email, subject, body)
+    except mailer.MailerException as error:
+        log.warning("access-request mail to %s not sent: %s", user.name, error)
+        return False
+    return True
+
+
+def _site() -> str:
+    return tk.config.get("ckan.site_url").rstrip("/")
+
+
+def application_received(request: dict, package: dict) -> int:
+    """Tell the unit's editors; returns how many were mailed."""
+    if not enabled():
+        return 0
+    title = request.get("dataset_title") or {"zh-Hans": request.get("dataset_name")}
+    subject = _both("mail_application_subject", " / ", title=title)
+    body = _both("mail_application_body", "\n\n", title=title, applicant=request.get("user"),
+                 unit=request.get("applicant_unit"), purpose=request.get("purpose"),
+                 url=f"{_site()}/dashboard/access-requests/queue")
+    return sum(_send(user, subject, body) for user in unit_editors(package.get("owner_org")))
+
+
+def application_decided(request: dict, applicant) -> bool:
+    """Tell the applicant of a decision or a revocation."""
+    if not enabled() or applicant is None or not applicant.email:
+        return False
+    title = request.get("dataset_title") or {"zh-Hans": request.get("dataset_name")}
+    status = message(f"access_request_status_{request['status']}")
+    subject = _both("mail_decision_subject", " / ", title=title, status=status)
+    body = _both("mail_decision_body", "\n\n", title=title, status=status, reason=request.get("reason") or "",
+                 url=f"{_site()}/dashboard/access-requests")
+    return _send(applicant, subject, body)
