@@ -5,6 +5,7 @@ import datetime as dt
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.sdm.validators import form_input_name
 from sdm_schema import codelist, dataset_field, dataset_fields, errors, fields_with, lang, message, sections
 
 from ckanext.sdm import citation
@@ -149,6 +150,7 @@ def get_helpers() -> dict:
         "sdm_pick_language": pick_language,
         "sdm_languages": sdm_languages,
         "sdm_json_loads": decode_json,
+        "sdm_form_input_name": form_input_name,
         "sdm_message": sdm_message,
         "sdm_badges": sdm_badges,
         "sdm_untranslated_notice": sdm_untranslated_notice,

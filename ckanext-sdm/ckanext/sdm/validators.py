@@ -17,8 +17,6 @@ from sdm_schema.loader import LANGUAGES, Field
 from sdm_schema.validation import VALIDATORS, Context, Invalid, apply, decode_json
 
 _TRANSLATED_KINDS = kinds.where(lambda kind: kind.translated)
-#: The per-language inputs of the form: <field>-zh-Hans, <field>-zh-Hant, <field>-en.
-_FORM_TAGS = lang.STORED_TAGS
 
 
 def site_context() -> Context:
@@ -40,16 +38,6 @@ def _record(data) -> dict:
     }
 
 
-def _form_value(key, data, field: Field):
-    """A translated value sent by the form as one input per language."""
-    parts = {}
-    for tag in _FORM_TAGS:
-        part = data.pop((f"{field.name}-{tag}",), missing)
-        if part is not missing and part not in (None, ""):
-            parts[tag] = part
-    return parts or None
-
-
 def _stored(value):
     """Extras hold strings: lists and dicts are kept as JSON."""
     if isinstance(value, (dict, list)):
@@ -66,8 +54,6 @@ def _ckan_validator(name: str):
 
         def validator(key, data, errors, context):
             value = data.get(key, missing)
-            if value is missing and field.kind in _TRANSLATED_KINDS:
-                value = _form_value(key, data, field)
             value = None if value is missing else value
             try:
                 result = apply(name, value, field, _record(data), site_context())
@@ -89,22 +75,58 @@ def _ckan_validator(name: str):
 _NESTED_KINDS = kinds.where(lambda kind: kind.nested)
 
 
+def form_input_name(field_name: str, tag: str) -> str:
+    """The form input holding one language of a translated field, e.g.
+    title_translated-zh-Hans; the form snippets name their inputs with it."""
+    return f"{field_name}-{tag}"
+
+
+def _schema_fields(schema) -> list:
+    return schema.get("dataset_fields") or schema.get("fields") or []
+
+
+def _gather_languages(data, names) -> None:
+    """Per-language inputs are not fields of the schema, so CKAN's navl has
+    filed them under ('__extras',) before any validator runs; give each
+    translated field its {tag: text} value (an API value given whole wins)."""
+    extras = data.get(("__extras",))
+    if not extras:
+        return
+    for name in names:
+        prefix = form_input_name(name, "")
+        parts = {key[len(prefix):]: extras.pop(key) for key in list(extras) if key.startswith(prefix)}
+        parts = {tag: text for tag, text in parts.items() if text not in (None, "")}
+        if parts and data.get((name,), missing) in (missing, None, ""):
+            data[(name,)] = parts
+
+
+def _gather_nested(data, names) -> None:
+    """Lists of dicts (fee items) arrive flattened as (field, i, key), which
+    CKAN files as junk; give them back to their field whole."""
+    junk = data.get(("__junk",))
+    if not junk:
+        return
+    nested = {k: junk.pop(k) for k in list(junk) if k[0] in names}
+    for name, value in unflatten(nested).items():
+        data[(name,)] = value
+    if not junk:
+        del data[("__junk",)]
+
+
 @scheming_validator
-def collect_nested(field, schema):
-    """scheming `before_validators`: lists of dicts (fee items) arrive
-    flattened as (field, i, key), which CKAN files as junk before any field
-    validator runs; give them back to their field whole."""
-    names = {f["field_name"] for f in schema["dataset_fields"] if f.get("kind") in _NESTED_KINDS}
+def collect_form(field, schema):
+    """scheming `before_validators` of datasets and organisations: put what
+    the form sends apart from its fields back into them before any field
+    validator runs.  CKAN validates fields in alphabetical order, so core
+    `title` (derived from `title_translated`) would otherwise run before the
+    translated value exists."""
+    fields = _schema_fields(schema)
+    translated = [f["field_name"] for f in fields if f.get("kind") in _TRANSLATED_KINDS]
+    nested = {f["field_name"] for f in fields if f.get("kind") in _NESTED_KINDS}
 
     def validator(key, data, errors, context):
-        junk = data.get(("__junk",))
-        if not junk:
-            return
-        nested = {k: junk.pop(k) for k in list(junk) if k[0] in names}
-        for name, value in unflatten(nested).items():
-            data[(name,)] = value
-        if not junk:
-            del data[("__junk",)]
+        _gather_languages(data, translated)
+        _gather_nested(data, nested)
 
     return validator
 
@@ -138,5 +160,5 @@ def get_validators() -> dict:
     validators = {name: _ckan_validator(name) for name in VALIDATORS}
     validators["sdm_json_output"] = json_output
     validators["sdm_dataset_rules"] = dataset_rules
-    validators["sdm_collect_nested"] = collect_nested
+    validators["sdm_collect_form"] = collect_form
     return validators
