@@ -13,26 +13,16 @@ from ckan.logic import NotAuthorized, NotFound, ValidationError
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
+# name -> (fields, anonymous may see the dataset, anonymous may see its files)
+from test_disclosure import CASES, FUTURE
+
 
 pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index"),
     pytest.mark.ckan_config("ckanext.sdm.allow_classified", "true"),
 ]
 
-FUTURE = (dt.date.today() + dt.timedelta(days=90)).isoformat()
 ANONYMOUS = {"user": "", "ignore_auth": False}
-
-# name -> (fields, anonymous may see the dataset, anonymous may see its files)
-CASES = {
-    "open-data": ({}, True, True),
-    "conditional-data": ({"open_attribute": "conditional", "open_condition": "签署协议",
-                          "open_audience": ["researchers"], "review_procedure": "审核"}, True, False),
-    "closed-data": ({"open_attribute": "not_open", "closed_reason": "涉及个人隐私"}, True, False),
-    "deferred-data": ({"disclosure": "deferred", "deferral_reason": "patent", "embargo_until": FUTURE}, True, False),
-    "classified-data": ({"secrecy": "classified", "secrecy_level": "confidential", "secrecy_period_years": 5,
-                         "sharing_attribute": "not_shared", "sharing_condition": "涉密",
-                         "open_attribute": "not_open", "closed_reason": "涉密"}, False, False),
-}
 WITHHELD = [name for name, (_, _, files) in CASES.items() if not files]
 
 
