@@ -47,7 +47,8 @@ def test_dataset_page_heading_breadcrumb_sidebar_and_notes(app, datasets):
     assert EN_UNIT[:29] in breadcrumb and ZH_UNIT not in breadcrumb and "Surface climate" in breadcrumb
     assert re.search(r'<h1 class="heading"><span lang="en">' + EN_UNIT, body)  # the unit's sidebar
     assert 'lang="en"' in re.search(r'<div class="notes embedded-content"[^>]*>', body).group(0)
-    assert "English description" in body and "中文摘要" not in body
+    notes = re.search(r'<div class="notes embedded-content"[^>]*>(.*?)</div>', body, re.S).group(1)
+    assert "English description" in notes and "中文摘要" not in notes
     assert "<title>Surface climate data" in body
     zh = app.get("/dataset/both").body
     assert ZH_UNIT in re.search(r'<ol class="breadcrumb">(.*?)</ol>', zh, re.S).group(1)
@@ -55,7 +56,8 @@ def test_dataset_page_heading_breadcrumb_sidebar_and_notes(app, datasets):
 
 def test_unit_list_and_unit_page_in_the_ui_language(app, datasets):
     body = app.get("/en/organization/").body
-    assert f'<span lang="en">{EN_UNIT}</span>' in body and ZH_UNIT not in body
+    headings = re.findall(r'<h2 class="media-heading">(.*?)</h2>', body, re.S)
+    assert headings == [f'<span lang="en">{EN_UNIT}</span>']
     page = app.get("/en/organization/national-meteorological-centre").body
     breadcrumb = re.search(r'<ol class="breadcrumb">(.*?)</ol>', page, re.S).group(1)
     assert EN_UNIT[:30] in breadcrumb and ZH_UNIT not in breadcrumb
