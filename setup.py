@@ -41,7 +41,7 @@ setup(
     include_package_data=True,
     package_data={
         "ckanext.sdm": ["*.yml", "templates/**/*", "assets/*", "migration/**/*", "i18n/*/LC_MESSAGES/*"],
-        "sdm_schema": ["*.yaml", "codelists/*.yaml", "*.ttl"],
+        "sdm_schema": ["*.yaml", "codelists/*.yaml", "*.ttl", "rdf/*.yaml", "rdf/contexts/*.jsonld", "rdf/contexts/*.gz", "rdf/contexts/*.yaml"],
     },
     install_requires=[
         "PyYAML>=6",
@@ -54,6 +54,10 @@ setup(
         "lxml>=5",
         "defusedxml>=0.7",
         "openpyxl>=3.1",
+        # international phone numbers (the lite build: no geocoding data)
+        "phonenumberslite>=8.13",
+        # offline language identification of untagged harvested text
+        "py3langid>=0.3",
     ],
     extras_require={
         # Citations, certificates and search text live beside the plugin:

@@ -213,6 +213,8 @@ def publish(data_dir, out, base_url, feeds_url, page_size):
 
     Only what the disclosure policy lets each audience see is written:
     classified records are never in the store, withdrawn ones are left out.
+    A stored record that is malformed, or that cannot be mapped, is skipped
+    and named on stderr (exit 1); every other record is still published.
 
     \b
     Example:
@@ -229,8 +231,16 @@ def publish(data_dir, out, base_url, feeds_url, page_size):
                               catalog_info={"base_url": base_url}, feeds_url=feeds_url)
     finally:
         store.close()
+    skipped = summary.pop("skipped", [])
     for feed, counts in summary.items():
         click.echo(f"{out}/{feed}: {counts['datasets']} datasets on {counts['pages']} page(s)")
+    for entry in skipped:
+        problems = "; ".join(f"{f['field']}: {f['messages'].get('en')}" for f in entry["fields"])
+        click.echo(f"skipped {entry['source'] or '-'}/{entry['record']}: {problems}", err=True)
+    if skipped:
+        click.echo(f"sdm-harvest: {len(skipped)} stored record(s) skipped; every other record was published",
+                   err=True)
+        sys.exit(pipeline.EXIT_PARTIAL)
 
 
 @main.group()
@@ -264,11 +274,27 @@ def sources_check(config_path):
     click.echo(f"{config_path}: {len(config.sources)} source(s), OK")
 
 
+def _flag_summary(datasets) -> dict:
+    """{department: {records, fields: {field: records}}} of the held
+    records that carry quality flags."""
+    out: dict = {}
+    for dataset in datasets:
+        flags = dataset.get("quality_flags") or []
+        if not flags:
+            continue
+        entry = out.setdefault(dataset.get("owner_org") or "-", {"records": 0, "fields": {}})
+        entry["records"] += 1
+        for name in {f.get("field") for f in flags}:
+            entry["fields"][name] = entry["fields"].get(name, 0) + 1
+    return out
+
+
 @main.command()
 @data_dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def status(data_dir, as_json):
-    """Show each source's last run and the latest runs.
+    """Show each source's last run, the latest runs, and per department the
+    records held with quality flags (and the fields flagged).
 
     \b
     Example:
@@ -282,12 +308,16 @@ def status(data_dir, as_json):
     try:
         states, runs = store.source_states(), store.runs()
         held = {s["name"]: store.active_count(s["name"]) for s in states}
+        flagged = _flag_summary(store.iter_datasets())
     finally:
         store.close()
     if as_json:
-        click.echo(json.dumps({"sources": [dict(s, records=held[s["name"]]) for s in states], "runs": runs},
-                              ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"sources": [dict(s, records=held[s["name"]]) for s in states], "runs": runs,
+                               "quality_flags": flagged}, ensure_ascii=False, indent=2))
         return
+    for department, summary in sorted(flagged.items()):
+        fields = ", ".join(f"{name} {n}" for name, n in sorted(summary["fields"].items()))
+        click.echo(f"department {department}: {summary['records']} records held with quality flags ({fields})")
     for state in states:
         counts = ", ".join(f"{k} {v}" for k, v in state["last_counts"].items() if v)
         click.echo(f"{state['name']}: {state['last_status']} at {state['last_finished']}; "

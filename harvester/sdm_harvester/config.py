@@ -19,7 +19,7 @@ from sdm_schema import dataset_fields, identifiers, lang
 
 from sdm_harvester import http
 
-SOURCE_TYPES = ("ckan", "dcat", "oai-pmh", "spreadsheet")
+SOURCE_TYPES = ("ckan", "datajson", "dcat", "oai-pmh", "spreadsheet")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{1,60}$")
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _INTERVAL = re.compile(r"^(\d+)\s*([mhdw])$")

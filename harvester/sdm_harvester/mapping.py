@@ -9,7 +9,10 @@ it with the allowed codes instead of the harvester guessing.
 
 `columns` resolves a spreadsheet header or CKAN extra key to a field, and
 RecordBuilder assembles a raw SDM dict from (field, value, language) triples
-shaped by each field's kind.
+shaped by each field's kind.  A value that cannot be put (a list where text
+belongs, a value that breaks the mapping) costs that field only: it is
+dropped and the record carries a quality flag with the value as it came.
+Untagged text gets its language from lang.guess; tagged text keeps its tag.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from typing import Iterable, Mapping, Optional
 from sdm_schema import codelist as _codelist
 from sdm_schema import dataset_fields, lang, organization_fields, resource_fields, role_values
 from sdm_schema.codelist import _fold
+from sdm_schema.validation import decode_json, flag
 
 #: Fields a source never sets: CKAN-internal, derived, or set by the pipeline
 #: (`harvested: false` in sdm_dataset.yaml).
@@ -117,6 +121,10 @@ class Mapper:
         return out
 
 
+def _problem(text: str) -> dict:
+    return {"zh-Hans": text, "en": text}
+
+
 class RecordBuilder:
     """Assembles a raw SDM dict; validation normalises and checks it later."""
 
@@ -125,12 +133,47 @@ class RecordBuilder:
         self.record: dict = {}
         self.identifier: Optional[str] = None
         self._fields = _fields_by_name()
+        #: input fields (keys, columns, elements) that map to no SDM field
+        self.unmapped: list = []
+        #: the language of the record's untagged texts when the source says
+        #: or the record as a whole reads as one (see `guess_language`)
+        self.default_tag: Optional[str] = None
+
+    def guess_language(self, *texts) -> None:
+        """Tag the record's untagged texts by what all of them read as: a
+        short title alone says too little, with its description it does not."""
+        joined = "\n".join(str(t) for t in texts if isinstance(t, str) and t.strip())
+        found = lang.guess(joined) if joined else lang.UNDETERMINED
+        self.default_tag = None if found == lang.UNDETERMINED else found
+
+    def flag(self, name: str, problem: str, value=None) -> None:
+        self.record.setdefault("quality_flags", []).append(flag(name, _problem(problem), value))
+
+    def not_mapped(self, key: str) -> None:
+        if key not in self.unmapped:
+            self.unmapped.append(key)
 
     def put(self, name: str, value, tag: Optional[str] = None) -> None:
         """Add one value; empty values are ignored, the first value of a
-        single-valued field wins."""
-        if value is None or (isinstance(value, str) and not value.strip()):
+        single-valued field wins.  A value that cannot be put is flagged."""
+        value = decode_json(value) if isinstance(value, str) else value
+        if value is None or (isinstance(value, (str, list, tuple, dict)) and not value):
             return
+        if isinstance(value, str) and not value.strip():
+            return
+        try:
+            self._put(name, value, tag)
+        except Exception as error:  # one odd value must not cost the record
+            self.flag(name, f"could not be read: {type(error).__name__}: {error}", value)
+
+    def _put_unit(self, name: str, text: str, tag: Optional[str]) -> None:
+        unit = self.record.setdefault("organization", {})
+        if name == UNIT_FIELDS["uscc"]:
+            unit.setdefault("uscc", text)
+        else:
+            unit.setdefault("title_translated", {}).setdefault(tag or lang.detect(text), text)
+
+    def _put(self, name: str, value, tag: Optional[str]) -> None:
         if name == IDENTIFIER:
             self.identifier = self.identifier or str(value).strip()
             return
@@ -141,14 +184,26 @@ class RecordBuilder:
             self.record.setdefault("resources", []).append({"url": str(value).strip()})
             return
         kind = self._fields[name].kind
+        tag = lang.canonical_tag(tag) if tag else None
         if kind == "translated_text":
-            text = str(value).strip()
-            self.record.setdefault(name, {}).setdefault(tag or lang.detect(text), text)
+            if isinstance(value, dict):  # a fluent value: {tag: text}
+                for key, text in value.items():
+                    self.put(name, text, key)
+                return
+            text = self._scalar(name, value)
+            given = self.record.setdefault(name, {})
+            if text is not None and (tag or text not in given.values()):  # core title beside its fluent one
+                given.setdefault(tag or self._untagged(text), text)
         elif kind == "translated_tags":
+            if isinstance(value, dict):
+                for key, words in value.items():
+                    self.put(name, words, key)
+                return
             items = value if isinstance(value, (list, tuple)) else _LIST_SEPARATORS.split(str(value))
+            given = self.record.setdefault(name, {})
             for item in (str(i).strip() for i in items):
-                if item:
-                    bucket = self.record.setdefault(name, {}).setdefault(tag or lang.detect(item), [])
+                if item and (tag or not any(item in words for words in given.values())):
+                    bucket = given.setdefault(tag or self._untagged(item), [])
                     if item not in bucket:
                         bucket.append(item)
         elif kind == "code":
@@ -156,15 +211,26 @@ class RecordBuilder:
         elif kind == "codes":
             bucket = self.record.setdefault(name, [])
             bucket.extend(c for c in self.mapper.codes(name, value) if c not in bucket)
-        else:
-            self.record.setdefault(name, value.strip() if isinstance(value, str) else value)
+        elif name not in self.record:
+            text = self._scalar(name, value) if kind == "text" else value
+            if text is not None:
+                self.record[name] = text
 
-    def _put_unit(self, name: str, text: str, tag: Optional[str]) -> None:
-        unit = self.record.setdefault("organization", {})
-        if name == UNIT_FIELDS["uscc"]:
-            unit.setdefault("uscc", text)
-        else:
-            unit.setdefault("title_translated", {}).setdefault(tag or lang.detect(text), text)
+    def _untagged(self, text: str) -> str:
+        """Chinese by its script; other text by the record's language."""
+        if lang.has_han(text):
+            return lang.guess(text)
+        return self.default_tag or lang.guess(text)
+
+    def _scalar(self, name: str, value) -> Optional[str]:
+        """Text from a value; a list or dict where text belongs is flagged
+        (its one element is taken when it has exactly one)."""
+        if isinstance(value, (list, tuple)) and len(value) == 1 and not isinstance(value[0], (list, dict)):
+            value = value[0]
+        if isinstance(value, (list, tuple, dict)):
+            self.flag(name, "a list or a structure where one value belongs", value)
+            return None
+        return str(value).strip() or None
 
     def put_all(self, pairs: Iterable[tuple[str, Optional[str], object]]) -> None:
         for name, tag, value in pairs:

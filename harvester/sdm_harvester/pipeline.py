@@ -175,6 +175,7 @@ class SourceRun:
         if harvester is not None:
             for warning in harvester.warnings:
                 report.warn(f"{source.name}: {warning}")
+            report.add_unmapped(harvester.unmapped)
             report.full_listing = harvester.full_listing and report.status != reports.FAILED
         with self.store.transaction():
             self.store.mark_seen(source.name, self.seen, self.now)
@@ -197,7 +198,7 @@ class SourceRun:
             for item in harvester.items():
                 if time.monotonic() > deadline:
                     raise SourceError(f"time limit of {self.source.timeout:g} s reached")
-                self._handle(item)
+                self._isolated(item)
                 pending += 1
                 if pending >= BATCH:
                     self.store.db.execute("COMMIT")
@@ -206,6 +207,18 @@ class SourceRun:
         finally:
             # what was handled before a failure is whole: keep it
             self.store.db.execute("COMMIT")
+
+    def _isolated(self, item) -> None:
+        """Handle one item; an exception fails that record only, named in
+        the report, and never the page or the source."""
+        try:
+            self._handle(item)
+        except Exception as error:  # a bug met by one record must not stop the others
+            identifier = getattr(item, "identifier", None) or getattr(item, "where", "?")
+            log.exception("%s: record %s", self.source.name, identifier)
+            if isinstance(getattr(item, "identifier", None), str):
+                self.seen.add(item.identifier)  # it exists upstream: do not withdraw it
+            self.report.add_failure(identifier, f"internal error: {type(error).__name__}: {error}")
 
     def _handle(self, item) -> None:
         report = self.report
@@ -242,10 +255,11 @@ class SourceRun:
             report.warn(f"{source.name}: {item.identifier}: {warning}")
         data.update(origin=origin(source, item), owner_org=org["name"],
                     provenance=[*(data.get("provenance") or ()), hop(source, item.identifier)])
-        clean, errors = validate_record(data, self.validation)
+        clean, errors = validate_record(data, self.validation, lenient=True)
         if errors:
             report.add_invalid(item.identifier, errors)
             return
+        report.add_flags(item.identifier, org["name"], clean.get("quality_flags") or ())
         clean.update(name=name, owner_org=org["name"], organization=org)
         result = self.store.put(source.name, item.identifier, name, clean, content_hash(clean), False,
                                 item.modified, self.now)

@@ -12,7 +12,13 @@ Datasets stream through: each is mapped once per profile (asking the
 disclosure policy first) and its triples go straight to every open file,
 so memory does not grow with the catalogue.  Every feed is written into a
 fresh folder that replaces the old one only when complete: a reader never
-sees half a feed, and pages left from a larger catalogue disappear.
+sees half a feed, and pages left from a larger catalogue disappear; on any
+failure the fresh folders are removed and the old feeds stay as they were.
+
+A stored record is checked before it is written (validation.shape_errors),
+and a record whose mapping fails is left out of every feed: either way it is
+skipped and reported by name (`summary["skipped"]`), never a reason to stop
+the feeds of every other record.
 """
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ import shutil
 from typing import Iterable, Mapping, Optional
 
 from sdm_schema.rdf import dcat_ap3, national, schemaorg
+from sdm_schema.validation import shape_errors
 from sdm_schema.rdf.catalog import catalog_iri, page_triples
 from sdm_schema.rdf.mapping import Profile, dataset_triples, page_vocabulary
 from sdm_schema.rdf.terms import IRI
@@ -124,23 +131,52 @@ def publish(datasets: Iterable[Mapping], out_dir: str, page_size: int = 1000,
         raise ValueError("catalog_info needs a base_url")
     feeds_url = (feeds_url or f"{info['base_url'].rstrip('/')}/feeds").rstrip("/")
     os.makedirs(out_dir, exist_ok=True)
-    feeds = {}
-    for name, (profile, formats) in FEEDS.items():
-        folder = os.path.join(out_dir, f".{name}.new")
-        shutil.rmtree(folder, ignore_errors=True)
-        os.makedirs(folder)
-        feeds[name] = PagedFeed(folder, f"{feeds_url}/{name}", profile, formats, info, page_size)
-    for record in datasets:
-        for feed in feeds.values():
-            subject, triples = dataset_triples(record, feed.profile, info["base_url"], today)
-            if subject is not None:
-                feed.add(subject, triples)
-    summary = {}
-    for name, feed in feeds.items():
-        feed.finish()
-        _replace(feed.folder, os.path.join(out_dir, name))
-        summary[name] = {"datasets": feed.datasets, "pages": feed.page}
+    feeds, skipped = {}, []
+    try:
+        for name, (profile, formats) in FEEDS.items():
+            folder = os.path.join(out_dir, f".{name}.new")
+            shutil.rmtree(folder, ignore_errors=True)
+            os.makedirs(folder)
+            feeds[name] = PagedFeed(folder, f"{feeds_url}/{name}", profile, formats, info, page_size)
+        for record in datasets:
+            mapped = _mapped(record, feeds, info["base_url"], today, skipped)
+            for feed, (subject, triples) in zip(feeds.values(), mapped):
+                if subject is not None:
+                    feed.add(subject, triples)
+        summary: dict = {}
+        for name, feed in feeds.items():
+            feed.finish()
+            _replace(feed.folder, os.path.join(out_dir, name))
+            summary[name] = {"datasets": feed.datasets, "pages": feed.page}
+    finally:
+        for feed in feeds.values():  # what a failure left half-written
+            for writer in feed.writers:
+                writer.out.close()
+            shutil.rmtree(feed.folder, ignore_errors=True)
+    summary["skipped"] = skipped
     return summary
+
+
+def _name(record: Mapping) -> str:
+    return str(record.get("name") or record.get("id") or record.get("uri") or "?")
+
+
+def _mapped(record: Mapping, feeds: Mapping, base_url: str, today, skipped: list) -> list:
+    """The record's triples for every feed, or for none: a record that is
+    malformed, or whose mapping fails, is skipped and reported."""
+    errors = shape_errors(record)
+    if errors:
+        skipped.append({"record": _name(record), "source": record.get("harvest_source"),
+                        "fields": [{"field": e.field, "messages": dict(e.messages)} for e in errors]})
+        return []
+    try:
+        return [dataset_triples(record, feed.profile, base_url, today) for feed in feeds.values()]
+    except Exception as error:  # one record's bug must not freeze every feed
+        skipped.append({"record": _name(record), "source": record.get("harvest_source"),
+                        "fields": [{"field": "dataset", "messages": {
+                            "zh-Hans": f"映射失败：{type(error).__name__}: {error}",
+                            "en": f"mapping failed: {type(error).__name__}: {error}"}}]})
+        return []
 
 
 def _replace(new: str, target: str):

@@ -16,7 +16,8 @@ from typing import Optional
 #: Detail entries kept per source; the counts stay exact.
 MAX_DETAILS = 500
 REPORTS_DIR = "reports"
-COUNTS = ("new", "updated", "unchanged", "withdrawn", "invalid", "failed", "classified", "private", "excluded")
+COUNTS = ("new", "updated", "unchanged", "withdrawn", "invalid", "failed", "classified", "private", "excluded",
+          "flagged")
 #: Writes to a load target (`--target ckan`), per source.
 TARGET_COUNTS = ("created", "updated", "withdrawn", "failed")
 
@@ -41,6 +42,13 @@ class SourceReport:
     warnings: list = field(default_factory=list)
     #: writes to the load target, when there is one
     target: Optional[dict] = None
+    #: records kept with quality flags: {source, record, department, flags}
+    flagged: list = field(default_factory=list)
+    #: "field: problem" → records, and department → records flagged
+    flag_counts: dict = field(default_factory=dict)
+    flagged_by_department: dict = field(default_factory=dict)
+    #: input fields no SDM field takes → records that had them
+    unmapped: dict = field(default_factory=dict)
 
     def count(self, key: str, n: int = 1) -> None:
         self.counts[key] += n
@@ -53,6 +61,25 @@ class SourceReport:
                 "record": identifier,
                 "fields": [{"field": e.field, "messages": dict(e.messages)} for e in field_errors],
             })
+
+    def add_flags(self, identifier: str, department: str, flags) -> None:
+        """A record kept with quality flags (validation.flag's shape)."""
+        if not flags:
+            return
+        self.count("flagged")
+        self.flagged_by_department[department] = self.flagged_by_department.get(department, 0) + 1
+        for item in flags:
+            key = f"{item['field']}: {item['problem'].get('en', '') if isinstance(item['problem'], dict) else item['problem']}"
+            self.flag_counts[key] = self.flag_counts.get(key, 0) + 1
+        if len(self.flagged) < MAX_DETAILS:
+            self.flagged.append({"source": self.name, "record": identifier, "department": department,
+                                 "flags": list(flags)})
+
+    def add_unmapped(self, counts) -> None:
+        """Input fields that no SDM field takes, each with a warning."""
+        for key, records in sorted(counts.items()):
+            self.unmapped[key] = self.unmapped.get(key, 0) + records
+            self.warn(f"{self.name}: input field {key!r} is not mapped to an SDM field ({records} records)")
 
     def add_failure(self, where: str, message: str) -> None:
         """A record that could not be read at all (malformed, hostile)."""

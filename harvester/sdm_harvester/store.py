@@ -133,11 +133,13 @@ class StoredRecord:
     def dataset(self) -> dict:
         """The SDM dataset dict as the publisher receives it.  Dates an
         upstream catalogue gave (dct:issued, dct:modified) are the dataset's
-        and travel on; the store's own stand in for records without them."""
+        and travel on as they came; the store's harvest times are kept apart
+        (harvest_first_seen, harvest_updated) and never published as the
+        dataset's dates."""
         return {
-            "metadata_created": self.first_seen,
-            "metadata_modified": self.updated,
             **self.data,
+            "harvest_first_seen": self.first_seen,
+            "harvest_updated": self.updated,
             "id": dataset_id(self.source, self.identifier),
             "name": self.name,
             "harvest_source": self.source,

@@ -1,13 +1,15 @@
 """Code lists: codes with zh-Hans/en labels, a stable URI and mappings."""
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterator, Mapping, Optional
 
 
 def _fold(text: str) -> str:
-    """Key under which a source's label is matched: case and spaces ignored."""
-    return "".join(str(text).split()).casefold()
+    """Key under which a source's label is matched: case, spaces and
+    full-width forms (ＣＳＶ, （英文）) ignored."""
+    return "".join(unicodedata.normalize("NFKC", str(text)).split()).casefold()
 
 
 @dataclass(frozen=True)

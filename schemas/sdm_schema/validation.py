@@ -5,6 +5,14 @@ value, or raises Invalid with a bilingual message.  An empty value never
 reaches a validator: `check_field` handles emptiness (required, default) for
 all of them.  ckanext-sdm registers every validator in VALIDATORS under its
 name as a CKAN validator; the harvester calls `validate_record`.
+
+CKAN's forms are strict: every invalid value is an error.  A harvest is
+lenient with what is optional (`validate_record(..., lenient=True)`): a
+malformed catalogue code, phone number or discipline code does not cost the
+record, the value is dropped and the record carries a quality flag naming
+the field, the problem and the value as it came.  What the policy needs —
+the fields of the classification and disclosure sections, a title, and the
+cross-field rules that keep closed data closed — still rejects the record.
 """
 from __future__ import annotations
 
@@ -18,6 +26,12 @@ from typing import Callable, Mapping, Optional
 from sdm_schema import identifiers, lang, rules
 from sdm_schema.errors import FieldError, Invalid
 from sdm_schema.loader import Field, dataset_fields, message
+
+#: Form sections whose every field the disclosure policy reads: a bad value
+#: there could open what must stay closed, so it rejects the record.
+POLICY_SECTIONS = ("classification", "disclosure")
+#: Cross-field rules whose breach only lowers a record's quality (rules.py).
+FLAGGING_RULES = ("fees",)
 
 
 @dataclass
@@ -59,15 +73,17 @@ def _text(value, field: Field) -> str:
 
 
 def _translated(value, field: Field, item) -> dict:
-    """A {tag: X} dict with normalised tags; untagged input is tagged by script."""
+    """A {tag: X} dict with BCP 47 tags as they came (case normalised, the
+    catalogue's own languages by their project tag); untagged input is
+    tagged by lang.guess."""
     value = decode_json(value)
     if isinstance(value, str):
-        value = {lang.detect(value): value}
+        value = {lang.guess(value): value}
     if not isinstance(value, dict):
         raise Invalid(message("not_translated", field))
     out = {}
     for tag, text in value.items():
-        norm = lang.normalise_tag(tag)
+        norm = lang.canonical_tag(tag)
         if norm is None:
             raise Invalid(message("unknown_language", field, tag=tag))
         cleaned = item(text)
@@ -133,13 +149,20 @@ def codes(value, field, record, ctx):
     return out
 
 
+# 2023年5月1日, 2023/5/1, 2023.05.01: the ways department catalogues write a day
+_LOCAL_DATE = re.compile(r"^(\d{4})\s*(?:年|/|\.|-)\s*(\d{1,2})\s*(?:月|/|\.|-)\s*(\d{1,2})\s*日?$")
+
+
 def date(value, field, record, ctx):
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
     raw = _text(value, field)
+    local = _LOCAL_DATE.match(raw)
     try:
+        if local:
+            return dt.date(*(int(part) for part in local.groups())).isoformat()
         return dt.date.fromisoformat(raw[:10] if re.match(r"^\d{4}-\d\d-\d\dT", raw) else raw).isoformat()
     except ValueError:
         raise Invalid(message("bad_date", field, value=raw))
@@ -165,7 +188,9 @@ def non_negative_int(value, field, record, ctx):
     return number
 
 
-_EMAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+# the local part without `/` or `:`, so that a relative address resolved
+# into file:///… or http://host/…@… is never taken for one
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
 
 
 def _matching(pattern: re.Pattern, message_key: str):
@@ -190,9 +215,22 @@ _PHONE = re.compile(
 )
 
 
+def _international_phone(raw: str) -> bool:
+    """E.164 and its common spellings (+49 40 123 45678, 0049-40-…), by
+    Google's libphonenumber data."""
+    import phonenumbers  # imported late: its metadata takes a moment to load
+
+    try:
+        number = phonenumbers.parse(re.sub(r"^00", "+", raw), None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_possible_number(number)
+
+
 def phone(value, field, record, ctx):
     raw = _text(value, field)
-    if not _PHONE.match(raw.replace("（", "(").replace("）", ")").replace("(", "").replace(")", "")):
+    bare = raw.replace("（", "(").replace("）", ")").replace("(", "").replace(")", "")
+    if not (_PHONE.match(bare) or (bare.startswith(("+", "00")) and _international_phone(bare))):
         raise Invalid(message("bad_phone", field, value=raw))
     return raw
 
@@ -270,6 +308,24 @@ def fee_items(value, field, record, ctx):
     return out
 
 
+def quality_flags(value, field, record, ctx):
+    """The harvester's notes on a record: [{field, problem, value?}]."""
+    flags = decode_json(value)
+    if not isinstance(flags, (list, tuple)):
+        raise Invalid(message("not_a_list", field))
+    out = []
+    for flag in flags:
+        if not isinstance(flag, dict) or is_empty(flag.get("field")) or is_empty(flag.get("problem")):
+            raise Invalid(message("not_a_list", field))
+        entry = {"field": str(flag["field"]), "problem": flag["problem"]}
+        if not is_empty(flag.get("value")):
+            entry["value"] = flag["value"] if isinstance(flag["value"], str) else json.dumps(
+                flag["value"], ensure_ascii=False, default=str)
+        if entry not in out:
+            out.append(entry)
+    return out
+
+
 def _unit(value, field, record, ctx) -> dict:
     """A responsible or harvesting unit: {uscc, title_translated}."""
     if not isinstance(value, dict) or is_empty(value.get("uscc")):
@@ -329,6 +385,7 @@ VALIDATORS: Mapping[str, Callable] = {
     "sdm_resource_code": resource_code,
     "sdm_fee_items": fee_items,
     "sdm_provenance": provenance,
+    "sdm_quality_flags": quality_flags,
     "sdm_core_from_translated": core_from_translated,
 }
 
@@ -357,31 +414,106 @@ def apply(name: str, value, field: Field, record: Mapping, ctx: Context):
 
 def check_field(field: Field, value, record: Mapping, ctx: Context):
     """Validate one field's value; None means the field stays empty."""
-    for name in (n for n in field.validators if n in VALIDATORS):
+    names = [n for n in field.validators if n in VALIDATORS]
+    if not names and field.kind == "text":
+        # CKAN's own validators guard such a field in CKAN; outside it, a
+        # list or dict there (a legacy extra `licence: "[]"`) is no text
+        names = ["sdm_text"]
+    for name in names:
         value = apply(name, value, field, record, ctx)
     return value
 
 
-def validate_record(record: Mapping, ctx: Optional[Context] = None, fields=None):
+def _is_text(value) -> bool:
+    return isinstance(value, str)
+
+
+def _shape_ok(field: Field, value) -> bool:
+    """Whether a stored value has the shape its field's kind gives it."""
+    kind = field.kind
+    if kind == "translated_text":
+        return isinstance(value, dict) and all(_is_text(k) and _is_text(v) for k, v in value.items())
+    if kind == "translated_tags":
+        return isinstance(value, dict) and all(
+            _is_text(k) and isinstance(v, list) and all(map(_is_text, v)) for k, v in value.items())
+    if kind == "code":
+        return _is_text(value) and value in field.codelist
+    if kind == "codes":
+        return isinstance(value, list) and all(_is_text(v) and v in field.codelist for v in value)
+    if kind == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind in ("fee_items", "flags", "provenance"):
+        return isinstance(value, list) and all(isinstance(v, dict) for v in value)
+    return _is_text(value)
+
+
+def shape_errors(record: Mapping, fields=None) -> list:
+    """A FieldError per field whose stored value has not the shape of its
+    kind (a list where text belongs, an unknown code): the cheap check a
+    reader of stored records makes before trusting them."""
+    errors = []
+    for field in fields or dataset_fields():
+        value = record.get(field.name)
+        if value is not None and not _shape_ok(field, value):
+            errors.append(FieldError(field.name, message("stored_value_malformed", field,
+                                                         value=json.dumps(value, ensure_ascii=False,
+                                                                          default=str)[:200])))
+    resources = record.get("resources")
+    if resources is not None and not (isinstance(resources, list) and all(
+            isinstance(r, dict) and all(_is_text(v) for v in r.values()) for r in resources)):
+        errors.append(FieldError("resources", message("stored_value_malformed", None,
+                                                      value=str(resources)[:200])))
+    return errors
+
+
+def rejects(field: Field) -> bool:
+    """Whether a bad value of the field costs a harvested record: policy
+    fields and required ones do, every other is flagged and dropped."""
+    return field.required or field.section in POLICY_SECTIONS
+
+
+def flag(field_name: str, problem, value=None) -> dict:
+    """A quality flag: which field, what is wrong (bilingual), the value as it came."""
+    out = {"field": field_name, "problem": problem}
+    if not is_empty(value):
+        out["value"] = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return out
+
+
+def validate_record(record: Mapping, ctx: Optional[Context] = None, fields=None, lenient: bool = False):
     """Validate a whole dataset dict outside CKAN.
 
     Returns (clean, errors): clean holds every valid field's normalised
     value and passes through keys the schema does not define (resources,
     harvest provenance); errors lists a FieldError per invalid field and per
-    broken cross-field rule.
+    broken cross-field rule.  With `lenient`, errors of fields that do not
+    `reject` and of FLAGGING_RULES are not errors: the value is dropped and
+    a flag (see `flag`) added to clean["quality_flags"].
     """
     ctx = ctx or Context()
     fields = fields or dataset_fields()
     clean = {k: v for k, v in record.items() if k not in {f.name for f in fields}}
-    errors = []
+    errors, flags = [], list(decode_json(record.get("quality_flags")) or []) if lenient else []
     for field in fields:
+        if lenient and field.name == "quality_flags":
+            continue
         try:
             value = check_field(field, record.get(field.name), record, ctx)
         except Invalid as error:
+            if lenient and not rejects(field):
+                flags.append(flag(field.name, error.messages, record.get(field.name)))
+                continue
             errors.append(FieldError(field.name, error.messages))
             continue
         if value is not None:
             clean[field.name] = value
     if not errors:
-        errors = rules.check(clean, ctx)
+        for rule in rules.RULES:
+            for error in rule(clean, ctx):
+                if lenient and rule.__name__ in FLAGGING_RULES:
+                    flags.append(flag(error.field, error.messages))
+                else:
+                    errors.append(error)
+    if flags:
+        clean["quality_flags"] = quality_flags(flags, None, clean, ctx)
     return clean, errors

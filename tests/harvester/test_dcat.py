@@ -34,7 +34,7 @@ def test_paged_feed_harvested_back_in_every_format(tmp_path, server):
     assert code == 0
     for source in sources:
         counts = source_report(report, source["name"])["counts"]
-        assert counts["new"] == len(originals) == 3, (source["name"], counts)
+        assert counts["new"] == len(originals) == 4, (source["name"], counts)
     assert any("catalog-2.ttl" in path for path, _, _ in server.requests)
     store = Store(str(other / "data"))
     # four sources, one feed: one record per dataset, with all four harvests
@@ -79,16 +79,16 @@ def test_identical_pages_are_not_parsed_again(tmp_path, server, monkeypatch):
     def harvest():
         return pipeline.run(sources, store, store.start_run("now"), pipeline.Options(force=True)).sources[0]
 
-    assert harvest().counts["new"] == 3
+    assert harvest().counts["new"] == 4
     parsed = []
     real_read_page = dcat.read_page
     monkeypatch.setattr(dcat, "read_page", lambda *a, **k: parsed.append(a) or real_read_page(*a, **k))
     again = harvest()
-    assert (again.counts["unchanged"], again.status, parsed) == (3, "ok", [])
+    assert (again.counts["unchanged"], again.status, parsed) == (4, "ok", [])
     # a changed page is read again, and only that page
     status, headers, body = server.routes["/feeds/national/catalog.ttl"]
     retitled = next(t for t in titles if t.encode() in body)
     server.routes["/feeds/national/catalog.ttl"] = (status, headers, body.replace(retitled.encode(), "新名称".encode()))
     changed = harvest()
     store.close()
-    assert (changed.counts["updated"], changed.counts["unchanged"], len(parsed)) == (1, 2, 1)
+    assert (changed.counts["updated"], changed.counts["unchanged"], len(parsed)) == (1, 3, 1)

@@ -24,14 +24,19 @@ def test_csv_maps_validates_and_keeps_classified_home(tmp_path):
     code, report = run_report(tmp_path, config)
     nr = source_report(report, "nr")
     assert code == 0
-    assert nr["counts"] == {"new": 3, "updated": 0, "unchanged": 0, "withdrawn": 0, "invalid": 1,
-                                 "failed": 0, "classified": 1, "private": 0, "excluded": 0}
-    # the invalid record is reported with source, record and field
-    assert nr["invalid"] == [{"source": "nr", "record": "511900001/00005", "fields": [
-        {"field": "update_cycle", "messages": nr["invalid"][0]["fields"][0]["messages"]}]}]
-    assert "每两年" in nr["invalid"][0]["fields"][0]["messages"]["en"]
+    assert nr["counts"] == {"new": 4, "updated": 0, "unchanged": 0, "withdrawn": 0, "invalid": 0,
+                                 "failed": 0, "classified": 1, "private": 0, "excluded": 0, "flagged": 1}
+    # an unknown update cycle is optional: the record is kept, flagged with
+    # source, record, field and the value as it came
+    [flagged] = nr["flagged"]
+    assert (flagged["source"], flagged["record"]) == ("nr", "511900001/00005")
+    [flag] = flagged["flags"]
+    assert (flag["field"], flag["value"]) == ("update_cycle", "每两年")
+    assert "每两年" in flag["problem"]["en"]
     held = datasets(tmp_path)
-    assert set(held) == {"511900001/00001", "511900001/00002", "511900001/00004"}
+    assert set(held) == {"511900001/00001", "511900001/00002", "511900001/00004", "511900001/00005"}
+    assert "update_cycle" not in held["511900001/00005"]
+    assert held["511900001/00005"]["quality_flags"] == [flag]
     water = held["511900001/00001"]
     assert water["title_translated"] == {"zh-Hans": "巴中市地表水水质监测数据"}
     assert water["sharing_attribute"] == "unconditional" and water["update_cycle"] == "monthly"
@@ -52,17 +57,17 @@ def test_csv_maps_validates_and_keeps_classified_home(tmp_path):
 def test_unchanged_reharvest_writes_nothing(tmp_path):
     config = write_config(tmp_path, [{"name": "nr", "type": "spreadsheet", "url": f"file://{CSV}"}])
     run_report(tmp_path, config)
-    before = {d["harvest_identifier"]: d["metadata_modified"] for d in datasets(tmp_path).values()}
+    before = {d["harvest_identifier"]: d["harvest_updated"] for d in datasets(tmp_path).values()}
     store = Store(str(tmp_path / "data"))
     rows_before = store.db.execute("SELECT identifier, hash, updated FROM records ORDER BY identifier").fetchall()
     store.close()
     _, report = run_report(tmp_path, config)
     counts = source_report(report, "nr")["counts"]
-    assert (counts["new"], counts["updated"], counts["unchanged"], counts["withdrawn"]) == (0, 0, 3, 0)
+    assert (counts["new"], counts["updated"], counts["unchanged"], counts["withdrawn"]) == (0, 0, 4, 0)
     store = Store(str(tmp_path / "data"))
     assert store.db.execute("SELECT identifier, hash, updated FROM records ORDER BY identifier").fetchall() == rows_before
     store.close()
-    assert {d["harvest_identifier"]: d["metadata_modified"] for d in datasets(tmp_path).values()} == before
+    assert {d["harvest_identifier"]: d["harvest_updated"] for d in datasets(tmp_path).values()} == before
 
 
 def test_changed_row_is_updated_and_vanished_row_withdrawn(tmp_path):

@@ -7,6 +7,7 @@ from sdm_harvester.sources.base import Context, Harvester
 
 _TYPES = {
     "ckan": "sdm_harvester.sources.ckan:CkanHarvester",
+    "datajson": "sdm_harvester.sources.datajson:DataJsonHarvester",
     "dcat": "sdm_harvester.sources.dcat:DcatHarvester",
     "oai-pmh": "sdm_harvester.sources.oai_pmh:OaiPmhHarvester",
     "spreadsheet": "sdm_harvester.sources.spreadsheet:SpreadsheetHarvester",

@@ -15,6 +15,7 @@ absence means a deletion.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Mapping, Optional, Union
 
@@ -82,6 +83,8 @@ class Harvester:
         self.full_listing = False
         #: problems worth reporting that stop nothing (e.g. ignored columns)
         self.warnings: list[str] = []
+        #: input fields no SDM field takes → how many records had them
+        self.unmapped: Counter = Counter()
 
     def items(self) -> Iterator[Item]:
         raise NotImplementedError

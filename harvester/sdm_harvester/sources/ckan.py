@@ -40,6 +40,33 @@ def is_private(package: dict) -> bool:
     return package.get("private") not in _PUBLIC
 
 
+#: Core CKAN keys read below, or CKAN's own bookkeeping that describes no data.
+_CORE_KEYS = frozenset({
+    "id", "name", "title", "notes", "tags", "extras", "resources", "organization", "owner_org",
+    "maintainer", "maintainer_email", "author", "author_email", "version", "license_id", "license_title",
+    "license_url", "metadata_created", "metadata_modified", "private", "state", "type", "num_resources",
+    "num_tags", "isopen", "creator_user_id", "revision_id", "url", "relationships_as_object",
+    "relationships_as_subject", "tracking_summary", "tags_translated", "issued", "modified", "contact",
+})
+#: Where ckanext-dcat's and ckanext-fluent's schemas keep what the SDM has
+#: a field for: their key → (SDM field or date key).
+_DCAT_KEYS = {"issued": "metadata_created", "modified": "metadata_modified",
+              "dcat_issued": "metadata_created", "dcat_modified": "metadata_modified"}
+_RESOURCE_KEYS = ("url", "name", "description", "format", "mimetype", "license")
+_RESOURCE_BOOKKEEPING = frozenset({
+    "id", "package_id", "created", "last_modified", "metadata_modified", "position", "state", "size", "hash",
+    "url_type", "cache_url", "cache_last_updated", "datastore_active", "resource_type", "mimetype_inner",
+    "revision_id", "tracking_summary",
+})
+
+
+def _title(unit):
+    """An organisation's title; older dumps and other sites give a string."""
+    if isinstance(unit, dict):
+        return unit.get("title_translated") or unit.get("title") or unit.get("name")
+    return unit if isinstance(unit, str) else None
+
+
 def unit_code(org) -> str:
     """The `uscc` of an SDM site's organisation (a field, or an extra)."""
     if not isinstance(org, dict):
@@ -63,33 +90,67 @@ def _put_unit(org, builder: RecordBuilder) -> None:
 def map_package(package: dict, builder: RecordBuilder, columns: Columns) -> dict:
     sdm = {f.name for f in dataset_fields()} - NOT_HARVESTED
     for name in sdm & set(package):
-        value = decode_json(package[name])
-        if isinstance(value, dict):
-            for tag, text in value.items():
-                builder.put(name, text, tag)
-        else:
-            builder.put(name, value)
+        builder.put(name, decode_json(package[name]))
     for extra in package.get("extras") or []:
+        if not isinstance(extra, dict):
+            continue
         target = columns.resolve(extra.get("key"))
-        if target and target[0] not in ("identifier",):
+        if extra.get("key") in _DCAT_KEYS:
+            _date(builder.record, _DCAT_KEYS[extra["key"]], extra.get("value"))
+        elif target and target[0] not in ("identifier",):
             builder.put(target[0], decode_json(extra.get("value")), target[1])
+        elif extra.get("value") not in (None, ""):
+            builder.not_mapped(f"extras.{extra.get('key')}")
+    builder.guess_language(package.get("title"), package.get("notes"))
     builder.put("title_translated", package.get("title"))
     builder.put("notes_translated", package.get("notes"))
-    builder.put("keywords_translated", [t["name"] for t in package.get("tags") or [] if t.get("name")])
-    builder.put("provider_unit", (package.get("organization") or {}).get("title"))
+    builder.put("keywords_translated", decode_json(package.get("tags_translated")))
+    builder.put("keywords_translated", [t["name"] if isinstance(t, dict) else t for t in package.get("tags") or []
+                                        if (t.get("name") if isinstance(t, dict) else t)])
+    contacts = package.get("contact") if isinstance(package.get("contact"), list) else []
+    for contact in (c for c in contacts[:1] if isinstance(c, dict)):  # ckanext-dcat's repeating contact
+        builder.put("contact_name", contact.get("name"))
+        builder.put("contact_email", contact.get("email"))
+    builder.put("provider_unit", _title(package.get("organization")))
     _put_unit(package.get("organization"), builder)
     builder.put("contact_name", package.get("maintainer") or package.get("author"))
     builder.put("contact_email", package.get("maintainer_email") or package.get("author_email"))
+    builder.put("landing_page", package.get("url"))
     for key in ("version", "license_id"):
         builder.put(key, package.get(key))
+    for key in set(package) - sdm - _CORE_KEYS - NOT_HARVESTED:
+        if package[key] not in (None, "", [], {}):
+            builder.not_mapped(key)
     record = builder.record
-    resources = [{k: r[k] for k in ("url", "name", "description", "format") if r.get(k)}
-                 for r in package.get("resources") or [] if r.get("url")]
-    if resources:
-        record["resources"] = resources
+    record["resources"] = _resources(package.get("resources"), builder)
+    if not record["resources"]:
+        del record["resources"]
+    # the source's own dates and licence address, published as they came:
+    # the dataset's issued/modified (ckanext-dcat) before the catalogue record's
+    for key in ("issued", "modified", "metadata_created", "metadata_modified"):
+        _date(record, _DCAT_KEYS.get(key, key), package.get(key))
+    if isinstance(package.get("license_url"), str) and package["license_url"].strip():
+        record["license_url"] = package["license_url"].strip()
     if package.get("name"):
         record["name"] = package["name"]
     return record
+
+
+def _date(record: dict, key: str, value) -> None:
+    if isinstance(value, str) and value.strip() and key not in record:
+        record[key] = value.strip()
+
+
+def _resources(resources, builder: RecordBuilder) -> list:
+    out = []
+    for resource in resources if isinstance(resources, list) else []:
+        if not isinstance(resource, dict) or not resource.get("url"):
+            continue
+        out.append({k: str(resource[k]) for k in _RESOURCE_KEYS if resource.get(k)})
+        for key in set(resource) - set(_RESOURCE_KEYS) - _RESOURCE_BOOKKEEPING:
+            if resource[key] not in (None, "", [], {}):
+                builder.not_mapped(f"resources.{key}")
+    return out
 
 
 class CkanHarvester(Harvester):
@@ -102,16 +163,24 @@ class CkanHarvester(Harvester):
             yield from self._search()
 
     def _item(self, package, where: str) -> Item:
-        if not isinstance(package, dict) or not package.get("id"):
-            return Broken(where, "dataset without an id")
-        identifier, modified = str(package["id"]), package.get("metadata_modified")
+        # a dump without ids (ckanapi's from other tools) still names each dataset
+        identifier = package.get("id") or package.get("name") if isinstance(package, dict) else None
+        if not identifier:
+            return Broken(where, "dataset with neither an id nor a name")
+        identifier, modified = str(identifier), package.get("metadata_modified")
         if is_private(package):
             return Withheld(identifier)
         if self.unchanged(identifier, modified):
             return Unchanged(identifier)
         if not self.ctx.source.url.startswith("file:"):
             package = {**package, "organization": self._organization(package.get("organization"))}
-        return Record(identifier, map_package(package, RecordBuilder(self.ctx.mapper), self.columns), modified)
+        builder = RecordBuilder(self.ctx.mapper)
+        try:
+            data = map_package(package, builder, self.columns)
+        except Exception as error:  # one odd package must not stop the source
+            return Broken(where, f"could not be mapped: {type(error).__name__}: {error}", identifier)
+        self.unmapped.update(builder.unmapped)
+        return Record(identifier, data, modified)
 
     def _organization(self, org):
         """package_search gives an organisation without the fields a schema
@@ -135,7 +204,10 @@ class CkanHarvester(Harvester):
         except ValueError:
             document = None
         if isinstance(document, dict):
-            packages: Iterable = enumerate((document.get("result") or {}).get("results") or [], start=1)
+            result = document.get("result", document)
+            # a package_search answer, a package_show answer, or one dataset
+            found = result.get("results") if isinstance(result, dict) and "results" in result else [result]
+            packages: Iterable = enumerate(found if isinstance(found, list) else [], start=1)
         elif isinstance(document, list):
             packages = enumerate(document, start=1)
         else:
@@ -174,7 +246,7 @@ class CkanHarvester(Harvester):
             count, packages = result.get("count", 0), result.get("results") or []
             first_count = count if first_count is None else first_count
             for number, package in enumerate(packages, start=start + 1):
-                identifier = package.get("id") if isinstance(package, dict) else None
+                identifier = (package.get("id") or package.get("name")) if isinstance(package, dict) else None
                 if identifier and identifier in listed:
                     continue  # a dataset added meanwhile shifted the pages
                 listed.add(identifier)

@@ -8,7 +8,9 @@ dataset is identified by its IRI, else its dct:identifier (resource code).
 DCAT gives no modification mark a harvester can trust, so pages are
 compared instead: a page byte-identical to the one read last time (under
 the same source settings), whose records are all still held, is not parsed
-again; its records pass as Unchanged.  An unchanged catalogue then costs
+again; its records pass as Unchanged.  A blank-node dataset is identified by
+its dct:identifier, whatever its form; dataset predicates no rule reads are
+counted and reported.  An unchanged catalogue then costs
 its download and a hash.
 
 Options:
@@ -89,6 +91,7 @@ class DcatHarvester(Harvester):
         except ParseError as error:
             raise SourceError(f"{where}: {error}") from None
         identifiers = []
+        self.unmapped.update({str(predicate): n for predicate, n in parsed.unmapped.items()})
         for number, dataset in enumerate(parsed.datasets, start=1):
             item = self._item(dataset, f"{where} dataset {number}")
             if isinstance(item, Record):
@@ -97,10 +100,14 @@ class DcatHarvester(Harvester):
         return parsed.next_url, identifiers, len(identifiers) == len(parsed.datasets)
 
     def _item(self, dataset: dict, where: str) -> Item:
-        identifier = dataset.get("uri") or dataset.get("resource_code")
+        identifier = dataset.get("uri") or dataset.get("resource_code") or dataset.pop("source_identifier", None)
+        dataset.pop("source_identifier", None)
         if not identifier:
-            return Broken(where, "dataset with neither an IRI nor a dct:identifier")
-        return Record(str(identifier), self._remap(dataset))
+            return Broken(where, "a blank-node dataset without a dct:identifier: nothing identifies it")
+        try:
+            return Record(str(identifier), self._remap(dataset))
+        except Exception as error:  # one odd dataset must not stop the page
+            return Broken(where, f"could not be mapped: {type(error).__name__}: {error}", str(identifier))
 
     def _remap(self, dataset: dict) -> dict:
         """Apply the source's mapping overrides to values the parser left uncoded."""

@@ -1,7 +1,13 @@
 """OAI-PMH repositories: ListRecords in oai_dc or oai_datacite.
 
 Pages follow resumption tokens; an incremental source asks `from` its last
-success.  Records with status="deleted" are withdrawn.  Every page is
+success.  Besides titles, descriptions and subjects, a record keeps its
+second titles (alternative_title), its link to the data (a handle, DOI or
+URL identifier, DataCite related and alternate identifiers → landing_page),
+its licence (dc:rights, DataCite rights/rightsURI/rightsIdentifier), and its
+dates (dc:date, DataCite dates and publicationYear; the OAI datestamp when
+the record gives no modification date).  Elements no field takes are
+counted and reported.  Records with status="deleted" are withdrawn.  Every page is
 parsed by safexml, so a hostile page fails the source with a message naming
 it and the run goes on with the other sources.
 
@@ -20,7 +26,7 @@ import re
 import urllib.parse
 from typing import Iterator, Optional
 
-from sdm_schema import identifiers
+from sdm_schema import identifiers, lang
 
 from stdnum.cn import uscc as stdnum_uscc
 
@@ -63,26 +69,74 @@ def _lang(element) -> Optional[str]:
     return element.get(XML_LANG)
 
 
+_HANDLE = re.compile(r"^(?:hdl:|info:hdl/)(\S+/\S+)$|^(\d+(?:\.\d+)+/\S+)$", re.IGNORECASE)
+
+
+def landing_page(value: Optional[str]) -> Optional[str]:
+    """The web address of an identifier: a DOI or handle as its resolver's
+    URL, an http(s) URL as it is; None for anything else (an ISBN, a local id)."""
+    value = (value or "").strip()
+    doi = identifiers.doi(value)
+    if doi:
+        return f"https://doi.org/{doi}"
+    if value.lower().startswith(("http://", "https://")):
+        return value
+    handle = _HANDLE.match(value)
+    return f"https://hdl.handle.net/{handle.group(1) or handle.group(2)}" if handle else None
+
+
 def _put_identifier(builder: RecordBuilder, value: Optional[str]) -> None:
     if not value:
         return
     found = identifiers.recognise(value)
     if found:
         builder.put(*found)
+    builder.put("landing_page", landing_page(value))
 
 
 def _put_rights(builder: RecordBuilder, value: Optional[str]) -> None:
-    """Access rights by their URI; licence texts in dc:rights are left alone."""
+    """Access rights by their URI or label; any other rights statement is
+    the record's licence, kept as given (an IRI or a text)."""
     target = ACCESS_RIGHTS.get((value or "").strip().lower())
     if target is None and value:
         code = builder.mapper.known_code("open_attribute", value)
-        target = ("open_attribute", code) if code else None
+        target = ("open_attribute", code) if code else ("license_id", value.strip())
     if target:
         builder.put(*target)
 
 
+def _put_date(builder: RecordBuilder, key: str, value: Optional[str]) -> None:
+    """A source date, as it came."""
+    if value and key not in builder.record:
+        builder.record[key] = value.strip()
+
+
+def _unmapped(metadata, builder: RecordBuilder, known) -> None:
+    for element in metadata.iter():
+        if not isinstance(element.tag, str):
+            continue
+        local = element.tag.rsplit("}", 1)[-1]
+        if local not in known and _text(element):
+            builder.not_mapped(local)
+
+
+_DC_READ = {"dc", "title", "description", "subject", "publisher", "identifier", "rights", "date"}
+
+
+def _put_title(builder: RecordBuilder, text: Optional[str], tag: Optional[str], alternative: bool = False) -> None:
+    """A title; a second title in a language already given is an alternative title."""
+    given = builder.record.get("title_translated") or {}
+    key = lang.canonical_tag(tag) if tag else (lang.guess(text) if text else None)
+    if text and (alternative or (key in given and given[key] != text)):
+        builder.put("alternative_title", text, tag)
+    else:
+        builder.put("title_translated", text, tag)
+
+
 def map_oai_dc(metadata, builder: RecordBuilder) -> None:
-    for name, field in (("title", "title_translated"), ("description", "notes_translated"),
+    for element in metadata.iterfind(".//dc:title", NS):
+        _put_title(builder, _text(element), _lang(element))
+    for name, field in (("description", "notes_translated"),
                         ("subject", "keywords_translated"), ("publisher", "provider_unit")):
         for element in metadata.iterfind(f".//dc:{name}", NS):
             builder.put(field, _text(element), _lang(element))
@@ -90,6 +144,12 @@ def map_oai_dc(metadata, builder: RecordBuilder) -> None:
         _put_identifier(builder, _text(element))
     for element in metadata.iterfind(".//dc:rights", NS):
         _put_rights(builder, _text(element))
+    dates = sorted(_text(e) for e in metadata.iterfind(".//dc:date", NS) if _text(e))
+    if dates:
+        _put_date(builder, "metadata_created", dates[0])
+        if dates[-1] != dates[0]:
+            _put_date(builder, "metadata_modified", dates[-1])
+    _unmapped(metadata, builder, _DC_READ)
 
 
 def map_datacite(metadata, builder: RecordBuilder) -> None:
@@ -101,7 +161,7 @@ def map_datacite(metadata, builder: RecordBuilder) -> None:
         return resource.iterfind(path, NS)
 
     for element in each("datacite:titles/datacite:title"):
-        builder.put("title_translated", _text(element), _lang(element))
+        _put_title(builder, _text(element), _lang(element), alternative=bool(element.get("titleType")))
     for element in each("datacite:descriptions/datacite:description"):
         if element.get("descriptionType", "Abstract") == "Abstract":
             builder.put("notes_translated", _text(element), _lang(element))
@@ -116,10 +176,22 @@ def map_datacite(metadata, builder: RecordBuilder) -> None:
     for element in each("datacite:alternateIdentifiers/datacite:alternateIdentifier"):
         if element.get("alternateIdentifierType", "").upper() == "CSTR":
             _put_identifier(builder, "CSTR:" + (_text(element) or "").removeprefix("CSTR:"))
+        else:
+            builder.put("landing_page", landing_page(_text(element)))
+    for element in each("datacite:relatedIdentifiers/datacite:relatedIdentifier"):
+        # the record's own pages only: what it Cites or IsPartOf names other works
+        if element.get("relationType") in ("IsIdenticalTo", "IsVariantFormOf", "HasMetadata"):
+            builder.put("landing_page", landing_page(_text(element)))
     builder.put("provider_unit", _text(resource.find("datacite:publisher", NS)))
     builder.put("version", _text(resource.find("datacite:version", NS)))
     for element in each("datacite:rightsList/datacite:rights"):
-        _put_rights(builder, element.get("rightsURI") or _text(element))
+        _put_rights(builder, element.get("rightsURI") or element.get("rightsIdentifier") or _text(element))
+    for element in each("datacite:dates/datacite:date"):
+        key = {"Issued": "metadata_created", "Created": "metadata_created",
+               "Updated": "metadata_modified"}.get(element.get("dateType"))
+        if key:
+            _put_date(builder, key, _text(element))
+    _put_date(builder, "metadata_created", _text(resource.find("datacite:publicationYear", NS)))
     if builder.record.get("disclosure") == "deferred":
         for element in each("datacite:dates/datacite:date"):
             if element.get("dateType") == "Available":
@@ -128,6 +200,13 @@ def map_datacite(metadata, builder: RecordBuilder) -> None:
         if element.get("contributorType") == "ContactPerson":
             builder.put("contact_name", _text(element.find("datacite:contributorName", NS)))
     _put_unit(resource, builder)
+    _unmapped(resource, builder, _DATACITE_READ)
+
+
+_DATACITE_READ = {"resource", "titles", "title", "descriptions", "description", "subjects", "subject",
+                  "identifier", "alternateIdentifiers", "alternateIdentifier", "relatedIdentifiers",
+                  "relatedIdentifier", "publisher", "version", "rightsList", "rights", "dates", "date",
+                  "publicationYear", "contributors", "contributor", "contributorName", "nameIdentifier"}
 
 
 def _uscc_of(value: Optional[str], scheme: Optional[str]) -> Optional[str]:
@@ -160,7 +239,6 @@ def _put_unit(resource, builder: RecordBuilder) -> None:
             chosen = code
             builder.put("unit_uscc", code)
             builder.put("unit_name", _text(name), _lang(name) if name is not None else None)
-
 
 
 _MAPPERS = {"oai_dc": map_oai_dc, "oai_datacite": map_datacite}
@@ -229,8 +307,15 @@ class OaiPmhHarvester(Harvester):
         if metadata is None:
             return Broken(where, "record without metadata", identifier)
         builder = RecordBuilder(self.ctx.mapper)
+        datestamp = _text(header.find("oai:datestamp", NS))
+        builder.guess_language(*(e.text for e in metadata.iter()
+                                 if isinstance(e.tag, str) and e.tag.endswith(("}title", "}description"))))
         try:
             _MAPPERS[prefix](metadata, builder)
         except ValueError as error:
             return Broken(where, str(error), identifier)
-        return Record(identifier, builder.record, _text(header.find("oai:datestamp", NS)))
+        except Exception as error:  # one odd record must not stop the page
+            return Broken(where, f"could not be mapped: {type(error).__name__}: {error}", identifier)
+        _put_date(builder, "metadata_modified", datestamp)
+        self.unmapped.update(builder.unmapped)
+        return Record(identifier, builder.record, datestamp)

@@ -115,9 +115,12 @@ class SpreadsheetHarvester(Harvester):
             if not any(v not in (None, "") for v in row):
                 continue
             builder = RecordBuilder(self.ctx.mapper)
-            for target, value in zip(resolved, row):
+            for text, target, value in zip(header, resolved, row):
                 if target is not None:
                     builder.put(target[0], _cell(value), target[1])
+                elif text not in (None, "") and value not in (None, ""):
+                    builder.not_mapped(text)
+            self.unmapped.update(builder.unmapped)
             identifier = builder.identifier or builder.record.get("resource_code")
             if not identifier:
                 yield Broken(f"row {number}", "no identifier: the 资源代码 (resource code) cell is empty")

@@ -11,19 +11,19 @@ import hashlib
 import re
 from urllib.parse import unquote
 
-from sdm_schema import disclosure, identifiers, validation
-from sdm_schema.loader import dataset_field, dataset_fields
-from sdm_schema.rdf import licences, vocabulary
+from sdm_schema import disclosure, identifiers, lang, validation
+from sdm_schema.loader import codelist, dataset_field, dataset_fields
+from sdm_schema.rdf import file_types, licences, vocabulary
 from sdm_schema.loader import role_values
 from sdm_schema.rdf.namespaces import expand
 from sdm_schema.rdf.mapping import (
-    Rule, ValueRule, code_iri, field_value, literal_lang, sorted_objects,
+    Rule, ValueRule, code_iri, flag, field_value, literal_lang, sorted_objects,
     text_literal, translated_literals,
 )
 from sdm_schema.rdf.namespaces import (
-    ADMS, CV, DCAT, DCT, EU_CURRENCY, EU_FILE_TYPE, FOAF, PROV, SKOS, VCARD,
+    ADMS, CV, DCAT, DCT, EU_CURRENCY, FOAF, PROV, RDF, RDFS, SKOS, VCARD, XSD,
 )
-from sdm_schema.rdf.terms import IRI, TYPE, XSD_DATETIME, XSD_DECIMAL, Literal, iri
+from sdm_schema.rdf.terms import IRI, TYPE, XSD_DATE, XSD_DATETIME, XSD_DECIMAL, Literal, iri
 
 #: Fields written with a standard term (`dcat` in sdm_dataset.yaml), by the
 #: kind-driven ValueRule.
@@ -76,25 +76,84 @@ class LanguageRule(Rule):
     def triples(self, subject, record, ctx):
         tags = {tag for name in ("title_translated", "notes_translated")
                 for tag, text in (record.get(name) or {}).items() if text}
-        for tag in sorted(tags):
-            yield subject, self.predicate, code_iri("language", tag, ctx.profile.eu_codes)
+        for tag in sorted(tags - {lang.UNDETERMINED}):
+            if tag in codelist("language"):
+                yield subject, self.predicate, code_iri("language", tag, ctx.profile.eu_codes)
+            else:
+                language = language_iri(tag)
+                if language:
+                    yield subject, self.predicate, language
+                    yield language, TYPE, IRI(DCT + "LinguisticSystem")
+
+
+def language_iri(tag: str):
+    """A language outside the code list by its ISO 639 IRI at the Library of
+    Congress (the language subtag of the BCP 47 tag); None if it has none."""
+    primary = tag.split("-")[0]
+    if len(primary) == 2:
+        return IRI(f"http://id.loc.gov/vocabulary/iso639-1/{primary}")
+    if len(primary) == 3:
+        return IRI(f"http://id.loc.gov/vocabulary/iso639-2/{primary}")
+    return None
+
+
+def licence_triples(subject, given, url, node) -> list:
+    """dct:license for a licence as given: its IRI when the licence is known
+    or is one, else a licence document labelled with the text as it came."""
+    found = licences.licence_iri(given, url)
+    if found:
+        licence = iri(found)
+    elif given:
+        licence = node
+    else:
+        return []
+    out = [(subject, IRI(DCT + "license"), licence), (licence, TYPE, IRI(DCT + "LicenseDocument"))]
+    if not found:
+        out.append((licence, IRI(RDFS + "label"), text_literal(str(given))))
+    return out
+
+
+def read_licence(triples, node):
+    """The licence of a node as the catalogue keeps it: a known id, the IRI,
+    or the label of a licence document without one; None if there is none."""
+    for licence in sorted_objects(triples, node, DCT + "license"):
+        if isinstance(licence, Literal):
+            return licences.licence_id(str(licence))
+        if str(licence).startswith(("http://", "https://", "urn:")):
+            return licences.licence_id(str(licence))
+        label = _label(triples, licence)
+        if label:
+            return licences.licence_id(label)
+    return None
+
+
+def _label(triples, node):
+    for predicate in (RDFS + "label", SKOS + "prefLabel", DCT + "title", RDF + "value"):
+        value = triples.value(node, predicate)
+        if value is not None:
+            return str(value)
+    return None
 
 
 class LicenceRule(Rule):
+    """dct:license of the dataset; when the dataset gives none, the licence
+    its distributions share (where DCAT-AP puts it)."""
+
     fields = ("license_id",)
     predicate = IRI(DCT + "license")
 
     def triples(self, subject, record, ctx):
-        found = licences.licence_iri(record)
-        if found:
-            licence = iri(found)
-            yield subject, self.predicate, licence
-            yield licence, TYPE, IRI(DCT + "LicenseDocument")
+        yield from licence_triples(subject, record.get("license_id"), record.get("license_url"),
+                                   ctx.node("licence"))
 
     def read(self, triples, subject, out):
-        objects = sorted_objects(triples, subject, self.predicate)
-        if objects:
-            out["license_id"] = licences.licence_id(str(objects[0]))
+        found = read_licence(triples, subject)
+        if found is None:
+            given = {read_licence(triples, d) for d in triples.objects(subject, DCAT + "distribution")}
+            given.discard(None)
+            found = given.pop() if len(given) == 1 else None
+        if found is not None:
+            out["license_id"] = found
 
 
 def _names(triples, node, predicate) -> dict:
@@ -213,7 +272,6 @@ class ProvenanceRule(Rule):
             out["provenance"] = hops
 
 
-
 class ProviderRule(Rule):
     """The providing department, as a qualified attribution in the SDM role."""
 
@@ -270,10 +328,27 @@ class ContactRule(Rule):
                 for value in sorted_objects(triples, contact, predicate):
                     # vCard allows a node whose vcard:hasValue holds the IRI
                     value = triples.value(value, VCARD + "hasValue") or value
-                    text = unquote(str(value))
-                    out[key] = text[len(scheme):] if scheme and text.startswith(scheme) else text
+                    text = _contact_value(value, scheme)
+                    if text is None:
+                        # a relative address the parser resolved against the
+                        # source's own URL: never an address of the contact
+                        flag(out, key, "not a mailto: or tel: address", str(value))
+                        continue
+                    out[key] = text
                     break
             return
+
+
+def _contact_value(value, scheme: str):
+    """An IRI value without its scheme, a literal as it is; None for an
+    IRI in another scheme (file:, http: …)."""
+    text = unquote(str(value)).strip()
+    if not scheme or isinstance(value, Literal):
+        return text[len(scheme):] if scheme and text.lower().startswith(scheme) else text
+    if text.lower().startswith(scheme):
+        return text[len(scheme):]
+    return None
+
 
 
 class IdentifierRule(Rule):
@@ -346,24 +421,37 @@ class FeeRule(Rule):
             out["fee_items"] = items
 
 
+_DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)?$")
+_DATE_TYPES = ((_DATETIME, XSD_DATETIME), (re.compile(r"^\d{4}-\d\d-\d\d$"), XSD_DATE),
+               (re.compile(r"^\d{4}-\d\d$"), XSD + "gYearMonth"), (re.compile(r"^\d{4}$"), XSD + "gYear"))
+
+
+def date_literal(value) -> Literal:
+    """A date as the source gave it, typed by its precision; untyped when
+    it is in no XSD form (2023年5月)."""
+    text = str(value).strip()
+    for pattern, datatype in _DATE_TYPES:
+        if pattern.match(text):
+            return Literal(text, datatype=datatype)
+    return Literal(text)
+
+
 class DatesRule(Rule):
-    """When the catalogue entry was created and last changed."""
+    """When the dataset was issued and last changed: the source's own dates
+    for a harvested record (the store keeps its harvest times apart)."""
 
     terms = {"metadata_created": IRI(DCT + "issued"), "metadata_modified": IRI(DCT + "modified")}
 
     def triples(self, subject, record, ctx):
         for key, predicate in self.terms.items():
             if record.get(key):
-                yield subject, predicate, Literal(str(record[key]), datatype=XSD_DATETIME)
+                yield subject, predicate, date_literal(record[key])
 
     def read(self, triples, subject, out):
         for key, predicate in self.terms.items():
             value = triples.value(subject, predicate)
             if value is not None:
                 out[key] = str(value)
-
-
-_FORMAT_CODE = re.compile(r"[^A-Z0-9]+")
 
 
 class DistributionRule(Rule):
@@ -387,11 +475,8 @@ class DistributionRule(Rule):
             for key, predicate in (("name", DCT + "title"), ("description", DCT + "description")):
                 if resource.get(key):
                     yield node, IRI(predicate), text_literal(resource[key])
-            if resource.get("format"):
-                code = _FORMAT_CODE.sub("_", str(resource["format"]).upper()).strip("_")
-                file_type = IRI(EU_FILE_TYPE + code)
-                yield node, IRI(DCT + "format"), file_type
-                yield file_type, TYPE, IRI(DCT + "MediaTypeOrExtent")
+            yield from _format_triples(node, resource, ctx, index)
+            yield from licence_triples(node, resource.get("license"), None, ctx.node(f"licence-{index}"))
 
     def read(self, triples, subject, out):
         resources = []
@@ -405,18 +490,72 @@ class DistributionRule(Rule):
                 value = triples.value(node, predicate)
                 if value is not None:
                     resource[key] = str(value)
-            fmt = triples.value(node, DCT + "format")
-            if fmt is not None:
-                text = str(fmt)
-                resource["format"] = text[len(EU_FILE_TYPE):] if text.startswith(EU_FILE_TYPE) else text
+            resource.update(_read_format(triples, node))
+            licence = read_licence(triples, node)
+            if licence is not None:
+                resource["license"] = licence
             if resource:
                 resources.append(resource)
         out["resources"] = resources
 
 
+def _format_triples(node, resource, ctx, index):
+    """dct:format as an EU file type and dcat:mediaType as an IANA media
+    type when the table knows the value; otherwise as given (an IRI stays
+    that IRI, text labels a format node), never an invented IRI."""
+    fmt, media = resource.get("format"), resource.get("mimetype")
+    known = file_types.lookup(fmt) or file_types.lookup(media)
+    if fmt:
+        if known and known.get("eu"):
+            target = IRI(file_types.eu_iri(known))
+        elif str(fmt).startswith(("http://", "https://")):
+            target = iri(fmt)
+        else:
+            target = ctx.node(f"format-{resource.get('id') or index}")
+            yield target, IRI(RDFS + "label"), Literal(str(fmt))
+        yield node, IRI(DCT + "format"), target
+        yield target, TYPE, IRI(DCT + "MediaTypeOrExtent")
+    if media and file_types.is_media_type(media):
+        target = IRI(file_types.iana_iri(media))
+        yield node, IRI(DCAT + "mediaType"), target
+        yield target, TYPE, IRI(DCT + "MediaType")
+
+
+def _read_format(triples, node) -> dict:
+    """format and mimetype of a distribution: an EU file type by its code, a
+    format node (datos.gob.es's dct:IMT) by its label and rdf:value, any
+    other IRI or text as given."""
+    out = {}
+    fmt = triples.value(node, DCT + "format")
+    if isinstance(fmt, Literal):
+        out["format"] = str(fmt)
+    elif fmt is not None:
+        text = file_types.code_of_iri(str(fmt)) or _label(triples, fmt)
+        if text is None and isinstance(fmt, IRI):
+            text = str(fmt)
+        if text:
+            out["format"] = text
+        value = triples.value(fmt, RDF + "value")
+        if value is not None and file_types.is_media_type(str(value)):
+            out["mimetype"] = str(value)
+    media = triples.value(node, DCAT + "mediaType")
+    if media is not None:
+        out["mimetype"] = file_types.media_type_of(str(media))
+    return out
+
+
+class QualityFlagsRule(Rule):
+    """Quality notes are for a dataset's editors: no feed carries them."""
+
+    fields = ("quality_flags",)
+
+    def triples(self, subject, record, ctx):
+        return iter(())
+
+
 #: Fields with a rule of their own, and fields CKAN derives from others.
 _SPECIAL = {name for rule in (LicenceRule, PublisherRule, ProviderRule, ContactRule,
-                              IdentifierRule, FeeRule, ProvenanceRule) for name in rule.fields}
+                              IdentifierRule, FeeRule, ProvenanceRule, QualityFlagsRule) for name in rule.fields}
 _SPECIAL.add("resource_code")
 
 
@@ -443,4 +582,5 @@ def rules() -> tuple:
         ProvenanceRule(),
         DatesRule(),
         DistributionRule(),
+        QualityFlagsRule(),
     )

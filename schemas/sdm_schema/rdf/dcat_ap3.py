@@ -4,7 +4,8 @@ The DCAT rules with the international audience (no not-open or core-grade
 data, no domestic fields), codes as EU authority IRIs where the code list
 names one, and English always present.
 
-The English rule: a record written only in Chinese keeps its Chinese text and
+The English rule: a record written only in Chinese (every text it has is
+tagged zh-*) keeps its Chinese text and
 gains an English title, description and keywords composed from the English
 labels of its codes (discipline, form, update cycle, open attribute), which
 are translations the project maintains.  The text is never machine-translated
@@ -12,7 +13,7 @@ and says that the record is in Chinese (docs/feeds.md).
 """
 from __future__ import annotations
 
-from sdm_schema import disclosure
+from sdm_schema import disclosure, lang
 from sdm_schema.loader import dataset_field, fields_with
 from sdm_schema.rdf import dcat
 from sdm_schema.rdf.catalog import dcat_catalog
@@ -43,8 +44,19 @@ def english_description(record) -> str:
     return " ".join(["This record is written in Chinese only.", *facts])
 
 
+def only_chinese(record) -> bool:
+    """Whether every text the record has is Chinese: the one case the
+    fallback is for (a German-only record is no Chinese record)."""
+    texts = [record.get(name) for name in ("title_translated", "notes_translated", "keywords_translated")]
+    texts = [value for value in texts if value]
+    return bool(texts) and all(lang.only_chinese(value) for value in texts)
+
+
 def with_english(record: dict) -> dict:
-    """The record with the English fallback where a text has no English."""
+    """The record with the English fallback where a Chinese-only record's
+    text has no English."""
+    if not only_chinese(record):
+        return record
     out = dict(record)
     for name, make in (("title_translated", english_title),
                        ("notes_translated", english_description)):

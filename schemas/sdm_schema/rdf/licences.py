@@ -1,29 +1,65 @@
-"""CKAN's licence ids and the IRIs that name those licences in RDF.
+"""Licences and the IRIs that name them in RDF, from licences.yaml.
 
 CKAN's licence register lives in CKAN; the feeds are written without it, so
-the ids CKAN ships by default are listed here with their canonical IRIs.
-A licence missing from this table is written from the dataset's
-`license_url` when CKAN gave one.
+the ids CKAN ships by default are listed in licences.yaml with their
+canonical IRIs, other IRIs and the names catalogues use for them (SPDX ids,
+titles).  A licence the table does not know is kept as it was given: an IRI
+is written as that IRI, a CKAN licence's `license_url` is used, and any
+other text becomes a labelled licence document (rdf/dcat.py).
 """
+from __future__ import annotations
+
+import functools
+import os
 from typing import Optional
 
-LICENCES = {
-    "cc-by": "https://creativecommons.org/licenses/by/4.0/",
-    "cc-by-sa": "https://creativecommons.org/licenses/by-sa/4.0/",
-    "cc-nc": "https://creativecommons.org/licenses/by-nc/4.0/",
-    "cc-zero": "https://creativecommons.org/publicdomain/zero/1.0/",
-    "odc-by": "https://opendatacommons.org/licenses/by/1-0/",
-    "odc-odbl": "https://opendatacommons.org/licenses/odbl/1-0/",
-    "odc-pddl": "https://opendatacommons.org/licenses/pddl/1-0/",
-    "gfdl": "https://www.gnu.org/licenses/fdl-1.3.html",
-}
-_IDS = {uri: licence_id for licence_id, uri in LICENCES.items()}
+import yaml
+
+from sdm_schema.codelist import _fold
 
 
-def licence_iri(record) -> Optional[str]:
-    return LICENCES.get(record.get("license_id")) or record.get("license_url") or None
+@functools.lru_cache(maxsize=None)
+def _entries() -> list:
+    with open(os.path.join(os.path.dirname(__file__), "licences.yaml"), encoding="utf-8") as f:
+        return yaml.safe_load(f)
 
 
-def licence_id(iri: str) -> str:
-    """The CKAN licence id for an IRI; the IRI itself when CKAN has none."""
-    return _IDS.get(iri) or _IDS.get(iri.replace("http://", "https://", 1)) or iri
+@functools.lru_cache(maxsize=None)
+def _by_name() -> dict:
+    """Every id, IRI and alias (folded; IRIs without scheme or trailing /) → id."""
+    out = {}
+    for entry in _entries():
+        for name in (entry["id"], entry["iri"], *entry.get("same_as", ()), *entry.get("aliases", ())):
+            out.setdefault(_key(name), entry["id"])
+    return out
+
+
+def _key(text: str) -> str:
+    text = str(text).strip()
+    if text.startswith(("http://", "https://")):
+        text = text.split("://", 1)[1].rstrip("/")
+    return _fold(text)
+
+
+#: CKAN licence id → canonical IRI.
+LICENCES = {entry["id"]: entry["iri"] for entry in _entries()}
+
+
+def licence_iri(given, url=None) -> Optional[str]:
+    """The IRI to write for a licence as given (id, alias or IRI), else its
+    `license_url`; None when neither names one."""
+    if not given and not url:
+        return None
+    if isinstance(given, str) and given.strip():
+        known = _by_name().get(_key(given))
+        if known:
+            return LICENCES[known]
+        if given.strip().startswith(("http://", "https://")):
+            return given.strip()
+    return url.strip() if isinstance(url, str) and url.strip() else None
+
+
+def licence_id(value: str) -> str:
+    """The CKAN licence id for an IRI, alias or title; the value itself
+    when the table has none."""
+    return _by_name().get(_key(value)) or str(value).strip()

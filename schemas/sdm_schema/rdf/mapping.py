@@ -188,10 +188,15 @@ def text_literal(text: str) -> Literal:
     return Literal(text, lang.detect(text)) if lang.has_han(text) else Literal(text)
 
 
+def tagged(text, tag) -> Literal:
+    """A literal in its language; `und` (undetermined) is written untagged."""
+    return Literal(str(text), None if tag == lang.UNDETERMINED else tag)
+
+
 def translated_literals(value: Mapping) -> Iterator[Literal]:
     for tag, text in (value or {}).items():
         if text:
-            yield Literal(str(text), tag)
+            yield tagged(text, tag)
 
 
 def field_terms(field: Field, value, eu: bool) -> Iterator:
@@ -200,8 +205,9 @@ def field_terms(field: Field, value, eu: bool) -> Iterator:
 
 
 def literal_lang(term) -> str:
-    """The project's tag for a literal: normalised, or by script."""
-    return lang.normalise_tag(term.lang) or lang.detect(str(term))
+    """The catalogue's tag for a literal: its own (BCP 47, case normalised),
+    or a guess for an untagged one."""
+    return lang.canonical_tag(term.lang) or lang.guess(str(term))
 
 
 def field_value(field: Field, objects: list):
@@ -235,9 +241,22 @@ class ValueRule(Rule):
             yield subject, self.predicate, term
 
     def read(self, triples, subject, out):
-        value = field_value(self.field, sorted_objects(triples, subject, self.predicate))
+        objects = sorted_objects(triples, subject, self.predicate)
+        value = field_value(self.field, objects)
         if value is not None:
             out[self.name] = value
+        cl = self.field.codelist
+        unread = [o for o in objects if code_of(cl, o) is None] if cl else ([] if value is not None else objects)
+        for term in unread:  # kept in the flag, never silently dropped
+            flag(out, self.name, "not a value the catalogue knows", str(term))
+
+
+def flag(out: dict, field_name: str, problem: str, value=None) -> None:
+    """Note a value the mapping could not take, in validation.flag's shape."""
+    from sdm_schema.validation import flag as quality_flag  # validation imports nothing of rdf
+
+    out.setdefault("quality_flags", []).append(
+        quality_flag(field_name, {"zh-Hans": problem, "en": problem}, value))
 
 
 def code_lists_of(rules: Iterable[Rule]) -> list:

@@ -13,16 +13,30 @@ harvester runs sdm_schema.validation on what comes out.
 
 pyoxigraph parses every format into a `triples.Triples` index, which the
 mapping rules read; no rdflib graph is built.
+
+A rule that cannot read its part of a dataset (a malformed literal, an
+unreadable related node) costs that field only: the dataset comes out with a
+quality flag naming the field.  Remote JSON-LD contexts are served from the
+copies in contexts/ (schema.org, DCAT-AP, project-open-data); any other one
+is refused with a message naming it, since parsing never goes to the network.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+import gzip
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Iterator, List, Optional
 
 import pyoxigraph
+import yaml
 
+from sdm_schema import lang
 from sdm_schema.rdf import dcat
-from sdm_schema.rdf.namespaces import DCAT, HYDRA, RDF
+from sdm_schema.rdf.namespaces import DCAT, DCT, HYDRA, RDF
+from sdm_schema.rdf.mapping import sorted_objects
 from sdm_schema.rdf.terms import IRI
 from sdm_schema.rdf.triples import Triples
 
@@ -53,6 +67,57 @@ class ParseError(ValueError):
 class Page:
     datasets: List[dict]
     next_url: Optional[str]
+    #: predicates of the page's datasets that no rule reads: {IRI: datasets}
+    unmapped: Counter = field(default_factory=Counter)
+
+
+_CONTEXTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "contexts")
+
+
+@functools.lru_cache(maxsize=None)
+def _context_files() -> dict:
+    with open(os.path.join(_CONTEXTS, "contexts.yaml"), encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+@functools.lru_cache(maxsize=None)
+def shipped_context(url: str):
+    """The `@context` value of a shipped remote context; ParseError for any
+    other URL."""
+    name = _context_files().get(url.strip())
+    if name is None:
+        known = sorted({u.split("://", 1)[1].split("/", 1)[0] for u in _context_files()})
+        raise ParseError(f"JSON-LD: remote context {url} is not one of those shipped with the parser "
+                         f"({', '.join(known)}); the parser never fetches contexts — inline it in the document")
+    opener = gzip.open if name.endswith(".gz") else open
+    with opener(os.path.join(_CONTEXTS, name), "rt", encoding="utf-8") as f:
+        return json.load(f)["@context"]
+
+
+def inline_contexts(node):
+    """The JSON-LD document with every remote `@context` replaced by its
+    shipped copy (nested and scoped contexts too)."""
+    if isinstance(node, list):
+        return [inline_contexts(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key == "@context":
+            items = value if isinstance(value, list) else [value]
+            items = [shipped_context(v) if isinstance(v, str) else inline_contexts(v) for v in items]
+            out[key] = items if isinstance(value, list) else items[0]
+        else:
+            out[key] = inline_contexts(value)
+    return out
+
+
+def _jsonld(data: bytes) -> bytes:
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+    except ValueError as error:
+        raise ParseError(f"cannot parse JSON-LD: not JSON: {error}") from None
+    return json.dumps(inline_contexts(document), ensure_ascii=False).encode("utf-8")
 
 
 def format_name(name: str) -> str:
@@ -80,21 +145,75 @@ def load_triples(data, format: str, base_url: Optional[str] = None) -> Triples:
     data = data.encode("utf-8") if isinstance(data, str) else bytes(data)
     if name == "xml":
         _refuse_entities(data)
+    if name == "json-ld":
+        data = _jsonld(data)
     try:
         return Triples(pyoxigraph.parse(data, _PARSERS[name], base_iri=base_url, without_named_graphs=True))
     except (SyntaxError, ValueError) as error:
         raise ParseError(f"cannot parse {format}: {error}") from error
 
 
-def datasets(triples: Triples) -> Iterator[dict]:
-    """Every dcat:Dataset in a document as an SDM dataset dict, in IRI order."""
+#: Predicates read outside the rules, never reported as unmapped.
+_READ_ELSEWHERE = {RDF + "type", DCT + "identifier"}
+
+
+@functools.lru_cache(maxsize=1)
+def mapped_predicates() -> frozenset:
+    """The dataset predicates some rule reads."""
+    return frozenset(str(rule.predicate) for rule in dcat.rules() if getattr(rule, "predicate", None)) | \
+        frozenset(str(p) for p in dcat.DatesRule.terms.values()) | _READ_ELSEWHERE
+
+
+def _read(rule, triples, subject, out) -> None:
+    """One rule's part of a dataset; a failure flags its fields only."""
+    try:
+        rule.read(triples, subject, out)
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        for name in rule.fields or ("dataset",):
+            dcat.flag(out, name, f"unreadable in the source: {type(error).__name__}: {error}")
+
+
+_TEXTS = ("title_translated", "notes_translated", "keywords_translated", "alternative_title")
+
+
+def _settle_undetermined(out: dict) -> None:
+    """Untagged texts too short to tell on their own (a title) take the
+    language the dataset's untagged texts read as together."""
+    texts = []
+    for name in _TEXTS:
+        value = (out.get(name) or {}).get(lang.UNDETERMINED)
+        texts.extend(value if isinstance(value, list) else [value] if value else [])
+    if not texts:
+        return
+    found = lang.guess("\n".join(texts))
+    if found == lang.UNDETERMINED:
+        return
+    for name in _TEXTS:
+        value = out.get(name)
+        if value and lang.UNDETERMINED in value and found not in value:
+            value[found] = value.pop(lang.UNDETERMINED)
+
+
+def datasets(triples: Triples, unmapped: Optional[Counter] = None) -> Iterator[dict]:
+    """Every dcat:Dataset in a document as an SDM dataset dict, in IRI order.
+
+    A blank-node dataset has no `uri`; its dct:identifier is kept as
+    `source_identifier` (whatever its form), so it can still be identified.
+    `unmapped` counts the predicates no rule reads.
+    """
     rules = dcat.rules()
     for subject in sorted(set(triples.subjects(RDF + "type", IRI(DCAT + "Dataset")))):
         out: dict = {}
         if isinstance(subject, IRI):
             out["uri"] = str(subject)
+        identifiers = sorted_objects(triples, subject, DCT + "identifier")
+        if identifiers:
+            out["source_identifier"] = str(identifiers[0]).strip()
         for rule in rules:
-            rule.read(triples, subject, out)
+            _read(rule, triples, subject, out)
+        _settle_undetermined(out)
+        if unmapped is not None:
+            unmapped.update(set(triples.predicates(subject)) - mapped_predicates())
         yield out
 
 
@@ -109,7 +228,8 @@ def next_page(triples: Triples) -> Optional[str]:
 def read_page(data, format: str, base_url: Optional[str] = None) -> Page:
     """One page of a DCAT catalogue: its datasets and the next page's URL."""
     triples = load_triples(data, format, base_url)
-    return Page(list(datasets(triples)), next_page(triples))
+    unmapped: Counter = Counter()
+    return Page(list(datasets(triples, unmapped)), next_page(triples), unmapped)
 
 
 def iter_datasets(data, format: str, base_url: Optional[str] = None) -> Iterator[dict]:

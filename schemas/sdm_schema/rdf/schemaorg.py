@@ -32,7 +32,7 @@ class PageRule(Rule):
         for key, term in (("metadata_created", "dateCreated"), ("metadata_modified", "dateModified")):
             if record.get(key):
                 yield subject, _s(term), Literal(str(record[key]))
-        licence = licences.licence_iri(record)
+        licence = licences.licence_iri(record.get("license_id"), record.get("license_url"))
         if licence:
             yield subject, _s("license"), iri(licence)
         for tag in sorted(t for t, v in (record.get("title_translated") or {}).items() if v):

@@ -83,6 +83,10 @@ class Triples:
         found = self._index.get(subject, {}).get(predicate)
         return found[0] if found else None
 
+    def predicates(self, subject: Node) -> list:
+        """The predicates `subject` has, in document order."""
+        return list(self._index.get(subject, {}))
+
     def subjects(self, predicate: str, obj: Node) -> list:
         """The subjects that have `obj` under `predicate`, in document order.
 
