@@ -56,7 +56,7 @@ FROM member m JOIN package p ON p.id = m.table_id, n WHERE p.name = 'bench-seed'
 COMMIT;
 """
 CHANGE = ("UPDATE package SET notes = notes || ' (revised)', metadata_modified = now() "
-          "WHERE name LIKE 'bench-%' AND (substring(name from 7))::int % 100 = 0")
+          "WHERE name ~ '^bench-[0-9]+$' AND (substring(name from 7))::int % 100 = 0")
 
 SEED = """
 import sys
@@ -93,11 +93,13 @@ def fresh_db(name: str) -> None:
     psql("postgres", f"CREATE DATABASE {name} OWNER ckan_default ENCODING 'UTF8' TEMPLATE template0")
 
 
-def site(work: str, db: str, site_id: str) -> str:
+def site(work: str, db: str, site_id: str, key: str) -> str:
+    """A site ini; both sites hold the same signing key, as a recovery site must."""
     ini = os.path.join(work, f"{db}.ini")
     sh(os.path.join(ROOT, "dev", "ckan-ini.sh"), ini, db, "http://127.0.0.1:5099",
        env=dict(os.environ, SDM_CKAN_SITE_ID=site_id))
-    sh(CKAN, "config-tool", ini, f"ckan.storage_path = {os.path.join(work, 'storage-' + db)}")
+    sh(CKAN, "config-tool", ini, f"ckan.storage_path = {os.path.join(work, 'storage-' + db)}",
+       f"ckanext.sdm.submission.signing_key = {key}")
     return ini
 
 
@@ -119,12 +121,14 @@ def build(ini: str, count: int) -> None:
     sh(CKAN, "-c", ini, "db", "pending-migrations", "--apply")
     sh(sys.executable, "-c", SEED, ini)
     sh("psql", "-h", "127.0.0.1", "-p", PG_PORT, "-U", "postgres", "-d", DB, "-v", "ON_ERROR_STOP=1", "-qc",
-       CLONE.format(count=count - 1))
+       CLONE.replace("{count}", str(count - 1)))
     sh(CKAN, "-c", ini, "search-index", "rebuild")
 
 
 def run(count: int, work: str) -> list[tuple]:
-    ini = site(work, DB, "bench-backup")
+    key = os.path.join(work, "site-signing.pem")
+    sh(sys.executable, "-m", "ckanext.sdm.signing", key)
+    ini = site(work, DB, "bench-backup", key)
     build(ini, count)
     password = os.path.join(work, "restic.pass")
     with open(password, "w") as f:
@@ -143,7 +147,7 @@ def run(count: int, work: str) -> list[tuple]:
     before = size(repo)
     psql(DB, CHANGE)
     rows.append(("sdm-incremental", timed(*backup), size(repo) - before))
-    target = site(work, TARGET_DB, "bench-restore")
+    target = site(work, TARGET_DB, "bench-restore", key)
     fresh_db(TARGET_DB)
     rows.append(("sdm-restore", timed(CKAN, "-c", target, "sdm", "restore", "--repo", repo,
                                       "--password-file", password), size(repo)))
