@@ -26,7 +26,10 @@ def test_full_example_is_valid(full_dataset):
         ({"zh": "气象数据"}, {"zh-Hans": "气象数据"}),
         ({"zh-CN": "气象数据", "EN": "Weather data"}, {"zh-Hans": "气象数据", "en": "Weather data"}),
         ('{"cn": "气象数据"}', {"zh-Hans": "气象数据"}),
-        ("Weather data", {"en": "Weather data"}),
+        ("Daily weather observations from the national stations",
+         {"en": "Daily weather observations from the national stations"}),
+        # too short to tell a language by: kept, marked undetermined
+        ("Weather data", {"und": "Weather data"}),
         ("气象数据", {"zh-Hans": "气象数据"}),
         # Traditional text is kept as zh-Hant and folded into zh-Hans
         ("氣象資料", {"zh-Hans": "气象资料", "zh-Hant": "氣象資料"}),
@@ -44,9 +47,14 @@ def test_title_needs_one_language():
     assert "名称" in error.value.messages["zh-Hans"] and "Title" in error.value.messages["en"]
 
 
-def test_unknown_language_tag_is_named():
-    with pytest.raises(Invalid, match="fr"):
-        check("title_translated", {"fr": "Données"})
+def test_other_languages_are_kept_with_their_own_tag():
+    assert check("title_translated", {"fr": "Données météo", "en": "Weather data"}) == {
+        "fr": "Données météo", "en": "Weather data"}
+
+
+def test_malformed_language_tag_is_named():
+    with pytest.raises(Invalid, match="not a language"):
+        check("title_translated", {"not a language!": "Données"})
 
 
 def test_keywords_split_and_deduplicate():
