@@ -243,20 +243,19 @@ def uscc(value, field, record, ctx):
         raise Invalid(message("bad_uscc", field, value=raw, reason=str(error)))
 
 
-def cstr(value, field, record, ctx):
-    raw = _text(value, field)
-    found = identifiers.cstr(raw)
-    if not found:
-        raise Invalid(message("bad_cstr", field, value=raw))
-    return found
+def _identifier(read, code: str):
+    """A validator for an identifier that sdm_schema.identifiers recognises."""
+    def check(value, field, record, ctx):
+        raw = _text(value, field)
+        found = read(raw)
+        if not found:
+            raise Invalid(message(code, field, value=raw))
+        return found
+    return check
 
 
-def doi(value, field, record, ctx):
-    raw = _text(value, field)
-    found = identifiers.doi(raw)
-    if not found:
-        raise Invalid(message("bad_doi", field, value=raw))
-    return found
+cstr = _identifier(identifiers.cstr, "bad_cstr")
+doi = _identifier(identifiers.doi, "bad_doi")
 
 
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
