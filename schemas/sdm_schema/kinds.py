@@ -187,27 +187,16 @@ class Records(Kind):
         raise TypeError(f"{field.name}: a list of records is written by a rule of its own (sdm_schema.rdf.dcat)")
 
 
-
-class Provenance(Kind):
-    """Harvest provenance: written and read by rdf.dcat.ProvenanceRule."""
-
-    name, multivalued, validator = "provenance", True, "sdm_provenance"
-
-    def index(self, stored):
-        return None  # kept whole in validated_data_dict
-
-    def terms(self, field, value, eu):
-        raise TypeError(f"{field.name}: provenance is written by its own rule (rdf.dcat.ProvenanceRule)")
-
-
 #: Every kind, by the name presets.yaml gives it.
 KINDS: Mapping[str, Kind] = {
     kind.name: kind
     for kind in (Kind(), Url(), Identifier(), TranslatedText(), TranslatedTags(), Code(), Codes(),
                  Date(), DateTime(), Integer(),
-                 # fee items arrive from CKAN's form flattened; the others are set by sdm-harvest
+                 # lists of records arrive flattened by CKAN (from its form, or from
+                 # sdm-harvest's CKAN target through the API) and are gathered back whole
                  Records("fee_items", "sdm_fee_items", nested=True),
-                 Records("provenance", "sdm_provenance"), Records("flags", "sdm_quality_flags"))
+                 Records("provenance", "sdm_provenance", nested=True),
+                 Records("flags", "sdm_quality_flags", nested=True))
 }
 
 

@@ -131,12 +131,14 @@ def test_decision_mail_and_revocation(app, dataset, editor, inbox):
     app.post(f"/access-request/{request['id']}/decide", headers=_auth(editor),
              data={"decision": "approve", "reason": "符合条件", "days": "30"})
     assert any("已批准" in s and "Approved" in s for s in inbox.subjects_to("applicant@example.cn"))
-    call_action("resource_show", context={"user": applicant["name"]}, id=dataset["resources"][0]["id"])
+    call_action("resource_show", context={"user": applicant["name"], "ignore_auth": False},
+                id=dataset["resources"][0]["id"])
     page = app.get("/dataset/stations/access-requests", headers=_auth(editor)).body
     assert f'action="/access-request/{request["id"]}/revoke"' in page
     app.post(f"/access-request/{request['id']}/revoke", headers=_auth(editor), data={"reason": "违反使用协议"})
     with pytest.raises(NotAuthorized):
-        call_action("resource_show", context={"user": applicant["name"]}, id=dataset["resources"][0]["id"])
+        call_action("resource_show", context={"user": applicant["name"], "ignore_auth": False},
+                    id=dataset["resources"][0]["id"])
     mine = app.get("/en/dashboard/access-requests", headers=_auth(applicant)).body
     assert 'class="sdm-status sdm-status-revoked">Revoked' in mine and "违反使用协议" in mine
     assert '<span lang="en">Station data</span>' in mine  # the title, not the slug

@@ -25,7 +25,7 @@ def _jsonld(body):
 
 def test_deferred_files_say_when_they_are_released(app, create_dataset):
     create_dataset(**_open(name="deferred", disclosure="deferred", embargo_until="2027-06-30",
-                           embargo_reason={"zh-Hans": "论文发表前", "en": "Until publication"}))
+                           deferral_reason="paper"))
     body = app.get("/dataset/deferred").body
     assert "该数据集没有数据" not in body
     assert "数据文件将于 2027-06-30 公开" in body
@@ -35,7 +35,7 @@ def test_deferred_files_say_when_they_are_released(app, create_dataset):
 
 
 def test_conditional_files_are_available_after_approval_and_say_how(app, full_dataset, create_dataset):
-    full_dataset.pop("disclosure"), full_dataset.pop("embargo_until", None), full_dataset.pop("embargo_reason", None)
+    full_dataset.pop("disclosure"), full_dataset.pop("embargo_until", None), full_dataset.pop("deferral_reason", None)
     create_dataset(**full_dataset)
     en = app.get(f"/en/dataset/{full_dataset['name']}").body
     assert "the files are available after approval of an application" in en
@@ -43,7 +43,7 @@ def test_conditional_files_are_available_after_approval_and_say_how(app, full_da
 
 
 def test_withheld_file_page_says_how_to_get_it(app, full_dataset, create_dataset):
-    full_dataset.pop("disclosure"), full_dataset.pop("embargo_until", None), full_dataset.pop("embargo_reason", None)
+    full_dataset.pop("disclosure"), full_dataset.pop("embargo_until", None), full_dataset.pop("deferral_reason", None)
     dataset = create_dataset(**full_dataset)
     resource_id = dataset["resources"][0]["id"]
     response = app.get(f"/en/dataset/{dataset['name']}/resource/{resource_id}", status=403)
@@ -56,7 +56,7 @@ def test_withheld_file_page_says_how_to_get_it(app, full_dataset, create_dataset
 def test_search_results_carry_badges_and_withheld_notes(app, create_dataset):
     create_dataset(**_open())
     create_dataset(**_open(name="deferred", disclosure="deferred", embargo_until="2027-06-30",
-                           embargo_reason={"zh-Hans": "论文发表前"}))
+                           deferral_reason="paper"))
     body = unescape(app.get("/en/dataset/").body)
     assert "Open attribute: Open without conditions" in body
     assert "Disclosure: Deferred" in body or "sdm-disclosure-deferred" in body

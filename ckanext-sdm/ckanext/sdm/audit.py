@@ -165,16 +165,16 @@ def blacklist_add(context, data_dict):
     user_ref, network = data_dict.get("user"), (data_dict.get("network") or "").strip() or None
     user = model.User.get(user_ref) if user_ref else None
     if user_ref and not user:
-        errors["user"] = [sdm_message("blacklist_user_unknown", user=user_ref)]
+        errors["user"] = [bilingual_message("blacklist_user_unknown", user=user_ref)]
     if network:
         try:
             network = str(ipaddress.ip_network(network, strict=False))
         except ValueError:
-            errors["network"] = [sdm_message("blacklist_bad_network", value=network)]
+            errors["network"] = [bilingual_message("blacklist_bad_network", value=network)]
     if not (user_ref or network):
-        errors["user"] = [sdm_message("blacklist_needs_target")]
+        errors["user"] = [bilingual_message("blacklist_needs_target")]
     if not (data_dict.get("reason") or "").strip():
-        errors["reason"] = [sdm_message("missing_value", name=sdm_message("blacklist_reason"))]
+        errors["reason"] = [bilingual_message("missing_value", name=sdm_message("blacklist_reason"))]
     if errors:
         raise tk.ValidationError(errors)
     entry = BlacklistEntry(user_id=user.id if user else None, network=network,
