@@ -17,6 +17,7 @@ from sdm_schema.rdf import file_types, licences, vocabulary
 from sdm_schema.loader import role_values
 from sdm_schema.rdf.namespaces import expand
 from sdm_schema.rdf.mapping import (
+    unit_node,
     Rule, ValueRule, code_iri, flag, field_value, literal_lang, sorted_objects,
     text_literal, translated_literals,
 )
@@ -173,17 +174,13 @@ class PublisherRule(Rule):
     predicate = IRI(DCT + "publisher")
 
     def triples(self, subject, record, ctx):
-        org = record.get("organization") or {}
-        org_id = record.get("owner_org") or org.get("id")
-        if not org_id:
+        unit = unit_node(record, ctx.base_url)
+        if unit is None:
             return
-        agent = IRI(f"{ctx.base_url.rstrip('/')}/organization/{org_id}")
+        agent, names, org = unit
         yield subject, self.predicate, agent
         yield agent, TYPE, IRI(FOAF + "Agent")
         yield agent, TYPE, IRI(FOAF + "Organization")
-        names = list(translated_literals(org.get("title_translated")))
-        if not names:  # DCAT-AP requires a name; CKAN always has one of these
-            names = [text_literal(org.get("title") or org.get("name") or org_id)]
         for name in names:
             yield agent, IRI(FOAF + "name"), name
         yield from unit_identifier(agent, org.get("uscc"))

@@ -199,6 +199,20 @@ def translated_literals(value: Mapping) -> Iterator[Literal]:
             yield tagged(text, tag)
 
 
+def unit_node(record: Mapping, base_url: str) -> Optional[tuple[IRI, list, Mapping]]:
+    """The responsible unit as every profile writes it: its IRI (its page in
+    the catalogue), its names (translated, else CKAN's core title, name or
+    id: every profile requires one) and the organisation dict; None when the
+    record names no unit."""
+    org = record.get("organization") or {}
+    org_id = record.get("owner_org") or org.get("id")
+    if not org_id:
+        return None
+    names = list(translated_literals(org.get("title_translated"))) or [
+        text_literal(org.get("title") or org.get("name") or org_id)]
+    return IRI(f"{base_url.rstrip('/')}/organization/{org_id}"), names, org
+
+
 def field_terms(field: Field, value, eu: bool) -> Iterator:
     """The RDF objects of one field's value, as its kind writes them."""
     return field.kind_type.terms(field, value, eu)

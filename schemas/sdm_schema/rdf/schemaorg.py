@@ -9,7 +9,7 @@ from sdm_schema import disclosure
 from sdm_schema.loader import dataset_field, role_values
 from sdm_schema.rdf import licences
 from sdm_schema.rdf.catalog import schemaorg_catalog
-from sdm_schema.rdf.mapping import Profile, Rule, ValueRule, text_literal, translated_literals
+from sdm_schema.rdf.mapping import Profile, Rule, ValueRule, text_literal, translated_literals, unit_node
 from sdm_schema.rdf.namespaces import SCHEMA, SCHEMAORG_PREFIXES
 from sdm_schema.rdf.terms import IRI, TYPE, XSD_BOOLEAN, XSD_DECIMAL, Literal, iri
 
@@ -47,16 +47,13 @@ class OrganisationRule(Rule):
     fields = ("owner_org",)
 
     def triples(self, subject, record, ctx):
-        org = record.get("organization") or {}
-        org_id = record.get("owner_org") or org.get("id")
-        if not org_id:
+        unit = unit_node(record, ctx.base_url)
+        if unit is None:
             return
-        node = IRI(f"{ctx.base_url.rstrip('/')}/organization/{org_id}")
+        node, names, _ = unit
         yield subject, _s("creator"), node
         yield subject, _s("publisher"), node
         yield node, TYPE, _s("Organization")
-        names = list(translated_literals(org.get("title_translated"))) or [
-            text_literal(org.get("title") or org.get("name") or org_id)]
         for name in names:
             yield node, _s("name"), name
 
