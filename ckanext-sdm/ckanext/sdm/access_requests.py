@@ -131,29 +131,22 @@ def _days(data_dict: dict) -> int:
     return days
 
 
-def access_request_decide(context, data_dict):
-    """Decide an application: `id`, `decision` (approve or reject), `reason`,
-    and for an approval optionally `days` of access."""
+def _editors_request(context, data_dict) -> tuple:
+    """The application an editor of its dataset acts on, the reason given,
+    and the errors found so far (a missing reason)."""
     request = model.Session.get(AccessRequest, tk.get_or_bust(data_dict, "id"))
     if request is None:
         raise tk.ObjectNotFound()
     tk.check_access("sdm_access_request_decide", context, {"id": request.package_id})
-    status = _DECISIONS.get(data_dict.get("decision"))
     reason = str(data_dict.get("reason") or "").strip()
     errors = {}
-    if status is None:
-        errors["decision"] = [bilingual_message("access_request_bad_decision")]
     if not reason:
         errors["reason"] = [bilingual_message("missing_value", name=message("access_request_reason"))]
-    if request.status != PENDING:
-        errors["id"] = [bilingual_message("access_request_not_pending")]
-    if errors:
-        raise tk.ValidationError(errors)
-    now = utcnow()
-    if status == APPROVED:
-        request.expires = now + dt.timedelta(days=_days(data_dict))
-        package = _show_package(request.package_id)
-        request.fee_waived = bool(request.free_use_purpose) and package.get("fee_basis", "free") != "free"
+    return request, reason, errors
+
+
+def _record_decision(context, request, status: str, reason: str, now) -> dict:
+    """Store the editor's decision, audit it, tell the applicant."""
     request.status, request.reason, request.decided, request.decided_by = status, reason, now, context["user"]
     applicant = model.User.get(request.user_id)
     audit.record(audit.ACCESS_DECISION, status, context["user"], request.package_id,
@@ -163,30 +156,36 @@ def access_request_decide(context, data_dict):
     return request_dict(request)
 
 
+def access_request_decide(context, data_dict):
+    """Decide an application: `id`, `decision` (approve or reject), `reason`,
+    and for an approval optionally `days` of access."""
+    request, reason, errors = _editors_request(context, data_dict)
+    status = _DECISIONS.get(data_dict.get("decision"))
+    if status is None:
+        errors["decision"] = [bilingual_message("access_request_bad_decision")]
+    if request.status != PENDING:
+        errors["id"] = [bilingual_message("access_request_not_pending")]
+    if errors:
+        raise tk.ValidationError(errors)
+    now = utcnow()
+    if status == APPROVED:
+        request.expires = now + dt.timedelta(days=_days(data_dict))
+        package = _show_package(request.package_id)
+        request.fee_waived = bool(request.free_use_purpose) and package.get("fee_basis", "free") != "free"
+    return _record_decision(context, request, status, reason, now)
+
+
 def access_request_revoke(context, data_dict):
     """End an approved grant before it expires: `id`, `reason`.  The files
     are withheld from the applicant again at once."""
-    request = model.Session.get(AccessRequest, tk.get_or_bust(data_dict, "id"))
-    if request is None:
-        raise tk.ObjectNotFound()
-    tk.check_access("sdm_access_request_decide", context, {"id": request.package_id})
-    reason = str(data_dict.get("reason") or "").strip()
-    errors = {}
-    if not reason:
-        errors["reason"] = [bilingual_message("missing_value", name=message("access_request_reason"))]
+    request, reason, errors = _editors_request(context, data_dict)
     if request.status != APPROVED:
         errors["id"] = [bilingual_message("access_request_not_approved")]
     if errors:
         raise tk.ValidationError(errors)
     now = utcnow()
-    request.status, request.reason, request.decided, request.decided_by = REVOKED, reason, now, context["user"]
     request.expires = now
-    applicant = model.User.get(request.user_id)
-    audit.record(audit.ACCESS_DECISION, REVOKED, context["user"], request.package_id,
-                 detail=f"{applicant.name if applicant else request.user_id}: {reason}")
-    model.Session.commit()
-    notify.application_decided(request_dict(request), applicant)
-    return request_dict(request)
+    return _record_decision(context, request, REVOKED, reason, now)
 
 
 @tk.side_effect_free
