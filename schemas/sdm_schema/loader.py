@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 #: The schema folder.  SDM_SCHEMA_DIR points at a copy instead: how a
 #: contributor tries a new field before touching the real one
-#: (CONTRIBUTING.md, tests/schema/test_add_a_field.py).
+#: (CONTRIBUTING.md, tests/plugin/test_add_a_field.py).
 HERE = os.path.abspath(os.environ.get("SDM_SCHEMA_DIR") or os.path.dirname(__file__))
 
 #: The languages every bilingual value may carry, in the order shown.

@@ -5,6 +5,10 @@ test process (as CKAN's own CLI sets it up: config, app, request context).
         create datasets until STOPFILE exists; COUNTFILE holds how many
     python site_process.py INI dump
         print every dataset (package_show as the site user) as JSON lines
+    python site_process.py INI new-field FIELD CODE USCC
+        with SDM_SCHEMA_DIR on a copy of the schema that adds FIELD: create a
+        dataset with FIELD=CODE and print, as JSON, what the form, the record,
+        the index and the DCAT feed make of it (tests/plugin/test_add_a_field.py)
 """
 import json
 import os
@@ -13,6 +17,7 @@ import time
 
 from ckan.cli import load_config
 from ckan.config.middleware import make_app
+from werkzeug.test import Client
 
 
 def _context():
@@ -48,8 +53,36 @@ def dump() -> None:
         sys.stdout.write(json.dumps(shown, sort_keys=True, ensure_ascii=False) + "\n")
 
 
+def new_field(site, field: str, code: str, uscc: str) -> None:
+    from ckan.logic import get_action
+
+    with site._wsgi_app.test_request_context():
+        context = _context()
+        unit = get_action("organization_create")(dict(context), {
+            "name": "new-field-unit", "uscc": uscc,
+            "title_translated": {"zh-Hans": "新字段单位", "en": "New field unit"}})
+        created = get_action("package_create")(dict(context), {
+            "name": "with-a-new-field", "owner_org": unit["id"], field: code,
+            "title_translated": {"zh-Hans": "新字段数据集", "en": "Dataset with a new field"}})
+        found = get_action("package_search")(dict(context), {
+            "fq": f"{field}:{code}", "facet.field": json.dumps([field]), "rows": 1})
+        stored = get_action("package_show")(dict(context), {"id": created["id"]}).get(field)
+        token = get_action("api_token_create")(dict(context), {"user": context["user"], "name": "new-field"})
+    # pages go through the whole middleware stack (it sets the language), as
+    # a browser's requests would
+    client, headers = Client(site), {"Authorization": token["token"]}
+    json.dump({"stored": stored, "found": found["count"],
+               "facet": found["search_facets"].get(field, {}).get("items", []),
+               "form": client.get("/dataset/new", headers=headers).get_data(as_text=True),
+               "feed": client.get(f"/dataset/{created['name']}.ttl", headers=headers).get_data(as_text=True)},
+              sys.stdout, ensure_ascii=False)
+
+
 if __name__ == "__main__":
     ini, command, *args = sys.argv[1:]
-    app = make_app(load_config(ini))
-    with app._wsgi_app.test_request_context():
-        {"write": write, "dump": dump}[command](*args)
+    site = make_app(load_config(ini))
+    if command == "new-field":
+        new_field(site, *args)
+    else:
+        with site._wsgi_app.test_request_context():
+            {"write": write, "dump": dump}[command](*args)
