@@ -23,6 +23,13 @@ def open_record(full_record):
     return record
 
 
+@pytest.fixture
+def closed_record(open_record):
+    """The open record made closed (不开放), with its reason."""
+    return dict(open_record, id=open_record["id"] + "-closed", name=open_record["name"] + "-closed",
+                open_attribute="not_open", closed_reason="涉及个人信息，依法不予开放")
+
+
 @pytest.fixture(scope="session")
 def combination_feeds(tmp_path_factory):
     out = tmp_path_factory.mktemp("feeds")

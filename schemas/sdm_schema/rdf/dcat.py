@@ -545,6 +545,7 @@ class QualityFlagsRule(Rule):
     """Quality notes are for a dataset's editors: no feed carries them."""
 
     fields = ("quality_flags",)
+    published = False
 
     def triples(self, subject, record, ctx):
         return iter(())

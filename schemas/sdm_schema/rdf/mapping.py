@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Iterator, Mapping, Optional
 from sdm_schema import disclosure, lang
 from sdm_schema.codelist import CodeList
 from sdm_schema.loader import Field, codelist, dataset_field
-from sdm_schema.rdf.namespaces import DCT, EU_AUTHORITY, SKOS
+from sdm_schema.rdf.namespaces import DCAT, DCT, EU_AUTHORITY, FOAF, SKOS
 from sdm_schema.rdf.terms import (
     IRI, TYPE, Literal, Triple,
 )
@@ -47,6 +47,8 @@ class Rule:
     fields: tuple = ()
     #: The code lists whose IRIs the rule writes (described once per page).
     code_lists: tuple = ()
+    #: False for fields no feed ever carries (the round-trip test reads it).
+    published: bool = True
 
     def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         raise NotImplementedError
@@ -235,6 +237,11 @@ def sorted_objects(triples, subject, predicate) -> list:
     return sorted(triples.objects(subject, predicate), key=str)
 
 
+#: The class DCAT-AP requires of an IRI object of a predicate (sh:class in
+#: its shapes): the object is typed with it where it is written.
+RANGE_CLASSES = {IRI(DCAT + "landingPage"): IRI(FOAF + "Document")}
+
+
 @dataclass
 class ValueRule(Rule):
     """One field, one predicate, the value written by the field's kind."""
@@ -251,8 +258,11 @@ class ValueRule(Rule):
         value = record.get(self.name)
         if value in (None, "", [], {}):
             return
+        range_class = RANGE_CLASSES.get(self.predicate)
         for term in field_terms(self.field, value, ctx.profile.eu_codes):
             yield subject, self.predicate, term
+            if range_class and isinstance(term, IRI):
+                yield term, TYPE, range_class
 
     def read(self, triples, subject, out):
         objects = sorted_objects(triples, subject, self.predicate)
