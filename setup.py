@@ -41,7 +41,7 @@ setup(
     include_package_data=True,
     package_data={
         "ckanext.sdm": ["*.yml", "templates/**/*", "assets/*", "migration/**/*", "i18n/*/LC_MESSAGES/*"],
-        "sdm_schema": ["*.yaml", "codelists/*.yaml", "*.ttl", "rdf/*.yaml", "rdf/contexts/*.jsonld", "rdf/contexts/*.gz", "rdf/contexts/*.yaml"],
+        "sdm_schema": ["*.yaml", "codelists/*.yaml", "*.ttl", "rdf/*.yaml", "rdf/shacl/*", "evaluation/*.yaml", "rdf/contexts/*.jsonld", "rdf/contexts/*.gz", "rdf/contexts/*.yaml"],
     },
     install_requires=[
         "PyYAML>=6",
@@ -58,6 +58,15 @@ setup(
         "phonenumberslite>=8.13",
         # offline language identification of untagged harvested text
         "py3langid>=0.3",
+        # the evaluation checks each international record with the DCAT-AP shapes
+        "pyshacl>=0.26",
+        # the store: SQLite by default, PostgreSQL when shared (CKAN 2.11
+        # pins SQLAlchemy 1.4 and psycopg2; the store works on 1.4 and 2.0)
+        "SQLAlchemy>=1.4.24,<2.1",
+        "psycopg2>=2.9",
+        # many workers: rq over Redis, as CKAN's own background jobs
+        "rq>=1.16,<2",
+        "redis>=4.5",
     ],
     extras_require={
         # Citations, certificates and search text live beside the plugin:

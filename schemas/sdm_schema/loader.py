@@ -92,7 +92,7 @@ class SchemaError(ValueError):
 #: explains each), with the type of value each takes.
 ROLES: Mapping[str, type] = {
     "facet": int, "badge": int, "policy": bool, "dcat": str, "schemaorg": str,
-    "english_fallback": bool, "harvested": bool,
+    "english_fallback": bool, "harvested": bool, "recommended": bool,
 }
 #: Roles whose value is a position: their fields come in that order.
 _ORDERED_ROLES = ("facet", "badge")

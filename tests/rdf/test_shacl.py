@@ -9,7 +9,7 @@ from rdf_helpers import BASE, TODAY
 from sdm_harvester.publish import publish
 from sdm_schema.rdf import dcat_ap3
 
-SHAPES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "shacl")
+from sdm_schema.evaluation.conformance import SHAPES_DIR as SHAPES
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,117 @@
+"""Scores from indicator values, the same way for a dataset and for a unit.
+
+A dimension's value is the weighted mean of its indicators that apply; the
+score is the weighted mean of the dimensions that have a value, times 100.
+A unit's indicator values are the means over its datasets where they apply,
+and its score comes from them by the same formula, so a unit of one dataset
+scores what its dataset scores.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Optional
+
+from sdm_schema import disclosure
+from sdm_schema.evaluation import checks as functions
+from sdm_schema.evaluation.definitions import Band, band, dimensions, indicators
+
+
+def _weighted(pairs) -> Optional[float]:
+    pairs = [(w, v) for w, v in pairs if v is not None and w]
+    total = sum(w for w, _v in pairs)
+    return sum(w * v for w, v in pairs) / total if total else None
+
+
+def combine(values: Mapping[str, Optional[float]]) -> tuple[dict, Optional[float]]:
+    """({dimension: value 0-1 or None}, score 0-100 or None) from
+    {indicator: value 0-1 or None}."""
+    dims = {d.key: _weighted((i.weight, values.get(i.key)) for i in d.indicators) for d in dimensions()}
+    overall = _weighted((d.weight, dims[d.key]) for d in dimensions())
+    return dims, None if overall is None else round(100 * overall, 1)
+
+
+@dataclass
+class DatasetEvaluation:
+    record: Mapping
+    outcomes: Mapping[str, functions.Outcome]
+    dimensions: Mapping[str, Optional[float]]
+    score: Optional[float]
+
+    @property
+    def band(self) -> Optional[Band]:
+        return band(self.score)
+
+    @property
+    def problems(self) -> list:
+        """[(indicator key, FieldError)], in the order of the indicators."""
+        return [(key, p) for key, o in self.outcomes.items() for p in o.problems]
+
+
+def evaluate_dataset(record: Mapping, facts: Optional[functions.Facts] = None,
+                     today: Optional[dt.date] = None) -> DatasetEvaluation:
+    facts = facts or functions.Facts()
+    today = today or dt.date.today()
+    outcomes = {key: getattr(functions, key)(record, facts, today) for key in indicators()}
+    dims, score = combine({k: o.value for k, o in outcomes.items()})
+    return DatasetEvaluation(record, outcomes, dims, score)
+
+
+@dataclass
+class UnitEvaluation:
+    unit: str
+    datasets: list
+    values: Mapping[str, Optional[float]]
+    dimensions: Mapping[str, Optional[float]]
+    score: Optional[float]
+    #: counts the unit's sources report, shown but not scored
+    #: (harvest failures, invalid records, classified records caught …)
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def band(self) -> Optional[Band]:
+        return band(self.score)
+
+    def openness(self) -> dict:
+        """{open attribute code: datasets}, every code present."""
+        found = Counter(functions.open_attribute(e.record) for e in self.datasets)
+        return {code: found.get(code, 0) for code in functions.OPENNESS}
+
+    def worst(self, limit: int = 10) -> list:
+        """The datasets with the lowest scores that have problems, worst first."""
+        flawed = [e for e in self.datasets if e.problems]
+        return sorted(flawed, key=lambda e: (e.score if e.score is not None else 101,
+                                             str(e.record.get("name"))))[:limit]
+
+    def overdue(self) -> list:
+        return [e for e in self.datasets if e.outcomes["updated_on_time"].value == 0.0]
+
+
+def evaluate_unit(unit: str, evaluations: Iterable[DatasetEvaluation], counts: Optional[Mapping] = None) -> UnitEvaluation:
+    evaluations = list(evaluations)
+    values = {}
+    for key in indicators():
+        applying = [e.outcomes[key].value for e in evaluations if e.outcomes[key].value is not None]
+        values[key] = sum(applying) / len(applying) if applying else None
+    dims, score = combine(values)
+    return UnitEvaluation(unit, evaluations, values, dims, score, dict(counts or {}))
+
+
+def unit_of(record: Mapping) -> str:
+    """The responsible unit a dataset is counted under: its organisation."""
+    return record.get("owner_org") or (record.get("organization") or {}).get("id") or ""
+
+
+def evaluate_units(evaluations: Iterable[DatasetEvaluation], counts: Optional[Mapping] = None) -> list:
+    """Every unit's evaluation, best first.  Classified records are never
+    evaluated one by one: they are only counted (`classified`)."""
+    by_unit: dict = {}
+    for e in evaluations:
+        if not disclosure.is_classified(e.record):
+            by_unit.setdefault(unit_of(e.record), []).append(e)
+    counts = counts or {}
+    units = [evaluate_unit(u, found, counts.get(u)) for u, found in by_unit.items()]
+    for u in set(counts) - set(by_unit):
+        units.append(evaluate_unit(u, [], counts[u]))
+    return sorted(units, key=lambda u: (-(u.score if u.score is not None else -1), u.unit))
