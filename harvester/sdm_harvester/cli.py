@@ -21,7 +21,7 @@ from sdm_harvester import pipeline
 from sdm_harvester import report as reports
 from sdm_harvester.backup_command import backup_command, restore_command
 from sdm_harvester.lock import Locked, RunLock, UnsafeFile, refuse_links
-from sdm_harvester.store import Store, now_iso
+from sdm_harvester.store import STORE_ENV, Store, describe, now_iso
 
 DEFAULT_DATA_DIR = "./sdm-data"
 DEFAULT_TOKEN_ENV = "SDM_CKAN_TOKEN"
@@ -31,6 +31,33 @@ data_dir_option = click.option(
     "--data-dir", type=click.Path(file_okay=False), envvar="SDM_DATA_DIR", default=DEFAULT_DATA_DIR,
     show_default=True, help="Where the store, reports, log and lock live (env SDM_DATA_DIR).",
 )
+
+store_option = click.option(
+    "--store", "store_url", envvar=STORE_ENV, default=None, metavar="URL",
+    help="A shared store: postgresql://USER:PASSWORD@HOST/DB (env SDM_STORE). "
+         "Default: the SQLite file harvest.sqlite in the data directory.",
+)
+redis_option = click.option(
+    "--redis", "redis_url", envvar="SDM_REDIS", default="redis://127.0.0.1:6379/0", show_default=True,
+    help="The Redis that holds rq's queues (env SDM_REDIS).",
+)
+
+
+def _open_store(data_dir: str, store_url) -> Store:
+    """The store, or exit 2 naming what is wrong with --store."""
+    try:
+        return Store(data_dir, url=store_url)
+    except ValueError as error:
+        _fail(str(error), pipeline.EXIT_CONFIG)
+    except Exception as error:  # cannot connect, bad credentials …
+        _fail(f"store {describe(store_url or '') if store_url else data_dir}: {type(error).__name__}: "
+              f"{str(error).splitlines()[0] if str(error) else ''}", pipeline.EXIT_CONFIG)
+
+
+def _require_store(data_dir: str, store_url) -> Store:
+    if not (store_url or os.environ.get(STORE_ENV)) and not os.path.exists(os.path.join(data_dir, "harvest.sqlite")):
+        _fail(f"{data_dir}: no harvest has run here yet", pipeline.EXIT_CONFIG)
+    return _open_store(data_dir, store_url)
 
 
 def _interactive() -> bool:
@@ -126,9 +153,10 @@ def _target(kind: str, url: str, token_env: str):
 @click.option("--ckan-url", envvar="SDM_CKAN_URL", default="", help="The CKAN site for --target ckan (env SDM_CKAN_URL).")
 @click.option("--ckan-token-env", default=DEFAULT_TOKEN_ENV, show_default=True, metavar="NAME",
               help="Environment variable holding a sysadmin's API token for --target ckan.")
+@store_option
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail to the data directory's harvest.log.")
 def run(config_path, source_specs, department, department_name, data_dir, only, force, full, report_path,
-        target_kind, ckan_url, ckan_token_env, verbose):
+        target_kind, ckan_url, ckan_token_env, store_url, verbose):
     """Harvest every due source into the store in the data directory.
 
     A source is due when its last successful run is older than its schedule.
@@ -137,7 +165,9 @@ def run(config_path, source_specs, department, department_name, data_dir, only, 
     Records gone upstream are withdrawn unless the circuit breaker trips.
     With --target ckan, new and changed records are then loaded into a CKAN
     site (one organisation per responsible unit) and withdrawn ones deleted
-    there; unchanged records cost the site nothing.
+    there; unchanged records cost the site nothing.  With a shared store
+    (--store postgresql://…) each source is leased as workers lease it, so
+    a run never harvests a source a worker is harvesting.
 
     \b
     Examples:
@@ -163,11 +193,12 @@ def run(config_path, source_specs, department, department_name, data_dir, only, 
     try:
         _setup_logging(data_dir, verbose)
         with RunLock(data_dir):
-            store = Store(data_dir)
+            store = _open_store(data_dir, store_url)
             try:
                 run_id = store.start_run(now_iso())
                 options = pipeline.Options(full=full, force=force or bool(source_specs), only=only,
-                                           progress=_progress if _interactive() else log.info, target=target)
+                                           progress=_progress if _interactive() else log.info, target=target,
+                                           lease=None if store.dialect == "sqlite" else _leaser(store))
                 result = pipeline.run(config, store, run_id, options)
                 path = reports.write(result, data_dir, config.keep_reports, report_path)
                 store.finish_run(run_id, result.finished, result.exit_code, result.to_dict(), config.keep_reports)
@@ -183,6 +214,12 @@ def run(config_path, source_specs, department, department_name, data_dir, only, 
     elif result.exit_code:
         click.echo(f"sdm-harvest: run {run_id} had failures; see {path}", err=True)
     sys.exit(result.exit_code)
+
+
+def _leaser(store: Store):
+    from sdm_harvester.workqueue import Lease, holder_name
+
+    return lambda source: Lease(store, source, holder_name("run"))
 
 
 def _print_summary(result: reports.RunReport, path: str) -> None:
@@ -208,7 +245,8 @@ def _print_summary(result: reports.RunReport, path: str) -> None:
 @click.option("--feeds-url", default=None, help="Where OUT is served, for page links (default BASE_URL/feeds).")
 @click.option("--page-size", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Datasets per feed page; pages are linked by hydra:next.")
-def publish(data_dir, out, base_url, feeds_url, page_size):
+@store_option
+def publish(data_dir, out, base_url, feeds_url, page_size, store_url):
     """Write the national, international and schema.org feeds from the store.
 
     Only what the disclosure policy lets each audience see is written:
@@ -223,9 +261,7 @@ def publish(data_dir, out, base_url, feeds_url, page_size):
     """
     from sdm_harvester.publish import publish as write_feeds
 
-    if not os.path.exists(os.path.join(data_dir, "harvest.sqlite")):
-        _fail(f"{data_dir}: no harvest has run here yet", pipeline.EXIT_CONFIG)
-    store = Store(data_dir)
+    store = _require_store(data_dir, store_url)
     try:
         summary = write_feeds(store.iter_datasets(), out, page_size=page_size,
                               catalog_info={"base_url": base_url}, feeds_url=feeds_url)
@@ -292,29 +328,47 @@ def _flag_summary(datasets) -> dict:
 @main.command()
 @data_dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def status(data_dir, as_json):
-    """Show each source's last run, the latest runs, and per department the
-    records held with quality flags (and the fields flagged).
+@store_option
+@click.option("--redis", "redis_url", envvar="SDM_REDIS", default=None,
+              help="Also show rq's queues in this Redis: depth, running, failed jobs (env SDM_REDIS).")
+def status(data_dir, as_json, store_url, redis_url):
+    """Show each source's last run, the latest runs, running leases, per
+    department the records held with quality flags (and the fields
+    flagged), and with --redis the queues and the failed list.
 
     \b
-    Example:
+    Examples:
       sdm-harvest status --data-dir /var/lib/sdm
+      sdm-harvest status --store postgresql://sdm@db/sdm --redis redis://db:6379/0 --json
     """
     import json
 
-    if not os.path.exists(os.path.join(data_dir, "harvest.sqlite")):
-        _fail(f"{data_dir}: no harvest has run here yet", pipeline.EXIT_CONFIG)
-    store = Store(data_dir)
+    store = _require_store(data_dir, store_url)
     try:
         states, runs = store.source_states(), store.runs()
         held = {s["name"]: store.active_count(s["name"]) for s in states}
         flagged = _flag_summary(store.iter_datasets())
+        leases = store.running_leases()
     finally:
         store.close()
+    queues = None
+    if redis_url:
+        from sdm_harvester.workqueue import queue_status, redis_connection
+
+        queues = queue_status(redis_connection(redis_url))
     if as_json:
         click.echo(json.dumps({"sources": [dict(s, records=held[s["name"]]) for s in states], "runs": runs,
-                               "quality_flags": flagged}, ensure_ascii=False, indent=2))
+                               "quality_flags": flagged, "leases": leases,
+                               **({"queues": queues} if queues is not None else {})},
+                              ensure_ascii=False, indent=2))
         return
+    for lease in leases:
+        click.echo(f"running: {lease['source']} on {lease['holder']} (lease {lease['expires_in_s']:g} s left)")
+    for name, queue in (queues or {}).items():
+        click.echo(f"queue {name}: {queue['queued']} queued, {queue['running']} running, "
+                   f"{queue['scheduled']} waiting to retry, {len(queue['failed'])} failed")
+        for job in queue["failed"]:
+            click.echo(f"    failed: {job.get('description') or job['job']}: {job.get('error', '')}")
     for department, summary in sorted(flagged.items()):
         fields = ", ".join(f"{name} {n}" for name, n in sorted(summary["fields"].items()))
         click.echo(f"department {department}: {summary['records']} records held with quality flags ({fields})")
@@ -328,6 +382,143 @@ def status(data_dir, as_json):
     for past in runs:
         click.echo(f"run {past['id']}: {past['started']} → {past['finished'] or 'unfinished'}, "
                    f"exit {past['exit_code'] if past['exit_code'] is not None else '-'}")
+
+
+@main.group("store")
+def store_group():
+    """Manage the store: move it from SQLite to a shared PostgreSQL."""
+
+
+@store_group.command("migrate")
+@data_dir_option
+@click.option("--from", "from_url", default=None, metavar="URL",
+              help="The store to copy (default: the SQLite file in the data directory).")
+@click.option("--to", "to_url", required=True, metavar="URL",
+              help="The empty store to fill, e.g. postgresql://sdm:…@db.example.cn/sdm.")
+def store_migrate(data_dir, from_url, to_url):
+    """Copy every record, source state, run, load ledger, page memo and
+    cache entry into an empty store, in one transaction (on any failure the
+    target stays empty).  Then point --store / $SDM_STORE at the target.
+
+    \b
+    Example:
+      sdm-harvest store migrate --data-dir /var/lib/sdm \\
+          --to postgresql://sdm:secret@db.example.cn/sdm
+    """
+    from sdm_harvester.store import migrate
+
+    if not from_url and not os.path.exists(os.path.join(data_dir, "harvest.sqlite")):
+        _fail(f"{data_dir}: no harvest.sqlite to migrate", pipeline.EXIT_CONFIG)
+    source = _open_store(data_dir, from_url or "sqlite:///" + os.path.abspath(os.path.join(data_dir, "harvest.sqlite")))
+    target = _open_store(data_dir, to_url)
+    try:
+        copied = migrate(source, target)
+    except ValueError as error:
+        _fail(str(error), pipeline.EXIT_CONFIG)
+    finally:
+        source.close()
+        target.close()
+    click.echo(f"{describe(source.url)} → {describe(target.url)}: "
+               + ", ".join(f"{table} {n}" for table, n in copied.items()))
+
+
+@main.command()
+@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False, exists=True),
+              help="Harvest configuration (YAML); every worker reads it at this path.")
+@data_dir_option
+@store_option
+@redis_option
+@click.option("--only", multiple=True, metavar="NAME", help="Queue only this source (repeatable), due or not.")
+@click.option("--force", is_flag=True, help="Queue every source, due by its schedule or not.")
+@click.option("--full", is_flag=True, help="List everything, even for incremental sources (detects deletions).")
+@click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True,
+              help="Attempts after the first for a source that fails or whose worker dies.")
+@click.option("--backoff", default="60,300,900", show_default=True, metavar="S,S,…",
+              help="Seconds before each retry (the last repeats); 0 retries at once.")
+@click.option("--lease-ttl", type=click.FloatRange(min=1), default=60, show_default=True,
+              help="Seconds a dead worker's source stays leased before another takes it.")
+@click.option("--publish-out", default=None, type=click.Path(file_okay=False),
+              help="Once every source is in, queue a publish job (queue sdm-publish) writing the feeds here.")
+@click.option("--base-url", envvar="SDM_BASE_URL", default=None, help="For --publish-out: the catalogue's address.")
+@click.option("--feeds-url", default=None, help="For --publish-out: where the feeds are served.")
+@click.option("--page-size", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="For --publish-out: datasets per feed page.")
+def enqueue(config_path, data_dir, store_url, redis_url, only, force, full, retries, backoff, lease_ttl,
+            publish_out, base_url, feeds_url, page_size):
+    """Queue each due source as one rq job on the sdm-harvest queue in
+    Redis, for `sdm-harvest worker` on any number of machines.
+
+    A source already queued or running (by an earlier enqueue) is not
+    queued again.  The jobs share one run: its report merges what every
+    worker did.  The store must be one every worker reaches (--store
+    postgresql://…).
+
+    \b
+    Example (from cron, every hour):
+      sdm-harvest enqueue --config /etc/sdm/harvest.yaml \\
+          --store postgresql://sdm:…@db/sdm --redis redis://db:6379/0 \\
+          --publish-out /srv/www/feeds --base-url https://data.example.cn
+    """
+    from sdm_harvester import workqueue
+
+    try:
+        intervals = [int(part) for part in backoff.split(",") if part.strip()]
+        if not intervals or min(intervals) < 0:
+            raise ValueError
+    except ValueError:
+        _fail(f"--backoff {backoff!r}: expected whole seconds separated by commas, e.g. 60,300,900",
+              pipeline.EXIT_CONFIG)
+    if publish_out and not base_url:
+        _fail("--publish-out needs --base-url (or $SDM_BASE_URL)", pipeline.EXIT_CONFIG)
+    try:
+        config = configuration.load(config_path)
+        unknown = [name for name in only if name not in {s.name for s in config.sources}]
+        if unknown:
+            raise configuration.ConfigError([f"--only {name}: no such source in the configuration" for name in unknown])
+    except configuration.ConfigError as error:
+        _fail("configuration error:\n  " + "\n  ".join(error.problems), pipeline.EXIT_CONFIG)
+    publish_spec = None
+    if publish_out:
+        publish_spec = {"out": os.path.abspath(publish_out), "base_url": base_url, "feeds_url": feeds_url,
+                        "page_size": page_size, "redis": redis_url}
+    store = _open_store(data_dir, store_url)
+    try:
+        queued = workqueue.enqueue(config_path, store, workqueue.redis_connection(redis_url), force=force,
+                                   only=only, full=full, lease_ttl=lease_ttl, retries=retries,
+                                   backoff=intervals, publish=publish_spec)
+    finally:
+        store.close()
+    click.echo(f"run {queued['run_id']}: {len(queued['queued'])} source(s) queued"
+               + (f" ({', '.join(queued['queued'])})" if queued["queued"] else ""))
+    if queued["already_queued"]:
+        click.echo(f"already queued or running: {', '.join(queued['already_queued'])}")
+
+
+@main.command()
+@redis_option
+@click.option("--queue", "queues", multiple=True, default=("sdm-harvest",), show_default=True,
+              help="Queue to work on (repeatable): sdm-harvest, sdm-publish.")
+@click.option("--burst", is_flag=True, help="Work until the queues are empty, then exit (tests, cron).")
+@click.option("--heartbeat", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Seconds between heartbeats; a worker silent for three is taken for dead and its job retried.")
+@click.option("--name", default=None, help="The worker's name in rq (default: rq's, unique).")
+@click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
+def worker(redis_url, queues, burst, heartbeat, name, verbose):
+    """An rq worker that harvests the sources `enqueue` queued; run one or
+    more on every machine.  Each job forks a fresh process (memory stays
+    flat) and reads the configuration and the store named by the job.
+
+    \b
+    Examples:
+      sdm-harvest worker --redis redis://db.example.cn:6379/0
+      sdm-harvest worker --queue sdm-publish   # on the machine serving the feeds
+      sdm-harvest worker --burst               # drain the queue and exit
+    """
+    from sdm_harvester import workqueue
+
+    logging.getLogger("sdm_harvester").setLevel(logging.DEBUG if verbose else logging.INFO)
+    workqueue.work(workqueue.redis_connection(redis_url), queues, burst=burst, heartbeat=heartbeat, name=name,
+                   logging_level="DEBUG" if verbose else "INFO")
 
 
 main.add_command(backup_command)

@@ -10,6 +10,7 @@ loaded into it (sdm_harvester.targets).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -17,7 +18,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Sequence
+from typing import Callable, ContextManager, Optional, Sequence
 
 from sdm_schema import disclosure
 from sdm_schema.errors import FieldError, Invalid
@@ -32,7 +33,7 @@ from sdm_harvester.mapping import Mapper, selected
 from sdm_harvester.safexml import UnsafeXML
 from sdm_harvester.sources import harvester_for
 from sdm_harvester.sources.base import Broken, Context, Deleted, Record, SourceError, Unchanged, Withheld
-from sdm_harvester.store import Store, now_iso
+from sdm_harvester.store import LeaseLost, Store, now_iso
 from sdm_harvester.units import Units
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,8 @@ class Options:
     #: where the store's changes are loaded after each source (None: the store only)
     target: Optional[targets.Target] = None
     now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.timezone.utc))
+    #: source name → a context manager holding the source's lease (a shared store), or None
+    lease: Optional[Callable[[str], ContextManager]] = None
 
 
 class SourceRun:
@@ -142,6 +145,9 @@ class SourceRun:
         self.seen: set[str] = set()
         #: identifiers the source says it deleted (OAI-PMH status="deleted")
         self.deleted: set[str] = set()
+        #: classified or private records listed: only counted, never named,
+        #: yet listed upstream all the same (the circuit breaker counts them)
+        self.hidden = 0
         self.now = now_iso()
         self.units = Units(source.department, known)
         self.validation = ValidationContext(default_lang=source.default_language)
@@ -164,6 +170,8 @@ class SourceRun:
         try:
             harvester = harvester_for(ctx)
             self._consume(harvester, deadline)
+        except LeaseLost:  # another worker has the source now: stop writing at once
+            raise
         except (SourceError, FetchError, UnsafeXML) as error:
             report.status = reports.FAILED
             report.add_error(f"{source.name}: {error}")
@@ -192,21 +200,13 @@ class SourceRun:
         return report
 
     def _consume(self, harvester, deadline: float) -> None:
-        pending = 0
-        self.store.db.execute("BEGIN IMMEDIATE")
-        try:
+        # what was handled before a failure is whole: batches() keeps it
+        with self.store.batches(BATCH) as tick:
             for item in harvester.items():
                 if time.monotonic() > deadline:
                     raise SourceError(f"time limit of {self.source.timeout:g} s reached")
                 self._isolated(item)
-                pending += 1
-                if pending >= BATCH:
-                    self.store.db.execute("COMMIT")
-                    self.store.db.execute("BEGIN IMMEDIATE")
-                    pending = 0
-        finally:
-            # what was handled before a failure is whole: keep it
-            self.store.db.execute("COMMIT")
+                tick()
 
     def _isolated(self, item) -> None:
         """Handle one item; an exception fails that record only, named in
@@ -271,6 +271,7 @@ class SourceRun:
         only the count.  A copy held from when it was public is withdrawn."""
         self.fetcher.taint()
         kind = "private" if isinstance(item, Withheld) else "classified"
+        self.hidden += 1
         self.report.count(kind)
         self.report.count("withdrawn", self.store.withdraw_hidden(self.source.name, item.identifier, self.now))
         log.info("%s: a %s record stays home", self.source.name, kind)
@@ -294,7 +295,7 @@ class SourceRun:
         if report.counts["failed"]:
             withdrawal["reason"] = f"circuit breaker: {report.counts['failed']} records could not be read"
             return
-        listed, share = len(self.seen), source.withdraw_threshold
+        listed, share = len(self.seen) + self.hidden, source.withdraw_threshold
         if (report.full_listing and listed < share * previous) or previous - len(missing) < share * previous:
             withdrawal["reason"] = (
                 f"circuit breaker: the run would withdraw {len(missing)} of the {previous} records held "
@@ -320,7 +321,8 @@ def run(config: Config, store: Store, run_id: int, options: Options) -> reports.
             continue
         options.progress(f"{source.name}: harvesting {source.url}")
         known = [s.department for s in config.sources]
-        report.sources.append(SourceRun(store, source, options, known).run())
+        with options.lease(source.name) if options.lease else contextlib.nullcontext():
+            report.sources.append(SourceRun(store, source, options, known).run())
     store.prune_cache()
     report.finished = now_iso()
     report.duration_s = round(time.monotonic() - report._clock, 3)

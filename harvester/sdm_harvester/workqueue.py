@@ -1,0 +1,304 @@
+"""Harvesting on many workers: one rq job per source, over Redis, into one shared store.
+
+CKAN's own background jobs run on rq over Redis, and every CKAN site has
+Redis and PostgreSQL already, so the harvester scales on those rather than
+on a scheduler of its own:
+
+* `enqueue()` puts each due source on the `sdm-harvest` queue, once: a
+  Redis key per source (SET NX) marks it queued until its job is done, so
+  two enqueues at once queue each source once;
+* `harvest_job()` runs one source (the same `pipeline.SourceRun` as
+  `sdm-harvest run`) under a `Lease` in the shared store: a source is never
+  harvested twice at once, across machines, and every transaction renews the
+  lease, so a worker that lost it writes nothing more;
+* a worker that dies (SIGKILL, a lost machine) stops heartbeating; its
+  job's entry in rq's started registry expires, the next worker's
+  maintenance retries the job (rq `Retry`, with backoff), and the new
+  attempt takes the lease once the dead holder's has run out.  What the
+  dead worker committed is whole records; the retry finds them unchanged;
+* a source that fails is retried the same way, and after the last attempt
+  stays in rq's failed registry, listed by `sdm-harvest status`;
+* each job stores its source's report in the run it belongs to; the job
+  that completes the run merges them into the run's report and, when the
+  run asked for it, queues `publish_job()` on the `sdm-publish` queue, for
+  the worker on the machine that serves the feeds.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import os
+import socket
+import threading
+import time
+from typing import Iterable, Optional, Sequence
+
+from sdm_harvester import config as configuration
+from sdm_harvester import pipeline
+from sdm_harvester import report as reports
+from sdm_harvester.store import Store, now_iso
+
+log = logging.getLogger(__name__)
+
+QUEUE = "sdm-harvest"
+PUBLISH_QUEUE = "sdm-publish"
+REDIS_ENV = "SDM_REDIS"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
+#: Seconds a lease runs without renewal; a dead worker's source is free after it.
+LEASE_TTL = 60.0
+#: Attempts after the first, and the seconds before each (rq Retry).
+RETRIES = 3
+BACKOFF = (60, 300, 900)
+
+
+class Busy(RuntimeError):
+    """Another live worker holds the source's lease."""
+
+
+class SourceFailed(RuntimeError):
+    """The source failed; rq retries the job, then keeps it as failed."""
+
+
+def redis_connection(url: Optional[str] = None):
+    from redis import Redis
+
+    return Redis.from_url(url or os.environ.get(REDIS_ENV) or DEFAULT_REDIS)
+
+
+def pending_key(source: str) -> str:
+    return f"sdm-harvest:pending:{source}"
+
+
+def holder_name(job_id: str = "") -> str:
+    """Who holds a lease: machine, process and job, for operators and tests."""
+    return f"{socket.gethostname()}:{os.getpid()}:{job_id}"
+
+
+class Lease:
+    """The source's lease, renewed by a thread of its own every third of its
+    lifetime, and fencing the store's transactions while held."""
+
+    def __init__(self, store: Store, source: str, holder: str, ttl: float = LEASE_TTL,
+                 wait: Optional[float] = None):
+        self.store, self.source, self.holder, self.ttl = store, source, holder, ttl
+        # a dead holder's lease runs out within ttl: wait a little longer
+        self.wait = 2 * ttl if wait is None else wait
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+        self.lost = False
+
+    def __enter__(self):
+        deadline = time.monotonic() + self.wait
+        while not self.store.acquire_lease(self.source, self.holder, self.ttl):
+            if time.monotonic() > deadline:
+                raise Busy(f"source {self.source}: held by {self.store.lease_holder(self.source)}")
+            time.sleep(min(1.0, self.ttl / 4))
+        self._thread = threading.Thread(target=self._renew, name=f"lease-{self.source}", daemon=True)
+        self._thread.start()
+        self.store.fence = (self.source, self.holder, self.ttl)
+        return self
+
+    def _renew(self) -> None:
+        store = Store(self.store.data_dir, url=self.store.url)  # a connection of its own
+        try:
+            while not self._stop.wait(self.ttl / 3):
+                try:
+                    if not store.renew_lease(self.source, self.holder, self.ttl):
+                        self.lost = True  # the next fenced transaction fails
+                        return
+                except Exception:  # a busy database: the fence still guards, try again
+                    log.warning("source %s: could not renew the lease", self.source, exc_info=True)
+        finally:
+            store.close()
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.store.fence = None
+        self.store.release_lease(self.source, self.holder)
+
+
+# -- enqueue -------------------------------------------------------------------
+
+
+def due_sources(config: configuration.Config, store: Store, force: bool, only: Sequence[str]) -> list:
+    now = dt.datetime.now(dt.timezone.utc)
+    return [s for s in config.sources
+            if (not only or s.name in only)
+            and (force or only or pipeline.is_due(s, store.source_state(s.name), now))]
+
+
+def enqueue(config_path: str, store: Store, redis, *, force: bool = False, only: Sequence[str] = (),
+            full: bool = False, lease_ttl: float = LEASE_TTL, retries: int = RETRIES,
+            backoff: Sequence[int] = BACKOFF, publish: Optional[dict] = None) -> dict:
+    """Queue every due source once, as one run; {run_id, queued, already_queued}."""
+    from rq import Queue, Retry
+
+    config = configuration.load(config_path)
+    due = due_sources(config, store, force, only)
+    run_id = store.start_run(now_iso())
+    marker_ttl = int(sum(backoff) + (retries + 2) * (max((s.timeout for s in due), default=0) + 2 * lease_ttl))
+    claimed = [s for s in due if redis.set(pending_key(s.name), run_id, nx=True, ex=max(marker_ttl, 60))]
+    store.expect_sources(run_id, [s.name for s in claimed])
+    queue = Queue(QUEUE, connection=redis)
+    for source in claimed:
+        queue.enqueue(
+            harvest_job, job_id=f"sdm-harvest.{run_id}.{source.name}", description=f"harvest {source.name}",
+            kwargs={"config_path": os.path.abspath(config_path), "source_name": source.name,
+                    "store_url": store.url, "data_dir": os.path.abspath(store.data_dir), "run_id": run_id,
+                    "full": full, "lease_ttl": lease_ttl, "publish": publish},
+            job_timeout=int(source.timeout + 2 * lease_ttl + 60), result_ttl=7 * 86400, failure_ttl=30 * 86400,
+            retry=Retry(max=retries, interval=list(backoff)) if retries else None)
+    if not claimed:
+        finalize(store, run_id, config.keep_reports)
+    return {"run_id": run_id, "queued": [s.name for s in claimed],
+            "already_queued": [s.name for s in due if s not in claimed]}
+
+
+# -- jobs ----------------------------------------------------------------------
+
+
+def harvest_job(config_path: str, source_name: str, store_url: str, data_dir: str, run_id: int,
+                full: bool = False, lease_ttl: float = LEASE_TTL, publish: Optional[dict] = None) -> dict:
+    """One source, harvested by whichever worker took the job."""
+    from rq import get_current_job
+
+    job = get_current_job()
+    final = job is None or not job.retries_left
+    try:
+        result = _harvest(config_path, source_name, store_url, data_dir, run_id, full, lease_ttl, publish,
+                          job.id if job else "")
+    except BaseException:
+        if final:  # no attempt follows: the source may be queued again
+            _unmark(job, source_name)
+        raise
+    if result.status != reports.FAILED or final:
+        _unmark(job, source_name)
+    if result.status == reports.FAILED:
+        raise SourceFailed(f"source {source_name}: " + "; ".join(result.errors[:3]))
+    return {"source": source_name, "status": result.status, "counts": result.counts}
+
+
+def _harvest(config_path, source_name, store_url, data_dir, run_id, full, lease_ttl, publish, job_id):
+    config = configuration.load(config_path)
+    source = config.source(source_name)
+    store = Store(data_dir, url=store_url)
+    try:
+        with Lease(store, source.name, holder_name(job_id), lease_ttl):
+            options = pipeline.Options(full=full, force=True, progress=log.info)
+            known = [s.department for s in config.sources]
+            result = pipeline.SourceRun(store, source, options, known).run()
+            store.record_part(run_id, source.name, dataclasses.asdict(result))
+        finalize(store, run_id, config.keep_reports, publish)
+    finally:
+        store.close()
+    return result
+
+
+def _unmark(job, source_name: str) -> None:
+    if job is not None:
+        job.connection.delete(pending_key(source_name))
+
+
+def merged_report(store: Store, run_id: int) -> Optional[reports.RunReport]:
+    """The run's report from every worker's part, once every part is in."""
+    parts = store.parts(run_id)
+    if any(part is None for part in parts.values()):
+        return None
+    started = store.run_started(run_id) or now_iso()
+    result = reports.RunReport(run_id=run_id, data_dir=store.data_dir, started=started)
+    result.sources = [reports.SourceReport(**part) for _, part in sorted(parts.items())]
+    result.finished = max((s.finished for s in result.sources if s.finished), default=now_iso())
+    troubled = [s for s in result.sources if s.status in (reports.FAILED, reports.PARTIAL)]
+    result.exit_code = pipeline.EXIT_PARTIAL if troubled else pipeline.EXIT_OK
+    result.duration_s = (dt.datetime.fromisoformat(result.finished) - dt.datetime.fromisoformat(started)).total_seconds()
+    return result
+
+
+def finalize(store: Store, run_id: int, keep: int, publish: Optional[dict] = None) -> bool:
+    """Close the run when its last source is in: the merged report in the
+    store and the data directory, and the feeds' job queued.  Every job
+    calls it; a later retry closes it again with its newer part."""
+    result = merged_report(store, run_id)
+    if result is None:
+        return False
+    reports.write(result, store.data_dir, keep)
+    store.finish_run(run_id, result.finished, result.exit_code, result.to_dict(), keep)
+    if publish:
+        from rq import Queue
+
+        Queue(PUBLISH_QUEUE, connection=redis_connection(publish.get("redis"))).enqueue(
+            publish_job, kwargs={"store_url": store.url, "data_dir": store.data_dir, **publish},
+            job_id=f"sdm-publish.{run_id}", description=f"publish run {run_id}", result_ttl=7 * 86400)
+    return True
+
+
+def publish_job(store_url: str, data_dir: str, out: str, base_url: str, feeds_url: Optional[str] = None,
+                page_size: int = 1000, redis: Optional[str] = None) -> dict:
+    """Write the feeds from the shared store, one publisher at a time per
+    folder (the feeds swap in whole, publish.py)."""
+    from sdm_harvester.publish import publish as write_feeds
+
+    store = Store(data_dir, url=store_url)
+    try:
+        with Lease(store, f"publish:{os.path.abspath(out)}", holder_name()):
+            summary = write_feeds(store.iter_datasets(), out, page_size=page_size,
+                                  catalog_info={"base_url": base_url}, feeds_url=feeds_url)
+    finally:
+        store.close()
+    return {feed: counts for feed, counts in summary.items() if feed != "skipped"}
+
+
+# -- workers -------------------------------------------------------------------
+
+
+def worker_class():
+    from rq import Worker
+
+    class HarvestWorker(Worker):
+        """rq's worker, with a dead worker's jobs noticed after a few missed
+        heartbeats rather than rq's fixed minute."""
+
+        def get_heartbeat_ttl(self, job) -> int:
+            interval = self.job_monitoring_interval
+            if job.timeout and job.timeout > 0:
+                interval = max(1, min(job.timeout - self.current_job_working_time, interval))
+            return int(interval + 2 * self.job_monitoring_interval)
+
+    return HarvestWorker
+
+
+def work(redis, queues: Iterable[str] = (QUEUE,), burst: bool = False, heartbeat: int = 10,
+         name: Optional[str] = None, logging_level: str = "INFO") -> bool:
+    """Run an rq worker on the queues until stopped (or, burst, until empty)."""
+    from rq import Queue
+
+    worker = worker_class()([Queue(q, connection=redis) for q in queues], connection=redis, name=name,
+                            job_monitoring_interval=heartbeat, maintenance_interval=max(2 * heartbeat, 1),
+                            default_worker_ttl=max(4 * heartbeat, 20))
+    return worker.work(burst=burst, with_scheduler=True, logging_level=logging_level)
+
+
+def queue_status(redis) -> dict:
+    """Queue depth, running and failed jobs of both queues."""
+    from rq import Queue
+    from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
+
+    out = {}
+    for name in (QUEUE, PUBLISH_QUEUE):
+        queue = Queue(name, connection=redis)
+        failed = FailedJobRegistry(queue=queue)
+        out[name] = {"queued": queue.count, "running": StartedJobRegistry(queue=queue).count,
+                     "scheduled": ScheduledJobRegistry(queue=queue).count,
+                     "failed": [_failed(queue, job_id) for job_id in failed.get_job_ids()]}
+    return out
+
+
+def _failed(queue, job_id: str) -> dict:
+    job = queue.fetch_job(job_id)
+    if job is None:
+        return {"job": job_id}
+    lines = (job.exc_info or "").strip().splitlines()
+    return {"job": job_id, "description": job.description, "ended_at": str(job.ended_at or ""),
+            "error": lines[-1] if lines else ""}

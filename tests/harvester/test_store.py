@@ -1,0 +1,176 @@
+"""The store's guarantees on both of its databases, SQLite (the embedded
+default) and PostgreSQL (shared by workers): whole records per
+transaction, no duplicates, content hashes, bounded history, one winner per
+dataset, leases that fence writes; and `sdm-harvest store migrate`."""
+import os
+import sqlite3
+
+import pytest
+from harvest_helpers import PLATFORMS, run_report, sdm_harvest, write_config
+from scale_services import pg_url, redis_url, scale_services, store_url  # noqa: F401 (fixtures)
+
+from sdm_harvester.store import UNCHANGED, UPDATED, NEW, LeaseLost, Store
+
+CSV = "file://" + os.path.join(PLATFORMS, "spreadsheet", "bazhong-natural-resources.csv")
+NOW = "2026-01-01T00:00:00+00:00"
+
+
+def _data(title, origin=None, hops=1):
+    hop = {"catalogue": "https://a.example.cn", "record": title, "unit": {"uscc": "11510000MB0000002W"}}
+    return {"title": title, "origin": origin or f"https://a.example.cn/{title}", "provenance": [hop] * hops}
+
+
+@pytest.fixture
+def store(tmp_path, store_url):
+    s = Store(str(tmp_path / "data"), url=store_url)
+    yield s
+    s.close()
+
+
+def _count(store, sql="SELECT count(*) FROM records"):
+    import sqlalchemy as sa
+
+    return store._read(sa.text(sql))[0][0]
+
+
+def test_content_hash_makes_a_rerun_a_no_op_and_duplicates_impossible(store):
+    assert store.put("s", "a", "s-a", _data("a"), "h1", False, "m1", NOW) == NEW
+    assert store.put("s", "a", "s-a", _data("a"), "h1", False, "m2", NOW) == UNCHANGED
+    assert store.put("s", "a", "s-other", _data("a2"), "h2", False, "m3", NOW) == UPDATED
+    assert _count(store) == 1
+    assert store.name_owner("s-a") == ("s", "a")  # a record keeps its first name
+    assert store.modified_marks("s") == {"a": "m3"}
+    with pytest.raises(Exception):  # a second record cannot take a held name
+        store.put("s", "b", "s-a", _data("b"), "h3", False, None, NOW)
+    assert _count(store) == 1
+
+
+def test_a_transaction_lands_whole_or_not_at_all(store):
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.put("s", "a", "s-a", _data("a"), "h", False, None, NOW)
+            store.put("s", "b", "s-b", _data("b"), "h", False, None, NOW)
+            raise RuntimeError("killed mid-batch")
+    assert _count(store) == 0
+    # batches keep what was handled before a failure
+    with pytest.raises(RuntimeError):
+        with store.batches(2) as tick:
+            for name in "abc":
+                store.put("s", name, f"s-{name}", _data(name), "h", False, None, NOW)
+                tick()
+            raise RuntimeError("the source broke off")
+    assert _count(store) == 3
+
+
+def test_history_is_bounded_and_parts_merge(store):
+    for n in range(5):
+        run = store.start_run(NOW)
+        store.finish_run(run, NOW, 0, {"n": n}, keep=3)
+    assert [r["id"] for r in store.runs()] == [5, 4, 3]
+    assert store.run_report(5) == {"n": 4} and store.run_report(1) is None
+    run = store.start_run(NOW)
+    store.expect_sources(run, ["x", "y"])
+    store.record_part(run, "x", {"status": "ok"})
+    assert store.parts(run) == {"x": {"status": "ok"}, "y": None}
+
+
+def test_one_winner_per_origin_with_every_copys_provenance(store):
+    store.put("city", "c1", "city-c1", _data("copy", "urn:x", hops=2), "h1", False, None, NOW)
+    store.put("dept", "d1", "dept-d1", _data("own", "urn:x", hops=1), "h2", False, None, NOW)
+    store.put("dept", "d2", "dept-d2", _data("other"), "h3", False, None, NOW)
+    datasets = list(store.iter_datasets())
+    assert [d["name"] for d in datasets] == ["dept-d1", "dept-d2"]
+    assert store.is_winner("dept", "d1") and not store.is_winner("city", "c1")
+    assert store.withdraw("dept", ["d1"], NOW) == 1
+    assert [d["name"] for d in store.iter_datasets()] == ["city-c1", "dept-d2"]
+    assert [w["name"] for w in store.iter_withdrawn()] == ["dept-d1"]
+    assert store.withdraw_hidden("dept", "d2", NOW) == 1
+    assert [d["name"] for d in store.iter_datasets()] == ["city-c1"]
+
+
+def test_cache_and_page_memo_round_trip(store):
+    store.remember("http://x/a", '"e1"', None, b"\x00body\xff")
+    assert store.lookup("http://x/a") == ('"e1"', None, b"\x00body\xff")
+    store.remember("http://x/a", '"e2"', "Mon", b"new")
+    assert store.lookup("http://x/a") == ('"e2"', "Mon", b"new")
+    store.forget("http://x/a")
+    assert store.lookup("http://x/a") is None
+    store.remember_page("s", "http://x/p", "d", None, ["a", "b"])
+    store.remember_page("s", "http://x/p", "d2", "http://x/p2", ["c"])
+    assert store.page_memo("s", "http://x/p") == ("d2", "http://x/p2", ["c"])
+
+
+def test_a_lease_is_held_once_expires_and_fences_writes(store, tmp_path, store_url):
+    assert store.acquire_lease("s", "w1", 60)
+    assert not store.acquire_lease("s", "w2", 60)  # running: refused
+    assert store.lease_holder("s") == "w1" and [l["source"] for l in store.running_leases()] == ["s"]
+    other = Store(str(tmp_path / "data"), url=store_url)  # a second worker
+    try:
+        store.fence = ("s", "w1", 60)
+        store.put("s", "a", "s-a", _data("a"), "h", False, None, NOW)  # lands: w1 holds the lease
+        assert store.renew_lease("s", "w1", -1)  # as if w1 stopped renewing: expired
+        assert other.acquire_lease("s", "w2", 60)
+        with pytest.raises(LeaseLost):
+            store.put("s", "b", "s-b", _data("b"), "h", False, None, NOW)
+        assert _count(other) == 1  # w1's write after losing the lease did not land
+        store.fence = None
+        other.release_lease("s", "w1")  # not w1's to release
+        assert other.lease_holder("s") == "w2"
+        other.release_lease("s", "w2")
+        assert other.lease_holder("s") is None
+    finally:
+        other.close()
+
+
+def test_the_command_line_on_either_store(tmp_path, store_url):
+    extra = ("--store", store_url) if store_url else ()
+    config = write_config(tmp_path, [{"name": "nr", "type": "spreadsheet", "url": CSV}])
+    code, report = run_report(tmp_path, config, *extra)
+    assert code == 0 and report["totals"]["new"] == 4
+    code, report = run_report(tmp_path, config, *extra)
+    assert code == 0 and report["totals"]["unchanged"] == 4 and report["totals"]["new"] == 0
+    status = sdm_harvest("status", "--data-dir", str(tmp_path / "data"), *extra)
+    assert "nr: ok" in status.stdout and "4 records held" in status.stdout, status.stderr
+    out = tmp_path / "feeds"
+    published = sdm_harvest("publish", "--data-dir", str(tmp_path / "data"), "--out", str(out),
+                            "--base-url", "https://data.example.cn", *extra)
+    assert published.returncode == 0 and "national: 4 datasets" in published.stdout, published.stderr
+    assert os.path.exists(tmp_path / "data" / "harvest.sqlite") == (store_url is None)
+
+
+def test_a_store_of_an_earlier_version_gets_its_origin_columns(tmp_path):
+    store = Store(str(tmp_path))
+    store.put("city", "c1", "city-c1", _data("copy", "urn:x", hops=2), "h1", False, None, NOW)
+    store.put("dept", "d1", "dept-d1", _data("own", "urn:x", hops=1), "h2", False, None, NOW)
+    store.close()
+    with sqlite3.connect(tmp_path / "harvest.sqlite") as db:  # as earlier versions left it
+        db.execute("DROP INDEX records_by_origin")
+        db.execute("ALTER TABLE records DROP COLUMN origin")
+        db.execute("ALTER TABLE records DROP COLUMN hops")
+    store = Store(str(tmp_path))
+    try:
+        assert [d["name"] for d in store.iter_datasets()] == ["dept-d1"]
+    finally:
+        store.close()
+
+
+def test_migrate_from_sqlite_to_postgresql(tmp_path, pg_url):
+    config = write_config(tmp_path, [{"name": "nr", "type": "spreadsheet", "url": CSV}])
+    assert run_report(tmp_path, config)[0] == 0
+    data = str(tmp_path / "data")
+    before = Store(data)
+    datasets, runs, state = list(before.iter_datasets()), before.runs(), before.source_state("nr")
+    before.close()
+    moved = sdm_harvest("store", "migrate", "--data-dir", data, "--to", pg_url)
+    assert moved.returncode == 0 and "records 4" in moved.stdout and "runs 1" in moved.stdout, moved.stderr
+    after = Store(data, url=pg_url)
+    try:
+        assert list(after.iter_datasets()) == datasets
+        assert after.runs() == runs and after.source_state("nr") == state
+    finally:
+        after.close()
+    again = sdm_harvest("store", "migrate", "--data-dir", data, "--to", pg_url)
+    assert again.returncode == 2 and "is not empty (records 4" in again.stderr
+    code, report = run_report(tmp_path, config, "--store", pg_url)
+    assert code == 0 and report["run_id"] == 2 and report["totals"]["unchanged"] == 4
+    assert "password" not in moved.stdout
