@@ -20,6 +20,7 @@ from sdm_harvester import config as configuration
 from sdm_harvester import pipeline
 from sdm_harvester import report as reports
 from sdm_harvester.backup_command import backup_command, restore_command
+from sdm_harvester.evaluate_command import day_option, link_checker, link_options
 from sdm_harvester.lock import Locked, RunLock, UnsafeFile, refuse_links
 from sdm_harvester.store import STORE_ENV, Store, describe, now_iso
 
@@ -520,6 +521,42 @@ def worker(redis_url, queues, burst, heartbeat, name, verbose):
     workqueue.work(workqueue.redis_connection(redis_url), queues, burst=burst, heartbeat=heartbeat, name=name,
                    logging_level="DEBUG" if verbose else "INFO")
 
+
+
+@main.command()
+@data_dir_option
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Folder for scorecard.json, units.csv, datasets.csv and history.csv.")
+@click.option("--base-url", envvar="SDM_BASE_URL", default="https://catalogue.invalid", show_default=True,
+              help="The catalogue's address, naming the records checked against DCAT-AP (env SDM_BASE_URL).")
+@day_option
+@link_options
+@store_option
+def evaluate(data_dir, out, base_url, today, store_url, **link):
+    """Score every responsible unit and dataset (docs/evaluation.md).
+
+    Writes OUT/scorecard.json (units ranked with bands, openness, overdue
+    and worst datasets with their problems; every dataset), OUT/units.csv,
+    OUT/datasets.csv and OUT/history.csv, and keeps one snapshot per unit
+    per day in DATA_DIR/evaluation.sqlite (a second run on a day replaces
+    that day's), with the link checks and DCAT-AP findings.
+
+    \b
+    Example (cron):
+      30 3 * * *  sdm-harvest evaluate --data-dir /var/lib/sdm --out /var/www/evaluation --check-links
+    """
+    from sdm_harvester import evaluate as evaluation
+
+    store = _require_store(data_dir, store_url)
+    try:
+        card = evaluation.run(store, data_dir, out, base_url, today=today, checker=link_checker(link))
+    finally:
+        store.close()
+    for unit in card["units"]:
+        band = (unit["band"] or {}).get("label", {}).get("en", "-")
+        score = "-" if unit["score"] is None else unit["score"]
+        click.echo(f"{unit['unit']}: {score} ({band}), {unit['datasets']} datasets, {len(unit['overdue'])} overdue")
+    click.echo(f"scorecard: {os.path.join(out, 'scorecard.json')}")
 
 main.add_command(backup_command)
 main.add_command(restore_command)

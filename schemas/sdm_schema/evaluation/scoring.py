@@ -115,3 +115,21 @@ def evaluate_units(evaluations: Iterable[DatasetEvaluation], counts: Optional[Ma
     for u in set(counts) - set(by_unit):
         units.append(evaluate_unit(u, [], counts[u]))
     return sorted(units, key=lambda u: (-(u.score if u.score is not None else -1), u.unit))
+
+
+def evaluate_catalogue(records: Iterable[Mapping], base_url: str, *, facts=None, counts: Optional[Mapping] = None,
+                       today: Optional[dt.date] = None, shacl_cache=None, shacl: bool = True) -> list:
+    """Every unit's evaluation (best first) for a whole catalogue: the
+    international records validated in batches first, then each dataset
+    with its `facts(record)` (a Facts; none known by default)."""
+    from sdm_schema.evaluation import conformance  # pySHACL is loaded only when asked for
+
+    records = [r for r in records if not disclosure.is_classified(r)]
+    today = today or dt.date.today()
+    found = conformance.check(records, base_url, shacl_cache, today) if shacl else {}
+    evaluations = []
+    for record in records:
+        known = facts(record) if facts else functions.Facts()
+        known.shacl = found.get(record.get("id") or record.get("name"))
+        evaluations.append(evaluate_dataset(record, known, today))
+    return evaluate_units(evaluations, counts)

@@ -1,0 +1,163 @@
+"""sdm-harvest evaluate: the scorecard of every responsible unit, for a
+centre that runs the harvester without CKAN.
+
+The same evaluation as CKAN's (sdm_schema.evaluation), over the records the
+store holds, with what the harvester knows beside them: its link checks,
+and per unit the last run of each of its sources (failures, invalid and
+classified records, counted only).  Its own SQLite file in the data
+directory, evaluation.sqlite, keeps the link checks, the DCAT-AP findings
+by record digest and one snapshot per unit per day, so a unit's score can
+be followed over months; running twice on one day replaces that day's
+snapshot (cron may repeat it).
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import sqlite3
+from typing import Iterable, Mapping, MutableMapping, Optional
+
+from sdm_harvester.linkcheck import LinkChecker, SqliteCache
+from sdm_schema import evaluation
+from sdm_schema.evaluation import report
+
+DB_NAME = "evaluation.sqlite"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS snapshots (
+    day TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    score REAL,
+    band TEXT,
+    datasets INTEGER NOT NULL,
+    values_json TEXT NOT NULL,
+    PRIMARY KEY (day, unit)
+);
+CREATE TABLE IF NOT EXISTS conformance (digest TEXT PRIMARY KEY, findings TEXT NOT NULL);
+"""
+
+
+class Findings(MutableMapping):
+    """DCAT-AP findings by record digest, kept between runs."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __getitem__(self, digest):
+        row = self.db.execute("SELECT findings FROM conformance WHERE digest=?", (digest,)).fetchone()
+        if row is None:
+            raise KeyError(digest)
+        return json.loads(row[0])
+
+    def __setitem__(self, digest, findings):
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO conformance VALUES (?, ?)", (digest, json.dumps(findings)))
+
+    def __delitem__(self, digest):
+        with self.db:
+            self.db.execute("DELETE FROM conformance WHERE digest=?", (digest,))
+
+    def __iter__(self):
+        return (row[0] for row in self.db.execute("SELECT digest FROM conformance"))
+
+    def __len__(self):
+        return self.db.execute("SELECT count(*) FROM conformance").fetchone()[0]
+
+
+def unit_counts(records: list, source_states: Iterable[Mapping]) -> dict:
+    """{unit: {harvest_failures, invalid, classified}} from each source's
+    last run, a source counted under the unit its records belong to."""
+    unit_of_source = {r.get("harvest_source"): evaluation.unit_of(r) for r in records if r.get("harvest_source")}
+    out: dict = {}
+    for state in source_states:
+        unit = unit_of_source.get(state["name"])
+        if unit is None:
+            continue  # a source with no record held names no unit
+        counts = state.get("last_counts") or {}
+        entry = out.setdefault(unit, {"harvest_failures": 0, "invalid": 0, "classified": 0})
+        entry["harvest_failures"] += int(state.get("last_status") not in (None, "ok"))
+        entry["invalid"] += int(counts.get("invalid") or 0)
+        entry["classified"] += int(counts.get("classified") or 0)
+    return out
+
+
+class EvaluationStore:
+    def __init__(self, data_dir: str):
+        self.path = os.path.join(data_dir, DB_NAME)
+        self.db = sqlite3.connect(self.path)
+        self.db.executescript(_SCHEMA)
+        self.links = SqliteCache(self.path)
+        self.findings = Findings(self.db)
+
+    def snapshot(self, day: str, units: Iterable) -> None:
+        with self.db:
+            for u in units:
+                found = evaluation.band(u.score)
+                self.db.execute("INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?, ?, ?)",
+                                (day, u.unit, u.score, found.code if found else None, len(u.datasets),
+                                 json.dumps({k: report.percent(v) for k, v in u.values.items()})))
+
+    def history(self, unit: Optional[str] = None) -> list:
+        query = "SELECT day, unit, score, band, datasets FROM snapshots"
+        rows = self.db.execute(query + (" WHERE unit=?" if unit else "") + " ORDER BY unit, day",
+                               (unit,) if unit else ())
+        return [dict(zip(("day", "unit", "score", "band", "datasets"), row)) for row in rows]
+
+    def close(self) -> None:
+        self.links.close()
+        self.db.close()
+
+
+def history_csv(rows: list) -> str:
+    out = io.StringIO()
+    out.write(report.BOM)
+    writer = csv.writer(out)
+    writer.writerow(["unit", "day", "score", "band", "datasets"])
+    for row in rows:
+        writer.writerow([row["unit"], row["day"], row["score"], row["band"] or "", row["datasets"]])
+    return out.getvalue()
+
+
+def _titles(records: list) -> dict:
+    return {evaluation.unit_of(r): dict((r.get("organization") or {}).get("title_translated") or {})
+            for r in records}
+
+
+def run(store, data_dir: str, out: str, base_url: str, *, today: dt.date,
+        checker: Optional[LinkChecker] = None) -> dict:
+    """Evaluate the store's records, write OUT/scorecard.json, units.csv,
+    datasets.csv and history.csv, keep today's snapshot; the scorecard."""
+    records = list(store.iter_datasets())
+    counts = unit_counts(records, store.source_states())
+    kept = EvaluationStore(data_dir)
+    try:
+        links = kept.links.all()
+        if checker is not None:
+            checker.cache = kept.links
+            links.update(checker.check(url for r in records for url in evaluation.resource_urls(r)))
+        units = evaluation.evaluate_catalogue(
+            records, base_url, facts=lambda r: evaluation.Facts(links=links), counts=counts,
+            today=today, shacl_cache=kept.findings)
+        kept.snapshot(today.isoformat(), units)
+        history = kept.history()
+    finally:
+        kept.close()
+    card = report.scorecard(units, dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat())
+    titles = _titles(records)
+    for unit in card["units"]:
+        unit["title"] = titles.get(unit["unit"], {})
+    _write(out, card, history)
+    return card
+
+
+def _write(out: str, card: Mapping, history: list) -> None:
+    os.makedirs(out, exist_ok=True)
+    files = {"scorecard.json": report.to_json(card), "units.csv": report.units_csv(card),
+             "datasets.csv": report.datasets_csv(card), "history.csv": history_csv(history)}
+    for name, text in files.items():
+        path = os.path.join(out, name)
+        with open(path + ".new", "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(path + ".new", path)  # a reader never sees half a scorecard

@@ -1,0 +1,99 @@
+"""sdm-harvest evaluate on a real harvest of a department spreadsheet whose
+file links are served by a local HTTP server: one good, one 404."""
+import csv
+import http.server
+import json
+import os
+import subprocess
+import sys
+import threading
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SHEET = os.path.join(ROOT, "examples", "platforms", "spreadsheet", "bazhong-natural-resources.csv")
+USCC = "11510000MB0000002W"
+PORT = 58928
+
+
+class Files(http.server.BaseHTTPRequestHandler):
+    def do_HEAD(self):
+        self.send_response(200 if self.path == "/good.csv" else 404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_HEAD
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def files():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", PORT), Files)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{PORT}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def sdm_harvest(*args):
+    return subprocess.run([sys.executable, "-m", "sdm_harvester.cli", *args], capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.fixture(scope="module")
+def harvested(tmp_path_factory, files):
+    folder = tmp_path_factory.mktemp("evaluate")
+    with open(SHEET, encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    url = rows[0].index("在线资源链接地址")
+    rows[1][url], rows[2][url] = f"{files}/good.csv", f"{files}/gone.csv"
+    sheet = folder / "catalogue.csv"
+    with open(sheet, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    data = folder / "data"
+    result = sdm_harvest("run", "--source", f"spreadsheet=file://{sheet}", "--department", USCC,
+                         "--department-name", "巴中市自然资源和规划局", "--data-dir", str(data))
+    assert result.returncode in (0, 1), result.stderr
+    return folder, data, rows
+
+
+def evaluate(folder, data, *extra):
+    out = folder / "out"
+    result = sdm_harvest("evaluate", "--data-dir", str(data), "--out", str(out), "--check-links",
+                         "--allow-network", "127.0.0.1/32", "--link-interval", "0", *extra)
+    assert result.returncode == 0, result.stderr
+    return out, result.stdout
+
+
+def test_scorecard_with_a_broken_link(harvested):
+    folder, data, rows = harvested
+    out, stdout = evaluate(folder, data, "--today", "2025-01-01")
+    card = json.loads((out / "scorecard.json").read_text(encoding="utf-8"))
+    [unit] = card["units"]
+    assert unit["unit"] == "uscc-" + USCC.lower() and unit["title"]["zh-Hans"] == "巴中市自然资源和规划局"
+    by_title = {d["title"]["zh-Hans"]: d for d in card["datasets"]}
+    good, gone = by_title[rows[1][1]], by_title[rows[2][1]]
+    assert good["indicators"]["links_reachable"] == 100.0
+    assert gone["indicators"]["links_reachable"] == 0.0
+    assert "link 1 cannot be reached (HTTP 404" in " ".join(p["messages"]["en"] for p in gone["problems"])
+    assert unit["datasets"] == len(card["datasets"])
+    assert unit["score"] is not None and unit["band"]["code"] in {"excellent", "good", "sufficient", "bad"}
+    assert f"{unit['unit']}: {unit['score']} ({unit['band']['label']['en']})" in stdout
+    assert (out / "units.csv").read_text(encoding="utf-8").startswith("\ufeffunit,datasets,score,band")
+    assert len((out / "datasets.csv").read_text(encoding="utf-8").splitlines()) == len(card["datasets"]) + 1
+
+
+def test_one_snapshot_per_unit_per_day(harvested):
+    folder, data, _rows = harvested
+    evaluate(folder, data, "--today", "2025-02-01")
+    out, _ = evaluate(folder, data, "--today", "2025-02-01")  # again the same day: replaced
+    history = (out / "history.csv").read_text(encoding="utf-8").lstrip("\ufeff").splitlines()
+    days = [line.split(",")[1] for line in history[1:]]
+    assert days == sorted(set(days)) and "2025-02-01" in days and days.count("2025-02-01") == 1
+
+
+def test_evaluate_needs_a_harvest(tmp_path):
+    result = sdm_harvest("evaluate", "--data-dir", str(tmp_path), "--out", str(tmp_path / "o"))
+    assert result.returncode == 2 and "no harvest has run here yet" in result.stderr
