@@ -9,6 +9,8 @@ from ckan.tests import factories
 from ckan.tests.helpers import call_action
 from ckanext.dcat.processors import RDFSerializer
 
+from ckanext.sdm.profiles import stream
+
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
 
 OPEN = {"open_attribute": "unconditional", "disclosure": "public"}
@@ -93,6 +95,7 @@ def test_a_known_page_comes_from_the_cache_without_serialising(app, three, monke
         raise AssertionError("serialised again")
 
     monkeypatch.setattr(RDFSerializer, "serialize_catalog", refuse)
+    monkeypatch.setattr(stream, "catalog_page", refuse)
     cached = app.get(url)
     assert cached.status_code == 200
     assert cached.get_data() == first.get_data() and cached.headers["ETag"] == first.headers["ETag"]
@@ -121,3 +124,18 @@ def test_hidden_dataset_gets_no_validators(app, three):
     search.rebuild(three[2]["id"])
     refused = app.get(f"/dataset/{three[2]['id']}.ttl", headers={"If-None-Match": "*"})
     assert refused.status_code == 403 and "ETag" not in refused.headers
+
+
+def test_sdm_pages_stream_and_stock_profiles_still_serialise(app, three, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("an SDM page went through ckanext-dcat's rdflib serializer")
+
+    monkeypatch.setattr(RDFSerializer, "serialize_catalog", refuse)
+    monkeypatch.setattr(RDFSerializer, "serialize_dataset", refuse)
+    for url in ("/catalog.ttl", "/catalog.rdf?profiles=sdm_dcat_ap3", "/catalog.jsonld?profiles=sdm_schemaorg",
+                f"/dataset/{three[0]['id']}.ttl?profiles=sdm_dcat_ap3"):
+        page = app.get(url)
+        assert page.status_code == 200 and three[0]["id"] in page.get_data(as_text=True), url
+    monkeypatch.undo()
+    stock = app.get("/catalog.ttl?profiles=euro_dcat_ap_3")
+    assert stock.status_code == 200 and "dcat:Dataset" in stock.get_data(as_text=True)

@@ -10,6 +10,10 @@ and access.package_search, which that context reaches, calls
 `catalogue_search` to add the exclusions as Solr filters.  The filters
 apply whoever asks: a sysadmin's international catalogue is the
 international catalogue.
+
+A page written with one SDM profile is then written by profiles/stream.py
+(the publisher's streaming writers) rather than by ckanext-dcat's rdflib
+serializer; the same chained actions, and dcat_dataset_show, hand it over.
 """
 from __future__ import annotations
 
@@ -17,10 +21,13 @@ import functools
 import itertools
 
 import ckan.plugins.toolkit as tk
+from ckanext.dcat import logic as dcat_logic
 from ckanext.dcat.processors import DEFAULT_RDF_PROFILES, RDF_PROFILES_CONFIG_OPTION
 
 from sdm_schema import dataset_fields, disclosure
 from sdm_schema.rdf import dcat_ap3, national, schemaorg
+
+from ckanext.sdm.profiles import stream
 
 #: ckanext-dcat profile name → the audience it writes for.  Other profiles
 #: (ckanext-dcat's own) are served to the public audience.
@@ -103,14 +110,39 @@ def mark(context, profiles) -> dict:
     return context
 
 
+def _catalog_page(name, profile, context, data_dict) -> str:
+    """ckanext-dcat's dcat_catalog_show / _search, written by the streaming path."""
+    tk.check_access(name, context, data_dict)
+    query = dcat_logic._search_ckan_datasets(context, data_dict)
+    return stream.catalog_page(profile, query["results"], data_dict.get("format"),
+                               dcat_logic._pagination_info(query, data_dict))
+
+
 def _for_audience(name):
     @tk.chained_action
     @tk.side_effect_free
     def action(next_action, context, data_dict):
-        return next_action(mark(context, (data_dict or {}).get("profiles")), data_dict)
+        data_dict = data_dict or {}
+        context = mark(context, data_dict.get("profiles"))
+        profile = stream.streamed_profile(data_dict.get("profiles"), data_dict.get("format"))
+        if profile is None:
+            return next_action(context, data_dict)
+        return _catalog_page(name, profile, context, data_dict)
 
     action.__name__ = name
     return action
 
 
+@tk.chained_action
+def dcat_dataset_show(next_action, context, data_dict):
+    """One dataset's RDF page; by the streaming path for one SDM profile."""
+    profile = stream.streamed_profile(data_dict.get("profiles"), data_dict.get("format"))
+    if profile is None:
+        return next_action(context, data_dict)
+    tk.check_access("dcat_dataset_show", context, data_dict)
+    dataset = tk.get_action("package_show")(context, data_dict)
+    return stream.dataset_page(profile, dataset, data_dict.get("format"))
+
+
 ACTIONS = {name: _for_audience(name) for name in ("dcat_catalog_show", "dcat_catalog_search")}
+ACTIONS["dcat_dataset_show"] = dcat_dataset_show

@@ -4,10 +4,16 @@ A profile here adds nothing of its own to the graph: it hands the dataset to
 the one mapping in sdm_schema.rdf (which asks sdm_schema.disclosure first)
 and turns the neutral triples into rdflib terms.  Parsing, for
 ckanext-dcat's RDF harvester, goes through the same rules.
+
+CKAN's own pages (/catalog.*, /dataset/<id>.*) do not come through here
+when one SDM profile writes them: profiles/stream.py writes the same
+triples (`ckan_record`, `described_codes`, `catalog_info`, shared below)
+straight to text with the publisher's writers.
 """
 from __future__ import annotations
 
 import weakref
+from typing import Mapping, Optional
 
 import ckan.plugins.toolkit as tk
 from ckanext.dcat.profiles import RDFProfile
@@ -44,14 +50,56 @@ def _descriptions(profile: mapping.Profile) -> dict:
     return _DESCRIPTIONS[profile.name]
 
 
-def _organization(org_id):
-    """organization_show: package_show's organization lacks scheming fields
-    (title_translated, uscc)."""
-    try:
-        return tk.get_action("organization_show")(
-            {"ignore_auth": True}, {"id": org_id, "include_datasets": False})
-    except tk.ObjectNotFound:
-        return None
+def used_codes(triples, profile: mapping.Profile) -> set:
+    """The code IRIs among the objects of `triples` that the profile describes."""
+    descriptions = _descriptions(profile)
+    return {o for _s, _p, o in triples if o in descriptions}
+
+
+def described_codes(codes, profile: mapping.Profile) -> list:
+    """The SKOS descriptions of `codes`, in a stable order."""
+    descriptions = _descriptions(profile)
+    return [triple for code in sorted(codes) for triple in descriptions[code]]
+
+
+class Units:
+    """The responsible units of a page, each asked for once.
+
+    organization_show, because package_show's organization lacks the
+    scheming fields (title_translated, uscc); a page of a hundred datasets
+    of one unit asks once, not a hundred times.
+    """
+
+    def __init__(self):
+        self._found: dict = {}
+
+    def __call__(self, org_id) -> Optional[dict]:
+        if org_id not in self._found:
+            try:
+                self._found[org_id] = tk.get_action("organization_show")(
+                    {"ignore_auth": True}, {"id": org_id, "include_datasets": False})
+            except tk.ObjectNotFound:
+                self._found[org_id] = None
+        return self._found[org_id]
+
+
+def ckan_record(dataset_dict: Mapping, dataset_ref, units: Units) -> dict:
+    """The record the mapping writes for a CKAN dataset dict: its unit in
+    full, its IRI the one ckanext-dcat gives it."""
+    record = dict(dataset_dict)
+    if record.get("owner_org"):
+        record["organization"] = units(record["owner_org"]) or record.get("organization")
+    record.setdefault("uri", str(dataset_ref))
+    return record
+
+
+def catalog_info(catalog_dict: Optional[Mapping], catalog_ref) -> dict:
+    """sdm_schema.rdf.catalog's description of CKAN's catalogue."""
+    info = {"base_url": tk.config["ckan.site_url"], "uri": str(catalog_ref)}
+    site_title = (catalog_dict or {}).get("title") or tk.config.get("ckan.site_title")
+    if site_title:
+        info["title"] = {lang.detect(site_title): site_title}
+    return info
 
 
 class SdmProfile(RDFProfile):
@@ -64,28 +112,17 @@ class SdmProfile(RDFProfile):
             self.g.add((to_rdflib(s), to_rdflib(p), to_rdflib(o)))
 
     def graph_from_dataset(self, dataset_dict, dataset_ref):
-        record = dict(dataset_dict)
-        if record.get("owner_org"):
-            record["organization"] = _organization(record["owner_org"]) or record.get("organization")
-        record.setdefault("uri", str(dataset_ref))
+        record = ckan_record(dataset_dict, dataset_ref, Units())
         subject, triples = mapping.dataset_triples(record, self.profile, tk.config["ckan.site_url"])
         if subject is None:
             return
         for prefix, namespace in self.profile.prefixes.items():
             self.g.bind(prefix, namespace)
         self._add(triples)
-        descriptions = _descriptions(self.profile)
-        used = {o for _s, _p, o in triples if o in descriptions}
-        for iri in sorted(used):
-            self._add(descriptions[iri])
+        self._add(described_codes(used_codes(triples, self.profile), self.profile))
 
     def graph_from_catalog(self, catalog_dict, catalog_ref):
-        info = {"base_url": tk.config["ckan.site_url"], "uri": str(catalog_ref)}
-        catalog_dict = catalog_dict or {}
-        site_title = catalog_dict.get("title") or tk.config.get("ckan.site_title")
-        if site_title:
-            info["title"] = {lang.detect(site_title): site_title}
-        self._add(self.profile.catalog(info))
+        self._add(self.profile.catalog(catalog_info(catalog_dict, catalog_ref)))
 
     def parse_dataset(self, dataset_dict, dataset_ref):
         triples = _indexed(self.g)
@@ -94,4 +131,3 @@ class SdmProfile(RDFProfile):
             rule.read(triples, IRI(str(dataset_ref)), out)
         dataset_dict.update(out)
         return dataset_dict
-
