@@ -1,0 +1,289 @@
+"""What administrators, editors and the public do in the browser, in Chinese
+and English, in headless Chromium against the live CKAN of conftest.py:
+create a unit and a dataset through the forms, edit one, find it, read why a
+file is withheld, apply for it and have the application decided, switch the
+language on a page.  Expected texts come from the schema's messages and the
+datasets' own values, never from a copy.
+"""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from browser_actors import SYSADMIN, User
+from sdm_schema import codelist, message
+
+TAG = {"zh": "zh-Hans", "en": "en"}
+EDITOR = User("wang-editor", "editor-pass-2026", "wang@example.cn")
+RESEARCHER = User("li-researcher", "researcher-pass-2026", "li@example.cn")
+UNIT = {"name": "nmic", "uscc": "91110000600037341L",
+        "title_translated": {"zh-Hans": "国家气象信息中心", "en": "National Meteorological Information Centre"}}
+PRECIPITATION = {
+    "name": "daily-precipitation", "private": False,
+    "title_translated": {"zh-Hans": "全国地面气象站逐日降水数据", "en": "Daily precipitation of national surface stations"},
+    "notes_translated": {"zh-Hans": "两千四百个国家级地面站的逐日降水量。", "en": "Daily totals at 2,400 national surface stations."},
+    "disclosure": "deferred", "deferral_reason": "paper", "embargo_until": "2027-06-30",
+    "resources": [{"url": "https://files.example.cn/precipitation-2024.csv", "name": "precipitation-2024.csv"}]}
+STATIONS = {
+    "name": "station-observations", "private": False,
+    "title_translated": {"zh-Hans": "自动气象站分钟观测数据", "en": "Minute observations of automatic weather stations"},
+    "open_attribute": "conditional", "open_condition": "签署数据使用协议", "open_audience": ["researchers"],
+    "review_procedure": "责任单位十个工作日内审核",
+    "resources": [{"url": "https://files.example.cn/stations-minute.csv", "name": "stations-minute.csv"}]}
+SOIL = {
+    "name": "soil-moisture", "private": False,
+    "title_translated": {"zh-Hans": "土壤水分观测数据", "en": "Soil moisture observations"},
+    "notes_translated": {"zh-Hans": "农业气象站的土壤水分。", "en": "Soil moisture at agrometeorological stations."}}
+
+
+def text(key: str, locale: str, **params) -> str:
+    return message(key, **params)[TAG[locale]]
+
+
+def label(codes: str, code: str, locale: str) -> str:
+    return codelist(codes).label_of(code, TAG[locale])
+
+
+@pytest.fixture(scope="module")
+def catalogue(site):
+    """A unit with an editor, a researcher, and three datasets: deferred,
+    conditional, plain; set up through the site's API."""
+    api = site.api.action
+    unit = api.organization_create(**UNIT)
+    site.add_user(EDITOR)
+    site.add_user(RESEARCHER)
+    api.organization_member_create(id=unit["id"], username=EDITOR.name, role="editor")
+    return {"unit": unit, **{d["name"]: api.package_create(owner_org=unit["id"], **d)
+                             for d in (PRECIPITATION, STATIONS, SOIL)}}
+
+
+# -- an administrator creates a unit and a dataset through the forms ----------------
+NEW = {
+    "zh": {"unit": {"name": "sichuan-met", "uscc": "91510100MA61R1234W",
+                    "title": {"zh-Hans": "四川省气象局", "en": "Sichuan Meteorological Service"}},
+           "dataset": {"name": "sichuan-hourly-rain",
+                       "title": {"zh-Hans": "四川省逐时降雨量", "en": "Hourly rainfall in Sichuan"}}},
+    "en": {"unit": {"name": "nstl", "uscc": "12100000400000123X",
+                    "title": {"zh-Hans": "国家科技图书文献中心", "en": "National Science and Technology Library"}},
+           "dataset": {"name": "journal-citations",
+                       "title": {"zh-Hans": "期刊引文数据", "en": "Journal citation data"}}},
+}
+
+
+def _fill_translated(page, field: str, values: dict) -> None:
+    for tag, value in values.items():
+        page.fill(f"#field-{field}-{tag}", value)
+
+
+def _create_unit(admin, unit: dict) -> None:
+    """The organisation form, first with a mistyped credit code: refused in
+    both languages with what was typed kept, then corrected and saved."""
+    page = admin.page
+    admin.goto("/organization/new")
+    _fill_translated(page, "title_translated", unit["title"])
+    admin.slug(unit["name"])
+    page.fill("#field-uscc", unit["uscc"][:-1] + ("0" if unit["uscc"][-1] != "0" else "1"))
+    with page.expect_navigation():
+        page.click("form:has(#field-uscc) button[type=submit]")
+    errors = page.locator(".error-explanation")
+    expect(errors).to_contain_text("统一社会信用代码")
+    expect(errors).to_contain_text("Unified social credit code")
+    expect(page.locator("#field-title_translated-zh-Hans")).to_have_value(unit["title"]["zh-Hans"])
+    admin.shoot(f"unit-form-error-{admin.locale}")
+    page.fill("#field-uscc", unit["uscc"])
+    with page.expect_navigation():
+        page.click("form:has(#field-uscc) button[type=submit]")
+    assert page.url.endswith(f"/organization/{unit['name']}"), page.url
+
+
+def _create_dataset(admin, unit: dict, dataset: dict) -> None:
+    """The two stages of CKAN's dataset form: the metadata (public,
+    conditionally open, whose conditions appear once chosen), then a link."""
+    page = admin.page
+    admin.goto("/dataset/new")
+    page.select_option("#field-private", "False")
+    _fill_translated(page, "title_translated", dataset["title"])
+    admin.slug(dataset["name"])
+    admin.choose("field-organizations", *unit["title"].values())
+    expect(page.locator("#field-open_condition")).to_be_hidden()
+    page.select_option("#field-open_attribute", "conditional")
+    page.fill("#field-open_condition", "签署数据使用协议 / Sign the data use agreement")
+    page.check("#field-open_audience-researchers")
+    page.fill("#field-review_procedure", "十个工作日内审核 / Decided within ten working days")
+    page.locator("#field-open_attribute").scroll_into_view_if_needed()
+    admin.shoot(f"dataset-form-conditional-{admin.locale}", full_page=False)
+    with page.expect_navigation():
+        page.click("form:has(#field-name) button[name=save]")
+    assert page.url.endswith(f"/dataset/{dataset['name']}/resource/new"), page.url
+    page.click("#resource-link-button")
+    page.fill("#field-resource-url", f"https://files.example.cn/{dataset['name']}.csv")
+    page.fill("#field-name", f"{dataset['name']}.csv")
+    with page.expect_navigation():
+        page.click("button[name=save][value=go-metadata]")
+
+
+@pytest.mark.parametrize("locale", ["zh", "en"])
+def test_an_administrator_creates_a_unit_and_a_dataset_through_the_forms(actor, catalogue, locale):
+    new = NEW[locale]
+    admin = actor(locale, SYSADMIN)
+    _create_unit(admin, new["unit"])
+    expect(admin.page.locator("h1.heading")).to_have_text(new["unit"]["title"][TAG[locale]])
+    _create_dataset(admin, new["unit"], new["dataset"])
+    page = admin.page
+    assert page.url.endswith(f"/dataset/{new['dataset']['name']}"), page.url
+    expect(page.locator("h1").first).to_have_text(new["dataset"]["title"][TAG[locale]])
+    expect(page.locator(".sdm-badges")).to_contain_text(label("open_attribute", "conditional", locale))
+    expect(page.locator(".resource-item")).to_contain_text(f"{new['dataset']['name']}.csv")
+    admin.shoot(f"dataset-page-administrator-{locale}")
+
+
+@pytest.mark.xfail(strict=True, reason="defect: the dataset form's responsible-unit picker lists units by their "
+                                       "Chinese name in the English UI (scheming's organization form snippet)")
+def test_the_unit_picker_speaks_the_readers_language(actor, catalogue):
+    admin = actor("en", SYSADMIN)
+    admin.goto("/dataset/new")
+    picker = admin.page.locator("#field-organizations option")
+    expect(picker.filter(has_text=UNIT["title_translated"]["en"])).to_have_count(1)
+
+
+# -- an editor of the unit corrects a dataset ----------------------------------------
+def test_an_editor_corrects_a_dataset(actor, catalogue):
+    editor = actor("zh", EDITOR)
+    editor.goto(f"/dataset/{SOIL['name']}")
+    page = editor.page
+    with page.expect_navigation():
+        page.click(f"a[href$='/dataset/edit/{SOIL['name']}']")
+    expect(page.locator("#field-title_translated-en")).to_have_value(SOIL["title_translated"]["en"])
+    page.fill("#field-title_translated-en", "Soil moisture at 10, 20 and 50 cm")
+    page.fill("#field-notes_translated-zh-Hans", "农业气象站10、20、50厘米深度的土壤水分。")
+    editor.shoot("dataset-edit-zh", full_page=False)
+    with page.expect_navigation():
+        page.click("form:has(#field-name) button[name=save]")
+    assert page.url.endswith(f"/dataset/{SOIL['name']}"), page.url
+    expect(page.locator(".notes")).to_contain_text("10、20、50厘米")
+    editor.switch_language("English")
+    assert page.url.endswith(f"/en/dataset/{SOIL['name']}"), page.url
+    expect(page.locator("h1").first).to_have_text("Soil moisture at 10, 20 and 50 cm")
+
+
+# -- the public searches in either language and switches language on the page -------
+@pytest.mark.parametrize("locale, query, other", [("zh", "降水", "English"), ("en", "precipitation", "中文")],
+                         ids=["zh", "en"])
+def test_the_public_finds_a_dataset_and_reads_it_in_either_language(actor, catalogue, locale, query, other):
+    reader = actor(locale)
+    reader.goto("/")
+    page = reader.page
+    page.fill("#field-sitewide-search", query)
+    with page.expect_navigation():
+        page.press("#field-sitewide-search", "Enter")
+    title = PRECIPITATION["title_translated"][TAG[locale]]
+    results = page.locator(".dataset-item").filter(has=page.locator(".dataset-heading", has_text=title))
+    expect(results).to_have_count(1)
+    expect(results).to_contain_text(PRECIPITATION["notes_translated"][TAG[locale]])
+    expect(results).to_contain_text(text("withheld_deferred_until", locale, date="2027-06-30"))
+    reader.shoot(f"search-{locale}")
+    with page.expect_navigation():
+        results.locator(".dataset-heading a").click()
+    expect(page.locator("h1").first).to_have_text(PRECIPITATION["title_translated"][TAG[locale]])
+    # the language selector keeps the reader on the same page
+    reader.switch_language(other)
+    assert page.url.rstrip("/").endswith(f"/dataset/{PRECIPITATION['name']}"), page.url
+    shown = "en" if other == "English" else "zh-Hans"
+    expect(page.locator("h1").first).to_have_text(PRECIPITATION["title_translated"][shown])
+
+
+# -- withheld files say why, until when and how to get them ---------------------------
+def test_a_deferred_dataset_says_when_its_files_come(actor, catalogue):
+    reader = actor("zh")
+    reader.goto(f"/dataset/{PRECIPITATION['name']}")
+    withheld = reader.page.locator(".sdm-withheld")
+    expect(withheld).to_contain_text(text("withheld_heading", "zh"))
+    expect(withheld).to_contain_text(text("withheld_deferred_until", "zh", date="2027-06-30"))
+    expect(reader.page.locator(".resource-item")).to_have_count(0)
+    expect(reader.page.locator("#dataset-resources .empty, section.resources .empty")).to_have_count(0)
+    assert PRECIPITATION["resources"][0]["url"] not in reader.page.content()
+    reader.shoot("withheld-deferred-zh")
+
+
+def test_a_withheld_files_page_says_how_to_get_it(actor, catalogue):
+    reader = actor("en")
+    resource = catalogue[STATIONS["name"]]["resources"][0]
+    response = reader.goto(f"/dataset/{STATIONS['name']}/resource/{resource['id']}")
+    assert response.status == 403
+    page = reader.page
+    expect(page.locator("h1").first).to_contain_text(text("withheld_resource", "en"))
+    expect(page.locator("body")).to_contain_text(text("withheld_conditional", "en"))
+    expect(page.get_by_role("link", name=text("access_request_title", "en"))).to_be_visible()
+    assert resource["url"] not in page.content()
+    reader.shoot("withheld-file-en")
+
+
+# -- an application, filed by a researcher and decided by the unit's editor ---------
+APPLICATION = {"purpose": "Regional precipitation change since 1980",
+               "intended_use": "A journal article", "applicant_unit": "Sichuan University"}
+
+
+def _apply(researcher) -> None:
+    """From the dataset page: apply, sign in when asked, fill the form."""
+    page = researcher.page
+    researcher.goto(f"/dataset/{STATIONS['name']}")
+    with page.expect_navigation():
+        page.get_by_role("link", name=text("access_request_title", "en")).click()
+    assert "/en/user/login" in page.url, page.url  # signing in keeps the reader's language
+    researcher.sign_in_here(RESEARCHER)
+    assert page.url.endswith(f"/en/dataset/{STATIONS['name']}/access-request"), page.url
+    expect(page.locator(".sdm-conditions")).to_contain_text(STATIONS["open_condition"])
+    for name, value in APPLICATION.items():
+        page.fill(f"#sdm-{name}", value)
+    page.select_option("#sdm-free_use_purpose", "public_interest_research")
+    researcher.shoot("access-request-form-en")
+    with page.expect_navigation():
+        page.click("form.sdm-access-request button[type=submit]")
+
+
+def _decide(editor, button: str, reason: str) -> None:
+    """From the header's queue link to the dataset's applications: decide."""
+    page = editor.page
+    editor.goto("/")
+    queue = page.locator("a[href$='/dashboard/access-requests/queue']")
+    expect(queue.locator(".sdm-queue-count")).to_have_text("1" if button == "access_request_approve" else "0")
+    with page.expect_navigation():
+        queue.click()
+    with page.expect_navigation():
+        page.locator(".sdm-queue-counts a", has_text=STATIONS["title_translated"]["zh-Hans"]).click()
+    request = page.locator(".sdm-access-request[data-status=pending]")
+    expect(request).to_contain_text(label("free_use_purpose", "public_interest_research", "zh"))
+    request.locator("input[name=reason]").fill(reason)
+    request.locator("input[name=days]").fill("30")
+    editor.shoot("access-request-decide-zh")
+    with page.expect_navigation():
+        request.get_by_role("button", name=text(button, "zh")).click()
+
+
+def test_an_application_is_filed_decided_and_revoked_in_the_pages(actor, catalogue):
+    researcher = actor("en")
+    _apply(researcher)
+    mine = researcher.page
+    assert mine.url.endswith("/en/dashboard/access-requests"), mine.url
+    expect(mine.locator(".sdm-status")).to_have_text(text("access_request_status_pending", "en"))
+
+    editor = actor("zh", EDITOR)
+    _decide(editor, "access_request_approve", "符合开放条件")
+    expect(editor.page.locator(".sdm-access-request .sdm-status")).to_have_text(
+        text("access_request_status_approved", "zh"))
+
+    mine.reload()
+    expect(mine.locator(".sdm-status")).to_have_text(text("access_request_status_approved", "en"))
+    expect(mine.locator(".sdm-access-request")).to_contain_text("符合开放条件")
+    researcher.shoot("access-requests-mine-en")
+    researcher.goto(f"/dataset/{STATIONS['name']}")
+    download = mine.locator(".resource-item .sdm-download")
+    expect(download).to_have_attribute("href", STATIONS["resources"][0]["url"])
+
+    # the editor revokes the grant: the files are withheld again at once
+    editor.page.locator(".sdm-revoke input[name=reason]").fill("违反使用协议")
+    with editor.page.expect_navigation():
+        editor.page.click(".sdm-revoke button[type=submit]")
+    mine.reload()
+    expect(mine.locator(".sdm-withheld")).to_be_visible()
+    expect(mine.locator(".resource-item")).to_have_count(0)
