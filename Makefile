@@ -1,11 +1,12 @@
 # ckanext-sdm — the commands README.md documents.
-.PHONY: help demo test ckan-up ckan-down services-status clean
+.PHONY: help demo test screenshots ckan-up ckan-down services-status clean
 
 PYTEST_ARGS ?=
 
 help:
 	@echo "make demo       harvest the bundled sample platforms and write feeds to out/feeds/ (no CKAN needed)"
 	@echo "make test       install what is missing, start private services, run the whole suite"
+	@echo "make screenshots  run the browser tests and keep their screenshots in docs/screenshots/"
 	@echo "make ckan-up    a local CKAN 2.11 with ckanext-sdm on http://127.0.0.1:5000"
 	@echo "make ckan-down  stop what ckan-up started"
 
@@ -18,6 +19,13 @@ test:
 	@dev/bootstrap.sh ckan
 	@dev/bootstrap.sh solr
 	@dev/run-tests.sh $(PYTEST_ARGS)
+
+# The browser tests (tests/browser) save what they show when SDM_SCREENSHOTS names a folder.
+screenshots:
+	@dev/bootstrap.sh apt
+	@dev/bootstrap.sh ckan
+	@dev/bootstrap.sh solr
+	@SDM_SCREENSHOTS=$(CURDIR)/docs/screenshots dev/run-tests.sh tests/browser $(PYTEST_ARGS)
 
 ckan-up:
 	@dev/bootstrap.sh apt

@@ -88,6 +88,8 @@ setup(
             "pyshacl>=0.26",
             "aiosmtpd>=1.4",  # a local SMTP server for the notification tests
             "ckanapi>=4.7",
+            # tests/browser drives Debian's chromium (dev/bootstrap.sh apt), no browser download
+            "playwright>=1.40",
         ],
     },
     entry_points={
