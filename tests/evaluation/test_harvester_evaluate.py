@@ -13,7 +13,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHEET = os.path.join(ROOT, "examples", "platforms", "spreadsheet", "bazhong-natural-resources.csv")
 USCC = "11510000MB0000002W"
-PORT = 58928
+PORT = 58927  # the link-check tests use it too, one module at a time
 
 
 class Files(http.server.BaseHTTPRequestHandler):
