@@ -9,6 +9,9 @@ from ckan.tests import factories
 from ckan.tests.helpers import call_action
 from ckanext.dcat.processors import RDFSerializer
 
+from ckanext.dcat import logic as dcat_logic
+
+from ckanext.sdm import catalog, conditional_get
 from ckanext.sdm.profiles import stream
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
@@ -139,3 +142,31 @@ def test_sdm_pages_stream_and_stock_profiles_still_serialise(app, three, monkeyp
     monkeypatch.undo()
     stock = app.get("/catalog.ttl?profiles=euro_dcat_ap_3")
     assert stock.status_code == 200 and "dcat:Dataset" in stock.get_data(as_text=True)
+
+
+def test_a_hit_and_a_304_ask_solr_one_row_and_a_miss_searches_once(app, three, monkeypatch):
+    searches = []
+    real = dcat_logic._search_ckan_datasets
+
+    def counting(context, data_dict):
+        found = real(context, data_dict)
+        searches.append("probe" if context.get(catalog.PROBE_KEY) else "page")
+        assert len(found["results"]) == (1 if context.get(catalog.PROBE_KEY) else 3)
+        return found
+
+    monkeypatch.setattr(dcat_logic, "_search_ckan_datasets", counting)
+    first = app.get("/catalog.ttl?profiles=sdm_national")
+    assert searches == ["probe", "page"]
+    assert app.get("/catalog.ttl?profiles=sdm_national").get_data() == first.get_data()
+    assert app.get("/catalog.ttl?profiles=sdm_national",
+                   headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    assert searches == ["probe", "page", "probe", "probe"]
+
+
+def test_the_hooks_are_on_the_feed_routes_only(app):
+    flask_app = app.flask_app
+    assert conditional_get.answer_unchanged in flask_app.before_request_funcs["dcat"]
+    assert conditional_get.remember_page in flask_app.after_request_funcs["dcat"]
+    assert conditional_get.answer_unchanged not in flask_app.before_request_funcs.get(None, [])
+    assert conditional_get.remember_page not in flask_app.after_request_funcs.get(None, [])
+    assert "ETag" not in app.get("/api/3/action/status_show").headers

@@ -4,24 +4,33 @@ when the client's copy is current, and the serialised page kept in Redis
 under its ETag, so an unchanged page is neither mapped nor serialised again.
 
 The validators are computed before ckanext-dcat's view runs, from what
-decides the page:
+decides the page, as cheaply as that allows (a cache hit and a 304 cost one
+Solr query of one row and one Redis read, benchmarks/README.md):
   catalogue  the request (path, query, format, profiles), who asks, the
-             day, the count and the (id, metadata_modified) of the page's
-             datasets — the same search the view runs (ckanext-dcat's
-             _search_ckan_datasets, catalog.py's audience filters), asking
-             Solr for those two fields only;
-  dataset    the request, who asks, and the dataset's last change:
-             metadata_modified, or the day its embargo ended by itself.
-Who asks matters because members and sysadmins see files the public does
-not, and what they may see now (access.entitlement of each dataset on the
-page) because a grant expires and a membership ends without any dataset
-changing; the day because embargoes end without a save (disclosure rule 4).
+             day, and for the public the count and the newest
+             metadata_modified of the whole query (the same search the view
+             runs: ckanext-dcat's _search_ckan_datasets with catalog.py's
+             audience filters, asking Solr for one row of two fields).  Any
+             save, new dataset or deletion changes one of the two, and the
+             day sees embargoes that end without a save (disclosure rule 4);
+             the public's entitlement to a dataset is the policy's answer on
+             its stored fields, which these cover.  For a signed-in reader
+             it is the (id, metadata_modified) of the page's datasets and
+             what they may see now of each (access.entitlement), because a
+             grant expires and a membership ends without any dataset
+             changing;
+  dataset    the request, who asks, the dataset's last change
+             (metadata_modified, or the day its embargo ended by itself) and
+             the reader's entitlement.
 A change to a dataset's responsible unit alone (its name, its USCC) does not
 change the validators until the dataset is saved or the day turns.
 
+The hooks are attached to ckanext-dcat's blueprint only (`_attach`): no other
+page of the site runs them.
+
 If-Modified-Since is answered on dataset pages only.  CKAN keeps a deleted
 dataset's metadata_modified, so a catalogue page can change with no newer
-date on it; its ETag (the count and the ids) sees that, a date cannot.
+date on it; its ETag (the count) sees that, a date cannot.
 """
 from __future__ import annotations
 
@@ -46,7 +55,8 @@ from sdm_schema import disclosure
 
 log = logging.getLogger(__name__)
 
-_CATALOG, _DATASET = "dcat.read_catalog", "dcat.read_dataset"
+_DCAT_BLUEPRINT = "dcat"
+_CATALOG, _DATASET = f"{_DCAT_BLUEPRINT}.read_catalog", f"{_DCAT_BLUEPRINT}.read_dataset"
 #: Cached pages live this long; a new ETag makes a new key anyway.
 _CACHE_SECONDS = 24 * 3600
 #: A new release may map differently: its pages get other ETags.
@@ -88,14 +98,31 @@ def _parse(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value.rstrip("Z"))
 
 
-def catalog_validators() -> Optional[Validators]:
+def _catalogue_search(fields: str, probe: bool):
+    """The view's own catalogue search, asking Solr for `fields` only (and for
+    one row when `probe`); None for parameters the view refuses (409)."""
     profiles = request.args.get("profiles")
-    context = catalog.mark({catalog.FIELDS_KEY: "id,metadata_modified"}, profiles.split(",") if profiles else None)
+    context = catalog.mark({catalog.FIELDS_KEY: fields, catalog.PROBE_KEY: probe},
+                           profiles.split(",") if profiles else None)
     data_dict = {key: request.args.get(key) for key in ("page", "modified_since", "q", "fq")}
     try:
-        found = dcat_logic._search_ckan_datasets(context, data_dict)
+        return dcat_logic._search_ckan_datasets(context, data_dict)
     except tk.ValidationError:
-        return None  # the view answers 409
+        return None
+
+
+def catalog_validators() -> Optional[Validators]:
+    if not _user():
+        # the id too: access.package_search redacts each result by its id
+        found = _catalogue_search("id,metadata_modified", probe=True)
+        if found is None:
+            return None
+        newest = [r["metadata_modified"] for r in found["results"]]
+        last = _parse(newest[0]) if newest else None
+        return Validators(_etag(dt.date.today(), found["count"], newest), last, dated=False)
+    found = _catalogue_search("id,metadata_modified", probe=False)
+    if found is None:
+        return None
     page = [(r["id"], r["metadata_modified"]) for r in found["results"]]
     last = max((_parse(m) for _id, m in page), default=None)
     rights = _entitlements(package_id for package_id, _modified in page)
@@ -176,7 +203,6 @@ def _with_validators(response: Response, validators: Validators) -> Response:
     return response
 
 
-@blueprint.before_app_request
 def answer_unchanged():
     """304 for a current copy; the cached page for a known ETag."""
     validators = _validators()
@@ -192,7 +218,6 @@ def answer_unchanged():
     return None
 
 
-@blueprint.after_app_request
 def remember_page(response: Response) -> Response:
     validators = g.get("sdm_rdf_validators")
     if validators is None or response.status_code != 200:
@@ -200,3 +225,11 @@ def remember_page(response: Response) -> Response:
     if not g.get("sdm_rdf_cached"):
         _store(validators.etag, response)
     return _with_validators(response, validators)
+
+
+@blueprint.record_once
+def _attach(state) -> None:
+    """Run the hooks for ckanext-dcat's blueprint alone (its RDF routes),
+    not as app-wide hooks every request of the site would pass through."""
+    state.app.before_request_funcs.setdefault(_DCAT_BLUEPRINT, []).append(answer_unchanged)
+    state.app.after_request_funcs.setdefault(_DCAT_BLUEPRINT, []).append(remember_page)
