@@ -218,9 +218,10 @@ def run(config_path, source_specs, department, department_name, data_dir, only, 
 
 
 def _leaser(store: Store):
-    from sdm_harvester.workqueue import Lease, holder_name
+    from sdm_harvester.store import Lease, holder_name
 
-    return lambda source: Lease(store, source, holder_name("run"))
+    # a source a worker is harvesting now is left to it
+    return lambda source: Lease(store, source, holder_name("run"), wait=0)
 
 
 def _print_summary(result: reports.RunReport, path: str) -> None:
@@ -483,6 +484,9 @@ def enqueue(config_path, data_dir, store_url, redis_url, only, force, full, retr
         publish_spec = {"out": os.path.abspath(publish_out), "base_url": base_url, "feeds_url": feeds_url,
                         "page_size": page_size, "redis": redis_url}
     store = _open_store(data_dir, store_url)
+    if store.dialect == "sqlite":
+        click.echo("sdm-harvest: warning: the store is SQLite, which only workers on this machine reach, one "
+                   "writer at a time; give the workers a shared PostgreSQL store (--store postgresql://…)", err=True)
     try:
         queued = workqueue.enqueue(config_path, store, workqueue.redis_connection(redis_url), force=force,
                                    only=only, full=full, lease_ttl=lease_ttl, retries=retries,
@@ -497,6 +501,7 @@ def enqueue(config_path, data_dir, store_url, redis_url, only, force, full, retr
 
 @main.command()
 @redis_option
+@data_dir_option
 @click.option("--queue", "queues", multiple=True, default=("sdm-harvest",), show_default=True,
               help="Queue to work on (repeatable): sdm-harvest, sdm-publish.")
 @click.option("--burst", is_flag=True, help="Work until the queues are empty, then exit (tests, cron).")
@@ -504,7 +509,7 @@ def enqueue(config_path, data_dir, store_url, redis_url, only, force, full, retr
               help="Seconds between heartbeats; a worker silent for three is taken for dead and its job retried.")
 @click.option("--name", default=None, help="The worker's name in rq (default: rq's, unique).")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
-def worker(redis_url, queues, burst, heartbeat, name, verbose):
+def worker(redis_url, data_dir, queues, burst, heartbeat, name, verbose):
     """An rq worker that harvests the sources `enqueue` queued; run one or
     more on every machine.  Each job forks a fresh process (memory stays
     flat) and reads the configuration and the store named by the job.
@@ -518,6 +523,8 @@ def worker(redis_url, queues, burst, heartbeat, name, verbose):
     from sdm_harvester import workqueue
 
     logging.getLogger("sdm_harvester").setLevel(logging.DEBUG if verbose else logging.INFO)
+    # the jobs write their run reports to this machine's data directory
+    os.environ[workqueue.DATA_DIR_ENV] = os.path.abspath(data_dir)
     workqueue.work(workqueue.redis_connection(redis_url), queues, burst=burst, heartbeat=heartbeat, name=name,
                    logging_level="DEBUG" if verbose else "INFO")
 

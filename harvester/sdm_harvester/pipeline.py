@@ -33,7 +33,7 @@ from sdm_harvester.mapping import Mapper, selected
 from sdm_harvester.safexml import UnsafeXML
 from sdm_harvester.sources import harvester_for
 from sdm_harvester.sources.base import Broken, Context, Deleted, Record, SourceError, Unchanged, Withheld
-from sdm_harvester.store import LeaseLost, Store, now_iso
+from sdm_harvester.store import Busy, LeaseLost, Store, now_iso
 from sdm_harvester.units import Units
 
 log = logging.getLogger(__name__)
@@ -321,8 +321,13 @@ def run(config: Config, store: Store, run_id: int, options: Options) -> reports.
             continue
         options.progress(f"{source.name}: harvesting {source.url}")
         known = [s.department for s in config.sources]
-        with options.lease(source.name) if options.lease else contextlib.nullcontext():
-            report.sources.append(SourceRun(store, source, options, known).run())
+        try:
+            with options.lease(source.name) if options.lease else contextlib.nullcontext():
+                report.sources.append(SourceRun(store, source, options, known).run())
+        except Busy as busy:
+            skipped = reports.SourceReport(source.name, source.type, source.url, status=reports.SKIPPED)
+            skipped.withdrawal["reason"] = str(busy)
+            report.sources.append(skipped)
     store.prune_cache()
     report.finished = now_iso()
     report.duration_s = round(time.monotonic() - report._clock, 3)

@@ -30,7 +30,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import logging
 import os
+import socket
+import threading
+import time
 import uuid
 import zlib
 from dataclasses import dataclass
@@ -45,6 +49,8 @@ from sdm_harvester.lock import refuse_links
 DB_NAME = "harvest.sqlite"
 #: Environment variable naming a shared store (a database URL).
 STORE_ENV = "SDM_STORE"
+#: Seconds a lease runs without renewal; a dead worker's source is free after it.
+LEASE_TTL = 60.0
 #: Namespace of the stable dataset ids derived from (source, identifier).
 ID_NAMESPACE = uuid.UUID("5b1f2e0c-6a57-4f0e-9d0a-2f7c3d1c5e11")
 #: Conditional-request cache entries unused this long are dropped.
@@ -151,6 +157,10 @@ _RECORD_COLUMNS = ("r.source, r.identifier, r.name, r.hash, r.data, r.classified
 
 class LeaseLost(RuntimeError):
     """Another worker holds the source now: this worker's writes must not land."""
+
+
+class Busy(RuntimeError):
+    """Another live worker holds the source's lease."""
 
 
 def now_iso() -> str:
@@ -306,12 +316,15 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self):
-        """One transaction; nested calls join the outer one.  Under a fence,
-        the lease is renewed in it, or nothing of it lands."""
-        if self._depth:
+        """One transaction; a nested call is a savepoint in the outer one
+        (PostgreSQL would otherwise refuse the rest of a transaction after
+        one failed statement).  Under a fence, the lease is renewed in it,
+        or nothing of it lands."""
+        if self._depth:  # a savepoint: an error undoes this part only, on both databases
             self._depth += 1
             try:
-                yield
+                with self.conn.begin_nested():
+                    yield
             finally:
                 self._depth -= 1
             return
@@ -722,6 +735,55 @@ class Store:
     def prune_cache(self) -> None:
         cutoff = (dt.datetime.now(dt.timezone.utc) - CACHE_MAX_AGE).replace(microsecond=0).isoformat()
         self._write(http_cache.delete().where(http_cache.c.used_at < cutoff))
+
+
+def holder_name(job_id: str = "") -> str:
+    """Who holds a lease: machine, process and job, for operators and tests."""
+    return f"{socket.gethostname()}:{os.getpid()}:{job_id}"
+
+
+class Lease:
+    """A source's lease, renewed by a thread of its own every third of its
+    lifetime, and fencing the store's transactions while held.  Taking it
+    waits up to `wait` seconds (by default two lifetimes, within which a
+    dead holder's lease runs out), then raises Busy."""
+
+    def __init__(self, store: Store, source: str, holder: str, ttl: float = LEASE_TTL,
+                 wait: Optional[float] = None):
+        self.store, self.source, self.holder, self.ttl = store, source, holder, ttl
+        self.wait = 2 * ttl if wait is None else wait
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+
+    def __enter__(self):
+        deadline = time.monotonic() + self.wait
+        while not self.store.acquire_lease(self.source, self.holder, self.ttl):
+            if time.monotonic() >= deadline:
+                raise Busy(f"source {self.source} is being harvested by {self.store.lease_holder(self.source)}")
+            time.sleep(min(1.0, self.ttl / 4))
+        self._thread = threading.Thread(target=self._renew, name=f"lease-{self.source}", daemon=True)
+        self._thread.start()
+        self.store.fence = (self.source, self.holder, self.ttl)
+        return self
+
+    def _renew(self) -> None:
+        store = Store(self.store.data_dir, url=self.store.url)  # a connection of its own
+        try:
+            while not self._stop.wait(self.ttl / 3):
+                try:
+                    if not store.renew_lease(self.source, self.holder, self.ttl):
+                        return  # taken over: the next fenced transaction fails
+                except Exception:  # a busy database: the fence still guards; try again
+                    logging.getLogger(__name__).warning("source %s: could not renew the lease", self.source,
+                                                        exc_info=True)
+        finally:
+            store.close()
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.store.fence = None
+        self.store.release_lease(self.source, self.holder)
 
 
 #: Tables a migration copies, parents first; leases are not worth moving.

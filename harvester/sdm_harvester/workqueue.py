@@ -29,31 +29,23 @@ import dataclasses
 import datetime as dt
 import logging
 import os
-import socket
-import threading
-import time
 from typing import Iterable, Optional, Sequence
 
 from sdm_harvester import config as configuration
 from sdm_harvester import pipeline
 from sdm_harvester import report as reports
-from sdm_harvester.store import Store, now_iso
+from sdm_harvester.store import LEASE_TTL, Lease, Store, holder_name, now_iso
 
 log = logging.getLogger(__name__)
 
 QUEUE = "sdm-harvest"
 PUBLISH_QUEUE = "sdm-publish"
 REDIS_ENV = "SDM_REDIS"
+DATA_DIR_ENV = "SDM_DATA_DIR"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
-#: Seconds a lease runs without renewal; a dead worker's source is free after it.
-LEASE_TTL = 60.0
 #: Attempts after the first, and the seconds before each (rq Retry).
 RETRIES = 3
 BACKOFF = (60, 300, 900)
-
-
-class Busy(RuntimeError):
-    """Another live worker holds the source's lease."""
 
 
 class SourceFailed(RuntimeError):
@@ -68,55 +60,6 @@ def redis_connection(url: Optional[str] = None):
 
 def pending_key(source: str) -> str:
     return f"sdm-harvest:pending:{source}"
-
-
-def holder_name(job_id: str = "") -> str:
-    """Who holds a lease: machine, process and job, for operators and tests."""
-    return f"{socket.gethostname()}:{os.getpid()}:{job_id}"
-
-
-class Lease:
-    """The source's lease, renewed by a thread of its own every third of its
-    lifetime, and fencing the store's transactions while held."""
-
-    def __init__(self, store: Store, source: str, holder: str, ttl: float = LEASE_TTL,
-                 wait: Optional[float] = None):
-        self.store, self.source, self.holder, self.ttl = store, source, holder, ttl
-        # a dead holder's lease runs out within ttl: wait a little longer
-        self.wait = 2 * ttl if wait is None else wait
-        self._stop = threading.Event()
-        self._thread: Optional[threading.Thread] = None
-        self.lost = False
-
-    def __enter__(self):
-        deadline = time.monotonic() + self.wait
-        while not self.store.acquire_lease(self.source, self.holder, self.ttl):
-            if time.monotonic() > deadline:
-                raise Busy(f"source {self.source}: held by {self.store.lease_holder(self.source)}")
-            time.sleep(min(1.0, self.ttl / 4))
-        self._thread = threading.Thread(target=self._renew, name=f"lease-{self.source}", daemon=True)
-        self._thread.start()
-        self.store.fence = (self.source, self.holder, self.ttl)
-        return self
-
-    def _renew(self) -> None:
-        store = Store(self.store.data_dir, url=self.store.url)  # a connection of its own
-        try:
-            while not self._stop.wait(self.ttl / 3):
-                try:
-                    if not store.renew_lease(self.source, self.holder, self.ttl):
-                        self.lost = True  # the next fenced transaction fails
-                        return
-                except Exception:  # a busy database: the fence still guards, try again
-                    log.warning("source %s: could not renew the lease", self.source, exc_info=True)
-        finally:
-            store.close()
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self.store.fence = None
-        self.store.release_lease(self.source, self.holder)
 
 
 # -- enqueue -------------------------------------------------------------------
@@ -146,7 +89,7 @@ def enqueue(config_path: str, store: Store, redis, *, force: bool = False, only:
         queue.enqueue(
             harvest_job, job_id=f"sdm-harvest.{run_id}.{source.name}", description=f"harvest {source.name}",
             kwargs={"config_path": os.path.abspath(config_path), "source_name": source.name,
-                    "store_url": store.url, "data_dir": os.path.abspath(store.data_dir), "run_id": run_id,
+                    "store_url": job_store_url(store.url), "data_dir": os.path.abspath(store.data_dir), "run_id": run_id,
                     "full": full, "lease_ttl": lease_ttl, "publish": publish},
             job_timeout=int(source.timeout + 2 * lease_ttl + 60), result_ttl=7 * 86400, failure_ttl=30 * 86400,
             retry=Retry(max=retries, interval=list(backoff)) if retries else None)
@@ -154,6 +97,15 @@ def enqueue(config_path: str, store: Store, redis, *, force: bool = False, only:
         finalize(store, run_id, config.keep_reports)
     return {"run_id": run_id, "queued": [s.name for s in claimed],
             "already_queued": [s.name for s in due if s not in claimed]}
+
+
+def job_store_url(url: str) -> str:
+    """The store's URL as jobs carry it through Redis: without its password,
+    which each worker takes from its own ~/.pgpass or $PGPASSWORD."""
+    import sqlalchemy as sa
+
+    parsed = sa.engine.make_url(url)
+    return parsed._replace(password=None).render_as_string(hide_password=False) if parsed.password else url
 
 
 # -- jobs ----------------------------------------------------------------------
@@ -181,6 +133,8 @@ def harvest_job(config_path: str, source_name: str, store_url: str, data_dir: st
 
 
 def _harvest(config_path, source_name, store_url, data_dir, run_id, full, lease_ttl, publish, job_id):
+    # reports and the HTTP log go to this machine's data directory, if it has one
+    data_dir = os.environ.get(DATA_DIR_ENV) or data_dir
     config = configuration.load(config_path)
     source = config.source(source_name)
     store = Store(data_dir, url=store_url)
@@ -223,7 +177,10 @@ def finalize(store: Store, run_id: int, keep: int, publish: Optional[dict] = Non
     result = merged_report(store, run_id)
     if result is None:
         return False
-    reports.write(result, store.data_dir, keep)
+    try:
+        reports.write(result, store.data_dir, keep)
+    except OSError as error:  # the store has the report all the same
+        log.warning("run %s: report not written to %s: %s", run_id, store.data_dir, error)
     store.finish_run(run_id, result.finished, result.exit_code, result.to_dict(), keep)
     if publish:
         from rq import Queue
@@ -269,11 +226,28 @@ def worker_class():
     return HarvestWorker
 
 
+def _preload() -> None:
+    """Import every source type and the publisher once, before rq forks a
+    process per job: each job then starts at once, and the forks share
+    those pages of memory.  A type whose optional dependency is broken is
+    left to fail in its own jobs."""
+    import importlib
+
+    from sdm_harvester import sources
+
+    for module in ["sdm_harvester.publish", *(path.partition(":")[0] for path in sources._TYPES.values())]:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            log.warning("worker: %s could not be imported; its jobs will fail", module, exc_info=True)
+
+
 def work(redis, queues: Iterable[str] = (QUEUE,), burst: bool = False, heartbeat: int = 10,
          name: Optional[str] = None, logging_level: str = "INFO") -> bool:
     """Run an rq worker on the queues until stopped (or, burst, until empty)."""
     from rq import Queue
 
+    _preload()
     worker = worker_class()([Queue(q, connection=redis) for q in queues], connection=redis, name=name,
                             job_monitoring_interval=heartbeat, maintenance_interval=max(2 * heartbeat, 1),
                             default_worker_ttl=max(4 * heartbeat, 20))

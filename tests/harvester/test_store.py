@@ -174,3 +174,30 @@ def test_migrate_from_sqlite_to_postgresql(tmp_path, pg_url):
     code, report = run_report(tmp_path, config, "--store", pg_url)
     assert code == 0 and report["run_id"] == 2 and report["totals"]["unchanged"] == 4
     assert "password" not in moved.stdout
+
+
+def test_one_failed_write_undoes_only_itself(store):
+    with store.batches(100) as tick:
+        store.put("s", "a", "s-a", _data("a"), "h", False, None, NOW)
+        tick()
+        with pytest.raises(Exception):  # the name is taken: this record fails, not the batch
+            store.put("s", "b", "s-a", _data("b"), "h", False, None, NOW)
+        store.put("s", "c", "s-c", _data("c"), "h", False, None, NOW)
+        tick()
+    assert sorted(store.modified_marks("s")) == ["a", "c"]
+
+
+def test_run_leaves_a_source_a_worker_is_harvesting_to_it(tmp_path, pg_url):
+    config = write_config(tmp_path, [{"name": "nr", "type": "spreadsheet", "url": CSV}])
+    worker = Store(str(tmp_path / "data"), url=pg_url)
+    try:
+        assert worker.acquire_lease("nr", "db1:4242:job", 60)
+        code, report = run_report(tmp_path, config, "--store", pg_url)
+        assert code == 0 and report["sources"][0]["status"] == "skipped"
+        assert "being harvested by db1:4242:job" in report["sources"][0]["withdrawal"]["reason"]
+        assert worker.active_count("nr") == 0
+        worker.release_lease("nr", "db1:4242:job")
+        code, report = run_report(tmp_path, config, "--store", pg_url)
+        assert code == 0 and report["totals"]["new"] == 4 and worker.lease_holder("nr") is None
+    finally:
+        worker.close()

@@ -62,7 +62,7 @@ def _enqueue(tmp_path, config, pg, redis, *extra):
 def _worker(tmp_path, redis, label, *extra):
     log = open(tmp_path / f"worker-{label}.log", "w")
     return subprocess.Popen([sys.executable, "-m", "sdm_harvester.cli", "worker", "--redis", redis,
-                             "--heartbeat", "1", *extra], stdout=log, stderr=subprocess.STDOUT,
+                             "--data-dir", str(tmp_path / "data"), "--heartbeat", "1", *extra], stdout=log, stderr=subprocess.STDOUT,
                             cwd=str(tmp_path), start_new_session=True)  # with rq's scheduler process
 
 
@@ -140,14 +140,19 @@ def test_two_enqueues_at_once_queue_each_source_once(tmp_path, platform, pg_url,
 
     names = [f"dept-{n}" for n in range(8)]
     config = _config(tmp_path, platform, names)
+    # (the suite's PostgreSQL trusts 127.0.0.1: any password is accepted)
+    with_password = pg_url.replace("postgres@", "postgres:topsecret@")
     command = [sys.executable, "-m", "sdm_harvester.cli", "enqueue", "--config", config, "--data-dir",
-               str(tmp_path / "data"), "--store", pg_url, "--redis", redis_url]
+               str(tmp_path / "data"), "--store", with_password, "--redis", redis_url]
     runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [process.communicate(timeout=120) for process in runs]
     assert [process.returncode for process in runs] == [0, 0], outputs
     queued = [int(out.split(": ")[1].split(" ")[0]) for out, _ in outputs]
     assert sum(queued) == len(names), outputs
-    assert Queue("sdm-harvest", connection=Redis.from_url(redis_url)).count == len(names)
+    queue = Queue("sdm-harvest", connection=Redis.from_url(redis_url))
+    assert queue.count == len(names)
+    # jobs carry the store without its password: workers have their own (~/.pgpass)
+    assert {job.kwargs["store_url"] for job in queue.jobs} == {pg_url}
     again = _enqueue(tmp_path, config, pg_url, redis_url, "--force")
     assert ": 0 source(s) queued" in again.stdout and "already queued or running: dept-0" in again.stdout
 
