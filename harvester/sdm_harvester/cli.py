@@ -263,9 +263,11 @@ def publish(data_dir, out, base_url, feeds_url, page_size, store_url):
     """
     from sdm_harvester.publish import publish as write_feeds
 
+    from sdm_harvester.evaluate import with_measurements  # the latest evaluation, as DQV
+
     store = _require_store(data_dir, store_url)
     try:
-        summary = write_feeds(store.iter_datasets(), out, page_size=page_size,
+        summary = write_feeds(with_measurements(data_dir, store.iter_datasets()), out, page_size=page_size,
                               catalog_info={"base_url": base_url}, feeds_url=feeds_url)
     finally:
         store.close()

@@ -36,6 +36,9 @@ CREATE TABLE IF NOT EXISTS snapshots (
     PRIMARY KEY (day, unit)
 );
 CREATE TABLE IF NOT EXISTS conformance (digest TEXT PRIMARY KEY, findings TEXT NOT NULL);
+-- each dataset's latest measurements (0-100 by indicator, and its score),
+-- which publish writes into the national feed as DQV
+CREATE TABLE IF NOT EXISTS measurements (name TEXT PRIMARY KEY, values_json TEXT NOT NULL);
 """
 
 
@@ -99,6 +102,18 @@ class EvaluationStore:
                                 (day, u.unit, u.score, found.code if found else None, len(u.datasets),
                                  json.dumps({k: report.percent(v) for k, v in u.values.items()})))
 
+    def measure(self, units: Iterable) -> None:
+        """Keep each dataset's latest measurements; only the datasets evaluated now."""
+        with self.db:
+            self.db.execute("DELETE FROM measurements")
+            for u in units:
+                for e in u.datasets:
+                    self.db.execute("INSERT OR REPLACE INTO measurements VALUES (?, ?)",
+                                    (e.record["name"], json.dumps(measurements(e))))
+
+    def measurements(self) -> dict:
+        return {name: json.loads(values) for name, values in self.db.execute("SELECT name, values_json FROM measurements")}
+
     def history(self, unit: Optional[str] = None) -> list:
         query = "SELECT day, unit, score, band, datasets FROM snapshots"
         rows = self.db.execute(query + (" WHERE unit=?" if unit else "") + " ORDER BY unit, day",
@@ -108,6 +123,29 @@ class EvaluationStore:
     def close(self) -> None:
         self.links.close()
         self.db.close()
+
+
+def measurements(e) -> dict:
+    """{indicator: 0-100, "score": 0-100} of one dataset, what applied."""
+    values = {k: report.percent(o.value) for k, o in e.outcomes.items() if o.value is not None}
+    return {**values, "score": e.score} if e.score is not None else values
+
+
+def with_measurements(data_dir: str, records: Iterable[dict]) -> Iterable[dict]:
+    """The records, each with its latest measurements (quality_measurements,
+    for the national feed's DQV) when an evaluation has run here."""
+    path = os.path.join(data_dir, DB_NAME)
+    if not os.path.exists(path):
+        yield from records
+        return
+    kept = EvaluationStore(data_dir)
+    try:
+        found = kept.measurements()
+    finally:
+        kept.close()
+    for record in records:
+        values = found.get(record.get("name"))
+        yield dict(record, quality_measurements=values) if values else record
 
 
 def history_csv(rows: list) -> str:
@@ -141,6 +179,7 @@ def run(store, data_dir: str, out: str, base_url: str, *, today: dt.date,
             records, base_url, facts=lambda r: evaluation.Facts(links=links), counts=counts,
             today=today, shacl_cache=kept.findings)
         kept.snapshot(today.isoformat(), units)
+        kept.measure(units)
         history = kept.history()
     finally:
         kept.close()

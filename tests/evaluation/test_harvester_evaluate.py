@@ -97,3 +97,17 @@ def test_one_snapshot_per_unit_per_day(harvested):
 def test_evaluate_needs_a_harvest(tmp_path):
     result = sdm_harvest("evaluate", "--data-dir", str(tmp_path), "--out", str(tmp_path / "o"))
     assert result.returncode == 2 and "no harvest has run here yet" in result.stderr
+
+
+def test_publish_writes_the_latest_measurements_as_dqv(harvested):
+    folder, data, _rows = harvested
+    out, _ = evaluate(folder, data, "--today", "2025-03-01")
+    card = json.loads((out / "scorecard.json").read_text(encoding="utf-8"))
+    feeds = folder / "feeds"
+    result = sdm_harvest("publish", "--data-dir", str(data), "--out", str(feeds), "--base-url", "https://data.example.cn")
+    assert result.returncode == 0, result.stderr
+    national = (feeds / "national" / "catalog.ttl").read_text(encoding="utf-8")
+    international = (feeds / "international" / "catalog.ttl").read_text(encoding="utf-8")
+    assert national.count("dqv:QualityMeasurement") == sum(
+        len([v for v in d["indicators"].values() if v is not None]) + 1 for d in card["datasets"])
+    assert "dqv:" not in international.split("@prefix dqv:", 1)[-1]

@@ -15,6 +15,7 @@ PROV = "http://www.w3.org/ns/prov#"
 CV = "http://data.europa.eu/m8g/"
 HYDRA = "http://www.w3.org/ns/hydra/core#"
 SCHEMA = "http://schema.org/"
+DQV = "http://www.w3.org/ns/dqv#"
 
 _EU = "http://publications.europa.eu/resource/authority/"
 #: EU Publications Office authority tables, by the code-list extra naming
@@ -31,7 +32,7 @@ EU_CURRENCY = _EU + "currency/"
 DCAT_PREFIXES = {
     "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "dcat": DCAT, "dct": DCT, "foaf": FOAF,
     "vcard": VCARD, "skos": SKOS, "adms": ADMS, "prov": PROV, "cv": CV,
-    "hydra": HYDRA, "sdm": SDM,
+    "hydra": HYDRA, "sdm": SDM, "dqv": DQV,
 }
 SCHEMAORG_PREFIXES = {"rdf": RDF, "xsd": XSD, "schema": SCHEMA, "hydra": HYDRA}
 

@@ -6,11 +6,13 @@ from sdm_schema.rdf import dcat
 from sdm_schema.rdf.catalog import dcat_catalog
 from sdm_schema.rdf.mapping import Profile
 from sdm_schema.rdf.namespaces import DCAT, DCAT_PREFIXES
+from sdm_schema.rdf.quality import QualityRule
 
 PROFILE = Profile(
     name="sdm_national",
     audience=disclosure.GOVERNMENT,
-    rules=dcat.rules(),
+    # the DCAT rules, and the evaluation's measurements as DQV (quality.py)
+    rules=(*dcat.rules(), QualityRule()),
     prefixes=DCAT_PREFIXES,
     dataset_class=DCAT + "Dataset",
     catalog=dcat_catalog,

@@ -16,7 +16,7 @@ import sys
 from typing import Iterator
 
 from sdm_schema.loader import codelist, dataset_field
-from sdm_schema.rdf.namespaces import DCAT, DCT, OWL, RDF, RDFS, SDM, SKOS, XSD
+from sdm_schema.rdf.namespaces import DCAT, DCT, DQV, OWL, RDF, RDFS, SDM, SKOS, XSD
 from sdm_schema.rdf.terms import IRI, TYPE, Literal, Triple
 
 #: Terms that are no schema field: name → (kind of term, zh-Hans/en label).
@@ -71,6 +71,9 @@ def vocabulary_triples(field_names) -> Iterator[Triple]:
         yield subject, IRI(RDFS + "isDefinedBy"), ontology
         for tag, text in label.items():
             yield subject, IRI(RDFS + "label"), Literal(text, tag)
+    from sdm_schema.rdf import quality  # the evaluation's metrics (DQV), from indicators.yaml
+
+    yield from quality.vocabulary_triples()
 
 
 def turtle() -> str:
@@ -82,7 +85,7 @@ def turtle() -> str:
 
     out = io.StringIO()
     writer = TurtleWriter(out, {"rdf": RDF, "rdfs": RDFS, "owl": OWL, "dct": DCT,
-                                "dcat": DCAT, "skos": SKOS, "xsd": XSD, "sdm": SDM})
+                                "dcat": DCAT, "skos": SKOS, "xsd": XSD, "sdm": SDM, "dqv": DQV})
     writer.begin()
     writer.write(vocabulary_triples(sdm_term_fields()))
     writer.end()
