@@ -74,7 +74,22 @@ class Writer:
 
     def write_subjects(self, groups: list) -> None:
         """Write [(subject, its triples)], as `by_subject` gives them."""
+        self.write_rendered(self.render_subjects(groups))
+
+    def render_subjects(self, groups: list) -> str:
+        """The text `write_subjects` writes for these groups, standing on its
+        own: the publisher keeps it per dataset and copies it into the next
+        publish when the dataset has not changed."""
         raise NotImplementedError
+
+    def separator(self, text: str) -> str:
+        """What goes before a rendered `text` at this point of the document
+        (JSON-LD's comma between nodes); nothing in the other formats."""
+        return ""
+
+    def write_rendered(self, text: str) -> None:
+        """Write text `render_subjects` gave, here or in an earlier run."""
+        self.out.write(self.separator(text) + text)
 
     def end(self) -> None:
         pass
@@ -112,10 +127,14 @@ class NTriplesWriter(Writer):
     media_type = "application/n-triples"
 
     def write(self, triples):
-        self.out.write("".join(f"<{s}> <{p}> {_nt_term(o)} .\n" for s, p, o in triples))
+        self.out.write(self._lines(triples))
 
-    def write_subjects(self, groups):
-        self.write(triple for _subject, group in groups for triple in group)
+    @staticmethod
+    def _lines(triples) -> str:
+        return "".join([f"<{s}> <{p}> {_nt_term(o)} .\n" for s, p, o in triples])
+
+    def render_subjects(self, groups):
+        return self._lines(triple for _subject, group in groups for triple in group)
 
 
 # -- Turtle ----------------------------------------------------------------------
@@ -134,7 +153,7 @@ class TurtleWriter(Writer):
     def _term(self, term) -> str:
         return _nt_term(term, self._iri)
 
-    def write_subjects(self, groups):
+    def render_subjects(self, groups):
         chunks = []
         for subject, group in groups:
             lines = []
@@ -145,7 +164,7 @@ class TurtleWriter(Writer):
                     verb, objects = self._iri(predicate), " , ".join(self._term(o) for _s, _p, o in pairs)
                 lines.append(f"{verb} {objects}")
             chunks.append(f"<{subject}> " + " ;\n    ".join(lines) + " .\n")
-        self.out.write("\n".join(chunks) + "\n")
+        return "\n".join(chunks) + "\n"
 
 
 # -- RDF/XML ---------------------------------------------------------------------
@@ -185,7 +204,7 @@ class RdfXmlWriter(Writer):
             raise ValueError(f"RDF/XML needs a declared namespace for predicate {iri}")
         return qname
 
-    def write_subjects(self, groups):
+    def render_subjects(self, groups):
         chunks = []
         for subject, group in groups:
             chunks.append(f'  <rdf:Description rdf:about="{_xml_attr(subject)}">\n')
@@ -202,7 +221,7 @@ class RdfXmlWriter(Writer):
                     attr = ""
                 chunks.append(f"    <{tag}{attr}>{_xml_text(term.value)}</{tag}>\n")
             chunks.append("  </rdf:Description>\n")
-        self.out.write("".join(chunks))
+        return "".join(chunks)
 
     def end(self):
         self.out.write("</rdf:RDF>\n")
@@ -241,7 +260,7 @@ class JsonLdWriter(Writer):
             return '{"@value": ' + value + ', "@type": ' + self._key(term.datatype) + "}"
         return value
 
-    def write_subjects(self, groups):
+    def render_subjects(self, groups):
         nodes = []
         for subject, group in groups:
             properties: dict = {}
@@ -252,9 +271,13 @@ class JsonLdWriter(Writer):
                     properties.setdefault(self._key(predicate), []).append(self._value(term))
             members = "".join(f", {key}: [{', '.join(values)}]" for key, values in properties.items())
             nodes.append('{"@id": ' + _json_string(subject) + members + "}")
-        if nodes:
-            self.out.write(("" if self._first else ",\n") + ",\n".join(nodes))
-            self._first = False
+        return ",\n".join(nodes)
+
+    def separator(self, text):
+        if not text:
+            return ""
+        first, self._first = self._first, False
+        return "" if first else ",\n"
 
     def end(self):
         self.out.write("\n]}\n")

@@ -1,0 +1,82 @@
+"""Incremental and parallel publish give the bytes a full publish gives,
+and an incremental one maps and renders only the records that changed."""
+import datetime as dt
+import filecmp
+import os
+
+from disclosure_cases import combinations
+from rdf_helpers import BASE, TODAY
+from sdm_harvester import publish as publishing
+from sdm_harvester.publish import FEEDS, publish
+
+INFO = {"base_url": BASE}
+
+
+def _records(open_record):
+    """The disclosure combinations and twelve open datasets, over several pages."""
+    opened = [dict(open_record, id=f"{open_record['id']}-{n}", name=f"open-{n}",
+                   title_translated={"zh-Hans": f"数据集 {n}", "en": f"Set {n}"}) for n in range(12)]
+    return [r for _t, _k, r in combinations()] + opened
+
+
+def _same_feeds(left, right):
+    for name in FEEDS:
+        names = sorted(os.listdir(left / name))
+        assert names == sorted(os.listdir(right / name)), name
+        match, mismatch, errors = filecmp.cmpfiles(left / name, right / name, names, shallow=False)
+        assert not mismatch and not errors, (name, mismatch, errors)
+
+
+def _counting(monkeypatch):
+    mapped = []
+    real = publishing.dataset_triples
+
+    def counting(record, profile, base_url, today=None):
+        mapped.append((record["name"], profile.name))
+        return real(record, profile, base_url, today)
+
+    monkeypatch.setattr(publishing, "dataset_triples", counting)
+    return mapped
+
+
+def test_incremental_publish_renders_only_what_changed(open_record, tmp_path, monkeypatch):
+    records = _records(open_record)
+    out, index = tmp_path / "feeds", tmp_path / "index"
+    publish(records, str(out), page_size=5, catalog_info=INFO, today=TODAY, index_dir=str(index))
+
+    changed = [dict(r) for r in records]
+    changed[-3]["title_translated"] = {"zh-Hans": "改过的标题", "en": "A changed title"}
+    changed.insert(4, dict(open_record, id="new-one", name="new-one"))  # shifts every later page
+    mapped = _counting(monkeypatch)
+    summary = publish(changed, str(out), page_size=5, catalog_info=INFO, today=TODAY, index_dir=str(index))
+    assert {name for name, _profile in mapped} == {"open-9", "new-one"}
+    assert summary["national"]["reused"] == summary["national"]["datasets"] - 2
+
+    monkeypatch.undo()
+    full = tmp_path / "full"
+    publish(changed, str(full), page_size=5, catalog_info=INFO, today=TODAY)
+    _same_feeds(out, full)
+
+
+def test_a_new_day_renders_again_what_the_day_changes(open_record, tmp_path, monkeypatch):
+    deferred = dict(open_record, id="deferred", name="deferred", disclosure="deferred",
+                    deferral_reason="paper", embargo_until="2025-06-01")
+    records = [deferred, open_record]
+    out, index = tmp_path / "feeds", tmp_path / "index"
+    publish(records, str(out), catalog_info=INFO, today=TODAY, index_dir=str(index))
+    mapped = _counting(monkeypatch)
+    later = dt.date(2025, 7, 1)
+    publish(records, str(out), catalog_info=INFO, today=later, index_dir=str(index))
+    assert {name for name, _profile in mapped} == {"deferred"}
+    monkeypatch.undo()
+    publish(records, str(tmp_path / "full"), catalog_info=INFO, today=later)
+    _same_feeds(out, tmp_path / "full")
+
+
+def test_two_workers_write_what_one_writes(open_record, tmp_path):
+    records = _records(open_record)
+    one = publish(records, str(tmp_path / "one"), page_size=5, catalog_info=INFO, today=TODAY)
+    two = publish(iter(records), str(tmp_path / "two"), page_size=5, catalog_info=INFO, today=TODAY,
+                  workers=2)
+    assert one == two
+    _same_feeds(tmp_path / "one", tmp_path / "two")
