@@ -18,6 +18,8 @@ class Code:
     label: Mapping[str, str]
     uri: str
     extra: Mapping[str, object] = field(default_factory=dict)
+    #: other names sources and searchers use for the code (开放 for open)
+    aliases: tuple = ()
 
     def get(self, key: str, default=None):
         """A mapping of the code to another vocabulary, e.g. eu_frequency."""
@@ -37,7 +39,8 @@ class CodeList:
         for item in data["codes"]:
             code = str(item["code"])
             extra = {k: v for k, v in item.items() if k not in ("code", "label", "aliases")}
-            self._codes[code] = Code(code, item["label"], self.uri + code, extra)
+            self._codes[code] = Code(code, item["label"], self.uri + code, extra,
+                                     tuple(str(a) for a in item.get("aliases", [])))
             for text in [code, *item["label"].values(), *item.get("aliases", [])]:
                 self._by_label.setdefault(_fold(text), code)
 

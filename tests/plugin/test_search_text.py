@@ -16,7 +16,33 @@ def test_latin_words_keep_their_inner_punctuation():
 
 
 def test_an_unspaced_query_becomes_required_words():
-    assert search_text.query_clauses("青藏高原冰川") == ["+(青藏高原 OR (+青藏 +高原))", "+冰川"]
+    assert search_text.query_clauses("青藏高原冰川", expand=False) == ["+(青藏高原 OR (+青藏 +高原))", "+冰川"]
+
+
+def test_a_glossary_term_finds_its_translation():
+    assert search_text.query_clauses("遥感") == ["+(遥感 OR (+remote +sensing))"]
+    assert search_text.query_clauses("Remote Sensing") == ["+((+Remote +Sensing) OR 遥感)"]
+
+
+def test_a_synonym_of_several_words_is_one_required_clause():
+    clauses = search_text.query_clauses("青藏高原冰川")
+    assert len(clauses) == 2
+    assert "(+Tibetan +Plateau)" in clauses[0] and clauses[1] == "+(冰川 OR glacier)"
+
+
+def test_traditional_regional_terms_find_the_mainland_term():
+    # 空氣品質 folds to 空气品质, which the glossary lists beside 空气质量
+    (clause,) = search_text.query_clauses("空氣品質")
+    assert "空气质量" in clause and "(+air +quality)" in clause
+
+
+def test_code_list_labels_are_synonyms_too():
+    assert "Physics" in search_text.query_clauses("物理学")[0]
+    assert search_text.query_clauses("earthquakes") == ["+(earthquakes OR 地震)"]
+
+
+def test_words_without_a_synonym_are_left_alone():
+    assert search_text.query_clauses("Argo 温盐") == ["+Argo", "+温", "+盐"]
 
 
 def test_a_long_query_word_also_matches_by_its_pieces():

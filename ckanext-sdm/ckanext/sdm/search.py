@@ -60,23 +60,18 @@ def _texts(value) -> list:
     return [str(value)] if value else []
 
 
-def _analysed(texts, suffix: str) -> list:
-    """Chinese segmented and folded here; English is left to Solr."""
-    if suffix == ZH:
-        return [search_text.index_text(t) for t in texts]
-    return list(texts)
-
-
 class _Document:
     """The per-language fields of one dataset, collected before they are
-    put into the Solr document."""
+    put into the Solr document.  Chinese is segmented and folded here by
+    `chinese` (search_text.index_text); English is left to Solr."""
 
-    def __init__(self):
+    def __init__(self, chinese=search_text.index_text):
         self.fields: dict[str, list] = {}
+        self.chinese = chinese
 
     def add(self, name: str, suffix: str, texts) -> None:
         values = self.fields.setdefault(f"{name}_{suffix}", [])
-        for text in _analysed(texts, suffix):
+        for text in ([self.chinese(t) for t in texts] if suffix == ZH else list(texts)):
             if text and text not in values:
                 values.append(text)
 
@@ -95,37 +90,48 @@ class _Document:
                 self.add(name, suffix, _texts(texts))
 
 
+def language_fields(pkg_dict: dict, chinese=search_text.index_text) -> dict:
+    """The per-language search fields of a dataset ({"title_zh": [...],
+    "labels_en": [...], ...}); `chinese` is how Chinese text reaches Solr
+    (benchmarks/search/analysis.py tries Solr's own Chinese analysers)."""
+    doc = _Document(chinese)
+    for field in dataset_fields():
+        value = decode_json(pkg_dict.get(field.name))
+        if value in (None, "", [], {}):
+            continue
+        if field.kind_type.translated:
+            doc.add_translated("title" if field.name == "title_translated" else _TARGET[field.kind], value)
+        if field.name in _LABELLED_CODES:
+            _add_labels(doc, field, value)
+    doc.add_untagged("text", pkg_dict.get("name"))  # slugs are words too, as in stock CKAN
+    doc.add_untagged("text", pkg_dict.get("res_name"))
+    doc.add_untagged("text", pkg_dict.get("res_description"))
+    return doc.fields
+
+
 def index_fields(pkg_dict: dict) -> dict:
     """before_dataset_index: per-language fields added, structured values
     made Solr values (lists stay lists, never JSON strings)."""
     if not enabled():
         return pkg_dict
-    doc = _Document()
+    fields = language_fields(pkg_dict)
     for field in dataset_fields():
         if field.name not in pkg_dict:
             continue
-        value = decode_json(pkg_dict[field.name])
         if field.kind_type.translated:
             # the JSON blob would reach facets and the English analyser
-            del pkg_dict[field.name]
-            target = "title" if field.name == "title_translated" else _TARGET[field.kind]
-            doc.add_translated(target, value)
+            value = decode_json(pkg_dict.pop(field.name))
             if field.kind == "translated_tags":
                 _add_tags(pkg_dict, value)
+            continue
+        # lists stay lists; what the kind does not index is kept whole in
+        # validated_data_dict
+        indexed = field.kind_type.index(pkg_dict[field.name])
+        if indexed is None:
+            del pkg_dict[field.name]
         else:
-            # lists stay lists; what the kind does not index is kept whole
-            # in validated_data_dict
-            indexed = field.kind_type.index(pkg_dict[field.name])
-            if indexed is None:
-                del pkg_dict[field.name]
-            else:
-                pkg_dict[field.name] = indexed
-        if field.name in _LABELLED_CODES and value:
-            _add_labels(doc, field, value)
-    doc.add_untagged("text", pkg_dict.get("name"))  # slugs are words too, as in stock CKAN
-    doc.add_untagged("text", pkg_dict.get("res_name"))
-    doc.add_untagged("text", pkg_dict.get("res_description"))
-    pkg_dict.update(doc.fields)
+            pkg_dict[field.name] = indexed
+    pkg_dict.update(fields)
     return pkg_dict
 
 

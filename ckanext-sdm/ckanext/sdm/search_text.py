@@ -13,6 +13,11 @@ the index gets every dictionary word jieba finds (`cut_for_search`: 青藏高原
 and also 青藏, 高原), a query gets the one best cut (`cut`).  A query word the
 document's text was cut differently around also matches when all of its
 smaller dictionary pieces are in the document: 气象站 OR (气象 AND 站).
+
+A query is also expanded by the schema's synonyms (sdm_schema.synonyms: the
+code-list labels and the search glossary), so remote sensing finds a
+dataset described only as 遥感 and 雨量 one described as 降水: the words of
+a synonym become one clause, `+((+remote +sensing) OR 遥感)`.
 """
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ import functools
 import logging
 import re
 
+from sdm_schema import synonyms
 from sdm_schema.lang import to_simplified
 
 _HAN_RUN = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)")
@@ -92,20 +98,81 @@ def _han_clause(word: str) -> str:
     return "({} OR ({}))".format(word, " ".join("+" + p for p in pieces))
 
 
-def query_clauses(text: str) -> list:
-    """A query typed by a person as Lucene clauses, one per word, each
-    required, for edismax to spread over the per-language fields.
+def _query_words(text: str, cut=None) -> list:
+    """(is_han, word) of a query, Chinese by jieba's best cut (or `cut`)."""
+    cut = cut or (lambda run: _jieba().cut(run, HMM=False))
+    words = []
+    for is_han, run in _runs(text):
+        words.extend((is_han, w) for w in (cut(run) if is_han else _WORD.findall(run)))
+    return words
+
+
+def _key_word(word: str) -> str:
+    """How a word is compared with the synonym terms: case and a plural -s
+    ignored (earthquakes, Earthquake)."""
+    word = word.lower()
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _key(words) -> tuple:
+    return tuple(_key_word(w) for _, w in words)
+
+
+@functools.lru_cache(maxsize=None)
+def _synonym_table() -> dict:
+    """{key of a term: the other terms of every group holding it}."""
+    table: dict = {}
+    for group in synonyms.groups():
+        for term in group:
+            key = _key(_query_words(term))
+            if key:
+                table.setdefault(key, {}).update({t: None for t in group if _key(_query_words(t)) != key})
+    return {key: tuple(terms) for key, terms in table.items()}
+
+
+def _clause(is_han: bool, word: str) -> str:
+    return _han_clause(word) if is_han else escape(word)
+
+
+def _all_of(words) -> str:
+    """One clause requiring every word."""
+    clauses = [_clause(*w) for w in words]
+    return clauses[0] if len(clauses) == 1 else "({})".format(" ".join("+" + c for c in clauses))
+
+
+def _longest_synonym(words: list, start: int):
+    """(length, other terms) of the longest synonym term at words[start]."""
+    table = _synonym_table()
+    for end in range(len(words), start, -1):
+        others = table.get(_key(words[start:end]))
+        if others:
+            return end - start, others
+    return None
+
+
+def query_clauses(text: str, expand: bool = True, cut=None) -> list:
+    """A query typed by a person as Lucene clauses, one per word (or per
+    synonym term, its alternatives ORed in), each required, for edismax to
+    spread over the per-language fields.  `cut` replaces jieba's cut of a
+    Chinese run (benchmarks/search/analysis.py sends runs whole to Solr's
+    own Chinese analysers this way).
 
     Required explicitly rather than through `mm`: Solr applies mm to the
     inner clauses of a query that is one group, which would make both
     sides of 物理学 OR (物理 学) required."""
-    words = []
-    for is_han, run in _runs(text):
-        if is_han:
-            words.extend(_han_clause(w) for w in _jieba().cut(run, HMM=False))
-        else:
-            words.extend(escape(w) for w in _WORD.findall(run))
-    return ["+" + w for w in words]
+    words = _query_words(text, cut)
+    clauses, i = [], 0
+    while i < len(words):
+        match = _longest_synonym(words, i) if expand else None
+        if match is None:
+            clauses.append("+" + _clause(*words[i]))
+            i += 1
+            continue
+        length, others = match
+        alternatives = [_all_of(words[i:i + length])] + [_all_of(_query_words(t, cut)) for t in others]
+        clauses.append("+({})".format(" OR ".join(alternatives)))
+        i += length
+    return clauses
 
 
 def is_solr_syntax(q: str) -> bool:
