@@ -7,6 +7,7 @@ API; everything a test asserts about is done and read in the page.
 """
 from __future__ import annotations
 
+import base64
 import os
 import re
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ import ckanapi
 
 #: The UI languages and their URL prefixes (zh_Hans_CN is the site default).
 PREFIX = {"zh": "", "en": "/en"}
+#: A transparent 1×1 PNG.
+BLANK_PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
 #: Screenshots: modest PNGs, one width for all.
 VIEWPORT = {"width": 1200, "height": 900}
 
@@ -24,9 +27,10 @@ class User:
     name: str
     password: str
     email: str = ""
+    fullname: str = ""
 
 
-SYSADMIN = User("browser-admin", "admin-pass-2026", "admin@example.cn")
+SYSADMIN = User("browser-admin", "admin-pass-2026", "admin@example.cn", "数据中心管理员")
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,7 @@ class Site:
 
     def add_user(self, user: User) -> User:
         self.api.action.user_create(name=user.name, email=user.email or f"{user.name}@example.cn",
-                                    password=user.password)
+                                    password=user.password, fullname=user.fullname or user.name)
         return user
 
 
@@ -52,11 +56,20 @@ class Actor:
     def __init__(self, site: Site, browser, locale: str):
         self.site, self.locale = site, locale
         self.context = browser.new_context(viewport=VIEWPORT, locale="zh-CN" if locale == "zh" else "en-US")
-        # nothing leaves 127.0.0.1 (CKAN's pages link Gravatar and the like)
-        self.context.route("**/*", lambda route: route.continue_()
-                           if route.request.url.startswith(site.url) else route.abort())
+        # nothing leaves 127.0.0.1: CKAN's pages link Gravatar and the like
+        self.context.route("**/*", self._local_only)
         self.context.set_default_timeout(15_000)
         self.page = self.context.new_page()
+
+    def _local_only(self, route) -> None:
+        """The site's own requests go through; an outside image is answered
+        with a blank one (no broken-image icons in screenshots), the rest refused."""
+        if route.request.url.startswith(self.site.url):
+            route.continue_()
+        elif route.request.resource_type == "image":
+            route.fulfill(status=200, content_type="image/png", body=BLANK_PNG)
+        else:
+            route.abort()
 
     def url(self, path: str) -> str:
         return self.site.url + PREFIX[self.locale] + path
@@ -77,6 +90,12 @@ class Actor:
         with self.page.expect_navigation():
             self.page.click("form:has(#field-login) button[type=submit]")
 
+    def dataset_form_ready(self) -> None:
+        """Wait for the dataset form's script (sdm-form.js) to move the fields
+        into their sections: an input moved while being typed into loses
+        the keystrokes."""
+        self.page.locator("fieldset.sdm-section").first.wait_for()
+
     def slug(self, name: str) -> None:
         """Type the URL name; CKAN hides its input behind the preview's
         edit button until asked."""
@@ -86,8 +105,13 @@ class Actor:
         field.fill(name)
 
     def choose(self, select_id: str, *labels: str) -> None:
-        """Pick the choice shown as one of `labels` in a select CKAN dresses
-        as a select2 drop-down (the plain select is hidden)."""
+        """Pick the choice shown as one of `labels` in a select, plain or
+        dressed by CKAN as a select2 drop-down (which hides the select)."""
+        select = self.page.locator(f"#{select_id}")
+        if select.is_visible():
+            option = select.locator("option").filter(has_text=re.compile("|".join(map(re.escape, labels)))).first
+            select.select_option(option.get_attribute("value"))
+            return
         self.page.click(f"#s2id_{select_id} .select2-choice")
         results = self.page.locator(".select2-drop-active .select2-results li")
         results.filter(has_text=re.compile("|".join(map(re.escape, labels)))).first.click()

@@ -67,7 +67,8 @@ def _sysadmin_token() -> str:
     from ckan.tests import factories
     from ckan.tests.helpers import call_action
 
-    factories.Sysadmin(name=SYSADMIN.name, email="admin@example.cn", password=SYSADMIN.password)
+    factories.Sysadmin(name=SYSADMIN.name, email=SYSADMIN.email, password=SYSADMIN.password,
+                       fullname=SYSADMIN.fullname)
     return call_action("api_token_create", context={"user": SYSADMIN.name, "ignore_auth": True},
                        user=SYSADMIN.name, name="browser-tests")["token"]
 

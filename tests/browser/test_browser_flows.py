@@ -14,8 +14,8 @@ from browser_actors import SYSADMIN, User
 from sdm_schema import codelist, message
 
 TAG = {"zh": "zh-Hans", "en": "en"}
-EDITOR = User("wang-editor", "editor-pass-2026", "wang@example.cn")
-RESEARCHER = User("li-researcher", "researcher-pass-2026", "li@example.cn")
+EDITOR = User("wang-editor", "editor-pass-2026", "wang@example.cn", "王编辑")
+RESEARCHER = User("li-researcher", "researcher-pass-2026", "li@example.cn", "Li Researcher")
 UNIT = {"name": "nmic", "uscc": "91110000600037341L",
         "title_translated": {"zh-Hans": "国家气象信息中心", "en": "National Meteorological Information Centre"}}
 PRECIPITATION = {
@@ -101,6 +101,7 @@ def _create_dataset(admin, unit: dict, dataset: dict) -> None:
     conditionally open, whose conditions appear once chosen), then a link."""
     page = admin.page
     admin.goto("/dataset/new")
+    admin.dataset_form_ready()
     page.select_option("#field-private", "False")
     _fill_translated(page, "title_translated", dataset["title"])
     admin.slug(dataset["name"])
@@ -153,6 +154,7 @@ def test_an_editor_corrects_a_dataset(actor, catalogue):
     page = editor.page
     with page.expect_navigation():
         page.click(f"a[href$='/dataset/edit/{SOIL['name']}']")
+    editor.dataset_form_ready()
     expect(page.locator("#field-title_translated-en")).to_have_value(SOIL["title_translated"]["en"])
     page.fill("#field-title_translated-en", "Soil moisture at 10, 20 and 50 cm")
     page.fill("#field-notes_translated-zh-Hans", "农业气象站10、20、50厘米深度的土壤水分。")
@@ -272,7 +274,11 @@ def test_an_application_is_filed_decided_and_revoked_in_the_pages(actor, catalog
     expect(editor.page.locator(".sdm-access-request .sdm-status")).to_have_text(
         text("access_request_status_approved", "zh"))
 
-    mine.reload()
+    researcher.goto("/")
+    menu_link = mine.locator(f"a[title='{text('access_request_mine', 'en')}']")
+    expect(menu_link.locator("i")).to_be_visible()  # an icon the page's icon font has
+    with mine.expect_navigation():
+        menu_link.click()
     expect(mine.locator(".sdm-status")).to_have_text(text("access_request_status_approved", "en"))
     expect(mine.locator(".sdm-access-request")).to_contain_text("符合开放条件")
     researcher.shoot("access-requests-mine-en")
