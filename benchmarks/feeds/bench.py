@@ -1,21 +1,31 @@
-"""Feeds benchmark: our publisher against ckanext-dcat's RDFSerializer.
+"""Feeds benchmark: our publisher against ckanext-dcat's RDFSerializer and
+pyoxigraph's own serialisers.
 
     .venv/bin/python benchmarks/feeds/bench.py 1000 10000 100000
 
 For each size, each side runs in its own subprocess on the same generated
-SDM datasets (streamed, never held in a list) and reports wall time and its
-peak RSS:
-  ours-ttl     the international profile to Turtle only (mapping + writer),
-               the like-for-like comparison with ckanext-dcat
-  ours-publish the whole publish(): national, international (ttl, rdf,
-               jsonld, nt each) and schema.org JSON-LD, paged
-  ckanext-dcat RDFSerializer(profiles=["euro_dcat_ap_3"]).serialize_catalog
-               to Turtle (skipped above --dcat-max datasets: it holds the
-               whole graph in memory)
+SDM datasets (streamed, never held in a list) and reports wall time, CPU
+time (user + system, its worker included: the machine is shared, so CPU
+seconds say more than wall seconds under load) and its peak RSS:
+  ours-ttl       the international profile to Turtle only (mapping + writer),
+                 the like-for-like comparison with ckanext-dcat
+  ours-publish   the whole publish(): national, international (ttl, rdf,
+                 jsonld, nt each) and schema.org JSON-LD, paged, one process
+  ours-publish-2 the same with workers=2 (the national feed in a second process)
+  ours-incr-1%   publish with an index after 1 % of the datasets changed
+                 (the first, full publish is not timed)
+  ckanext-dcat   RDFSerializer(profiles=["euro_dcat_ap_3"]).serialize_catalog
+                 to Turtle (skipped above --dcat-max datasets: it holds the
+                 whole graph in memory)
+and, up to --triples-max datasets, the international triples mapped first
+and then serialised, to compare writers alone: our Turtle and N-Triples
+writers against pyoxigraph.serialize of the same triples as its own terms
+(triples/s of the serialisation only).
 """
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import resource
@@ -76,6 +86,36 @@ def run_ours_publish(count, out):
     publish(datasets(count), out, catalog_info={"base_url": BASE})
 
 
+def run_ours_publish_2(count, out):
+    from sdm_harvester.publish import publish
+
+    publish(datasets(count), out, catalog_info={"base_url": BASE}, workers=2)
+
+
+def changed(count):
+    """The datasets with 1 % of them (every hundredth) edited."""
+    for number, record in enumerate(datasets(count)):
+        if number % 100 == 7:
+            record = dict(record, version=f"V{number}-changed")
+        yield record
+
+
+def prepare_incremental(count, out):
+    from sdm_harvester.publish import publish
+
+    publish(datasets(count), os.path.join(out, "feeds"), catalog_info={"base_url": BASE},
+            index_dir=os.path.join(out, "index"), workers=2)
+
+
+def run_incremental(count, out):
+    from sdm_harvester.publish import publish
+
+    summary = publish(changed(count), os.path.join(out, "feeds"), catalog_info={"base_url": BASE},
+                      index_dir=os.path.join(out, "index"), workers=2)
+    reused = sum(f["reused"] for name, f in summary.items() if name != "skipped")
+    return {"reused": reused}
+
+
 def run_dcat(count, out):
     from ckan.common import config
     from ckanext.dcat.processors import RDFSerializer
@@ -92,47 +132,126 @@ def run_dcat(count, out):
         f.write(text)
 
 
-SIDES = {"ours-ttl": run_ours_ttl, "ours-publish": run_ours_publish, "ckanext-dcat": run_dcat}
+def _mapped_triples(count):
+    from sdm_schema.rdf import dcat_ap3
+    from sdm_schema.rdf.mapping import dataset_triples
+
+    out = []
+    for record in datasets(count):
+        _subject, triples = dataset_triples(record, dcat_ap3.PROFILE, BASE)
+        out.extend(triples)
+    return out
+
+
+def run_writers(count, out):
+    """Serialisation alone: {writer: CPU seconds} for ours and pyoxigraph
+    (CPU time of this process: the shared machine's load does not count)."""
+    import pyoxigraph
+    from sdm_schema.rdf import dcat_ap3
+    from sdm_schema.rdf.writers import NTriplesWriter, TurtleWriter
+
+    triples = _mapped_triples(count)
+    figures = {}
+    for name, writer_class in (("ours-ttl", TurtleWriter), ("ours-nt", NTriplesWriter)):
+        start = time.process_time()
+        writer = writer_class(io.StringIO(), dcat_ap3.PROFILE.prefixes)
+        writer.begin()
+        writer.write(triples)
+        writer.end()
+        figures[name] = time.process_time() - start
+
+    def node(term):
+        if isinstance(term, str):
+            return pyoxigraph.NamedNode(term)
+        if term.lang:
+            return pyoxigraph.Literal(term.value, language=term.lang)
+        if term.datatype:
+            return pyoxigraph.Literal(term.value, datatype=pyoxigraph.NamedNode(term.datatype))
+        return pyoxigraph.Literal(term.value)
+
+    quads = [pyoxigraph.Triple(node(s), node(p), node(o)) for s, p, o in triples]
+    for name, fmt in (("pyoxigraph-ttl", pyoxigraph.RdfFormat.TURTLE),
+                      ("pyoxigraph-nt", pyoxigraph.RdfFormat.N_TRIPLES)):
+        start = time.process_time()
+        pyoxigraph.serialize(quads, format=fmt, prefixes=dict(dcat_ap3.PROFILE.prefixes)
+                             if fmt == pyoxigraph.RdfFormat.TURTLE else None)
+        figures[name] = time.process_time() - start
+    return {"triples": len(triples), "writers": figures}
+
+
+SIDES = {"ours-ttl": run_ours_ttl, "ours-publish": run_ours_publish, "ours-publish-2": run_ours_publish_2,
+         "ours-incr-1%": run_incremental, "ckanext-dcat": run_dcat}
+PREPARE = {"ours-incr-1%": prepare_incremental}
+
+
+def _cpu() -> float:
+    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
 
 
 def child(side, count):
-    """Run one side; print seconds, peak RSS in MB and output bytes as JSON."""
+    """Run one side; print seconds, CPU seconds, peak RSS in MB and output bytes as JSON."""
     with tempfile.TemporaryDirectory() as out:
-        start = time.perf_counter()
-        SIDES[side](count, out)
-        seconds = time.perf_counter() - start
+        if side in PREPARE:
+            PREPARE[side](count, out)
+        start, cpu = time.perf_counter(), _cpu()
+        extra = (run_writers if side == "writers" else SIDES[side])(count, out) or {}
+        seconds, cpu = time.perf_counter() - start, _cpu() - cpu
         size = sum(os.path.getsize(os.path.join(d, n)) for d, _s, names in os.walk(out) for n in names)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "peak_mb": peak, "bytes": size}))
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mb": peak, "bytes": size, **extra}))
+
+
+def _run_child(side, size):
+    done = subprocess.run([sys.executable, __file__, "--child", side, str(size)],
+                          capture_output=True, text=True, cwd=ROOT)
+    if done.returncode:
+        sys.exit(done.stderr)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _writers_table(size):
+    r = _run_child("writers", size)
+    print(f"{size:>9} serialisation alone, {r['triples']} international triples:")
+    for name, seconds in r["writers"].items():
+        print(f"{'':>9} {name:<15} {seconds:>8.2f} s {r['triples'] / seconds / 1e6:>6.2f} M triples/s")
+    w = r["writers"]
+    print(f"{'':>9} ours/pyoxigraph: ttl {w['ours-ttl'] / w['pyoxigraph-ttl']:.1f}x,"
+          f" nt {w['ours-nt'] / w['pyoxigraph-nt']:.1f}x", flush=True)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000])
     parser.add_argument("--dcat-max", type=int, default=10000)
+    parser.add_argument("--triples-max", type=int, default=10000)
+    parser.add_argument("--sides", default=",".join(SIDES), help="comma-separated sides to run")
     parser.add_argument("--child", nargs=2, metavar=("SIDE", "COUNT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         return child(args.child[0], int(args.child[1]))
-    print("command:", " ".join([os.path.relpath(sys.executable, ROOT), "benchmarks/feeds/bench.py",
-                                *map(str, args.sizes)]))
-    print(f"{'datasets':>9} {'side':<13} {'total s':>8} {'ms/dataset':>10} {'peak RSS MB':>12} {'output MB':>10}")
+    print("command:", " ".join([os.path.relpath(sys.executable, ROOT), *sys.argv]))
+    print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(f"{'datasets':>9} {'side':<15} {'total s':>8} {'CPU s':>7} {'ms/dataset':>10}"
+          f" {'peak RSS MB':>12} {'output MB':>10}")
     for size in args.sizes:
         results = {}
-        for side in SIDES:
+        for side in args.sides.split(","):
             if side == "ckanext-dcat" and size > args.dcat_max:
                 continue
-            done = subprocess.run([sys.executable, __file__, "--child", side, str(size)],
-                                  capture_output=True, text=True, cwd=ROOT)
-            if done.returncode:
-                sys.exit(done.stderr)
-            results[side] = r = json.loads(done.stdout.strip().splitlines()[-1])
-            print(f"{size:>9} {side:<13} {r['seconds']:>8.2f} {1000 * r['seconds'] / size:>10.3f}"
-                  f" {r['peak_mb']:>12.1f} {r['bytes'] / 1e6:>10.1f}", flush=True)
-        if "ckanext-dcat" in results:
+            results[side] = r = _run_child(side, size)
+            note = f"  reused {r['reused']}" if "reused" in r else ""
+            print(f"{size:>9} {side:<15} {r['seconds']:>8.2f} {r['cpu']:>7.2f} {1000 * r['seconds'] / size:>10.3f}"
+                  f" {r['peak_mb']:>12.1f} {r['bytes'] / 1e6:>10.1f}{note}", flush=True)
+        if "ckanext-dcat" in results and "ours-ttl" in results:
             base = results["ckanext-dcat"]["seconds"]
-            print(f"{'':>9} speed-up: ttl {base / results['ours-ttl']['seconds']:.1f}x,"
-                  f" whole publish (9 files) {base / results['ours-publish']['seconds']:.1f}x")
+            print(f"{'':>9} speed-up: ttl {base / results['ours-ttl']['seconds']:.1f}x")
+        if "ours-incr-1%" in results and "ours-publish-2" in results:
+            share = results["ours-incr-1%"]["seconds"] / results["ours-publish-2"]["seconds"]
+            print(f"{'':>9} incremental after 1 % changed: {100 * share:.1f} % of the full publish (2 workers)")
+        if size <= args.triples_max:
+            _writers_table(size)
+    print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-from itertools import groupby
 from json.encoder import encode_basestring as _json_string
 from typing import Iterable, Mapping, Optional, TextIO
 
@@ -143,6 +142,10 @@ class TurtleWriter(Writer):
     extension = "ttl"
     media_type = "text/turtle"
 
+    def __init__(self, out, prefixes):
+        super().__init__(out, prefixes)
+        self._verbs: dict = {}
+
     def begin(self):
         self.out.write("".join(f"@prefix {p}: <{ns}> .\n" for p, ns in self.compact.prefixes.items()))
         self.out.write("\n")
@@ -153,17 +156,41 @@ class TurtleWriter(Writer):
     def _term(self, term) -> str:
         return _nt_term(term, self._iri)
 
+    def _verb(self, predicate: str) -> str:
+        """A predicate as written before its objects, cached: there are few."""
+        found = self._verbs.get(predicate)
+        if found is None:
+            found = self._verbs[predicate] = "a " if predicate == TYPE else self._iri(predicate) + " "
+        return found
+
     def render_subjects(self, groups):
+        # One pass over the triples, runs of a predicate kept in order; the
+        # hottest loop of a publish, so terms are written inline.
+        verb, compact, special = self._verb, self._iri, _NT_SPECIAL.search
         chunks = []
         for subject, group in groups:
-            lines = []
-            for predicate, pairs in groupby(group, key=lambda t: t[1]):  # runs, kept in order
-                if predicate == TYPE:  # classes: a vocabulary's terms
-                    verb, objects = "a", " , ".join(self._iri(o) for _s, _p, o in pairs)
+            parts = [f"<{subject}> "]
+            last = None
+            for _s, predicate, obj in group:
+                if predicate == last:
+                    parts.append(" , ")
                 else:
-                    verb, objects = self._iri(predicate), " , ".join(self._term(o) for _s, _p, o in pairs)
-                lines.append(f"{verb} {objects}")
-            chunks.append(f"<{subject}> " + " ;\n    ".join(lines) + " .\n")
+                    if last is not None:
+                        parts.append(" ;\n    ")
+                    parts.append(verb(predicate))
+                    last = predicate
+                if isinstance(obj, str):  # an IRI; classes are a vocabulary's terms
+                    parts.append(compact(obj) if predicate == TYPE else f"<{obj}>")
+                    continue
+                value, tag, datatype = obj
+                text = f'"{value.translate(_NT_ESCAPES)}"' if special(value) else f'"{value}"'
+                if tag:
+                    text = f"{text}@{tag}"
+                elif datatype:
+                    text = f"{text}^^{compact(datatype)}"
+                parts.append(text)
+            parts.append(" .\n")
+            chunks.append("".join(parts))
         return "\n".join(chunks) + "\n"
 
 
@@ -194,6 +221,10 @@ class RdfXmlWriter(Writer):
     extension = "rdf"
     media_type = "application/rdf+xml"
 
+    def __init__(self, out, prefixes):
+        super().__init__(out, prefixes)
+        self._tags: dict = {}
+
     def begin(self):
         namespaces = " ".join(f'xmlns:{p}="{ns}"' for p, ns in self.compact.prefixes.items())
         self.out.write(f'<?xml version="1.0" encoding="utf-8"?>\n<rdf:RDF {namespaces}>\n')
@@ -204,22 +235,31 @@ class RdfXmlWriter(Writer):
             raise ValueError(f"RDF/XML needs a declared namespace for predicate {iri}")
         return qname
 
+    def _tag(self, predicate: str) -> tuple:
+        """A predicate's opening (indented, unclosed) and closing tag, cached."""
+        found = self._tags.get(predicate)
+        if found is None:
+            tag = self._qname(predicate)
+            found = self._tags[predicate] = (f"    <{tag}", f"</{tag}>\n")
+        return found
+
     def render_subjects(self, groups):
+        tag_of, attr, text_of = self._tag, _xml_attr, _xml_text
         chunks = []
         for subject, group in groups:
-            chunks.append(f'  <rdf:Description rdf:about="{_xml_attr(subject)}">\n')
+            chunks.append(f'  <rdf:Description rdf:about="{attr(subject)}">\n')
             for _s, predicate, term in group:
-                tag = self._qname(predicate)
-                if isinstance(term, IRI):
-                    chunks.append(f'    <{tag} rdf:resource="{_xml_attr(term)}"/>\n')
+                opening, closing = tag_of(predicate)
+                if isinstance(term, str):  # an IRI
+                    chunks.append(f'{opening} rdf:resource="{attr(term)}"/>\n')
                     continue
-                if term.lang:
-                    attr = f' xml:lang="{term.lang}"'
-                elif term.datatype:
-                    attr = f' rdf:datatype="{_xml_attr(term.datatype)}"'
+                value, tag, datatype = term
+                if tag:
+                    chunks.append(f'{opening} xml:lang="{tag}">{text_of(value)}{closing}')
+                elif datatype:
+                    chunks.append(f'{opening} rdf:datatype="{attr(datatype)}">{text_of(value)}{closing}')
                 else:
-                    attr = ""
-                chunks.append(f"    <{tag}{attr}>{_xml_text(term.value)}</{tag}>\n")
+                    chunks.append(f"{opening}>{text_of(value)}{closing}")
             chunks.append("  </rdf:Description>\n")
         return "".join(chunks)
 
@@ -250,27 +290,28 @@ class JsonLdWriter(Writer):
             self._keys[iri] = found = _json_string(self.compact(iri) or iri)
             return found
 
-    def _value(self, term) -> str:
-        if isinstance(term, IRI):
-            return '{"@id": ' + _json_string(term) + "}"
-        value = _json_string(term.value)
-        if term.lang:
-            return '{"@value": ' + value + ', "@language": ' + _json_string(term.lang) + "}"
-        if term.datatype:
-            return '{"@value": ' + value + ', "@type": ' + self._key(term.datatype) + "}"
-        return value
-
     def render_subjects(self, groups):
+        keys, key_of, string = self._keys, self._key, _json_string
         nodes = []
         for subject, group in groups:
             properties: dict = {}
             for _s, predicate, term in group:
                 if predicate == TYPE:
-                    properties.setdefault('"@type"', []).append(self._key(term))
+                    properties.setdefault('"@type"', []).append(keys.get(term) or key_of(term))
+                    continue
+                if isinstance(term, str):  # an IRI
+                    value = '{"@id": ' + string(term) + "}"
                 else:
-                    properties.setdefault(self._key(predicate), []).append(self._value(term))
+                    text, tag, datatype = term
+                    if tag:
+                        value = '{"@value": ' + string(text) + ', "@language": ' + string(tag) + "}"
+                    elif datatype:
+                        value = '{"@value": ' + string(text) + ', "@type": ' + (keys.get(datatype) or key_of(datatype)) + "}"
+                    else:
+                        value = string(text)
+                properties.setdefault(keys.get(predicate) or key_of(predicate), []).append(value)
             members = "".join(f", {key}: [{', '.join(values)}]" for key, values in properties.items())
-            nodes.append('{"@id": ' + _json_string(subject) + members + "}")
+            nodes.append('{"@id": ' + string(subject) + members + "}")
         return ",\n".join(nodes)
 
     def separator(self, text):
