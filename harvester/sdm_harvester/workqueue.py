@@ -227,9 +227,9 @@ def worker_class():
 
 
 def _preload() -> None:
-    """Import every source type and the publisher once, before rq forks a
-    process per job: each job then starts at once, and the forks share
-    those pages of memory.  A type whose optional dependency is broken is
+    """Import every source type and the publisher, and load opencc's
+    dictionaries, once, before rq forks a process per job: each job then
+    starts at once, and the forks share those pages of memory.  A type whose optional dependency is broken is
     left to fail in its own jobs."""
     import importlib
 
@@ -240,6 +240,9 @@ def _preload() -> None:
             importlib.import_module(module)
         except ImportError:
             log.warning("worker: %s could not be imported; its jobs will fail", module, exc_info=True)
+    from sdm_schema import lang
+
+    lang.is_traditional("資料")  # opencc's dictionaries, which every record's Chinese text needs
 
 
 def work(redis, queues: Iterable[str] = (QUEUE,), burst: bool = False, heartbeat: int = 10,
