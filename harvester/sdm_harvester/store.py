@@ -767,17 +767,19 @@ class Lease:
         return self
 
     def _renew(self) -> None:
-        store = Store(self.store.data_dir, url=self.store.url)  # a connection of its own
+        store = None  # a connection of its own, opened at the first renewal
         try:
             while not self._stop.wait(self.ttl / 3):
                 try:
+                    store = store or Store(self.store.data_dir, url=self.store.url)
                     if not store.renew_lease(self.source, self.holder, self.ttl):
                         return  # taken over: the next fenced transaction fails
                 except Exception:  # a busy database: the fence still guards; try again
                     logging.getLogger(__name__).warning("source %s: could not renew the lease", self.source,
                                                         exc_info=True)
         finally:
-            store.close()
+            if store is not None:
+                store.close()
 
     def __exit__(self, *exc):
         self._stop.set()
