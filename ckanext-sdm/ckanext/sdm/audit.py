@@ -47,8 +47,9 @@ def record(action: str, outcome: str, user_name=None, package_id=None, resource_
 
 
 #: Every action and outcome the trail holds, for the audit page's filters.
-ACTIONS = (DOWNLOAD, ACCESS_REQUEST, ACCESS_DECISION, SUBMISSION)
-OUTCOMES = (GRANTED, REFUSED, BLACKLISTED, "pending", "approved", "rejected", "revoked", "issued")
+ACTIONS = (DOWNLOAD, ACCESS_REQUEST, ACCESS_DECISION, SUBMISSION, "demand", "quality_report", "authorisation")
+OUTCOMES = (GRANTED, REFUSED, BLACKLISTED, "pending", "approved", "rejected", "revoked", "issued",
+            "open", "accepted", "fulfilled", "declined", "answered", "closed", "active")
 
 
 def _utc(name: str, value: str) -> dt.datetime:

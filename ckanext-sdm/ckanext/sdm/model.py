@@ -1,5 +1,6 @@
 """The extension's own tables: submissions, access requests, the audit
-trail and the blacklist.  Created by the alembic migrations in
+trail, the blacklist, demands and quality reports, and the register of
+authorised use.  Created by the alembic migrations in
 migration/sdm (`ckan db upgrade -p sdm`); the names start with `sdm_`, which
 is how migration/sdm/env.py tells them from CKAN's."""
 from __future__ import annotations
@@ -79,3 +80,70 @@ class BlacklistEntry(tk.BaseModel):
     reason = Column(UnicodeText, nullable=False)
     created_by = Column(UnicodeText)
     created = Column(DateTime, nullable=False, default=utcnow)
+
+
+class Demand(tk.BaseModel):
+    """A user's demand for data the catalogue lacks, or for opening a
+    closed or conditional dataset (`package_id`), and the unit's answer."""
+
+    __tablename__ = "sdm_demand"
+    id = Column(UnicodeText, primary_key=True, default=_types.make_uuid)
+    user_id = Column(UnicodeText, nullable=False, index=True)
+    subject = Column(UnicodeText, nullable=False)
+    purpose = Column(UnicodeText, nullable=False)
+    discipline = Column(UnicodeText)
+    owner_org = Column(UnicodeText, index=True)
+    package_id = Column(UnicodeText, index=True)
+    contact = Column(UnicodeText)
+    created = Column(DateTime, nullable=False, default=utcnow)
+    status = Column(UnicodeText, nullable=False, default="open")
+    answer = Column(UnicodeText)
+    answered_by = Column(UnicodeText)
+    answered = Column(DateTime)
+    fulfilled_by = Column(UnicodeText)
+
+
+class DemandSupport(tk.BaseModel):
+    """One user's "+1" to a demand, at most once."""
+
+    __tablename__ = "sdm_demand_support"
+    demand_id = Column(UnicodeText, primary_key=True)
+    user_id = Column(UnicodeText, primary_key=True)
+    created = Column(DateTime, nullable=False, default=utcnow)
+
+
+class QualityReport(tk.BaseModel):
+    """A problem a user found in a dataset, and its unit's answer."""
+
+    __tablename__ = "sdm_quality_report"
+    id = Column(UnicodeText, primary_key=True, default=_types.make_uuid)
+    package_id = Column(UnicodeText, nullable=False, index=True)
+    user_id = Column(UnicodeText, nullable=False, index=True)
+    problem = Column(UnicodeText, nullable=False)
+    field = Column(UnicodeText)
+    description = Column(UnicodeText, nullable=False)
+    created = Column(DateTime, nullable=False, default=utcnow)
+    status = Column(UnicodeText, nullable=False, default="open")
+    answer = Column(UnicodeText)
+    answered_by = Column(UnicodeText)
+    answered = Column(DateTime)
+
+
+class Authorisation(tk.BaseModel):
+    """An entry of the public register of authorised use (授权运营): which
+    unit may use which dataset, for what and until when.  Units only, never
+    individuals."""
+
+    __tablename__ = "sdm_authorisation"
+    id = Column(UnicodeText, primary_key=True, default=_types.make_uuid)
+    unit = Column(UnicodeText, nullable=False)
+    package_id = Column(UnicodeText, nullable=False, index=True)
+    scope = Column(UnicodeText, nullable=False)
+    purpose = Column(UnicodeText, nullable=False)
+    legal_basis = Column(UnicodeText, nullable=False)
+    starts = Column(DateTime, nullable=False)
+    ends = Column(DateTime, nullable=False)
+    access_request_id = Column(UnicodeText, index=True)
+    created_by = Column(UnicodeText)
+    created = Column(DateTime, nullable=False, default=utcnow)
+    revoked = Column(DateTime)

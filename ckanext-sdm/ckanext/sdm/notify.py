@@ -1,7 +1,9 @@
-"""Mail about access requests, through CKAN's mailer (smtp.* settings).
+"""Mail about access requests and quality reports, through CKAN's mailer
+(smtp.* settings).
 
-The responsible unit's editors and admins hear of each new application;
-the applicant hears of the decision and of a revocation.  Mail is a
+The responsible unit's editors and admins hear of each new application and
+each new quality report; the applicant hears of the decision and of a
+revocation, the reporter and the requester of a demand of each answer.  Mail is a
 courtesy: a mail server that refuses is logged, and the application or
 decision stands.  `ckanext.sdm.notify.editors = false` turns it off.
 """
@@ -13,7 +15,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib import mailer
 
-from sdm_schema import lang, message
+from sdm_schema import codelist, lang, message
 from sdm_schema.loader import LANGUAGES
 
 log = logging.getLogger(__name__)
@@ -82,3 +84,25 @@ def application_decided(request: dict, applicant) -> bool:
     body = _both("mail_decision_body", "\n\n", title=title, status=status, reason=request.get("reason") or "",
                  url=f"{_site()}/dashboard/access-requests")
     return _send(applicant, subject, body)
+
+
+def report_received(report: dict, package: dict) -> int:
+    """Tell the unit's editors of a new quality report."""
+    if not enabled():
+        return 0
+    title = report.get("dataset_title") or {"zh-Hans": report.get("dataset_name")}
+    problem = {tag: codelist("quality_problem").label_of(report["problem"], tag) for tag in LANGUAGES}
+    subject = _both("mail_report_subject", " / ", title=title)
+    body = _both("mail_report_body", "\n\n", title=title, reporter=report.get("user"), problem=problem,
+                 description=report.get("description"), url=f"{_site()}/dashboard/quality-reports")
+    return sum(_send(user, subject, body) for user in unit_editors(package.get("owner_org")))
+
+
+def feedback_answered(user, title, status: dict, answer: str, path: str) -> bool:
+    """Tell a reporter or the requester of a demand of the unit's answer."""
+    if not enabled() or user is None or not user.email:
+        return False
+    title = title if isinstance(title, dict) else {tag: title for tag in LANGUAGES}
+    subject = _both("mail_answer_subject", " / ", title=title)
+    body = _both("mail_answer_body", "\n\n", title=title, status=status, answer=answer, url=f"{_site()}{path}")
+    return _send(user, subject, body)

@@ -1,0 +1,251 @@
+"""Demands, quality reports and the register of authorised use (R13, R14),
+in real CKAN with a requester, an editor of the responsible unit and a
+sysadmin: every state change, the mail (a local SMTP server), the daily
+limit, the blacklist, hostile text, and the pages in both languages."""
+import csv
+import io
+import json
+
+import pytest
+from ckan.tests import factories
+from ckan.tests.helpers import call_action
+
+from ckanext.sdm.access_requests import granted
+from form_session import FormSession
+from test_pages_access import CONDITIONAL, Inbox
+
+pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
+PASSWORD = "correct-horse-battery"
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def _as(user):
+    return {"user": user["name"], "ignore_auth": False}
+
+
+@pytest.fixture
+def editor(responsible_unit):
+    user = factories.User(email="editor@example.cn")
+    call_action("organization_member_create", id=responsible_unit["id"], username=user["name"], role="editor")
+    return user
+
+
+@pytest.fixture
+def requester():
+    return factories.User(email="requester@example.cn", password=PASSWORD)
+
+
+@pytest.fixture
+def dataset(create_dataset):
+    return create_dataset(name="stations", title_translated={"zh-Hans": "站点数据", "en": "Station data"},
+                          harvest_source="city-platform", landing_page="https://city.example.cn/dataset/9",
+                          resources=[{"url": "https://files.example.cn/stations.csv"}], **CONDITIONAL)
+
+
+@pytest.fixture
+def inbox(ckan_config, monkeypatch):
+    box = Inbox()
+    box.controller.start()
+    monkeypatch.setitem(ckan_config, "smtp.server", f"127.0.0.1:{box.port}")
+    monkeypatch.setitem(ckan_config, "smtp.mail_from", "catalogue@example.cn")
+    yield box
+    box.controller.stop()
+
+
+def _demand(user, **extra):
+    fields = {"subject": "长江流域逐日降水", "purpose": "洪水预报研究", "contact": "138 0000 0000"}
+    return call_action("sdm_demand_create", context=_as(user), **{**fields, **extra})
+
+
+# -- demands --------------------------------------------------------------------
+def test_a_demand_goes_from_open_to_fulfilled(requester, editor, responsible_unit, dataset, inbox):
+    demand = _demand(requester, owner_org=responsible_unit["name"], discipline="170")
+    assert demand["status"] == "open" and demand["owner_org"] == responsible_unit["id"]
+    public = call_action("sdm_demand_show", context={"user": ""}, id=demand["id"])
+    assert "user" not in public and "contact" not in public  # the requester is not named
+    assert call_action("sdm_demand_show", context=_as(editor), id=demand["id"])["contact"] == "138 0000 0000"
+
+    accepted = call_action("sdm_demand_update", context=_as(editor), id=demand["id"], status="accepted")
+    assert accepted["status"] == "accepted"
+    with pytest.raises(Exception) as missing:
+        call_action("sdm_demand_update", context=_as(editor), id=demand["id"], status="fulfilled")
+    assert "dataset" in missing.value.error_dict
+    done = call_action("sdm_demand_update", context=_as(editor), id=demand["id"], status="fulfilled",
+                       dataset="stations", answer="已发布")
+    assert done["status"] == "fulfilled" and done["fulfilled_by"] == "stations"
+    with pytest.raises(Exception) as final:
+        call_action("sdm_demand_update", context=_as(editor), id=demand["id"], status="declined", answer="x")
+    assert "status" in final.value.error_dict
+    assert any("requester@example.cn" in to for to, _m in inbox.messages)
+
+
+def test_only_the_units_editors_answer_and_a_decline_needs_a_reason(requester, editor, responsible_unit):
+    demand = _demand(requester, owner_org=responsible_unit["id"])
+    stranger = factories.User()
+    from ckan.logic import NotAuthorized, ValidationError
+
+    with pytest.raises(NotAuthorized):
+        call_action("sdm_demand_update", context=_as(stranger), id=demand["id"], status="declined", answer="no")
+    with pytest.raises(ValidationError) as error:
+        call_action("sdm_demand_update", context=_as(editor), id=demand["id"], status="declined")
+    assert "答复" in error.value.error_dict["answer"][0] and "Answer" in error.value.error_dict["answer"][0]
+    declined = call_action("sdm_demand_update", context=_as(editor), id=demand["id"], status="declined",
+                           answer="不属于本单位职责")
+    assert declined["answer"] == "不属于本单位职责"
+
+
+def test_support_counts_once_per_user(requester):
+    demand = _demand(requester)
+    other = factories.User()
+    assert call_action("sdm_demand_support", context=_as(other), id=demand["id"])["supporters"] == 1
+    from ckan.logic import ValidationError
+
+    with pytest.raises(ValidationError):
+        call_action("sdm_demand_support", context=_as(other), id=demand["id"])
+    assert call_action("sdm_demand_show", context={"user": ""}, id=demand["id"])["supporters"] == 1
+
+
+def test_demands_are_refused_to_the_anonymous_the_blacklisted_and_past_the_daily_limit(requester, sysadmin,
+                                                                                        ckan_config, monkeypatch):
+    from ckan.logic import NotAuthorized, ValidationError
+
+    with pytest.raises(NotAuthorized):
+        call_action("sdm_demand_create", context={"user": "", "ignore_auth": False}, subject="s", purpose="p")
+    monkeypatch.setitem(ckan_config, "ckanext.sdm.feedback.daily_limit", 2)
+    _demand(requester)
+    _demand(requester)
+    with pytest.raises(ValidationError) as limited:
+        _demand(requester)
+    assert "24" in limited.value.error_dict["user"][0]
+    blocked = factories.User()
+    call_action("sdm_blacklist_add", context={"user": sysadmin["name"]}, user=blocked["name"], reason="滥用")
+    with pytest.raises(NotAuthorized):
+        _demand(blocked)
+    trail = call_action("sdm_audit_list", context={"user": sysadmin["name"]})
+    assert {row["outcome"] for row in trail if row["action"] == "demand"} == {"open", "blacklisted"}
+
+
+def test_lengths_and_codes_are_checked(requester):
+    from ckan.logic import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        _demand(requester, subject="长" * 201, discipline="999999", owner_org="no-such-unit")
+    assert set(error.value.error_dict) == {"subject", "discipline", "owner_org"}
+
+
+# -- quality reports ------------------------------------------------------------
+def test_a_quality_report_reaches_the_editors_and_its_answer_the_reporter(requester, editor, dataset, inbox):
+    report = call_action("sdm_quality_report_create", context=_as(requester), id=dataset["id"],
+                         problem="broken_link", field="landing_page", description="链接 404")
+    assert report["upstream"] == {"source": "city-platform", "page": "https://city.example.cn/dataset/9"}
+    assert any("editor@example.cn" in to for to, _m in inbox.messages)
+    assert [r["id"] for r in call_action("sdm_quality_report_list", context=_as(editor))] == [report["id"]]
+    assert call_action("sdm_quality_report_list", context=_as(factories.User())) == []
+    from ckanext.sdm.feedback import open_report_count
+
+    assert open_report_count(dataset["id"]) == 1
+    answered = call_action("sdm_quality_report_update", context=_as(editor), id=report["id"], status="answered",
+                           answer="已通知来源平台修正")
+    assert answered["status"] == "answered"
+    assert any("requester@example.cn" in to for to, _m in inbox.messages)
+    call_action("sdm_quality_report_update", context=_as(editor), id=report["id"], status="closed", answer="已修正")
+    assert open_report_count(dataset["id"]) == 0
+
+
+def test_a_report_names_a_known_problem_and_field(requester, dataset):
+    from ckan.logic import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        call_action("sdm_quality_report_create", context=_as(requester), id=dataset["id"], problem="ugly",
+                    field="colour", description="")
+    assert set(error.value.error_dict) == {"problem", "field", "description"}
+    assert "wrong_value" in error.value.error_dict["problem"][0]
+
+
+def test_only_editors_answer_reports(requester, dataset):
+    report = call_action("sdm_quality_report_create", context=_as(requester), id=dataset["id"], problem="other",
+                         description="…")
+    from ckan.logic import NotAuthorized
+
+    with pytest.raises(NotAuthorized):
+        call_action("sdm_quality_report_update", context=_as(requester), id=report["id"], status="closed",
+                    answer="done")
+
+
+# -- the register of authorised use ---------------------------------------------
+def _grant(requester, editor, dataset):
+    request = call_action("sdm_access_request_create", context=_as(requester), id=dataset["id"],
+                          purpose="流域模型", intended_use="模型训练", applicant_unit="四川大学")
+    call_action("sdm_access_request_decide", context=_as(editor), id=request["id"], decision="approve",
+                reason="符合条件", days=30)
+    return request
+
+
+def test_an_approved_request_becomes_a_public_entry_naming_the_unit_only(app, requester, editor, dataset):
+    request = _grant(requester, editor, dataset)
+    entry = call_action("sdm_authorisation_create", context=_as(editor), access_request_id=request["id"],
+                        legal_basis="授权协议 SC-2026-001")
+    assert entry["unit"] == "四川大学" and entry["status"] == "active" and entry["dataset"] == "stations"
+    listed = call_action("sdm_authorisation_list", context={"user": ""})
+    assert [e["id"] for e in listed] == [entry["id"]]
+    assert requester["name"] not in json.dumps(listed, ensure_ascii=False)
+    text = app.get("/authorisations.csv").body
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[0]["unit"] == "四川大学" and rows[0]["legal_basis"] == "授权协议 SC-2026-001"
+    document = json.loads(app.get("/authorisations.jsonld").body)
+    assert document["@graph"][0]["odrl:assignee"]["foaf:name"] == "四川大学"
+    # revoking the entry ends the grant it came from
+    assert granted(dataset["id"], requester["name"])
+    call_action("sdm_authorisation_revoke", context=_as(editor), id=entry["id"])
+    assert not granted(dataset["id"], requester["name"])
+    assert call_action("sdm_authorisation_list", context={"user": ""})[0]["status"] == "revoked"
+
+
+def test_a_direct_entry_expires(sysadmin, dataset):
+    entry = call_action("sdm_authorisation_create", context={"user": sysadmin["name"]}, id=dataset["id"],
+                        unit="成都数据集团", scope="站点数据全量", purpose="公共数据授权运营",
+                        legal_basis="川数授〔2025〕1号", starts="2025-01-01", ends="2025-12-31")
+    assert entry["status"] == "expired"
+    from ckan.logic import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        call_action("sdm_authorisation_create", context={"user": sysadmin["name"]}, id=dataset["id"],
+                    unit="u", scope="s", purpose="p", legal_basis="b", starts="2026-02-01", ends="2026-01-01")
+    assert "ends" in error.value.error_dict
+
+
+def test_a_pending_request_is_not_an_authorisation(requester, editor, dataset):
+    request = call_action("sdm_access_request_create", context=_as(requester), id=dataset["id"],
+                          purpose="p", intended_use="u", applicant_unit="四川大学")
+    from ckan.logic import ValidationError
+
+    with pytest.raises(ValidationError):
+        call_action("sdm_authorisation_create", context=_as(editor), access_request_id=request["id"],
+                    legal_basis="b")
+
+
+# -- pages ------------------------------------------------------------------------
+@pytest.mark.parametrize("locale,title", [("", "数据需求"), ("en", "Data demands")])
+def test_the_demand_form_saves_and_hostile_text_stays_text(app, requester, locale, title):
+    session = FormSession(app, locale).login(requester["name"], PASSWORD)
+    response = session.submit("/demands/new", {"subject": HOSTILE, "purpose": "研究 " + HOSTILE}, follow=True)
+    assert response.status_code == 200
+    body = response.body
+    assert "<script>alert" not in body and "<img src=x" not in body
+    assert "&lt;script&gt;alert" in body
+    listing = session.client.get(session.url("/demands")).body
+    assert title in listing and "&lt;script&gt;" in listing and "<script>alert" not in listing
+
+
+@pytest.mark.parametrize("locale,words", [("", ("报告数据问题", "质量反馈", "授权运营公开")),
+                                          ("en", ("Report a problem", "Quality reports", "Register of authorised use"))])
+def test_report_inbox_and_register_pages_render_in_both_languages(app, requester, dataset, locale, words):
+    session = FormSession(app, locale).login(requester["name"], PASSWORD)
+    saved = session.submit(f"/dataset/{dataset['name']}/report",
+                           {"problem": "missing_english", "description": HOSTILE}, follow=True)
+    assert saved.status_code == 200
+    form = session.client.get(session.url(f"/dataset/{dataset['name']}/report")).body
+    inbox_page = session.client.get(session.url("/dashboard/quality-reports")).body
+    register = session.client.get(session.url("/authorisations")).body
+    assert words[0] in form and words[1] in inbox_page and words[2] in register
+    assert "&lt;script&gt;" in inbox_page and "<script>alert" not in inbox_page
