@@ -54,8 +54,8 @@ def _base() -> str:
     return f"http://127.0.0.1:{os.environ.get('SDM_CKAN_PORT', '5000')}"
 
 
-def _action(name: str, token: str, **data):
-    request = urllib.request.Request(f"{_base()}/api/3/action/{name}", data=json.dumps(data).encode(),
+def _action(action: str, token: str, **data):
+    request = urllib.request.Request(f"{_base()}/api/3/action/{action}", data=json.dumps(data).encode(),
                                      headers={"Content-Type": "application/json", "Authorization": token})
     with urllib.request.urlopen(request, timeout=300) as answer:
         return json.load(answer)["result"]
@@ -119,11 +119,15 @@ def measure(rounds: int, concurrency: int, requests: int) -> None:
         assert all(status == 304 for _s, status, _b, _h in revalidated)
         print(f"{profile:<15} {'304':<5} {_ms([s for s, *_ in revalidated])}", flush=True)
     path = "/catalog.ttl?profiles=sdm_national"
-    done = subprocess.run(["ab", "-q", "-n", str(requests), "-c", str(concurrency), _base() + path],
+    # -r -s 120: go on past a socket error and wait up to 120 s (ckan run is
+    # the development server; at -c 200 some connections wait long)
+    done = subprocess.run(["ab", "-r", "-s", "120", "-n", str(requests), "-c", str(concurrency), _base() + path],
                           capture_output=True, text=True)
     rate = re.search(r"Requests per second:\s+([\d.]+)", done.stdout)
     p99 = re.search(r"\s99%\s+(\d+)", done.stdout)
     failed = re.search(r"Failed requests:\s+(\d+)", done.stdout)
+    if not rate:
+        print(done.stdout[-2000:], done.stderr[-2000:])
     print(f"ab -n {requests} -c {concurrency} {path}: {rate.group(1) if rate else '?'} requests/s,"
           f" p99 {p99.group(1) if p99 else '?'} ms, failed {failed.group(1) if failed else '?'}")
 
@@ -133,7 +137,7 @@ def main():
     parser.add_argument("--datasets", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=200)
-    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--keep", action="store_true", help="leave CKAN running")
     args = parser.parse_args()
     print("command:", " ".join([os.path.relpath(sys.executable, ROOT), *sys.argv]))

@@ -369,7 +369,8 @@ class _Job:
         if not self.index_dir:
             return
         with open(_index_path(self.index_dir, name) + ".new", "w", encoding="utf-8") as f:
-            json.dump({"version": self.version, "formats": feed.formats, "chunks": feed.index}, f)
+            # dumps, not dump: dump streams through the pure-Python encoder
+            f.write(json.dumps({"version": self.version, "formats": feed.formats, "chunks": feed.index}))
 
 
 def _second_worker(job: _Job, conn) -> None:
