@@ -78,6 +78,26 @@ def test_resource_search_lists_only_disclosed_files():
     assert [r["url"] for r in paged["results"]] == [url("open-data")]
 
 
+@pytest.mark.usefixtures("catalogue")
+@pytest.mark.parametrize("action, data", [("resource_search", {"query": "url:"}),
+                                          ("package_search", {"q": "*:*", "fl": "*"})])
+def test_core_searches_called_directly_refuse_outsiders(action, data, sysadmin):
+    """Core calls its own functions directly at times, past every chained
+    action (finding 4); the chained auth refuses such a call for outsiders
+    instead of answering unredacted — also in resource_search's
+    `search_query` mode, whose answer is Resource objects."""
+    from ckan.logic.action import get as core
+
+    for context in (dict(ANONYMOUS), _as(_user()), dict(ANONYMOUS, search_query=True)):
+        with pytest.raises(NotAuthorized):
+            getattr(core, action)(dict(context, model=model, session=model.Session), dict(data))
+    # sysadmins may; through the registry outsiders get the redacted answer
+    assert getattr(core, action)({"user": sysadmin["name"], "model": model, "session": model.Session}, dict(data))
+    assert withheld_in(as_text(call_action(action, context=dict(ANONYMOUS), **data))) == []
+    internal = call_action("resource_search", context=dict(ANONYMOUS, search_query=True), query="url:")
+    assert [r.url for r in internal["results"]] == [url("open-data")]
+
+
 # -- finding 2: facets and queries on file fields ----------------------------------
 @pytest.mark.usefixtures("catalogue")
 @pytest.mark.parametrize("facet", ["res_url", "res_name", "res_description", "urls", "text", "secrecy_level"])

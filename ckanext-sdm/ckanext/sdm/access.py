@@ -7,6 +7,9 @@ datasets not at all, classification detail never.
 
 Deny by default, in three layers:
   auth        package_show and resource_show refuse what the policy hides;
+              package_search and resource_search admit outsiders only
+              inside a redacting action, so a direct call of core's
+              function (past the chained actions) is refused;
   index       the search index holds no file field (res_url, res_name, …)
               of a dataset whose files the public may not see, nor any
               classification detail, so no query can count or facet them;
@@ -16,10 +19,11 @@ Deny by default, in three layers:
               *in the database* — never by the answer itself, whose fields
               a caller can choose (`fl`) or forge (Solr aliases).
 tests/plugin/test_leak_walk.py calls every registered action and every GET
-route and fails on any channel not chained here.
+route as outsiders and fails on any answer naming what they may not see.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import dataclass
@@ -169,7 +173,44 @@ def follow_dataset(next_auth, context, data_dict):
     return result
 
 
-AUTH_FUNCTIONS = {"package_show": package_show, "resource_show": resource_show, "follow_dataset": follow_dataset}
+#: The context key a chained reader sets while core runs: its answer is
+#: redacted on the way out.
+REDACTING = "sdm_redacting"
+
+
+@contextlib.contextmanager
+def redacting(context):
+    """The context marked for the time of one redacting action."""
+    before = context.get(REDACTING)
+    context[REDACTING] = True
+    try:
+        yield context
+    finally:
+        if before is None:
+            context.pop(REDACTING, None)
+
+
+def _search_auth(name):
+    """package_search / resource_search admit an outsider only inside a
+    redacting action: core calls its own functions directly at times (its
+    current_package_list_with_resources calls core package_search), past
+    every chained action, and the auth function is the one step such a
+    call still takes; refused there, it answers nothing unredacted."""
+    @tk.chained_auth_function
+    @tk.auth_allow_anonymous_access
+    def auth(next_auth, context, data_dict):
+        result = next_auth(context, data_dict)
+        viewer = Viewer.of(context)
+        if result.get("success") and not (context.get(REDACTING) or viewer.trusted or viewer.sysadmin()):
+            return {"success": False, "msg": tk._("Not authorized")}
+        return result
+
+    auth.__name__ = name
+    return auth
+
+
+AUTH_FUNCTIONS = {"package_show": package_show, "resource_show": resource_show, "follow_dataset": follow_dataset,
+                  **{name: _search_auth(name) for name in ("package_search", "resource_search")}}
 
 
 # -- redaction ----------------------------------------------------------------
@@ -350,7 +391,8 @@ def package_search(next_action, context, data_dict):
     data_dict = search_parameters(viewer, dict(data_dict or {}))
     drop_id = data_dict.pop("sdm_drop_id", False)
     # a DCAT catalogue search lists only what its profile's audience may see
-    found = next_action(context, catalog.catalogue_search(context, data_dict))
+    with redacting(context):
+        found = next_action(context, catalog.catalogue_search(context, data_dict))
     results = []
     for result in found.get("results") or []:
         shown = result if viewer.trusted else redact_package(viewer, result)
@@ -366,7 +408,8 @@ def _scrubbing(name):
     @tk.chained_action
     def action(next_action, context, data_dict):
         viewer = Viewer.of(context)
-        return scrub(viewer, next_action(context, data_dict))
+        with redacting(context):
+            return scrub(viewer, next_action(context, data_dict))
 
     action.__name__ = name
     return tk.side_effect_free(action)
@@ -392,11 +435,18 @@ def resource_search(next_action, context, data_dict):
     viewer = Viewer.of(context)
     data_dict = dict(data_dict or {})
     offset, limit = data_dict.pop("offset", None), data_dict.pop("limit", None)
-    found = next_action(context, data_dict)
-    results = scrub(viewer, found.get("results") or [])
+    with redacting(context):
+        found = next_action(context, data_dict)
+    results = scrub(viewer, _disclosed_objects(viewer, found.get("results") or []))
     start = int(offset or 0)
     page = results[start:start + int(limit)] if limit not in (None, "") else results[start:]
     return dict(found, count=len(results), results=page)
+
+
+def _disclosed_objects(viewer: Viewer, results: list) -> list:
+    """resource_search with `search_query` in the context answers Resource
+    objects, not dicts: those of withheld files go too."""
+    return [r for r in results if not isinstance(r, model.Resource) or entitlement(viewer, r.package).files]
 
 
 def _filtered_names(name, keep):
