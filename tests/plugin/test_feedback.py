@@ -249,3 +249,11 @@ def test_report_inbox_and_register_pages_render_in_both_languages(app, requester
     register = session.client.get(session.url("/authorisations")).body
     assert words[0] in form and words[1] in inbox_page and words[2] in register
     assert "&lt;script&gt;" in inbox_page and "<script>alert" not in inbox_page
+
+
+def test_the_dataset_page_offers_a_report_and_counts_open_ones(app, requester, dataset):
+    assert "/dataset/stations/report" in app.get("/dataset/stations").body
+    call_action("sdm_quality_report_create", context=_as(requester), id=dataset["id"], problem="outdated",
+                description="2023 年后未更新")
+    assert "1 条质量反馈待处理" in app.get("/dataset/stations").body
+    assert "1 open quality reports" in app.get("/en/dataset/stations").body
