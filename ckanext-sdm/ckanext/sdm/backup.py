@@ -55,6 +55,9 @@ _COUNTS = {
     "audit_rows": "SELECT count(*) FROM sdm_audit",
     "audit_last_id": "SELECT coalesce(max(id), 0) FROM sdm_audit",
     "blacklist": "SELECT count(*) FROM sdm_blacklist",
+    "demands": "SELECT count(*) FROM sdm_demand",
+    "quality_reports": "SELECT count(*) FROM sdm_quality_report",
+    "authorisations": "SELECT count(*) FROM sdm_authorisation",
 }
 _GROUPED = {
     "datasets": "SELECT state || CASE WHEN private THEN '/private' ELSE '/public' END, count(*) "
