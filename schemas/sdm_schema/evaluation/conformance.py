@@ -24,7 +24,7 @@ from sdm_schema.rdf.terms import to_rdflib
 
 SHAPES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "rdf", "shacl")
 SHAPE_FILES = ("shapes.ttl", "range.ttl")
-BATCH = 200
+BATCH = 500  # measured: larger batches validate faster per record, up to about this size
 _SH = "http://www.w3.org/ns/shacl#"
 
 
