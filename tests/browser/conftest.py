@@ -14,6 +14,7 @@ tests end.
                        (`make screenshots` sets docs/screenshots)
 """
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -26,6 +27,16 @@ from browser_actors import Actor, SYSADMIN, Site
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PORT = int(os.environ.get("SDM_BROWSER_PORT", "5050"))
 CHROMIUM = os.environ.get("SDM_CHROMIUM", "/usr/bin/chromium")
+
+
+def _port_free(port: int) -> None:
+    """Refuse a taken port: the status check would answer from another site."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a closed server's TIME_WAIT is no owner
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            pytest.fail(f"127.0.0.1:{port} is taken; set SDM_BROWSER_PORT to a free port", pytrace=False)
 
 
 def _wait_until_serving(url: str, process, log_path: str) -> None:
@@ -81,6 +92,7 @@ def site(request, reset_db, migrate_db_for, reset_index, tmp_path_factory):
     token = _sysadmin_token()
     ini = request.config.getoption("--ckan-ini")
     url = f"http://127.0.0.1:{PORT}"
+    _port_free(PORT)
     log_path = str(tmp_path_factory.mktemp("ckan-web") / "ckan.log")
     env = dict(os.environ, CKAN_SITE_URL=url)
     with open(log_path, "w") as log:
