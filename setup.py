@@ -78,6 +78,7 @@ setup(
             "ckanext-dcat==2.4.4",
             "ckanapi>=4.7",
             "segno>=1.6",  # the WeChat share target's QR code
+            "pypinyin>=0.51",  # URL names from Chinese titles (ckanext.sdm.slugs)
             "pygal>=3.0",  # the evaluation's charts, SVG drawn on the server
         ],
         "test": [

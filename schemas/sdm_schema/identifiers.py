@@ -12,6 +12,7 @@ import re
 from typing import Optional, Tuple
 
 from stdnum.cn import uscc as stdnum_uscc
+from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 from stdnum.exceptions import ValidationError as StdnumError
 
 #: A DOI and the prefixes it is written with; group 1 is the bare DOI.
@@ -55,10 +56,25 @@ def recognise(text) -> Optional[Tuple[str, str]]:
     return None
 
 
+class UsccError(ValueError):
+    """A refused unified social credit code; `problem` names what is wrong
+    (length, format or checksum), so that messages can say it in every
+    language rather than repeat stdnum's English."""
+
+    def __init__(self, text: str, problem: str):
+        super().__init__(text)
+        self.problem = problem
+
+
+#: What each of stdnum's refusals means for a USCC.
+_USCC_PROBLEMS = ((InvalidLength, "length"), (InvalidFormat, "format"), (InvalidChecksum, "checksum"))
+
+
 def uscc(text) -> str:
     """A unified social credit code (GB 32100-2015), its check character
-    verified; ValueError naming the reason otherwise."""
+    verified; UsccError (a ValueError) naming the problem otherwise."""
     try:
         return stdnum_uscc.validate(str(text or "").strip())
     except StdnumError as error:
-        raise ValueError(error.message) from error
+        problem = next((name for kind, name in _USCC_PROBLEMS if isinstance(error, kind)), "format")
+        raise UsccError(error.message, problem) from error

@@ -239,8 +239,8 @@ def uscc(value, field, record, ctx):
     raw = _text(value, field)
     try:
         return identifiers.uscc(raw)
-    except ValueError as error:
-        raise Invalid(message("bad_uscc", field, value=raw, reason=str(error)))
+    except identifiers.UsccError as error:
+        raise Invalid(message(f"bad_uscc_{error.problem}", field, value=raw))
 
 
 def _identifier(read, code: str):

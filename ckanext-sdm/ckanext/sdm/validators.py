@@ -12,6 +12,8 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.navl.dictization_functions import StopOnError, missing, unflatten
 from ckanext.scheming.validation import scheming_validator
 
+from ckanext.sdm import slugs
+
 from sdm_schema import kinds, lang, rules
 from sdm_schema.loader import LANGUAGES, Field
 from sdm_schema.validation import VALIDATORS, Context, Invalid, apply, decode_json
@@ -85,6 +87,15 @@ def _schema_fields(schema) -> list:
     return schema.get("dataset_fields") or schema.get("fields") or []
 
 
+def _languages(values: dict, name: str) -> dict:
+    """Pop the per-language inputs of `name` (name-zh-Hans, name-en) from a
+    dict of inputs: {tag: text}, blanks left out."""
+    prefix = form_input_name(name, "")
+    parts = {key[len(prefix):]: values.pop(key) for key in list(values)
+             if isinstance(key, str) and key.startswith(prefix)}
+    return {tag: text for tag, text in parts.items() if text not in (None, "")}
+
+
 def _gather_languages(data, names) -> None:
     """Per-language inputs are not fields of the schema, so CKAN's navl has
     filed them under ('__extras',) before any validator runs; give each
@@ -93,33 +104,81 @@ def _gather_languages(data, names) -> None:
     if not extras:
         return
     for name in names:
-        prefix = form_input_name(name, "")
-        parts = {key[len(prefix):]: extras.pop(key) for key in list(extras) if key.startswith(prefix)}
-        parts = {tag: text for tag, text in parts.items() if text not in (None, "")}
+        parts = _languages(extras, name)
         if parts and data.get((name,), missing) in (missing, None, ""):
             data[(name,)] = parts
 
 
+#: The part of a fee item the form gives one input per language.
+_ITEM_TRANSLATED = "name_translated"
+#: Inputs the fee editor prefills (currency CNY): they alone do not make a row.
+_ROW_PREFILLED = ("currency",)
+
+
+def _form_rows(rows: list) -> list:
+    """Rows of a repeating editor (fee items) as the schema's items: the
+    per-language inputs gathered, rows left wholly blank dropped."""
+    items = []
+    for row in rows:
+        if not isinstance(row, dict):
+            items.append(row)
+            continue
+        row = dict(row)
+        name = _languages(row, _ITEM_TRANSLATED)
+        if name:
+            row[_ITEM_TRANSLATED] = name
+        if any(value not in (None, "", {}) for key, value in row.items() if key not in _ROW_PREFILLED):
+            items.append(row)
+    return items
+
+
 def _gather_nested(data, names) -> None:
-    """Lists of dicts (fee items) arrive flattened as (field, i, key), which
-    CKAN files as junk; give them back to their field whole."""
+    """Lists of dicts (fee items) arrive flattened as (field, i, key) — the
+    form's fee_items__0__amount —, which CKAN files as junk; give them back
+    to their field whole, as the schema's list."""
     junk = data.get(("__junk",))
     if not junk:
         return
     nested = {k: junk.pop(k) for k in list(junk) if k[0] in names}
     for name, value in unflatten(nested).items():
-        data[(name,)] = value
+        data[(name,)] = _form_rows(value) if isinstance(value, list) else value
     if not junk:
         del data[("__junk",)]
+
+
+def _derive_name(data, schema, context) -> None:
+    """A new dataset or unit whose URL name is left empty gets one from its
+    title (ckanext.sdm.slugs); an existing one keeps what it has."""
+    entity = "organization" if "organization_type" in schema else "dataset"
+    existing = context.get("group" if entity == "organization" else "package")
+    title = data.get(("title_translated",), missing)
+    if existing or data.get(("name",), missing) not in (missing, None, "") or not isinstance(title, dict):
+        return
+    name = slugs.name_in_ckan(title, entity)
+    if name:
+        data[("name",)] = name
+
+
+def _translated_from_core(data, fields) -> None:
+    """Stock CKAN clients (ckanapi, ckanext-harvest, ckanext-dcat's RDF
+    harvester) send core `title`/`notes` only: with no translated value,
+    the core text becomes it, untagged, so the translated field's validator
+    tags it (by script for Chinese, sdm_schema.lang.guess otherwise)."""
+    for field in fields:
+        core, translated = field["field_name"], field.get("from_field")
+        text = data.get((core,), missing)
+        if translated and isinstance(text, str) and text.strip() \
+                and data.get((translated,), missing) in (missing, None, "", {}):
+            data[(translated,)] = text
 
 
 @scheming_validator
 def collect_form(field, schema):
     """scheming `before_validators` of datasets and organisations: put what
     the form sends apart from its fields back into them before any field
-    validator runs.  CKAN validates fields in alphabetical order, so core
-    `title` (derived from `title_translated`) would otherwise run before the
-    translated value exists."""
+    validator runs, and name a new entry left unnamed.  CKAN validates fields
+    in alphabetical order, so core `title` (derived from `title_translated`)
+    would otherwise run before the translated value exists."""
     fields = _schema_fields(schema)
     translated = [f["field_name"] for f in fields if f.get("kind") in _TRANSLATED_KINDS]
     nested = {f["field_name"] for f in fields if f.get("kind") in _NESTED_KINDS}
@@ -127,6 +186,8 @@ def collect_form(field, schema):
     def validator(key, data, errors, context):
         _gather_languages(data, translated)
         _gather_nested(data, nested)
+        _translated_from_core(data, fields)
+        _derive_name(data, schema, context)
 
     return validator
 

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, g
 from ckanext.sdm import access_requests, audit, pages, submission
 from ckanext.sdm.access import current_user_name
 from ckanext.sdm.helpers import citation_elements, sdm_message, ui_language
+from ckanext.sdm.model import AccessRequest
 from sdm_schema import message
 
 from ckanext.sdm import citation_formats, signing
@@ -195,10 +196,22 @@ def _act(action: str, data: dict):
     except tk.ObjectNotFound:
         return tk.abort(404)
     except tk.ValidationError as e:
-        tk.h.flash_error("; ".join(m for messages in e.error_dict.values() for m in messages))
-        return tk.redirect_to(tk.request.referrer or "sdm.my_access_requests")
+        return _refused_decision(data, e.error_dict)
     tk.h.flash_success(sdm_message(f"access_request_status_{decided['status']}"))
     return tk.redirect_to(tk.request.referrer or tk.h.url_for("sdm.dataset_access_requests", id=decided["package_id"]))
+
+
+def _refused_decision(data: dict, errors: dict):
+    """A refused decision or revocation: the dataset's applications again,
+    the editor's typed values kept in that application's form, the
+    (bilingual) errors beside it."""
+    request = model.Session.get(AccessRequest, data["id"])
+    pkg = _dataset_or_404(request.package_id)
+    requests = tk.get_action("sdm_access_request_list")(_context(), {"id": pkg["id"]})
+    return tk.render("sdm/access_requests.html", {
+        "requests": requests, "pkg": pkg, "can_decide": True,
+        "default_days": access_requests.grant_days_default(),
+        "typed": {data["id"]: data}, "refused": {data["id"]: errors}}), 400
 
 
 # -- a withheld file's page says how to get it, not CKAN's bare 404 -------------

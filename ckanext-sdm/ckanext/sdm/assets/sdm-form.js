@@ -7,7 +7,7 @@ ckan.module('sdm-form', function ($) {
   /* A field's form groups, with the help block that follows one outside it
    * (the bilingual snippets give one help text for all their inputs). */
   function containersOf(form, name) {
-    var groups = form.find('[name="' + name + '"], [name^="' + name + '-"]').closest('.form-group');
+    var groups = form.find('[name="' + name + '"], [name^="' + name + '-"], [name^="' + name + '__"]').closest('.form-group');
     return groups.add(groups.last().next('.info-block'));
   }
 
@@ -47,6 +47,63 @@ ckan.module('sdm-form', function ($) {
       }
       form.on('change', 'select, input', refresh);
       refresh();
+    }
+  };
+});
+
+/* The fee editor's rows (form_snippets/sdm_fee_items.html): "add" appends a
+ * blank row numbered after the last, "remove" drops a row (the last one is
+ * only emptied).  The server drops blank rows, so nothing else is needed. */
+ckan.module('sdm-rows', function ($) {
+  'use strict';
+
+  function blank(row, index) {
+    row.find('input').each(function () {
+      this.name = this.name.replace(/__\d+__/, '__' + index + '__');
+      this.value = /__currency$/.test(this.name) ? 'CNY' : '';
+    });
+    return row;
+  }
+
+  return {
+    initialize: function () {
+      var body = this.el.find('tbody');
+      this.el.on('click', '.sdm-row-add', function () {
+        var rows = body.children('.sdm-row');
+        var last = rows.last();
+        var index = parseInt((last.find('input').attr('name').match(/__(\d+)__/) || [0, rows.length - 1])[1], 10) + 1;
+        blank(last.clone(), index).appendTo(body).find('input').first().focus();
+      });
+      this.el.on('click', '.sdm-row-remove', function () {
+        var row = $(this).closest('.sdm-row');
+        if (body.children('.sdm-row').length > 1) { row.remove(); } else { blank(row, 0); }
+      });
+    }
+  };
+});
+
+/* A searchable list of checkboxes (form_snippets/sdm_codes_picker.html):
+ * typing keeps the choices whose code or label (either language) holds
+ * every word typed; checked choices always stay in view. */
+ckan.module('sdm-picker', function ($) {
+  'use strict';
+
+  return {
+    initialize: function () {
+      var el = this.el;
+      var labels = el.find('.sdm-picker-choices label');
+      el.on('input', '.sdm-picker-search', function () {
+        var words = $.trim(this.value.toLowerCase()).split(/\s+/);
+        var shown = 0;
+        labels.each(function () {
+          var label = $(this);
+          var text = label.data('search') + '';
+          var match = label.find('input').is(':checked') || $.grep(words, function (w) { return text.indexOf(w) < 0; }).length === 0;
+          label.toggle(match);
+          if (match) { shown += 1; }
+        });
+        el.find('.sdm-picker-none').prop('hidden', shown > 0);
+      });
     }
   };
 });
