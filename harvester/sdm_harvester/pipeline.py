@@ -229,6 +229,10 @@ class SourceRun:
             self.deleted.add(item.identifier)  # withdrawn in _withdraw, under the circuit breaker
         elif isinstance(item, Withheld) or (isinstance(item, Record) and disclosure.is_classified(item.data)):
             self._withhold(item)
+        elif isinstance(item, Broken) and item.unidentified:
+            # refused like an invalid record: it neither fails the run nor
+            # holds back the circuit breaker (issue 14, defect 12)
+            report.add_invalid(item.where, [FieldError("identifier", {"en": item.message})])
         elif isinstance(item, Broken):
             if item.identifier:
                 self.seen.add(item.identifier)  # it exists upstream: do not withdraw it

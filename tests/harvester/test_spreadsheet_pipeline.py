@@ -137,6 +137,9 @@ def test_gb18030_csv_and_rows_without_code(tmp_path):
     config = write_config(tmp_path, [{"name": "gbk", "type": "spreadsheet", "url": f"file://{sheet}"}])
     code, report = run_report(tmp_path, config)
     gbk = source_report(report, "gbk")
-    assert code == 1 and gbk["status"] == "partial"
-    assert gbk["counts"]["new"] == 1 and gbk["counts"]["failed"] == 1
-    assert "row 2" in gbk["errors"][0] and "资源代码" in gbk["errors"][0]
+    # a row nothing identifies is refused like an invalid record: it cannot
+    # be a held record, so it neither fails the run nor stops withdrawals
+    assert code == 0 and gbk["status"] == "ok"
+    assert gbk["counts"]["new"] == 1 and gbk["counts"]["invalid"] == 1 and gbk["counts"]["failed"] == 0
+    refused = gbk["invalid"][0]
+    assert refused["record"] == "row 2" and "资源代码" in refused["fields"][0]["messages"]["en"]

@@ -51,6 +51,11 @@ class Broken:
     where: str
     message: str
     identifier: Optional[str] = None
+    #: read whole, but nothing identifies it (a blank-node dataset without a
+    #: dct:identifier, a package without id or name): never a record the
+    #: store could hold, so, unlike an unreadable record, it cannot hide one
+    #: that would be withdrawn by mistake; refused like an invalid record
+    unidentified: bool = False
 
 
 @dataclass(frozen=True)

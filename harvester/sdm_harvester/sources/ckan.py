@@ -166,7 +166,7 @@ class CkanHarvester(Harvester):
         # a dump without ids (ckanapi's from other tools) still names each dataset
         identifier = package.get("id") or package.get("name") if isinstance(package, dict) else None
         if not identifier:
-            return Broken(where, "dataset with neither an id nor a name")
+            return Broken(where, "dataset with neither an id nor a name", unidentified=isinstance(package, dict))
         identifier, modified = str(identifier), package.get("metadata_modified")
         if is_private(package):
             return Withheld(identifier)

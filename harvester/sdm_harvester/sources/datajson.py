@@ -125,7 +125,7 @@ class DataJsonHarvester(Harvester):
     def _item(self, dataset, where: str) -> Item:
         identifier = dataset.get("identifier") if isinstance(dataset, dict) else None
         if not isinstance(identifier, str) or not identifier.strip():
-            return Broken(where, "dataset without an identifier")
+            return Broken(where, "dataset without an identifier", unidentified=isinstance(dataset, dict))
         identifier = identifier.strip()
         builder = RecordBuilder(self.ctx.mapper)
         try:

@@ -103,7 +103,8 @@ class DcatHarvester(Harvester):
         identifier = dataset.get("uri") or dataset.get("resource_code") or dataset.pop("source_identifier", None)
         dataset.pop("source_identifier", None)
         if not identifier:
-            return Broken(where, "a blank-node dataset without a dct:identifier: nothing identifies it")
+            return Broken(where, "a blank-node dataset without a dct:identifier: nothing identifies it",
+                          unidentified=True)
         try:
             return Record(str(identifier), self._remap(dataset))
         except Exception as error:  # one odd dataset must not stop the page

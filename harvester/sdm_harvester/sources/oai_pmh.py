@@ -300,7 +300,7 @@ class OaiPmhHarvester(Harvester):
         header = element.find("oai:header", NS)
         identifier = _text(header.find("oai:identifier", NS)) if header is not None else None
         if not identifier:
-            return Broken(where, "record without a header identifier")
+            return Broken(where, "record without a header identifier", unidentified=header is not None)
         if header.get("status") == "deleted":
             return Deleted(identifier)
         metadata = element.find("oai:metadata", NS)

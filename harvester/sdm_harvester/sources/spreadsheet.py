@@ -123,7 +123,8 @@ class SpreadsheetHarvester(Harvester):
             self.unmapped.update(builder.unmapped)
             identifier = builder.identifier or builder.record.get("resource_code")
             if not identifier:
-                yield Broken(f"row {number}", "no identifier: the 资源代码 (resource code) cell is empty")
+                yield Broken(f"row {number}", "no identifier: the 资源代码 (resource code) cell is empty",
+                             unidentified=True)
                 continue
             yield Record(str(identifier), builder.record)
         self.full_listing = True
