@@ -20,7 +20,7 @@ import ckan.lib.uploader as uploader
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.sdm import audit, site
+from ckanext.sdm import access, audit, site
 from ckanext.sdm.helpers import sdm_message
 from ckanext.sdm.model import Submission, utcnow
 from ckanext.sdm import signing
@@ -158,8 +158,12 @@ def submission_verify(context, data_dict):
         raise tk.ObjectNotFound(sdm_message("submission_unknown", number=number or "—"))
     certificate = presented or issued.certificate
     genuine = certificates.genuine(certificate, public_key()) and certificate == issued.certificate
+    # a number alone names the dataset only to those who may see it (the
+    # holder of the certificate has its id in hand already)
+    dataset_id = certificate.get("dataset_id") if presented or access.visible_package(
+        access.Viewer.of(context), issued.package_id) else None
     result = {"number": number, "genuine": genuine, "issued": certificate.get("issued"),
-              "dataset_id": certificate.get("dataset_id"), "version": certificate.get("version"),
+              "dataset_id": dataset_id, "version": certificate.get("version"),
               "dataset_exists": False, "metadata_changed": None, "resources_changed": None}
     if genuine:
         result["number"], result["certified"] = certificate["number"], _certified(certificate)
