@@ -25,8 +25,10 @@ RUN_DIR = os.environ.get("SDM_RUN_DIR") or os.path.join(ROOT, ".run")
 CKAN = os.path.join(ROOT, ".venv", "bin", "ckan")
 PG_PORT = os.environ.get("SDM_PG_PORT", "54329")
 SOLR_PORT = os.environ.get("SDM_SOLR_PORT", "58983")
-#: The ports these tests may serve CKAN on.
-PORTS = range(5030, 5040)
+#: The ports these tests may serve CKAN on ("FIRST-LAST" in
+#: $SDM_HARVEST_CKAN_PORTS, for a second suite running beside this one).
+_FIRST, _, _LAST = os.environ.get("SDM_HARVEST_CKAN_PORTS", "5030-5039").partition("-")
+PORTS = range(int(_FIRST), int(_LAST or _FIRST) + 1)
 SYSADMIN = "harvest-admin"
 
 
@@ -119,8 +121,8 @@ class CkanSite:
             try:
                 if requests.get(self.url + "/api/3/action/status_show", timeout=2).ok:
                     return
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or its first answer is slow on a busy machine
             time.sleep(0.3)
         raise RuntimeError(f"CKAN {self.name} did not start; see {self.log_path}")
 

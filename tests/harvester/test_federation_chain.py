@@ -15,6 +15,7 @@ import os
 import pathlib
 
 import pytest
+import requests
 import yaml
 
 from harvest_helpers import ROOT, sdm_harvest
@@ -113,7 +114,8 @@ def _view(record: dict) -> dict:
         out[name] = {tag: sorted(words) for tag, words in (out[name] or {}).items()} or None
     unit = record.get("organization") or {}
     out["unit"] = {"uscc": unit.get("uscc"), "title_translated": unit.get("title_translated")}
-    out["resources"] = sorted(json.dumps({k: r.get(k) for k in ("url", "name", "format")}, sort_keys=True)
+    # CKAN keeps an absent format or name as ""
+    out["resources"] = sorted(json.dumps({k: r.get(k) or None for k in ("url", "name", "format")}, sort_keys=True)
                               for r in record.get("resources") or ())
     return out
 
@@ -232,3 +234,131 @@ def test_rerunning_the_whole_chain_writes_nothing(chain):
         totals = report["totals"]
         assert totals["new"] == totals["updated"] == totals["withdrawn"] == 0, (level, totals)
     assert chain.feed_bytes() == before
+
+
+# -- the same chain with the city's catalogue in CKAN (--target ckan) ---------
+#
+# The city's harvester loads the department platforms into the project's
+# CKAN; the province harvests that CKAN's own DCAT catalogue (/catalog.ttl,
+# profile sdm_national, anonymous) and publishes; the nation harvests the
+# province's feed.  The CKAN site is the session's load target, shared with
+# test_ckan_target, so the province reads only the datasets the city's
+# sources loaded (fq on harvest_source).
+
+CITY_SOURCES = "harvest_source:bazhong-*"
+
+
+class CkanChain:
+    def __init__(self, tmp_path: pathlib.Path, ckan):
+        self.tmp, self.ckan = tmp_path, ckan
+        self.levels = {name: tmp_path / name for name in ("city", "province", "nation")}
+        catalogue = f"{ckan.url}/catalog.ttl?fq={CITY_SOURCES}"
+        self.configs = {
+            "city": _city_config(tmp_path),
+            "province": _config(tmp_path, "province", [
+                {"name": "bazhong-ckan", "type": "dcat", "url": catalogue, "department": PROVINCE}]),
+            "nation": _config(tmp_path, "nation", [_feed_source("sichuan", self.levels["province"], NATION)]),
+        }
+        self.catalogue = catalogue
+
+    def run(self) -> dict:
+        reports = {}
+        for level, folder in self.levels.items():
+            report_path = self.tmp / f"{level}-report-{len(reports)}-{os.getpid()}.json"
+            target = (["--target", "ckan", "--ckan-url", self.ckan.url, "--ckan-token-env", "CHAIN_CKAN_TOKEN"]
+                      if level == "city" else [])
+            result = sdm_harvest("run", "--config", self.configs[level], "--data-dir", str(folder / "data"),
+                                 "--force", "--report", str(report_path), *target,
+                                 env={"CHAIN_CKAN_TOKEN": self.ckan.token})
+            assert result.returncode == 0, (level, result.stdout, result.stderr)
+            reports[level] = json.loads(report_path.read_text(encoding="utf-8"))
+            if level != "city":  # the city publishes through CKAN
+                result = sdm_harvest("publish", "--data-dir", str(folder / "data"), "--out",
+                                     str(folder / "feeds"), "--base-url", f"https://{level}.example.cn")
+                assert result.returncode == 0, (level, result.stderr)
+        return reports
+
+    def in_ckan(self) -> dict:
+        """The city's datasets as the CKAN site holds them (package_show as a
+        sysadmin), by the IRI its catalogue names them with."""
+        found = self.ckan.action("package_search", fq=CITY_SOURCES, include_private=True, rows=1000)
+        assert found["count"] == len(found["results"])
+        shown = [self.ckan.action("package_show", id=d["id"]) for d in found["results"]]
+        for dataset in shown:  # package_show's organisation has no extras
+            dataset["organization"] = self.ckan.action("organization_show", id=dataset["owner_org"])
+        return {d.get("uri") or f"{self.ckan.url}/dataset/{d['id']}": d for d in shown}
+
+    def ckan_feed(self) -> tuple[bytes, dict]:
+        response = requests.get(self.catalogue, timeout=60)
+        response.raise_for_status()
+        return response.content, {d["uri"]: d for d in parse.iter_datasets(response.content, "ttl")}
+
+
+@pytest.fixture(scope="module")
+def ckan_chain(ckan_sites, tmp_path_factory):
+    _, city_ckan = ckan_sites
+    chain = CkanChain(tmp_path_factory.mktemp("ckan-chain"), city_ckan)
+    chain.first = chain.run()
+    chain.city = Chain.stored(chain, "city")
+    chain.ckan_records = chain.in_ckan()
+    chain.ckan_text, chain.ckan_published = chain.ckan_feed()
+    chain.records = {level: Chain.stored(chain, level) for level in ("province", "nation")}
+    chain.feeds = {level: Chain.published(chain, level) for level in ("province", "nation")}
+    return chain
+
+
+def test_through_ckan_every_public_field_is_identical_at_every_level(ckan_chain):
+    chain = ckan_chain
+    city_target = chain.first["city"]["sources"]
+    assert all(s["target"]["failed"] == 0 for s in city_target), city_target
+    by_id = {d["id"]: d for d in chain.city.values()}
+    held = {d["id"]: d for d in chain.ckan_records.values()}
+    assert len(by_id) >= 8
+    steps = [("city store → city CKAN", by_id, held),
+             ("city CKAN → its catalogue", _seen_by_government(chain.ckan_records), chain.ckan_published),
+             ("CKAN catalogue → province store", chain.ckan_published,
+              _seen_by_government(chain.records["province"])),
+             ("province store → province feed", _seen_by_government(chain.records["province"]),
+              chain.feeds["province"]),
+             ("province feed → nation store", chain.feeds["province"], chain.records["nation"]),
+             ("nation store → nation feed", _seen_by_government(chain.records["nation"]), chain.feeds["nation"])]
+    for step, upper, lower in steps:
+        assert _diff(upper, lower) == [], step
+
+
+def test_through_ckan_units_languages_and_secrets(ckan_chain):
+    chain = ckan_chain
+    sample = yaml.safe_load((pathlib.Path(ROOT) / "examples" / "harvest.yaml").read_text(encoding="utf-8"))
+    departments = {s["name"]: s["department"] for s in sample["sources"]}
+    for iri, record in chain.ckan_records.items():
+        expected = departments[record["harvest_source"]]
+        org = chain.ckan.action("organization_show", id=record["owner_org"])
+        assert (org["uscc"], org["title_translated"]) == (expected["uscc"], expected["name"])
+        for level in ("province", "nation"):
+            unit = chain.records[level][iri]["organization"]
+            assert (unit["uscc"], unit["title_translated"]) == (expected["uscc"], expected["name"]), (level, iri)
+            assert chain.records[level][iri]["title_translated"] == record["title_translated"]
+    csv = (pathlib.Path(ROOT) / "examples/platforms/spreadsheet/bazhong-natural-resources.csv").read_text("utf-8")
+    classified = [row.split(",")[1] for row in csv.splitlines()[1:] if ",涉密," in row]
+    assert classified
+    texts = [json.dumps(list(chain.ckan_records.values()), ensure_ascii=False), chain.ckan_text.decode("utf-8")]
+    texts += [Chain.feed_text(chain, level) for level in ("province", "nation")]
+    for text in texts:
+        for secret in classified:
+            assert secret not in text
+
+
+def test_through_ckan_rerunning_the_whole_chain_writes_nothing(ckan_chain):
+    chain = ckan_chain
+    modified = {d["id"]: d["metadata_modified"] for d in chain.ckan_records.values()}
+    before = {str(p): p.read_bytes() for level in ("province", "nation")
+              for p in (chain.levels[level] / "feeds").rglob("*") if p.is_file()}
+    again = chain.run()
+    for source in again["city"]["sources"]:
+        assert source["target"] == {"created": 0, "updated": 0, "withdrawn": 0, "failed": 0}, source["name"]
+    for level, report in again.items():
+        totals = report["totals"]
+        assert totals["new"] == totals["updated"] == totals["withdrawn"] == 0, (level, totals)
+    assert {d["id"]: d["metadata_modified"] for d in chain.in_ckan().values()} == modified
+    assert {str(p): p.read_bytes() for level in ("province", "nation")
+            for p in (chain.levels[level] / "feeds").rglob("*") if p.is_file()} == before

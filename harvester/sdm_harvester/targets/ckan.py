@@ -21,6 +21,7 @@ requests, no ckanapi: the harvester runs where CKAN is not installed.
 """
 from __future__ import annotations
 
+import uuid
 from typing import Optional
 
 import requests
@@ -32,6 +33,15 @@ from sdm_harvester.targets import CREATED, UPDATED, WITHDRAWN, Target, TargetErr
 _NOT_SENT = ("metadata_created", "metadata_modified", "organization", "owner_org")
 #: Organisations asked for per organization_list page.
 _ORG_PAGE = 1000
+
+
+def _with_ids(package_id: str, resources: list) -> list:
+    """Resources with ids of their own, stable for the dataset, position and
+    URL.  CKAN guesses a format from the URL for a resource it has no id for
+    (if_empty_guess_format), which would publish a format the source never
+    gave, and would give the resource a new id on every update."""
+    return [{**r, "id": r.get("id") or str(uuid.uuid5(uuid.UUID(package_id), f"{i}\n{r.get('url')}"))}
+            for i, r in enumerate(resources)]
 
 
 class NotFound(Exception):
@@ -75,6 +85,7 @@ class CkanTarget(Target):
         dataset = record.dataset()
         payload = {k: v for k, v in dataset.items() if k not in _NOT_SENT}
         payload["owner_org"] = self._organization(dataset["organization"])
+        payload["resources"] = _with_ids(payload["id"], payload.get("resources") or [])
         try:
             self.api.call("package_show", {"id": payload["id"]})
         except NotFound:
