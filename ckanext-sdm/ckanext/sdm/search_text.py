@@ -98,8 +98,9 @@ def _han_clause(word: str) -> str:
     return "({} OR ({}))".format(word, " ".join("+" + p for p in pieces))
 
 
-def _query_words(text: str, cut=None) -> list:
-    """(is_han, word) of a query, Chinese by jieba's best cut (or `cut`)."""
+def split_words(text: str, cut=None) -> list:
+    """(is_han, word) in reading order, Chinese by jieba's best cut (or
+    `cut`): how a query is read, and how slugs.py spells a title."""
     cut = cut or (lambda run: _jieba().cut(run, HMM=False))
     words = []
     for is_han, run in _runs(text):
@@ -124,9 +125,9 @@ def _synonym_table() -> dict:
     table: dict = {}
     for group in synonyms.groups():
         for term in group:
-            key = _key(_query_words(term))
+            key = _key(split_words(term))
             if key:
-                table.setdefault(key, {}).update({t: None for t in group if _key(_query_words(t)) != key})
+                table.setdefault(key, {}).update({t: None for t in group if _key(split_words(t)) != key})
     return {key: tuple(terms) for key, terms in table.items()}
 
 
@@ -160,7 +161,7 @@ def query_clauses(text: str, expand: bool = True, cut=None) -> list:
     Required explicitly rather than through `mm`: Solr applies mm to the
     inner clauses of a query that is one group, which would make both
     sides of 物理学 OR (物理 学) required."""
-    words = _query_words(text, cut)
+    words = split_words(text, cut)
     clauses, i = [], 0
     while i < len(words):
         match = _longest_synonym(words, i) if expand else None
@@ -169,7 +170,7 @@ def query_clauses(text: str, expand: bool = True, cut=None) -> list:
             i += 1
             continue
         length, others = match
-        alternatives = [_all_of(words[i:i + length])] + [_all_of(_query_words(t, cut)) for t in others]
+        alternatives = [_all_of(words[i:i + length])] + [_all_of(split_words(t, cut)) for t in others]
         clauses.append("+({})".format(" OR ".join(alternatives)))
         i += length
     return clauses

@@ -19,7 +19,7 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 
 # the site's one Chinese segmentation (jieba, Traditional folded to Simplified)
-from ckanext.sdm.search_text import _WORD, _jieba, _runs
+from ckanext.sdm import search_text
 from sdm_schema import lang
 from sdm_schema.loader import LANGUAGES
 
@@ -40,18 +40,11 @@ def _pinyin(word: str) -> str:
     return _ascii_word("".join(lazy_pinyin(word, style=Style.NORMAL, errors="ignore")))
 
 
-def _words(text: str):
-    """(is_han, word) in reading order, Chinese cut as search cuts a query."""
-    for is_han, run in _runs(text):
-        for word in (_jieba().cut(run, HMM=False) if is_han else _WORD.findall(run)):
-            yield is_han, word
-
-
 def _parts(text: str) -> list:
     """The words of a title spelled in ASCII; Chinese characters the
     dictionary knows no word for stay together (日值 → rizhi, not ri-zhi)."""
     parts, single = [], False
-    for is_han, word in _words(unicodedata.normalize("NFKC", text or "")):
+    for is_han, word in search_text.split_words(unicodedata.normalize("NFKC", text or "")):
         spelled = _pinyin(word) if is_han else _ascii_word(word)
         if is_han and len(word) == 1 and single:
             parts[-1] += spelled
