@@ -12,9 +12,7 @@ snapshot (cron may repeat it).
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import os
 import sqlite3
@@ -22,6 +20,7 @@ from typing import Iterable, Mapping, MutableMapping, Optional
 
 from sdm_harvester.linkcheck import LinkChecker, SqliteCache
 from sdm_schema import evaluation
+from sdm_schema.csv_export import csv_text
 from sdm_schema.evaluation import report
 
 DB_NAME = "evaluation.sqlite"
@@ -149,13 +148,8 @@ def with_measurements(data_dir: str, records: Iterable[dict]) -> Iterable[dict]:
 
 
 def history_csv(rows: list) -> str:
-    out = io.StringIO()
-    out.write(report.BOM)
-    writer = csv.writer(out)
-    writer.writerow(["unit", "day", "score", "band", "datasets"])
-    for row in rows:
-        writer.writerow([row["unit"], row["day"], row["score"], row["band"] or "", row["datasets"]])
-    return out.getvalue()
+    return csv_text(["unit", "day", "score", "band", "datasets"],
+                    ([row["unit"], row["day"], row["score"], row["band"] or "", row["datasets"]] for row in rows))
 
 
 def _titles(records: list) -> dict:

@@ -8,9 +8,7 @@ nor apply for access.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import ipaddress
 from typing import Optional
 
@@ -19,6 +17,7 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.sdm.helpers import bilingual_message, display_timezone, local_time, sdm_message
 from ckanext.sdm.model import AuditEvent, BlacklistEntry
+from sdm_schema.csv_export import csv_text
 
 #: What the audit trail records.
 DOWNLOAD, ACCESS_REQUEST, ACCESS_DECISION, SUBMISSION = "download", "access_request", "access_decision", "submission"
@@ -92,29 +91,10 @@ def row_dict(row: AuditEvent) -> dict:
     return out
 
 
-#: A spreadsheet reads a cell starting with one of these as a formula
-#: (=HYPERLINK(…) in an applicant's purpose); OWASP's list.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value) -> str:
-    """One CSV cell, text a spreadsheet will not evaluate: a leading
-    apostrophe makes a would-be formula plain text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def to_csv(rows) -> str:
-    """The export: UTF-8 with a byte-order mark, so Excel reads Chinese
-    right; times with their offset; dataset names and titles."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        shown = row_dict(row)
-        writer.writerow([csv_cell(shown[c]) for c in EXPORT_COLUMNS])
-    return out.getvalue()
+    """The export (sdm_schema.csv_export): times with their offset; dataset
+    names and titles."""
+    return csv_text(EXPORT_COLUMNS, ([shown[c] for c in EXPORT_COLUMNS] for shown in map(row_dict, rows)))
 
 
 # -- the blacklist -----------------------------------------------------------

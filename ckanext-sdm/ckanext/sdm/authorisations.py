@@ -10,9 +10,7 @@ and two files (/authorisations.csv, /authorisations.jsonld).
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from typing import Optional
 
@@ -21,11 +19,11 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.sdm import audit
 from ckanext.sdm.access_requests import APPROVED, REVOKED, can_decide
-from ckanext.sdm.audit import csv_cell
 from ckanext.sdm.feedback import SUBJECT_LIMIT, TEXT_LIMIT, _text, _title
 from ckanext.sdm.helpers import bilingual_message
 from ckanext.sdm.model import AccessRequest, Authorisation, utcnow
 from sdm_schema import message
+from sdm_schema.csv_export import csv_text
 
 ACTION = "authorisation"
 ACTIVE, EXPIRED = "active", "expired"
@@ -139,17 +137,10 @@ def authorisation_list(context, data_dict):
 
 # -- the register's files ---------------------------------------------------------
 def as_csv(entries: list) -> str:
-    """One row per entry, as the audit export writes them (a byte-order mark
-    for Excel; cells a spreadsheet would run as a formula defused — the
-    register holds text applicants wrote)."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    for entry in entries:
-        row = dict(entry, dataset_title=entry["dataset_title"].get("zh-Hans") or entry["dataset_title"].get("en"))
-        writer.writerow([csv_cell(row.get(column)) for column in COLUMNS])
-    return out.getvalue()
+    """One row per entry (sdm_schema.csv_export: the register holds text
+    applicants wrote)."""
+    rows = (dict(e, dataset_title=e["dataset_title"].get("zh-Hans") or e["dataset_title"].get("en")) for e in entries)
+    return csv_text(COLUMNS, ([row.get(column) for column in COLUMNS] for row in rows))
 
 
 def as_jsonld(entries: list, site_url: str) -> str:

@@ -6,17 +6,12 @@ Problems are bilingual ({zh-Hans, en}) and name the field to fix.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Iterable, Mapping, Optional
 
+from sdm_schema.csv_export import csv_text
 from sdm_schema.evaluation.definitions import band, dimensions, indicators
 from sdm_schema.evaluation.scoring import DatasetEvaluation, UnitEvaluation, unit_of
-
-#: Written first in every CSV so that spreadsheet programs read UTF-8.
-BOM = "\ufeff"
-
 
 def percent(value: Optional[float]) -> Optional[float]:
     return None if value is None else round(100 * value, 1)
@@ -74,35 +69,17 @@ def _columns() -> list:
 def _row(prefix: list, entry: Mapping) -> list:
     values = {**entry["dimensions"], **entry["indicators"]}
     found = entry["band"] or {}
-    return [*map(_safe, prefix), entry["score"], found.get("code", ""), *(values[k] for k in _columns())]
+    return [*prefix, entry["score"], found.get("code", ""), *(values[k] for k in _columns())]
 
 
 def units_csv(card: Mapping) -> str:
-    out = io.StringIO()
-    out.write(BOM)
-    writer = csv.writer(out)
-    writer.writerow(["unit", "datasets", "score", "band", *_columns()])
-    for unit in card["units"]:
-        writer.writerow(_row([unit["unit"], unit["datasets"]], unit))
-    return out.getvalue()
+    return csv_text(["unit", "datasets", "score", "band", *_columns()],
+                    (_row([unit["unit"], unit["datasets"]], unit) for unit in card["units"]))
 
 
 def datasets_csv(card: Mapping) -> str:
-    out = io.StringIO()
-    out.write(BOM)
-    writer = csv.writer(out)
-    writer.writerow(["unit", "id", "name", "score", "band", *_columns(), "problems"])
-    for entry in card.get("datasets", ()):
-        problems = " | ".join(p["messages"].get("en", "") for p in entry["problems"])
-        writer.writerow(_row([entry["unit"], entry["id"], entry["name"]], entry) + [_safe(problems)])
-    return out.getvalue()
-
-
-#: A spreadsheet reads a cell starting with one of these as a formula (OWASP's list).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(cell):
-    """A cell spreadsheet programs never read as a formula: names and
-    problems quote what departments typed."""
-    return "'" + cell if isinstance(cell, str) and cell.startswith(_FORMULA_START) else cell
+    """Names and problems quote what departments typed (sdm_schema.csv_export)."""
+    return csv_text(["unit", "id", "name", "score", "band", *_columns(), "problems"],
+                    (_row([e["unit"], e["id"], e["name"]], e)
+                     + [" | ".join(p["messages"].get("en", "") for p in e["problems"])]
+                     for e in card.get("datasets", ())))
