@@ -247,8 +247,13 @@ def _print_summary(result: reports.RunReport, path: str) -> None:
 @click.option("--feeds-url", default=None, help="Where OUT is served, for page links (default BASE_URL/feeds).")
 @click.option("--page-size", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Datasets per feed page; pages are linked by hydra:next.")
+@click.option("--workers", type=click.IntRange(1, 2), default=1, show_default=True,
+              help="Processes writing the feeds (2: the national feed in a second one).")
+@click.option("--full", is_flag=True,
+              help="Map and render every record again (by default unchanged records are copied from the last "
+                   "publish, through the index in DATA_DIR/publish-index).")
 @store_option
-def publish(data_dir, out, base_url, feeds_url, page_size, store_url):
+def publish(data_dir, out, base_url, feeds_url, page_size, workers, full, store_url):
     """Write the national, international and schema.org feeds from the store.
 
     Only what the disclosure policy lets each audience see is written:
@@ -261,19 +266,17 @@ def publish(data_dir, out, base_url, feeds_url, page_size, store_url):
       sdm-harvest publish --data-dir /var/lib/sdm --out /srv/www/feeds \\
           --base-url https://data.example.cn
     """
-    from sdm_harvester.publish import publish as write_feeds
-
-    from sdm_harvester.evaluate import with_measurements  # the latest evaluation, as DQV
+    from sdm_harvester.publish import publish_store
 
     store = _require_store(data_dir, store_url)
     try:
-        summary = write_feeds(with_measurements(data_dir, store.iter_datasets()), out, page_size=page_size,
-                              catalog_info={"base_url": base_url}, feeds_url=feeds_url)
+        summary = publish_store(store, data_dir, out, base_url, feeds_url, page_size, workers, full)
     finally:
         store.close()
     skipped = summary.pop("skipped", [])
     for feed, counts in summary.items():
-        click.echo(f"{out}/{feed}: {counts['datasets']} datasets on {counts['pages']} page(s)")
+        click.echo(f"{out}/{feed}: {counts['datasets']} datasets on {counts['pages']} page(s), "
+                   f"{counts['reused']} unchanged")
     for entry in skipped:
         problems = "; ".join(f"{f['field']}: {f['messages'].get('en')}" for f in entry["fields"])
         click.echo(f"skipped {entry['source'] or '-'}/{entry['record']}: {problems}", err=True)

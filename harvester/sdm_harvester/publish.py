@@ -129,7 +129,8 @@ class _Previous:
             return
         with open(index_path, encoding="utf-8") as f:
             index = json.load(f)
-        if index.get("version") == version and tuple(index.get("formats", ())) == tuple(formats):
+        if (index.get("version") == version and tuple(index.get("formats", ())) == tuple(formats)
+                and index.get("files") == _file_stats(folder)):
             self.chunks = index["chunks"]
 
     def knows(self, key: str) -> bool:
@@ -292,8 +293,33 @@ def publish(datasets: Iterable[Mapping], out_dir: str, page_size: int = 1000,
     return summary
 
 
+def publish_store(store, data_dir: str, out_dir: str, base_url: str, feeds_url: Optional[str] = None,
+                  page_size: int = 1000, workers: int = 1, full: bool = False) -> dict:
+    """The feeds of a harvester's store (`sdm-harvest publish`, the publish
+    job of the workers): every record with its latest evaluation (DQV),
+    incrementally through the index kept in the data folder; `full`
+    rebuilds that index."""
+    from sdm_harvester.evaluate import with_measurements  # the evaluation imports the link checker
+
+    index_dir = os.path.join(data_dir, "publish-index")
+    if full:
+        shutil.rmtree(index_dir, ignore_errors=True)
+    return publish(with_measurements(data_dir, store.iter_datasets()), out_dir, page_size=page_size,
+                   catalog_info={"base_url": base_url}, feeds_url=feeds_url, index_dir=index_dir, workers=workers)
+
+
 def _index_path(index_dir: str, name: str) -> str:
     return os.path.join(index_dir, f"{name}.json")
+
+
+def _file_stats(folder: str) -> dict:
+    """Size and modification time of every file of a feed folder: an index
+    only describes the files it was written with, so a folder another
+    publisher (or a restore) has rewritten makes it stale."""
+    if not os.path.isdir(folder):
+        return {}
+    return {entry.name: [entry.stat().st_size, entry.stat().st_mtime_ns]
+            for entry in os.scandir(folder) if entry.is_file()}
 
 
 class _Job:
@@ -370,7 +396,8 @@ class _Job:
             return
         with open(_index_path(self.index_dir, name) + ".new", "w", encoding="utf-8") as f:
             # dumps, not dump: dump streams through the pure-Python encoder
-            f.write(json.dumps({"version": self.version, "formats": feed.formats, "chunks": feed.index}))
+            f.write(json.dumps({"version": self.version, "formats": feed.formats, "chunks": feed.index,
+                                "files": _file_stats(feed.folder)}))
 
 
 def _second_worker(job: _Job, conn) -> None:

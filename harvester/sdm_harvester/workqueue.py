@@ -195,13 +195,12 @@ def publish_job(store_url: str, data_dir: str, out: str, base_url: str, feeds_ur
                 page_size: int = 1000, redis: Optional[str] = None) -> dict:
     """Write the feeds from the shared store, one publisher at a time per
     folder (the feeds swap in whole, publish.py)."""
-    from sdm_harvester.publish import publish as write_feeds
+    from sdm_harvester.publish import publish_store
 
     store = Store(data_dir, url=store_url)
     try:
         with Lease(store, f"publish:{os.path.abspath(out)}", holder_name()):
-            summary = write_feeds(store.iter_datasets(), out, page_size=page_size,
-                                  catalog_info={"base_url": base_url}, feeds_url=feeds_url)
+            summary = publish_store(store, data_dir, out, base_url, feeds_url, page_size)
     finally:
         store.close()
     return {feed: counts for feed, counts in summary.items() if feed != "skipped"}

@@ -135,6 +135,11 @@ def test_the_command_line_on_either_store(tmp_path, store_url):
     published = sdm_harvest("publish", "--data-dir", str(tmp_path / "data"), "--out", str(out),
                             "--base-url", "https://data.example.cn", *extra)
     assert published.returncode == 0 and "national: 4 datasets" in published.stdout, published.stderr
+    again = [sdm_harvest("publish", "--data-dir", str(tmp_path / "data"), "--out", str(out),
+                         "--base-url", "https://data.example.cn", *flags, *extra).stdout
+             for flags in ((), ("--full", "--workers", "2"))]
+    assert "national: 4 datasets on 1 page(s), 4 unchanged" in again[0], again  # copied, not rendered
+    assert "national: 4 datasets on 1 page(s), 0 unchanged" in again[1], again
     assert os.path.exists(tmp_path / "data" / "harvest.sqlite") == (store_url is None)
 
 

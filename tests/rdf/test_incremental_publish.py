@@ -80,3 +80,18 @@ def test_two_workers_write_what_one_writes(open_record, tmp_path):
                   workers=2)
     assert one == two
     _same_feeds(tmp_path / "one", tmp_path / "two")
+
+
+def test_an_index_of_files_rewritten_since_is_not_trusted(tmp_path):
+    """Another publisher (or a restore) rewrote the folder: the index no
+    longer describes its bytes, so nothing is copied from it."""
+    from rdf_helpers import load_example
+
+    records = [load_example("sdm_dataset_full")]
+    out, index = tmp_path / "feeds", tmp_path / "index"
+    publish(records, str(out), catalog_info={"base_url": BASE}, today=TODAY, index_dir=str(index))
+    page = next((out / "national").glob("catalog*.ttl"))
+    page.write_bytes(page.read_bytes().replace(b"sdm:", b"sdm:") + b"\n")  # same text, rewritten file
+    again = publish(records, str(out), catalog_info={"base_url": BASE}, today=TODAY, index_dir=str(index))
+    assert again["national"]["reused"] == 0
+    assert again["international"]["reused"] == 1
