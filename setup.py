@@ -5,6 +5,7 @@ adds what only the CKAN plugin needs.  CKAN itself is installed separately
 with `pip install 'ckan[requirements]==2.11.6'` (see README), because
 CKAN's own package declares none of its dependencies.
 """
+
 from setuptools import find_packages, setup
 
 VERSION = "0.1.0"
@@ -41,7 +42,17 @@ setup(
     include_package_data=True,
     package_data={
         "ckanext.sdm": ["*.yml", "templates/**/*", "assets/*", "migration/**/*", "i18n/*/LC_MESSAGES/*"],
-        "sdm_schema": ["*.yaml", "codelists/*.yaml", "*.ttl", "rdf/*.yaml", "rdf/shacl/*", "evaluation/*.yaml", "rdf/contexts/*.jsonld", "rdf/contexts/*.gz", "rdf/contexts/*.yaml"],
+        "sdm_schema": [
+            "*.yaml",
+            "codelists/*.yaml",
+            "*.ttl",
+            "rdf/*.yaml",
+            "rdf/shacl/*",
+            "evaluation/*.yaml",
+            "rdf/contexts/*.jsonld",
+            "rdf/contexts/*.gz",
+            "rdf/contexts/*.yaml",
+        ],
     },
     install_requires=[
         "PyYAML>=6",
@@ -92,6 +103,7 @@ setup(
             "ckanapi>=4.7",
             # tests/browser drives Debian's chromium (dev/bootstrap.sh apt), no browser download
             "playwright>=1.40",
+            "ruff>=0.6",  # make lint: ruff.toml
         ],
     },
     entry_points={

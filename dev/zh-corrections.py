@@ -13,6 +13,7 @@ entries with both forms, and compiles the .mo beside it:
 
 tests/plugin/test_pages_i18n.py checks the .mo is the .po compiled.
 """
+
 import os
 import sys
 
@@ -42,9 +43,15 @@ def main() -> int:
     to_simplified = opencc.OpenCC("t2s").convert
     with open(SOURCE, "rb") as f:
         source = read_po(f)
-    catalog = Catalog(locale="zh_Hans_CN", domain="ckanext-sdm", project="ckanext-sdm", fuzzy=False,
-                      header_comment="# Corrections to CKAN's zh_Hans_CN strings; written by dev/zh-corrections.py.",
-                      creation_date=source.creation_date, revision_date=source.revision_date)
+    catalog = Catalog(
+        locale="zh_Hans_CN",
+        domain="ckanext-sdm",
+        project="ckanext-sdm",
+        fuzzy=False,
+        header_comment="# Corrections to CKAN's zh_Hans_CN strings; written by dev/zh-corrections.py.",
+        creation_date=source.creation_date,
+        revision_date=source.revision_date,
+    )
     # two forms, so whichever plural rule flask-babel ends up with finds one
     catalog._num_plurals, catalog._plural_expr = 2, "(n != 1)"
     for message in source:

@@ -1,5 +1,6 @@
 """Shared fixtures.  CKAN's own pytest plugin (--ckan-ini) provides the
 database, index and plugin fixtures; these add the project's sample data."""
+
 import json
 import os
 

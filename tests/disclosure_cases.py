@@ -6,6 +6,7 @@ expectations are written out here from the rules in docs/disclosure.md,
 not asked of sdm_schema.disclosure, so that a mistake in the policy or in
 a door out of the catalogue makes the tests fail.
 """
+
 import itertools
 
 PUBLIC, GOVERNMENT, INTERNATIONAL = "public", "government", "international"
@@ -19,21 +20,26 @@ def combinations():
     title, file URL and declassification condition.
     """
     records = []
-    axes = itertools.product(("unclassified", "classified"),
-                             ("unconditional", "conditional", "not_open"),
-                             ("public", "deferred_past", "deferred_future"),
-                             ("general", "important", "core"))
+    axes = itertools.product(
+        ("unclassified", "classified"),
+        ("unconditional", "conditional", "not_open"),
+        ("public", "deferred_past", "deferred_future"),
+        ("general", "important", "core"),
+    )
     for number, (secrecy, open_attr, disclosure, grade) in enumerate(axes):
         token = f"rec{number:03d}x"
         record = {
             # a UUID, as CKAN insists on for ids
-            "id": f"00000000-0000-4000-8000-{number:012d}", "name": f"name-{token}", "owner_org": "org-1",
+            "id": f"00000000-0000-4000-8000-{number:012d}",
+            "name": f"name-{token}",
+            "owner_org": "org-1",
             "title_translated": {"zh-Hans": f"标题{token}", "en": f"Title {token}"},
             "notes_translated": {"zh-Hans": f"摘要{token}"},
-            "secrecy": secrecy, "open_attribute": open_attr, "data_grade": grade,
+            "secrecy": secrecy,
+            "open_attribute": open_attr,
+            "data_grade": grade,
             "disclosure": "deferred" if disclosure != "public" else "public",
-            "resources": [{"url": f"https://files.example.cn/{token}.csv", "format": "CSV",
-                           "name": f"file-{token}"}],
+            "resources": [{"url": f"https://files.example.cn/{token}.csv", "format": "CSV", "name": f"file-{token}"}],
         }
         if secrecy == "classified":
             record.update(secrecy_level="secret", declassify_condition=f"解密条件{token}")

@@ -15,6 +15,7 @@ titles; extras and resources with them) and indexes them, then measures:
                    migrate, re-index, verify everything
 Sizes: the anchor's files; for restic the repository growth on disk.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,8 +56,10 @@ SELECT md5(n.pid || m.group_id)::uuid::text, n.pid, m.group_id, m.state, m.table
 FROM member m JOIN package p ON p.id = m.table_id, n WHERE p.name = 'bench-seed';
 COMMIT;
 """
-CHANGE = ("UPDATE package SET notes = notes || ' (revised)', metadata_modified = now() "
-          "WHERE name ~ '^bench-[0-9]+$' AND (substring(name from 7))::int % 100 = 0")
+CHANGE = (
+    "UPDATE package SET notes = notes || ' (revised)', metadata_modified = now() "
+    "WHERE name ~ '^bench-[0-9]+$' AND (substring(name from 7))::int % 100 = 0"
+)
 
 SEED = """
 import sys
@@ -84,8 +87,9 @@ def sh(*args, **kwargs) -> subprocess.CompletedProcess:
 
 
 def psql(db: str, sql: str) -> str:
-    return sh("psql", "-h", "127.0.0.1", "-p", PG_PORT, "-U", "postgres", "-d", db, "-v", "ON_ERROR_STOP=1",
-              "-qtAc", sql).stdout.strip()
+    return sh(
+        "psql", "-h", "127.0.0.1", "-p", PG_PORT, "-U", "postgres", "-d", db, "-v", "ON_ERROR_STOP=1", "-qtAc", sql
+    ).stdout.strip()
 
 
 def fresh_db(name: str) -> None:
@@ -96,10 +100,20 @@ def fresh_db(name: str) -> None:
 def site(work: str, db: str, site_id: str, key: str) -> str:
     """A site ini; both sites hold the same signing key, as a recovery site must."""
     ini = os.path.join(work, f"{db}.ini")
-    sh(os.path.join(ROOT, "dev", "ckan-ini.sh"), ini, db, "http://127.0.0.1:5099",
-       env=dict(os.environ, SDM_CKAN_SITE_ID=site_id))
-    sh(CKAN, "config-tool", ini, f"ckan.storage_path = {os.path.join(work, 'storage-' + db)}",
-       f"ckanext.sdm.submission.signing_key = {key}")
+    sh(
+        os.path.join(ROOT, "dev", "ckan-ini.sh"),
+        ini,
+        db,
+        "http://127.0.0.1:5099",
+        env=dict(os.environ, SDM_CKAN_SITE_ID=site_id),
+    )
+    sh(
+        CKAN,
+        "config-tool",
+        ini,
+        f"ckan.storage_path = {os.path.join(work, 'storage-' + db)}",
+        f"ckanext.sdm.submission.signing_key = {key}",
+    )
     return ini
 
 
@@ -120,8 +134,21 @@ def build(ini: str, count: int) -> None:
     sh(CKAN, "-c", ini, "db", "init")
     sh(CKAN, "-c", ini, "db", "pending-migrations", "--apply")
     sh(sys.executable, "-c", SEED, ini)
-    sh("psql", "-h", "127.0.0.1", "-p", PG_PORT, "-U", "postgres", "-d", DB, "-v", "ON_ERROR_STOP=1", "-qc",
-       CLONE.replace("{count}", str(count - 1)))
+    sh(
+        "psql",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        PG_PORT,
+        "-U",
+        "postgres",
+        "-d",
+        DB,
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-qc",
+        CLONE.replace("{count}", str(count - 1)),
+    )
     sh(CKAN, "-c", ini, "search-index", "rebuild")
 
 
@@ -149,8 +176,13 @@ def run(count: int, work: str) -> list[tuple]:
     rows.append(("sdm-incremental", timed(*backup), size(repo) - before))
     target = site(work, TARGET_DB, "bench-restore", key)
     fresh_db(TARGET_DB)
-    rows.append(("sdm-restore", timed(CKAN, "-c", target, "sdm", "restore", "--repo", repo,
-                                      "--password-file", password), size(repo)))
+    rows.append(
+        (
+            "sdm-restore",
+            timed(CKAN, "-c", target, "sdm", "restore", "--repo", repo, "--password-file", password),
+            size(repo),
+        )
+    )
     return rows
 
 

@@ -10,6 +10,7 @@ issue's "without link checks" target), the first full run with SHACL
 digest (what cron sees the day after, for unchanged records).  Prints the
 figures and the command.
 """
+
 import datetime as dt
 import json
 import os
@@ -28,9 +29,14 @@ def records(n):
     with open(os.path.join(ROOT, "examples", "ckan", "sdm_dataset_full.json"), encoding="utf-8") as f:
         base = json.load(f)
     for i in range(n):
-        record = dict(base, id=f"00000000-0000-4000-8000-{i:012d}", name=f"dataset-{i}",
-                      owner_org=f"unit-{i % 20}", metadata_modified=f"2024-{1 + i % 12:02d}-15T00:00:00",
-                      title_translated={"zh-Hans": f"数据集{i}", "en": f"Dataset {i}"})
+        record = dict(
+            base,
+            id=f"00000000-0000-4000-8000-{i:012d}",
+            name=f"dataset-{i}",
+            owner_org=f"unit-{i % 20}",
+            metadata_modified=f"2024-{1 + i % 12:02d}-15T00:00:00",
+            title_translated={"zh-Hans": f"数据集{i}", "en": f"Dataset {i}"},
+        )
         if i % 4:
             record.update(open_attribute="unconditional", disclosure="public", data_grade="general")
         yield record

@@ -22,6 +22,7 @@ and then serialised, to compare writers alone: our Turtle and N-Triples
 writers against pyoxigraph.serialize of the same triples as its own terms
 (triples/s of the serialisation only).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,19 +49,24 @@ def datasets(count: int):
         template = json.load(f)
     for number in range(count):
         record = dict(template)
-        record.update(id=f"00000000-0000-0000-0000-{number:012d}", name=f"dataset-{number}",
-                      owner_org="org-1", metadata_modified="2024-05-01T10:00:00",
-                      title=template["title_translated"]["zh-Hans"],
-                      notes=template["notes_translated"]["zh-Hans"],
-                      tags=[{"name": w} for w in template["keywords_translated"]["en"]])
+        record.update(
+            id=f"00000000-0000-0000-0000-{number:012d}",
+            name=f"dataset-{number}",
+            owner_org="org-1",
+            metadata_modified="2024-05-01T10:00:00",
+            title=template["title_translated"]["zh-Hans"],
+            notes=template["notes_translated"]["zh-Hans"],
+            tags=[{"name": w} for w in template["keywords_translated"]["en"]],
+        )
         # titles and descriptions differ between datasets, as they do in a
         # catalogue (and so no cache of texts flatters either side)
         for key in ("title_translated", "notes_translated"):
             record[key] = {k: f"{v} #{number}" for k, v in template[key].items()}
         if number % 4:  # three in four open with files, as a catalogue mostly is
             record.update(disclosure="public", open_attribute="unconditional")
-        record["resources"] = [dict(r, id=f"r{number}-{i}", package_id=record["id"])
-                               for i, r in enumerate(record["resources"])]
+        record["resources"] = [
+            dict(r, id=f"r{number}-{i}", package_id=record["id"]) for i, r in enumerate(record["resources"])
+        ]
         yield record
 
 
@@ -104,15 +110,25 @@ def changed(count):
 def prepare_incremental(count, out):
     from sdm_harvester.publish import publish
 
-    publish(datasets(count), os.path.join(out, "feeds"), catalog_info={"base_url": BASE},
-            index_dir=os.path.join(out, "index"), workers=2)
+    publish(
+        datasets(count),
+        os.path.join(out, "feeds"),
+        catalog_info={"base_url": BASE},
+        index_dir=os.path.join(out, "index"),
+        workers=2,
+    )
 
 
 def run_incremental(count, out):
     from sdm_harvester.publish import publish
 
-    summary = publish(changed(count), os.path.join(out, "feeds"), catalog_info={"base_url": BASE},
-                      index_dir=os.path.join(out, "index"), workers=2)
+    summary = publish(
+        changed(count),
+        os.path.join(out, "feeds"),
+        catalog_info={"base_url": BASE},
+        index_dir=os.path.join(out, "index"),
+        workers=2,
+    )
     reused = sum(f["reused"] for name, f in summary.items() if name != "skipped")
     return {"reused": reused}
 
@@ -148,6 +164,7 @@ def run_writers(count, out):
     """Serialisation alone: {writer: CPU seconds} for ours and pyoxigraph
     (CPU time of this process: the shared machine's load does not count)."""
     import pyoxigraph
+
     from sdm_schema.rdf import dcat_ap3
     from sdm_schema.rdf.writers import NTriplesWriter, TurtleWriter
 
@@ -175,17 +192,25 @@ def run_writers(count, out):
         return pyoxigraph.Literal(term.value)
 
     quads = [pyoxigraph.Triple(node(s), node(p), node(o)) for s, p, o in triples]
-    for name, fmt in (("pyoxigraph-ttl", pyoxigraph.RdfFormat.TURTLE),
-                      ("pyoxigraph-nt", pyoxigraph.RdfFormat.N_TRIPLES)):
+    for name, fmt in (
+        ("pyoxigraph-ttl", pyoxigraph.RdfFormat.TURTLE),
+        ("pyoxigraph-nt", pyoxigraph.RdfFormat.N_TRIPLES),
+    ):
         start = time.process_time()
-        pyoxigraph.serialize(quads, format=fmt, prefixes=dict(dcat_ap3.PROFILE.prefixes)
-                             if fmt == pyoxigraph.RdfFormat.TURTLE else None)
+        pyoxigraph.serialize(
+            quads, format=fmt, prefixes=dict(dcat_ap3.PROFILE.prefixes) if fmt == pyoxigraph.RdfFormat.TURTLE else None
+        )
         figures[name] = time.process_time() - start
     return {"triples": len(triples), "writers": figures}
 
 
-SIDES = {"ours-ttl": run_ours_ttl, "ours-publish": run_ours_publish, "ours-publish-2": run_ours_publish_2,
-         "ours-incr-1%": run_incremental, "ckanext-dcat": run_dcat}
+SIDES = {
+    "ours-ttl": run_ours_ttl,
+    "ours-publish": run_ours_publish,
+    "ours-publish-2": run_ours_publish_2,
+    "ours-incr-1%": run_incremental,
+    "ckanext-dcat": run_dcat,
+}
 PREPARE = {"ours-incr-1%": prepare_incremental}
 
 
@@ -208,8 +233,9 @@ def child(side, count):
 
 
 def _run_child(side, size):
-    done = subprocess.run([sys.executable, __file__, "--child", side, str(size)],
-                          capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", side, str(size)], capture_output=True, text=True, cwd=ROOT
+    )
     if done.returncode:
         sys.exit(done.stderr)
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -221,8 +247,11 @@ def _writers_table(size):
     for name, seconds in r["writers"].items():
         print(f"{'':>9} {name:<15} {seconds:>8.2f} s {r['triples'] / seconds / 1e6:>6.2f} M triples/s")
     w = r["writers"]
-    print(f"{'':>9} ours/pyoxigraph: ttl {w['ours-ttl'] / w['pyoxigraph-ttl']:.1f}x,"
-          f" nt {w['ours-nt'] / w['pyoxigraph-nt']:.1f}x", flush=True)
+    print(
+        f"{'':>9} ours/pyoxigraph: ttl {w['ours-ttl'] / w['pyoxigraph-ttl']:.1f}x,"
+        f" nt {w['ours-nt'] / w['pyoxigraph-nt']:.1f}x",
+        flush=True,
+    )
 
 
 def main():
@@ -237,8 +266,10 @@ def main():
         return child(args.child[0], int(args.child[1]))
     print("command:", " ".join([os.path.relpath(sys.executable, ROOT), *sys.argv]))
     print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    print(f"{'datasets':>9} {'side':<15} {'total s':>8} {'CPU s':>7} {'ms/dataset':>10}"
-          f" {'peak RSS MB':>12} {'output MB':>10}")
+    print(
+        f"{'datasets':>9} {'side':<15} {'total s':>8} {'CPU s':>7} {'ms/dataset':>10}"
+        f" {'peak RSS MB':>12} {'output MB':>10}"
+    )
     for size in args.sizes:
         results = {}
         for side in args.sides.split(","):
@@ -246,8 +277,11 @@ def main():
                 continue
             results[side] = r = _run_child(side, size)
             note = f"  reused {r['reused']}" if "reused" in r else ""
-            print(f"{size:>9} {side:<15} {r['seconds']:>8.2f} {r['cpu']:>7.2f} {1000 * r['seconds'] / size:>10.3f}"
-                  f" {r['peak_mb']:>12.1f} {r['bytes'] / 1e6:>10.1f}{note}", flush=True)
+            print(
+                f"{size:>9} {side:<15} {r['seconds']:>8.2f} {r['cpu']:>7.2f} {1000 * r['seconds'] / size:>10.3f}"
+                f" {r['peak_mb']:>12.1f} {r['bytes'] / 1e6:>10.1f}{note}",
+                flush=True,
+            )
         if "ckanext-dcat" in results and "ours-ttl" in results:
             base = results["ckanext-dcat"]["seconds"]
             print(f"{'':>9} speed-up: ttl {base / results['ours-ttl']['seconds']:.1f}x")

@@ -18,6 +18,7 @@ from this process (urllib, one connection per request):
   ab         ApacheBench (Debian's apache2-utils): -c 200 on the cached page
 and stops what it started (--keep leaves CKAN running).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,8 +37,11 @@ import pyoxigraph
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HOLDER = "bench-feeds"
-UNIT = {"name": "bench-unit", "title_translated": {"zh-Hans": "国家气象信息中心", "en": "National Meteorological Information Centre"},
-        "uscc": "91110000600037341L"}
+UNIT = {
+    "name": "bench-unit",
+    "title_translated": {"zh-Hans": "国家气象信息中心", "en": "National Meteorological Information Centre"},
+    "uscc": "91110000600037341L",
+}
 
 
 def _env():
@@ -55,8 +59,11 @@ def _base() -> str:
 
 
 def _action(action: str, token: str, **data):
-    request = urllib.request.Request(f"{_base()}/api/3/action/{action}", data=json.dumps(data).encode(),
-                                     headers={"Content-Type": "application/json", "Authorization": token})
+    request = urllib.request.Request(
+        f"{_base()}/api/3/action/{action}",
+        data=json.dumps(data).encode(),
+        headers={"Content-Type": "application/json", "Authorization": token},
+    )
     with urllib.request.urlopen(request, timeout=300) as answer:
         return json.load(answer)["result"]
 
@@ -71,8 +78,9 @@ def fill(count: int, token: str) -> None:
     with open(os.path.join(ROOT, "examples", "ckan", "sdm_dataset_full.json"), encoding="utf-8") as f:
         template = json.load(f)
     for number in range(have, count):
-        record = dict(template, name=f"bench-{number}", owner_org=org["id"], disclosure="public",
-                      open_attribute="unconditional")
+        record = dict(
+            template, name=f"bench-{number}", owner_org=org["id"], disclosure="public", open_attribute="unconditional"
+        )
         for key in ("deferral_reason", "embargo_until"):
             record.pop(key, None)
         record["title_translated"] = {k: f"{v} #{number}" for k, v in template["title_translated"].items()}
@@ -109,8 +117,10 @@ def measure(rounds: int, concurrency: int, requests: int) -> None:
             assert status == 200, (profile, status, body[:300])
             cold.append(seconds)
         triples = _triples(body)
-        print(f"{profile:<15} {'cold':<5} {_ms(cold):<44} {triples:>8} {1e6 * statistics.median(cold) / triples:>9.1f}",
-              flush=True)
+        print(
+            f"{profile:<15} {'cold':<5} {_ms(cold):<44} {triples:>8} {1e6 * statistics.median(cold) / triples:>9.1f}",
+            flush=True,
+        )
         first = get(path)
         hits = [get(path)[0] for _ in range(rounds * 4)]
         print(f"{profile:<15} {'hit':<5} {_ms(hits)}", flush=True)
@@ -121,15 +131,20 @@ def measure(rounds: int, concurrency: int, requests: int) -> None:
     path = "/catalog.ttl?profiles=sdm_national"
     # -r -s 120: go on past a socket error and wait up to 120 s (ckan run is
     # the development server; at -c 200 some connections wait long)
-    done = subprocess.run(["ab", "-r", "-s", "120", "-n", str(requests), "-c", str(concurrency), _base() + path],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["ab", "-r", "-s", "120", "-n", str(requests), "-c", str(concurrency), _base() + path],
+        capture_output=True,
+        text=True,
+    )
     rate = re.search(r"Requests per second:\s+([\d.]+)", done.stdout)
     p99 = re.search(r"\s99%\s+(\d+)", done.stdout)
     failed = re.search(r"Failed requests:\s+(\d+)", done.stdout)
     if not rate:
         print(done.stdout[-2000:], done.stderr[-2000:])
-    print(f"ab -n {requests} -c {concurrency} {path}: {rate.group(1) if rate else '?'} requests/s,"
-          f" p99 {p99.group(1) if p99 else '?'} ms, failed {failed.group(1) if failed else '?'}")
+    print(
+        f"ab -n {requests} -c {concurrency} {path}: {rate.group(1) if rate else '?'} requests/s,"
+        f" p99 {p99.group(1) if p99 else '?'} ms, failed {failed.group(1) if failed else '?'}"
+    )
 
 
 def main():

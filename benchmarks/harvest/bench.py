@@ -15,6 +15,7 @@ side then runs in its own subprocess, which reports wall time and peak RSS:
   ckanext-dcat    RDFParser(profiles=["euro_dcat_ap_3"]): parse each page and
                   map its datasets (parser.datasets())
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,10 @@ def datasets(count: int):
         yield {
             "id": f"00000000-0000-4000-8000-{number:012d}",
             "name": f"hydro-{number}",
-            "title_translated": {"zh-Hans": f"{station}水文站逐日流量 {number}",
-                                 "en": f"Daily discharge at {station} station {number}"},
+            "title_translated": {
+                "zh-Hans": f"{station}水文站逐日流量 {number}",
+                "en": f"Daily discharge at {station} station {number}",
+            },
             "notes_translated": {"zh-Hans": f"{station}水文站逐日平均流量与水位，第 {number} 号序列。"},
             "keywords_translated": {"zh-Hans": ["水文", "流量"], "en": ["hydrology"]},
             "discipline": ["170"],
@@ -55,8 +58,9 @@ def datasets(count: int):
             "disclosure": "public",
             "license_id": "cc-by",
             "metadata_modified": "2026-10-01T09:00:00",
-            "resources": [{"url": f"https://data.example.cn/hydro/{number}.csv", "format": "CSV",
-                           "name": f"{number}.csv"}],
+            "resources": [
+                {"url": f"https://data.example.cn/hydro/{number}.csv", "format": "CSV", "name": f"{number}.csv"}
+            ],
         }
 
 
@@ -100,16 +104,26 @@ def run_ours_harvest(folder: str, data_dir: str) -> dict:
     from sdm_harvester import config, pipeline
     from sdm_harvester.store import Store
 
-    source = {"name": "bench", "type": "dcat", "url": "file://" + folder + "/catalog.ttl",
-              "department": DEPARTMENT, "timeout": 36000, "max_bytes": 1 << 30}
+    source = {
+        "name": "bench",
+        "type": "dcat",
+        "url": "file://" + folder + "/catalog.ttl",
+        "department": DEPARTMENT,
+        "timeout": 36000,
+        "max_bytes": 1 << 30,
+    }
     store = Store(data_dir)
-    report = pipeline.run(config.from_dict({"sources": [source]}), store, store.start_run("now"),
-                          pipeline.Options(force=True))
+    report = pipeline.run(
+        config.from_dict({"sources": [source]}), store, store.start_run("now"), pipeline.Options(force=True)
+    )
     writes = store.record_writes
     store.close()
     counts = report.sources[0].counts
-    return {"datasets": counts["new"] + counts["updated"] + counts["unchanged"], "writes": writes,
-            "status": report.sources[0].status}
+    return {
+        "datasets": counts["new"] + counts["updated"] + counts["unchanged"],
+        "writes": writes,
+        "status": report.sources[0].status,
+    }
 
 
 def run_dcat(folder: str, data_dir: str) -> dict:
@@ -126,8 +140,12 @@ def run_dcat(folder: str, data_dir: str) -> dict:
     return {"datasets": mapped}
 
 
-SIDES = {"ours-parse": run_ours_parse, "ours-full": run_ours_harvest, "ours-unchanged": run_ours_harvest,
-         "ckanext-dcat": run_dcat}
+SIDES = {
+    "ours-parse": run_ours_parse,
+    "ours-full": run_ours_harvest,
+    "ours-unchanged": run_ours_harvest,
+    "ckanext-dcat": run_dcat,
+}
 
 
 def child(side: str, folder: str, data_dir: str) -> None:
@@ -140,8 +158,9 @@ def child(side: str, folder: str, data_dir: str) -> None:
 
 
 def measure(side: str, folder: str, data_dir: str) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--child", side, folder, data_dir],
-                          capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", side, folder, data_dir], capture_output=True, text=True, cwd=ROOT
+    )
     if done.returncode:
         sys.exit(done.stderr)
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -154,8 +173,10 @@ def main():
     args = parser.parse_args()
     if args.child:
         return child(*args.child)
-    print("command:", " ".join([os.path.relpath(sys.executable, ROOT), "benchmarks/harvest/bench.py",
-                                *map(str, args.sizes)]))
+    print(
+        "command:",
+        " ".join([os.path.relpath(sys.executable, ROOT), "benchmarks/harvest/bench.py", *map(str, args.sizes)]),
+    )
     print(f"{'datasets':>9} {'side':<15} {'total s':>8} {'ms/dataset':>10} {'peak RSS MB':>12} {'writes':>7}")
     for size in args.sizes:
         work = tempfile.mkdtemp(prefix="sdm-harvest-bench-")
@@ -168,12 +189,18 @@ def main():
                 results[side] = r = measure(side, folder, data_dir)
                 if r["datasets"] != size:
                     sys.exit(f"{side} read {r['datasets']} of {size} datasets: {r}")
-                print(f"{size:>9} {side:<15} {r['seconds']:>8.2f} {1000 * r['seconds'] / size:>10.3f}"
-                      f" {r['peak_mb']:>12.1f} {r.get('writes', '-'):>7}", flush=True)
-            print(f"{'':>9} parse+map speed-up over ckanext-dcat: "
-                  f"{results['ckanext-dcat']['seconds'] / results['ours-parse']['seconds']:.1f}x; unchanged "
-                  f"re-harvest: {100 * results['ours-unchanged']['seconds'] / results['ours-full']['seconds']:.0f}%"
-                  " of the full run", flush=True)
+                print(
+                    f"{size:>9} {side:<15} {r['seconds']:>8.2f} {1000 * r['seconds'] / size:>10.3f}"
+                    f" {r['peak_mb']:>12.1f} {r.get('writes', '-'):>7}",
+                    flush=True,
+                )
+            print(
+                f"{'':>9} parse+map speed-up over ckanext-dcat: "
+                f"{results['ckanext-dcat']['seconds'] / results['ours-parse']['seconds']:.1f}x; unchanged "
+                f"re-harvest: {100 * results['ours-unchanged']['seconds'] / results['ours-full']['seconds']:.0f}%"
+                " of the full run",
+                flush=True,
+            )
         finally:
             shutil.rmtree(work, ignore_errors=True)
 

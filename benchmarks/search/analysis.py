@@ -27,6 +27,7 @@ the Chinese UI), sent straight to Solr: CKAN's own filters and the hidden
 datasets play no part here (tests/search/test_corpus.py measures through
 CKAN).  Each analyser gets a scratch core, dropped at the end.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,9 +49,11 @@ BEGIN, END = "<!-- analysis:begin -->", "<!-- analysis:end -->"
 
 def _field_type(tokenizer: str, *filters: str) -> str:
     chain = "\n".join(f'            <filter class="{f}"/>' for f in filters)
-    return ('    <fieldType name="text_zh" class="solr.TextField" positionIncrementGap="100" '
-            'autoGeneratePhraseQueries="false">\n        <analyzer>\n'
-            f'            <tokenizer class="{tokenizer}"/>\n{chain}\n        </analyzer>\n    </fieldType>\n')
+    return (
+        '    <fieldType name="text_zh" class="solr.TextField" positionIncrementGap="100" '
+        'autoGeneratePhraseQueries="false">\n        <analyzer>\n'
+        f'            <tokenizer class="{tokenizer}"/>\n{chain}\n        </analyzer>\n    </fieldType>\n'
+    )
 
 
 _WIDTH_CASE = ("solr.CJKWidthFilterFactory", "solr.LowerCaseFilterFactory")
@@ -58,12 +61,24 @@ _WIDTH_CASE = ("solr.CJKWidthFilterFactory", "solr.LowerCaseFilterFactory")
 #: Chinese for the index, the query's cut of a Chinese run, extra params)
 ANALYSERS = {
     "jieba": (None, search_text.index_text, None, {}),
-    "smartcn": (_field_type("solr.HMMChineseTokenizerFactory", *_WIDTH_CASE),
-                search_text.fold, lambda run: [run], {"q.op": "AND"}),
-    "icu": (_field_type("solr.ICUTokenizerFactory", *_WIDTH_CASE),
-            search_text.fold, lambda run: [run], {"q.op": "AND"}),
-    "bigram": (_field_type("solr.StandardTokenizerFactory", *_WIDTH_CASE, "solr.CJKBigramFilterFactory"),
-               search_text.fold, lambda run: [run], {"q.op": "AND"}),
+    "smartcn": (
+        _field_type("solr.HMMChineseTokenizerFactory", *_WIDTH_CASE),
+        search_text.fold,
+        lambda run: [run],
+        {"q.op": "AND"},
+    ),
+    "icu": (
+        _field_type("solr.ICUTokenizerFactory", *_WIDTH_CASE),
+        search_text.fold,
+        lambda run: [run],
+        {"q.op": "AND"},
+    ),
+    "bigram": (
+        _field_type("solr.StandardTokenizerFactory", *_WIDTH_CASE, "solr.CJKBigramFilterFactory"),
+        search_text.fold,
+        lambda run: [run],
+        {"q.op": "AND"},
+    ),
 }
 
 
@@ -74,8 +89,16 @@ def _corpus() -> list:
 
 
 def _documents(datasets: list, chinese) -> list:
-    return [{"index_id": d["name"], "id": d["name"], "site_id": "bench", "name": d["name"],
-             **search.language_fields(d, chinese)} for d in datasets]
+    return [
+        {
+            "index_id": d["name"],
+            "id": d["name"],
+            "site_id": "bench",
+            "name": d["name"],
+            **search.language_fields(d, chinese),
+        }
+        for d in datasets
+    ]
 
 
 def _run(core, queries: list, cut, extra: dict, expand: bool) -> dict:
@@ -103,8 +126,7 @@ def _row(name: str, expand: bool, scores: dict) -> str:
 def measure() -> str:
     queries = load_queries()
     datasets = _corpus()
-    head = ("| analyser | synonyms | " + " | ".join(f"{k} P | {k} R | {k} nDCG@10" for k in ROW_KINDS)
-            + " | all MRR |")
+    head = "| analyser | synonyms | " + " | ".join(f"{k} P | {k} R | {k} nDCG@10" for k in ROW_KINDS) + " | all MRR |"
     rows = [head, "|---|---|" + "---:|" * (3 * len(ROW_KINDS) + 1)]
     for name, (field_type, chinese, cut, extra) in ANALYSERS.items():
         core = solr_cores.create(f"sdm_bench_{name}", field_type)

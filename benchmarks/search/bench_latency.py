@@ -17,6 +17,7 @@ rows) ROUNDS times after a warm-up round; p50 and p95 are over those calls.
 Then the same with ckanext.sdm.search.enabled = false and the documents
 indexed the stock way.  It prints its figures; it asserts nothing about time.
 """
+
 from __future__ import annotations
 
 import copy
@@ -38,8 +39,7 @@ from search_metrics import load_queries  # noqa: E402
 
 DATASETS = int(os.environ.get("SDM_BENCH_DATASETS", "10000"))
 ROUNDS = int(os.environ.get("SDM_BENCH_ROUNDS", "3"))
-COMMAND = ("SDM_BENCH_DATASETS=%d dev/run-tests.sh -q -s -p no:cacheprovider "
-           "benchmarks/search/bench_latency.py" % DATASETS)
+COMMAND = f"SDM_BENCH_DATASETS={DATASETS} dev/run-tests.sh -q -s -p no:cacheprovider benchmarks/search/bench_latency.py"
 
 
 #: copy id: the id of the dataset it copies
@@ -88,8 +88,14 @@ def _system(docs: list, queries: list) -> dict:
     _reindex_copies(docs)
     indexed = time.perf_counter() - started
     times, counts = _latencies(queries)
-    return {"index_s": indexed, "p50": _percentile(times, 0.5), "p95": _percentile(times, 0.95),
-            "mean": statistics.mean(times), "calls": len(times), "found": statistics.mean(counts)}
+    return {
+        "index_s": indexed,
+        "p50": _percentile(times, 0.5),
+        "p95": _percentile(times, 0.95),
+        "mean": statistics.mean(times),
+        "calls": len(times),
+        "found": statistics.mean(counts),
+    }
 
 
 @pytest.mark.usefixtures("with_plugins")
@@ -112,6 +118,8 @@ def test_package_search_latency(reset_db, reset_index, migrate_db_for):
     print("| search | index s | p50 ms | p95 ms | mean ms | calls | mean found |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, r in results.items():
-        print(f"| {name} | {r['index_s']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['mean']:.1f} | "
-              f"{r['calls']} | {r['found']:.0f} |")
+        print(
+            f"| {name} | {r['index_s']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['mean']:.1f} | "
+            f"{r['calls']} | {r['found']:.0f} |"
+        )
     assert all(r["found"] > 0 for r in results.values())

@@ -5,6 +5,7 @@ swapped for the analyser under test, the shipped synonyms and solrconfig.
 The cores live in the Solr home dev/services.sh builds ($SDM_RUN_DIR/solr)
 and are unloaded, their files deleted, when the benchmark ends.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,7 @@ _TEXT_ZH = re.compile(r'    <fieldType name="text_zh".*?</fieldType>\n', re.S)
 def _call(path: str, params=None, body=None) -> dict:
     query = urllib.parse.urlencode({**(params or {}), "wt": "json"}, doseq=True)
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"{SOLR}/{path}?{query}", data=data,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(f"{SOLR}/{path}?{query}", data=data, headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=300) as response:
         return json.load(response)
 
@@ -33,7 +33,7 @@ def solr_version() -> str:
     return _call("admin/info/system")["lucene"]["solr-spec-version"]
 
 
-def create(name: str, text_zh: str | None = None) -> "Core":
+def create(name: str, text_zh: str | None = None) -> Core:
     """A core `name` whose text_zh type is `text_zh` (a <fieldType>), or the shipped one."""
     home = os.path.join(RUN, "solr")
     if not os.path.isdir(home):

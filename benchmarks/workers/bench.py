@@ -16,6 +16,7 @@ cases, each into a fresh PostgreSQL schema:
 Printed: wall time, records stored, and the peak RSS of the largest process
 (a worker or a job it forked; for `run`, the one process).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -77,8 +78,11 @@ def serve(folder: str, delay: float) -> ThreadingHTTPServer:
 
 
 def psql(sql: str, database: str = "postgres") -> None:
-    subprocess.run(["psql", "-h", "127.0.0.1", "-p", PG_PORT, "-U", "postgres", "-d", database, "-tAqc", sql],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-p", PG_PORT, "-U", "postgres", "-d", database, "-tAqc", sql],
+        check=True,
+        capture_output=True,
+    )
 
 
 def fresh_store() -> str:
@@ -88,8 +92,12 @@ def fresh_store() -> str:
 
 
 def cli(*args, **kwargs):
-    return subprocess.Popen([sys.executable, "-m", "sdm_harvester.cli", *args], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, **kwargs)
+    return subprocess.Popen(
+        [sys.executable, "-m", "sdm_harvester.cli", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        **kwargs,
+    )
 
 
 def wait(process) -> tuple[int, float]:
@@ -124,8 +132,23 @@ def case_workers(config: str, data: str, workers: int, redis: str) -> tuple[floa
     Redis.from_url(redis).flushdb()
     store = fresh_store()
     started = time.monotonic()
-    assert cli("enqueue", "--config", config, "--data-dir", data, "--force", "--store", store, "--redis", redis,
-               "--retries", "0").wait() == 0
+    assert (
+        cli(
+            "enqueue",
+            "--config",
+            config,
+            "--data-dir",
+            data,
+            "--force",
+            "--store",
+            store,
+            "--redis",
+            redis,
+            "--retries",
+            "0",
+        ).wait()
+        == 0
+    )
     processes = [cli("worker", "--burst", "--redis", redis) for _ in range(workers)]
     ended = [wait(p) for p in processes]
     assert all(code == 0 for code, _ in ended)
@@ -140,8 +163,22 @@ def main() -> None:
     parser.add_argument("--workers", default="1,4")
     args = parser.parse_args()
     redis = f"redis://127.0.0.1:{REDIS_PORT}/12"
-    subprocess.run(["psql", "-h", "127.0.0.1", "-p", PG_PORT, "-U", "postgres", "-d", "postgres", "-tAqc",
-                    f"CREATE DATABASE {DATABASE}"], capture_output=True)
+    subprocess.run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            PG_PORT,
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-tAqc",
+            f"CREATE DATABASE {DATABASE}",
+        ],
+        capture_output=True,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         feed = os.path.join(tmp, "feed")
         os.makedirs(feed)
@@ -150,9 +187,16 @@ def main() -> None:
         write_feed(feed, url, args.pages)
         config = os.path.join(tmp, "harvest.yaml")
         with open(config, "w", encoding="utf-8") as f:
-            yaml.safe_dump({"sources": [{"name": f"dept-{n}", "type": "dcat", "url": f"{url}/catalog.ttl",
-                                         "department": DEPARTMENT} for n in range(args.sources)]},
-                           f, allow_unicode=True)
+            yaml.safe_dump(
+                {
+                    "sources": [
+                        {"name": f"dept-{n}", "type": "dcat", "url": f"{url}/catalog.ttl", "department": DEPARTMENT}
+                        for n in range(args.sources)
+                    ]
+                },
+                f,
+                allow_unicode=True,
+            )
         print(f"{args.sources} sources × {args.pages} pages × {PER_PAGE} datasets, {args.delay:g} s per answer")
         print(f"{'case':<12} {'wall s':>8} {'records':>8} {'peak RSS MB':>12}")
         cases = [("run", lambda: case_run(config, os.path.join(tmp, "run")))]
@@ -162,8 +206,10 @@ def main() -> None:
             wall, store, rss = case()
             print(f"{label:<12} {wall:>8.1f} {records(store):>8} {rss:>12.0f}")
         server.shutdown()
-    print("command: .venv/bin/python benchmarks/workers/bench.py "
-          f"--sources {args.sources} --pages {args.pages} --delay {args.delay:g} --workers {args.workers}")
+    print(
+        "command: .venv/bin/python benchmarks/workers/bench.py "
+        f"--sources {args.sources} --pages {args.pages} --delay {args.delay:g} --workers {args.workers}"
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ listing every part with its SHA-256 and size, and the counts the restore
 compares; `ckan sdm backup` adds the site's signature, `sdm-harvest backup`
 uses the same pieces for a harvester-only centre.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,7 +20,7 @@ import sqlite3
 import subprocess
 import tempfile
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Optional
+from typing import Iterable, Mapping
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
@@ -71,7 +72,7 @@ def manifest(kind: str, parts: list[dict], counts: Mapping, folders: Mapping[str
     return {
         "format": FORMAT,
         "kind": kind,
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "folders": dict(folders),
         "parts": parts,
         "counts": dict(counts),
@@ -138,7 +139,7 @@ class Restic:
         env.pop("RESTIC_PASSWORD", None)
         return env
 
-    def _run(self, *args: str, cwd: Optional[str] = None) -> str:
+    def _run(self, *args: str, cwd: str | None = None) -> str:
         if not shutil.which(self.binary):
             raise BackupError(f"{self.binary} not found: install it (Debian: apt-get install restic)")
         done = subprocess.run([self.binary, *args], env=self._env(), capture_output=True, text=True, cwd=cwd)
@@ -163,7 +164,7 @@ class Restic:
             raise BackupError("restic backup gave no summary")
         return done[-1]["snapshot_id"]
 
-    def forget(self, keep: Mapping[str, Optional[int]]) -> None:
+    def forget(self, keep: Mapping[str, int | None]) -> None:
         flags = [f"--keep-{period}={n}" for period, n in keep.items() if n]
         if flags:
             self._run("forget", f"--tag={TAG}", "--prune", *flags)

@@ -1,6 +1,7 @@
 """`sdm-harvest backup`: the harvester-only centre's backup — its store,
 its published feeds and its configuration — into a restic repository, with
 the same manifest `ckan sdm backup` writes (sdm_harvester.backup)."""
+
 from __future__ import annotations
 
 import os
@@ -17,28 +18,43 @@ from sdm_harvester.store import DB_NAME
 def retention_options(command):
     """--keep-daily/weekly/monthly, shared with `ckan sdm backup`."""
     for period in ("monthly", "weekly", "daily"):
-        command = click.option(f"--keep-{period}", type=click.IntRange(min=1), default=None,
-                               help=f"Keep this many {period} snapshots (restic forget --prune).")(command)
+        command = click.option(
+            f"--keep-{period}",
+            type=click.IntRange(min=1),
+            default=None,
+            help=f"Keep this many {period} snapshots (restic forget --prune).",
+        )(command)
     return command
 
 
 def repository_options(required: bool = True):
     """--repo and --password-file, shared with `ckan sdm backup/restore`."""
+
     def decorate(command):
-        command = click.option("--password-file", envvar="RESTIC_PASSWORD_FILE", required=required,
-                               type=click.Path(dir_okay=False, exists=True),
-                               help="The repository's password, in a file (env RESTIC_PASSWORD_FILE).")(command)
-        return click.option("--repo", envvar="RESTIC_REPOSITORY", required=required,
-                            help="restic repository: a folder, sftp:HOST:/PATH or s3:URL "
-                                 "(env RESTIC_REPOSITORY).")(command)
+        command = click.option(
+            "--password-file",
+            envvar="RESTIC_PASSWORD_FILE",
+            required=required,
+            type=click.Path(dir_okay=False, exists=True),
+            help="The repository's password, in a file (env RESTIC_PASSWORD_FILE).",
+        )(command)
+        return click.option(
+            "--repo",
+            envvar="RESTIC_REPOSITORY",
+            required=required,
+            help="restic repository: a folder, sftp:HOST:/PATH or s3:URL (env RESTIC_REPOSITORY).",
+        )(command)
+
     return decorate
 
 
 def store_counts(path: str) -> dict:
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
+
         def one(sql):
             return db.execute(sql).fetchone()[0]
+
         return {
             "records_held": one("SELECT count(*) FROM records WHERE withdrawn_at IS NULL AND classified = 0"),
             "records_withdrawn": one("SELECT count(*) FROM records WHERE withdrawn_at IS NOT NULL"),
@@ -61,12 +77,27 @@ def stage_harvester(data_dir: str, stage: str, config_path: str | None) -> dict:
 
 
 @click.command("backup")
-@click.option("--data-dir", type=click.Path(file_okay=False, exists=True), envvar="SDM_DATA_DIR", required=True,
-              help="The harvester's data directory (env SDM_DATA_DIR).")
-@click.option("--feeds", "feeds_dir", type=click.Path(file_okay=False, exists=True), default=None,
-              help="The published feeds folder (publish --out).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="The harvest configuration (YAML).")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, exists=True),
+    envvar="SDM_DATA_DIR",
+    required=True,
+    help="The harvester's data directory (env SDM_DATA_DIR).",
+)
+@click.option(
+    "--feeds",
+    "feeds_dir",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="The published feeds folder (publish --out).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="The harvest configuration (YAML).",
+)
 @repository_options()
 @retention_options
 def backup_command(data_dir, feeds_dir, config_path, repo, password_file, keep_daily, keep_weekly, keep_monthly):
@@ -112,10 +143,16 @@ def _restore_store(folder: str, document: dict, data_dir: str, feeds_dir: str | 
 
 
 @click.command("restore")
-@click.option("--data-dir", type=click.Path(file_okay=False), envvar="SDM_DATA_DIR", required=True,
-              help="Where to put the restored store (env SDM_DATA_DIR).")
-@click.option("--feeds", "feeds_dir", type=click.Path(file_okay=False), default=None,
-              help="Where to put the restored feeds.")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    envvar="SDM_DATA_DIR",
+    required=True,
+    help="Where to put the restored store (env SDM_DATA_DIR).",
+)
+@click.option(
+    "--feeds", "feeds_dir", type=click.Path(file_okay=False), default=None, help="Where to put the restored feeds."
+)
 @click.option("--snapshot", default="latest", show_default=True, help="The restic snapshot to restore.")
 @click.option("--force", is_flag=True, help="Replace an existing store.")
 @repository_options()

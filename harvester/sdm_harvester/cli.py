@@ -6,6 +6,7 @@ Exit codes (for cron and scripts):
   2  configuration error (nothing was harvested)
   3  another run holds the data directory's lock (nothing was done)
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -29,17 +30,29 @@ DEFAULT_TOKEN_ENV = "SDM_CKAN_TOKEN"
 LOG_NAME = "harvest.log"
 
 data_dir_option = click.option(
-    "--data-dir", type=click.Path(file_okay=False), envvar="SDM_DATA_DIR", default=DEFAULT_DATA_DIR,
-    show_default=True, help="Where the store, reports, log and lock live (env SDM_DATA_DIR).",
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    envvar="SDM_DATA_DIR",
+    default=DEFAULT_DATA_DIR,
+    show_default=True,
+    help="Where the store, reports, log and lock live (env SDM_DATA_DIR).",
 )
 
 store_option = click.option(
-    "--store", "store_url", envvar=STORE_ENV, default=None, metavar="URL",
+    "--store",
+    "store_url",
+    envvar=STORE_ENV,
+    default=None,
+    metavar="URL",
     help="A shared store: postgresql://USER:PASSWORD@HOST/DB (env SDM_STORE). "
-         "Default: the SQLite file harvest.sqlite in the data directory.",
+    "Default: the SQLite file harvest.sqlite in the data directory.",
 )
 redis_option = click.option(
-    "--redis", "redis_url", envvar="SDM_REDIS", default="redis://127.0.0.1:6379/0", show_default=True,
+    "--redis",
+    "redis_url",
+    envvar="SDM_REDIS",
+    default="redis://127.0.0.1:6379/0",
+    show_default=True,
     help="The Redis that holds rq's queues (env SDM_REDIS).",
 )
 
@@ -51,8 +64,11 @@ def _open_store(data_dir: str, store_url) -> Store:
     except ValueError as error:
         _fail(str(error), pipeline.EXIT_CONFIG)
     except Exception as error:  # cannot connect, bad credentials …
-        _fail(f"store {describe(store_url or '') if store_url else data_dir}: {type(error).__name__}: "
-              f"{str(error).splitlines()[0] if str(error) else ''}", pipeline.EXIT_CONFIG)
+        _fail(
+            f"store {describe(store_url or '') if store_url else data_dir}: {type(error).__name__}: "
+            f"{str(error).splitlines()[0] if str(error) else ''}",
+            pipeline.EXIT_CONFIG,
+        )
 
 
 def _require_store(data_dir: str, store_url) -> Store:
@@ -74,7 +90,8 @@ def _setup_logging(data_dir: str, verbose: bool) -> None:
     log_path = os.path.join(data_dir, LOG_NAME)
     refuse_links(log_path, *(f"{log_path}.{n}" for n in range(1, 4)))
     handler = logging.handlers.RotatingFileHandler(
-        os.path.join(data_dir, LOG_NAME), maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+        os.path.join(data_dir, LOG_NAME), maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+    )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("sdm_harvester")
     root.handlers[:] = [handler]
@@ -114,8 +131,14 @@ def _one_off_sources(specs, department: str, department_name: str) -> configurat
         if not sep:
             raise configuration.ConfigError([f"--source {spec!r}: expected TYPE=URL, e.g. oai-pmh=https://…/oai"])
         digest = hashlib.sha1(url.encode()).hexdigest()[:8]
-        raw.append({"name": f"{kind.replace('-', '')}-{digest}", "type": kind, "url": url,
-                    "department": {"uscc": department, "name": department_name or department}})
+        raw.append(
+            {
+                "name": f"{kind.replace('-', '')}-{digest}",
+                "type": kind,
+                "url": url,
+                "department": {"uscc": department, "name": department_name or department},
+            }
+        )
     return configuration.from_dict({"sources": raw})
 
 
@@ -128,8 +151,10 @@ def _target(kind: str, url: str, token_env: str):
         problems.append(f"--target ckan needs --ckan-url http(s)://… (or $SDM_CKAN_URL), got {url!r}")
     token = os.environ.get(token_env)
     if not token:
-        problems.append(f"--target ckan: set ${token_env} to a sysadmin's API token "
-                        "(tokens are never taken from the command line or the configuration)")
+        problems.append(
+            f"--target ckan: set ${token_env} to a sysadmin's API token "
+            "(tokens are never taken from the command line or the configuration)"
+        )
     if problems:
         raise configuration.ConfigError(problems)
     from sdm_harvester.targets.ckan import CkanTarget
@@ -139,25 +164,59 @@ def _target(kind: str, url: str, token_env: str):
 
 @main.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Harvest configuration (YAML).")
-@click.option("--source", "source_specs", multiple=True, metavar="TYPE=URL",
-              help=f"One-off source instead of --config; TYPE is one of {', '.join(configuration.SOURCE_TYPES)}. "
-                   "Repeatable. URL may be file://.")
+@click.option(
+    "--source",
+    "source_specs",
+    multiple=True,
+    metavar="TYPE=URL",
+    help=f"One-off source instead of --config; TYPE is one of {', '.join(configuration.SOURCE_TYPES)}. "
+    "Repeatable. URL may be file://.",
+)
 @click.option("--department", default="", metavar="USCC", help="Responsible unit's USCC, for --source.")
 @click.option("--department-name", default="", help="Responsible unit's name, for --source.")
 @data_dir_option
-@click.option("--only", multiple=True, metavar="NAME", help="Harvest only this configured source (repeatable), due or not.")
+@click.option(
+    "--only", multiple=True, metavar="NAME", help="Harvest only this configured source (repeatable), due or not."
+)
 @click.option("--force", is_flag=True, help="Harvest every source, due by its schedule or not.")
 @click.option("--full", is_flag=True, help="List everything, even for incremental sources (detects deletions).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Also write the JSON run report here.")
-@click.option("--target", "target_kind", type=click.Choice(["store", "ckan"]), default="store", show_default=True,
-              help="Also load what changed into a CKAN site running ckanext-sdm.")
-@click.option("--ckan-url", envvar="SDM_CKAN_URL", default="", help="The CKAN site for --target ckan (env SDM_CKAN_URL).")
-@click.option("--ckan-token-env", default=DEFAULT_TOKEN_ENV, show_default=True, metavar="NAME",
-              help="Environment variable holding a sysadmin's API token for --target ckan.")
+@click.option(
+    "--target",
+    "target_kind",
+    type=click.Choice(["store", "ckan"]),
+    default="store",
+    show_default=True,
+    help="Also load what changed into a CKAN site running ckanext-sdm.",
+)
+@click.option(
+    "--ckan-url", envvar="SDM_CKAN_URL", default="", help="The CKAN site for --target ckan (env SDM_CKAN_URL)."
+)
+@click.option(
+    "--ckan-token-env",
+    default=DEFAULT_TOKEN_ENV,
+    show_default=True,
+    metavar="NAME",
+    help="Environment variable holding a sysadmin's API token for --target ckan.",
+)
 @store_option
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail to the data directory's harvest.log.")
-def run(config_path, source_specs, department, department_name, data_dir, only, force, full, report_path,
-        target_kind, ckan_url, ckan_token_env, store_url, verbose):
+def run(
+    config_path,
+    source_specs,
+    department,
+    department_name,
+    data_dir,
+    only,
+    force,
+    full,
+    report_path,
+    target_kind,
+    ckan_url,
+    ckan_token_env,
+    store_url,
+    verbose,
+):
     """Harvest every due source into the store in the data directory.
 
     A source is due when its last successful run is older than its schedule.
@@ -182,8 +241,11 @@ def run(config_path, source_specs, department, department_name, data_dir, only, 
     try:
         if bool(config_path) == bool(source_specs):
             raise configuration.ConfigError(["give either --config FILE or one or more --source TYPE=URL"])
-        config = (configuration.load(config_path) if config_path
-                  else _one_off_sources(source_specs, department, department_name))
+        config = (
+            configuration.load(config_path)
+            if config_path
+            else _one_off_sources(source_specs, department, department_name)
+        )
         unknown = [name for name in only if name not in {s.name for s in config.sources}]
         if unknown:
             raise configuration.ConfigError([f"--only {name}: no such source in the configuration" for name in unknown])
@@ -197,9 +259,14 @@ def run(config_path, source_specs, department, department_name, data_dir, only, 
             store = _open_store(data_dir, store_url)
             try:
                 run_id = store.start_run(now_iso())
-                options = pipeline.Options(full=full, force=force or bool(source_specs), only=only,
-                                           progress=_progress if _interactive() else log.info, target=target,
-                                           lease=None if store.dialect == "sqlite" else _leaser(store))
+                options = pipeline.Options(
+                    full=full,
+                    force=force or bool(source_specs),
+                    only=only,
+                    progress=_progress if _interactive() else log.info,
+                    target=target,
+                    lease=None if store.dialect == "sqlite" else _leaser(store),
+                )
                 result = pipeline.run(config, store, run_id, options)
                 path = reports.write(result, data_dir, config.keep_reports, report_path)
                 store.finish_run(run_id, result.finished, result.exit_code, result.to_dict(), config.keep_reports)
@@ -228,8 +295,9 @@ def _print_summary(result: reports.RunReport, path: str) -> None:
     columns = reports.COUNTS
     click.echo(f"{'source':<24} {'status':<8} " + " ".join(f"{c:>10}" for c in columns), err=True)
     for source in result.sources:
-        click.echo(f"{source.name:<24} {source.status:<8} "
-                   + " ".join(f"{source.counts[c]:>10}" for c in columns), err=True)
+        click.echo(
+            f"{source.name:<24} {source.status:<8} " + " ".join(f"{source.counts[c]:>10}" for c in columns), err=True
+        )
         if source.target:
             click.echo("    target: " + ", ".join(f"{k} {v}" for k, v in source.target.items()), err=True)
         for line in source.errors[:5] + source.warnings[:5]:
@@ -242,16 +310,33 @@ def _print_summary(result: reports.RunReport, path: str) -> None:
 @main.command()
 @data_dir_option
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder the feeds are written to.")
-@click.option("--base-url", envvar="SDM_BASE_URL", required=True,
-              help="The catalogue's public address; names datasets and the catalogue (env SDM_BASE_URL).")
+@click.option(
+    "--base-url",
+    envvar="SDM_BASE_URL",
+    required=True,
+    help="The catalogue's public address; names datasets and the catalogue (env SDM_BASE_URL).",
+)
 @click.option("--feeds-url", default=None, help="Where OUT is served, for page links (default BASE_URL/feeds).")
-@click.option("--page-size", type=click.IntRange(min=1), default=1000, show_default=True,
-              help="Datasets per feed page; pages are linked by hydra:next.")
-@click.option("--workers", type=click.IntRange(1, 2), default=1, show_default=True,
-              help="Processes writing the feeds (2: the national feed in a second one).")
-@click.option("--full", is_flag=True,
-              help="Map and render every record again (by default unchanged records are copied from the last "
-                   "publish, through the index in DATA_DIR/publish-index).")
+@click.option(
+    "--page-size",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Datasets per feed page; pages are linked by hydra:next.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 2),
+    default=1,
+    show_default=True,
+    help="Processes writing the feeds (2: the national feed in a second one).",
+)
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Map and render every record again (by default unchanged records are copied from the last "
+    "publish, through the index in DATA_DIR/publish-index).",
+)
 @store_option
 def publish(data_dir, out, base_url, feeds_url, page_size, workers, full, store_url):
     """Write the national, international and schema.org feeds from the store.
@@ -275,14 +360,14 @@ def publish(data_dir, out, base_url, feeds_url, page_size, workers, full, store_
         store.close()
     skipped = summary.pop("skipped", [])
     for feed, counts in summary.items():
-        click.echo(f"{out}/{feed}: {counts['datasets']} datasets on {counts['pages']} page(s), "
-                   f"{counts['reused']} unchanged")
+        click.echo(
+            f"{out}/{feed}: {counts['datasets']} datasets on {counts['pages']} page(s), {counts['reused']} unchanged"
+        )
     for entry in skipped:
         problems = "; ".join(f"{f['field']}: {f['messages'].get('en')}" for f in entry["fields"])
         click.echo(f"skipped {entry['source'] or '-'}/{entry['record']}: {problems}", err=True)
     if skipped:
-        click.echo(f"sdm-harvest: {len(skipped)} stored record(s) skipped; every other record was published",
-                   err=True)
+        click.echo(f"sdm-harvest: {len(skipped)} stored record(s) skipped; every other record was published", err=True)
         sys.exit(pipeline.EXIT_PARTIAL)
 
 
@@ -305,12 +390,15 @@ def sources_check(config_path):
     try:
         config = configuration.load(config_path)
     except configuration.ConfigError as error:
-        _fail(f"{config_path}: {len(error.problems)} problem(s):\n  " + "\n  ".join(error.problems),
-              pipeline.EXIT_CONFIG)
+        _fail(
+            f"{config_path}: {len(error.problems)} problem(s):\n  " + "\n  ".join(error.problems), pipeline.EXIT_CONFIG
+        )
     for source in config.sources:
         click.echo(f"{source.name}: {source.type} {source.url}")
-        click.echo(f"    department {source.department.uscc} {'/'.join(source.department.name.values())}, "
-                   f"every {source.schedule}, language {source.default_language}")
+        click.echo(
+            f"    department {source.department.uscc} {'/'.join(source.department.name.values())}, "
+            f"every {source.schedule}, language {source.default_language}"
+        )
         for key, env in source.credentials.items():
             if env not in os.environ:
                 click.echo(f"    warning: credentials.{key}: ${env} is not set", err=True)
@@ -336,8 +424,13 @@ def _flag_summary(datasets) -> dict:
 @data_dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @store_option
-@click.option("--redis", "redis_url", envvar="SDM_REDIS", default=None,
-              help="Also show rq's queues in this Redis: depth, running, failed jobs (env SDM_REDIS).")
+@click.option(
+    "--redis",
+    "redis_url",
+    envvar="SDM_REDIS",
+    default=None,
+    help="Also show rq's queues in this Redis: depth, running, failed jobs (env SDM_REDIS).",
+)
 def status(data_dir, as_json, store_url, redis_url):
     """Show each source's last run, the latest runs, running leases, per
     department the records held with quality flags (and the fields
@@ -364,16 +457,27 @@ def status(data_dir, as_json, store_url, redis_url):
 
         queues = queue_status(redis_connection(redis_url))
     if as_json:
-        click.echo(json.dumps({"sources": [dict(s, records=held[s["name"]]) for s in states], "runs": runs,
-                               "quality_flags": flagged, "leases": leases,
-                               **({"queues": queues} if queues is not None else {})},
-                              ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "sources": [dict(s, records=held[s["name"]]) for s in states],
+                    "runs": runs,
+                    "quality_flags": flagged,
+                    "leases": leases,
+                    **({"queues": queues} if queues is not None else {}),
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     for lease in leases:
         click.echo(f"running: {lease['source']} on {lease['holder']} (lease {lease['expires_in_s']:g} s left)")
     for name, queue in (queues or {}).items():
-        click.echo(f"queue {name}: {queue['queued']} queued, {queue['running']} running, "
-                   f"{queue['scheduled']} waiting to retry, {len(queue['failed'])} failed")
+        click.echo(
+            f"queue {name}: {queue['queued']} queued, {queue['running']} running, "
+            f"{queue['scheduled']} waiting to retry, {len(queue['failed'])} failed"
+        )
         for job in queue["failed"]:
             click.echo(f"    failed: {job.get('description') or job['job']}: {job.get('error', '')}")
     for department, summary in sorted(flagged.items()):
@@ -381,14 +485,18 @@ def status(data_dir, as_json, store_url, redis_url):
         click.echo(f"department {department}: {summary['records']} records held with quality flags ({fields})")
     for state in states:
         counts = ", ".join(f"{k} {v}" for k, v in state["last_counts"].items() if v)
-        click.echo(f"{state['name']}: {state['last_status']} at {state['last_finished']}; "
-                   f"last success {state['last_success'] or 'never'}; {held[state['name']]} records held"
-                   + (f"; {counts}" if counts else ""))
+        click.echo(
+            f"{state['name']}: {state['last_status']} at {state['last_finished']}; "
+            f"last success {state['last_success'] or 'never'}; {held[state['name']]} records held"
+            + (f"; {counts}" if counts else "")
+        )
         if state["last_error"]:
             click.echo(f"    {state['last_error']}")
     for past in runs:
-        click.echo(f"run {past['id']}: {past['started']} → {past['finished'] or 'unfinished'}, "
-                   f"exit {past['exit_code'] if past['exit_code'] is not None else '-'}")
+        click.echo(
+            f"run {past['id']}: {past['started']} → {past['finished'] or 'unfinished'}, "
+            f"exit {past['exit_code'] if past['exit_code'] is not None else '-'}"
+        )
 
 
 @main.group("store")
@@ -398,10 +506,20 @@ def store_group():
 
 @store_group.command("migrate")
 @data_dir_option
-@click.option("--from", "from_url", default=None, metavar="URL",
-              help="The store to copy (default: the SQLite file in the data directory).")
-@click.option("--to", "to_url", required=True, metavar="URL",
-              help="The empty store to fill, e.g. postgresql://sdm:…@db.example.cn/sdm.")
+@click.option(
+    "--from",
+    "from_url",
+    default=None,
+    metavar="URL",
+    help="The store to copy (default: the SQLite file in the data directory).",
+)
+@click.option(
+    "--to",
+    "to_url",
+    required=True,
+    metavar="URL",
+    help="The empty store to fill, e.g. postgresql://sdm:…@db.example.cn/sdm.",
+)
 def store_migrate(data_dir, from_url, to_url):
     """Copy every record, source state, run, load ledger, page memo and
     cache entry into an empty store, in one transaction (on any failure the
@@ -425,33 +543,77 @@ def store_migrate(data_dir, from_url, to_url):
     finally:
         source.close()
         target.close()
-    click.echo(f"{describe(source.url)} → {describe(target.url)}: "
-               + ", ".join(f"{table} {n}" for table, n in copied.items()))
+    click.echo(
+        f"{describe(source.url)} → {describe(target.url)}: " + ", ".join(f"{table} {n}" for table, n in copied.items())
+    )
 
 
 @main.command()
-@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False, exists=True),
-              help="Harvest configuration (YAML); every worker reads it at this path.")
+@click.option(
+    "--config",
+    "config_path",
+    required=True,
+    type=click.Path(dir_okay=False, exists=True),
+    help="Harvest configuration (YAML); every worker reads it at this path.",
+)
 @data_dir_option
 @store_option
 @redis_option
 @click.option("--only", multiple=True, metavar="NAME", help="Queue only this source (repeatable), due or not.")
 @click.option("--force", is_flag=True, help="Queue every source, due by its schedule or not.")
 @click.option("--full", is_flag=True, help="List everything, even for incremental sources (detects deletions).")
-@click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True,
-              help="Attempts after the first for a source that fails or whose worker dies.")
-@click.option("--backoff", default="60,300,900", show_default=True, metavar="S,S,…",
-              help="Seconds before each retry (the last repeats); 0 retries at once.")
-@click.option("--lease-ttl", type=click.FloatRange(min=1), default=60, show_default=True,
-              help="Seconds a dead worker's source stays leased before another takes it.")
-@click.option("--publish-out", default=None, type=click.Path(file_okay=False),
-              help="Once every source is in, queue a publish job (queue sdm-publish) writing the feeds here.")
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="Attempts after the first for a source that fails or whose worker dies.",
+)
+@click.option(
+    "--backoff",
+    default="60,300,900",
+    show_default=True,
+    metavar="S,S,…",
+    help="Seconds before each retry (the last repeats); 0 retries at once.",
+)
+@click.option(
+    "--lease-ttl",
+    type=click.FloatRange(min=1),
+    default=60,
+    show_default=True,
+    help="Seconds a dead worker's source stays leased before another takes it.",
+)
+@click.option(
+    "--publish-out",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Once every source is in, queue a publish job (queue sdm-publish) writing the feeds here.",
+)
 @click.option("--base-url", envvar="SDM_BASE_URL", default=None, help="For --publish-out: the catalogue's address.")
 @click.option("--feeds-url", default=None, help="For --publish-out: where the feeds are served.")
-@click.option("--page-size", type=click.IntRange(min=1), default=1000, show_default=True,
-              help="For --publish-out: datasets per feed page.")
-def enqueue(config_path, data_dir, store_url, redis_url, only, force, full, retries, backoff, lease_ttl,
-            publish_out, base_url, feeds_url, page_size):
+@click.option(
+    "--page-size",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="For --publish-out: datasets per feed page.",
+)
+def enqueue(
+    config_path,
+    data_dir,
+    store_url,
+    redis_url,
+    only,
+    force,
+    full,
+    retries,
+    backoff,
+    lease_ttl,
+    publish_out,
+    base_url,
+    feeds_url,
+    page_size,
+):
     """Queue each due source as one rq job on the sdm-harvest queue in
     Redis, for `sdm-harvest worker` on any number of machines.
 
@@ -473,8 +635,9 @@ def enqueue(config_path, data_dir, store_url, redis_url, only, force, full, retr
         if not intervals or min(intervals) < 0:
             raise ValueError
     except ValueError:
-        _fail(f"--backoff {backoff!r}: expected whole seconds separated by commas, e.g. 60,300,900",
-              pipeline.EXIT_CONFIG)
+        _fail(
+            f"--backoff {backoff!r}: expected whole seconds separated by commas, e.g. 60,300,900", pipeline.EXIT_CONFIG
+        )
     if publish_out and not base_url:
         _fail("--publish-out needs --base-url (or $SDM_BASE_URL)", pipeline.EXIT_CONFIG)
     try:
@@ -486,20 +649,39 @@ def enqueue(config_path, data_dir, store_url, redis_url, only, force, full, retr
         _fail("configuration error:\n  " + "\n  ".join(error.problems), pipeline.EXIT_CONFIG)
     publish_spec = None
     if publish_out:
-        publish_spec = {"out": os.path.abspath(publish_out), "base_url": base_url, "feeds_url": feeds_url,
-                        "page_size": page_size, "redis": redis_url}
+        publish_spec = {
+            "out": os.path.abspath(publish_out),
+            "base_url": base_url,
+            "feeds_url": feeds_url,
+            "page_size": page_size,
+            "redis": redis_url,
+        }
     store = _open_store(data_dir, store_url)
     if store.dialect == "sqlite":
-        click.echo("sdm-harvest: warning: the store is SQLite, which only workers on this machine reach, one "
-                   "writer at a time; give the workers a shared PostgreSQL store (--store postgresql://…)", err=True)
+        click.echo(
+            "sdm-harvest: warning: the store is SQLite, which only workers on this machine reach, one "
+            "writer at a time; give the workers a shared PostgreSQL store (--store postgresql://…)",
+            err=True,
+        )
     try:
-        queued = workqueue.enqueue(config_path, store, workqueue.redis_connection(redis_url), force=force,
-                                   only=only, full=full, lease_ttl=lease_ttl, retries=retries,
-                                   backoff=intervals, publish=publish_spec)
+        queued = workqueue.enqueue(
+            config_path,
+            store,
+            workqueue.redis_connection(redis_url),
+            force=force,
+            only=only,
+            full=full,
+            lease_ttl=lease_ttl,
+            retries=retries,
+            backoff=intervals,
+            publish=publish_spec,
+        )
     finally:
         store.close()
-    click.echo(f"run {queued['run_id']}: {len(queued['queued'])} source(s) queued"
-               + (f" ({', '.join(queued['queued'])})" if queued["queued"] else ""))
+    click.echo(
+        f"run {queued['run_id']}: {len(queued['queued'])} source(s) queued"
+        + (f" ({', '.join(queued['queued'])})" if queued["queued"] else "")
+    )
     if queued["already_queued"]:
         click.echo(f"already queued or running: {', '.join(queued['already_queued'])}")
 
@@ -507,11 +689,22 @@ def enqueue(config_path, data_dir, store_url, redis_url, only, force, full, retr
 @main.command()
 @redis_option
 @data_dir_option
-@click.option("--queue", "queues", multiple=True, default=("sdm-harvest",), show_default=True,
-              help="Queue to work on (repeatable): sdm-harvest, sdm-publish.")
+@click.option(
+    "--queue",
+    "queues",
+    multiple=True,
+    default=("sdm-harvest",),
+    show_default=True,
+    help="Queue to work on (repeatable): sdm-harvest, sdm-publish.",
+)
 @click.option("--burst", is_flag=True, help="Work until the queues are empty, then exit (tests, cron).")
-@click.option("--heartbeat", type=click.IntRange(min=1), default=10, show_default=True,
-              help="Seconds between heartbeats; a worker silent for three is taken for dead and its job retried.")
+@click.option(
+    "--heartbeat",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Seconds between heartbeats; a worker silent for three is taken for dead and its job retried.",
+)
 @click.option("--name", default=None, help="The worker's name in rq (default: rq's, unique).")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
 def worker(redis_url, data_dir, queues, burst, heartbeat, name, verbose):
@@ -530,17 +723,31 @@ def worker(redis_url, data_dir, queues, burst, heartbeat, name, verbose):
     logging.getLogger("sdm_harvester").setLevel(logging.DEBUG if verbose else logging.INFO)
     # the jobs write their run reports to this machine's data directory
     os.environ[workqueue.DATA_DIR_ENV] = os.path.abspath(data_dir)
-    workqueue.work(workqueue.redis_connection(redis_url), queues, burst=burst, heartbeat=heartbeat, name=name,
-                   logging_level="DEBUG" if verbose else "INFO")
-
+    workqueue.work(
+        workqueue.redis_connection(redis_url),
+        queues,
+        burst=burst,
+        heartbeat=heartbeat,
+        name=name,
+        logging_level="DEBUG" if verbose else "INFO",
+    )
 
 
 @main.command()
 @data_dir_option
-@click.option("--out", required=True, type=click.Path(file_okay=False),
-              help="Folder for scorecard.json, units.csv, datasets.csv and history.csv.")
-@click.option("--base-url", envvar="SDM_BASE_URL", default="https://catalogue.invalid", show_default=True,
-              help="The catalogue's address, naming the records checked against DCAT-AP (env SDM_BASE_URL).")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for scorecard.json, units.csv, datasets.csv and history.csv.",
+)
+@click.option(
+    "--base-url",
+    envvar="SDM_BASE_URL",
+    default="https://catalogue.invalid",
+    show_default=True,
+    help="The catalogue's address, naming the records checked against DCAT-AP (env SDM_BASE_URL).",
+)
 @day_option
 @link_options
 @store_option
@@ -569,6 +776,7 @@ def evaluate(data_dir, out, base_url, today, store_url, **link):
         score = "-" if unit["score"] is None else unit["score"]
         click.echo(f"{unit['unit']}: {score} ({band}), {unit['datasets']} datasets, {len(unit['overdue'])} overdue")
     click.echo(f"scorecard: {os.path.join(out, 'scorecard.json')}")
+
 
 main.add_command(backup_command)
 main.add_command(restore_command)

@@ -5,6 +5,7 @@ every problem at once, so `sdm-harvest sources check` can show them all.
 docs/harvester.md documents each key.  Secrets never live in the file:
 credentials name environment variables.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,20 +13,24 @@ import ipaddress
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Mapping, Optional
+from typing import Mapping
 
 import yaml
-from sdm_schema import dataset_fields, identifiers, lang
 
 from sdm_harvester import http
+from sdm_schema import dataset_fields, identifiers, lang
 
 SOURCE_TYPES = ("ckan", "datajson", "dcat", "oai-pmh", "spreadsheet")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{1,60}$")
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _INTERVAL = re.compile(r"^(\d+)\s*([mhdw])$")
 _UNIT = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-_NAMED_INTERVALS = {"hourly": dt.timedelta(hours=1), "daily": dt.timedelta(days=1),
-                    "weekly": dt.timedelta(weeks=1), "always": dt.timedelta(0)}
+_NAMED_INTERVALS = {
+    "hourly": dt.timedelta(hours=1),
+    "daily": dt.timedelta(days=1),
+    "weekly": dt.timedelta(weeks=1),
+    "always": dt.timedelta(0),
+}
 #: What each credential key of a source means.
 CREDENTIAL_KEYS = ("token_env", "username_env", "password_env")
 
@@ -91,7 +96,7 @@ class Source:
     #: the records currently held for the source (the circuit breaker).
     withdraw_threshold: float = 0.5
 
-    def secret(self, key: str) -> Optional[str]:
+    def secret(self, key: str) -> str | None:
         """The value of the environment variable a credential key names."""
         env = self.credentials.get(key)
         return os.environ.get(env) if env else None
@@ -101,7 +106,7 @@ class Source:
 class Config:
     sources: tuple
     keep_reports: int = 50
-    path: Optional[str] = None
+    path: str | None = None
 
     def source(self, name: str) -> Source:
         for source in self.sources:
@@ -111,9 +116,25 @@ class Config:
 
 
 _SOURCE_KEYS = {
-    "name", "type", "url", "department", "default_language", "schedule", "credentials", "include",
-    "exclude", "mapping", "columns", "options", "timeout", "request_timeout", "retries", "max_bytes",
-    "allow_hosts", "allow_networks", "withdraw_threshold",
+    "name",
+    "type",
+    "url",
+    "department",
+    "default_language",
+    "schedule",
+    "credentials",
+    "include",
+    "exclude",
+    "mapping",
+    "columns",
+    "options",
+    "timeout",
+    "request_timeout",
+    "retries",
+    "max_bytes",
+    "allow_hosts",
+    "allow_networks",
+    "withdraw_threshold",
 }
 _DEFAULTABLE = _SOURCE_KEYS - {"name", "type", "url", "department", "include", "exclude", "mapping", "columns"}
 
@@ -129,7 +150,7 @@ def load(path: str) -> Config:
     return from_dict(data, path)
 
 
-def from_dict(data, path: Optional[str] = None) -> Config:
+def from_dict(data, path: str | None = None) -> Config:
     problems: list[str] = []
     if not isinstance(data, dict):
         raise ConfigError([f"{path or 'config'}: expected a mapping with a `sources` list"])
@@ -167,7 +188,7 @@ def from_dict(data, path: Optional[str] = None) -> Config:
     return Config(tuple(sources), keep, path)
 
 
-def source_from_dict(raw: Mapping, problems: list[str]) -> Optional[Source]:
+def source_from_dict(raw: Mapping, problems: list[str]) -> Source | None:
     """A Source, or None with the reasons appended to `problems`."""
     unknown = set(raw) - _SOURCE_KEYS
     if unknown:
@@ -204,8 +225,13 @@ def source_from_dict(raw: Mapping, problems: list[str]) -> Optional[Source]:
     if not isinstance(options, dict):
         problems.append("options: expected a mapping")
     numbers = {}
-    for key, minimum in (("timeout", 1), ("request_timeout", 0.1), ("retries", 0), ("max_bytes", 1024),
-                         ("withdraw_threshold", 0)):
+    for key, minimum in (
+        ("timeout", 1),
+        ("request_timeout", 0.1),
+        ("retries", 0),
+        ("max_bytes", 1024),
+        ("withdraw_threshold", 0),
+    ):
         value = raw.get(key, Source.__dataclass_fields__[key].default)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
             problems.append(f"{key} {value!r}: expected a number of at least {minimum}")
@@ -219,10 +245,21 @@ def source_from_dict(raw: Mapping, problems: list[str]) -> Optional[Source]:
     if problems:
         return None
     return Source(
-        name=name, type=kind, url=url, department=department, default_language=default_language,
-        schedule=schedule, credentials=credentials, include=include, exclude=exclude, mapping=mapping,
-        columns=columns, options=options, allow_hosts=tuple(allow_hosts),
-        allow_networks=allow_networks, **numbers,
+        name=name,
+        type=kind,
+        url=url,
+        department=department,
+        default_language=default_language,
+        schedule=schedule,
+        credentials=credentials,
+        include=include,
+        exclude=exclude,
+        mapping=mapping,
+        columns=columns,
+        options=options,
+        allow_hosts=tuple(allow_hosts),
+        allow_networks=allow_networks,
+        **numbers,
     )
 
 
@@ -239,7 +276,7 @@ def _networks(raw, problems) -> tuple:
     return tuple(str(n) for n in raw)
 
 
-def _department(raw, problems) -> Optional[Department]:
+def _department(raw, problems) -> Department | None:
     if not isinstance(raw, dict):
         problems.append("department: expected a mapping with uscc and name")
         return None
@@ -315,8 +352,7 @@ def _mapping(raw, problems) -> dict:
                     f"mapping.{name}: {value!r} → {target!r}: unknown code; "
                     f"allowed: {', '.join(field_def.codelist.codes)}"
                 )
-    return {name: {str(k): str(v) for k, v in table.items()} for name, table in raw.items()
-            if isinstance(table, dict)}
+    return {name: {str(k): str(v) for k, v in table.items()} for name, table in raw.items() if isinstance(table, dict)}
 
 
 def _columns(raw, problems) -> dict:

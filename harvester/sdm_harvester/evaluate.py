@@ -10,13 +10,14 @@ by record digest and one snapshot per unit per day, so a unit's score can
 be followed over months; running twice on one day replaces that day's
 snapshot (cron may repeat it).
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
 import sqlite3
-from typing import Iterable, Mapping, MutableMapping, Optional
+from typing import Iterable, Mapping, MutableMapping
 
 from sdm_harvester.linkcheck import LinkChecker, SqliteCache
 from sdm_schema import evaluation
@@ -97,9 +98,17 @@ class EvaluationStore:
         with self.db:
             for u in units:
                 found = evaluation.band(u.score)
-                self.db.execute("INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?, ?, ?)",
-                                (day, u.unit, u.score, found.code if found else None, len(u.datasets),
-                                 json.dumps({k: report.percent(v) for k, v in u.values.items()})))
+                self.db.execute(
+                    "INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        day,
+                        u.unit,
+                        u.score,
+                        found.code if found else None,
+                        len(u.datasets),
+                        json.dumps({k: report.percent(v) for k, v in u.values.items()}),
+                    ),
+                )
 
     def measure(self, units: Iterable) -> None:
         """Keep each dataset's latest measurements; only the datasets evaluated now."""
@@ -107,17 +116,22 @@ class EvaluationStore:
             self.db.execute("DELETE FROM measurements")
             for u in units:
                 for e in u.datasets:
-                    self.db.execute("INSERT OR REPLACE INTO measurements VALUES (?, ?)",
-                                    (e.record["name"], json.dumps(measurements(e))))
+                    self.db.execute(
+                        "INSERT OR REPLACE INTO measurements VALUES (?, ?)",
+                        (e.record["name"], json.dumps(measurements(e))),
+                    )
 
     def measurements(self) -> dict:
-        return {name: json.loads(values) for name, values in self.db.execute("SELECT name, values_json FROM measurements")}
+        return {
+            name: json.loads(values) for name, values in self.db.execute("SELECT name, values_json FROM measurements")
+        }
 
-    def history(self, unit: Optional[str] = None) -> list:
+    def history(self, unit: str | None = None) -> list:
         query = "SELECT day, unit, score, band, datasets FROM snapshots"
-        rows = self.db.execute(query + (" WHERE unit=?" if unit else "") + " ORDER BY unit, day",
-                               (unit,) if unit else ())
-        return [dict(zip(("day", "unit", "score", "band", "datasets"), row)) for row in rows]
+        rows = self.db.execute(
+            query + (" WHERE unit=?" if unit else "") + " ORDER BY unit, day", (unit,) if unit else ()
+        )
+        return [dict(zip(("day", "unit", "score", "band", "datasets"), row, strict=False)) for row in rows]
 
     def close(self) -> None:
         self.links.close()
@@ -148,17 +162,17 @@ def with_measurements(data_dir: str, records: Iterable[dict]) -> Iterable[dict]:
 
 
 def history_csv(rows: list) -> str:
-    return csv_text(["unit", "day", "score", "band", "datasets"],
-                    ([row["unit"], row["day"], row["score"], row["band"] or "", row["datasets"]] for row in rows))
+    return csv_text(
+        ["unit", "day", "score", "band", "datasets"],
+        ([row["unit"], row["day"], row["score"], row["band"] or "", row["datasets"]] for row in rows),
+    )
 
 
 def _titles(records: list) -> dict:
-    return {evaluation.unit_of(r): dict((r.get("organization") or {}).get("title_translated") or {})
-            for r in records}
+    return {evaluation.unit_of(r): dict((r.get("organization") or {}).get("title_translated") or {}) for r in records}
 
 
-def run(store, data_dir: str, out: str, base_url: str, *, today: dt.date,
-        checker: Optional[LinkChecker] = None) -> dict:
+def run(store, data_dir: str, out: str, base_url: str, *, today: dt.date, checker: LinkChecker | None = None) -> dict:
     """Evaluate the store's records, write OUT/scorecard.json, units.csv,
     datasets.csv and history.csv, keep today's snapshot; the scorecard."""
     records = list(store.iter_datasets())
@@ -170,14 +184,19 @@ def run(store, data_dir: str, out: str, base_url: str, *, today: dt.date,
             checker.cache = kept.links
             links.update(checker.check(url for r in records for url in evaluation.resource_urls(r)))
         units = evaluation.evaluate_catalogue(
-            records, base_url, facts=lambda r: evaluation.Facts(links=links), counts=counts,
-            today=today, shacl_cache=kept.findings)
+            records,
+            base_url,
+            facts=lambda r: evaluation.Facts(links=links),
+            counts=counts,
+            today=today,
+            shacl_cache=kept.findings,
+        )
         kept.snapshot(today.isoformat(), units)
         kept.measure(units)
         history = kept.history()
     finally:
         kept.close()
-    card = report.scorecard(units, dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat())
+    card = report.scorecard(units, dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat())
     titles = _titles(records)
     for unit in card["units"]:
         unit["title"] = titles.get(unit["unit"], {})
@@ -187,8 +206,12 @@ def run(store, data_dir: str, out: str, base_url: str, *, today: dt.date,
 
 def _write(out: str, card: Mapping, history: list) -> None:
     os.makedirs(out, exist_ok=True)
-    files = {"scorecard.json": report.to_json(card), "units.csv": report.units_csv(card),
-             "datasets.csv": report.datasets_csv(card), "history.csv": history_csv(history)}
+    files = {
+        "scorecard.json": report.to_json(card),
+        "units.csv": report.units_csv(card),
+        "datasets.csv": report.datasets_csv(card),
+        "history.csv": history_csv(history),
+    }
     for name, text in files.items():
         path = os.path.join(out, name)
         with open(path + ".new", "w", encoding="utf-8", newline="") as f:

@@ -23,6 +23,7 @@ an ETag or Last-Modified are kept for conditional requests, but only once
 the caller commits them: a run that meets a classified record discards them
 (`taint`), so no classified text reaches the cache.
 """
+
 from __future__ import annotations
 
 import base64
@@ -38,7 +39,7 @@ import urllib.request
 import weakref
 import zlib
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping, Optional, Protocol
+from typing import Callable, Iterable, Mapping, Protocol
 
 import requests
 import urllib3
@@ -87,14 +88,14 @@ class Response:
 class Cache(Protocol):
     """Where validators and bodies of earlier answers are kept (see store.py)."""
 
-    def lookup(self, url: str) -> Optional[tuple[Optional[str], Optional[str], bytes]]: ...
+    def lookup(self, url: str) -> tuple[str | None, str | None, bytes] | None: ...
 
-    def remember(self, url: str, etag: Optional[str], last_modified: Optional[str], body: bytes) -> None: ...
+    def remember(self, url: str, etag: str | None, last_modified: str | None, body: bytes) -> None: ...
 
     def forget(self, url: str) -> None: ...
 
 
-def full_url(url: str, params: Optional[Mapping] = None) -> str:
+def full_url(url: str, params: Mapping | None = None) -> str:
     """The URL with its query parameters, as a cache key and for messages."""
     if not params:
         return url
@@ -111,12 +112,14 @@ def parse_url(url: str) -> urllib.parse.SplitResult:
     scheme = parts.scheme.lower()
     if scheme in ("http", "https"):
         if "@" in parts.netloc:
-            raise FetchError(f"{url}: refused: user-info (user@host) in the URL; credentials come from "
-                             "the source's credentials, never from a URL")
+            raise FetchError(
+                f"{url}: refused: user-info (user@host) in the URL; credentials come from "
+                "the source's credentials, never from a URL"
+            )
         if not parts.hostname:
             raise FetchError(f"{url}: no host")
         try:
-            parts.port
+            _ = parts.port  # urllib parses the port only when asked
         except ValueError:
             raise FetchError(f"{url}: the port is not a number from 0 to 65535") from None
     elif scheme == "file" and parts.netloc not in ("", "localhost"):
@@ -147,7 +150,7 @@ def address_class(address: str) -> str:
     return PUBLIC
 
 
-def _resolve(host: str, port: Optional[int]) -> list[str]:
+def _resolve(host: str, port: int | None) -> list[str]:
     try:
         return sorted({info[4][0] for info in socket.getaddrinfo(host, port or 0, type=socket.SOCK_STREAM)})
     except (socket.gaierror, UnicodeError):
@@ -164,15 +167,15 @@ class AddressGuard:
 
     def __init__(self, allow_networks: Iterable[str] = ()):
         self.networks = tuple(ipaddress.ip_network(n, strict=False) for n in allow_networks)
-        self.home: Optional[frozenset] = None
-        self.sockets: "weakref.WeakSet[socket.socket]" = weakref.WeakSet()
+        self.home: frozenset | None = None
+        self.sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
 
-    def settle(self, host: str, port: Optional[int]) -> None:
+    def settle(self, host: str, port: int | None) -> None:
         """Take the source's own host: its address classes become reachable."""
         if self.home is None:
             self.home = frozenset(address_class(a) for a in _resolve(host, port))
 
-    def refusal(self, address: str) -> Optional[str]:
+    def refusal(self, address: str) -> str | None:
         """Why `address` may not be contacted, or None."""
         kind = address_class(address)
         ip = ipaddress.ip_address(address.split("%", 1)[0])
@@ -180,10 +183,12 @@ class AddressGuard:
             return None
         if any(ip in network for network in self.networks):
             return None
-        return (f"{address} is a {kind} address and the source itself is not "
-                f"({', '.join(sorted(self.home or ())) or 'unresolved'}); allow it with allow_networks")
+        return (
+            f"{address} is a {kind} address and the source itself is not "
+            f"({', '.join(sorted(self.home or ())) or 'unresolved'}); allow it with allow_networks"
+        )
 
-    def check_host(self, url: str, host: str, port: Optional[int]) -> None:
+    def check_host(self, url: str, host: str, port: int | None) -> None:
         for address in _resolve(host, port):
             reason = self.refusal(address)
             if reason:
@@ -212,9 +217,12 @@ def _guarded(base: type, guard: AddressGuard) -> type:
         for number, address in enumerate(allowed, start=1):  # in the resolver's order
             try:
                 sock = urllib3.util.connection.create_connection(
-                    (address, self.port), self.timeout, source_address=self.source_address,
-                    socket_options=self.socket_options)
-            except socket.timeout as error:
+                    (address, self.port),
+                    self.timeout,
+                    source_address=self.source_address,
+                    socket_options=self.socket_options,
+                )
+            except TimeoutError as error:
                 raise ConnectTimeoutError(self, f"Connection to {self.host} timed out") from error
             except OSError as error:
                 if number == len(allowed):
@@ -235,8 +243,10 @@ class _GuardedAdapter(HTTPAdapter):
     def init_poolmanager(self, *args, **kwargs):
         super().init_poolmanager(*args, **kwargs)
         pools = {}
-        for scheme, pool, conn in (("http", HTTPConnectionPool, HTTPConnection),
-                                   ("https", HTTPSConnectionPool, HTTPSConnection)):
+        for scheme, pool, conn in (
+            ("http", HTTPConnectionPool, HTTPConnection),
+            ("https", HTTPSConnectionPool, HTTPSConnection),
+        ):
             pools[scheme] = type(f"Guarded{pool.__name__}", (pool,), {"ConnectionCls": _guarded(conn, self.guard)})
         self.poolmanager.pool_classes_by_scheme = pools
 
@@ -296,13 +306,13 @@ class Fetcher:
     #: headers sent only to the source's own origin (Authorization …)
     credentials: Mapping[str, str] = field(default_factory=dict)
     #: (user, password) for basic auth, also only to the source's own origin
-    basic_auth: Optional[tuple] = None
+    basic_auth: tuple | None = None
     #: the source's URL: fixes its origin, scheme family and home folder
     #: (None: the first URL fetched does)
-    base_url: Optional[str] = None
-    cache: Optional[Cache] = None
+    base_url: str | None = None
+    cache: Cache | None = None
     #: time.monotonic() after which no request may go on (per-source timeout).
-    deadline: Optional[float] = None
+    deadline: float | None = None
     sleep: Callable[[float], None] = time.sleep
     session: requests.Session = field(default_factory=requests.Session)
 
@@ -319,7 +329,7 @@ class Fetcher:
 
     # -- what may be fetched ---------------------------------------------------
 
-    def get(self, url: str, params: Optional[Mapping] = None) -> Response:
+    def get(self, url: str, params: Mapping | None = None) -> Response:
         url = full_url(url, params)
         if self.base_url is None:
             self.base_url = url
@@ -332,7 +342,9 @@ class Fetcher:
         parts = parse_url(url)
         scheme = parts.scheme.lower()
         if scheme not in self.schemes:
-            raise FetchError(f"{url}: scheme {parts.scheme or '(none)'!r} is not allowed (allowed: {', '.join(self.schemes)})")
+            raise FetchError(
+                f"{url}: scheme {parts.scheme or '(none)'!r} is not allowed (allowed: {', '.join(self.schemes)})"
+            )
         home = parse_url(self.base_url or url).scheme.lower()
         if (home == "file") != (scheme == "file"):
             raise FetchError(f"{url}: refused: a {home} source may not lead to a {scheme} URL")
@@ -445,14 +457,15 @@ class Fetcher:
                 response.close()
                 raise FetchError(f"{url}: HTTP {response.status_code}")
             body = self._read_capped(url, response)
-            result = Response(response.url, response.status_code, body,
-                              {k.lower(): v for k, v in response.headers.items()})
+            result = Response(
+                response.url, response.status_code, body, {k.lower(): v for k, v in response.headers.items()}
+            )
             self._hold(url, result)
             return result
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    def _wait(self, attempt: int, retry_after: Optional[str]) -> None:
-        delay = self.backoff * (2 ** attempt)
+    def _wait(self, attempt: int, retry_after: str | None) -> None:
+        delay = self.backoff * (2**attempt)
         if retry_after and retry_after.strip().isdigit():
             delay = max(delay, min(float(retry_after), 60.0))
         if self.deadline is not None and time.monotonic() + delay > self.deadline:
@@ -472,8 +485,13 @@ class Fetcher:
         """GET, following redirects one hop at a time so each is checked;
         credentials are sent only while the hop stays at the source's origin."""
         for _ in range(_MAX_REDIRECTS + 1):
-            response = self.session.get(url, headers=self._headers_for(url, conditional),
-                                        timeout=self._remaining(url), stream=True, allow_redirects=False)
+            response = self.session.get(
+                url,
+                headers=self._headers_for(url, conditional),
+                timeout=self._remaining(url),
+                stream=True,
+                allow_redirects=False,
+            )
             if not response.is_redirect:
                 return response
             target = urllib.parse.urljoin(url, response.headers["Location"])

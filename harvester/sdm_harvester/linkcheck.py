@@ -16,6 +16,7 @@ when a server refuses HEAD, reading no body), concurrently but politely:
 The CKAN plugin keeps its cache in the database and runs the check as a
 background job; the harvester keeps it in the store's folder (SqliteCache).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,7 +25,7 @@ import threading
 import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
-from typing import Iterable, Optional, Protocol
+from typing import Iterable, Protocol
 
 import requests
 
@@ -36,16 +37,16 @@ _TRY_GET = frozenset({400, 403, 404, 405, 406, 500, 501})
 
 
 class Cache(Protocol):
-    def get(self, url: str) -> Optional[LinkResult]: ...
+    def get(self, url: str) -> LinkResult | None: ...
 
     def put(self, url: str, result: LinkResult) -> None: ...
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-def fresh(result: Optional[LinkResult], now: dt.datetime, max_age: dt.timedelta) -> bool:
+def fresh(result: LinkResult | None, now: dt.datetime, max_age: dt.timedelta) -> bool:
     if result is None:
         return False
     try:
@@ -53,7 +54,7 @@ def fresh(result: Optional[LinkResult], now: dt.datetime, max_age: dt.timedelta)
     except ValueError:
         return False
     if checked.tzinfo is None:
-        checked = checked.replace(tzinfo=dt.timezone.utc)
+        checked = checked.replace(tzinfo=dt.UTC)
     return now - checked < max_age
 
 
@@ -81,9 +82,17 @@ class _HostPace:
 
 
 class LinkChecker:
-    def __init__(self, cache: Optional[Cache] = None, *, timeout: float = 10.0, workers: int = 8,
-                 interval: float = 1.0, limit: int = 10_000, max_age: dt.timedelta = dt.timedelta(days=7),
-                 allow_networks: Iterable[str] = ()):
+    def __init__(
+        self,
+        cache: Cache | None = None,
+        *,
+        timeout: float = 10.0,
+        workers: int = 8,
+        interval: float = 1.0,
+        limit: int = 10_000,
+        max_age: dt.timedelta = dt.timedelta(days=7),
+        allow_networks: Iterable[str] = (),
+    ):
         self.cache = cache
         self.timeout, self.workers, self.limit, self.max_age = timeout, workers, limit, max_age
         self.pace = _HostPace(interval)
@@ -99,7 +108,7 @@ class LinkChecker:
         session.headers["User-Agent"] = USER_AGENT
         return session
 
-    def check(self, urls: Iterable[str], now: Optional[dt.datetime] = None) -> dict:
+    def check(self, urls: Iterable[str], now: dt.datetime | None = None) -> dict:
         """{url: LinkResult} for every URL given: cached answers younger than
         max_age as they are, the others (up to `limit`) asked now."""
         now = now or _now()
@@ -163,8 +172,10 @@ class SqliteCache:
     def __init__(self, path: str):
         self.db = sqlite3.connect(path, check_same_thread=False)
         self.lock = threading.Lock()
-        self.db.execute("CREATE TABLE IF NOT EXISTS link_checks (url TEXT PRIMARY KEY, ok INTEGER NOT NULL,"
-                        " status TEXT NOT NULL, checked TEXT NOT NULL)")
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS link_checks (url TEXT PRIMARY KEY, ok INTEGER NOT NULL,"
+            " status TEXT NOT NULL, checked TEXT NOT NULL)"
+        )
 
     def get(self, url):
         with self.lock:
@@ -173,8 +184,10 @@ class SqliteCache:
 
     def put(self, url, result):
         with self.lock, self.db:
-            self.db.execute("INSERT OR REPLACE INTO link_checks VALUES (?, ?, ?, ?)",
-                            (url, int(result.ok), result.status, result.checked))
+            self.db.execute(
+                "INSERT OR REPLACE INTO link_checks VALUES (?, ?, ?, ?)",
+                (url, int(result.ok), result.status, result.checked),
+            )
 
     def all(self) -> dict:
         with self.lock:

@@ -6,6 +6,7 @@ lock behind (the "stuck Running" jobs of ckanext-harvest).  The lock file is
 opened without following symbolic links and must be a plain file of its own,
 so a link planted in its place cannot make a run truncate another file.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -43,8 +44,7 @@ class RunLock:
         try:
             fd = os.open(self.path, flags, 0o644)
         except OSError as error:
-            raise UnsafeFile(f"{self.path}: cannot open the lock ({error.strerror}); "
-                             "is it a symbolic link?") from None
+            raise UnsafeFile(f"{self.path}: cannot open the lock ({error.strerror}); is it a symbolic link?") from None
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
             os.close(fd)

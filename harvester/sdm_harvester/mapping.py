@@ -14,11 +14,12 @@ belongs, a value that breaks the mapping) costs that field only: it is
 dropped and the record carries a quality flag with the value as it came.
 Untagged text gets its language from lang.guess; tagged text keeps its tag.
 """
+
 from __future__ import annotations
 
 import fnmatch
 import re
-from typing import Iterable, Mapping, Optional
+from typing import Iterable, Mapping
 
 from sdm_schema import codelist as _codelist
 from sdm_schema import dataset_fields, lang, organization_fields, resource_fields, role_values
@@ -65,12 +66,12 @@ def _header_table() -> dict:
 class Columns:
     """Resolves a header (or extra key) to `field` or `field@lang`."""
 
-    def __init__(self, overrides: Optional[Mapping[str, str]] = None):
+    def __init__(self, overrides: Mapping[str, str] | None = None):
         self._table = _header_table()
         for header, target in (overrides or {}).items():
             self._table[_fold(header)] = target
 
-    def resolve(self, header) -> Optional[tuple[str, Optional[str]]]:
+    def resolve(self, header) -> tuple[str, str | None] | None:
         if header is None:
             return None
         key = _fold(header)
@@ -90,13 +91,12 @@ class Columns:
 class Mapper:
     """Source value → SDM code, through a source's overrides then the code list."""
 
-    def __init__(self, overrides: Optional[Mapping[str, Mapping[str, str]]] = None):
+    def __init__(self, overrides: Mapping[str, Mapping[str, str]] | None = None):
         self._overrides = {
-            field: {_fold(value): code for value, code in table.items()}
-            for field, table in (overrides or {}).items()
+            field: {_fold(value): code for value, code in table.items()} for field, table in (overrides or {}).items()
         }
 
-    def code(self, field_name: str, value) -> Optional[str]:
+    def code(self, field_name: str, value) -> str | None:
         if value is None or not str(value).strip():
             return None
         text = str(value).strip()
@@ -106,7 +106,7 @@ class Mapper:
         field = _fields_by_name()[field_name]
         return _codelist(field.codelist_name).lookup(text) or text
 
-    def known_code(self, field_name: str, value) -> Optional[str]:
+    def known_code(self, field_name: str, value) -> str | None:
         """The code when an override or the code list knows the value, else None."""
         code = self.code(field_name, value)
         return code if code in _codelist(_fields_by_name()[field_name].codelist_name) else None
@@ -131,13 +131,13 @@ class RecordBuilder:
     def __init__(self, mapper: Mapper):
         self.mapper = mapper
         self.record: dict = {}
-        self.identifier: Optional[str] = None
+        self.identifier: str | None = None
         self._fields = _fields_by_name()
         #: input fields (keys, columns, elements) that map to no SDM field
         self.unmapped: list = []
         #: the language of the record's untagged texts when the source says
         #: or the record as a whole reads as one (see `guess_language`)
-        self.default_tag: Optional[str] = None
+        self.default_tag: str | None = None
 
     def guess_language(self, *texts) -> None:
         """Tag the record's untagged texts by what all of them read as: a
@@ -153,7 +153,7 @@ class RecordBuilder:
         if key not in self.unmapped:
             self.unmapped.append(key)
 
-    def put(self, name: str, value, tag: Optional[str] = None) -> None:
+    def put(self, name: str, value, tag: str | None = None) -> None:
         """Add one value; empty values are ignored, the first value of a
         single-valued field wins.  A value that cannot be put is flagged."""
         value = decode_json(value) if isinstance(value, str) else value
@@ -166,14 +166,14 @@ class RecordBuilder:
         except Exception as error:  # one odd value must not cost the record
             self.flag(name, f"could not be read: {type(error).__name__}: {error}", value)
 
-    def _put_unit(self, name: str, text: str, tag: Optional[str]) -> None:
+    def _put_unit(self, name: str, text: str, tag: str | None) -> None:
         unit = self.record.setdefault("organization", {})
         if name == UNIT_FIELDS["uscc"]:
             unit.setdefault("uscc", text)
         else:
             unit.setdefault("title_translated", {}).setdefault(tag or lang.detect(text), text)
 
-    def _put(self, name: str, value, tag: Optional[str]) -> None:
+    def _put(self, name: str, value, tag: str | None) -> None:
         if name == IDENTIFIER:
             self.identifier = self.identifier or str(value).strip()
             return
@@ -222,7 +222,7 @@ class RecordBuilder:
             return lang.guess(text)
         return self.default_tag or lang.guess(text)
 
-    def _scalar(self, name: str, value) -> Optional[str]:
+    def _scalar(self, name: str, value) -> str | None:
         """Text from a value; a list or dict where text belongs is flagged
         (its one element is taken when it has exactly one)."""
         if isinstance(value, (list, tuple)) and len(value) == 1 and not isinstance(value[0], (list, dict)):
@@ -232,7 +232,7 @@ class RecordBuilder:
             return None
         return str(value).strip() or None
 
-    def put_all(self, pairs: Iterable[tuple[str, Optional[str], object]]) -> None:
+    def put_all(self, pairs: Iterable[tuple[str, str | None, object]]) -> None:
         for name, tag, value in pairs:
             self.put(name, value, tag)
 

@@ -8,6 +8,7 @@ withdraws what vanished upstream, unless the circuit breaker finds the run
 untrustworthy.  With a load target, what changed in the store is then
 loaded into it (sdm_harvester.targets).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -18,23 +19,22 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Callable, ContextManager, Optional, Sequence
-
-from sdm_schema import disclosure
-from sdm_schema.errors import FieldError, Invalid
-from sdm_schema.validation import Context as ValidationContext
-from sdm_schema.validation import validate_record
+from typing import Callable, ContextManager, Sequence
 
 from sdm_harvester import report as reports
 from sdm_harvester import targets
 from sdm_harvester.config import Config, Department, Source
-from sdm_harvester.http import FetchError, Fetcher
+from sdm_harvester.http import Fetcher, FetchError
 from sdm_harvester.mapping import Mapper, selected
 from sdm_harvester.safexml import UnsafeXML
 from sdm_harvester.sources import harvester_for
 from sdm_harvester.sources.base import Broken, Context, Deleted, Record, SourceError, Unchanged, Withheld
 from sdm_harvester.store import Busy, LeaseLost, Store, now_iso
 from sdm_harvester.units import Units
+from sdm_schema import disclosure
+from sdm_schema.errors import FieldError, Invalid
+from sdm_schema.validation import Context as ValidationContext
+from sdm_schema.validation import validate_record
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def content_hash(dataset: dict) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def is_due(source: Source, state: Optional[dict], now: dt.datetime) -> bool:
+def is_due(source: Source, state: dict | None, now: dt.datetime) -> bool:
     last = state and state.get("last_success")
     return not last or now - dt.datetime.fromisoformat(last) >= source.schedule
 
@@ -63,16 +63,16 @@ def _slug(text: str) -> str:
     return re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9_-]+", "-", text.lower())).strip("-_")
 
 
-def dataset_name(store: Store, source: str, identifier: str, hint: Optional[str]) -> str:
+def dataset_name(store: Store, source: str, identifier: str, hint: str | None) -> str:
     """A CKAN-valid name, stable for a record and unique in the store."""
     digest = hashlib.sha1(f"{source}\n{identifier}".encode()).hexdigest()[:10]
     base = _slug(hint or identifier)
     name = f"{source}-{base}" if base and not re.search(r"[^\x00-\x7f]", hint or identifier) else f"{source}-{digest}"
     if len(name) > _NAME_MAX:
-        name = f"{name[:_NAME_MAX - 11].rstrip('-_')}-{digest}"
+        name = f"{name[: _NAME_MAX - 11].rstrip('-_')}-{digest}"
     owner = store.name_owner(name)
     if owner is not None and owner != (source, identifier):
-        name = f"{name[:_NAME_MAX - 11].rstrip('-_')}-{digest}"
+        name = f"{name[: _NAME_MAX - 11].rstrip('-_')}-{digest}"
     return name
 
 
@@ -94,18 +94,28 @@ def origin(source: Source, item: Record) -> str:
 def hop(source: Source, identifier: str) -> dict:
     """This harvest, as a provenance entry: the catalogue read, the record's
     identifier there, and the harvesting unit (the source's department)."""
-    return {"catalogue": source.url, "record": identifier,
-            "unit": {"uscc": source.department.uscc, "title_translated": dict(source.department.name)}}
+    return {
+        "catalogue": source.url,
+        "record": identifier,
+        "unit": {"uscc": source.department.uscc, "title_translated": dict(source.department.name)},
+    }
 
 
 def _fetcher(store: Store, source: Source, deadline: float) -> Fetcher:
     """The source's fetcher; its credentials go to the source's origin only."""
     token, username = source.secret("token_env"), source.secret("username_env")
-    return Fetcher(timeout=source.request_timeout, retries=source.retries, max_bytes=source.max_bytes,
-                   allow_hosts=source.allow_hosts, allow_networks=source.allow_networks,
-                   credentials={"Authorization": token} if token else {},
-                   basic_auth=(username, source.secret("password_env") or "") if username else None,
-                   base_url=source.url, cache=store, deadline=deadline)
+    return Fetcher(
+        timeout=source.request_timeout,
+        retries=source.retries,
+        max_bytes=source.max_bytes,
+        allow_hosts=source.allow_hosts,
+        allow_networks=source.allow_networks,
+        credentials={"Authorization": token} if token else {},
+        basic_auth=(username, source.secret("password_env") or "") if username else None,
+        base_url=source.url,
+        cache=store,
+        deadline=deadline,
+    )
 
 
 class _PageMemo:
@@ -130,10 +140,10 @@ class Options:
     only: Sequence[str] = ()
     progress: Callable[[str], None] = lambda message: None
     #: where the store's changes are loaded after each source (None: the store only)
-    target: Optional[targets.Target] = None
-    now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.timezone.utc))
+    target: targets.Target | None = None
+    now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
     #: source name → a context manager holding the source's lease (a shared store), or None
-    lease: Optional[Callable[[str], ContextManager]] = None
+    lease: Callable[[str], ContextManager] | None = None
 
 
 class SourceRun:
@@ -162,10 +172,15 @@ class SourceRun:
             since = dt.datetime.fromisoformat(state["last_success"]) - INCREMENTAL_OVERLAP
         deadline = clock + source.timeout
         self.fetcher = _fetcher(self.store, source, deadline)
-        ctx = Context(source, self.fetcher, Mapper(source.mapping),
-                      self.store.modified_marks(source.name), since,
-                      lambda message: self.options.progress(f"{source.name}: {message}"),
-                      _PageMemo(self.store, self.fetcher))
+        ctx = Context(
+            source,
+            self.fetcher,
+            Mapper(source.mapping),
+            self.store.modified_marks(source.name),
+            since,
+            lambda message: self.options.progress(f"{source.name}: {message}"),
+            _PageMemo(self.store, self.fetcher),
+        )
         harvester = None
         try:
             harvester = harvester_for(ctx)
@@ -195,8 +210,14 @@ class SourceRun:
             report.status = reports.PARTIAL
         report.finished = now_iso()
         report.duration_s = round(time.monotonic() - clock, 3)
-        self.store.record_source_run(source.name, report.started, report.finished, report.status,
-                                     report.counts, "; ".join(report.errors[:3]) or None)
+        self.store.record_source_run(
+            source.name,
+            report.started,
+            report.finished,
+            report.status,
+            report.counts,
+            "; ".join(report.errors[:3]) or None,
+        )
         return report
 
     def _consume(self, harvester, deadline: float) -> None:
@@ -257,16 +278,20 @@ class SourceRun:
             return
         if warning:
             report.warn(f"{source.name}: {item.identifier}: {warning}")
-        data.update(origin=origin(source, item), owner_org=org["name"],
-                    provenance=[*(data.get("provenance") or ()), hop(source, item.identifier)])
+        data.update(
+            origin=origin(source, item),
+            owner_org=org["name"],
+            provenance=[*(data.get("provenance") or ()), hop(source, item.identifier)],
+        )
         clean, errors = validate_record(data, self.validation, lenient=True)
         if errors:
             report.add_invalid(item.identifier, errors)
             return
         report.add_flags(item.identifier, org["name"], clean.get("quality_flags") or ())
         clean.update(name=name, owner_org=org["name"], organization=org)
-        result = self.store.put(source.name, item.identifier, name, clean, content_hash(clean), False,
-                                item.modified, self.now)
+        result = self.store.put(
+            source.name, item.identifier, name, clean, content_hash(clean), False, item.modified, self.now
+        )
         report.count(result)
 
     def _withhold(self, item) -> None:

@@ -34,6 +34,7 @@ fails, which the report shows twice): either way it is skipped and reported
 by name (`summary["skipped"]`), never a reason to stop the feeds of every
 other record.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -45,16 +46,16 @@ import os
 import pickle
 import shutil
 from itertools import islice
-from typing import Iterable, Mapping, Optional
+from typing import Iterable, Mapping
 
 import sdm_schema
 from sdm_schema import disclosure
 from sdm_schema.rdf import dcat_ap3, national, schemaorg
-from sdm_schema.validation import shape_errors
 from sdm_schema.rdf.catalog import catalog_iri, page_triples
 from sdm_schema.rdf.mapping import Profile, dataset_triples, page_vocabulary
 from sdm_schema.rdf.terms import IRI
 from sdm_schema.rdf.writers import WRITERS, by_subject
+from sdm_schema.validation import shape_errors
 
 RDF_FORMATS = ("ttl", "rdf", "jsonld", "nt")
 #: Folder name → (profile, formats written).
@@ -73,7 +74,7 @@ def page_name(number: int, extension: str) -> str:
     return f"catalog.{extension}" if number == 1 else f"catalog-{number}.{extension}"
 
 
-def record_key(record: Mapping, today: Optional[dt.date] = None) -> str:
+def record_key(record: Mapping, today: dt.date | None = None) -> str:
     """What decides a record's text in every feed: its content, and whether
     its embargo runs today (the one thing of the policy that changes with the
     day, disclosure.embargo_active).  A dict whose keys come in another order
@@ -83,7 +84,7 @@ def record_key(record: Mapping, today: Optional[dt.date] = None) -> str:
     return digest.hexdigest()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _code_fingerprint() -> str:
     """The mapping's own version: a changed rule, code list or writer makes
     every indexed text stale."""
@@ -121,7 +122,7 @@ class _Previous:
     """The last publish of a feed, as far as its index says: the text of
     each record it holds, read back from its files."""
 
-    def __init__(self, folder: str, index_path: Optional[str], version: str, formats):
+    def __init__(self, folder: str, index_path: str | None, version: str, formats):
         self.folder, self.formats = folder, formats
         self.chunks: dict = {}
         self._fds: dict = {}
@@ -129,14 +130,17 @@ class _Previous:
             return
         with open(index_path, encoding="utf-8") as f:
             index = json.load(f)
-        if (index.get("version") == version and tuple(index.get("formats", ())) == tuple(formats)
-                and index.get("files") == _file_stats(folder)):
+        if (
+            index.get("version") == version
+            and tuple(index.get("formats", ())) == tuple(formats)
+            and index.get("files") == _file_stats(folder)
+        ):
             self.chunks = index["chunks"]
 
     def knows(self, key: str) -> bool:
         return key in self.chunks
 
-    def texts(self, key: str) -> Optional[list]:
+    def texts(self, key: str) -> list | None:
         """The bytes the record had in each format; None if the feed left it out."""
         entry = self.chunks[key]
         if entry is None:
@@ -163,8 +167,16 @@ class _Previous:
 class PagedFeed:
     """One feed in several formats, cut into pages as datasets arrive."""
 
-    def __init__(self, folder: str, feed_url: str, profile: Profile, formats,
-                 catalog_info: Mapping, page_size: int, previous: Optional[_Previous] = None):
+    def __init__(
+        self,
+        folder: str,
+        feed_url: str,
+        profile: Profile,
+        formats,
+        catalog_info: Mapping,
+        page_size: int,
+        previous: _Previous | None = None,
+    ):
         self.folder, self.feed_url = folder, feed_url.rstrip("/")
         self.profile, self.formats = profile, formats
         self.catalog_info, self.page_size = catalog_info, page_size
@@ -196,14 +208,16 @@ class PagedFeed:
             self.writers.append(writer)
 
     def _close(self, has_next: bool):
-        for writer, extension in zip(self.writers, self.formats):
-            writer.write(page_triples(
-                self.url(self.page, extension),
-                first=self.url(1, extension),
-                previous=self.url(self.page - 1, extension) if self.page > 1 else None,
-                next_=self.url(self.page + 1, extension) if has_next else None,
-                items=self.page_size,
-            ))
+        for writer, extension in zip(self.writers, self.formats, strict=False):
+            writer.write(
+                page_triples(
+                    self.url(self.page, extension),
+                    first=self.url(1, extension),
+                    previous=self.url(self.page - 1, extension) if self.page > 1 else None,
+                    next_=self.url(self.page + 1, extension) if has_next else None,
+                    items=self.page_size,
+                )
+            )
             writer.end()
             writer.out.close()
         self.writers = []
@@ -216,7 +230,7 @@ class PagedFeed:
             self._close(has_next=True)
             self._open()
 
-    def add(self, subject: IRI, triples: list, key: Optional[str] = None):
+    def add(self, subject: IRI, triples: list, key: str | None = None):
         triples.append((self.catalog, self.link, subject))
         groups = by_subject(triples)  # once for every format
         self.add_texts([writer.render_subjects(groups).encode("utf-8") for writer in self._slot()], key)
@@ -225,13 +239,13 @@ class PagedFeed:
         self._next_slot()
         return self.writers
 
-    def add_texts(self, texts: list, key: Optional[str] = None):
+    def add_texts(self, texts: list, key: str | None = None):
         """Write one dataset's text in each format (rendered now, or copied
         from the last publish)."""
         if not self.writers or self.on_page == self.page_size:
             self._next_slot()
         entry = [self.page]
-        for writer, data in zip(self.writers, texts):
+        for writer, data in zip(self.writers, texts, strict=False):
             writer.out.write(writer.separator(data))  # JSON-LD's comma: not the dataset's
             entry += (writer.out.pos, writer.out.pos + len(data))
             writer.out.write_bytes(data)
@@ -240,7 +254,7 @@ class PagedFeed:
         self.on_page += 1
         self.datasets += 1
 
-    def leave_out(self, key: Optional[str]):
+    def leave_out(self, key: str | None):
         if key is not None:
             self.index[key] = None
 
@@ -255,10 +269,16 @@ class PagedFeed:
         self.writers = []
 
 
-def publish(datasets: Iterable[Mapping], out_dir: str, page_size: int = 1000,
-            catalog_info: Optional[Mapping] = None, feeds_url: Optional[str] = None,
-            today: Optional[dt.date] = None, index_dir: Optional[str] = None,
-            workers: int = 1) -> dict:
+def publish(
+    datasets: Iterable[Mapping],
+    out_dir: str,
+    page_size: int = 1000,
+    catalog_info: Mapping | None = None,
+    feeds_url: str | None = None,
+    today: dt.date | None = None,
+    index_dir: str | None = None,
+    workers: int = 1,
+) -> dict:
     """Write every feed of the catalogue under `out_dir`.
 
     `datasets` yields SDM dataset dicts (package_show shape, with resources);
@@ -293,8 +313,16 @@ def publish(datasets: Iterable[Mapping], out_dir: str, page_size: int = 1000,
     return summary
 
 
-def publish_store(store, data_dir: str, out_dir: str, base_url: str, feeds_url: Optional[str] = None,
-                  page_size: int = 1000, workers: int = 1, full: bool = False) -> dict:
+def publish_store(
+    store,
+    data_dir: str,
+    out_dir: str,
+    base_url: str,
+    feeds_url: str | None = None,
+    page_size: int = 1000,
+    workers: int = 1,
+    full: bool = False,
+) -> dict:
     """The feeds of a harvester's store (`sdm-harvest publish`, the publish
     job of the workers): every record with its latest evaluation (DQV),
     incrementally through the index kept in the data folder; `full`
@@ -304,8 +332,15 @@ def publish_store(store, data_dir: str, out_dir: str, base_url: str, feeds_url: 
     index_dir = os.path.join(data_dir, "publish-index")
     if full:
         shutil.rmtree(index_dir, ignore_errors=True)
-    return publish(with_measurements(data_dir, store.iter_datasets()), out_dir, page_size=page_size,
-                   catalog_info={"base_url": base_url}, feeds_url=feeds_url, index_dir=index_dir, workers=workers)
+    return publish(
+        with_measurements(data_dir, store.iter_datasets()),
+        out_dir,
+        page_size=page_size,
+        catalog_info={"base_url": base_url},
+        feeds_url=feeds_url,
+        index_dir=index_dir,
+        workers=workers,
+    )
 
 
 def _index_path(index_dir: str, name: str) -> str:
@@ -318,8 +353,9 @@ def _file_stats(folder: str) -> dict:
     publisher (or a restore) has rewritten makes it stale."""
     if not os.path.isdir(folder):
         return {}
-    return {entry.name: [entry.stat().st_size, entry.stat().st_mtime_ns]
-            for entry in os.scandir(folder) if entry.is_file()}
+    return {
+        entry.name: [entry.stat().st_size, entry.stat().st_mtime_ns] for entry in os.scandir(folder) if entry.is_file()
+    }
 
 
 class _Job:
@@ -328,9 +364,10 @@ class _Job:
     def __init__(self, out_dir, page_size, info, feeds_url, today, index_dir):
         self.out_dir, self.page_size, self.info = out_dir, page_size, info
         self.feeds_url, self.today, self.index_dir = feeds_url, today, index_dir
-        self.version = hashlib.blake2b(json.dumps(
-            [_code_fingerprint(), info, feeds_url, str(page_size)], sort_keys=True, default=str).encode(),
-            digest_size=16).hexdigest()
+        self.version = hashlib.blake2b(
+            json.dumps([_code_fingerprint(), info, feeds_url, str(page_size)], sort_keys=True, default=str).encode(),
+            digest_size=16,
+        ).hexdigest()
 
     def _feed(self, name: str) -> PagedFeed:
         profile, formats = FEEDS[name]
@@ -339,10 +376,10 @@ class _Job:
         os.makedirs(folder)
         previous = None
         if self.index_dir:
-            previous = _Previous(os.path.join(self.out_dir, name), _index_path(self.index_dir, name),
-                                 self.version, formats)
-        return PagedFeed(folder, f"{self.feeds_url}/{name}", profile, formats, self.info,
-                         self.page_size, previous)
+            previous = _Previous(
+                os.path.join(self.out_dir, name), _index_path(self.index_dir, name), self.version, formats
+            )
+        return PagedFeed(folder, f"{self.feeds_url}/{name}", profile, formats, self.info, self.page_size, previous)
 
     def run(self, names, records) -> tuple:
         """Write the feeds `names` into their .new folders (and indexes);
@@ -360,7 +397,7 @@ class _Job:
                 summary[name] = {"datasets": feed.datasets, "pages": feed.page, "reused": feed.reused}
             return summary, skipped
         except BaseException:
-            for name, feed in feeds.items():
+            for feed in feeds.values():
                 feed.abandon()
                 shutil.rmtree(feed.folder, ignore_errors=True)
             raise
@@ -384,8 +421,8 @@ class _Job:
                 fresh.append(feed)
         if not fresh:
             return
-        for feed, (subject, triples) in zip(fresh, _mapped(record, fresh, self.info["base_url"], self.today,
-                                                           skipped)):
+        mapped = _mapped(record, fresh, self.info["base_url"], self.today, skipped)
+        for feed, (subject, triples) in zip(fresh, mapped, strict=False):
             if subject is None:
                 feed.leave_out(key)
             else:
@@ -396,12 +433,21 @@ class _Job:
             return
         with open(_index_path(self.index_dir, name) + ".new", "w", encoding="utf-8") as f:
             # dumps, not dump: dump streams through the pure-Python encoder
-            f.write(json.dumps({"version": self.version, "formats": feed.formats, "chunks": feed.index,
-                                "files": _file_stats(feed.folder)}))
+            f.write(
+                json.dumps(
+                    {
+                        "version": self.version,
+                        "formats": feed.formats,
+                        "chunks": feed.index,
+                        "files": _file_stats(feed.folder),
+                    }
+                )
+            )
 
 
 def _second_worker(job: _Job, conn) -> None:
     """The forked worker: the SECOND_WORKER feeds from the batches it is sent."""
+
     def records():
         while True:
             batch = conn.recv()
@@ -461,16 +507,32 @@ def _mapped(record: Mapping, feeds, base_url: str, today, skipped: list) -> list
     malformed, or whose mapping fails, is skipped and reported."""
     errors = shape_errors(record)
     if errors:
-        skipped.append({"record": _name(record), "source": record.get("harvest_source"),
-                        "fields": [{"field": e.field, "messages": dict(e.messages)} for e in errors]})
+        skipped.append(
+            {
+                "record": _name(record),
+                "source": record.get("harvest_source"),
+                "fields": [{"field": e.field, "messages": dict(e.messages)} for e in errors],
+            }
+        )
         return []
     try:
         return [dataset_triples(record, feed.profile, base_url, today) for feed in feeds]
     except Exception as error:  # one record's bug must not freeze every feed
-        skipped.append({"record": _name(record), "source": record.get("harvest_source"),
-                        "fields": [{"field": "dataset", "messages": {
+        skipped.append(
+            {
+                "record": _name(record),
+                "source": record.get("harvest_source"),
+                "fields": [
+                    {
+                        "field": "dataset",
+                        "messages": {
                             "zh-Hans": f"映射失败：{type(error).__name__}: {error}",
-                            "en": f"mapping failed: {type(error).__name__}: {error}"}}]})
+                            "en": f"mapping failed: {type(error).__name__}: {error}",
+                        },
+                    }
+                ],
+            }
+        )
         return []
 
 

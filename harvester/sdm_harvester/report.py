@@ -5,19 +5,29 @@ when asked, to `--report FILE`.  Invalid records are listed with their source,
 identifier and the fields at fault, so nothing is dropped silently; long
 lists are capped with the total kept in the counts.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Optional
 
 #: Detail entries kept per source; the counts stay exact.
 MAX_DETAILS = 500
 REPORTS_DIR = "reports"
-COUNTS = ("new", "updated", "unchanged", "withdrawn", "invalid", "failed", "classified", "private", "excluded",
-          "flagged")
+COUNTS = (
+    "new",
+    "updated",
+    "unchanged",
+    "withdrawn",
+    "invalid",
+    "failed",
+    "classified",
+    "private",
+    "excluded",
+    "flagged",
+)
 #: Writes to a load target (`--target ckan`), per source.
 TARGET_COUNTS = ("created", "updated", "withdrawn", "failed")
 
@@ -30,8 +40,8 @@ class SourceReport:
     type: str
     url: str
     status: str = OK
-    started: Optional[str] = None
-    finished: Optional[str] = None
+    started: str | None = None
+    finished: str | None = None
     duration_s: float = 0.0
     counts: dict = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
     #: True when the source listed all its records (so absences mean deletions).
@@ -41,7 +51,7 @@ class SourceReport:
     errors: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
     #: writes to the load target, when there is one
-    target: Optional[dict] = None
+    target: dict | None = None
     #: records kept with quality flags: {source, record, department, flags}
     flagged: list = field(default_factory=list)
     #: "field: problem" → records, and department → records flagged
@@ -56,11 +66,13 @@ class SourceReport:
     def add_invalid(self, identifier: str, field_errors) -> None:
         self.count("invalid")
         if len(self.invalid) < MAX_DETAILS:
-            self.invalid.append({
-                "source": self.name,
-                "record": identifier,
-                "fields": [{"field": e.field, "messages": dict(e.messages)} for e in field_errors],
-            })
+            self.invalid.append(
+                {
+                    "source": self.name,
+                    "record": identifier,
+                    "fields": [{"field": e.field, "messages": dict(e.messages)} for e in field_errors],
+                }
+            )
 
     def add_flags(self, identifier: str, department: str, flags) -> None:
         """A record kept with quality flags (validation.flag's shape)."""
@@ -72,8 +84,9 @@ class SourceReport:
             key = f"{item['field']}: {item['problem'].get('en', '') if isinstance(item['problem'], dict) else item['problem']}"
             self.flag_counts[key] = self.flag_counts.get(key, 0) + 1
         if len(self.flagged) < MAX_DETAILS:
-            self.flagged.append({"source": self.name, "record": identifier, "department": department,
-                                 "flags": list(flags)})
+            self.flagged.append(
+                {"source": self.name, "record": identifier, "department": department, "flags": list(flags)}
+            )
 
     def add_unmapped(self, counts) -> None:
         """Input fields that no SDM field takes, each with a warning."""
@@ -105,7 +118,7 @@ class RunReport:
     run_id: int
     data_dir: str
     started: str
-    finished: Optional[str] = None
+    finished: str | None = None
     duration_s: float = 0.0
     exit_code: int = 0
     sources: list = field(default_factory=list)
@@ -124,7 +137,7 @@ class RunReport:
         return f"run-{self.run_id:06d}.json"
 
 
-def write(report: RunReport, data_dir: str, keep: int, extra_path: Optional[str] = None) -> str:
+def write(report: RunReport, data_dir: str, keep: int, extra_path: str | None = None) -> str:
     """Write the report to the data directory (pruning old ones) and extra_path."""
     folder = os.path.join(data_dir, REPORTS_DIR)
     os.makedirs(folder, exist_ok=True)

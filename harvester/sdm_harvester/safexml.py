@@ -5,6 +5,7 @@ network, and refuses documents that declare entities at all: no harvested
 format (OAI-PMH, DataCite, RDF/XML) needs them, and a declaration is the mark
 of a billion-laughs or external-entity attack.
 """
+
 from __future__ import annotations
 
 from lxml import etree

@@ -25,6 +25,7 @@ A transaction opened while a `Lease` fences the store first renews the
 lease inside that same transaction, and fails (`LeaseLost`) when another
 worker has taken the source: writes land only while their worker holds it.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -38,7 +39,7 @@ import time
 import uuid
 import zlib
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Mapping, Optional
+from typing import Iterable, Iterator, Mapping
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg_dialect
@@ -59,33 +60,38 @@ CACHE_MAX_AGE = dt.timedelta(days=30)
 metadata = sa.MetaData()
 _text, _int = sa.Text, sa.Integer
 records = sa.Table(
-    "records", metadata,
+    "records",
+    metadata,
     sa.Column("source", _text, primary_key=True),
     sa.Column("identifier", _text, primary_key=True),
     sa.Column("name", _text, nullable=False),
     sa.Column("hash", _text, nullable=False),
-    sa.Column("data", _text),                       # the SDM dataset as JSON; NULL once withdrawn as hidden
+    sa.Column("data", _text),  # the SDM dataset as JSON; NULL once withdrawn as hidden
     sa.Column("classified", _int, nullable=False, server_default="0"),
-    sa.Column("source_modified", _text),            # the source's own modification mark
+    sa.Column("source_modified", _text),  # the source's own modification mark
     sa.Column("first_seen", _text, nullable=False),
     sa.Column("last_seen", _text, nullable=False),
-    sa.Column("updated", _text, nullable=False),    # when data or hash last changed
+    sa.Column("updated", _text, nullable=False),  # when data or hash last changed
     sa.Column("withdrawn_at", _text),
     # from data, kept beside it so both databases can pick the winning copy
     # of a dataset held more than once without JSON functions of their own
     sa.Column("origin", _text),
-    sa.Column("hops", _int),                        # len(data.provenance)
+    sa.Column("hops", _int),  # len(data.provenance)
 )
 sa.Index("records_name", records.c.name, unique=True)
 sa.Index("records_by_origin", records.c.origin, records.c.hops)
 sources = sa.Table(
-    "sources", metadata,
+    "sources",
+    metadata,
     sa.Column("name", _text, primary_key=True),
-    *(sa.Column(c, _text) for c in ("last_started", "last_finished", "last_status", "last_success",
-                                     "last_counts", "last_error")),
+    *(
+        sa.Column(c, _text)
+        for c in ("last_started", "last_finished", "last_status", "last_success", "last_counts", "last_error")
+    ),
 )
 runs = sa.Table(
-    "runs", metadata,
+    "runs",
+    metadata,
     sa.Column("id", _int, primary_key=True, autoincrement=True),
     sa.Column("started", _text, nullable=False),
     sa.Column("finished", _text),
@@ -95,7 +101,8 @@ runs = sa.Table(
 )
 # a run spread over workers: one row per queued source, its report once done
 run_sources = sa.Table(
-    "run_sources", metadata,
+    "run_sources",
+    metadata,
     sa.Column("run_id", _int, primary_key=True),
     sa.Column("source", _text, primary_key=True),
     sa.Column("report", _text),
@@ -103,7 +110,8 @@ run_sources = sa.Table(
 # what each target (a CKAN site) holds of each record: the content hash
 # loaded there, NULL once withdrawn from it
 loads = sa.Table(
-    "loads", metadata,
+    "loads",
+    metadata,
     sa.Column("target", _text, primary_key=True),
     sa.Column("source", _text, primary_key=True),
     sa.Column("identifier", _text, primary_key=True),
@@ -113,7 +121,8 @@ loads = sa.Table(
 # DCAT pages as last read: a byte-identical page whose records are all held
 # is not parsed again
 pages = sa.Table(
-    "pages", metadata,
+    "pages",
+    metadata,
     sa.Column("source", _text, primary_key=True),
     sa.Column("url", _text, primary_key=True),
     sa.Column("digest", _text, nullable=False),
@@ -121,7 +130,8 @@ pages = sa.Table(
     sa.Column("identifiers", _text, nullable=False),  # JSON list
 )
 http_cache = sa.Table(
-    "http_cache", metadata,
+    "http_cache",
+    metadata,
     sa.Column("url", _text, primary_key=True),
     sa.Column("etag", _text),
     sa.Column("last_modified", _text),
@@ -131,7 +141,8 @@ http_cache = sa.Table(
 # who harvests a source now, until when (seconds since the epoch, by the
 # database's clock, so that workers' clocks need not agree)
 leases = sa.Table(
-    "leases", metadata,
+    "leases",
+    metadata,
     sa.Column("source", _text, primary_key=True),
     sa.Column("holder", _text, nullable=False),
     sa.Column("expires", sa.Float, nullable=False),
@@ -151,8 +162,9 @@ _WINNER = (
     " AND (o.hops < r.hops OR (o.hops = r.hops AND (o.source < r.source"
     " OR (o.source = r.source AND o.identifier < r.identifier)))))"
 )
-_RECORD_COLUMNS = ("r.source, r.identifier, r.name, r.hash, r.data, r.classified, r.first_seen, r.updated,"
-                   " r.withdrawn_at")
+_RECORD_COLUMNS = (
+    "r.source, r.identifier, r.name, r.hash, r.data, r.classified, r.first_seen, r.updated, r.withdrawn_at"
+)
 
 
 class LeaseLost(RuntimeError):
@@ -164,14 +176,14 @@ class Busy(RuntimeError):
 
 
 def now_iso() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
 def dataset_id(source: str, identifier: str) -> str:
     return str(uuid.uuid5(ID_NAMESPACE, f"{source}\n{identifier}"))
 
 
-def _origin_and_hops(data: Optional[dict]) -> tuple[Optional[str], Optional[int]]:
+def _origin_and_hops(data: dict | None) -> tuple[str | None, int | None]:
     if data is None:
         return None, None
     origin = data.get("origin")
@@ -184,11 +196,11 @@ class StoredRecord:
     identifier: str
     name: str
     hash: str
-    data: Optional[dict]
+    data: dict | None
     classified: bool
     first_seen: str
     updated: str
-    withdrawn_at: Optional[str]
+    withdrawn_at: str | None
 
     def dataset(self) -> dict:
         """The SDM dataset dict as the publisher receives it.  Dates an
@@ -208,12 +220,20 @@ class StoredRecord:
 
 
 def _stored(row) -> StoredRecord:
-    return StoredRecord(row.source, row.identifier, row.name, row.hash,
-                        json.loads(row.data) if row.data else None, bool(row.classified),
-                        row.first_seen, row.updated, row.withdrawn_at)
+    return StoredRecord(
+        row.source,
+        row.identifier,
+        row.name,
+        row.hash,
+        json.loads(row.data) if row.data else None,
+        bool(row.classified),
+        row.first_seen,
+        row.updated,
+        row.withdrawn_at,
+    )
 
 
-def store_url(data_dir: str, url: Optional[str] = None) -> str:
+def store_url(data_dir: str, url: str | None = None) -> str:
     """The database URL of a store: `url` (or $SDM_STORE) when given, else
     the SQLite file in the data directory."""
     url = url or os.environ.get(STORE_ENV) or ""
@@ -234,8 +254,9 @@ def make_engine(url: str) -> sa.engine.Engine:
         path = sa.engine.make_url(url).database
         # SQLite's files beside the database, as links, would be written through too
         refuse_links(path, *(path + suffix for suffix in ("-wal", "-shm", "-journal")))
-        engine = sa.create_engine(url, future=True, connect_args={"timeout": 30, "check_same_thread": False},
-                                  poolclass=sa.pool.NullPool)
+        engine = sa.create_engine(
+            url, future=True, connect_args={"timeout": 30, "check_same_thread": False}, poolclass=sa.pool.NullPool
+        )
         sa.event.listen(engine, "connect", _sqlite_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -257,7 +278,7 @@ def _sqlite_begin(connection) -> None:
 
 
 class Store:
-    def __init__(self, data_dir: str, url: Optional[str] = None):
+    def __init__(self, data_dir: str, url: str | None = None):
         """The store of a data directory: its SQLite file, or the database
         at `url` (or $SDM_STORE) shared with other workers."""
         os.makedirs(data_dir, exist_ok=True)
@@ -269,7 +290,7 @@ class Store:
         self.conn = self.engine.connect()
         self._depth = 0
         #: (source, holder, ttl) while a Lease fences this store's writes
-        self.fence: Optional[tuple[str, str, float]] = None
+        self.fence: tuple[str, str, float] | None = None
         self._create()
         self._forget_classified()
         #: record rows written (inserted, changed, withdrawn) by this Store
@@ -302,13 +323,16 @@ class Store:
         (the embedded SQLite of earlier versions) gets them, filled in."""
         self.conn.exec_driver_sql("ALTER TABLE records ADD COLUMN origin TEXT")
         self.conn.exec_driver_sql("ALTER TABLE records ADD COLUMN hops INTEGER")
-        rows = self.conn.execute(sa.select(records.c.source, records.c.identifier, records.c.data)
-                                 .where(records.c.data.is_not(None))).fetchall()
+        rows = self.conn.execute(
+            sa.select(records.c.source, records.c.identifier, records.c.data).where(records.c.data.is_not(None))
+        ).fetchall()
         for row in rows:
             origin, hops = _origin_and_hops(json.loads(row.data))
-            self.conn.execute(records.update().where(records.c.source == row.source,
-                                                     records.c.identifier == row.identifier)
-                              .values(origin=origin, hops=hops))
+            self.conn.execute(
+                records.update()
+                .where(records.c.source == row.source, records.c.identifier == row.identifier)
+                .values(origin=origin, hops=hops)
+            )
         for index in records.indexes:
             index.create(self.conn, checkfirst=True)
 
@@ -369,10 +393,11 @@ class Store:
             return
         source, holder, ttl = self.fence
         if not self.renew_lease(source, holder, ttl):
-            raise LeaseLost(f"source {source}: the lease of {holder} was taken over; nothing of this "
-                            "transaction was written")
+            raise LeaseLost(
+                f"source {source}: the lease of {holder} was taken over; nothing of this transaction was written"
+            )
 
-    def _read(self, statement, params: Optional[Mapping] = None) -> list:
+    def _read(self, statement, params: Mapping | None = None) -> list:
         rows = self.conn.execute(statement, dict(params or {})).fetchall()
         if not self._depth:
             self.conn.rollback()
@@ -382,7 +407,7 @@ class Store:
         with self.transaction():
             return self.conn.execute(statement, params) if params is not None else self.conn.execute(statement)
 
-    def _upsert(self, table: sa.Table, values: Mapping, update: Optional[Mapping] = None):
+    def _upsert(self, table: sa.Table, values: Mapping, update: Mapping | None = None):
         """INSERT … ON CONFLICT (primary key) DO UPDATE, in either database."""
         insert = (pg_dialect.insert if self.dialect == "postgresql" else sqlite_dialect.insert)(table)
         insert = insert.values(**values)
@@ -401,51 +426,94 @@ class Store:
 
     def modified_marks(self, source: str) -> dict:
         """{identifier: source_modified} of a source's current records."""
-        rows = self._read(sa.select(records.c.identifier, records.c.source_modified)
-                          .where(records.c.source == source, records.c.withdrawn_at.is_(None)))
+        rows = self._read(
+            sa.select(records.c.identifier, records.c.source_modified).where(
+                records.c.source == source, records.c.withdrawn_at.is_(None)
+            )
+        )
         return {r.identifier: r.source_modified for r in rows}
 
     def active_count(self, source: str) -> int:
-        return self._read(sa.select(sa.func.count()).select_from(records)
-                          .where(records.c.source == source, records.c.withdrawn_at.is_(None)))[0][0]
+        return self._read(
+            sa.select(sa.func.count())
+            .select_from(records)
+            .where(records.c.source == source, records.c.withdrawn_at.is_(None))
+        )[0][0]
 
     def _key(self, source: str, identifier: str):
         return sa.and_(records.c.source == source, records.c.identifier == identifier)
 
-    def put(self, source: str, identifier: str, name: str, data: Optional[dict], content_hash: str,
-            classified: bool, source_modified: Optional[str], now: str) -> str:
+    def put(
+        self,
+        source: str,
+        identifier: str,
+        name: str,
+        data: dict | None,
+        content_hash: str,
+        classified: bool,
+        source_modified: str | None,
+        now: str,
+    ) -> str:
         """Insert or update one record; returns NEW, UPDATED or UNCHANGED.
 
         An unchanged record is not written (apart from a changed source
         modification mark, which only saves refetching it next time).
         """
         with self.transaction():
-            rows = self._read(sa.select(records.c.hash, records.c.withdrawn_at, records.c.source_modified)
-                              .where(self._key(source, identifier)))
+            rows = self._read(
+                sa.select(records.c.hash, records.c.withdrawn_at, records.c.source_modified).where(
+                    self._key(source, identifier)
+                )
+            )
             payload = None if data is None else json.dumps(data, ensure_ascii=False, sort_keys=True)
             origin, hops = _origin_and_hops(data)
             if not rows:
-                self.conn.execute(records.insert().values(
-                    source=source, identifier=identifier, name=name, hash=content_hash, data=payload,
-                    classified=int(classified), source_modified=source_modified, first_seen=now, last_seen=now,
-                    updated=now, origin=origin, hops=hops))
+                self.conn.execute(
+                    records.insert().values(
+                        source=source,
+                        identifier=identifier,
+                        name=name,
+                        hash=content_hash,
+                        data=payload,
+                        classified=int(classified),
+                        source_modified=source_modified,
+                        first_seen=now,
+                        last_seen=now,
+                        updated=now,
+                        origin=origin,
+                        hops=hops,
+                    )
+                )
                 self.record_writes += 1
                 return NEW
             row = rows[0]
             if row.hash == content_hash and row.withdrawn_at is None:
                 if source_modified and row.source_modified != source_modified:
-                    self.conn.execute(records.update().where(self._key(source, identifier))
-                                      .values(source_modified=source_modified))
+                    self.conn.execute(
+                        records.update().where(self._key(source, identifier)).values(source_modified=source_modified)
+                    )
                 return UNCHANGED
             # the name is not updated: a record keeps the name it was first
             # given, so its address in a CKAN target never moves
-            self.conn.execute(records.update().where(self._key(source, identifier)).values(
-                hash=content_hash, data=payload, classified=int(classified), source_modified=source_modified,
-                last_seen=now, updated=now, withdrawn_at=None, origin=origin, hops=hops))
+            self.conn.execute(
+                records.update()
+                .where(self._key(source, identifier))
+                .values(
+                    hash=content_hash,
+                    data=payload,
+                    classified=int(classified),
+                    source_modified=source_modified,
+                    last_seen=now,
+                    updated=now,
+                    withdrawn_at=None,
+                    origin=origin,
+                    hops=hops,
+                )
+            )
             self.record_writes += 1
             return UPDATED
 
-    def name_owner(self, name: str) -> Optional[tuple[str, str]]:
+    def name_owner(self, name: str) -> tuple[str, str] | None:
         rows = self._read(sa.select(records.c.source, records.c.identifier).where(records.c.name == name))
         return (rows[0].source, rows[0].identifier) if rows else None
 
@@ -463,8 +531,10 @@ class Store:
         with self.transaction():
             for identifier in identifiers:
                 count += self.conn.execute(
-                    records.update().where(self._key(source, identifier), records.c.withdrawn_at.is_(None))
-                    .values(withdrawn_at=now)).rowcount
+                    records.update()
+                    .where(self._key(source, identifier), records.c.withdrawn_at.is_(None))
+                    .values(withdrawn_at=now)
+                ).rowcount
         self.record_writes += count
         return count
 
@@ -473,10 +543,15 @@ class Store:
         private), dropping its content; 1 if there was one to withdraw."""
         with self.transaction():
             count = self.conn.execute(
-                records.update().where(self._key(source, identifier), records.c.withdrawn_at.is_(None))
-                .values(withdrawn_at=now, data=None, origin=None, hops=None)).rowcount
-            self.conn.execute(records.update().where(self._key(source, identifier), records.c.data.is_not(None))
-                              .values(data=None, origin=None, hops=None))
+                records.update()
+                .where(self._key(source, identifier), records.c.withdrawn_at.is_(None))
+                .values(withdrawn_at=now, data=None, origin=None, hops=None)
+            ).rowcount
+            self.conn.execute(
+                records.update()
+                .where(self._key(source, identifier), records.c.data.is_not(None))
+                .values(data=None, origin=None, hops=None)
+            )
         self.record_writes += count
         return count
 
@@ -487,19 +562,24 @@ class Store:
         if not self._read(sa.select(records.c.source).where(records.c.classified == 1).limit(1)):
             return
         with self.transaction():
-            self.conn.execute(sa.text(
-                "UPDATE records SET classified=0, data=NULL, origin=NULL, hops=NULL,"
-                " withdrawn_at=coalesce(withdrawn_at, :now) WHERE classified=1 AND EXISTS (SELECT 1 FROM loads l"
-                " WHERE l.source=records.source AND l.identifier=records.identifier)"), {"now": now_iso()})
+            self.conn.execute(
+                sa.text(
+                    "UPDATE records SET classified=0, data=NULL, origin=NULL, hops=NULL,"
+                    " withdrawn_at=coalesce(withdrawn_at, :now) WHERE classified=1 AND EXISTS (SELECT 1 FROM loads l"
+                    " WHERE l.source=records.source AND l.identifier=records.identifier)"
+                ),
+                {"now": now_iso()},
+            )
             self.conn.execute(records.delete().where(records.c.classified == 1))
             self.conn.execute(pages.delete())
             self.conn.execute(http_cache.delete())
 
     def _select(self, where: str, join: str = "", limit: str = ""):
-        return sa.text(f"SELECT {_RECORD_COLUMNS} FROM records r {join} WHERE {where}"
-                       f" ORDER BY r.source, r.identifier {limit}")
+        return sa.text(
+            f"SELECT {_RECORD_COLUMNS} FROM records r {join} WHERE {where} ORDER BY r.source, r.identifier {limit}"
+        )
 
-    def _stream(self, statement, params: Optional[Mapping] = None) -> Iterator:
+    def _stream(self, statement, params: Mapping | None = None) -> Iterator:
         """Rows of a long read, on a connection of its own: streamed (a
         server-side cursor on PostgreSQL), so memory does not grow with the
         catalogue, and never in the way of this store's transactions."""
@@ -529,10 +609,13 @@ class Store:
         """{origin: {provenance, uri}} for origins held more than once: every
         copy's provenance, and the IRI an upstream catalogue already gave
         the dataset, so that every level names it alike."""
-        rows = self._stream(sa.text(
-            f"SELECT r.origin, r.data FROM records r WHERE {_PUBLISHABLE} AND r.origin IN"
-            f" (SELECT r.origin FROM records r WHERE {_PUBLISHABLE} GROUP BY r.origin HAVING count(*) > 1)"
-            " ORDER BY r.hops, r.source, r.identifier"))
+        rows = self._stream(
+            sa.text(
+                f"SELECT r.origin, r.data FROM records r WHERE {_PUBLISHABLE} AND r.origin IN"
+                f" (SELECT r.origin FROM records r WHERE {_PUBLISHABLE} GROUP BY r.origin HAVING count(*) > 1)"
+                " ORDER BY r.hops, r.source, r.identifier"
+            )
+        )
         hops: dict = {}
         merged: dict = {}
         for row in rows:
@@ -549,27 +632,34 @@ class Store:
 
     def is_winner(self, source: str, identifier: str) -> bool:
         """Whether a record is the copy of its dataset that is published."""
-        return bool(self._read(sa.text(f"SELECT 1 FROM records r WHERE r.source=:s AND r.identifier=:i"
-                                       f" AND {_WINNER}"), {"s": source, "i": identifier}))
+        return bool(
+            self._read(
+                sa.text(f"SELECT 1 FROM records r WHERE r.source=:s AND r.identifier=:i AND {_WINNER}"),
+                {"s": source, "i": identifier},
+            )
+        )
 
     def iter_withdrawn(self) -> Iterator[dict]:
         """{id, name, withdrawn_at} of every withdrawn record (a deletions feed)."""
         for row in self._stream(self._select("r.withdrawn_at IS NOT NULL")):
-            yield {"id": dataset_id(row.source, row.identifier), "name": row.name,
-                   "withdrawn_at": row.withdrawn_at}
+            yield {"id": dataset_id(row.source, row.identifier), "name": row.name, "withdrawn_at": row.withdrawn_at}
 
     # -- load targets ----------------------------------------------------------
 
     def pending_loads(self, target: str, source: str) -> Iterator[StoredRecord]:
         """A source's publishable records whose content the target lacks."""
-        return self._pending(target, source, "LEFT JOIN",
-                             "r.withdrawn_at IS NULL AND r.classified=0 AND r.data IS NOT NULL"
-                             " AND (l.hash IS NULL OR l.hash != r.hash)")
+        return self._pending(
+            target,
+            source,
+            "LEFT JOIN",
+            "r.withdrawn_at IS NULL AND r.classified=0 AND r.data IS NOT NULL AND (l.hash IS NULL OR l.hash != r.hash)",
+        )
 
     def pending_withdrawals(self, target: str, source: str) -> Iterator[StoredRecord]:
         """A source's records the target holds that were withdrawn or became classified."""
-        return self._pending(target, source, "JOIN",
-                             "l.hash IS NOT NULL AND (r.withdrawn_at IS NOT NULL OR r.classified=1)")
+        return self._pending(
+            target, source, "JOIN", "l.hash IS NOT NULL AND (r.withdrawn_at IS NOT NULL OR r.classified=1)"
+        )
 
     def _pending(self, target: str, source: str, join: str, condition: str) -> Iterator[StoredRecord]:
         # in key-ordered batches: loading writes the ledger this query reads
@@ -583,14 +673,22 @@ class Store:
                 return
             last = batch[-1].identifier
 
-    def mark_loaded(self, target: str, record: StoredRecord, loaded_hash: Optional[str]) -> None:
+    def mark_loaded(self, target: str, record: StoredRecord, loaded_hash: str | None) -> None:
         """Record what the target now holds of a record (None: withdrawn)."""
-        self._upsert(loads, {"target": target, "source": record.source, "identifier": record.identifier,
-                             "hash": loaded_hash, "loaded_at": now_iso()})
+        self._upsert(
+            loads,
+            {
+                "target": target,
+                "source": record.source,
+                "identifier": record.identifier,
+                "hash": loaded_hash,
+                "loaded_at": now_iso(),
+            },
+        )
 
     # -- sources and runs ------------------------------------------------------
 
-    def source_state(self, name: str) -> Optional[dict]:
+    def source_state(self, name: str) -> dict | None:
         rows = self._read(sa.select(sources).where(sources.c.name == name))
         if not rows:
             return None
@@ -602,13 +700,23 @@ class Store:
         names = self._read(sa.select(sources.c.name).order_by(sources.c.name))
         return [self.source_state(r.name) for r in names]
 
-    def record_source_run(self, name: str, started: str, finished: str, status: str,
-                          counts: Mapping, error: Optional[str]) -> None:
+    def record_source_run(
+        self, name: str, started: str, finished: str, status: str, counts: Mapping, error: str | None
+    ) -> None:
         success = finished if status == "ok" else None
-        self._upsert(sources, {"name": name, "last_started": started, "last_finished": finished,
-                               "last_status": status, "last_success": success,
-                               "last_counts": json.dumps(dict(counts)), "last_error": error},
-                     {"last_success": lambda new: sa.func.coalesce(new.last_success, sources.c.last_success)})
+        self._upsert(
+            sources,
+            {
+                "name": name,
+                "last_started": started,
+                "last_finished": finished,
+                "last_status": status,
+                "last_success": success,
+                "last_counts": json.dumps(dict(counts)),
+                "last_error": error,
+            },
+            {"last_success": lambda new: sa.func.coalesce(new.last_success, sources.c.last_success)},
+        )
 
     def start_run(self, started: str) -> int:
         with self.transaction():
@@ -616,23 +724,31 @@ class Store:
 
     def finish_run(self, run_id: int, finished: str, exit_code: int, report: Mapping, keep: int) -> None:
         with self.transaction():
-            self.conn.execute(runs.update().where(runs.c.id == run_id).values(
-                finished=finished, exit_code=exit_code, report=json.dumps(report, ensure_ascii=False)))
+            self.conn.execute(
+                runs.update()
+                .where(runs.c.id == run_id)
+                .values(finished=finished, exit_code=exit_code, report=json.dumps(report, ensure_ascii=False))
+            )
             newest = sa.select(runs.c.id).order_by(runs.c.id.desc()).limit(keep)
             kept = [r.id for r in self.conn.execute(newest)]
             self.conn.execute(runs.delete().where(runs.c.id.not_in(kept)))
             self.conn.execute(run_sources.delete().where(run_sources.c.run_id.not_in(kept)))
 
     def runs(self, limit: int = 10) -> list[dict]:
-        return [dict(r._mapping) for r in self._read(
-            sa.select(runs.c.id, runs.c.started, runs.c.finished, runs.c.exit_code)
-            .order_by(runs.c.id.desc()).limit(limit))]
+        return [
+            dict(r._mapping)
+            for r in self._read(
+                sa.select(runs.c.id, runs.c.started, runs.c.finished, runs.c.exit_code)
+                .order_by(runs.c.id.desc())
+                .limit(limit)
+            )
+        ]
 
-    def run_started(self, run_id: int) -> Optional[str]:
+    def run_started(self, run_id: int) -> str | None:
         rows = self._read(sa.select(runs.c.started).where(runs.c.id == run_id))
         return rows[0].started if rows else None
 
-    def run_report(self, run_id: int) -> Optional[dict]:
+    def run_report(self, run_id: int) -> dict | None:
         rows = self._read(sa.select(runs.c.report).where(runs.c.id == run_id))
         return json.loads(rows[0].report) if rows and rows[0].report else None
 
@@ -644,13 +760,15 @@ class Store:
 
     def record_part(self, run_id: int, name: str, report: Mapping) -> None:
         """One source's part of a spread run (a retry replaces it)."""
-        self._upsert(run_sources, {"run_id": run_id, "source": name,
-                                   "report": json.dumps(report, ensure_ascii=False)})
+        self._upsert(run_sources, {"run_id": run_id, "source": name, "report": json.dumps(report, ensure_ascii=False)})
 
     def parts(self, run_id: int) -> dict:
         """{source: its report, or None while not done} of a spread run."""
-        rows = self._read(sa.select(run_sources.c.source, run_sources.c.report)
-                          .where(run_sources.c.run_id == run_id).order_by(run_sources.c.source))
+        rows = self._read(
+            sa.select(run_sources.c.source, run_sources.c.report)
+            .where(run_sources.c.run_id == run_id)
+            .order_by(run_sources.c.source)
+        )
         return {r.source: json.loads(r.report) if r.report else None for r in rows}
 
     # -- leases --------------------------------------------------------------------
@@ -662,8 +780,10 @@ class Store:
         insert = (pg_dialect.insert if self.dialect == "postgresql" else sqlite_dialect.insert)(leases)
         insert = insert.values(source=source, holder=holder, expires=now + ttl)
         upsert = insert.on_conflict_do_update(
-            index_elements=["source"], set_={"holder": holder, "expires": insert.excluded.expires},
-            where=sa.or_(leases.c.expires < now, leases.c.holder == holder))
+            index_elements=["source"],
+            set_={"holder": holder, "expires": insert.excluded.expires},
+            where=sa.or_(leases.c.expires < now, leases.c.holder == holder),
+        )
         fence, self.fence = self.fence, None
         try:
             self._write(upsert)
@@ -673,8 +793,11 @@ class Store:
 
     def renew_lease(self, source: str, holder: str, ttl: float) -> bool:
         """Extend a held lease; False when it is no longer `holder`'s."""
-        statement = leases.update().where(leases.c.source == source, leases.c.holder == holder) \
+        statement = (
+            leases.update()
+            .where(leases.c.source == source, leases.c.holder == holder)
             .values(expires=self._db_now() + ttl)
+        )
         if self._depth:
             return self.conn.execute(statement).rowcount == 1
         fence, self.fence = self.fence, None
@@ -690,50 +813,74 @@ class Store:
         finally:
             self.fence = fence
 
-    def lease_holder(self, source: str) -> Optional[str]:
+    def lease_holder(self, source: str) -> str | None:
         """Who holds a running (unexpired) lease on the source."""
-        rows = self._read(sa.select(leases.c.holder).where(leases.c.source == source,
-                                                           leases.c.expires >= self._db_now()))
+        rows = self._read(
+            sa.select(leases.c.holder).where(leases.c.source == source, leases.c.expires >= self._db_now())
+        )
         return rows[0].holder if rows else None
 
     def running_leases(self) -> list[dict]:
         """{source, holder, expires_in} of every running lease."""
         now = self._db_now()
-        rows = self._read(sa.select(leases.c.source, leases.c.holder, (leases.c.expires - now).label("left"))
-                          .where(leases.c.expires >= now).order_by(leases.c.source))
+        rows = self._read(
+            sa.select(leases.c.source, leases.c.holder, (leases.c.expires - now).label("left"))
+            .where(leases.c.expires >= now)
+            .order_by(leases.c.source)
+        )
         return [{"source": r.source, "holder": r.holder, "expires_in_s": round(float(r.left), 1)} for r in rows]
 
     # -- DCAT page memo ----------------------------------------------------------
 
-    def page_memo(self, source: str, url: str) -> Optional[tuple[str, Optional[str], list]]:
+    def page_memo(self, source: str, url: str) -> tuple[str, str | None, list] | None:
         """(digest, next_url, identifiers) of a page as last read, or None."""
-        rows = self._read(sa.select(pages.c.digest, pages.c.next_url, pages.c.identifiers)
-                          .where(pages.c.source == source, pages.c.url == url))
+        rows = self._read(
+            sa.select(pages.c.digest, pages.c.next_url, pages.c.identifiers).where(
+                pages.c.source == source, pages.c.url == url
+            )
+        )
         return (rows[0].digest, rows[0].next_url, json.loads(rows[0].identifiers)) if rows else None
 
-    def remember_page(self, source: str, url: str, digest: str, next_url: Optional[str], identifiers) -> None:
-        self._upsert(pages, {"source": source, "url": url, "digest": digest, "next_url": next_url,
-                             "identifiers": json.dumps(list(identifiers))})
+    def remember_page(self, source: str, url: str, digest: str, next_url: str | None, identifiers) -> None:
+        self._upsert(
+            pages,
+            {
+                "source": source,
+                "url": url,
+                "digest": digest,
+                "next_url": next_url,
+                "identifiers": json.dumps(list(identifiers)),
+            },
+        )
 
     # -- conditional requests (http.Cache) --------------------------------------
 
     def lookup(self, url: str):
-        rows = self._read(sa.select(http_cache.c.etag, http_cache.c.last_modified, http_cache.c.body)
-                          .where(http_cache.c.url == url))
+        rows = self._read(
+            sa.select(http_cache.c.etag, http_cache.c.last_modified, http_cache.c.body).where(http_cache.c.url == url)
+        )
         if not rows:
             return None
         self._write(http_cache.update().where(http_cache.c.url == url).values(used_at=now_iso()))
         return rows[0].etag, rows[0].last_modified, zlib.decompress(rows[0].body)
 
-    def remember(self, url: str, etag: Optional[str], last_modified: Optional[str], body: bytes) -> None:
-        self._upsert(http_cache, {"url": url, "etag": etag, "last_modified": last_modified,
-                                  "body": zlib.compress(body), "used_at": now_iso()})
+    def remember(self, url: str, etag: str | None, last_modified: str | None, body: bytes) -> None:
+        self._upsert(
+            http_cache,
+            {
+                "url": url,
+                "etag": etag,
+                "last_modified": last_modified,
+                "body": zlib.compress(body),
+                "used_at": now_iso(),
+            },
+        )
 
     def forget(self, url: str) -> None:
         self._write(http_cache.delete().where(http_cache.c.url == url))
 
     def prune_cache(self) -> None:
-        cutoff = (dt.datetime.now(dt.timezone.utc) - CACHE_MAX_AGE).replace(microsecond=0).isoformat()
+        cutoff = (dt.datetime.now(dt.UTC) - CACHE_MAX_AGE).replace(microsecond=0).isoformat()
         self._write(http_cache.delete().where(http_cache.c.used_at < cutoff))
 
 
@@ -748,12 +895,11 @@ class Lease:
     waits up to `wait` seconds (by default two lifetimes, within which a
     dead holder's lease runs out), then raises Busy."""
 
-    def __init__(self, store: Store, source: str, holder: str, ttl: float = LEASE_TTL,
-                 wait: Optional[float] = None):
+    def __init__(self, store: Store, source: str, holder: str, ttl: float = LEASE_TTL, wait: float | None = None):
         self.store, self.source, self.holder, self.ttl = store, source, holder, ttl
         self.wait = 2 * ttl if wait is None else wait
         self._stop = threading.Event()
-        self._thread: Optional[threading.Thread] = None
+        self._thread: threading.Thread | None = None
 
     def __enter__(self):
         deadline = time.monotonic() + self.wait
@@ -775,8 +921,9 @@ class Lease:
                     if not store.renew_lease(self.source, self.holder, self.ttl):
                         return  # taken over: the next fenced transaction fails
                 except Exception:  # a busy database: the fence still guards; try again
-                    logging.getLogger(__name__).warning("source %s: could not renew the lease", self.source,
-                                                        exc_info=True)
+                    logging.getLogger(__name__).warning(
+                        "source %s: could not renew the lease", self.source, exc_info=True
+                    )
         finally:
             if store is not None:
                 store.close()
@@ -817,5 +964,6 @@ def migrate(source: Store, target: Store, batch: int = 1000) -> dict:
                 copied[table.name] += len(chunk)
         if target.dialect == "postgresql":  # later runs continue after the copied ids
             target.conn.exec_driver_sql(
-                "SELECT setval(pg_get_serial_sequence('runs', 'id'), coalesce(max(id), 0) + 1, false) FROM runs")
+                "SELECT setval(pg_get_serial_sequence('runs', 'id'), coalesce(max(id), 0) + 1, false) FROM runs"
+            )
     return copied

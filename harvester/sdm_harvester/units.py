@@ -13,14 +13,14 @@ name among the departments the configuration knows; one found nowhere
 cannot be keyed, so the source's department stands in and the run report
 says so for that record.
 """
+
 from __future__ import annotations
 
-from typing import Iterable, Mapping, Optional
-
-from sdm_schema import dataset_field, lang, validation
-from sdm_schema.codelist import _fold
+from typing import Iterable, Mapping
 
 from sdm_harvester.config import Department
+from sdm_schema import dataset_field, lang, validation
+from sdm_schema.codelist import _fold
 
 
 def organization(uscc: str, names: Mapping[str, str], default_lang: str = lang.SIMPLIFIED) -> dict:
@@ -45,15 +45,18 @@ class Units:
             for name in unit.name.values():
                 self._by_name.setdefault(_fold(name), unit)
 
-    def resolve(self, named: Optional[Mapping]) -> tuple[dict, Optional[str]]:
+    def resolve(self, named: Mapping | None) -> tuple[dict, str | None]:
         """(organisation, warning): the record's own unit when it names one
         that can be keyed, else the department (with a warning when the
         record named a unit that could not be identified).  A code that is
         no valid USCC raises validation.Invalid, naming the field."""
         if not named:
             return of_department(self.department), None
-        names = {tag: str(text).strip() for tag, text in (named.get("title_translated") or {}).items()
-                 if str(text or "").strip()}
+        names = {
+            tag: str(text).strip()
+            for tag, text in (named.get("title_translated") or {}).items()
+            if str(text or "").strip()
+        }
         code = str(named.get("uscc") or "").strip().upper()
         if code:
             code = validation.uscc(code, dataset_field("owner_org"), {}, None)
@@ -68,4 +71,5 @@ class Units:
         shown = " / ".join(names.values())
         return of_department(self.department), (
             f"the responsible unit {shown!r} has no unified social credit code and is not a configured "
-            f"department; recorded under {self.department.uscc} instead")
+            f"department; recorded under {self.department.uscc} instead"
+        )

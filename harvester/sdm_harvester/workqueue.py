@@ -23,13 +23,14 @@ on a scheduler of its own:
   run asked for it, queues `publish_job()` on the `sdm-publish` queue, for
   the worker on the machine that serves the feeds.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import logging
 import os
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, Sequence
 
 from sdm_harvester import config as configuration
 from sdm_harvester import pipeline
@@ -52,7 +53,7 @@ class SourceFailed(RuntimeError):
     """The source failed; rq retries the job, then keeps it as failed."""
 
 
-def redis_connection(url: Optional[str] = None):
+def redis_connection(url: str | None = None):
     from redis import Redis
 
     return Redis.from_url(url or os.environ.get(REDIS_ENV) or DEFAULT_REDIS)
@@ -66,15 +67,27 @@ def pending_key(source: str) -> str:
 
 
 def due_sources(config: configuration.Config, store: Store, force: bool, only: Sequence[str]) -> list:
-    now = dt.datetime.now(dt.timezone.utc)
-    return [s for s in config.sources
-            if (not only or s.name in only)
-            and (force or only or pipeline.is_due(s, store.source_state(s.name), now))]
+    now = dt.datetime.now(dt.UTC)
+    return [
+        s
+        for s in config.sources
+        if (not only or s.name in only) and (force or only or pipeline.is_due(s, store.source_state(s.name), now))
+    ]
 
 
-def enqueue(config_path: str, store: Store, redis, *, force: bool = False, only: Sequence[str] = (),
-            full: bool = False, lease_ttl: float = LEASE_TTL, retries: int = RETRIES,
-            backoff: Sequence[int] = BACKOFF, publish: Optional[dict] = None) -> dict:
+def enqueue(
+    config_path: str,
+    store: Store,
+    redis,
+    *,
+    force: bool = False,
+    only: Sequence[str] = (),
+    full: bool = False,
+    lease_ttl: float = LEASE_TTL,
+    retries: int = RETRIES,
+    backoff: Sequence[int] = BACKOFF,
+    publish: dict | None = None,
+) -> dict:
     """Queue every due source once, as one run; {run_id, queued, already_queued}."""
     from rq import Queue, Retry
 
@@ -87,16 +100,31 @@ def enqueue(config_path: str, store: Store, redis, *, force: bool = False, only:
     queue = Queue(QUEUE, connection=redis)
     for source in claimed:
         queue.enqueue(
-            harvest_job, job_id=f"sdm-harvest.{run_id}.{source.name}", description=f"harvest {source.name}",
-            kwargs={"config_path": os.path.abspath(config_path), "source_name": source.name,
-                    "store_url": job_store_url(store.url), "data_dir": os.path.abspath(store.data_dir), "run_id": run_id,
-                    "full": full, "lease_ttl": lease_ttl, "publish": publish},
-            job_timeout=int(source.timeout + 2 * lease_ttl + 60), result_ttl=7 * 86400, failure_ttl=30 * 86400,
-            retry=Retry(max=retries, interval=list(backoff)) if retries else None)
+            harvest_job,
+            job_id=f"sdm-harvest.{run_id}.{source.name}",
+            description=f"harvest {source.name}",
+            kwargs={
+                "config_path": os.path.abspath(config_path),
+                "source_name": source.name,
+                "store_url": job_store_url(store.url),
+                "data_dir": os.path.abspath(store.data_dir),
+                "run_id": run_id,
+                "full": full,
+                "lease_ttl": lease_ttl,
+                "publish": publish,
+            },
+            job_timeout=int(source.timeout + 2 * lease_ttl + 60),
+            result_ttl=7 * 86400,
+            failure_ttl=30 * 86400,
+            retry=Retry(max=retries, interval=list(backoff)) if retries else None,
+        )
     if not claimed:
         finalize(store, run_id, config.keep_reports)
-    return {"run_id": run_id, "queued": [s.name for s in claimed],
-            "already_queued": [s.name for s in due if s not in claimed]}
+    return {
+        "run_id": run_id,
+        "queued": [s.name for s in claimed],
+        "already_queued": [s.name for s in due if s not in claimed],
+    }
 
 
 def job_store_url(url: str) -> str:
@@ -111,16 +139,25 @@ def job_store_url(url: str) -> str:
 # -- jobs ----------------------------------------------------------------------
 
 
-def harvest_job(config_path: str, source_name: str, store_url: str, data_dir: str, run_id: int,
-                full: bool = False, lease_ttl: float = LEASE_TTL, publish: Optional[dict] = None) -> dict:
+def harvest_job(
+    config_path: str,
+    source_name: str,
+    store_url: str,
+    data_dir: str,
+    run_id: int,
+    full: bool = False,
+    lease_ttl: float = LEASE_TTL,
+    publish: dict | None = None,
+) -> dict:
     """One source, harvested by whichever worker took the job."""
     from rq import get_current_job
 
     job = get_current_job()
     final = job is None or not job.retries_left
     try:
-        result = _harvest(config_path, source_name, store_url, data_dir, run_id, full, lease_ttl, publish,
-                          job.id if job else "")
+        result = _harvest(
+            config_path, source_name, store_url, data_dir, run_id, full, lease_ttl, publish, job.id if job else ""
+        )
     except BaseException:
         if final:  # no attempt follows: the source may be queued again
             _unmark(job, source_name)
@@ -155,7 +192,7 @@ def _unmark(job, source_name: str) -> None:
         job.connection.delete(pending_key(source_name))
 
 
-def merged_report(store: Store, run_id: int) -> Optional[reports.RunReport]:
+def merged_report(store: Store, run_id: int) -> reports.RunReport | None:
     """The run's report from every worker's part, once every part is in."""
     parts = store.parts(run_id)
     if any(part is None for part in parts.values()):
@@ -166,11 +203,13 @@ def merged_report(store: Store, run_id: int) -> Optional[reports.RunReport]:
     result.finished = max((s.finished for s in result.sources if s.finished), default=now_iso())
     troubled = [s for s in result.sources if s.status in (reports.FAILED, reports.PARTIAL)]
     result.exit_code = pipeline.EXIT_PARTIAL if troubled else pipeline.EXIT_OK
-    result.duration_s = (dt.datetime.fromisoformat(result.finished) - dt.datetime.fromisoformat(started)).total_seconds()
+    result.duration_s = (
+        dt.datetime.fromisoformat(result.finished) - dt.datetime.fromisoformat(started)
+    ).total_seconds()
     return result
 
 
-def finalize(store: Store, run_id: int, keep: int, publish: Optional[dict] = None) -> bool:
+def finalize(store: Store, run_id: int, keep: int, publish: dict | None = None) -> bool:
     """Close the run when its last source is in: the merged report in the
     store and the data directory, and the feeds' job queued.  Every job
     calls it; a later retry closes it again with its newer part."""
@@ -186,13 +225,24 @@ def finalize(store: Store, run_id: int, keep: int, publish: Optional[dict] = Non
         from rq import Queue
 
         Queue(PUBLISH_QUEUE, connection=redis_connection(publish.get("redis"))).enqueue(
-            publish_job, kwargs={"store_url": store.url, "data_dir": store.data_dir, **publish},
-            job_id=f"sdm-publish.{run_id}", description=f"publish run {run_id}", result_ttl=7 * 86400)
+            publish_job,
+            kwargs={"store_url": store.url, "data_dir": store.data_dir, **publish},
+            job_id=f"sdm-publish.{run_id}",
+            description=f"publish run {run_id}",
+            result_ttl=7 * 86400,
+        )
     return True
 
 
-def publish_job(store_url: str, data_dir: str, out: str, base_url: str, feeds_url: Optional[str] = None,
-                page_size: int = 1000, redis: Optional[str] = None) -> dict:
+def publish_job(
+    store_url: str,
+    data_dir: str,
+    out: str,
+    base_url: str,
+    feeds_url: str | None = None,
+    page_size: int = 1000,
+    redis: str | None = None,
+) -> dict:
     """Write the feeds from the shared store, one publisher at a time per
     folder (the feeds swap in whole, publish.py)."""
     from sdm_harvester.publish import publish_store
@@ -244,15 +294,26 @@ def _preload() -> None:
     lang.is_traditional("資料")  # opencc's dictionaries, which every record's Chinese text needs
 
 
-def work(redis, queues: Iterable[str] = (QUEUE,), burst: bool = False, heartbeat: int = 10,
-         name: Optional[str] = None, logging_level: str = "INFO") -> bool:
+def work(
+    redis,
+    queues: Iterable[str] = (QUEUE,),
+    burst: bool = False,
+    heartbeat: int = 10,
+    name: str | None = None,
+    logging_level: str = "INFO",
+) -> bool:
     """Run an rq worker on the queues until stopped (or, burst, until empty)."""
     from rq import Queue
 
     _preload()
-    worker = worker_class()([Queue(q, connection=redis) for q in queues], connection=redis, name=name,
-                            job_monitoring_interval=heartbeat, maintenance_interval=max(2 * heartbeat, 1),
-                            default_worker_ttl=max(4 * heartbeat, 20))
+    worker = worker_class()(
+        [Queue(q, connection=redis) for q in queues],
+        connection=redis,
+        name=name,
+        job_monitoring_interval=heartbeat,
+        maintenance_interval=max(2 * heartbeat, 1),
+        default_worker_ttl=max(4 * heartbeat, 20),
+    )
     return worker.work(burst=burst, with_scheduler=True, logging_level=logging_level)
 
 
@@ -265,9 +326,12 @@ def queue_status(redis) -> dict:
     for name in (QUEUE, PUBLISH_QUEUE):
         queue = Queue(name, connection=redis)
         failed = FailedJobRegistry(queue=queue)
-        out[name] = {"queued": queue.count, "running": StartedJobRegistry(queue=queue).count,
-                     "scheduled": ScheduledJobRegistry(queue=queue).count,
-                     "failed": [_failed(queue, job_id) for job_id in failed.get_job_ids()]}
+        out[name] = {
+            "queued": queue.count,
+            "running": StartedJobRegistry(queue=queue).count,
+            "scheduled": ScheduledJobRegistry(queue=queue).count,
+            "failed": [_failed(queue, job_id) for job_id in failed.get_job_ids()],
+        }
     return out
 
 
@@ -276,5 +340,9 @@ def _failed(queue, job_id: str) -> dict:
     if job is None:
         return {"job": job_id}
     lines = (job.exc_info or "").strip().splitlines()
-    return {"job": job_id, "description": job.description, "ended_at": str(job.ended_at or ""),
-            "error": lines[-1] if lines else ""}
+    return {
+        "job": job_id,
+        "description": job.description,
+        "ended_at": str(job.ended_at or ""),
+        "error": lines[-1] if lines else "",
+    }

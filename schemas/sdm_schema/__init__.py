@@ -5,6 +5,8 @@ them to CKAN (through ckanext-scheming and ckanext-sdm), to the harvester and
 to the feeds, and holds the pure-Python rules that read them.  It imports
 nothing from CKAN.
 """
+
+from sdm_schema.codelist import Code, CodeList  # noqa: F401
 from sdm_schema.loader import (  # noqa: F401
     LANGUAGES,
     Field,
@@ -21,4 +23,3 @@ from sdm_schema.loader import (  # noqa: F401
     schema_path,
     sections,
 )
-from sdm_schema.codelist import CodeList, Code  # noqa: F401

@@ -1,9 +1,10 @@
 """Code lists: codes with zh-Hans/en labels, a stable URI and mappings."""
+
 from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Iterator, Mapping, Optional
+from typing import Iterator, Mapping
 
 
 def _fold(text: str) -> str:
@@ -39,8 +40,9 @@ class CodeList:
         for item in data["codes"]:
             code = str(item["code"])
             extra = {k: v for k, v in item.items() if k not in ("code", "label", "aliases")}
-            self._codes[code] = Code(code, item["label"], self.uri + code, extra,
-                                     tuple(str(a) for a in item.get("aliases", [])))
+            self._codes[code] = Code(
+                code, item["label"], self.uri + code, extra, tuple(str(a) for a in item.get("aliases", []))
+            )
             for text in [code, *item["label"].values(), *item.get("aliases", [])]:
                 self._by_label.setdefault(_fold(text), code)
 
@@ -66,12 +68,12 @@ class CodeList:
     def uri_of(self, code) -> str:
         return self._codes[str(code)].uri
 
-    def code_for_uri(self, uri: str) -> Optional[str]:
-        if uri.startswith(self.uri) and uri[len(self.uri):] in self._codes:
-            return uri[len(self.uri):]
+    def code_for_uri(self, uri: str) -> str | None:
+        if uri.startswith(self.uri) and uri[len(self.uri) :] in self._codes:
+            return uri[len(self.uri) :]
         return None
 
-    def lookup(self, text) -> Optional[str]:
+    def lookup(self, text) -> str | None:
         """The code a source value stands for: a code, a zh/en label or an alias."""
         if text is None:
             return None

@@ -3,6 +3,7 @@ register of authorised use, the evaluation's scorecards): UTF-8 with a
 byte-order mark, so Excel reads Chinese right, and no cell a spreadsheet
 would run as a formula — the exports quote text that departments,
 applicants and the public typed (=HYPERLINK(…) in a purpose)."""
+
 from __future__ import annotations
 
 import csv

@@ -21,11 +21,12 @@ The rules (docs/disclosure.md explains each and the requirement behind it):
      `ckan sdm lift-embargoes` records it (R4).
   5. Some fields are for domestic audiences only (see HIDDEN_FIELDS).
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Mapping
 
 PUBLIC, GOVERNMENT, INTERNATIONAL = "public", "government", "international"
 AUDIENCES = (PUBLIC, GOVERNMENT, INTERNATIONAL)
@@ -57,13 +58,13 @@ class Decision:
     visible: bool
     resources: bool
     hidden_fields: frozenset
-    reason: Optional[str] = None
+    reason: str | None = None
 
     def field_visible(self, name: str) -> bool:
         return self.visible and name not in self.hidden_fields
 
 
-def _today(today: Optional[dt.date]) -> dt.date:
+def _today(today: dt.date | None) -> dt.date:
     return today or dt.date.today()
 
 
@@ -103,7 +104,7 @@ def declassified(record: Mapping) -> dict:
     return {**record, **{name: "" for name in CLASSIFICATION_DETAIL}}
 
 
-def embargo_end(dataset: Mapping) -> Optional[dt.date]:
+def embargo_end(dataset: Mapping) -> dt.date | None:
     """The day a deferred disclosure ends; None when the dataset is not
     deferred or gives no readable date."""
     if dataset.get("disclosure") != "deferred":
@@ -114,7 +115,7 @@ def embargo_end(dataset: Mapping) -> Optional[dt.date]:
         return None
 
 
-def embargo_active(dataset: Mapping, today: Optional[dt.date] = None) -> bool:
+def embargo_active(dataset: Mapping, today: dt.date | None = None) -> bool:
     """Whether a deferred dataset's files are still withheld.  Deferred
     without a (readable) date: withheld until someone sets one."""
     if dataset.get("disclosure") != "deferred":
@@ -123,7 +124,7 @@ def embargo_active(dataset: Mapping, today: Optional[dt.date] = None) -> bool:
     return end is None or end > _today(today)
 
 
-def decide(dataset: Mapping, audience: str, today: Optional[dt.date] = None) -> Decision:
+def decide(dataset: Mapping, audience: str, today: dt.date | None = None) -> Decision:
     if audience not in AUDIENCES:
         raise ValueError(f"unknown audience {audience!r}; expected one of {AUDIENCES}")
     hidden = HIDDEN_FIELDS[audience]
@@ -142,7 +143,7 @@ def decide(dataset: Mapping, audience: str, today: Optional[dt.date] = None) -> 
     return Decision(True, True, hidden)
 
 
-def access_eligible(dataset: Mapping, today: Optional[dt.date] = None) -> bool:
+def access_eligible(dataset: Mapping, today: dt.date | None = None) -> bool:
     """Whether the public may apply for a dataset's files: it is visible,
     and open on conditions or offered as a customised service."""
     if not decide(dataset, PUBLIC, today).visible:
@@ -151,7 +152,7 @@ def access_eligible(dataset: Mapping, today: Optional[dt.date] = None) -> bool:
     return dataset.get("open_attribute") == "conditional" or customised
 
 
-def redact(dataset: Mapping, audience: str, today: Optional[dt.date] = None) -> Optional[dict]:
+def redact(dataset: Mapping, audience: str, today: dt.date | None = None) -> dict | None:
     """The dataset as the audience may see it; None when it may not see it.
 
     Withheld files are dropped with their URLs, and num_resources follows,

@@ -1,4 +1,5 @@
 """Errors the schema's rules raise and report, with bilingual messages."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

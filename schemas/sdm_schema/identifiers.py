@@ -6,10 +6,10 @@ in the same spellings — `doi:10.…`, `https://doi.org/10.…`,
 `https://cstr.cn/31253.11.…`, `CSTR:31253.11.…` — and must agree on what
 each spelling means.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Optional, Tuple
 
 from stdnum.cn import uscc as stdnum_uscc
 from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
@@ -23,26 +23,26 @@ _CSTR_PREFIX = re.compile(r"^(?:https?://(?:www\.)?cstr\.cn/)?(?:CSTR:)?", re.IG
 _CSTR = re.compile(r"^\w{5}\.\d{2}\.\S+$")
 
 
-def doi(text) -> Optional[str]:
+def doi(text) -> str | None:
     """The bare DOI (`10.…/…`) of a DOI in any of its spellings, else None."""
     match = _DOI.match(str(text or "").strip())
     return match.group(1) if match else None
 
 
-def _cstr_body(text) -> Tuple[str, bool]:
+def _cstr_body(text) -> tuple[str, bool]:
     """The CSTR without resolver and label, and whether either was there."""
     raw = str(text or "").strip()
     prefix = _CSTR_PREFIX.match(raw).group(0)
-    return raw[len(prefix):], bool(prefix)
+    return raw[len(prefix) :], bool(prefix)
 
 
-def cstr(text) -> Optional[str]:
+def cstr(text) -> str | None:
     """A CSTR as `CSTR:` + its body, from any of its spellings, else None."""
     body, _announced = _cstr_body(text)
     return "CSTR:" + body if _CSTR.match(body) else None
 
 
-def recognise(text) -> Optional[Tuple[str, str]]:
+def recognise(text) -> tuple[str, str] | None:
     """("doi", bare DOI) or ("cstr", "CSTR:…") for an identifier written as
     one, else None.  A CSTR is recognised by its resolver or label even
     when its body is malformed, so that validation names the error rather

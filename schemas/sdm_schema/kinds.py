@@ -7,15 +7,15 @@ indexes, which RDF terms it becomes and how they are read back.  A kind the regi
 fails when the schema is loaded (loader.py), naming the field, instead of
 silently being treated as text.
 """
+
 from __future__ import annotations
 
-from typing import Callable, Iterator, Mapping, Optional
+from typing import Callable, Iterator, Mapping
 
-from sdm_schema import lang
-from sdm_schema.validation import decode_json
 from sdm_schema.rdf import mapping as rdf
 from sdm_schema.rdf.namespaces import SKOS
-from sdm_schema.rdf.terms import IRI, XSD_DATE, XSD_DATETIME, XSD_INTEGER, Literal, iri
+from sdm_schema.rdf.terms import XSD_DATE, XSD_DATETIME, XSD_INTEGER, Literal, iri
+from sdm_schema.validation import decode_json
 
 
 class Kind:
@@ -31,14 +31,14 @@ class Kind:
     #: A list of dicts, which CKAN's forms send flattened.
     nested = False
     #: The validator (sdm_schema.validation) its fields must run, if any.
-    validator: Optional[str] = None
+    validator: str | None = None
     #: rdfs:range of its property in the SDM vocabulary.
-    range: Optional[str] = None
+    range: str | None = None
     #: Solr holds it as several values under the field's own name (facets,
     #: fq); schemas/solr/schema.xml declares such fields multiValued.
     solr_multivalued = False
 
-    def problem(self, field) -> Optional[str]:
+    def problem(self, field) -> str | None:
         """What is wrong with a field of this kind, for the loader; None if nothing."""
         if self.coded and not field.codelist_name:
             return f"kind {self.name!r} needs a codelist"
@@ -61,7 +61,6 @@ class Kind:
     def read(self, field, objects: list):
         """A value from the RDF objects found for the field (never empty)."""
         return str(objects[0])
-
 
 
 class Url(Kind):
@@ -88,7 +87,6 @@ class TranslatedText(Kind):
         return {rdf.literal_lang(o): str(o) for o in objects if isinstance(o, Literal)} or None
 
 
-
 class TranslatedTags(Kind):
     name, translated, validator = "translated_tags", True, "sdm_translated_tags"
 
@@ -103,7 +101,6 @@ class TranslatedTags(Kind):
             if isinstance(o, Literal):
                 out.setdefault(rdf.literal_lang(o), []).append(str(o))
         return {tag: sorted(words) for tag, words in out.items()} or None
-
 
 
 class Code(Kind):
@@ -122,7 +119,6 @@ class Code(Kind):
         return found[0] if found else None
 
 
-
 class Codes(Code):
     name, multivalued, validator, solr_multivalued = "codes", True, "sdm_codes", True
 
@@ -135,7 +131,6 @@ class Codes(Code):
 
     def read(self, field, objects):
         return self._found(field, objects) or None
-
 
 
 class Date(Kind):
@@ -190,13 +185,23 @@ class Records(Kind):
 #: Every kind, by the name presets.yaml gives it.
 KINDS: Mapping[str, Kind] = {
     kind.name: kind
-    for kind in (Kind(), Url(), Identifier(), TranslatedText(), TranslatedTags(), Code(), Codes(),
-                 Date(), DateTime(), Integer(),
-                 # lists of records arrive flattened by CKAN (from its form, or from
-                 # sdm-harvest's CKAN target through the API) and are gathered back whole
-                 Records("fee_items", "sdm_fee_items", nested=True),
-                 Records("provenance", "sdm_provenance", nested=True),
-                 Records("flags", "sdm_quality_flags", nested=True))
+    for kind in (
+        Kind(),
+        Url(),
+        Identifier(),
+        TranslatedText(),
+        TranslatedTags(),
+        Code(),
+        Codes(),
+        Date(),
+        DateTime(),
+        Integer(),
+        # lists of records arrive flattened by CKAN (from its form, or from
+        # sdm-harvest's CKAN target through the API) and are gathered back whole
+        Records("fee_items", "sdm_fee_items", nested=True),
+        Records("provenance", "sdm_provenance", nested=True),
+        Records("flags", "sdm_quality_flags", nested=True),
+    )
 }
 
 

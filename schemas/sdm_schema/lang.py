@@ -13,11 +13,12 @@ Traditional Chinese is kept under `zh-Hant` and also folded into `zh-Hans`
 when no Simplified text was given, so every Chinese value can be searched and
 shown in Simplified (docs/bilingual.md explains the rule).
 """
+
 from __future__ import annotations
 
 import functools
 import re
-from typing import Mapping, Optional
+from typing import Mapping
 
 from sdm_schema.loader import LANGUAGES
 
@@ -28,17 +29,29 @@ UNDETERMINED = "und"
 STORED_TAGS = LANGUAGES + (TRADITIONAL,)
 
 _ALIASES = {
-    SIMPLIFIED: {"zh", "zh-cn", "zh-hans", "zh-hans-cn", "zh-sg", "zh-hans-sg", "cn",
-                 "chi", "zho", "chinese", "zh_cn", "zh_hans_cn", "zh_hans"},
-    TRADITIONAL: {"zh-tw", "zh-hk", "zh-mo", "zh-hant", "zh-hant-tw", "zh-hant-hk",
-                  "zh_tw", "zh_hant_tw", "zh_hant"},
+    SIMPLIFIED: {
+        "zh",
+        "zh-cn",
+        "zh-hans",
+        "zh-hans-cn",
+        "zh-sg",
+        "zh-hans-sg",
+        "cn",
+        "chi",
+        "zho",
+        "chinese",
+        "zh_cn",
+        "zh_hans_cn",
+        "zh_hans",
+    },
+    TRADITIONAL: {"zh-tw", "zh-hk", "zh-mo", "zh-hant", "zh-hant-tw", "zh-hant-hk", "zh_tw", "zh_hant_tw", "zh_hant"},
     ENGLISH: {"en", "en-us", "en-gb", "en-au", "en-ca", "eng", "english", "en_us", "en_gb"},
 }
 _TAG_OF = {alias: tag for tag, aliases in _ALIASES.items() for alias in aliases}
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
-def normalise_tag(tag) -> Optional[str]:
+def normalise_tag(tag) -> str | None:
     """`zh-CN` → `zh-Hans`, `EN` → `en`; None for a tag that is none of the
     catalogue's own languages (see canonical_tag for every other one)."""
     if tag is None:
@@ -47,11 +60,13 @@ def normalise_tag(tag) -> Optional[str]:
 
 
 # language[-script][-region][-variant…]; private use and extensions too
-_BCP47 = re.compile(r"^[a-z]{2,3}(?:-[a-z]{4})?(?:-(?:[a-z]{2}|\d{3}))?(?:-[a-z0-9]{5,8}|-\d[a-z0-9]{3})*"
-                    r"(?:-[0-9a-wyz](?:-[a-z0-9]{2,8})+)*(?:-x(?:-[a-z0-9]{1,8})+)?$")
+_BCP47 = re.compile(
+    r"^[a-z]{2,3}(?:-[a-z]{4})?(?:-(?:[a-z]{2}|\d{3}))?(?:-[a-z0-9]{5,8}|-\d[a-z0-9]{3})*"
+    r"(?:-[0-9a-wyz](?:-[a-z0-9]{2,8})+)*(?:-x(?:-[a-z0-9]{1,8})+)?$"
+)
 
 
-def canonical_tag(tag) -> Optional[str]:
+def canonical_tag(tag) -> str | None:
     """Any language tag as the catalogue keeps it: the project's own tag for
     one of its languages (`zh-CN` → `zh-Hans`), every other well-formed
     BCP 47 tag with the case BCP 47 recommends (`DE-ch` → `de-CH`,
@@ -87,7 +102,7 @@ def is_chinese(tag: str) -> bool:
     return tag == "zh" or str(tag).startswith(("zh-", "yue", "lzh", "wuu"))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _converter(config: str):
     import opencc  # imported late: loading its dictionaries takes a moment
 
@@ -110,8 +125,8 @@ def is_traditional(text: str) -> bool:
     """
     if not has_han(text):
         return False
-    changed_by_t2s = sum(a != b for a, b in zip(text, to_simplified(text)))
-    changed_by_s2t = sum(a != b for a, b in zip(text, _converter("s2t").convert(text)))
+    changed_by_t2s = sum(a != b for a, b in zip(text, to_simplified(text), strict=False))
+    changed_by_s2t = sum(a != b for a, b in zip(text, _converter("s2t").convert(text), strict=False))
     return changed_by_t2s > changed_by_s2t
 
 
@@ -131,8 +146,36 @@ _GUESS_MIN_PROBABILITY = 0.75
 #: The languages a guess chooses from: those open-data catalogues are
 #: written in.  Among all 97 of the model, short titles scatter over
 #: languages nobody catalogues in and no answer is ever sure.
-GUESS_LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt", "da", "sv", "no", "fi", "pl", "cs", "ca",
-                   "ru", "ja", "ko", "el", "hu", "ro", "tr", "et", "lv", "lt", "sk", "sl", "hr", "bg")
+GUESS_LANGUAGES = (
+    "en",
+    "de",
+    "fr",
+    "es",
+    "it",
+    "nl",
+    "pt",
+    "da",
+    "sv",
+    "no",
+    "fi",
+    "pl",
+    "cs",
+    "ca",
+    "ru",
+    "ja",
+    "ko",
+    "el",
+    "hu",
+    "ro",
+    "tr",
+    "et",
+    "lv",
+    "lt",
+    "sk",
+    "sl",
+    "hr",
+    "bg",
+)
 
 
 @functools.lru_cache(maxsize=1)
@@ -179,8 +222,10 @@ def settle_chinese(values: Mapping[str, object], fold) -> dict:
     if TRADITIONAL in out and SIMPLIFIED not in out:
         out[SIMPLIFIED] = fold(out[TRADITIONAL])
     # the catalogue's own languages first, every other language kept after them
-    return {**{tag: out[tag] for tag in STORED_TAGS if tag in out},
-            **{tag: out[tag] for tag in sorted(out) if tag not in STORED_TAGS}}
+    return {
+        **{tag: out[tag] for tag in STORED_TAGS if tag in out},
+        **{tag: out[tag] for tag in sorted(out) if tag not in STORED_TAGS},
+    }
 
 
 def _as_text(value) -> str:

@@ -1,10 +1,11 @@
 """Read the schema files once and hand out fields, code lists and messages."""
+
 from __future__ import annotations
 
 import functools
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Mapping, Optional
+from typing import TYPE_CHECKING, Mapping
 
 import yaml
 
@@ -40,17 +41,17 @@ class Field:
     kind: str
     label: Mapping[str, str]
     help_text: Mapping[str, str]
-    section: Optional[str]
-    codelist_name: Optional[str]
+    section: str | None
+    codelist_name: str | None
     required: bool
     default: object
     show_if: Mapping[str, list]
     validators: tuple
-    from_field: Optional[str]
+    from_field: str | None
     raw: Mapping
 
     @classmethod
-    def from_definition(cls, definition: Mapping, presets: Mapping) -> "Field":
+    def from_definition(cls, definition: Mapping, presets: Mapping) -> Field:
         data = dict(presets.get(definition.get("preset"), {}), **definition)
         return cls(
             name=data["field_name"],
@@ -68,7 +69,7 @@ class Field:
         )
 
     @property
-    def kind_type(self) -> "Kind":
+    def kind_type(self) -> Kind:
         """The field's Kind (sdm_schema.kinds): how its value is validated,
         indexed, written as RDF and harvested."""
         from sdm_schema import kinds  # kinds builds on validation and rdf, which read this module
@@ -76,7 +77,7 @@ class Field:
         return kinds.get(self.kind)
 
     @property
-    def codelist(self) -> Optional[CodeList]:
+    def codelist(self) -> CodeList | None:
         return codelist(self.codelist_name) if self.codelist_name else None
 
     def applies(self, record: Mapping) -> bool:
@@ -91,14 +92,20 @@ class SchemaError(ValueError):
 #: The roles a dataset field may have beside scheming's keys (sdm_dataset.yaml
 #: explains each), with the type of value each takes.
 ROLES: Mapping[str, type] = {
-    "facet": int, "badge": int, "policy": bool, "dcat": str, "schemaorg": str,
-    "english_fallback": bool, "harvested": bool, "recommended": bool,
+    "facet": int,
+    "badge": int,
+    "policy": bool,
+    "dcat": str,
+    "schemaorg": str,
+    "english_fallback": bool,
+    "harvested": bool,
+    "recommended": bool,
 }
 #: Roles whose value is a position: their fields come in that order.
 _ORDERED_ROLES = ("facet", "badge")
 
 
-def _role_problem(field: "Field") -> Optional[str]:
+def _role_problem(field: Field) -> str | None:
     for role, expected in ROLES.items():
         value = field.raw.get(role)
         # bool is an int to Python; a position must be a number
@@ -120,24 +127,25 @@ def _checked(fields: tuple, source: str) -> tuple:
     return fields
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _presets() -> Mapping[str, Mapping]:
     return {p["preset_name"]: p["values"] for p in _read_yaml("presets.yaml")["presets"]}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def dataset_schema() -> Mapping:
     """The raw scheming dataset schema, as ckanext-scheming reads it."""
     return _read_yaml("sdm_dataset.yaml")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def dataset_fields() -> tuple:
-    return _checked(tuple(Field.from_definition(d, _presets()) for d in dataset_schema()["dataset_fields"]),
-                    "sdm_dataset.yaml")
+    return _checked(
+        tuple(Field.from_definition(d, _presets()) for d in dataset_schema()["dataset_fields"]), "sdm_dataset.yaml"
+    )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _dataset_fields_by_name() -> Mapping[str, Field]:
     return {f.name: f for f in dataset_fields()}
 
@@ -146,13 +154,15 @@ def dataset_field(name: str) -> Field:
     return _dataset_fields_by_name()[name]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def resource_fields() -> tuple:
-    return _checked(tuple(Field.from_definition(d, _presets()) for d in dataset_schema()["resource_fields"]),
-                    "sdm_dataset.yaml (resource_fields)")
+    return _checked(
+        tuple(Field.from_definition(d, _presets()) for d in dataset_schema()["resource_fields"]),
+        "sdm_dataset.yaml (resource_fields)",
+    )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def organization_fields() -> tuple:
     fields = tuple(Field.from_definition(d, _presets()) for d in _read_yaml("sdm_organization.yaml")["fields"])
     return _checked(fields, "sdm_organization.yaml")
@@ -178,14 +188,10 @@ def sections() -> list:
     return list(dataset_schema()["sections"])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def codelists() -> Mapping[str, CodeList]:
     folder = schema_path("codelists")
-    lists = (
-        CodeList(_read_yaml("codelists", name))
-        for name in sorted(os.listdir(folder))
-        if name.endswith(".yaml")
-    )
+    lists = (CodeList(_read_yaml("codelists", name)) for name in sorted(os.listdir(folder)) if name.endswith(".yaml"))
     return {cl.name: cl for cl in lists}
 
 
@@ -193,12 +199,12 @@ def codelist(name: str) -> CodeList:
     return codelists()[name]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _messages() -> Mapping[str, Mapping[str, str]]:
     return _read_yaml("messages.yaml")
 
 
-def message(key: str, field: Optional[Field] = None, **params) -> dict:
+def message(key: str, field: Field | None = None, **params) -> dict:
     """A message in every language, with the field's label in that language."""
     out = {}
     for lang, template in _messages()[key].items():

@@ -5,13 +5,14 @@ together.  `check(record, ctx)` returns a FieldError per broken rule, named
 after the field the user should change.  docs/rules.md lists every rule and
 the requirement behind it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from typing import Mapping
 
-from sdm_schema.errors import FieldError
 from sdm_schema import disclosure, lang
+from sdm_schema.errors import FieldError
 from sdm_schema.loader import LANGUAGES, codelist, dataset_field, message
 
 

@@ -7,6 +7,7 @@ facet's: 物理学 / Physics) or one line of search_glossary.yaml (遥感 /
 remote sensing).  The glossary holds the free-text terms no code list
 names; the code lists are not repeated in it.
 """
+
 from __future__ import annotations
 
 import functools
@@ -40,7 +41,7 @@ def glossary_groups() -> list:
     return groups
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def groups() -> tuple:
     """Every synonym group: code-list labels and aliases, then the glossary."""
     return tuple(g for g in [*_codelist_groups(), *glossary_groups()] if len(g) > 1)

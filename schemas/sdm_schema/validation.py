@@ -14,14 +14,16 @@ the field, the problem and the value as it came.  What the policy needs —
 the fields of the classification and disclosure sections, a title, and the
 cross-field rules that keep closed data closed — still rejects the record.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from decimal import Decimal, InvalidOperation
-from typing import Callable, Mapping, Optional
+from typing import Callable, Mapping
 
 from sdm_schema import identifiers, lang, rules
 from sdm_schema.errors import FieldError, Invalid
@@ -165,7 +167,7 @@ def date(value, field, record, ctx):
             return dt.date(*(int(part) for part in local.groups())).isoformat()
         return dt.date.fromisoformat(raw[:10] if re.match(r"^\d{4}-\d\d-\d\dT", raw) else raw).isoformat()
     except ValueError:
-        raise Invalid(message("bad_date", field, value=raw))
+        raise Invalid(message("bad_date", field, value=raw)) from None
 
 
 def datetime(value, field, record, ctx):
@@ -175,14 +177,14 @@ def datetime(value, field, record, ctx):
     try:
         return dt.datetime.fromisoformat(raw.replace("Z", "+00:00")).isoformat()
     except ValueError:
-        raise Invalid(message("bad_datetime", field, value=raw))
+        raise Invalid(message("bad_datetime", field, value=raw)) from None
 
 
 def non_negative_int(value, field, record, ctx):
     try:
         number = int(str(value).strip())
     except ValueError:
-        raise Invalid(message("bad_integer", field, value=value))
+        raise Invalid(message("bad_integer", field, value=value)) from None
     if number < 0 or isinstance(value, float) and value != number:
         raise Invalid(message("bad_integer", field, value=value))
     return number
@@ -190,7 +192,9 @@ def non_negative_int(value, field, record, ctx):
 
 # the local part without `/` or `:`, so that a relative address resolved
 # into file:///… or http://host/…@… is never taken for one
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
 
 
 def _matching(pattern: re.Pattern, message_key: str):
@@ -240,17 +244,19 @@ def uscc(value, field, record, ctx):
     try:
         return identifiers.uscc(raw)
     except identifiers.UsccError as error:
-        raise Invalid(message(f"bad_uscc_{error.problem}", field, value=raw))
+        raise Invalid(message(f"bad_uscc_{error.problem}", field, value=raw)) from None
 
 
 def _identifier(read, code: str):
     """A validator for an identifier that sdm_schema.identifiers recognises."""
+
     def check(value, field, record, ctx):
         raw = _text(value, field)
         found = read(raw)
         if not found:
             raise Invalid(message(code, field, value=raw))
         return found
+
     return check
 
 
@@ -288,12 +294,12 @@ def fee_items(value, field, record, ctx):
         try:
             name = translated_text(item.get("name_translated") or item.get("name"), field, record, ctx)
         except Invalid:
-            raise Invalid(message("fee_item_name", field, index=index))
+            raise Invalid(message("fee_item_name", field, index=index)) from None
         raw_amount = str(item.get("amount", "")).strip()
         try:
             amount = Decimal(raw_amount)
         except InvalidOperation:
-            raise Invalid(message("bad_amount", field, value=raw_amount))
+            raise Invalid(message("bad_amount", field, value=raw_amount)) from None
         if not amount.is_finite() or amount < 0:
             raise Invalid(message("bad_amount", field, value=raw_amount))
         currency = str(item.get("currency") or "CNY").strip().upper()
@@ -318,8 +324,11 @@ def quality_flags(value, field, record, ctx):
             raise Invalid(message("not_a_list", field))
         entry = {"field": str(flag["field"]), "problem": flag["problem"]}
         if not is_empty(flag.get("value")):
-            entry["value"] = flag["value"] if isinstance(flag["value"], str) else json.dumps(
-                flag["value"], ensure_ascii=False, default=str)
+            entry["value"] = (
+                flag["value"]
+                if isinstance(flag["value"], str)
+                else json.dumps(flag["value"], ensure_ascii=False, default=str)
+            )
         if entry not in out:
             out.append(entry)
     return out
@@ -348,8 +357,11 @@ def provenance(value, field, record, ctx):
     for hop in hops:
         if not isinstance(hop, dict) or is_empty(hop.get("catalogue")) or is_empty(hop.get("record")):
             raise Invalid(message("provenance_hop", field))
-        clean = {"catalogue": _text(hop["catalogue"], field), "record": _text(hop["record"], field),
-                 "unit": _unit(hop.get("unit"), field, record, ctx)}
+        clean = {
+            "catalogue": _text(hop["catalogue"], field),
+            "record": _text(hop["record"], field),
+            "unit": _unit(hop.get("unit"), field, record, ctx),
+        }
         out[(clean["catalogue"], clean["record"], clean["unit"]["uscc"])] = clean
     return [out[key] for key in sorted(out)]
 
@@ -434,7 +446,8 @@ def _shape_ok(field: Field, value) -> bool:
         return isinstance(value, dict) and all(_is_text(k) and _is_text(v) for k, v in value.items())
     if kind == "translated_tags":
         return isinstance(value, dict) and all(
-            _is_text(k) and isinstance(v, list) and all(map(_is_text, v)) for k, v in value.items())
+            _is_text(k) and isinstance(v, list) and all(map(_is_text, v)) for k, v in value.items()
+        )
     if kind == "code":
         return _is_text(value) and value in field.codelist
     if kind == "codes":
@@ -454,14 +467,20 @@ def shape_errors(record: Mapping, fields=None) -> list:
     for field in fields or dataset_fields():
         value = record.get(field.name)
         if value is not None and not _shape_ok(field, value):
-            errors.append(FieldError(field.name, message("stored_value_malformed", field,
-                                                         value=json.dumps(value, ensure_ascii=False,
-                                                                          default=str)[:200])))
+            errors.append(
+                FieldError(
+                    field.name,
+                    message(
+                        "stored_value_malformed", field, value=json.dumps(value, ensure_ascii=False, default=str)[:200]
+                    ),
+                )
+            )
     resources = record.get("resources")
-    if resources is not None and not (isinstance(resources, list) and all(
-            isinstance(r, dict) and all(_is_text(v) for v in r.values()) for r in resources)):
-        errors.append(FieldError("resources", message("stored_value_malformed", None,
-                                                      value=str(resources)[:200])))
+    if resources is not None and not (
+        isinstance(resources, list)
+        and all(isinstance(r, dict) and all(_is_text(v) for v in r.values()) for r in resources)
+    ):
+        errors.append(FieldError("resources", message("stored_value_malformed", None, value=str(resources)[:200])))
     return errors
 
 
@@ -479,7 +498,7 @@ def flag(field_name: str, problem, value=None) -> dict:
     return out
 
 
-def validate_record(record: Mapping, ctx: Optional[Context] = None, fields=None, lenient: bool = False):
+def validate_record(record: Mapping, ctx: Context | None = None, fields=None, lenient: bool = False):
     """Validate a whole dataset dict outside CKAN.
 
     Returns (clean, errors): clean holds every valid field's normalised

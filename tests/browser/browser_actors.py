@@ -5,6 +5,7 @@ typing into the page's inputs, pressing its buttons.
 Only the site's setup (users, memberships, sample datasets) goes through the
 API; everything a test asserts about is done and read in the page.
 """
+
 from __future__ import annotations
 
 import base64
@@ -17,7 +18,9 @@ import ckanapi
 #: The UI languages and their URL prefixes (zh_Hans_CN is the site default).
 PREFIX = {"zh": "", "en": "/en"}
 #: A transparent 1×1 PNG.
-BLANK_PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
+BLANK_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
 #: Screenshots: modest PNGs, one width for all.
 VIEWPORT = {"width": 1200, "height": 900}
 
@@ -45,8 +48,12 @@ class Site:
         return ckanapi.RemoteCKAN(self.url, apikey=self.token)
 
     def add_user(self, user: User) -> User:
-        self.api.action.user_create(name=user.name, email=user.email or f"{user.name}@example.cn",
-                                    password=user.password, fullname=user.fullname or user.name)
+        self.api.action.user_create(
+            name=user.name,
+            email=user.email or f"{user.name}@example.cn",
+            password=user.password,
+            fullname=user.fullname or user.name,
+        )
         return user
 
 
@@ -78,7 +85,7 @@ class Actor:
         """Open a page of the site in this actor's language."""
         return self.page.goto(self.url(path))
 
-    def sign_in(self, user: User) -> "Actor":
+    def sign_in(self, user: User) -> Actor:
         self.goto("/user/login")
         self.sign_in_here(user)
         return self

@@ -13,6 +13,7 @@ tests end.
     SDM_SCREENSHOTS    a folder: the tests also save their screenshots there
                        (`make screenshots` sets docs/screenshots)
 """
+
 import os
 import socket
 import subprocess
@@ -21,8 +22,7 @@ import time
 import urllib.request
 
 import pytest
-
-from browser_actors import Actor, SYSADMIN, Site
+from browser_actors import SYSADMIN, Actor, Site
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PORT = int(os.environ.get("SDM_BROWSER_PORT", "5050"))
@@ -78,10 +78,13 @@ def _sysadmin_token() -> str:
     from ckan.tests import factories
     from ckan.tests.helpers import call_action
 
-    factories.Sysadmin(name=SYSADMIN.name, email=SYSADMIN.email, password=SYSADMIN.password,
-                       fullname=SYSADMIN.fullname)
-    return call_action("api_token_create", context={"user": SYSADMIN.name, "ignore_auth": True},
-                       user=SYSADMIN.name, name="browser-tests")["token"]
+    factories.Sysadmin(name=SYSADMIN.name, email=SYSADMIN.email, password=SYSADMIN.password, fullname=SYSADMIN.fullname)
+    return call_action(
+        "api_token_create",
+        context={"user": SYSADMIN.name, "ignore_auth": True},
+        user=SYSADMIN.name,
+        name="browser-tests",
+    )["token"]
 
 
 @pytest.fixture(scope="package")
@@ -97,9 +100,23 @@ def site(request, reset_db, migrate_db_for, reset_index, tmp_path_factory):
     env = dict(os.environ, CKAN_SITE_URL=url)
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [os.path.join(os.path.dirname(sys.executable), "ckan"), "-c", ini, "run", "--host", "127.0.0.1",
-             "--port", str(PORT), "--disable-reloader", "--threaded"],  # a page loads its assets at once
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                os.path.join(os.path.dirname(sys.executable), "ckan"),
+                "-c",
+                ini,
+                "run",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(PORT),
+                "--disable-reloader",
+                "--threaded",
+            ],  # a page loads its assets at once
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         _wait_until_serving(url, process, log_path)
         yield Site(url, token, log_path)
@@ -116,8 +133,10 @@ def site(request, reset_db, migrate_db_for, reset_index, tmp_path_factory):
 def chromium():
     """Debian's Chromium, headless, driven by Playwright."""
     if not os.path.exists(CHROMIUM):
-        pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install chromium (dev/bootstrap.sh apt), "
-                    "or point SDM_CHROMIUM at one", pytrace=False)
+        pytest.fail(
+            f"no Chromium at {CHROMIUM}: apt-get install chromium (dev/bootstrap.sh apt), or point SDM_CHROMIUM at one",
+            pytrace=False,
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

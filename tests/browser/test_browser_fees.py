@@ -1,17 +1,24 @@
 """A fee through the dataset form's fee editor (one row per fee item, rows
 added in the page), in headless Chromium: a non-profit fee without items is
 refused in both languages, two items are saved and shown as the fee table."""
+
 import pytest
+from browser_actors import SYSADMIN
 from playwright.sync_api import expect
 
-from browser_actors import SYSADMIN
 from sdm_schema import codelist, dataset_field, message
 
 LANGUAGES = ("zh-Hans", "en")
-UNIT = {"name": "sichuan-hydrology", "uscc": "91110108551385082Q",
-        "title_translated": {"zh-Hans": "四川省水文局", "en": "Sichuan Hydrology Bureau"}}
-LEVELS = {"name": "river-levels", "private": False,
-          "title_translated": {"zh-Hans": "河流水位数据", "en": "River levels"}}
+UNIT = {
+    "name": "sichuan-hydrology",
+    "uscc": "91110108551385082Q",
+    "title_translated": {"zh-Hans": "四川省水文局", "en": "Sichuan Hydrology Bureau"},
+}
+LEVELS = {
+    "name": "river-levels",
+    "private": False,
+    "title_translated": {"zh-Hans": "河流水位数据", "en": "River levels"},
+}
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +48,9 @@ def test_an_administrator_charges_a_fee_with_the_fee_editor(actor, dataset):
     # a non-profit fee without items is refused, in both languages
     refused = page.locator(".error-explanation")
     for tag in LANGUAGES:
-        expected = message("fee_items_required", dataset_field("fee_items"),
-                           basis=codelist("fee_basis").label_of("nonprofit", tag))[tag]
+        expected = message(
+            "fee_items_required", dataset_field("fee_items"), basis=codelist("fee_basis").label_of("nonprofit", tag)
+        )[tag]
         expect(refused).to_contain_text(expected)
     admin.dataset_form_ready()
     _fee_row(page, 0, "数据加工", "Processing", "200")

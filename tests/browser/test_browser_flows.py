@@ -5,35 +5,56 @@ file is withheld, apply for it and have the application decided, switch the
 language on a page.  Expected texts come from the schema's messages and the
 datasets' own values, never from a copy.
 """
-import re
 
 import pytest
+from browser_actors import SYSADMIN, User
 from playwright.sync_api import expect
 
-from browser_actors import SYSADMIN, User
-from sdm_schema import codelist, dataset_field, message
+from sdm_schema import codelist, message
 
 TAG = {"zh": "zh-Hans", "en": "en"}
 EDITOR = User("wang-editor", "editor-pass-2026", "wang@example.cn", "王编辑")
 RESEARCHER = User("li-researcher", "researcher-pass-2026", "li@example.cn", "Li Researcher")
-UNIT = {"name": "nmic", "uscc": "91110000600037341L",
-        "title_translated": {"zh-Hans": "国家气象信息中心", "en": "National Meteorological Information Centre"}}
+UNIT = {
+    "name": "nmic",
+    "uscc": "91110000600037341L",
+    "title_translated": {"zh-Hans": "国家气象信息中心", "en": "National Meteorological Information Centre"},
+}
 PRECIPITATION = {
-    "name": "daily-precipitation", "private": False,
-    "title_translated": {"zh-Hans": "全国地面气象站逐日降水数据", "en": "Daily precipitation of national surface stations"},
-    "notes_translated": {"zh-Hans": "两千四百个国家级地面站的逐日降水量。", "en": "Daily totals at 2,400 national surface stations."},
-    "disclosure": "deferred", "deferral_reason": "paper", "embargo_until": "2027-06-30",
-    "resources": [{"url": "https://files.example.cn/precipitation-2024.csv", "name": "precipitation-2024.csv"}]}
+    "name": "daily-precipitation",
+    "private": False,
+    "title_translated": {
+        "zh-Hans": "全国地面气象站逐日降水数据",
+        "en": "Daily precipitation of national surface stations",
+    },
+    "notes_translated": {
+        "zh-Hans": "两千四百个国家级地面站的逐日降水量。",
+        "en": "Daily totals at 2,400 national surface stations.",
+    },
+    "disclosure": "deferred",
+    "deferral_reason": "paper",
+    "embargo_until": "2027-06-30",
+    "resources": [{"url": "https://files.example.cn/precipitation-2024.csv", "name": "precipitation-2024.csv"}],
+}
 STATIONS = {
-    "name": "station-observations", "private": False,
-    "title_translated": {"zh-Hans": "自动气象站分钟观测数据", "en": "Minute observations of automatic weather stations"},
-    "open_attribute": "conditional", "open_condition": "签署数据使用协议", "open_audience": ["researchers"],
+    "name": "station-observations",
+    "private": False,
+    "title_translated": {
+        "zh-Hans": "自动气象站分钟观测数据",
+        "en": "Minute observations of automatic weather stations",
+    },
+    "open_attribute": "conditional",
+    "open_condition": "签署数据使用协议",
+    "open_audience": ["researchers"],
     "review_procedure": "责任单位十个工作日内审核",
-    "resources": [{"url": "https://files.example.cn/stations-minute.csv", "name": "stations-minute.csv"}]}
+    "resources": [{"url": "https://files.example.cn/stations-minute.csv", "name": "stations-minute.csv"}],
+}
 SOIL = {
-    "name": "soil-moisture", "private": False,
+    "name": "soil-moisture",
+    "private": False,
     "title_translated": {"zh-Hans": "土壤水分观测数据", "en": "Soil moisture observations"},
-    "notes_translated": {"zh-Hans": "农业气象站的土壤水分。", "en": "Soil moisture at agrometeorological stations."}}
+    "notes_translated": {"zh-Hans": "农业气象站的土壤水分。", "en": "Soil moisture at agrometeorological stations."},
+}
 
 
 def text(key: str, locale: str, **params) -> str:
@@ -53,20 +74,33 @@ def catalogue(site):
     site.add_user(EDITOR)
     site.add_user(RESEARCHER)
     api.organization_member_create(id=unit["id"], username=EDITOR.name, role="editor")
-    return {"unit": unit, **{d["name"]: api.package_create(owner_org=unit["id"], **d)
-                             for d in (PRECIPITATION, STATIONS, SOIL)}}
+    return {
+        "unit": unit,
+        **{d["name"]: api.package_create(owner_org=unit["id"], **d) for d in (PRECIPITATION, STATIONS, SOIL)},
+    }
 
 
 # -- an administrator creates a unit and a dataset through the forms ----------------
 NEW = {
-    "zh": {"unit": {"name": "sichuan-met", "uscc": "91510100MA61R1234W",
-                    "title": {"zh-Hans": "四川省气象局", "en": "Sichuan Meteorological Service"}},
-           "dataset": {"name": "sichuan-hourly-rain",
-                       "title": {"zh-Hans": "四川省逐时降雨量", "en": "Hourly rainfall in Sichuan"}}},
-    "en": {"unit": {"name": "nstl", "uscc": "12100000400000123X",
-                    "title": {"zh-Hans": "国家科技图书文献中心", "en": "National Science and Technology Library"}},
-           "dataset": {"name": "journal-citations",
-                       "title": {"zh-Hans": "期刊引文数据", "en": "Journal citation data"}}},
+    "zh": {
+        "unit": {
+            "name": "sichuan-met",
+            "uscc": "91510100MA61R1234W",
+            "title": {"zh-Hans": "四川省气象局", "en": "Sichuan Meteorological Service"},
+        },
+        "dataset": {
+            "name": "sichuan-hourly-rain",
+            "title": {"zh-Hans": "四川省逐时降雨量", "en": "Hourly rainfall in Sichuan"},
+        },
+    },
+    "en": {
+        "unit": {
+            "name": "nstl",
+            "uscc": "12100000400000123X",
+            "title": {"zh-Hans": "国家科技图书文献中心", "en": "National Science and Technology Library"},
+        },
+        "dataset": {"name": "journal-citations", "title": {"zh-Hans": "期刊引文数据", "en": "Journal citation data"}},
+    },
 }
 
 
@@ -138,8 +172,11 @@ def test_an_administrator_creates_a_unit_and_a_dataset_through_the_forms(actor, 
     admin.shoot(f"dataset-page-administrator-{locale}")
 
 
-@pytest.mark.xfail(strict=True, reason="defect: the dataset form's responsible-unit picker lists units by their "
-                                       "Chinese name in the English UI (scheming's organization form snippet)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="defect: the dataset form's responsible-unit picker lists units by their "
+    "Chinese name in the English UI (scheming's organization form snippet)",
+)
 def test_the_unit_picker_speaks_the_readers_language(actor, catalogue):
     admin = actor("en", SYSADMIN)
     admin.goto("/dataset/new")
@@ -170,8 +207,9 @@ def test_an_editor_corrects_a_dataset(actor, catalogue):
 
 
 # -- the public searches in either language and switches language on the page -------
-@pytest.mark.parametrize("locale, query, other", [("zh", "降水", "English"), ("en", "precipitation", "中文")],
-                         ids=["zh", "en"])
+@pytest.mark.parametrize(
+    "locale, query, other", [("zh", "降水", "English"), ("en", "precipitation", "中文")], ids=["zh", "en"]
+)
 def test_the_public_finds_a_dataset_and_reads_it_in_either_language(actor, catalogue, locale, query, other):
     reader = actor(locale)
     reader.goto("/")
@@ -222,8 +260,11 @@ def test_a_withheld_files_page_says_how_to_get_it(actor, catalogue):
 
 
 # -- an application, filed by a researcher and decided by the unit's editor ---------
-APPLICATION = {"purpose": "Regional precipitation change since 1980",
-               "intended_use": "A journal article", "applicant_unit": "Sichuan University"}
+APPLICATION = {
+    "purpose": "Regional precipitation change since 1980",
+    "intended_use": "A journal article",
+    "applicant_unit": "Sichuan University",
+}
 
 
 def _apply(researcher) -> None:
@@ -273,7 +314,8 @@ def test_an_application_is_filed_decided_and_revoked_in_the_pages(actor, catalog
     editor = actor("zh", EDITOR)
     _decide(editor, "access_request_approve", "符合开放条件")
     expect(editor.page.locator(".sdm-access-request .sdm-status")).to_have_text(
-        text("access_request_status_approved", "zh"))
+        text("access_request_status_approved", "zh")
+    )
 
     researcher.goto("/")
     menu_link = mine.locator(f"a[title='{text('access_request_mine', 'en')}']")
@@ -294,4 +336,3 @@ def test_an_application_is_filed_decided_and_revoked_in_the_pages(actor, catalog
     mine.reload()
     expect(mine.locator(".sdm-withheld")).to_be_visible()
     expect(mine.locator(".resource-item")).to_have_count(0)
-

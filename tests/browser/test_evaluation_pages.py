@@ -2,6 +2,7 @@
 ranking and a unit's page with its charts, after a real `ckan sdm evaluate`
 on the live site's database.  Screenshots go to docs/screenshots with
 `make screenshots` (evaluation-*.png)."""
+
 import datetime as dt
 import os
 import subprocess
@@ -13,24 +14,44 @@ from playwright.sync_api import expect
 from sdm_schema import evaluation, message
 
 TAG = {"zh": "zh-Hans", "en": "en"}
-UNIT = {"name": "bazhong-water", "uscc": "11511900MB12345679",
-        "title_translated": {"zh-Hans": "巴中市水利局", "en": "Bazhong Water Bureau"}}
-COMPLETE = {"notes_translated": {"zh-Hans": "逐月水位。", "en": "Monthly water levels."},
-            "keywords_translated": {"zh-Hans": ["水位"], "en": ["water level"]}, "discipline": ["170"],
-            "license_id": "cc-by", "contact_name": "李华", "contact_email": "water@example.cn"}
+UNIT = {
+    "name": "bazhong-water",
+    "uscc": "11511900MB12345679",
+    "title_translated": {"zh-Hans": "巴中市水利局", "en": "Bazhong Water Bureau"},
+}
+COMPLETE = {
+    "notes_translated": {"zh-Hans": "逐月水位。", "en": "Monthly water levels."},
+    "keywords_translated": {"zh-Hans": ["水位"], "en": ["water level"]},
+    "discipline": ["170"],
+    "license_id": "cc-by",
+    "contact_name": "李华",
+    "contact_email": "water@example.cn",
+}
 
 
 @pytest.fixture(scope="module")
 def evaluated(site, request):
     api = site.api.action
     unit = api.organization_create(**UNIT)
-    api.package_create(owner_org=unit["id"], name="water-levels", update_cycle="monthly",
-                       title_translated={"zh-Hans": "河道水位", "en": "River water levels"},
-                       resources=[{"url": "https://files.example.cn/levels.csv", "format": "CSV"}], **COMPLETE)
-    api.package_create(owner_org=unit["id"], name="reservoirs", update_cycle="daily",
-                       title_translated={"zh-Hans": "水库蓄水量"}, open_attribute="conditional",
-                       open_condition="签署协议", open_audience=["researchers"], review_procedure="十日内审核",
-                       resources=[{"url": "https://files.example.cn/reservoirs.csv", "format": "CSV"}])
+    api.package_create(
+        owner_org=unit["id"],
+        name="water-levels",
+        update_cycle="monthly",
+        title_translated={"zh-Hans": "河道水位", "en": "River water levels"},
+        resources=[{"url": "https://files.example.cn/levels.csv", "format": "CSV"}],
+        **COMPLETE,
+    )
+    api.package_create(
+        owner_org=unit["id"],
+        name="reservoirs",
+        update_cycle="daily",
+        title_translated={"zh-Hans": "水库蓄水量"},
+        open_attribute="conditional",
+        open_condition="签署协议",
+        open_audience=["researchers"],
+        review_procedure="十日内审核",
+        resources=[{"url": "https://files.example.cn/reservoirs.csv", "format": "CSV"}],
+    )
     ini = request.config.getoption("--ckan-ini")
     ckan = os.path.join(os.path.dirname(sys.executable), "ckan")
     later = (dt.date.today() + dt.timedelta(days=3)).isoformat()

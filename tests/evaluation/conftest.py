@@ -1,4 +1,5 @@
 """Records with known defects for the evaluation tests (no CKAN)."""
+
 import datetime as dt
 import json
 import os
@@ -21,8 +22,14 @@ def full():
 def open_record():
     """Open, public, complete, updated yesterday on a daily cycle."""
     record = full()
-    record.update(id="0b6d2f6e-open", name="open-record", disclosure="public", open_attribute="unconditional",
-                  data_grade="general", metadata_modified="2024-12-31T10:00:00")
+    record.update(
+        id="0b6d2f6e-open",
+        name="open-record",
+        disclosure="public",
+        open_attribute="unconditional",
+        data_grade="general",
+        metadata_modified="2024-12-31T10:00:00",
+    )
     for key in ("deferral_reason", "embargo_until", "open_condition", "open_audience", "review_procedure"):
         record.pop(key, None)
     return record

@@ -1,4 +1,5 @@
 """docs/evaluation.md lists every indicator with its weight, as indicators.yaml defines them."""
+
 import os
 import re
 

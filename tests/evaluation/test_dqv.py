@@ -1,10 +1,11 @@
 """The evaluation's measurements as W3C DQV: in the national feed, one
 metric per indicator defined in sdm.ttl; none in the international feed,
 which stays SHACL-clean."""
+
 import pyshacl
 import rdflib
-
 from conftest import BASE, TODAY
+
 from sdm_harvester.publish import publish
 from sdm_schema import evaluation
 from sdm_schema.evaluation import conformance
@@ -41,7 +42,8 @@ def test_every_metric_is_defined_in_the_vocabulary():
     for key, indicator in evaluation.indicators().items():
         assert vocabulary.value(SDM[f"metric-{key}"], DQV.inDimension) == SDM[f"dimension-{indicator.dimension}"]
         assert rdflib.Literal(indicator.label["zh-Hans"], lang="zh-Hans") in set(
-            vocabulary.objects(SDM[f"metric-{key}"], rdflib.RDFS.label))
+            vocabulary.objects(SDM[f"metric-{key}"], rdflib.RDFS.label)
+        )
 
 
 def test_international_feed_stays_clean(open_record, tmp_path):

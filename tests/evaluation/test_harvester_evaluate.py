@@ -1,5 +1,6 @@
 """sdm-harvest evaluate on a real harvest of a department spreadsheet whose
 file links are served by a local HTTP server: one good, one 404."""
+
 import csv
 import http.server
 import json
@@ -38,8 +39,9 @@ def files():
 
 
 def sdm_harvest(*args):
-    return subprocess.run([sys.executable, "-m", "sdm_harvester.cli", *args], capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "sdm_harvester.cli", *args], capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.fixture(scope="module")
@@ -53,16 +55,36 @@ def harvested(tmp_path_factory, files):
     with open(sheet, "w", encoding="utf-8", newline="") as f:
         csv.writer(f).writerows(rows)
     data = folder / "data"
-    result = sdm_harvest("run", "--source", f"spreadsheet=file://{sheet}", "--department", USCC,
-                         "--department-name", "巴中市自然资源和规划局", "--data-dir", str(data))
+    result = sdm_harvest(
+        "run",
+        "--source",
+        f"spreadsheet=file://{sheet}",
+        "--department",
+        USCC,
+        "--department-name",
+        "巴中市自然资源和规划局",
+        "--data-dir",
+        str(data),
+    )
     assert result.returncode in (0, 1), result.stderr
     return folder, data, rows
 
 
 def evaluate(folder, data, *extra):
     out = folder / "out"
-    result = sdm_harvest("evaluate", "--data-dir", str(data), "--out", str(out), "--check-links",
-                         "--allow-network", "127.0.0.1/32", "--link-interval", "0", *extra)
+    result = sdm_harvest(
+        "evaluate",
+        "--data-dir",
+        str(data),
+        "--out",
+        str(out),
+        "--check-links",
+        "--allow-network",
+        "127.0.0.1/32",
+        "--link-interval",
+        "0",
+        *extra,
+    )
     assert result.returncode == 0, result.stderr
     return out, result.stdout
 
@@ -104,10 +126,13 @@ def test_publish_writes_the_latest_measurements_as_dqv(harvested):
     out, _ = evaluate(folder, data, "--today", "2025-03-01")
     card = json.loads((out / "scorecard.json").read_text(encoding="utf-8"))
     feeds = folder / "feeds"
-    result = sdm_harvest("publish", "--data-dir", str(data), "--out", str(feeds), "--base-url", "https://data.example.cn")
+    result = sdm_harvest(
+        "publish", "--data-dir", str(data), "--out", str(feeds), "--base-url", "https://data.example.cn"
+    )
     assert result.returncode == 0, result.stderr
     national = (feeds / "national" / "catalog.ttl").read_text(encoding="utf-8")
     international = (feeds / "international" / "catalog.ttl").read_text(encoding="utf-8")
     assert national.count("dqv:QualityMeasurement") == sum(
-        len([v for v in d["indicators"].values() if v is not None]) + 1 for d in card["datasets"])
+        len([v for v in d["indicators"].values() if v is not None]) + 1 for d in card["datasets"]
+    )
     assert "dqv:" not in international.split("@prefix dqv:", 1)[-1]

@@ -1,9 +1,10 @@
 """Each indicator on records with one known defect, value and problem exact."""
+
 import datetime as dt
 
 import pytest
-
 from conftest import TODAY
+
 from sdm_schema import evaluation as ev
 from sdm_schema.evaluation import checks as ind
 from sdm_schema.loader import fields_with
@@ -50,8 +51,9 @@ def test_missing_english_title_of_open_data(open_record):
 
 
 def test_bilingual_does_not_apply_to_data_kept_at_home(open_record):
-    record = dict(open_record, open_attribute="not_open", closed_reason="涉及个人隐私",
-                  title_translated={"zh-Hans": "只有中文"})
+    record = dict(
+        open_record, open_attribute="not_open", closed_reason="涉及个人隐私", title_translated={"zh-Hans": "只有中文"}
+    )
     assert outcome(record, "bilingual").value is None
 
 
@@ -69,21 +71,31 @@ def test_licence_given_and_known(open_record):
 
 
 def test_known_formats(open_record):
-    record = dict(open_record, resources=[{"url": "https://x.example/a", "format": "CSV"},
-                                          {"url": "https://x.example/b", "format": "WeirdFmt"},
-                                          {"url": "https://x.example/c"}])
+    record = dict(
+        open_record,
+        resources=[
+            {"url": "https://x.example/a", "format": "CSV"},
+            {"url": "https://x.example/b", "format": "WeirdFmt"},
+            {"url": "https://x.example/c"},
+        ],
+    )
     result = outcome(record, "known_formats")
     assert result.value == pytest.approx(1 / 3)
     assert [p.messages["en"] for p in result.problems] == [
         "Format: the format WeirdFmt of file 2 is not a known file type.",
-        "Format: the format — of file 3 is not a known file type."]
+        "Format: the format — of file 3 is not a known file type.",
+    ]
 
 
 def test_links_reachable_counts_checked_links_only(open_record):
-    record = dict(open_record, resources=[{"url": "https://x.example/a"}, {"url": "https://x.example/b"},
-                                          {"url": "https://x.example/c"}])
-    links = {"https://x.example/a": ev.LinkResult(True, "HTTP 200", "2024-12-31T03:00:00+00:00"),
-             "https://x.example/b": ev.LinkResult(False, "HTTP 404", "2024-12-31T03:00:00+00:00")}
+    record = dict(
+        open_record,
+        resources=[{"url": "https://x.example/a"}, {"url": "https://x.example/b"}, {"url": "https://x.example/c"}],
+    )
+    links = {
+        "https://x.example/a": ev.LinkResult(True, "HTTP 200", "2024-12-31T03:00:00+00:00"),
+        "https://x.example/b": ev.LinkResult(False, "HTTP 404", "2024-12-31T03:00:00+00:00"),
+    }
     result = outcome(record, "links_reachable", ev.Facts(links=links))
     assert result.value == 0.5
     assert result.problems[0].messages["en"] == "URL: link 2 cannot be reached (HTTP 404, checked 2024-12-31T03:00)."
@@ -95,7 +107,8 @@ def test_overdue_update(open_record):
     result = outcome(record, "updated_on_time")
     assert result.value == 0.0
     assert result.problems[0].messages["en"] == (
-        "Update cycle: last updated 2024-11-15, more than its cycle of 31 days ago.")
+        "Update cycle: last updated 2024-11-15, more than its cycle of 31 days ago."
+    )
     assert outcome(dict(record, metadata_modified="2024-12-01"), "updated_on_time").value == 1.0
     assert outcome(dict(record, update_cycle="irregular"), "updated_on_time").value is None
 
@@ -124,30 +137,37 @@ def test_openness(open_record):
 
 
 def test_core_and_important_data_opened_wrongly(open_record):
-    core = outcome(dict(open_record, data_grade="core", sharing_attribute="conditional",
-                        sharing_condition="x"), "grade_respected")
+    core = outcome(
+        dict(open_record, data_grade="core", sharing_attribute="conditional", sharing_condition="x"), "grade_respected"
+    )
     assert core.value == 0.0 and fields_of(core) == ["open_attribute"]
     important = outcome(dict(open_record, data_grade="important"), "grade_respected")
     assert important.value == 0.0
     assert important.problems[0].messages["en"] == (
-        "Open attribute: important data should not be Open without conditions.")
+        "Open attribute: important data should not be Open without conditions."
+    )
     assert outcome(open_record, "grade_respected").value is None
 
 
 def test_submission_changed(open_record):
     changed = outcome(open_record, "submission_intact", ev.Facts(submission=("SDM-2024-000001", True)))
     assert changed.value == 0.0
-    assert changed.problems[0].messages["en"] == "The data changed after submission certificate SDM-2024-000001 was issued."
+    assert (
+        changed.problems[0].messages["en"]
+        == "The data changed after submission certificate SDM-2024-000001 was issued."
+    )
     assert outcome(open_record, "submission_intact", ev.Facts(submission=("n", False))).value == 1.0
     assert outcome(open_record, "submission_intact").value is None
 
 
 def test_access_requests_answered_in_time():
     now = dt.datetime(2025, 1, 1, 12)
-    requests = [(now - dt.timedelta(days=40), now - dt.timedelta(days=38)),  # answered in 2 days
-                (now - dt.timedelta(days=40), now - dt.timedelta(days=10)),  # answered in 30 days: late
-                (now - dt.timedelta(days=20), None),                          # unanswered past 15 days: late
-                (now - dt.timedelta(days=3), None)]                           # still within its time
+    requests = [
+        (now - dt.timedelta(days=40), now - dt.timedelta(days=38)),  # answered in 2 days
+        (now - dt.timedelta(days=40), now - dt.timedelta(days=10)),  # answered in 30 days: late
+        (now - dt.timedelta(days=20), None),  # unanswered past 15 days: late
+        (now - dt.timedelta(days=3), None),
+    ]  # still within its time
     assert ev.request_counts(requests, now) == (2, 3)
 
 

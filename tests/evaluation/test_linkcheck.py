@@ -1,6 +1,7 @@
 """The link check against a real HTTP server on 127.0.0.1: good, broken,
 slow, HEAD-refusing and redirecting links, the per-host pace, the cache and
 the address guard."""
+
 import datetime as dt
 import http.server
 import threading
@@ -73,11 +74,24 @@ def checker(cache=None, **options):
 
 
 def test_good_broken_slow_and_head_refusing_links(server):
-    found = checker().check([f"{server}/good", f"{server}/missing", f"{server}/slow", f"{server}/no-head",
-                             f"{server}/moved", "ftp://files.example.cn/x.csv"])
+    found = checker().check(
+        [
+            f"{server}/good",
+            f"{server}/missing",
+            f"{server}/slow",
+            f"{server}/no-head",
+            f"{server}/moved",
+            "ftp://files.example.cn/x.csv",
+        ]
+    )
     assert {url.rsplit("/", 1)[-1]: (r.ok, r.status) for url, r in found.items()} == {
-        "good": (True, "HTTP 200"), "missing": (False, "HTTP 404"), "slow": (False, "timeout"),
-        "no-head": (True, "HTTP 200"), "moved": (True, "HTTP 200"), "x.csv": (False, "not an http(s) URL")}
+        "good": (True, "HTTP 200"),
+        "missing": (False, "HTTP 404"),
+        "slow": (False, "timeout"),
+        "no-head": (True, "HTTP 200"),
+        "moved": (True, "HTTP 200"),
+        "x.csv": (False, "not an http(s) URL"),
+    }
     assert ("GET", "/no-head") in Handler.hits
 
 
@@ -88,8 +102,9 @@ def test_internal_addresses_are_refused_without_allow_networks(server):
 
 def test_a_redirect_to_the_metadata_address_is_refused(server):
     found = checker().check([f"{server}/to-metadata"])
-    assert found[f"{server}/to-metadata"] == LinkResult(False, "refused: internal address",
-                                                        found[f"{server}/to-metadata"].checked)
+    assert found[f"{server}/to-metadata"] == LinkResult(
+        False, "refused: internal address", found[f"{server}/to-metadata"].checked
+    )
 
 
 def test_one_request_at_a_time_per_host(server):
@@ -105,7 +120,7 @@ def test_results_cached_with_their_time(server, tmp_path):
     before = len(Handler.hits)
     again = checker(cache).check(urls)
     assert again == first and len(Handler.hits) == before  # nothing asked again
-    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=8)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=8)
     rechecked = checker(cache).check(urls, now=later)
     assert len(Handler.hits) > before and rechecked[urls[1]].status == "HTTP 404"
     assert set(cache.all()) == set(urls)

@@ -1,14 +1,26 @@
 """Scores, bands and units: computed the same way for one dataset and many."""
-import pytest
 
+import pytest
 from conftest import BASE, TODAY
+
 from sdm_schema import evaluation as ev
 from sdm_schema.evaluation import conformance, report
 from sdm_schema.evaluation.scoring import combine
 
 
-@pytest.mark.parametrize("score, code", [(100, "excellent"), (87, "excellent"), (86.9, "good"), (55, "good"),
-                                         (54.9, "sufficient"), (30, "sufficient"), (29.9, "bad"), (0, "bad")])
+@pytest.mark.parametrize(
+    "score, code",
+    [
+        (100, "excellent"),
+        (87, "excellent"),
+        (86.9, "good"),
+        (55, "good"),
+        (54.9, "sufficient"),
+        (30, "sufficient"),
+        (29.9, "bad"),
+        (0, "bad"),
+    ],
+)
 def test_bands(score, code):
     assert ev.band(score).code == code
 
@@ -46,8 +58,7 @@ def test_unit_of_one_scores_its_dataset(open_record):
 def test_unit_averages_indicators_then_scores(open_record):
     good = ev.evaluate_dataset(open_record, today=TODAY)
     late = ev.evaluate_dataset(dict(open_record, id="late", name="late", metadata_modified="2024-01-01"), today=TODAY)
-    closed = ev.evaluate_dataset(dict(open_record, id="closed", name="closed", open_attribute="not_open"),
-                                 today=TODAY)
+    closed = ev.evaluate_dataset(dict(open_record, id="closed", name="closed", open_attribute="not_open"), today=TODAY)
     unit = ev.evaluate_unit("org-cma", [good, late, closed])
     assert unit.values["updated_on_time"] == pytest.approx(2 / 3)
     assert unit.values["closed_with_reason"] == 0.0  # applies to one dataset, which gives no reason
@@ -60,10 +71,19 @@ def test_unit_averages_indicators_then_scores(open_record):
 
 def test_units_ranked_and_classified_only_counted(open_record):
     other = dict(open_record, id="o2", name="o2", owner_org="org-b", metadata_modified="2020-01-01")
-    classified = dict(open_record, id="c", name="c", owner_org="org-b", secrecy="classified",
-                      secrecy_level="secret", secrecy_period_years=5)
-    units = ev.evaluate_units([ev.evaluate_dataset(r, today=TODAY) for r in (open_record, other, classified)],
-                              counts={"org-b": {"classified": 1}})
+    classified = dict(
+        open_record,
+        id="c",
+        name="c",
+        owner_org="org-b",
+        secrecy="classified",
+        secrecy_level="secret",
+        secrecy_period_years=5,
+    )
+    units = ev.evaluate_units(
+        [ev.evaluate_dataset(r, today=TODAY) for r in (open_record, other, classified)],
+        counts={"org-b": {"classified": 1}},
+    )
     assert [u.unit for u in units] == ["org-cma", "org-b"]
     assert len(units[1].datasets) == 1 and units[1].counts == {"classified": 1}
 

@@ -11,6 +11,7 @@ start-ups, so the first session keeps the result as a template database
 (with the token, valid as long as the ini keeps its secret) and later
 sessions copy it, which takes a moment.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,8 +35,12 @@ SYSADMIN = "harvest-admin"
 
 def services(command: str) -> None:
     """dev/services.sh up|down for this suite (idempotent; shared with others)."""
-    subprocess.run([os.path.join(ROOT, "dev", "services.sh"), command, "harvest-ckan"], check=True,
-                   capture_output=True, timeout=180)
+    subprocess.run(
+        [os.path.join(ROOT, "dev", "services.sh"), command, "harvest-ckan"],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
 
 
 def _free_port(taken: set) -> int:
@@ -49,9 +54,27 @@ def _free_port(taken: set) -> int:
 
 
 def _psql(sql: str) -> str:
-    return subprocess.run(["psql", "-h", "127.0.0.1", "-p", PG_PORT, "-U", "postgres", "-d", "postgres",
-                           "-v", "ON_ERROR_STOP=1", "-tAqc", sql], check=True, capture_output=True, text=True,
-                          timeout=60).stdout.strip()
+    return subprocess.run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            PG_PORT,
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-tAqc",
+            sql,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout.strip()
 
 
 def _create_db(name: str, template: str = "template0") -> None:
@@ -76,8 +99,9 @@ class CkanSite:
         self.token = None
 
     def _ckan(self, *args) -> str:
-        result = subprocess.run([CKAN, "-c", self.ini, *args], env=self.env, capture_output=True, text=True,
-                                timeout=300)
+        result = subprocess.run(
+            [CKAN, "-c", self.ini, *args], env=self.env, capture_output=True, text=True, timeout=300
+        )
         if result.returncode:
             raise RuntimeError(f"ckan {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         return result.stdout
@@ -85,8 +109,13 @@ class CkanSite:
     def prepare(self) -> None:
         """A fresh database and index, the ini, and a sysadmin's token."""
         new_ini = not os.path.exists(self.ini)
-        subprocess.run([os.path.join(ROOT, "dev", "ckan-ini.sh"), self.ini, self.db, self.url], env=self.env,
-                       check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [os.path.join(ROOT, "dev", "ckan-ini.sh"), self.ini, self.db, self.url],
+            env=self.env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         has_template = _psql(f"SELECT 1 FROM pg_database WHERE datname='{self.template}'") == "1"
         if new_ini or not has_template or not os.path.exists(self.token_path):
             self._make_template()
@@ -94,9 +123,12 @@ class CkanSite:
         with open(self.token_path, encoding="utf-8") as f:
             self.token = f.read().strip()
         # the Solr index outlives the database: drop what an earlier run indexed
-        requests.post(f"http://127.0.0.1:{SOLR_PORT}/solr/ckan/update?commit=true",
-                      data=f'<delete><query>+site_id:"harvest-{self.name}"</query></delete>',
-                      headers={"Content-Type": "text/xml"}, timeout=30).raise_for_status()
+        requests.post(
+            f"http://127.0.0.1:{SOLR_PORT}/solr/ckan/update?commit=true",
+            data=f'<delete><query>+site_id:"harvest-{self.name}"</query></delete>',
+            headers={"Content-Type": "text/xml"},
+            timeout=30,
+        ).raise_for_status()
 
     def _make_template(self) -> None:
         _create_db(self.db)
@@ -110,9 +142,12 @@ class CkanSite:
 
     def start(self) -> None:
         log = open(self.log_path, "w")
-        self.process = subprocess.Popen([CKAN, "-c", self.ini, "run", "--host", "127.0.0.1", "--port",
-                                         str(self.port), "--disable-reloader"], env=self.env, stdout=log,
-                                        stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [CKAN, "-c", self.ini, "run", "--host", "127.0.0.1", "--port", str(self.port), "--disable-reloader"],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         log.close()
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -137,8 +172,9 @@ class CkanSite:
 
     def action(self, name: str, /, **data):
         """Call an action as the sysadmin; returns the result or raises."""
-        response = requests.post(f"{self.url}/api/3/action/{name}", json=data,
-                                 headers={"Authorization": self.token}, timeout=60)
+        response = requests.post(
+            f"{self.url}/api/3/action/{name}", json=data, headers={"Authorization": self.token}, timeout=60
+        )
         body = response.json()
         if not body.get("success"):
             raise ActionFailed(name, body.get("error"))

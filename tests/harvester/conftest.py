@@ -1,12 +1,12 @@
 """Fixtures: `server`, a real HTTP server on 127.0.0.1, stopped afterwards;
 `ckan_sites`, a vanilla CKAN 2.11 (a department platform) and the project's
 CKAN (sdm + scheming + dcat, the load target), served for the session."""
+
 import os
 import threading
 
-import pytest
-
 import ckan_sites as sites
+import pytest
 from harvest_helpers import Server
 
 

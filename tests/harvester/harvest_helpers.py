@@ -2,6 +2,7 @@
 
 A module of its own rather than conftest.py: tests/conftest.py already
 takes that module name."""
+
 from __future__ import annotations
 
 import json
@@ -85,14 +86,30 @@ def write_config(tmp_path, sources, **top) -> str:
 
 def sdm_harvest(*args, env=None, **kwargs) -> subprocess.CompletedProcess:
     """The real console entry point, in a child process (no TTY)."""
-    return subprocess.run([sys.executable, "-m", "sdm_harvester.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=120, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "sdm_harvester.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+        **kwargs,
+    )
 
 
 def run_report(tmp_path, config_path, *extra, env=None) -> tuple[int, dict]:
     report_path = tmp_path / f"report-{time.monotonic_ns()}.json"
-    result = sdm_harvest("run", "--config", config_path, "--data-dir", str(tmp_path / "data"), "--force",
-                         "--report", str(report_path), *extra, env=env)
+    result = sdm_harvest(
+        "run",
+        "--config",
+        config_path,
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--force",
+        "--report",
+        str(report_path),
+        *extra,
+        env=env,
+    )
     assert report_path.exists(), result.stderr
     return result.returncode, json.loads(report_path.read_text(encoding="utf-8"))
 

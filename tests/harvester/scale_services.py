@@ -6,6 +6,7 @@ first test that needs them starts them and the session stops them again.
 Each test gets a schema of its own in one database (its URL sets the
 search_path), and a Redis database emptied before and after it.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,13 +25,35 @@ HOLDER = "harvest-scale"
 
 
 def _psql(sql: str, database: str = "postgres") -> subprocess.CompletedProcess:
-    return subprocess.run(["psql", "-h", "127.0.0.1", "-p", PG_PORT, "-U", "postgres", "-d", database,
-                           "-v", "ON_ERROR_STOP=1", "-tAqc", sql], capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            PG_PORT,
+            "-U",
+            "postgres",
+            "-d",
+            database,
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-tAqc",
+            sql,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def _redis_up() -> bool:
-    return subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", REDIS_PORT, "ping"], capture_output=True,
-                          text=True, timeout=10).stdout.strip() == "PONG"
+    return (
+        subprocess.run(
+            ["redis-cli", "-h", "127.0.0.1", "-p", REDIS_PORT, "ping"], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        == "PONG"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -38,16 +61,16 @@ def scale_services():
     """PostgreSQL (with the tests' database) and Redis, up for the session."""
     started = False
     if _psql("SELECT 1").returncode != 0 or not _redis_up():
-        subprocess.run([os.path.join(ROOT, "dev", "services.sh"), "up", HOLDER], check=True,
-                       capture_output=True, timeout=300)
+        subprocess.run(
+            [os.path.join(ROOT, "dev", "services.sh"), "up", HOLDER], check=True, capture_output=True, timeout=300
+        )
         started = True
     if _psql(f"SELECT 1 FROM pg_database WHERE datname='{DATABASE}'").stdout.strip() != "1":
         created = _psql(f"CREATE DATABASE {DATABASE} ENCODING 'UTF8' TEMPLATE template0")
         assert created.returncode == 0 or "already exists" in created.stderr, created.stderr
     yield
     if started:
-        subprocess.run([os.path.join(ROOT, "dev", "services.sh"), "down", HOLDER], capture_output=True,
-                       timeout=120)
+        subprocess.run([os.path.join(ROOT, "dev", "services.sh"), "down", HOLDER], capture_output=True, timeout=120)
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """`sdm-harvest backup` / `restore` through a real restic repository: the
 store and feeds come back byte for byte, and a damaged backup is refused."""
+
 import os
 import sqlite3
 
@@ -17,18 +18,40 @@ def centre(tmp_path):
     config = write_config(tmp_path, [{"name": "nr", "type": "spreadsheet", "url": CSV}])
     data, feeds = tmp_path / "data", tmp_path / "feeds"
     assert sdm_harvest("run", "--config", config, "--data-dir", str(data)).returncode == 0
-    assert sdm_harvest("publish", "--data-dir", str(data), "--out", str(feeds),
-                       "--base-url", "http://127.0.0.1:9").returncode == 0
+    assert (
+        sdm_harvest(
+            "publish", "--data-dir", str(data), "--out", str(feeds), "--base-url", "http://127.0.0.1:9"
+        ).returncode
+        == 0
+    )
     password = tmp_path / "restic.pass"
     password.write_text("correct horse battery staple\n")
-    return {"config": config, "data": data, "feeds": feeds, "repo": str(tmp_path / "repo"),
-            "password": str(password), "tmp": tmp_path}
+    return {
+        "config": config,
+        "data": data,
+        "feeds": feeds,
+        "repo": str(tmp_path / "repo"),
+        "password": str(password),
+        "tmp": tmp_path,
+    }
 
 
 def _backup(centre):
-    return sdm_harvest("backup", "--data-dir", str(centre["data"]), "--feeds", str(centre["feeds"]),
-                       "--config", centre["config"], "--repo", centre["repo"],
-                       "--password-file", centre["password"], "--keep-daily", "7")
+    return sdm_harvest(
+        "backup",
+        "--data-dir",
+        str(centre["data"]),
+        "--feeds",
+        str(centre["feeds"]),
+        "--config",
+        centre["config"],
+        "--repo",
+        centre["repo"],
+        "--password-file",
+        centre["password"],
+        "--keep-daily",
+        "7",
+    )
 
 
 def _rows(path):
@@ -40,8 +63,11 @@ def _rows(path):
 
 
 def _tree(root):
-    return {os.path.relpath(os.path.join(d, f), root): backup.sha256_file(os.path.join(d, f))
-            for d, _, files in os.walk(root) for f in files}
+    return {
+        os.path.relpath(os.path.join(d, f), root): backup.sha256_file(os.path.join(d, f))
+        for d, _, files in os.walk(root)
+        for f in files
+    }
 
 
 def test_restore_gives_back_store_feeds_and_config(centre):
@@ -49,14 +75,24 @@ def test_restore_gives_back_store_feeds_and_config(centre):
     assert made.returncode == 0, made.stderr
     assert "records_held" in made.stdout
     target, feeds = centre["tmp"] / "restored", centre["tmp"] / "restored-feeds"
-    done = sdm_harvest("restore", "--data-dir", str(target), "--feeds", str(feeds),
-                       "--repo", centre["repo"], "--password-file", centre["password"])
+    done = sdm_harvest(
+        "restore",
+        "--data-dir",
+        str(target),
+        "--feeds",
+        str(feeds),
+        "--repo",
+        centre["repo"],
+        "--password-file",
+        centre["password"],
+    )
     assert done.returncode == 0, done.stderr
     assert _rows(target / "harvest.sqlite") == _rows(centre["data"] / "harvest.sqlite")
     assert _tree(feeds) == _tree(centre["feeds"])
     assert (target / "config" / os.path.basename(centre["config"])).read_text() == open(centre["config"]).read()
-    again = sdm_harvest("restore", "--data-dir", str(target), "--repo", centre["repo"],
-                        "--password-file", centre["password"])
+    again = sdm_harvest(
+        "restore", "--data-dir", str(target), "--repo", centre["repo"], "--password-file", centre["password"]
+    )
     assert again.returncode != 0 and "--force" in again.stderr
 
 
@@ -69,8 +105,15 @@ def test_a_damaged_repository_is_refused(centre):
             byte = f.read(1)
             f.seek(-1, os.SEEK_CUR)
             f.write(bytes([byte[0] ^ 0xFF]))
-    done = sdm_harvest("restore", "--data-dir", str(centre["tmp"] / "r"), "--repo", centre["repo"],
-                       "--password-file", centre["password"])
+    done = sdm_harvest(
+        "restore",
+        "--data-dir",
+        str(centre["tmp"] / "r"),
+        "--repo",
+        centre["repo"],
+        "--password-file",
+        centre["password"],
+    )
     assert done.returncode != 0
     assert not (centre["tmp"] / "r" / "harvest.sqlite").exists()
 

@@ -1,5 +1,6 @@
 """A CKAN Action API double on 127.0.0.1: paging, metadata_modified
 incrementality, the circuit breaker."""
+
 import json
 import os
 import urllib.parse
@@ -10,10 +11,17 @@ from sdm_harvester.store import Store
 
 
 def package(n, modified="2026-10-01T00:00:00"):
-    return {"id": f"id-{n:04d}", "name": f"ds-{n}", "title": f"降水观测数据 {n}", "notes": "逐日降水。",
-            "metadata_modified": modified, "organization": {"title": "巴中市水文局"},
-            "tags": [{"name": "降水"}], "extras": [{"key": "共享属性", "value": "无条件共享"}],
-            "resources": [{"url": f"https://data.example.cn/{n}.csv", "format": "CSV"}]}
+    return {
+        "id": f"id-{n:04d}",
+        "name": f"ds-{n}",
+        "title": f"降水观测数据 {n}",
+        "notes": "逐日降水。",
+        "metadata_modified": modified,
+        "organization": {"title": "巴中市水文局"},
+        "tags": [{"name": "降水"}],
+        "extras": [{"key": "共享属性", "value": "无条件共享"}],
+        "resources": [{"url": f"https://data.example.cn/{n}.csv", "format": "CSV"}],
+    }
 
 
 class Site:
@@ -24,13 +32,14 @@ class Site:
         query = {k: v[0] for k, v in urllib.parse.parse_qs(handler.path.partition("?")[2]).items()}
         ordered = sorted(self.packages, key=lambda p: p["id"])
         start, rows = int(query.get("start", 0)), int(query.get("rows", 10))
-        body = {"success": True, "result": {"count": len(ordered), "results": ordered[start:start + rows]}}
+        body = {"success": True, "result": {"count": len(ordered), "results": ordered[start : start + rows]}}
         return 200, {"Content-Type": "application/json"}, json.dumps(body, ensure_ascii=False)
 
 
 def config(tmp_path, server, **extra):
-    return write_config(tmp_path, [{"name": "site", "type": "ckan", "url": server.url,
-                                    "options": {"page_size": 2}, **extra}])
+    return write_config(
+        tmp_path, [{"name": "site", "type": "ckan", "url": server.url, "options": {"page_size": 2}, **extra}]
+    )
 
 
 def test_paged_search_maps_vanilla_ckan(tmp_path, server):

@@ -2,13 +2,17 @@
 platform harvested into the store and loaded into the project's CKAN
 (`--target ckan`): organisations by USCC, provenance, no writes when nothing
 changed, withdrawals, and classified records that never reach the target."""
+
 import pytest
 from ckan_sites import ActionFailed
 from harvest_helpers import run_report, sdm_harvest, source_report, write_config
 
 from sdm_harvester.store import Store, dataset_id
 
-WATER_USCC, METEO_USCC = "11510000MB0000080Y", "11510000MB0000070X"  # not the sample platforms' codes: the target is shared
+WATER_USCC, METEO_USCC = (
+    "11510000MB0000080Y",
+    "11510000MB0000070X",
+)  # not the sample platforms' codes: the target is shared
 
 
 def seed(vanilla, prefix):
@@ -16,35 +20,66 @@ def seed(vanilla, prefix):
     for org, title in (("water", "巴中市水利局"), ("meteo", "巴中市气象局")):
         vanilla.action("organization_create", name=f"{prefix}-{org}", title=title)
     datasets = {
-        "rain": dict(title="降水量逐日观测数据", notes="全市 42 个雨量站的逐日降水量。", tags=[{"name": "降水"}],
-                     extras=[{"key": "共享属性", "value": "无条件共享"}, {"key": "更新周期", "value": "每日"}]),
-        "wells": dict(title="Groundwater levels of monitoring wells", notes="Hourly levels of 36 wells.",
-                      tags=[{"name": "groundwater"}], license_id="cc-by",
-                      resources=[{"url": "https://data.example.cn/wells.csv", "format": "CSV"}]),
+        "rain": dict(
+            title="降水量逐日观测数据",
+            notes="全市 42 个雨量站的逐日降水量。",
+            tags=[{"name": "降水"}],
+            extras=[{"key": "共享属性", "value": "无条件共享"}, {"key": "更新周期", "value": "每日"}],
+        ),
+        "wells": dict(
+            title="Groundwater levels of monitoring wells",
+            notes="Hourly levels of 36 wells.",
+            tags=[{"name": "groundwater"}],
+            license_id="cc-by",
+            resources=[{"url": "https://data.example.cn/wells.csv", "format": "CSV"}],
+        ),
         "bulletin": dict(title="巴中市水資源公報", notes="年度水資源統計。"),
-        "intake": dict(title="水源地安全防护数据", extras=[{"key": "涉密属性", "value": "涉密"},
-                                                     {"key": "密级", "value": "秘密"}]),
+        "intake": dict(
+            title="水源地安全防护数据", extras=[{"key": "涉密属性", "value": "涉密"}, {"key": "密级", "value": "秘密"}]
+        ),
     }
     for key, fields in datasets.items():
         vanilla.action("package_create", name=f"{prefix}-{key}", owner_org=f"{prefix}-water", **fields)
-    vanilla.action("package_create", name=f"{prefix}-temperature", owner_org=f"{prefix}-meteo",
-                   title="气温逐时观测数据", extras=[{"key": "共享属性", "value": "无条件共享"}])
+    vanilla.action(
+        "package_create",
+        name=f"{prefix}-temperature",
+        owner_org=f"{prefix}-meteo",
+        title="气温逐时观测数据",
+        extras=[{"key": "共享属性", "value": "无条件共享"}],
+    )
 
 
 def sources(vanilla, prefix):
     return [
-        {"name": f"{prefix}-water", "type": "ckan", "url": vanilla.url,
-         "options": {"fq": f"organization:{prefix}-water", "page_size": 2},
-         "department": {"uscc": WATER_USCC, "name": {"zh-Hans": "巴中市水利局", "en": "Bazhong Water Bureau"}}},
-        {"name": f"{prefix}-meteo", "type": "ckan", "url": vanilla.url,
-         "options": {"fq": f"organization:{prefix}-meteo"},
-         "department": {"uscc": METEO_USCC, "name": {"zh-Hans": "巴中市气象局", "en": "Bazhong Meteorology"}}},
+        {
+            "name": f"{prefix}-water",
+            "type": "ckan",
+            "url": vanilla.url,
+            "options": {"fq": f"organization:{prefix}-water", "page_size": 2},
+            "department": {"uscc": WATER_USCC, "name": {"zh-Hans": "巴中市水利局", "en": "Bazhong Water Bureau"}},
+        },
+        {
+            "name": f"{prefix}-meteo",
+            "type": "ckan",
+            "url": vanilla.url,
+            "options": {"fq": f"organization:{prefix}-meteo"},
+            "department": {"uscc": METEO_USCC, "name": {"zh-Hans": "巴中市气象局", "en": "Bazhong Meteorology"}},
+        },
     ]
 
 
 def harvest_into(target, tmp_path, config):
-    return run_report(tmp_path, config, "--target", "ckan", "--ckan-url", target.url,
-                      "--ckan-token-env", "TEST_TARGET_TOKEN", env={"TEST_TARGET_TOKEN": target.token})
+    return run_report(
+        tmp_path,
+        config,
+        "--target",
+        "ckan",
+        "--ckan-url",
+        target.url,
+        "--ckan-token-env",
+        "TEST_TARGET_TOKEN",
+        env={"TEST_TARGET_TOKEN": target.token},
+    )
 
 
 def upstream_id(vanilla, name):
@@ -77,8 +112,12 @@ def test_load_into_ckan_target(ckan_sites, tmp_path):
     vanilla, target = ckan_sites
     seed(vanilla, "tg")
     # the water bureau already has an organisation, under a name of its own
-    existing = target.action("organization_create", name="bazhong-water-bureau", uscc=WATER_USCC,
-                             title_translated={"zh-Hans": "巴中市水利局", "en": "Bazhong Water Bureau"})
+    existing = target.action(
+        "organization_create",
+        name="bazhong-water-bureau",
+        uscc=WATER_USCC,
+        title_translated={"zh-Hans": "巴中市水利局", "en": "Bazhong Water Bureau"},
+    )
     config = write_config(tmp_path, sources(vanilla, "tg"))
 
     code, report = harvest_into(target, tmp_path, config)
@@ -88,8 +127,10 @@ def test_load_into_ckan_target(ckan_sites, tmp_path):
     assert meteo["target"]["created"] == 1
 
     def shown(key):
-        return target.action("package_show", id=dataset_id(f"tg-{'meteo' if key == 'temperature' else 'water'}",
-                                                           upstream_id(vanilla, f"tg-{key}")))
+        return target.action(
+            "package_show",
+            id=dataset_id(f"tg-{'meteo' if key == 'temperature' else 'water'}", upstream_id(vanilla, f"tg-{key}")),
+        )
 
     rain = shown("rain")
     assert rain["name"] == "tg-water-tg-rain" and rain["owner_org"] == existing["id"]
@@ -103,8 +144,11 @@ def test_load_into_ckan_target(ckan_sites, tmp_path):
     with pytest.raises(ActionFailed):
         shown("intake")
     found = target.action("package_search", q="*:*", fq="harvest_source:tg-water", include_private=True, rows=50)
-    assert sorted(d["name"] for d in found["results"]) == ["tg-water-tg-bulletin", "tg-water-tg-rain",
-                                                           "tg-water-tg-wells"]
+    assert sorted(d["name"] for d in found["results"]) == [
+        "tg-water-tg-bulletin",
+        "tg-water-tg-rain",
+        "tg-water-tg-wells",
+    ]
 
     # nothing changed upstream: no write reaches the target
     before = {key: shown(key)["metadata_modified"] for key in ("rain", "wells", "bulletin", "temperature")}
@@ -128,7 +172,17 @@ def test_load_into_ckan_target(ckan_sites, tmp_path):
 
 def test_target_needs_its_token_from_the_environment(tmp_path):
     config = write_config(tmp_path, [{"name": "site", "type": "ckan", "url": "http://127.0.0.1:9"}])
-    result = sdm_harvest("run", "--config", config, "--data-dir", str(tmp_path / "d"), "--target", "ckan",
-                         "--ckan-url", "http://127.0.0.1:9", env={"SDM_CKAN_TOKEN": ""})
+    result = sdm_harvest(
+        "run",
+        "--config",
+        config,
+        "--data-dir",
+        str(tmp_path / "d"),
+        "--target",
+        "ckan",
+        "--ckan-url",
+        "http://127.0.0.1:9",
+        env={"SDM_CKAN_TOKEN": ""},
+    )
     assert result.returncode == 2 and "$SDM_CKAN_TOKEN" in result.stderr
     assert not (tmp_path / "d").exists()

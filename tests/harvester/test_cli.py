@@ -1,5 +1,6 @@
 """The command line as cron sees it: exit codes, the lock, config checks,
 a run killed mid-way and resumed."""
+
 import json
 import os
 import signal
@@ -25,15 +26,31 @@ def test_second_run_exits_3_while_locked(tmp_path):
 
 
 def test_configuration_errors_exit_2_and_name_every_problem(tmp_path):
-    config = write_config(tmp_path, [
-        {"name": "x", "type": "gopher", "url": "ftp://a", "department": {"uscc": "123", "name": "某局"},
-         "credentials": {"token_env": "sk-live-4f9a8b"}, "mapping": {"open_attribute": {"依申请": "maybe"}}},
-        {"name": "ok-source", "type": "ckan", "url": "https://a.example.cn", "schedule": "fortnightly"},
-    ])
+    config = write_config(
+        tmp_path,
+        [
+            {
+                "name": "x",
+                "type": "gopher",
+                "url": "ftp://a",
+                "department": {"uscc": "123", "name": "某局"},
+                "credentials": {"token_env": "sk-live-4f9a8b"},
+                "mapping": {"open_attribute": {"依申请": "maybe"}},
+            },
+            {"name": "ok-source", "type": "ckan", "url": "https://a.example.cn", "schedule": "fortnightly"},
+        ],
+    )
     result = sdm_harvest("sources", "check", "--config", config)
     assert result.returncode == 2
-    for expected in ("name 'x'", "type 'gopher'", "url 'ftp://a'", "department.uscc '123'",
-                     "never the secret itself", "'maybe': unknown code", "schedule 'fortnightly'"):
+    for expected in (
+        "name 'x'",
+        "type 'gopher'",
+        "url 'ftp://a'",
+        "department.uscc '123'",
+        "never the secret itself",
+        "'maybe': unknown code",
+        "schedule 'fortnightly'",
+    ):
         assert expected in result.stderr
     assert sdm_harvest("run", "--config", config, "--data-dir", str(tmp_path / "d")).returncode == 2
     assert not (tmp_path / "d").exists()  # nothing was started
@@ -71,8 +88,9 @@ def test_history_is_bounded(tmp_path):
 def test_one_off_source_needs_a_department(tmp_path):
     result = sdm_harvest("run", "--source", f"spreadsheet={CSV}", "--data-dir", str(tmp_path / "d"))
     assert result.returncode == 2 and "--department" in result.stderr
-    result = sdm_harvest("run", "--source", f"spreadsheet={CSV}", "--department", DEPARTMENT["uscc"],
-                         "--data-dir", str(tmp_path / "d"))
+    result = sdm_harvest(
+        "run", "--source", f"spreadsheet={CSV}", "--department", DEPARTMENT["uscc"], "--data-dir", str(tmp_path / "d")
+    )
     assert result.returncode == 0 and result.stdout == "" and result.stderr == ""  # quiet without a TTY
 
 
@@ -81,9 +99,12 @@ def _slow_site(total, per_page, delay):
         query = {k: v[0] for k, v in urllib.parse.parse_qs(handler.path.partition("?")[2]).items()}
         start = int(query["start"])
         time.sleep(delay)
-        results = [{"id": f"id-{n:05d}", "name": f"ds-{n}", "title": f"数据集 {n}",
-                    "metadata_modified": "2026-10-01T00:00:00"} for n in range(start, min(start + per_page, total))]
+        results = [
+            {"id": f"id-{n:05d}", "name": f"ds-{n}", "title": f"数据集 {n}", "metadata_modified": "2026-10-01T00:00:00"}
+            for n in range(start, min(start + per_page, total))
+        ]
         return 200, {}, json.dumps({"success": True, "result": {"count": total, "results": results}})
+
     return route
 
 
@@ -91,8 +112,11 @@ def test_killed_run_resumes_without_duplicates_or_losses(tmp_path, server):
     server.routes["/api/3/action/package_search"] = _slow_site(total=600, per_page=50, delay=0.15)
     config = write_config(tmp_path, [{"name": "site", "type": "ckan", "url": server.url, "options": {"page_size": 50}}])
     data = tmp_path / "data"
-    child = subprocess.Popen([sys.executable, "-m", "sdm_harvester.cli", "run", "--config", config,
-                              "--data-dir", str(data)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "sdm_harvester.cli", "run", "--config", config, "--data-dir", str(data)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     db_path = data / "harvest.sqlite"
     deadline = time.monotonic() + 30
     stored = 0
@@ -111,4 +135,6 @@ def test_killed_run_resumes_without_duplicates_or_losses(tmp_path, server):
     counts = source_report(report, "site")["counts"]
     assert code == 0 and counts["new"] + counts["unchanged"] == 600 and counts["unchanged"] >= 100
     with sqlite3.connect(db_path) as db:
-        assert db.execute("SELECT count(*), count(DISTINCT identifier), count(DISTINCT name) FROM records").fetchone() == (600, 600, 600)
+        assert db.execute(
+            "SELECT count(*), count(DISTINCT identifier), count(DISTINCT name) FROM records"
+        ).fetchone() == (600, 600, 600)

@@ -1,5 +1,6 @@
 """DCAT over HTTP through the project's one RDF parser: the published feeds,
 paged by hydra:next, harvested back; hostile RDF/XML refused."""
+
 import os
 
 from harvest_helpers import DEPARTMENT, PLATFORMS, run_report, source_report, write_config
@@ -13,8 +14,12 @@ CSV = "file://" + os.path.join(PLATFORMS, "spreadsheet", "bazhong-natural-resour
 def serve_folder(server, folder, prefix):
     for name in os.listdir(folder):
         with open(os.path.join(folder, name), "rb") as f:
-            kind = {"ttl": "text/turtle", "rdf": "application/rdf+xml", "jsonld": "application/ld+json",
-                    "nt": "application/n-triples"}[name.rsplit(".", 1)[1]]
+            kind = {
+                "ttl": "text/turtle",
+                "rdf": "application/rdf+xml",
+                "jsonld": "application/ld+json",
+                "nt": "application/n-triples",
+            }[name.rsplit(".", 1)[1]]
             server.routes[f"{prefix}/{name}"] = (200, {"Content-Type": kind}, f.read())
 
 
@@ -22,12 +27,19 @@ def test_paged_feed_harvested_back_in_every_format(tmp_path, server):
     run_report(tmp_path, write_config(tmp_path, [{"name": "nr", "type": "spreadsheet", "url": CSV}]))
     store = Store(str(tmp_path / "data"))
     originals = {d["title"]: d for d in store.iter_datasets()}
-    publish(store.iter_datasets(), str(tmp_path / "feeds"), page_size=2,
-            catalog_info={"base_url": "https://data.example.cn"}, feeds_url=server.url + "/feeds")
+    publish(
+        store.iter_datasets(),
+        str(tmp_path / "feeds"),
+        page_size=2,
+        catalog_info={"base_url": "https://data.example.cn"},
+        feeds_url=server.url + "/feeds",
+    )
     store.close()
     serve_folder(server, tmp_path / "feeds" / "national", "/feeds/national")
-    sources = [{"name": f"dcat-{ext}", "type": "dcat", "url": f"{server.url}/feeds/national/catalog.{ext}"}
-               for ext in ("ttl", "rdf", "jsonld", "nt")]
+    sources = [
+        {"name": f"dcat-{ext}", "type": "dcat", "url": f"{server.url}/feeds/national/catalog.{ext}"}
+        for ext in ("ttl", "rdf", "jsonld", "nt")
+    ]
     other = tmp_path / "second"
     other.mkdir()
     code, report = run_report(other, write_config(other, sources))
@@ -48,17 +60,26 @@ def test_paged_feed_harvested_back_in_every_format(tmp_path, server):
 
 
 def test_rdfxml_with_entities_is_refused(tmp_path, server):
-    server.routes["/evil.rdf"] = (200, {"Content-Type": "application/rdf+xml"},
-                                  '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-                                  '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">&x;</rdf:RDF>')
+    server.routes["/evil.rdf"] = (
+        200,
+        {"Content-Type": "application/rdf+xml"},
+        '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">&x;</rdf:RDF>',
+    )
     server.routes["/junk.ttl"] = (200, {"Content-Type": "text/turtle"}, "this is not turtle <<<")
-    code, report = run_report(tmp_path, write_config(tmp_path, [
-        {"name": "evil", "type": "dcat", "url": server.url + "/evil.rdf"},
-        {"name": "junk", "type": "dcat", "url": server.url + "/junk.ttl"}]))
+    code, report = run_report(
+        tmp_path,
+        write_config(
+            tmp_path,
+            [
+                {"name": "evil", "type": "dcat", "url": server.url + "/evil.rdf"},
+                {"name": "junk", "type": "dcat", "url": server.url + "/junk.ttl"},
+            ],
+        ),
+    )
     assert code == 1
     assert "declares entities" in source_report(report, "evil")["errors"][0]
     assert "cannot parse" in source_report(report, "junk")["errors"][0]
-
 
 
 def test_identical_pages_are_not_parsed_again(tmp_path, server, monkeypatch):
@@ -68,12 +89,27 @@ def test_identical_pages_are_not_parsed_again(tmp_path, server, monkeypatch):
     run_report(tmp_path, write_config(tmp_path, [{"name": "nr", "type": "spreadsheet", "url": CSV}]))
     store = Store(str(tmp_path / "data"))
     titles = [d["title_translated"]["zh-Hans"] for d in store.iter_datasets()]
-    publish(store.iter_datasets(), str(tmp_path / "feeds"), page_size=2,
-            catalog_info={"base_url": "https://data.example.cn"}, feeds_url=server.url + "/feeds")
+    publish(
+        store.iter_datasets(),
+        str(tmp_path / "feeds"),
+        page_size=2,
+        catalog_info={"base_url": "https://data.example.cn"},
+        feeds_url=server.url + "/feeds",
+    )
     store.close()
     serve_folder(server, tmp_path / "feeds" / "national", "/feeds/national")
-    sources = config.from_dict({"sources": [{"name": "cat", "type": "dcat", "department": DEPARTMENT,
-                                             "url": f"{server.url}/feeds/national/catalog.ttl"}]})
+    sources = config.from_dict(
+        {
+            "sources": [
+                {
+                    "name": "cat",
+                    "type": "dcat",
+                    "department": DEPARTMENT,
+                    "url": f"{server.url}/feeds/national/catalog.ttl",
+                }
+            ]
+        }
+    )
     store = Store(str(tmp_path / "harvested"))
 
     def harvest():

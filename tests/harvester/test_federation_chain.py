@@ -8,6 +8,7 @@ publishes; the nation harvests the province's feed.  Every level is the real
 at every level: every public SDM field, the responsible unit with its USCC,
 the IRI and identifiers, the disclosure state and both languages.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,14 +18,17 @@ import pathlib
 import pytest
 import requests
 import yaml
-
 from harvest_helpers import ROOT, sdm_harvest
+
 from sdm_harvester.store import Store
 from sdm_schema import dataset_fields, disclosure
 from sdm_schema.rdf import parse
 
 CITY = {"uscc": "11510000MB0000002W", "name": {"zh-Hans": "巴中市自然资源和规划局", "en": "Bazhong NR"}}
-PROVINCE = {"uscc": "11510000MB0000009J", "name": {"zh-Hans": "四川省科学技术厅", "en": "Sichuan Department of Science and Technology"}}
+PROVINCE = {
+    "uscc": "11510000MB0000009J",
+    "name": {"zh-Hans": "四川省科学技术厅", "en": "Sichuan Department of Science and Technology"},
+}
 NATION = {"uscc": "11100000MB0000001T", "name": {"zh-Hans": "国家科学数据中心", "en": "National Science Data Centre"}}
 #: What differs by design from one catalogue to the next: its own URL name,
 #: its own organisation slug and source name, its harvester's notes on what
@@ -55,8 +59,12 @@ def _water_source() -> dict:
 
 
 def _feed_source(name: str, level: pathlib.Path, department: dict) -> dict:
-    return {"name": name, "type": "dcat", "url": (level / "feeds" / "national" / "catalog.ttl").as_uri(),
-            "department": department}
+    return {
+        "name": name,
+        "type": "dcat",
+        "url": (level / "feeds" / "national" / "catalog.ttl").as_uri(),
+        "department": department,
+    }
 
 
 class Chain:
@@ -65,10 +73,10 @@ class Chain:
         self.levels = {name: tmp_path / name for name in ("city", "province", "nation")}
         self.configs = {
             "city": _city_config(tmp_path),
-            "province": _config(tmp_path, "province", [
-                _feed_source("bazhong-city", self.levels["city"], PROVINCE), _water_source()]),
-            "nation": _config(tmp_path, "nation", [
-                _feed_source("sichuan", self.levels["province"], NATION)]),
+            "province": _config(
+                tmp_path, "province", [_feed_source("bazhong-city", self.levels["city"], PROVINCE), _water_source()]
+            ),
+            "nation": _config(tmp_path, "nation", [_feed_source("sichuan", self.levels["province"], NATION)]),
         }
 
     def run(self) -> dict:
@@ -76,12 +84,27 @@ class Chain:
         reports = {}
         for level, folder in self.levels.items():
             report_path = self.tmp / f"{level}-report.json"
-            result = sdm_harvest("run", "--config", self.configs[level], "--data-dir", str(folder / "data"),
-                                 "--force", "--report", str(report_path))
+            result = sdm_harvest(
+                "run",
+                "--config",
+                self.configs[level],
+                "--data-dir",
+                str(folder / "data"),
+                "--force",
+                "--report",
+                str(report_path),
+            )
             assert result.returncode == 0, (level, result.stdout, result.stderr)
             reports[level] = json.loads(report_path.read_text(encoding="utf-8"))
-            result = sdm_harvest("publish", "--data-dir", str(folder / "data"), "--out", str(folder / "feeds"),
-                                 "--base-url", f"https://{level}.example.cn")
+            result = sdm_harvest(
+                "publish",
+                "--data-dir",
+                str(folder / "data"),
+                "--out",
+                str(folder / "feeds"),
+                "--base-url",
+                f"https://{level}.example.cn",
+            )
             assert result.returncode == 0, (level, result.stderr)
         return reports
 
@@ -102,8 +125,12 @@ class Chain:
         return {d["uri"]: d for d in parse.iter_datasets(body, "ttl")}
 
     def feed_bytes(self) -> dict:
-        return {str(p): p.read_bytes() for folder in self.levels.values() for p in (folder / "feeds").rglob("*")
-                if p.is_file()}
+        return {
+            str(p): p.read_bytes()
+            for folder in self.levels.values()
+            for p in (folder / "feeds").rglob("*")
+            if p.is_file()
+        }
 
 
 def _view(record: dict) -> dict:
@@ -115,8 +142,10 @@ def _view(record: dict) -> dict:
     unit = record.get("organization") or {}
     out["unit"] = {"uscc": unit.get("uscc"), "title_translated": unit.get("title_translated")}
     # CKAN keeps an absent format or name as ""
-    out["resources"] = sorted(json.dumps({k: r.get(k) or None for k in ("url", "name", "format")}, sort_keys=True)
-                              for r in record.get("resources") or ())
+    out["resources"] = sorted(
+        json.dumps({k: r.get(k) or None for k in ("url", "name", "format")}, sort_keys=True)
+        for r in record.get("resources") or ()
+    )
     return out
 
 
@@ -145,15 +174,16 @@ def chain(tmp_path_factory):
 def test_every_public_field_is_identical_at_every_level(chain):
     city = _seen_by_government(chain.records["city"])
     assert len(city) >= 8
-    steps = [("city store → city feed", city, chain.feeds["city"]),
-             # the province also read the water centre's platform itself, so
-             # its store may hold files the city's feed withheld: compared
-             # as the government audience sees it
-             ("city feed → province store", chain.feeds["city"], _seen_by_government(chain.records["province"])),
-             ("province store → province feed", _seen_by_government(chain.records["province"]),
-              chain.feeds["province"]),
-             ("province feed → nation store", chain.feeds["province"], chain.records["nation"]),
-             ("nation store → nation feed", _seen_by_government(chain.records["nation"]), chain.feeds["nation"])]
+    steps = [
+        ("city store → city feed", city, chain.feeds["city"]),
+        # the province also read the water centre's platform itself, so
+        # its store may hold files the city's feed withheld: compared
+        # as the government audience sees it
+        ("city feed → province store", chain.feeds["city"], _seen_by_government(chain.records["province"])),
+        ("province store → province feed", _seen_by_government(chain.records["province"]), chain.feeds["province"]),
+        ("province feed → nation store", chain.feeds["province"], chain.records["nation"]),
+        ("nation store → nation feed", _seen_by_government(chain.records["nation"]), chain.feeds["nation"]),
+    ]
     for step, upper, lower in steps:
         assert _diff(upper, lower) == [], step
 
@@ -168,13 +198,16 @@ def test_responsible_units_travel_with_their_codes_and_both_names(chain):
             assert unit["uscc"] == expected["uscc"], (level, iri)
             assert unit["title_translated"] == expected["name"], (level, iri)
     aggregators = {PROVINCE["uscc"], NATION["uscc"]}
-    assert not {r["organization"]["uscc"] for level in ("province", "nation")
-                for r in chain.records[level].values()} & aggregators
+    assert (
+        not {r["organization"]["uscc"] for level in ("province", "nation") for r in chain.records[level].values()}
+        & aggregators
+    )
 
 
 def test_both_languages_survive_the_chain(chain):
-    bilingual = [iri for iri, r in chain.records["city"].items()
-                 if {"zh-Hans", "en"} <= set(r.get("title_translated") or {})]
+    bilingual = [
+        iri for iri, r in chain.records["city"].items() if {"zh-Hans", "en"} <= set(r.get("title_translated") or {})
+    ]
     assert bilingual
     for iri in bilingual:
         city = chain.records["city"][iri]
@@ -213,8 +246,12 @@ def test_classified_and_withheld_content_never_appears(chain):
     csv = (pathlib.Path(ROOT) / "examples/platforms/spreadsheet/bazhong-natural-resources.csv").read_text("utf-8")
     classified = [row.split(",")[1] for row in csv.splitlines()[1:] if ",涉密," in row]
     assert classified
-    withheld = [r["url"] for record in chain.records["city"].values() for r in record.get("resources") or ()
-                if not disclosure.decide(record, disclosure.GOVERNMENT).resources]
+    withheld = [
+        r["url"]
+        for record in chain.records["city"].values()
+        for r in record.get("resources") or ()
+        if not disclosure.decide(record, disclosure.GOVERNMENT).resources
+    ]
     assert withheld
     for level in chain.levels:
         text = chain.feed_text(level)
@@ -255,8 +292,11 @@ class CkanChain:
         catalogue = f"{ckan.url}/catalog.ttl?fq={CITY_SOURCES}"
         self.configs = {
             "city": _city_config(tmp_path),
-            "province": _config(tmp_path, "province", [
-                {"name": "bazhong-ckan", "type": "dcat", "url": catalogue, "department": PROVINCE}]),
+            "province": _config(
+                tmp_path,
+                "province",
+                [{"name": "bazhong-ckan", "type": "dcat", "url": catalogue, "department": PROVINCE}],
+            ),
             "nation": _config(tmp_path, "nation", [_feed_source("sichuan", self.levels["province"], NATION)]),
         }
         self.catalogue = catalogue
@@ -265,16 +305,35 @@ class CkanChain:
         reports = {}
         for level, folder in self.levels.items():
             report_path = self.tmp / f"{level}-report-{len(reports)}-{os.getpid()}.json"
-            target = (["--target", "ckan", "--ckan-url", self.ckan.url, "--ckan-token-env", "CHAIN_CKAN_TOKEN"]
-                      if level == "city" else [])
-            result = sdm_harvest("run", "--config", self.configs[level], "--data-dir", str(folder / "data"),
-                                 "--force", "--report", str(report_path), *target,
-                                 env={"CHAIN_CKAN_TOKEN": self.ckan.token})
+            target = (
+                ["--target", "ckan", "--ckan-url", self.ckan.url, "--ckan-token-env", "CHAIN_CKAN_TOKEN"]
+                if level == "city"
+                else []
+            )
+            result = sdm_harvest(
+                "run",
+                "--config",
+                self.configs[level],
+                "--data-dir",
+                str(folder / "data"),
+                "--force",
+                "--report",
+                str(report_path),
+                *target,
+                env={"CHAIN_CKAN_TOKEN": self.ckan.token},
+            )
             assert result.returncode == 0, (level, result.stdout, result.stderr)
             reports[level] = json.loads(report_path.read_text(encoding="utf-8"))
             if level != "city":  # the city publishes through CKAN
-                result = sdm_harvest("publish", "--data-dir", str(folder / "data"), "--out",
-                                     str(folder / "feeds"), "--base-url", f"https://{level}.example.cn")
+                result = sdm_harvest(
+                    "publish",
+                    "--data-dir",
+                    str(folder / "data"),
+                    "--out",
+                    str(folder / "feeds"),
+                    "--base-url",
+                    f"https://{level}.example.cn",
+                )
                 assert result.returncode == 0, (level, result.stderr)
         return reports
 
@@ -314,14 +373,14 @@ def test_through_ckan_every_public_field_is_identical_at_every_level(ckan_chain)
     by_id = {d["id"]: d for d in chain.city.values()}
     held = {d["id"]: d for d in chain.ckan_records.values()}
     assert len(by_id) >= 8
-    steps = [("city store → city CKAN", by_id, held),
-             ("city CKAN → its catalogue", _seen_by_government(chain.ckan_records), chain.ckan_published),
-             ("CKAN catalogue → province store", chain.ckan_published,
-              _seen_by_government(chain.records["province"])),
-             ("province store → province feed", _seen_by_government(chain.records["province"]),
-              chain.feeds["province"]),
-             ("province feed → nation store", chain.feeds["province"], chain.records["nation"]),
-             ("nation store → nation feed", _seen_by_government(chain.records["nation"]), chain.feeds["nation"])]
+    steps = [
+        ("city store → city CKAN", by_id, held),
+        ("city CKAN → its catalogue", _seen_by_government(chain.ckan_records), chain.ckan_published),
+        ("CKAN catalogue → province store", chain.ckan_published, _seen_by_government(chain.records["province"])),
+        ("province store → province feed", _seen_by_government(chain.records["province"]), chain.feeds["province"]),
+        ("province feed → nation store", chain.feeds["province"], chain.records["nation"]),
+        ("nation store → nation feed", _seen_by_government(chain.records["nation"]), chain.feeds["nation"]),
+    ]
     for step, upper, lower in steps:
         assert _diff(upper, lower) == [], step
 
@@ -351,8 +410,12 @@ def test_through_ckan_units_languages_and_secrets(ckan_chain):
 def test_through_ckan_rerunning_the_whole_chain_writes_nothing(ckan_chain):
     chain = ckan_chain
     modified = {d["id"]: d["metadata_modified"] for d in chain.ckan_records.values()}
-    before = {str(p): p.read_bytes() for level in ("province", "nation")
-              for p in (chain.levels[level] / "feeds").rglob("*") if p.is_file()}
+    before = {
+        str(p): p.read_bytes()
+        for level in ("province", "nation")
+        for p in (chain.levels[level] / "feeds").rglob("*")
+        if p.is_file()
+    }
     again = chain.run()
     for source in again["city"]["sources"]:
         assert source["target"] == {"created": 0, "updated": 0, "withdrawn": 0, "failed": 0}, source["name"]
@@ -360,5 +423,9 @@ def test_through_ckan_rerunning_the_whole_chain_writes_nothing(ckan_chain):
         totals = report["totals"]
         assert totals["new"] == totals["updated"] == totals["withdrawn"] == 0, (level, totals)
     assert {d["id"]: d["metadata_modified"] for d in chain.in_ckan().values()} == modified
-    assert {str(p): p.read_bytes() for level in ("province", "nation")
-            for p in (chain.levels[level] / "feeds").rglob("*") if p.is_file()} == before
+    assert {
+        str(p): p.read_bytes()
+        for level in ("province", "nation")
+        for p in (chain.levels[level] / "feeds").rglob("*")
+        if p.is_file()
+    } == before

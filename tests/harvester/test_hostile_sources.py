@@ -15,6 +15,7 @@ Below the matrix, one test per finding (private CKAN datasets, classified
 text in the store, file sources, OAI deletions, links in the data folder,
 the lock after a slow source).
 """
+
 from __future__ import annotations
 
 import base64
@@ -28,8 +29,8 @@ import sys
 import time
 import zipfile
 import zlib
-from dataclasses import dataclass, field
-from typing import Callable, Optional
+from dataclasses import dataclass
+from typing import Callable
 
 import pytest
 from harvest_helpers import DEPARTMENT, PLATFORMS, Server, run_report, sdm_harvest, source_report, write_config
@@ -45,8 +46,12 @@ BASIC = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
 FILE_MARKER = "FILE-MARKER-7c1d"
 MAX_BYTES = 64 * 1024
 BOMB_BYTES = 8 * 1024 * 1024
-ENDPOINT = {"dcat": "/catalog.ttl", "ckan": "/api/3/action/package_search", "oai-pmh": "/oai",
-            "spreadsheet": "/catalogue"}
+ENDPOINT = {
+    "dcat": "/catalog.ttl",
+    "ckan": "/api/3/action/package_search",
+    "oai-pmh": "/oai",
+    "spreadsheet": "/catalogue",
+}
 KINDS = tuple(ENDPOINT)
 
 # -- watching every connection the process makes ---------------------------------
@@ -66,34 +71,48 @@ sys.addaudithook(_audit)
 
 
 def ckan_package(n: int, prefix: str = "good", **extra) -> dict:
-    return {"id": f"{prefix}-{n}", "name": f"{prefix}-{n}", "title": f"降水观测数据 {prefix} {n}",
-            "notes": "逐日降水。", "metadata_modified": "2026-10-01T00:00:00",
-            "organization": {"title": "巴中市水文局"}, "tags": [{"name": "降水"}],
-            "extras": [{"key": "共享属性", "value": "无条件共享"}],
-            "resources": [{"url": f"https://data.example.cn/{prefix}/{n}.csv", "format": "CSV"}], **extra}
+    return {
+        "id": f"{prefix}-{n}",
+        "name": f"{prefix}-{n}",
+        "title": f"降水观测数据 {prefix} {n}",
+        "notes": "逐日降水。",
+        "metadata_modified": "2026-10-01T00:00:00",
+        "organization": {"title": "巴中市水文局"},
+        "tags": [{"name": "降水"}],
+        "extras": [{"key": "共享属性", "value": "无条件共享"}],
+        "resources": [{"url": f"https://data.example.cn/{prefix}/{n}.csv", "format": "CSV"}],
+        **extra,
+    }
 
 
 def ckan_answer(packages) -> str:
-    return json.dumps({"success": True, "result": {"count": len(packages), "results": packages}},
-                      ensure_ascii=False)
+    return json.dumps({"success": True, "result": {"count": len(packages), "results": packages}}, ensure_ascii=False)
 
 
-def dcat_page(title: str = "Rain", next_iri: Optional[str] = None, extra: str = "", iri: str = "urn:ds:1") -> str:
+def dcat_page(title: str = "Rain", next_iri: str | None = None, extra: str = "", iri: str = "urn:ds:1") -> str:
     link = f"<urn:page> a hydra:PartialCollectionView ; hydra:next <{next_iri}> .\n" if next_iri else ""
-    return ("@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .\n"
-            "@prefix hydra: <http://www.w3.org/ns/hydra/core#> . @prefix sdm: <https://w3id.org/sdm/ns#> .\n"
-            f"<urn:cat> a dcat:Catalog ; dcat:dataset <{iri}> .\n"
-            f'<{iri}> a dcat:Dataset ; dct:title "{title}"@en ; dct:identifier "D1" {extra}.\n' + link)
+    return (
+        "@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .\n"
+        "@prefix hydra: <http://www.w3.org/ns/hydra/core#> . @prefix sdm: <https://w3id.org/sdm/ns#> .\n"
+        f"<urn:cat> a dcat:Catalog ; dcat:dataset <{iri}> .\n"
+        f'<{iri}> a dcat:Dataset ; dct:title "{title}"@en ; dct:identifier "D1" {extra}.\n' + link
+    )
 
 
-OAI_PAGE = ('<?xml version="1.0"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><ListRecords>'
-            '<record><header><identifier>oai:o:1</identifier><datestamp>2026-10-01</datestamp></header>'
-            '<metadata><oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" '
-            'xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Rain</dc:title></oai_dc:dc></metadata>'
-            '</record><resumptionToken/></ListRecords></OAI-PMH>')
+OAI_PAGE = (
+    '<?xml version="1.0"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><ListRecords>'
+    "<record><header><identifier>oai:o:1</identifier><datestamp>2026-10-01</datestamp></header>"
+    '<metadata><oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" '
+    'xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Rain</dc:title></oai_dc:dc></metadata>'
+    "</record><resumptionToken/></ListRecords></OAI-PMH>"
+)
 #: A page each source type can read (what another origin serves)
-VALID = {"dcat": dcat_page(), "ckan": ckan_answer([ckan_package(1, "other")]), "oai-pmh": OAI_PAGE,
-         "spreadsheet": "资源名称,资源代码,共享属性\n降水,X-1,无条件共享\n"}
+VALID = {
+    "dcat": dcat_page(),
+    "ckan": ckan_answer([ckan_package(1, "other")]),
+    "oai-pmh": OAI_PAGE,
+    "spreadsheet": "资源名称,资源代码,共享属性\n降水,X-1,无条件共享\n",
+}
 
 
 def _chunks(count: int, size: int, pause: float = 0.0):
@@ -119,8 +138,7 @@ def xlsx_bomb(expanded: int) -> bytes:
             if item.filename != "xl/sharedStrings.xml":
                 bomb.writestr(item, original.read(item.filename))
         with bomb.open("xl/sharedStrings.xml", "w") as part:
-            part.write(b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/'
-                       b'spreadsheetml/2006/main">')
+            part.write(b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
             unit = b"<si><t>" + b"A" * 1000 + b"</t></si>"
             for _ in range(expanded // len(unit)):
                 part.write(unit)
@@ -150,11 +168,11 @@ class Env:
 class Payload:
     dimension: str
     #: URL payloads: where the channel leads (redirect Location, hydra:next)
-    url: Optional[Callable[[Env, str], str]] = None
+    url: Callable[[Env, str], str] | None = None
     #: body payloads: the answer, as the Server's (status, headers, body)
-    answer: Optional[Callable[[Env], tuple]] = None
+    answer: Callable[[Env], tuple] | None = None
     #: what the hostile source's error must say (None: it need not fail)
-    expect: Optional[str] = None
+    expect: str | None = None
     kinds: tuple = KINDS
     channels: tuple = ("direct", "redirect", "next")
     #: the hostile source's own host name and allow_hosts, when it matters
@@ -167,8 +185,15 @@ class Payload:
         return self.url is not None
 
 
-INTERNAL = {"metadata": "169.254.169.254", "ten": "10.0.0.1", "192": "192.168.0.1", "172": "172.16.0.1",
-            "ula": "[fc00::1]", "mapped": "[::ffff:169.254.169.254]", "mapped-private": "[::ffff:10.1.1.1]"}
+INTERNAL = {
+    "metadata": "169.254.169.254",
+    "ten": "10.0.0.1",
+    "192": "192.168.0.1",
+    "172": "172.16.0.1",
+    "ula": "[fc00::1]",
+    "mapped": "[::ffff:169.254.169.254]",
+    "mapped-private": "[::ffff:10.1.1.1]",
+}
 _REFUSED_ADDRESS = r"refused: .* address and the source itself is not"
 
 PAYLOADS = {
@@ -178,32 +203,58 @@ PAYLOADS = {
     "ftp": Payload("scheme", url=lambda e, k: f"ftp://127.0.0.1:{e.port}/x", expect="scheme 'ftp' is not allowed"),
     "gopher": Payload("scheme", url=lambda e, k: f"gopher://127.0.0.1:{e.port}/x", expect="scheme 'gopher'"),
     # hosts
-    "backslash": Payload("host", url=lambda e, k: f"http://127.0.0.1:{e.port}\\@allowed.example/",
-                         expect="refused: the URL contains", host="localhost",
-                         allow_hosts=("localhost", "allowed.example"),
-                         channels=("redirect",)),  # RDF refuses such an IRI before the harvester sees it
-    "userinfo": Payload("host", url=lambda e, k: f"http://allowed.example@127.0.0.1:{e.port}/",
-                        expect="refused: user-info", host="localhost", allow_hosts=("localhost", "allowed.example")),
-    **{f"internal-{name}": Payload("host", url=lambda e, k, a=address: f"http://{a}/latest/", expect=_REFUSED_ADDRESS)
-       for name, address in INTERNAL.items()},
+    "backslash": Payload(
+        "host",
+        url=lambda e, k: f"http://127.0.0.1:{e.port}\\@allowed.example/",
+        expect="refused: the URL contains",
+        host="localhost",
+        allow_hosts=("localhost", "allowed.example"),
+        channels=("redirect",),
+    ),  # RDF refuses such an IRI before the harvester sees it
+    "userinfo": Payload(
+        "host",
+        url=lambda e, k: f"http://allowed.example@127.0.0.1:{e.port}/",
+        expect="refused: user-info",
+        host="localhost",
+        allow_hosts=("localhost", "allowed.example"),
+    ),
+    **{
+        f"internal-{name}": Payload("host", url=lambda e, k, a=address: f"http://{a}/latest/", expect=_REFUSED_ADDRESS)
+        for name, address in INTERNAL.items()
+    },
     # credentials: another origin gets the request, never the credentials
     "other-origin": Payload("credentials", url=lambda e, k: e.other.url + ENDPOINT[k]),
     # sizes
     "huge-stream": Payload("size", answer=lambda e: (200, {}, _chunks(8, MAX_BYTES // 2)), expect="exceeds the limit"),
     "huge-declared": Payload("size", answer=lambda e: (200, {}, b"x" * (2 * MAX_BYTES)), expect="exceeds the limit"),
     # archives
-    "gzip-bomb": Payload("archive", answer=lambda e: (200, {"Content-Encoding": "gzip"},
-                                                       gzip.compress(b"\0" * BOMB_BYTES)), expect="exceeds the limit"),
-    "deflate-bomb": Payload("archive", answer=lambda e: (200, {"Content-Encoding": "deflate"},
-                                                          _deflate(b"\0" * BOMB_BYTES)), expect="exceeds the limit"),
-    "xlsx-bomb": Payload("archive", answer=lambda e: (200, {}, xlsx_bomb(BOMB_BYTES)),
-                         expect="as a decompression bomb does", kinds=("spreadsheet",), channels=("direct", "redirect")),
+    "gzip-bomb": Payload(
+        "archive",
+        answer=lambda e: (200, {"Content-Encoding": "gzip"}, gzip.compress(b"\0" * BOMB_BYTES)),
+        expect="exceeds the limit",
+    ),
+    "deflate-bomb": Payload(
+        "archive",
+        answer=lambda e: (200, {"Content-Encoding": "deflate"}, _deflate(b"\0" * BOMB_BYTES)),
+        expect="exceeds the limit",
+    ),
+    "xlsx-bomb": Payload(
+        "archive",
+        answer=lambda e: (200, {}, xlsx_bomb(BOMB_BYTES)),
+        expect="as a decompression bomb does",
+        kinds=("spreadsheet",),
+        channels=("direct", "redirect"),
+    ),
     # speeds
-    "slow-drip": Payload("speed", answer=lambda e: (200, {}, _chunks(100_000, 1, 0.02)), expect="time limit",
-                         timeout=1),
+    "slow-drip": Payload(
+        "speed", answer=lambda e: (200, {}, _chunks(100_000, 1, 0.02)), expect="time limit", timeout=1
+    ),
     # redirects
-    "redirect-loop": Payload("redirect", answer=lambda e: (302, {"Location": f"/payload?hop={time.monotonic_ns()}"}, b""),
-                             expect="more than 5 redirects"),
+    "redirect-loop": Payload(
+        "redirect",
+        answer=lambda e: (302, {"Location": f"/payload?hop={time.monotonic_ns()}"}, b""),
+        expect="more than 5 redirects",
+    ),
 }
 
 
@@ -213,8 +264,11 @@ def _cases():
             if channel == "next" and kind != "dcat":
                 continue  # only DCAT pages carry links to follow
             for name, payload in PAYLOADS.items():
-                if (channel == "direct" and payload.is_url) or kind not in payload.kinds \
-                        or channel not in payload.channels:
+                if (
+                    (channel == "direct" and payload.is_url)
+                    or kind not in payload.kinds
+                    or channel not in payload.channels
+                ):
                     continue
                 yield pytest.param(kind, channel, name, id=f"{payload.dimension}-{name}-{kind}-{channel}")
 
@@ -229,8 +283,11 @@ def other():
 @pytest.fixture
 def good():
     s = Server()
-    s.routes[ENDPOINT["ckan"]] = (200, {"Content-Type": "application/json"},
-                                  ckan_answer([ckan_package(1), ckan_package(2)]))
+    s.routes[ENDPOINT["ckan"]] = (
+        200,
+        {"Content-Type": "application/json"},
+        ckan_answer([ckan_package(1), ckan_package(2)]),
+    )
     yield s
     s.close()
 
@@ -252,11 +309,22 @@ def _install(env: Env, payload: Payload, kind: str, channel: str) -> None:
 
 def _hostile_source(env: Env, payload: Payload, kind: str) -> dict:
     base = f"http://{payload.host}:{env.port}"
-    return {"name": "hostile", "type": kind, "url": base if kind == "ckan" else base + ENDPOINT[kind],
-            "department": DEPARTMENT, "retries": 0, "max_bytes": MAX_BYTES, "timeout": payload.timeout,
-            "request_timeout": 5, "allow_hosts": list(payload.allow_hosts),
-            "credentials": {"token_env": "HARVSEC_TOKEN", "username_env": "HARVSEC_USER",
-                            "password_env": "HARVSEC_PASSWORD"}}
+    return {
+        "name": "hostile",
+        "type": kind,
+        "url": base if kind == "ckan" else base + ENDPOINT[kind],
+        "department": DEPARTMENT,
+        "retries": 0,
+        "max_bytes": MAX_BYTES,
+        "timeout": payload.timeout,
+        "request_timeout": 5,
+        "allow_hosts": list(payload.allow_hosts),
+        "credentials": {
+            "token_env": "HARVSEC_TOKEN",
+            "username_env": "HARVSEC_USER",
+            "password_env": "HARVSEC_PASSWORD",
+        },
+    }
 
 
 def harvest(data_dir, sources: list) -> tuple:
@@ -270,8 +338,9 @@ def harvest(data_dir, sources: list) -> tuple:
     CONNECTS.clear()
     _RECORDING[0] = True
     try:
-        result = pipeline.run(configuration.from_dict({"sources": sources}), store, store.start_run("now"),
-                              pipeline.Options(force=True))
+        result = pipeline.run(
+            configuration.from_dict({"sources": sources}), store, store.start_run("now"), pipeline.Options(force=True)
+        )
     finally:
         _RECORDING[0] = False
         store.close()
@@ -299,10 +368,13 @@ def test_hostile_source_fails_alone_and_leaks_nothing(tmp_path, monkeypatch, ser
     _install(env, payload, kind, channel)
     data = tmp_path / "data"
     data.mkdir()
-    result, written = harvest(data, [
-        {"name": "good", "type": "ckan", "url": good.url, "department": DEPARTMENT, "retries": 0},
-        _hostile_source(env, payload, kind),
-    ])
+    result, written = harvest(
+        data,
+        [
+            {"name": "good", "type": "ckan", "url": good.url, "department": DEPARTMENT, "retries": 0},
+            _hostile_source(env, payload, kind),
+        ],
+    )
     fine, hostile = _source(result, "good"), _source(result, "hostile")
     assert (fine.status, fine.counts["new"], fine.errors) == ("ok", 2, [])
     if payload.expect:
@@ -320,8 +392,9 @@ def test_hostile_source_fails_alone_and_leaks_nothing(tmp_path, monkeypatch, ser
 def test_a_configured_url_with_host_tricks_is_a_configuration_error():
     for url in ("http://127.0.0.1:8000\\@allowed.example/", "http://user:pw@allowed.example/"):
         with pytest.raises(configuration.ConfigError, match="refused"):
-            configuration.from_dict({"sources": [{"name": "trick", "type": "dcat", "url": url,
-                                                  "department": DEPARTMENT}]})
+            configuration.from_dict(
+                {"sources": [{"name": "trick", "type": "dcat", "url": url, "department": DEPARTMENT}]}
+            )
 
 
 def test_the_matrix_covers_every_dimension():
@@ -345,8 +418,11 @@ class CkanSite:
 
     def __call__(self, handler):
         query = dict(p.split("=", 1) for p in handler.path.partition("?")[2].split("&") if "=" in p)
-        visible = [p for p in self.packages if not p.get("private")
-                   or (query.get("include_private") == "true" and handler.headers.get("Authorization"))]
+        visible = [
+            p
+            for p in self.packages
+            if not p.get("private") or (query.get("include_private") == "true" and handler.headers.get("Authorization"))
+        ]
         return 200, {"Content-Type": "application/json"}, ckan_answer(visible)
 
 
@@ -354,8 +430,13 @@ def test_private_ckan_datasets_are_counted_and_never_kept(tmp_path, server, monk
     monkeypatch.setenv("HARVSEC_TOKEN", TOKEN)
     site = CkanSite([ckan_package(1), ckan_package(2), ckan_package(3, title="PRIVATE-TITLE-MARKER")])
     server.routes[ENDPOINT["ckan"]] = site
-    source = {"name": "site", "type": "ckan", "url": server.url, "department": DEPARTMENT,
-              "credentials": {"token_env": "HARVSEC_TOKEN"}}
+    source = {
+        "name": "site",
+        "type": "ckan",
+        "url": server.url,
+        "department": DEPARTMENT,
+        "credentials": {"token_env": "HARVSEC_TOKEN"},
+    }
     data = tmp_path / "data"
     data.mkdir()
     result, _ = harvest(data, [source])
@@ -378,24 +459,45 @@ def test_private_ckan_datasets_are_counted_and_never_kept(tmp_path, server, monk
 
 
 def test_classified_records_leave_only_a_count(tmp_path, server):
-    classified = ckan_package(9, "classified-id-marker", name="classified-slug-marker",
-                              title="CLASSIFIED-TITLE-MARKER", secrecy="classified", secrecy_level="secret")
+    classified = ckan_package(
+        9,
+        "classified-id-marker",
+        name="classified-slug-marker",
+        title="CLASSIFIED-TITLE-MARKER",
+        secrecy="classified",
+        secrecy_level="secret",
+    )
     public = ckan_package(1)
-    server.routes[ENDPOINT["ckan"]] = (200, {"ETag": '"v1"', "Content-Type": "application/json"},
-                                       ckan_answer([public, classified]))
-    server.routes["/catalog.ttl"] = (200, {"ETag": '"p1"', "Content-Type": "text/turtle"},
-                                     dcat_page("CLASSIFIED-TITLE-MARKER",
-                                               extra='; sdm:secrecy "classified" ; sdm:secrecyLevel "secret" ',
-                                               iri="urn:classified-iri-marker"))
+    server.routes[ENDPOINT["ckan"]] = (
+        200,
+        {"ETag": '"v1"', "Content-Type": "application/json"},
+        ckan_answer([public, classified]),
+    )
+    server.routes["/catalog.ttl"] = (
+        200,
+        {"ETag": '"p1"', "Content-Type": "text/turtle"},
+        dcat_page(
+            "CLASSIFIED-TITLE-MARKER",
+            extra='; sdm:secrecy "classified" ; sdm:secrecyLevel "secret" ',
+            iri="urn:classified-iri-marker",
+        ),
+    )
     server.routes["/open.ttl"] = (200, {"ETag": '"o1"', "Content-Type": "text/turtle"}, dcat_page("Open rain"))
     data = tmp_path / "data"
     data.mkdir()
-    sources = [{"name": "site", "type": "ckan", "url": server.url, "department": DEPARTMENT},
-               {"name": "cat", "type": "dcat", "url": server.url + "/catalog.ttl", "department": DEPARTMENT},
-               {"name": "open", "type": "dcat", "url": server.url + "/open.ttl", "department": DEPARTMENT}]
+    sources = [
+        {"name": "site", "type": "ckan", "url": server.url, "department": DEPARTMENT},
+        {"name": "cat", "type": "dcat", "url": server.url + "/catalog.ttl", "department": DEPARTMENT},
+        {"name": "open", "type": "dcat", "url": server.url + "/open.ttl", "department": DEPARTMENT},
+    ]
     result, written = harvest(data, sources)
     assert _source(result, "site").counts["classified"] == 1 and _source(result, "cat").counts["classified"] == 1
-    for marker in ("CLASSIFIED-TITLE-MARKER", "classified-slug-marker", "classified-id-marker", "classified-iri-marker"):
+    for marker in (
+        "CLASSIFIED-TITLE-MARKER",
+        "classified-slug-marker",
+        "classified-id-marker",
+        "classified-iri-marker",
+    ):
         assert marker not in written, marker
     store = Store(str(data))
     cached = [r[0] for r in store.db.execute("SELECT url FROM http_cache")]
@@ -410,9 +512,18 @@ def test_a_public_record_that_becomes_classified_is_withdrawn_without_its_text(t
     data.mkdir()
     source = [{"name": "site", "type": "ckan", "url": server.url, "department": DEPARTMENT}]
     harvest(data, source)
-    server.routes[ENDPOINT["ckan"]] = (200, {}, ckan_answer([
-        ckan_package(1), ckan_package(2, title="NOW-CLASSIFIED-MARKER", secrecy="classified",
-                                      metadata_modified="2026-11-01T00:00:00")]))
+    server.routes[ENDPOINT["ckan"]] = (
+        200,
+        {},
+        ckan_answer(
+            [
+                ckan_package(1),
+                ckan_package(
+                    2, title="NOW-CLASSIFIED-MARKER", secrecy="classified", metadata_modified="2026-11-01T00:00:00"
+                ),
+            ]
+        ),
+    )
     result, written = harvest(data, source)
     counts = _source(result, "site").counts
     assert (counts["classified"], counts["withdrawn"]) == (1, 1)
@@ -425,13 +536,17 @@ def test_a_public_record_that_becomes_classified_is_withdrawn_without_its_text(t
 
 def test_a_store_holding_classified_rows_from_before_forgets_them(tmp_path):
     store = Store(str(tmp_path))
-    store.db.execute("INSERT INTO records (source, identifier, name, hash, data, classified, first_seen,"
-                     " last_seen, updated) VALUES ('s', 'SECRET-ID', 's-secret', 'h', NULL, 1, 'x', 'x', 'x')")
+    store.db.execute(
+        "INSERT INTO records (source, identifier, name, hash, data, classified, first_seen,"
+        " last_seen, updated) VALUES ('s', 'SECRET-ID', 's-secret', 'h', NULL, 1, 'x', 'x', 'x')"
+    )
     store.db.execute("INSERT INTO pages VALUES ('s', 'http://x/p', 'd', NULL, '[\"SECRET-ID\"]')")
     store.close()
     store = Store(str(tmp_path))
-    rows = store.db.execute("SELECT count(*) FROM records").fetchone()[0] + \
-        store.db.execute("SELECT count(*) FROM pages").fetchone()[0]
+    rows = (
+        store.db.execute("SELECT count(*) FROM records").fetchone()[0]
+        + store.db.execute("SELECT count(*) FROM pages").fetchone()[0]
+    )
     store.close()
     assert rows == 0
 
@@ -444,11 +559,14 @@ def test_file_sources_refuse_devices_and_fifos(tmp_path, good):
     os.mkfifo(fifo)
     data = tmp_path / "data"
     data.mkdir()
-    result, _ = harvest(data, [
-        {"name": "good", "type": "ckan", "url": good.url, "department": DEPARTMENT},
-        {"name": "zero", "type": "spreadsheet", "url": "file:///dev/zero", "department": DEPARTMENT},
-        {"name": "fifo", "type": "spreadsheet", "url": f"file://{fifo}", "department": DEPARTMENT},
-    ])
+    result, _ = harvest(
+        data,
+        [
+            {"name": "good", "type": "ckan", "url": good.url, "department": DEPARTMENT},
+            {"name": "zero", "type": "spreadsheet", "url": "file:///dev/zero", "department": DEPARTMENT},
+            {"name": "fifo", "type": "spreadsheet", "url": f"file://{fifo}", "department": DEPARTMENT},
+        ],
+    )
     assert _source(result, "good").counts["new"] == 2
     for name in ("zero", "fifo"):
         assert _source(result, name).status == "failed"
@@ -459,12 +577,14 @@ def test_oai_file_source_tokens_cannot_leave_the_folder(tmp_path):
     home = tmp_path / "oai"
     home.mkdir()
     (tmp_path / "secret.xml").write_text(FILE_MARKER)
-    (home / "ListRecords.xml").write_text(OAI_PAGE.replace("<resumptionToken/>",
-                                                           "<resumptionToken>../secret</resumptionToken>"))
+    (home / "ListRecords.xml").write_text(
+        OAI_PAGE.replace("<resumptionToken/>", "<resumptionToken>../secret</resumptionToken>")
+    )
     data = tmp_path / "data"
     data.mkdir()
-    result, written = harvest(data, [{"name": "oai", "type": "oai-pmh", "url": f"file://{home}/ListRecords.xml",
-                                      "department": DEPARTMENT}])
+    result, written = harvest(
+        data, [{"name": "oai", "type": "oai-pmh", "url": f"file://{home}/ListRecords.xml", "department": DEPARTMENT}]
+    )
     assert "outside the source's folder" in " ".join(_source(result, "oai").errors)
     assert FILE_MARKER not in written
 
@@ -473,19 +593,21 @@ def test_oai_file_source_tokens_cannot_leave_the_folder(tmp_path):
 
 
 def _oai(records: str) -> str:
-    return OAI_PAGE.replace(OAI_PAGE[OAI_PAGE.index("<record>"):OAI_PAGE.index("<resumptionToken/>")], records)
+    return OAI_PAGE.replace(OAI_PAGE[OAI_PAGE.index("<record>") : OAI_PAGE.index("<resumptionToken/>")], records)
 
 
 def _record(n: int, deleted: bool = False) -> str:
     if deleted:
         return f'<record><header status="deleted"><identifier>oai:o:{n}</identifier></header></record>'
-    return (f"<record><header><identifier>oai:o:{n}</identifier><datestamp>2026-10-01</datestamp></header>"
-            '<metadata><oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" '
-            'xmlns:dc="http://purl.org/dc/elements/1.1/">'
-            f'<dc:title xml:lang="zh-CN">降水数据 {n}</dc:title><dc:subject>水文</dc:subject>'
-            f"<dc:identifier>https://doi.org/10.5555/{n}</dc:identifier>"
-            "<dc:rights>info:eu-repo/semantics/openAccess</dc:rights><dc:publisher>巴中市水文局</dc:publisher>"
-            "</oai_dc:dc></metadata></record>")
+    return (
+        f"<record><header><identifier>oai:o:{n}</identifier><datestamp>2026-10-01</datestamp></header>"
+        '<metadata><oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        f'<dc:title xml:lang="zh-CN">降水数据 {n}</dc:title><dc:subject>水文</dc:subject>'
+        f"<dc:identifier>https://doi.org/10.5555/{n}</dc:identifier>"
+        "<dc:rights>info:eu-repo/semantics/openAccess</dc:rights><dc:publisher>巴中市水文局</dc:publisher>"
+        "</oai_dc:dc></metadata></record>"
+    )
 
 
 def test_oai_deletions_count_toward_the_circuit_breaker(tmp_path, server):
@@ -508,16 +630,17 @@ def test_oai_deletions_count_toward_the_circuit_breaker(tmp_path, server):
 # -- finding 13: links in the data folder, and the lock after a slow source -----------------
 
 
-@pytest.mark.parametrize("planted", ["harvest.lock", "harvest.sqlite", "harvest.log",
-                                     "reports/run-000001.json.tmp"])
+@pytest.mark.parametrize("planted", ["harvest.lock", "harvest.sqlite", "harvest.log", "reports/run-000001.json.tmp"])
 def test_links_planted_in_the_data_folder_never_write_through(tmp_path, planted):
     victim = tmp_path / "victim.txt"
     victim.write_text("precious")
     data = tmp_path / "data"
     (data / "reports").mkdir(parents=True)
     os.symlink(victim, data / planted)
-    config = write_config(tmp_path, [{"name": "nr", "type": "spreadsheet",
-                                      "url": f"file://{PLATFORMS}/spreadsheet/bazhong-natural-resources.csv"}])
+    config = write_config(
+        tmp_path,
+        [{"name": "nr", "type": "spreadsheet", "url": f"file://{PLATFORMS}/spreadsheet/bazhong-natural-resources.csv"}],
+    )
     result = sdm_harvest("run", "--config", config, "--data-dir", str(data))
     assert victim.read_text() == "precious"
     if planted.endswith(".tmp"):
@@ -539,8 +662,9 @@ def test_a_hard_linked_lock_is_refused(tmp_path):
 
 def test_slow_drip_source_stops_at_its_time_limit_and_frees_the_lock(tmp_path, server):
     server.routes["/drip.csv"] = lambda handler: (200, {}, _chunks(100_000, 1, 0.02))
-    config = write_config(tmp_path, [{"name": "drip", "type": "spreadsheet", "url": server.url + "/drip.csv",
-                                      "timeout": 1, "retries": 0}])
+    config = write_config(
+        tmp_path, [{"name": "drip", "type": "spreadsheet", "url": server.url + "/drip.csv", "timeout": 1, "retries": 0}]
+    )
     code, report = run_report(tmp_path, config)
     assert code == 1 and "time limit" in source_report(report, "drip")["errors"][0]
     with RunLock(str(tmp_path / "data")):

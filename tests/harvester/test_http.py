@@ -1,7 +1,8 @@
 """Fetching against a real server: retries, conditional GET, caps, allow-lists."""
+
 import pytest
 
-from sdm_harvester.http import FetchError, Fetcher
+from sdm_harvester.http import Fetcher, FetchError
 from sdm_harvester.store import Store
 
 
@@ -32,6 +33,7 @@ def test_conditional_get_uses_etag_and_cached_body(tmp_path, server):
         if handler.headers.get("If-None-Match") == '"v1"':
             return 304, {"ETag": '"v1"'}, b""
         return 200, {"ETag": '"v1"', "Last-Modified": "Sat, 01 Nov 2026 00:00:00 GMT"}, "catalogue"
+
     server.routes["/cat"] = route
     store = Store(str(tmp_path))
     run = fetcher(cache=store)
@@ -95,28 +97,56 @@ def test_backslash_and_userinfo_cannot_smuggle_another_host(server):
     server.routes["/"] = (200, {}, "internal")
     port = server.url.rsplit(":", 1)[1]
     allowed = fetcher(allow_hosts=("allowed.example",))
-    for url in (f"http://127.0.0.1:{port}\\@allowed.example/", f"http://allowed.example@127.0.0.1:{port}/",
-                f"http://x:y@allowed.example/", f"http://allowed.example/\n"):
+    for url in (
+        f"http://127.0.0.1:{port}\\@allowed.example/",
+        f"http://allowed.example@127.0.0.1:{port}/",
+        "http://x:y@allowed.example/",
+        "http://allowed.example/\n",
+    ):
         with pytest.raises(FetchError, match="refused"):
             allowed.get(url)
     assert server.requests == []
 
 
-@pytest.mark.parametrize("address, kind", [
-    ("127.0.0.1", LOOPBACK), ("127.9.9.9", LOOPBACK), ("::1", LOOPBACK), ("0.0.0.0", LOOPBACK),
-    ("::ffff:127.0.0.1", LOOPBACK), ("169.254.169.254", LINK_LOCAL), ("fe80::1", LINK_LOCAL),
-    ("::ffff:169.254.169.254", LINK_LOCAL), ("10.1.2.3", PRIVATE), ("172.16.0.1", PRIVATE),
-    ("172.31.255.255", PRIVATE), ("192.168.1.1", PRIVATE), ("fc00::1", PRIVATE), ("fd12::1", PRIVATE),
-    ("::ffff:10.0.0.1", PRIVATE), ("224.0.0.1", RESERVED), ("8.8.8.8", PUBLIC), ("172.32.0.1", PUBLIC),
-    ("2001:4860:4860::8888", PUBLIC),
-])
+@pytest.mark.parametrize(
+    "address, kind",
+    [
+        ("127.0.0.1", LOOPBACK),
+        ("127.9.9.9", LOOPBACK),
+        ("::1", LOOPBACK),
+        ("0.0.0.0", LOOPBACK),
+        ("::ffff:127.0.0.1", LOOPBACK),
+        ("169.254.169.254", LINK_LOCAL),
+        ("fe80::1", LINK_LOCAL),
+        ("::ffff:169.254.169.254", LINK_LOCAL),
+        ("10.1.2.3", PRIVATE),
+        ("172.16.0.1", PRIVATE),
+        ("172.31.255.255", PRIVATE),
+        ("192.168.1.1", PRIVATE),
+        ("fc00::1", PRIVATE),
+        ("fd12::1", PRIVATE),
+        ("::ffff:10.0.0.1", PRIVATE),
+        ("224.0.0.1", RESERVED),
+        ("8.8.8.8", PUBLIC),
+        ("172.32.0.1", PUBLIC),
+        ("2001:4860:4860::8888", PUBLIC),
+    ],
+)
 def test_address_classes(address, kind):
     assert address_class(address) == kind
 
 
-INTERNAL_TARGETS = ["http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/", "http://172.16.0.1/",
-                    "http://192.168.0.1/", "http://[fc00::1]/", "http://[fe80::1]/",
-                    "http://[::ffff:169.254.169.254]/", "http://[::ffff:10.0.0.1]/", "http://224.0.0.1/"]
+INTERNAL_TARGETS = [
+    "http://169.254.169.254/latest/meta-data/",
+    "http://10.0.0.1/",
+    "http://172.16.0.1/",
+    "http://192.168.0.1/",
+    "http://[fc00::1]/",
+    "http://[fe80::1]/",
+    "http://[::ffff:169.254.169.254]/",
+    "http://[::ffff:10.0.0.1]/",
+    "http://224.0.0.1/",
+]
 
 
 @pytest.mark.parametrize("target", INTERNAL_TARGETS)
@@ -161,8 +191,9 @@ def test_credentials_go_only_to_the_sources_own_origin(server, other):
     other.routes["/page2"] = (200, {}, "page two")
     server.routes["/page1"] = (302, {"Location": other.url + "/page2"}, "")
     server.routes["/own"] = (200, {}, "own")
-    source = fetcher(base_url=server.url + "/own", credentials={"Authorization": SECRET},
-                     basic_auth=("harvester", SECRET))
+    source = fetcher(
+        base_url=server.url + "/own", credentials={"Authorization": SECRET}, basic_auth=("harvester", SECRET)
+    )
     assert source.get(server.url + "/own").content == b"own"
     assert source.get(server.url + "/page1").content == b"page two"  # redirect to another origin
     assert source.get(other.url + "/page2").content == b"page two"  # a pagination link there
@@ -195,8 +226,11 @@ def test_compressed_bodies_are_capped_after_decoding(server):
     bomb = gzip.compress(b"\0" * (8 * 1024 * 1024))
     server.routes["/gzip"] = (200, {"Content-Encoding": "gzip"}, bomb)
     raw = zlib.compressobj(9, zlib.DEFLATED, -15)
-    server.routes["/deflate"] = (200, {"Content-Encoding": "deflate"},
-                                 raw.compress(b"\0" * (8 * 1024 * 1024)) + raw.flush())
+    server.routes["/deflate"] = (
+        200,
+        {"Content-Encoding": "deflate"},
+        raw.compress(b"\0" * (8 * 1024 * 1024)) + raw.flush(),
+    )
     server.routes["/small"] = (200, {"Content-Encoding": "gzip"}, gzip.compress("正常的页面".encode()))
     server.routes["/br"] = (200, {"Content-Encoding": "br"}, b"??")
     assert len(bomb) < 64 * 1024

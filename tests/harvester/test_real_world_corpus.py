@@ -1,6 +1,7 @@
 """A harvest of real public records (tests/harvester/corpus, tests/rdf/fixtures/dcat-ap)
 keeps every record with a title and an identifier, with languages, source dates,
 licences and formats as they came."""
+
 import os
 
 from harvest_helpers import DEPARTMENT
@@ -11,15 +12,22 @@ from sdm_harvester.store import Store
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 C, F = os.path.join(HERE, "corpus"), os.path.join(HERE, "..", "rdf", "fixtures", "dcat-ap")
-SOURCES = [("swiss", "dcat", f"{C}/opendata-swiss.rdf", 2), ("gobes", "dcat", f"{C}/datos-gob-es.ttl", 1),
-           ("govde", "dcat", f"{C}/govdata-de.rdf", 1), ("multi", "dcat", f"{F}/ckanext-dcat-dataset_multilingual.ttl", 1),
-           ("ckanml", "ckan", f"{C}/ckan-multilingual.json", 1), ("ckan1", "ckan", f"{C}/ckan-dataset.json", 1),
-           ("zenodo", "oai-pmh", f"{C}/zenodo-oai_dc.xml", 2), ("pod", "datajson", f"{C}/project-open-data.json", 3)]
+SOURCES = [
+    ("swiss", "dcat", f"{C}/opendata-swiss.rdf", 2),
+    ("gobes", "dcat", f"{C}/datos-gob-es.ttl", 1),
+    ("govde", "dcat", f"{C}/govdata-de.rdf", 1),
+    ("multi", "dcat", f"{F}/ckanext-dcat-dataset_multilingual.ttl", 1),
+    ("ckanml", "ckan", f"{C}/ckan-multilingual.json", 1),
+    ("ckan1", "ckan", f"{C}/ckan-dataset.json", 1),
+    ("zenodo", "oai-pmh", f"{C}/zenodo-oai_dc.xml", 2),
+    ("pod", "datajson", f"{C}/project-open-data.json", 3),
+]
 
 
 def harvest(tmp_path):
-    cfg = config.from_dict({"sources": [{"name": n, "type": t, "url": "file://" + u, "department": DEPARTMENT}
-                                         for n, t, u, _ in SOURCES]})
+    cfg = config.from_dict(
+        {"sources": [{"name": n, "type": t, "url": "file://" + u, "department": DEPARTMENT} for n, t, u, _ in SOURCES]}
+    )
     store = Store(str(tmp_path / "data"))
     report = pipeline.run(cfg, store, store.start_run("now"), pipeline.Options(force=True))
     return store, {s.name: s for s in report.sources}
@@ -32,12 +40,17 @@ def test_every_record_with_title_and_identifier_is_kept(tmp_path):
         assert (counts["new"], counts["invalid"], counts["failed"]) == (expected, 0, 0), (name, counts)
     held = {(d["harvest_source"], d["harvest_identifier"]): d for d in store.iter_datasets()}
     swiss = held[("swiss", "346252@bundesamt-fur-statistik-bfs")]  # a blank node with a dct:identifier
-    assert swiss["title_translated"] == {"de": "Statistisches Jahrbuch der Schweiz 1894",
-                                         "fr": "Annuaire statistique de la Suisse 1894"}
+    assert swiss["title_translated"] == {
+        "de": "Statistisches Jahrbuch der Schweiz 1894",
+        "fr": "Annuaire statistique de la Suisse 1894",
+    }
     assert swiss["metadata_created"] == "1893-12-31T23:00:00Z"
     multi = held[("ckanml", "test-dataset-multilingual")]  # a name, no id; a third language
-    assert multi["title_translated"] == {"en": "Test DCAT dataset", "ca": "Conjunt de dades de prova DCAT",
-                                         "es": "Conjunto de datos de prueba DCAT"}
+    assert multi["title_translated"] == {
+        "en": "Test DCAT dataset",
+        "ca": "Conjunt de dades de prova DCAT",
+        "es": "Conjunto de datos de prueba DCAT",
+    }
     assert (multi["metadata_created"], multi["metadata_modified"]) == ("2024-05-01", "2024-05-05")
     govde = held[("govde", "https://www.opendata-hro.de/dataset/c1be4007-d811-48fb-8818-2cb358b06a63")]
     assert govde["license_id"] == "cc-zero"  # from the distributions, where DCAT-AP puts it

@@ -1,6 +1,7 @@
 """One test per defect of issue 14 that the corpus test does not single out
 (numbered as in the issue): each input is the smallest real-shaped record
 that showed the defect, run through the real pipeline and publisher."""
+
 from __future__ import annotations
 
 import json
@@ -64,9 +65,10 @@ def dcat_page(tmp_path, numbers) -> str:
     members = " ; ".join(f"dcat:dataset <https://x.example/d/{n}>" for n in numbers)
     datasets = "\n".join(
         f'<https://x.example/d/{n}> a dcat:Dataset ; dct:title "Daily rainfall at station {n}"@en ;'
-        f' dct:relation <https://x.example/related/{n}> ; dcat:distribution <https://x.example/d/{n}/file> .'
+        f" dct:relation <https://x.example/related/{n}> ; dcat:distribution <https://x.example/d/{n}/file> ."
         f'\n<https://x.example/d/{n}/file> dcat:accessURL "not an address" ; dct:format [ ] .'
-        for n in numbers)
+        for n in numbers
+    )
     # a related node typed as a dataset that nothing identifies: a blank
     # node without a dct:identifier (the series a dataset belongs to)
     datasets += '\n<https://x.example/d/1> dct:isPartOf [ a dcat:Dataset ; dct:title "Station series"@en ] .'
@@ -92,9 +94,14 @@ def test_12_an_unreadable_related_node_does_not_stop_withdrawals(tmp_path):
 
 
 def test_14_international_phones_and_unmapped_ckan_fields(tmp_path):
-    packages = [package(1, extras=[{"key": "联系电话", "value": "+49 40 123 45678"},
-                                   {"key": "data_steward_room", "value": "B-204"}], custom_score=7),
-                package(2, extras=[{"key": "联系电话", "value": "+86-10-68792345"}])]
+    packages = [
+        package(
+            1,
+            extras=[{"key": "联系电话", "value": "+49 40 123 45678"}, {"key": "data_steward_room", "value": "B-204"}],
+            custom_score=7,
+        ),
+        package(2, extras=[{"key": "联系电话", "value": "+86-10-68792345"}]),
+    ]
     store, reports = harvest(tmp_path, [{"name": "phones", "type": "ckan", "url": ckan_dump(tmp_path, packages)}])
     report = reports["phones"]
     assert (report.counts["new"], report.counts["invalid"]) == (2, 0)

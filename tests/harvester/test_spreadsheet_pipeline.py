@@ -1,5 +1,6 @@
 """The pipeline on the bundled catalogue spreadsheets: mapping, validation,
 classification, deferred disclosure, hashing and filters."""
+
 import os
 import shutil
 
@@ -24,8 +25,18 @@ def test_csv_maps_validates_and_keeps_classified_home(tmp_path):
     code, report = run_report(tmp_path, config)
     nr = source_report(report, "nr")
     assert code == 0
-    assert nr["counts"] == {"new": 4, "updated": 0, "unchanged": 0, "withdrawn": 0, "invalid": 0,
-                                 "failed": 0, "classified": 1, "private": 0, "excluded": 0, "flagged": 1}
+    assert nr["counts"] == {
+        "new": 4,
+        "updated": 0,
+        "unchanged": 0,
+        "withdrawn": 0,
+        "invalid": 0,
+        "failed": 0,
+        "classified": 1,
+        "private": 0,
+        "excluded": 0,
+        "flagged": 1,
+    }
     # an unknown update cycle is optional: the record is kept, flagged with
     # source, record, field and the value as it came
     [flagged] = nr["flagged"]
@@ -48,7 +59,10 @@ def test_csv_maps_validates_and_keeps_classified_home(tmp_path):
     assert soil["open_attribute"] == "conditional" and soil["open_audience"] == ["researchers", "government"]
     deferred = held["511900001/00004"]
     assert (deferred["disclosure"], deferred["deferral_reason"], deferred["embargo_until"]) == (
-        "deferred", "paper", "2027-12-31")
+        "deferred",
+        "paper",
+        "2027-12-31",
+    )
     # the classified record's content is not even in the database file
     with open(tmp_path / "data" / "harvest.sqlite", "rb") as f:
         assert "地质测绘".encode() not in f.read()
@@ -65,7 +79,9 @@ def test_unchanged_reharvest_writes_nothing(tmp_path):
     counts = source_report(report, "nr")["counts"]
     assert (counts["new"], counts["updated"], counts["unchanged"], counts["withdrawn"]) == (0, 0, 4, 0)
     store = Store(str(tmp_path / "data"))
-    assert store.db.execute("SELECT identifier, hash, updated FROM records ORDER BY identifier").fetchall() == rows_before
+    assert (
+        store.db.execute("SELECT identifier, hash, updated FROM records ORDER BY identifier").fetchall() == rows_before
+    )
     store.close()
     assert {d["harvest_identifier"]: d["harvest_updated"] for d in datasets(tmp_path).values()} == before
 
@@ -103,18 +119,28 @@ def test_record_turning_classified_leaves_the_public_store(tmp_path):
 
 
 def test_xlsx_title_block_bilingual_columns_filters_and_overrides(tmp_path):
-    config = write_config(tmp_path, [{
-        "name": "kj", "type": "spreadsheet", "url": f"file://{XLSX}",
-        "exclude": [{"identifier": "*/00004"}],
-        "mapping": {"update_cycle": {"每季度": "half_yearly"}},
-    }])
+    config = write_config(
+        tmp_path,
+        [
+            {
+                "name": "kj",
+                "type": "spreadsheet",
+                "url": f"file://{XLSX}",
+                "exclude": [{"identifier": "*/00004"}],
+                "mapping": {"update_cycle": {"每季度": "half_yearly"}},
+            }
+        ],
+    )
     code, report = run_report(tmp_path, config)
     kj = source_report(report, "kj")
     assert code == 0
     assert (kj["counts"]["new"], kj["counts"]["classified"], kj["counts"]["excluded"]) == (2, 1, 1)
     held = datasets(tmp_path)
     outcomes = held["511900003/00001"]
-    assert outcomes["title_translated"] == {"zh-Hans": "巴中市科技成果登记数据", "en": "Registered research outcomes of Bazhong"}
+    assert outcomes["title_translated"] == {
+        "zh-Hans": "巴中市科技成果登记数据",
+        "en": "Registered research outcomes of Bazhong",
+    }
     assert outcomes["update_cycle"] == "half_yearly"  # the override beats the code list
     assert outcomes["cstr"] == "CSTR:31253.11.bzkj.0001"
     tea = held["511900003/00002"]
@@ -133,7 +159,9 @@ def test_spreadsheet_without_header_fails_the_source(tmp_path):
 
 def test_gb18030_csv_and_rows_without_code(tmp_path):
     sheet = tmp_path / "gbk.csv"
-    sheet.write_bytes("资源代码,资源名称,共享属性\n,无代码的资源,无条件共享\n5119/0001,国标编码资源,无条件共享\n".encode("gb18030"))
+    sheet.write_bytes(
+        "资源代码,资源名称,共享属性\n,无代码的资源,无条件共享\n5119/0001,国标编码资源,无条件共享\n".encode("gb18030")
+    )
     config = write_config(tmp_path, [{"name": "gbk", "type": "spreadsheet", "url": f"file://{sheet}"}])
     code, report = run_report(tmp_path, config)
     gbk = source_report(report, "gbk")

@@ -8,6 +8,7 @@ sdm_schema.lang.guess.  And a vanilla CKAN 2.11 site moves over with
 ckanapi's own dump and load, the USCC being the one thing an administrator
 must add to each organisation (the responsible unit's code, R1).
 """
+
 from __future__ import annotations
 
 import json
@@ -27,20 +28,34 @@ LOADED_USCC = {"water": "11510000MB0000050U", "meteo": "11510000MB0000060W"}
 
 def test_plain_title_and_notes_become_the_translated_fields(ckan_sites):
     _, target = ckan_sites
-    unit = target.action("organization_create", name="sc-water", title="巴中市水利局", uscc=USCC["water"],
-                         description="负责全市水资源管理。")
+    unit = target.action(
+        "organization_create",
+        name="sc-water",
+        title="巴中市水利局",
+        uscc=USCC["water"],
+        description="负责全市水资源管理。",
+    )
     assert unit["title_translated"] == {"zh-Hans": "巴中市水利局"} and unit["title"] == "巴中市水利局"
     assert unit["description"] == "负责全市水资源管理。"
-    chinese = target.action("package_create", name="sc-rain", owner_org=unit["id"],
-                            title="降水量逐日观测数据", notes="全市 42 个雨量站的逐日降水量。")
+    chinese = target.action(
+        "package_create",
+        name="sc-rain",
+        owner_org=unit["id"],
+        title="降水量逐日观测数据",
+        notes="全市 42 个雨量站的逐日降水量。",
+    )
     assert chinese["title_translated"] == {"zh-Hans": "降水量逐日观测数据"}
     assert chinese["notes_translated"] == {"zh-Hans": "全市 42 个雨量站的逐日降水量。"}
     assert (chinese["title"], chinese["notes"]) == ("降水量逐日观测数据", "全市 42 个雨量站的逐日降水量。")
     traditional = target.action("package_create", name="sc-bulletin", owner_org=unit["id"], title="巴中市水資源公報")
     assert traditional["title_translated"] == {"zh-Hans": "巴中市水资源公报", "zh-Hant": "巴中市水資源公報"}
-    english = target.action("package_create", name="sc-wells", owner_org=unit["id"],
-                            title="Groundwater levels of monitoring wells",
-                            notes="Hourly groundwater levels measured at thirty-six monitoring wells.")
+    english = target.action(
+        "package_create",
+        name="sc-wells",
+        owner_org=unit["id"],
+        title="Groundwater levels of monitoring wells",
+        notes="Hourly groundwater levels measured at thirty-six monitoring wells.",
+    )
     assert english["title_translated"] == {"en": "Groundwater levels of monitoring wells"}
     assert english["notes_translated"] == {"en": "Hourly groundwater levels measured at thirty-six monitoring wells."}
 
@@ -48,8 +63,13 @@ def test_plain_title_and_notes_become_the_translated_fields(ckan_sites):
 def test_a_translated_value_given_wins_and_a_title_is_still_required(ckan_sites):
     _, target = ckan_sites
     unit = target.action("organization_create", name="sc-meteo", title="巴中市气象局", uscc=USCC["meteo"])
-    both = target.action("package_create", name="sc-temperature", owner_org=unit["id"], title="ignored",
-                         title_translated={"zh-Hans": "气温逐时观测数据", "en": "Hourly air temperature"})
+    both = target.action(
+        "package_create",
+        name="sc-temperature",
+        owner_org=unit["id"],
+        title="ignored",
+        title_translated={"zh-Hans": "气温逐时观测数据", "en": "Hourly air temperature"},
+    )
     assert both["title_translated"] == {"zh-Hans": "气温逐时观测数据", "en": "Hourly air temperature"}
     assert both["title"] == "气温逐时观测数据"  # the site's default language, from the translated value
     with pytest.raises(ActionFailed) as refused:
@@ -80,11 +100,23 @@ def test_a_vanilla_site_moves_over_with_ckanapi_dump_and_load(ckan_sites, tmp_pa
     vanilla, target = ckan_sites
     for key, title in (("water", "巴中市水利局"), ("meteo", "巴中市气象局")):
         vanilla.action("organization_create", name=f"ld-{key}", title=title, description=f"{title}的数据。")
-    vanilla.action("package_create", name="ld-rain", owner_org="ld-water", title="降水量逐日观测数据",
-                   notes="全市 42 个雨量站的逐日降水量。", tags=[{"name": "降水"}],
-                   resources=[{"url": "https://data.example.cn/rain.csv", "format": "CSV", "name": "rain.csv"}])
-    vanilla.action("package_create", name="ld-wells", owner_org="ld-water", license_id="cc-by",
-                   title="Groundwater levels of monitoring wells", notes="Hourly levels of 36 wells.")
+    vanilla.action(
+        "package_create",
+        name="ld-rain",
+        owner_org="ld-water",
+        title="降水量逐日观测数据",
+        notes="全市 42 个雨量站的逐日降水量。",
+        tags=[{"name": "降水"}],
+        resources=[{"url": "https://data.example.cn/rain.csv", "format": "CSV", "name": "rain.csv"}],
+    )
+    vanilla.action(
+        "package_create",
+        name="ld-wells",
+        owner_org="ld-water",
+        license_id="cc-by",
+        title="Groundwater levels of monitoring wells",
+        notes="Hourly levels of 36 wells.",
+    )
     vanilla.action("package_create", name="ld-temperature", owner_org="ld-meteo", title="气温逐时观测数据")
     remote = ["-r", vanilla.url, "-a", vanilla.token]
     orgs = ckanapi("dump", "organizations", "ld-water", "ld-meteo", *remote).stdout

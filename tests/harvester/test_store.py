@@ -2,6 +2,7 @@
 default) and PostgreSQL (shared by workers): whole records per
 transaction, no duplicates, content hashes, bounded history, one winner per
 dataset, leases that fence writes; and `sdm-harvest store migrate`."""
+
 import os
 import sqlite3
 
@@ -9,7 +10,7 @@ import pytest
 from harvest_helpers import PLATFORMS, run_report, sdm_harvest, write_config
 from scale_services import pg_url, redis_url, scale_services, store_url  # noqa: F401 (fixtures)
 
-from sdm_harvester.store import UNCHANGED, UPDATED, NEW, LeaseLost, Store
+from sdm_harvester.store import NEW, UNCHANGED, UPDATED, LeaseLost, Store
 
 CSV = "file://" + os.path.join(PLATFORMS, "spreadsheet", "bazhong-natural-resources.csv")
 NOW = "2026-01-01T00:00:00+00:00"
@@ -103,7 +104,7 @@ def test_cache_and_page_memo_round_trip(store):
 def test_a_lease_is_held_once_expires_and_fences_writes(store, tmp_path, store_url):
     assert store.acquire_lease("s", "w1", 60)
     assert not store.acquire_lease("s", "w2", 60)  # running: refused
-    assert store.lease_holder("s") == "w1" and [l["source"] for l in store.running_leases()] == ["s"]
+    assert store.lease_holder("s") == "w1" and [lease["source"] for lease in store.running_leases()] == ["s"]
     other = Store(str(tmp_path / "data"), url=store_url)  # a second worker
     try:
         store.fence = ("s", "w1", 60)
@@ -132,12 +133,31 @@ def test_the_command_line_on_either_store(tmp_path, store_url):
     status = sdm_harvest("status", "--data-dir", str(tmp_path / "data"), *extra)
     assert "nr: ok" in status.stdout and "4 records held" in status.stdout, status.stderr
     out = tmp_path / "feeds"
-    published = sdm_harvest("publish", "--data-dir", str(tmp_path / "data"), "--out", str(out),
-                            "--base-url", "https://data.example.cn", *extra)
+    published = sdm_harvest(
+        "publish",
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--out",
+        str(out),
+        "--base-url",
+        "https://data.example.cn",
+        *extra,
+    )
     assert published.returncode == 0 and "national: 4 datasets" in published.stdout, published.stderr
-    again = [sdm_harvest("publish", "--data-dir", str(tmp_path / "data"), "--out", str(out),
-                         "--base-url", "https://data.example.cn", *flags, *extra).stdout
-             for flags in ((), ("--full", "--workers", "2"))]
+    again = [
+        sdm_harvest(
+            "publish",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--out",
+            str(out),
+            "--base-url",
+            "https://data.example.cn",
+            *flags,
+            *extra,
+        ).stdout
+        for flags in ((), ("--full", "--workers", "2"))
+    ]
     assert "national: 4 datasets on 1 page(s), 4 unchanged" in again[0], again  # copied, not rendered
     assert "national: 4 datasets on 1 page(s), 0 unchanged" in again[1], again
     assert os.path.exists(tmp_path / "data" / "harvest.sqlite") == (store_url is None)

@@ -2,6 +2,7 @@
 (`sdm-harvest worker`, subprocesses) on real Redis, into a shared store on
 real PostgreSQL, harvesting slow DCAT platforms served on 127.0.0.1 — one
 of them broken, one worker killed with SIGKILL in the middle of a source."""
+
 import json
 import os
 import signal
@@ -30,8 +31,13 @@ def platform(tmp_path_factory):
     assert run_report(tmp, write_config(tmp, [{"name": "nr", "type": "spreadsheet", "url": CSV}]))[0] == 0
     server = Server()
     store = Store(str(tmp / "data"))
-    publish(store.iter_datasets(), str(tmp / "feeds"), page_size=1, catalog_info={"base_url": "https://a.example.cn"},
-            feeds_url=server.url + "/feed")
+    publish(
+        store.iter_datasets(),
+        str(tmp / "feeds"),
+        page_size=1,
+        catalog_info={"base_url": "https://a.example.cn"},
+        feeds_url=server.url + "/feed",
+    )
     store.close()
     for name in os.listdir(tmp / "feeds" / "national"):
         if name.endswith(".ttl"):
@@ -45,6 +51,7 @@ def _slow(body):
     def answer(_handler):
         time.sleep(SLOW)
         return 200, {"Content-Type": "text/turtle"}, body
+
     return answer
 
 
@@ -55,15 +62,45 @@ def _config(tmp_path, platform, names, broken=()):
 
 
 def _enqueue(tmp_path, config, pg, redis, *extra):
-    return sdm_harvest("enqueue", "--config", config, "--data-dir", str(tmp_path / "data"), "--store", pg,
-                       "--redis", redis, "--backoff", "0", "--lease-ttl", "3", *extra)
+    return sdm_harvest(
+        "enqueue",
+        "--config",
+        config,
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--store",
+        pg,
+        "--redis",
+        redis,
+        "--backoff",
+        "0",
+        "--lease-ttl",
+        "3",
+        *extra,
+    )
 
 
 def _worker(tmp_path, redis, label, *extra):
     log = open(tmp_path / f"worker-{label}.log", "w")
-    return subprocess.Popen([sys.executable, "-m", "sdm_harvester.cli", "worker", "--redis", redis,
-                             "--data-dir", str(tmp_path / "data"), "--heartbeat", "1", *extra], stdout=log, stderr=subprocess.STDOUT,
-                            cwd=str(tmp_path), start_new_session=True)  # with rq's scheduler process
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sdm_harvester.cli",
+            "worker",
+            "--redis",
+            redis,
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--heartbeat",
+            "1",
+            *extra,
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=str(tmp_path),
+        start_new_session=True,
+    )  # with rq's scheduler process
 
 
 def _wait(process, tmp_path, label):
@@ -92,17 +129,28 @@ def _records(store, source):
     return store._read(sa.text("SELECT count(*) FROM records WHERE source=:s"), {"s": source})[0][0]
 
 
-def test_three_workers_harvest_every_source_once_merge_the_run_and_publish(tmp_path, platform, pg_url,
-                                                                          redis_url):
+def test_three_workers_harvest_every_source_once_merge_the_run_and_publish(tmp_path, platform, pg_url, redis_url):
     names = [f"dept-{n}" for n in range(6)]
     config = _config(tmp_path, platform, names, broken=["dept-gone"])
     out = tmp_path / "feeds"
-    queued = _enqueue(tmp_path, config, pg_url, redis_url, "--retries", "1", "--publish-out", str(out),
-                      "--base-url", "https://data.example.cn")
+    queued = _enqueue(
+        tmp_path,
+        config,
+        pg_url,
+        redis_url,
+        "--retries",
+        "1",
+        "--publish-out",
+        str(out),
+        "--base-url",
+        "https://data.example.cn",
+    )
     assert queued.returncode == 0 and "run 1: 7 source(s) queued" in queued.stdout, queued.stderr
     del platform.requests[:]
-    workers = [_worker(tmp_path, redis_url, str(n), "--burst", "--queue", "sdm-harvest", "--queue", "sdm-publish")
-               for n in range(3)]
+    workers = [
+        _worker(tmp_path, redis_url, str(n), "--burst", "--queue", "sdm-harvest", "--queue", "sdm-publish")
+        for n in range(3)
+    ]
     for n, process in enumerate(workers):
         _wait(process, tmp_path, str(n))
     # every page of every source read once: no source was harvested twice
@@ -123,8 +171,9 @@ def test_three_workers_harvest_every_source_once_merge_the_run_and_publish(tmp_p
     # the feeds were written once every source was in: the four datasets (one origin each)
     national = (out / "national" / "catalog.ttl").read_text(encoding="utf-8")
     assert national.count("a dcat:Dataset") == PAGES
-    status = sdm_harvest("status", "--data-dir", str(tmp_path / "data"), "--store", pg_url, "--redis", redis_url,
-                         "--json")
+    status = sdm_harvest(
+        "status", "--data-dir", str(tmp_path / "data"), "--store", pg_url, "--redis", redis_url, "--json"
+    )
     shown = json.loads(status.stdout)
     failed = shown["queues"]["sdm-harvest"]["failed"]
     assert [job["description"] for job in failed] == ["harvest dept-gone"] and "404" in failed[0]["error"]
@@ -142,8 +191,20 @@ def test_two_enqueues_at_once_queue_each_source_once(tmp_path, platform, pg_url,
     config = _config(tmp_path, platform, names)
     # (the suite's PostgreSQL trusts 127.0.0.1: any password is accepted)
     with_password = pg_url.replace("postgres@", "postgres:topsecret@")
-    command = [sys.executable, "-m", "sdm_harvester.cli", "enqueue", "--config", config, "--data-dir",
-               str(tmp_path / "data"), "--store", with_password, "--redis", redis_url]
+    command = [
+        sys.executable,
+        "-m",
+        "sdm_harvester.cli",
+        "enqueue",
+        "--config",
+        config,
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--store",
+        with_password,
+        "--redis",
+        redis_url,
+    ]
     runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [process.communicate(timeout=120) for process in runs]
     assert [process.returncode for process in runs] == [0, 0], outputs

@@ -7,12 +7,13 @@ reads the form from the page it submits, keeps every input's current value
 (the CSRF token included), overrides what the test types, and posts the whole
 form urlencoded, through CKAN's test client.
 """
+
 from __future__ import annotations
 
 import re
 from html import unescape
 from html.parser import HTMLParser
-from typing import Mapping, Optional
+from typing import Mapping
 
 from werkzeug.datastructures import MultiDict
 
@@ -27,9 +28,9 @@ class _Forms(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.forms: list[list] = []
         self.actions: list[str] = []
-        self._form: Optional[list] = None
-        self._select: Optional[dict] = None
-        self._textarea: Optional[list] = None
+        self._form: list | None = None
+        self._select: dict | None = None
+        self._textarea: list | None = None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -93,7 +94,7 @@ class FormSession:
     def url(self, path: str) -> str:
         return self.prefix + path
 
-    def login(self, name: str, password: str) -> "FormSession":
+    def login(self, name: str, password: str) -> FormSession:
         response = self.submit("/user/login", {"login": name, "password": password})
         assert response.status_code in (302, 303), f"login as {name} failed: {response.status_code}"
         return self
@@ -111,7 +112,7 @@ class FormSession:
         return self.client.post(action or self.url(path), data=MultiDict(pairs), follow_redirects=follow)
 
 
-def form_errors(response) -> Optional[str]:
+def form_errors(response) -> str | None:
     """The error summary CKAN shows above a refused form, as text (None if saved)."""
     if response.status_code in (302, 303):
         return None

@@ -10,6 +10,7 @@ test process (as CKAN's own CLI sets it up: config, app, request context).
         dataset with FIELD=CODE and print, as JSON, what the form, the record,
         the index and the DCAT feed make of it (tests/plugin/test_add_a_field.py)
 """
+
 import json
 import os
 import sys
@@ -32,10 +33,15 @@ def write(owner_org: str, stop_file: str, count_file: str) -> None:
 
     made = 0
     while not os.path.exists(stop_file):
-        get_action("package_create")(_context(), {
-            "name": f"written-during-backup-{made}", "owner_org": owner_org,
-            "title_translated": {"zh-Hans": f"备份期间写入{made}", "en": f"Written during backup {made}"},
-            "resources": [{"url": f"https://files.example.cn/during-{made}.csv"}]})
+        get_action("package_create")(
+            _context(),
+            {
+                "name": f"written-during-backup-{made}",
+                "owner_org": owner_org,
+                "title_translated": {"zh-Hans": f"备份期间写入{made}", "en": f"Written during backup {made}"},
+                "resources": [{"url": f"https://files.example.cn/during-{made}.csv"}],
+            },
+        )
         made += 1
         with open(count_file + ".new", "w") as f:
             f.write(str(made))
@@ -58,24 +64,42 @@ def new_field(site, field: str, code: str, uscc: str) -> None:
 
     with site._wsgi_app.test_request_context():
         context = _context()
-        unit = get_action("organization_create")(dict(context), {
-            "name": "new-field-unit", "uscc": uscc,
-            "title_translated": {"zh-Hans": "新字段单位", "en": "New field unit"}})
-        created = get_action("package_create")(dict(context), {
-            "name": "with-a-new-field", "owner_org": unit["id"], field: code,
-            "title_translated": {"zh-Hans": "新字段数据集", "en": "Dataset with a new field"}})
-        found = get_action("package_search")(dict(context), {
-            "fq": f"{field}:{code}", "facet.field": json.dumps([field]), "rows": 1})
+        unit = get_action("organization_create")(
+            dict(context),
+            {
+                "name": "new-field-unit",
+                "uscc": uscc,
+                "title_translated": {"zh-Hans": "新字段单位", "en": "New field unit"},
+            },
+        )
+        created = get_action("package_create")(
+            dict(context),
+            {
+                "name": "with-a-new-field",
+                "owner_org": unit["id"],
+                field: code,
+                "title_translated": {"zh-Hans": "新字段数据集", "en": "Dataset with a new field"},
+            },
+        )
+        found = get_action("package_search")(
+            dict(context), {"fq": f"{field}:{code}", "facet.field": json.dumps([field]), "rows": 1}
+        )
         stored = get_action("package_show")(dict(context), {"id": created["id"]}).get(field)
         token = get_action("api_token_create")(dict(context), {"user": context["user"], "name": "new-field"})
     # pages go through the whole middleware stack (it sets the language), as
     # a browser's requests would
     client, headers = Client(site), {"Authorization": token["token"]}
-    json.dump({"stored": stored, "found": found["count"],
-               "facet": found["search_facets"].get(field, {}).get("items", []),
-               "form": client.get("/dataset/new", headers=headers).get_data(as_text=True),
-               "feed": client.get(f"/dataset/{created['name']}.ttl", headers=headers).get_data(as_text=True)},
-              sys.stdout, ensure_ascii=False)
+    json.dump(
+        {
+            "stored": stored,
+            "found": found["count"],
+            "facet": found["search_facets"].get(field, {}).get("items", []),
+            "form": client.get("/dataset/new", headers=headers).get_data(as_text=True),
+            "feed": client.get(f"/dataset/{created['name']}.ttl", headers=headers).get_data(as_text=True),
+        },
+        sys.stdout,
+        ensure_ascii=False,
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """The access flow end to end — applicant, the unit's editor, sysadmin —
 with grants, fee waivers, the blacklist and the audit trail."""
+
 import csv
 import datetime as dt
 import io
@@ -14,16 +15,25 @@ from ckanext.sdm.model import AccessRequest, AuditEvent
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
 URL = "https://files.example.cn/stations.csv"
-CONDITIONAL = {"open_attribute": "conditional", "open_condition": "签署数据使用协议", "open_audience": ["researchers"],
-               "review_procedure": "责任单位十个工作日内审核", "fee_basis": "nonprofit",
-               "fee_items": [{"name_translated": {"zh-Hans": "数据加工"}, "amount": "200", "currency": "CNY"}]}
+CONDITIONAL = {
+    "open_attribute": "conditional",
+    "open_condition": "签署数据使用协议",
+    "open_audience": ["researchers"],
+    "review_procedure": "责任单位十个工作日内审核",
+    "fee_basis": "nonprofit",
+    "fee_items": [{"name_translated": {"zh-Hans": "数据加工"}, "amount": "200", "currency": "CNY"}],
+}
 APPLICATION = {"purpose": "研究区域降水变化", "intended_use": "发表论文", "applicant_unit": "四川大学"}
 
 
 @pytest.fixture
 def dataset(create_dataset):
-    return create_dataset(name="stations", title_translated={"zh-Hans": "站点数据", "en": "Station data"},
-                          resources=[{"url": URL, "name": "stations.csv"}], **CONDITIONAL)
+    return create_dataset(
+        name="stations",
+        title_translated={"zh-Hans": "站点数据", "en": "Station data"},
+        resources=[{"url": URL, "name": "stations.csv"}],
+        **CONDITIONAL,
+    )
 
 
 @pytest.fixture
@@ -42,8 +52,14 @@ def _apply(user, dataset, **extra):
 
 
 def _decide(user, request, decision, **extra):
-    return call_action("sdm_access_request_decide", context=_as(user), id=request["id"], decision=decision,
-                       reason=extra.pop("reason", "用途符合开放条件"), **extra)
+    return call_action(
+        "sdm_access_request_decide",
+        context=_as(user),
+        id=request["id"],
+        decision=decision,
+        reason=extra.pop("reason", "用途符合开放条件"),
+        **extra,
+    )
 
 
 def _files_visible(user, dataset) -> bool:
@@ -58,7 +74,10 @@ def _files_visible(user, dataset) -> bool:
 
 
 def _audit(action):
-    return [(e.user_name, e.outcome) for e in model.Session.query(AuditEvent).filter_by(action=action).order_by(AuditEvent.id)]
+    return [
+        (e.user_name, e.outcome)
+        for e in model.Session.query(AuditEvent).filter_by(action=action).order_by(AuditEvent.id)
+    ]
 
 
 def _download(app, user, dataset, **environ):
@@ -87,7 +106,9 @@ def test_approved_applicant_alone_gets_files_until_the_grant_expires(app, datase
     assert [(r["status"], r["reason"]) for r in mine] == [("approved", "用途符合开放条件")]
     assert call_action("sdm_access_request_list", context=_as(bystander)) == []
     assert len(call_action("sdm_access_request_list", context=_as(editor), id=dataset["id"])) == 1
-    page = app.get("/dashboard/access-requests", headers={"Authorization": factories.APIToken(user=applicant["name"])["token"]})
+    page = app.get(
+        "/dashboard/access-requests", headers={"Authorization": factories.APIToken(user=applicant["name"])["token"]}
+    )
     assert "已批准" in page.body and "用途符合开放条件" in page.body and "公益性科学研究" in page.body
     # a decided request is final, and the grant ends on its date
     with pytest.raises(ValidationError):
@@ -96,8 +117,11 @@ def test_approved_applicant_alone_gets_files_until_the_grant_expires(app, datase
     model.Session.commit()
     assert not _files_visible(applicant, dataset)
     # audit: every download with its outcome, every request and decision
-    assert _audit("download") == [(applicant["name"], "refused"), (applicant["name"], "granted"),
-                                  (bystander["name"], "refused")]
+    assert _audit("download") == [
+        (applicant["name"], "refused"),
+        (applicant["name"], "granted"),
+        (bystander["name"], "refused"),
+    ]
     assert _audit("access_decision") == [(editor["name"], "approved")]
     assert _audit("access_request") == [(applicant["name"], "pending")]
 
@@ -119,8 +143,15 @@ def test_applications_need_a_signed_in_user_an_eligible_dataset_and_every_field(
     with pytest.raises(ValidationError):
         _apply(applicant, open_data)
     with pytest.raises(ValidationError) as error:
-        call_action("sdm_access_request_create", context=_as(applicant), id=dataset["id"],
-                    purpose="", intended_use="x", applicant_unit="y", free_use_purpose="tourism")
+        call_action(
+            "sdm_access_request_create",
+            context=_as(applicant),
+            id=dataset["id"],
+            purpose="",
+            intended_use="x",
+            applicant_unit="y",
+            free_use_purpose="tourism",
+        )
     assert set(error.value.error_dict) == {"purpose", "free_use_purpose"}
     _apply(applicant, dataset)
     with pytest.raises(ValidationError):  # one pending application at a time
@@ -158,7 +189,10 @@ def test_audit_csv_is_for_administrators(app, dataset, editor, sysadmin):
     assert exported.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(exported.body)))
     assert [(r["action"], r["outcome"]) for r in rows] == [
-        ("access_request", "pending"), ("access_decision", "approved"), ("download", "granted")]
+        ("access_request", "pending"),
+        ("access_decision", "approved"),
+        ("download", "granted"),
+    ]
     assert rows[2]["address"] == "198.51.100.7" and rows[2]["user_name"] == applicant["name"]
     assert rows[2]["resource_id"] == dataset["resources"][0]["id"] and rows[2]["package_id"] == dataset["id"]
     editor_headers = {"Authorization": factories.APIToken(user=editor["name"])["token"]}
@@ -175,13 +209,19 @@ def test_pages_apply_and_decide(app, dataset, editor):
     assert "/dataset/stations/access-requests" in app.get("/dataset/stations", headers=as_editor).body
     form = app.get("/dataset/stations/access-request", headers=as_applicant)
     assert "申请目的" in form.body and "公益性科学研究" in form.body
-    app.post("/dataset/stations/access-request", headers=as_applicant,
-             data=dict(APPLICATION, free_use_purpose="disaster_prevention"))
+    app.post(
+        "/dataset/stations/access-request",
+        headers=as_applicant,
+        data=dict(APPLICATION, free_use_purpose="disaster_prevention"),
+    )
     (request,) = call_action("sdm_access_request_list", context=_as(applicant))
     assert app.get("/dataset/stations/access-requests", headers=as_applicant).status_code == 403
     assert "研究区域降水变化" in app.get("/dataset/stations/access-requests", headers=as_editor).body
-    app.post(f"/access-request/{request['id']}/decide", headers=as_editor,
-             data={"decision": "approve", "reason": "符合条件", "days": "7"})
+    app.post(
+        f"/access-request/{request['id']}/decide",
+        headers=as_editor,
+        data={"decision": "approve", "reason": "符合条件", "days": "7"},
+    )
     assert call_action("sdm_access_request_list", context=_as(applicant))[0]["status"] == "approved"
     page = app.get("/dataset/stations", headers=as_applicant).body
-    assert URL in page and "/dataset/stations/access-request\"" not in page
+    assert URL in page and '/dataset/stations/access-request"' not in page

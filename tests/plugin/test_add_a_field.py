@@ -7,6 +7,7 @@ The field is added to a temporary copy of the schema folder (and of the
 docs the generator writes into); a second CKAN process runs on that copy
 (SDM_SCHEMA_DIR, scheming pointed at the copy's YAML) against the suite's
 database and Solr, as a contributor would try it."""
+
 import json
 import os
 import shutil
@@ -14,7 +15,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import USCC
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
@@ -66,8 +66,7 @@ def _python(env, code):
 def copy(tmp_path_factory):
     """A checkout's schema and docs with the new field, regenerated."""
     root = tmp_path_factory.mktemp("checkout")
-    shutil.copytree(os.path.join(ROOT, "schemas"), root / "schemas",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(os.path.join(ROOT, "schemas"), root / "schemas", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(os.path.join(ROOT, "docs"), root / "docs")
     schema = _add_field(root)
     env = dict(os.environ, SDM_SCHEMA_DIR=str(schema))
@@ -79,20 +78,30 @@ def test_one_command_regenerates_what_is_made_from_the_schema(copy):
     assert "wrote: schemas/sdm_schema/sdm.ttl" in copy["wrote"]
     assert "wrote: docs/fields.md" in copy["wrote"]
     assert "fundingSource" in (copy["schema"] / "sdm.ttl").read_text(encoding="utf-8")
-    assert "| `funding_source` | Funding source | `code` | `funding_source` |" in \
-        (copy["root"] / "docs" / "fields.md").read_text(encoding="utf-8")
-    assert "经费来源 | `funding_source` (资金来源)" in (copy["root"] / "docs" / "harvester.md").read_text(encoding="utf-8")
-    check = subprocess.run([sys.executable, "-m", "sdm_schema.generate", "--check"], env=copy["env"],
-                           capture_output=True, text=True)
+    assert "| `funding_source` | Funding source | `code` | `funding_source` |" in (
+        copy["root"] / "docs" / "fields.md"
+    ).read_text(encoding="utf-8")
+    assert "经费来源 | `funding_source` (资金来源)" in (copy["root"] / "docs" / "harvester.md").read_text(
+        encoding="utf-8"
+    )
+    check = subprocess.run(
+        [sys.executable, "-m", "sdm_schema.generate", "--check"], env=copy["env"], capture_output=True, text=True
+    )
     assert check.returncode == 0, check.stdout
 
 
 def test_the_harvester_maps_the_field_by_its_column_name_and_code_labels(copy):
-    out = _python(copy["env"], "\n".join([
-        "import json",
-        "from sdm_harvester.mapping import Columns, Mapper, NOT_HARVESTED",
-        "print(json.dumps([Columns().resolve('经费来源'), Columns().resolve('资金来源'),",
-        f"                  Mapper().known_code('{FIELD}', '中央财政资金'), '{FIELD}' in NOT_HARVESTED]))"]))
+    out = _python(
+        copy["env"],
+        "\n".join(
+            [
+                "import json",
+                "from sdm_harvester.mapping import Columns, Mapper, NOT_HARVESTED",
+                "print(json.dumps([Columns().resolve('经费来源'), Columns().resolve('资金来源'),",
+                f"                  Mapper().known_code('{FIELD}', '中央财政资金'), '{FIELD}' in NOT_HARVESTED]))",
+            ]
+        ),
+    )
     assert json.loads(out) == [[FIELD, None], [FIELD, None], CODE, False]
 
 
@@ -102,13 +111,24 @@ def site(copy, request, tmp_path_factory):
     ini = tmp_path_factory.mktemp("site") / "new-field.ini"
     shutil.copy(request.config.getoption("--ckan-ini"), ini)
     yaml_url = f"file://{copy['schema']}"
-    subprocess.run([CKAN, "config-tool", str(ini),
-                    f"scheming.dataset_schemas = {yaml_url}/sdm_dataset.yaml",
-                    f"scheming.presets = ckanext.scheming:presets.json {yaml_url}/presets.yaml"],
-                   check=True, capture_output=True)
-    out = subprocess.run([sys.executable, os.path.join(HERE, "site_process.py"), str(ini), "new-field",
-                          FIELD, CODE, USCC], env=copy["env"], capture_output=True, text=True,
-                         timeout=300)
+    subprocess.run(
+        [
+            CKAN,
+            "config-tool",
+            str(ini),
+            f"scheming.dataset_schemas = {yaml_url}/sdm_dataset.yaml",
+            f"scheming.presets = ckanext.scheming:presets.json {yaml_url}/presets.yaml",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    out = subprocess.run(
+        [sys.executable, os.path.join(HERE, "site_process.py"), str(ini), "new-field", FIELD, CODE, USCC],
+        env=copy["env"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout)
 

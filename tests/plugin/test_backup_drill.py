@@ -5,6 +5,7 @@ field by field; a damaged or altered backup is refused, naming the part.
 
 Both sites share the suite's Solr core, each under its own ckan.site_id
 (CKAN scopes its index by site id), and the suite's PostgreSQL server."""
+
 import configparser
 import datetime as dt
 import json
@@ -28,10 +29,19 @@ pytestmark = [
 HERE = os.path.dirname(os.path.abspath(__file__))
 CKAN = os.path.join(os.path.dirname(sys.executable), "ckan")
 DRILL_DB = "sdm_restore_drill"
-CONDITIONAL = {"open_attribute": "conditional", "open_condition": "签署数据使用协议", "open_audience": ["researchers"],
-               "review_procedure": "责任单位十个工作日内审核"}
+CONDITIONAL = {
+    "open_attribute": "conditional",
+    "open_condition": "签署数据使用协议",
+    "open_audience": ["researchers"],
+    "review_procedure": "责任单位十个工作日内审核",
+}
 APPLICATION = {"purpose": "研究区域降水变化", "intended_use": "发表论文", "applicant_unit": "四川大学"}
-PROJECT = {"project_number": "2024YFA0001", "programme": "国家重点研发计划", "lead_unit": "四川大学", "submitter": "张三"}
+PROJECT = {
+    "project_number": "2024YFA0001",
+    "programme": "国家重点研发计划",
+    "lead_unit": "四川大学",
+    "submitter": "张三",
+}
 
 
 def _titles(name):
@@ -43,22 +53,49 @@ def catalogue(create_dataset, sysadmin, responsible_unit):
     """Open, deferred, conditional with a grant, classified (internal
     catalogue), a submission certificate, audit rows, a blacklist entry."""
     admin = {"user": sysadmin["name"]}
-    create_dataset(name="open-data", title_translated=_titles("open"), version="V1",
-                   resources=[{"url": "https://files.example.cn/open.csv", "name": "open.csv"}])
-    create_dataset(name="deferred-data", title_translated=_titles("deferred"), disclosure="deferred",
-                   deferral_reason="paper", embargo_until=(dt.date.today() + dt.timedelta(days=400)).isoformat(),
-                   resources=[{"url": "https://files.example.cn/deferred.csv"}])
-    conditional = create_dataset(name="conditional-data", title_translated=_titles("conditional"),
-                                 resources=[{"url": "https://files.example.cn/conditional.csv"}], **CONDITIONAL)
-    create_dataset(name="classified-data", title_translated=_titles("classified"), secrecy="classified",
-                   secrecy_level="secret", declassify_condition="项目结题后", open_attribute="not_open",
-                   closed_reason="涉密", sharing_attribute="not_shared", sharing_condition="涉密", private=True,
-                   resources=[{"url": "https://files.example.cn/classified.csv"}])
+    create_dataset(
+        name="open-data",
+        title_translated=_titles("open"),
+        version="V1",
+        resources=[{"url": "https://files.example.cn/open.csv", "name": "open.csv"}],
+    )
+    create_dataset(
+        name="deferred-data",
+        title_translated=_titles("deferred"),
+        disclosure="deferred",
+        deferral_reason="paper",
+        embargo_until=(dt.date.today() + dt.timedelta(days=400)).isoformat(),
+        resources=[{"url": "https://files.example.cn/deferred.csv"}],
+    )
+    conditional = create_dataset(
+        name="conditional-data",
+        title_translated=_titles("conditional"),
+        resources=[{"url": "https://files.example.cn/conditional.csv"}],
+        **CONDITIONAL,
+    )
+    create_dataset(
+        name="classified-data",
+        title_translated=_titles("classified"),
+        secrecy="classified",
+        secrecy_level="secret",
+        declassify_condition="项目结题后",
+        open_attribute="not_open",
+        closed_reason="涉密",
+        sharing_attribute="not_shared",
+        sharing_condition="涉密",
+        private=True,
+        resources=[{"url": "https://files.example.cn/classified.csv"}],
+    )
     applicant = factories.User()
-    request = call_action("sdm_access_request_create", context={"user": applicant["name"], "ignore_auth": False},
-                          id=conditional["id"], **APPLICATION)
-    call_action("sdm_access_request_decide", context=admin, id=request["id"], decision="approve", days=30,
-                reason="符合开放条件")
+    request = call_action(
+        "sdm_access_request_create",
+        context={"user": applicant["name"], "ignore_auth": False},
+        id=conditional["id"],
+        **APPLICATION,
+    )
+    call_action(
+        "sdm_access_request_decide", context=admin, id=request["id"], decision="approve", days=30, reason="符合开放条件"
+    )
     call_action("sdm_submission_create", context=admin, id="open-data", **PROJECT)
     call_action("sdm_blacklist_add", context=admin, network="203.0.113.0/24", reason="攻击来源")
     return {"owner_org": responsible_unit["id"]}
@@ -83,13 +120,27 @@ def drill(tmp_path, request):
     second = tmp_path / "restored.ini"
     second.write_text(open(ini).read())
     target_url = source._replace(path=f"/{DRILL_DB}").geturl()
-    subprocess.run([CKAN, "config-tool", str(second), f"sqlalchemy.url = {target_url}",
-                    "ckan.site_id = restore-drill", f"ckan.storage_path = {tmp_path / 'storage2'}"], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [
+            CKAN,
+            "config-tool",
+            str(second),
+            f"sqlalchemy.url = {target_url}",
+            "ckan.site_id = restore-drill",
+            f"ckan.storage_path = {tmp_path / 'storage2'}",
+        ],
+        check=True,
+        capture_output=True,
+    )
     password = tmp_path / "restic.pass"
     password.write_text("drill password\n")
-    yield {"source": ini, "target": str(second), "repo": str(tmp_path / "repo"), "password": str(password),
-           "tmp": tmp_path}
+    yield {
+        "source": ini,
+        "target": str(second),
+        "repo": str(tmp_path / "repo"),
+        "password": str(password),
+        "tmp": tmp_path,
+    }
     with admin.cursor() as cursor:
         cursor.execute(f"DROP DATABASE IF EXISTS {DRILL_DB} WITH (FORCE)")
     admin.close()
@@ -101,14 +152,34 @@ def _ckan(ini, *args):
 
 def _backup_while_writing(drill, owner_org):
     stop, count = drill["tmp"] / "stop", drill["tmp"] / "count"
-    writer = subprocess.Popen([sys.executable, os.path.join(HERE, "site_process.py"), drill["source"], "write",
-                               owner_org, str(stop), str(count)], stderr=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            os.path.join(HERE, "site_process.py"),
+            drill["source"],
+            "write",
+            owner_org,
+            str(stop),
+            str(count),
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         while not count.exists():
             assert writer.poll() is None, writer.stderr.read()
             time.sleep(0.1)
-        made = _ckan(drill["source"], "sdm", "backup", "--repo", drill["repo"], "--password-file",
-                     drill["password"], "--keep-daily", "7")
+        made = _ckan(
+            drill["source"],
+            "sdm",
+            "backup",
+            "--repo",
+            drill["repo"],
+            "--password-file",
+            drill["password"],
+            "--keep-daily",
+            "7",
+        )
         written_during = int(count.read_text())
     finally:
         stop.touch()
@@ -118,8 +189,12 @@ def _backup_while_writing(drill, owner_org):
 
 
 def _dump(ini):
-    out = subprocess.run([sys.executable, os.path.join(HERE, "site_process.py"), ini, "dump"],
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, os.path.join(HERE, "site_process.py"), ini, "dump"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     return {d["id"]: d for d in map(json.loads, out.stdout.splitlines())}
 

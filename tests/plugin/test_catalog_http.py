@@ -1,5 +1,6 @@
 """CKAN's DCAT catalogue at scale: stable pages, modified_since, and
 conditional GET (ETag, Last-Modified, 304, the Redis page cache)."""
+
 import datetime as dt
 
 import pytest
@@ -7,9 +8,8 @@ from ckan import model
 from ckan.lib import search
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
-from ckanext.dcat.processors import RDFSerializer
-
 from ckanext.dcat import logic as dcat_logic
+from ckanext.dcat.processors import RDFSerializer
 
 from ckanext.sdm import catalog, conditional_get
 from ckanext.sdm.profiles import stream
@@ -22,9 +22,15 @@ OPEN = {"open_attribute": "unconditional", "disclosure": "public"}
 @pytest.fixture
 def open_datasets(create_dataset):
     def make(count):
-        return [create_dataset(name=f"set-{n}", title_translated={"zh-Hans": f"数据集{n}", "en": f"Set {n}"},
-                               resources=[{"url": f"https://files.example.cn/{n}.csv"}], **OPEN)
-                for n in range(count)]
+        return [
+            create_dataset(
+                name=f"set-{n}",
+                title_translated={"zh-Hans": f"数据集{n}", "en": f"Set {n}"},
+                resources=[{"url": f"https://files.example.cn/{n}.csv"}],
+                **OPEN,
+            )
+            for n in range(count)
+        ]
 
     return make
 
@@ -63,12 +69,13 @@ def test_pages_break_ties_by_id_and_honour_modified_since(app, open_datasets):
     by_id = sorted(d["id"] for d in six)
     pages = [app.get(f"/catalog.ttl?page={n}").get_data(as_text=True) for n in (1, 2, 3)]
     for number, page in enumerate(pages):
-        assert sorted(_ids_in(page, six)) == by_id[2 * number: 2 * number + 2]
+        assert sorted(_ids_in(page, six)) == by_id[2 * number : 2 * number + 2]
     assert "hydra:next" in pages[0]
 
     _set_modified(by_id[0], dt.datetime(2020, 1, 1))
-    recent = "".join(app.get(f"/catalog.ttl?modified_since=2024-01-01&page={n}").get_data(as_text=True)
-                     for n in (1, 2, 3))
+    recent = "".join(
+        app.get(f"/catalog.ttl?modified_since=2024-01-01&page={n}").get_data(as_text=True) for n in (1, 2, 3)
+    )
     assert sorted(_ids_in(recent, six)) == by_id[1:]
 
 
@@ -115,8 +122,9 @@ def test_dataset_page_answers_if_modified_since_and_if_none_match(app, three, sy
     assert app.get(url, headers=admin).headers["ETag"] != first.headers["ETag"]
 
     as_sysadmin("package_patch", id=three[0]["id"], version="V2")
-    changed = app.get(url, headers={"If-None-Match": first.headers["ETag"],
-                                    "If-Modified-Since": first.headers["Last-Modified"]})
+    changed = app.get(
+        url, headers={"If-None-Match": first.headers["ETag"], "If-Modified-Since": first.headers["Last-Modified"]}
+    )
     assert changed.status_code == 200 and changed.headers["ETag"] != first.headers["ETag"]
 
 
@@ -135,8 +143,12 @@ def test_sdm_pages_stream_and_stock_profiles_still_serialise(app, three, monkeyp
 
     monkeypatch.setattr(RDFSerializer, "serialize_catalog", refuse)
     monkeypatch.setattr(RDFSerializer, "serialize_dataset", refuse)
-    for url in ("/catalog.ttl", "/catalog.rdf?profiles=sdm_dcat_ap3", "/catalog.jsonld?profiles=sdm_schemaorg",
-                f"/dataset/{three[0]['id']}.ttl?profiles=sdm_dcat_ap3"):
+    for url in (
+        "/catalog.ttl",
+        "/catalog.rdf?profiles=sdm_dcat_ap3",
+        "/catalog.jsonld?profiles=sdm_schemaorg",
+        f"/dataset/{three[0]['id']}.ttl?profiles=sdm_dcat_ap3",
+    ):
         page = app.get(url)
         assert page.status_code == 200 and three[0]["id"] in page.get_data(as_text=True), url
     monkeypatch.undo()
@@ -158,8 +170,10 @@ def test_a_hit_and_a_304_ask_solr_one_row_and_a_miss_searches_once(app, three, m
     first = app.get("/catalog.ttl?profiles=sdm_national")
     assert searches == ["probe", "page"]
     assert app.get("/catalog.ttl?profiles=sdm_national").get_data() == first.get_data()
-    assert app.get("/catalog.ttl?profiles=sdm_national",
-                   headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    assert (
+        app.get("/catalog.ttl?profiles=sdm_national", headers={"If-None-Match": first.headers["ETag"]}).status_code
+        == 304
+    )
     assert searches == ["probe", "page", "probe", "probe"]
 
 

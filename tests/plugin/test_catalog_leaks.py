@@ -2,11 +2,11 @@
 (ckanext-dcat's /catalog.* and /dataset/<id>.*), for each SDM profile and
 format: the combination catalogue of tests/disclosure_cases.py, built in
 real CKAN."""
+
 import pytest
 from ckan import model
 from ckan.lib import search
 from ckan.tests import factories
-
 from disclosure_cases import GOVERNMENT, INTERNATIONAL, PUBLIC, combinations, mismatches
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
@@ -17,8 +17,17 @@ FORMATS = ("ttl", "rdf", "jsonld")
 #: refuses most of these combinations (classified data that is open, core
 #: data that is unconditional, embargoes in the past), and the endpoints
 #: must hide such records all the same, whatever put them there.
-POLICY_FIELDS = ("secrecy", "secrecy_level", "declassify_condition", "open_attribute", "open_condition",
-                 "data_grade", "disclosure", "deferral_reason", "embargo_until")
+POLICY_FIELDS = (
+    "secrecy",
+    "secrecy_level",
+    "declassify_condition",
+    "open_attribute",
+    "open_condition",
+    "data_grade",
+    "disclosure",
+    "deferral_reason",
+    "embargo_until",
+)
 
 
 @pytest.fixture

@@ -14,14 +14,20 @@ def test_citation_with_doi_and_cstr(full_dataset):
         "https://doi.org/10.11922/sciencedb.06290. DOI:10.11922/sciencedb.06290; CSTR:31253.11.sciencedb.06290."
     )
     en = recommended(dataset, UNIT, "https://x", DAY)["en"]
-    assert en.startswith("National Meteorological Information Centre. Daily surface climate data of China (2024)[DS/OL]. V1.")
-    assert links(dataset) == {"doi": "https://doi.org/10.11922/sciencedb.06290",
-                              "cstr": "https://cstr.cn/31253.11.sciencedb.06290"}
+    assert en.startswith(
+        "National Meteorological Information Centre. Daily surface climate data of China (2024)[DS/OL]. V1."
+    )
+    assert links(dataset) == {
+        "doi": "https://doi.org/10.11922/sciencedb.06290",
+        "cstr": "https://cstr.cn/31253.11.sciencedb.06290",
+    }
 
 
 def test_citation_without_identifiers_links_the_page():
     dataset = {"title_translated": {"zh-Hans": "仅中文数据集"}, "metadata_created": "2025-01-02"}
     en = gbt7714(dataset, UNIT, "en", "https://catalogue.example.cn/dataset/zh-only", DAY)
     # no English title: the Chinese one stands in
-    assert en == ("National Meteorological Information Centre. 仅中文数据集[DS/OL]. National Meteorological "
-                  "Information Centre, 2025[2026-11-21]. https://catalogue.example.cn/dataset/zh-only.")
+    assert en == (
+        "National Meteorological Information Centre. 仅中文数据集[DS/OL]. National Meteorological "
+        "Information Centre, 2025[2026-11-21]. https://catalogue.example.cn/dataset/zh-only."
+    )

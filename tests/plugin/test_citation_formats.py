@@ -1,5 +1,6 @@
 """BibTeX, RIS and DataCite XML from the same citation elements as the
 GB/T 7714 text, with and without DOI and CSTR."""
+
 import datetime as dt
 
 import pytest
@@ -16,9 +17,21 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 #: Kernel-4 properties: the mandatory ones and every one a record may carry.
 MANDATORY = {"creators", "titles", "publisher", "publicationYear", "resourceType"}
 KERNEL4 = MANDATORY | {
-    "identifier", "subjects", "contributors", "dates", "language", "alternateIdentifiers",
-    "relatedIdentifiers", "sizes", "formats", "version", "rightsList", "descriptions", "geoLocations",
-    "fundingReferences", "relatedItems",
+    "identifier",
+    "subjects",
+    "contributors",
+    "dates",
+    "language",
+    "alternateIdentifiers",
+    "relatedIdentifiers",
+    "sizes",
+    "formats",
+    "version",
+    "rightsList",
+    "descriptions",
+    "geoLocations",
+    "fundingReferences",
+    "relatedItems",
 }
 
 
@@ -79,7 +92,10 @@ def test_datacite_with_identifiers(with_ids):
     identifier = root.find("d:identifier", NS)
     assert (identifier.text, identifier.get("identifierType")) == ("10.11922/sciencedb.06290", "DOI")
     titles = {t.get(XML_LANG): t.text for t in root.findall("d:titles/d:title", NS)}
-    assert titles == {"zh-Hans": "中国地面气候资料日值数据集（2024）", "en": "Daily surface climate data of China (2024)"}
+    assert titles == {
+        "zh-Hans": "中国地面气候资料日值数据集（2024）",
+        "en": "Daily surface climate data of China (2024)",
+    }
     creator = root.find("d:creators/d:creator/d:creatorName", NS)
     assert creator.get("nameType") == "Organizational"
     alternates = {a.get("alternateIdentifierType"): a.text for a in root.findall("d:alternateIdentifiers/*", NS)}

@@ -1,4 +1,5 @@
 """Citation page and downloads in real CKAN, with and without DOI/CSTR."""
+
 import pytest
 from lxml import etree
 
@@ -13,12 +14,25 @@ DOI, CSTR = "10.11922/sciencedb.06290", "CSTR:31253.11.sciencedb.06290"
 
 @pytest.fixture
 def datasets(create_dataset):
-    create_dataset(name="with-ids", version="V1", doi=DOI, cstr=CSTR,
-                   title_translated={"zh-Hans": "地面气候数据", "en": "Surface climate data"})
+    create_dataset(
+        name="with-ids",
+        version="V1",
+        doi=DOI,
+        cstr=CSTR,
+        title_translated={"zh-Hans": "地面气候数据", "en": "Surface climate data"},
+    )
     create_dataset(name="without-ids", title_translated={"zh-Hans": "仅中文数据集"})
-    create_dataset(name="classified", title_translated={"zh-Hans": "涉密数据"}, secrecy="classified",
-                   secrecy_level="confidential", secrecy_period_years=5, sharing_attribute="not_shared",
-                   sharing_condition="涉密", open_attribute="not_open", closed_reason="涉密")
+    create_dataset(
+        name="classified",
+        title_translated={"zh-Hans": "涉密数据"},
+        secrecy="classified",
+        secrecy_level="confidential",
+        secrecy_period_years=5,
+        sharing_attribute="not_shared",
+        sharing_condition="涉密",
+        open_attribute="not_open",
+        closed_reason="涉密",
+    )
 
 
 @pytest.mark.usefixtures("datasets")

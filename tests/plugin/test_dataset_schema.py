@@ -1,5 +1,6 @@
 """The SDM schema inside real CKAN and PostgreSQL: every field goes in through
 package_create and comes back unchanged."""
+
 import pytest
 from ckan.tests.helpers import call_action
 

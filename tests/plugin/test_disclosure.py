@@ -1,5 +1,6 @@
 """What anonymous users, members and sysadmins see, through the API and the
 rendered pages, as decided by sdm_schema.disclosure."""
+
 import datetime as dt
 
 import pytest
@@ -18,21 +19,43 @@ URL = "https://files.example.cn/{}.csv"
 # name -> (fields, anonymous may see the dataset, anonymous may see its files)
 CASES = {
     "open-data": ({}, True, True),
-    "conditional-data": ({"open_attribute": "conditional", "open_condition": "签署协议",
-                          "open_audience": ["researchers"], "review_procedure": "审核"}, True, False),
+    "conditional-data": (
+        {
+            "open_attribute": "conditional",
+            "open_condition": "签署协议",
+            "open_audience": ["researchers"],
+            "review_procedure": "审核",
+        },
+        True,
+        False,
+    ),
     "closed-data": ({"open_attribute": "not_open", "closed_reason": "涉及个人隐私"}, True, False),
     "deferred-data": ({"disclosure": "deferred", "deferral_reason": "patent", "embargo_until": FUTURE}, True, False),
-    "classified-data": ({"secrecy": "classified", "secrecy_level": "confidential", "secrecy_period_years": 5,
-                         "sharing_attribute": "not_shared", "sharing_condition": "涉密",
-                         "open_attribute": "not_open", "closed_reason": "涉密"}, False, False),
+    "classified-data": (
+        {
+            "secrecy": "classified",
+            "secrecy_level": "confidential",
+            "secrecy_period_years": 5,
+            "sharing_attribute": "not_shared",
+            "sharing_condition": "涉密",
+            "open_attribute": "not_open",
+            "closed_reason": "涉密",
+        },
+        False,
+        False,
+    ),
 }
 
 
 @pytest.fixture
 def catalogue(create_dataset):
     for name, (fields, _, _) in CASES.items():
-        create_dataset(name=name, title_translated={"zh-Hans": f"数据集 {name}", "en": f"Dataset {name}"},
-                       resources=[{"url": URL.format(name), "name": f"{name}.csv"}], **fields)
+        create_dataset(
+            name=name,
+            title_translated={"zh-Hans": f"数据集 {name}", "en": f"Dataset {name}"},
+            resources=[{"url": URL.format(name), "name": f"{name}.csv"}],
+            **fields,
+        )
 
 
 @pytest.fixture
@@ -40,7 +63,6 @@ def member(responsible_unit):
     user = factories.User()
     call_action("organization_member_create", id=responsible_unit["id"], username=user["name"], role="member")
     return user
-
 
 
 @pytest.mark.usefixtures("catalogue")
@@ -66,8 +88,9 @@ def test_anonymous_api(name):
 @pytest.mark.usefixtures("catalogue")
 def test_anonymous_search_and_facets_leave_out_what_is_hidden():
     context = {"user": None, "ignore_auth": False}
-    found = call_action("package_search", context=context, q="*:*", rows=100,
-                        **{"facet.field": '["organization", "res_format"]'})
+    found = call_action(
+        "package_search", context=context, q="*:*", rows=100, **{"facet.field": '["organization", "res_format"]'}
+    )
     names = {r["name"] for r in found["results"]}
     assert names == {n for n, (_, visible, _) in CASES.items() if visible}
     assert found["count"] == len(names)
@@ -134,6 +157,5 @@ def test_members_and_sysadmins_see_every_page_and_file(app, who, member, sysadmi
         page = app.get(f"/dataset/{name}", headers=headers)
         assert page.status_code == 200 and URL.format(name) in page.body, name
         resource_id = call_action("package_show", id=name)["resources"][0]["id"]
-        download = app.get(f"/dataset/{name}/resource/{resource_id}/download", headers=headers,
-                           follow_redirects=False)
+        download = app.get(f"/dataset/{name}/resource/{resource_id}/download", headers=headers, follow_redirects=False)
         assert download.status_code == 302 and download.headers["Location"] == URL.format(name), name

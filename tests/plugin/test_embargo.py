@@ -1,4 +1,5 @@
 """`ckan sdm lift-embargoes`: due embargoes end, others wait, reruns change nothing."""
+
 import datetime as dt
 
 import pytest
@@ -14,9 +15,15 @@ TODAY = dt.date.today()
 @pytest.fixture
 def deferred(create_dataset):
     def make(name, days):
-        return create_dataset(name=name, title_translated={"zh-Hans": name}, disclosure="deferred",
-                              deferral_reason="paper", embargo_until=(TODAY + dt.timedelta(days=days)).isoformat(),
-                              resources=[{"url": f"https://files.example.cn/{name}.csv"}])
+        return create_dataset(
+            name=name,
+            title_translated={"zh-Hans": name},
+            disclosure="deferred",
+            deferral_reason="paper",
+            embargo_until=(TODAY + dt.timedelta(days=days)).isoformat(),
+            resources=[{"url": f"https://files.example.cn/{name}.csv"}],
+        )
+
     return make
 
 
@@ -33,7 +40,7 @@ def test_due_embargo_is_lifted_and_the_other_waits(cli, deferred):
     assert "lifted due-soon" in output and "due-later" not in output
     lifted = call_action("package_show", id="due-soon")
     assert lifted["disclosure"] == "public"
-    assert lifted["embargo_lifted"].startswith(str(dt.datetime.now(dt.timezone.utc).year))
+    assert lifted["embargo_lifted"].startswith(str(dt.datetime.now(dt.UTC).year))
     assert call_action("package_show", id="due-later")["disclosure"] == "deferred"
     # the public now sees the files of the lifted dataset
     shown = call_action("package_show", context={"user": None, "ignore_auth": False}, id="due-soon")

@@ -4,6 +4,7 @@ returns 404, a changed submission, an unanswered access request), each
 indicator and band checked exactly; what anonymous users see through the
 disclosure policy; the link check as a job on CKAN's queue; the pages in
 both languages; one snapshot per unit per day."""
+
 import base64
 import datetime as dt
 import http.server
@@ -27,8 +28,9 @@ from sdm_schema.evaluation.scoring import combine
 PORT = 58927  # ours (58927-58929); another suite was seen on 58928-58929
 GOOD, GONE = f"http://127.0.0.1:{PORT}/good.csv", f"http://127.0.0.1:{PORT}/gone.csv"
 _KEY = Ed25519PrivateKey.generate()
-KEY_B64 = base64.b64encode(_KEY.private_bytes(
-    serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())).decode()
+KEY_B64 = base64.b64encode(
+    _KEY.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+).decode()
 LATER = dt.date.today() + dt.timedelta(days=3)  # the daily dataset is overdue, the monthly ones are not
 
 pytestmark = [
@@ -39,12 +41,20 @@ pytestmark = [
 COMPLETE = {
     "notes_translated": {"zh-Hans": "逐日观测数据。", "en": "Daily observations."},
     "keywords_translated": {"zh-Hans": ["气象"], "en": ["meteorology"]},
-    "discipline": ["170"], "resource_code": "11000/A00034VG345", "update_cycle": "monthly",
-    "license_id": "cc-by", "provider_unit": {"zh-Hans": "气象台", "en": "Observatory"},
-    "contact_name": "王敏", "contact_email": "data@example.cn",
+    "discipline": ["170"],
+    "resource_code": "11000/A00034VG345",
+    "update_cycle": "monthly",
+    "license_id": "cc-by",
+    "provider_unit": {"zh-Hans": "气象台", "en": "Observatory"},
+    "contact_name": "王敏",
+    "contact_email": "data@example.cn",
 }
-CONDITIONAL = {"open_attribute": "conditional", "open_condition": "签署数据使用协议", "open_audience": ["researchers"],
-               "review_procedure": "十个工作日内审核"}
+CONDITIONAL = {
+    "open_attribute": "conditional",
+    "open_condition": "签署数据使用协议",
+    "open_audience": ["researchers"],
+    "review_procedure": "十个工作日内审核",
+}
 
 
 class Files(http.server.BaseHTTPRequestHandler):
@@ -69,27 +79,59 @@ def files():
 
 
 def _dataset(create, name, url=GOOD, **fields):
-    values = {**COMPLETE, "title_translated": {"zh-Hans": f"数据{name}", "en": f"Data {name}"},
-              "resources": [{"url": url, "format": "CSV", "name": f"{name}.csv"}], **fields}
+    values = {
+        **COMPLETE,
+        "title_translated": {"zh-Hans": f"数据{name}", "en": f"Data {name}"},
+        "resources": [{"url": url, "format": "CSV", "name": f"{name}.csv"}],
+        **fields,
+    }
     return create(name=name, **values)
 
 
 @pytest.fixture
 def unit(files, create_dataset, sysadmin, responsible_unit):
-    made = {name: _dataset(create_dataset, name, **fields) for name, fields in {
-        "good": {}, "no-english": {"title_translated": {"zh-Hans": "只有中文标题"}},
-        "broken": {"url": GONE}, "daily": {"update_cycle": "daily"}, "changed": {"version": "V1"},
-        "conditional": CONDITIONAL, "private": {"private": True, "title_translated": {"zh-Hans": "内部数据"}},
-        "deferred": {"url": GONE, "disclosure": "deferred", "deferral_reason": "paper",
-                     "embargo_until": (dt.date.today() + dt.timedelta(days=365)).isoformat()},
-    }.items()}
-    call_action("sdm_submission_create", context={"user": sysadmin["name"]}, id=made["changed"]["id"],
-                project_number="2024YFA0001", programme="国家重点研发计划", lead_unit="四川大学", submitter="张三")
-    call_action("package_patch", context={"user": sysadmin["name"]}, id="changed",
-                notes_translated={"zh-Hans": "改过的摘要", "en": "Changed description"})
+    made = {
+        name: _dataset(create_dataset, name, **fields)
+        for name, fields in {
+            "good": {},
+            "no-english": {"title_translated": {"zh-Hans": "只有中文标题"}},
+            "broken": {"url": GONE},
+            "daily": {"update_cycle": "daily"},
+            "changed": {"version": "V1"},
+            "conditional": CONDITIONAL,
+            "private": {"private": True, "title_translated": {"zh-Hans": "内部数据"}},
+            "deferred": {
+                "url": GONE,
+                "disclosure": "deferred",
+                "deferral_reason": "paper",
+                "embargo_until": (dt.date.today() + dt.timedelta(days=365)).isoformat(),
+            },
+        }.items()
+    }
+    call_action(
+        "sdm_submission_create",
+        context={"user": sysadmin["name"]},
+        id=made["changed"]["id"],
+        project_number="2024YFA0001",
+        programme="国家重点研发计划",
+        lead_unit="四川大学",
+        submitter="张三",
+    )
+    call_action(
+        "package_patch",
+        context={"user": sysadmin["name"]},
+        id="changed",
+        notes_translated={"zh-Hans": "改过的摘要", "en": "Changed description"},
+    )
     applicant = factories.User()
-    request = call_action("sdm_access_request_create", context={"user": applicant["name"], "ignore_auth": False},
-                          id=made["conditional"]["id"], purpose="研究", intended_use="论文", applicant_unit="四川大学")
+    request = call_action(
+        "sdm_access_request_create",
+        context={"user": applicant["name"], "ignore_auth": False},
+        id=made["conditional"]["id"],
+        purpose="研究",
+        intended_use="论文",
+        applicant_unit="四川大学",
+    )
     row = model.Session.get(AccessRequest, request["id"])
     row.created = row.created - dt.timedelta(days=20)  # waiting past its 15 days
     model.Session.commit()
@@ -124,7 +166,8 @@ def test_each_indicator_and_band_exactly(cli, unit, sysadmin):
     assert show["conditional"]["indicators"]["requests_answered"] == 0.0
     assert show["conditional"]["indicators"]["open_by_default"] == 50.0
     assert show["conditional"]["problems"][-1]["messages"]["en"] == (
-        "1 of 1 access requests were not answered within 15 days.")
+        "1 of 1 access requests were not answered within 15 days."
+    )
     # every dataset score from its own indicators, the band from the score
     for name, result in show.items():
         values = {k: None if v is None else v / 100 for k, v in result["indicators"].items()}
@@ -139,8 +182,15 @@ def test_each_indicator_and_band_exactly(cli, unit, sysadmin):
     assert card["overdue"] == ["daily"]
     assert card["score"] == combine({k: None if v is None else v / 100 for k, v in card["indicators"].items()})[1]
     assert card["band"]["code"] == evaluation.band(card["score"]).code
-    assert {d["name"] for d in card["worst"]} == {"no-english", "broken", "daily", "changed", "conditional",
-                                                  "private", "deferred"}
+    assert {d["name"] for d in card["worst"]} == {
+        "no-english",
+        "broken",
+        "daily",
+        "changed",
+        "conditional",
+        "private",
+        "deferred",
+    }
     ranked = call_action("sdm_evaluation_list", context=_anonymous())
     assert [(u["name"], u["score"], u["overdue"]) for u in ranked] == [(org["name"], card["score"], 1)]
 
@@ -184,9 +234,13 @@ def test_one_snapshot_per_unit_per_day(cli, unit):
     assert [p["day"] for p in trend] == [LATER.isoformat(), (LATER + dt.timedelta(days=1)).isoformat()]
 
 
-@pytest.mark.parametrize("prefix, words", [("", ("各责任单位评估", "良好", "得分变化", "开放情况", "有条件开放")),
-                                           ("/en", ("Evaluation of the responsible units", "Score over time",
-                                                    "Openness", "Open on conditions"))])
+@pytest.mark.parametrize(
+    "prefix, words",
+    [
+        ("", ("各责任单位评估", "良好", "得分变化", "开放情况", "有条件开放")),
+        ("/en", ("Evaluation of the responsible units", "Score over time", "Openness", "Open on conditions")),
+    ],
+)
 def test_pages_in_both_languages(app, cli, unit, prefix, words):
     org, _made = unit
     evaluate(cli, "--check-links", "--allow-network", "127.0.0.1/32", "--link-interval", "0")

@@ -2,6 +2,7 @@
 in real CKAN with a requester, an editor of the responsible unit and a
 sysadmin: every state change, the mail (a local SMTP server), the daily
 limit, the blacklist, hostile text, and the pages in both languages."""
+
 import csv
 import io
 import json
@@ -9,10 +10,10 @@ import json
 import pytest
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
-
-from ckanext.sdm.access_requests import granted
 from form_session import FormSession
 from test_pages_access import CONDITIONAL, Inbox
+
+from ckanext.sdm.access_requests import granted
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
 PASSWORD = "correct-horse-battery"
@@ -37,9 +38,14 @@ def requester():
 
 @pytest.fixture
 def dataset(create_dataset):
-    return create_dataset(name="stations", title_translated={"zh-Hans": "站点数据", "en": "Station data"},
-                          harvest_source="city-platform", landing_page="https://city.example.cn/dataset/9",
-                          resources=[{"url": "https://files.example.cn/stations.csv"}], **CONDITIONAL)
+    return create_dataset(
+        name="stations",
+        title_translated={"zh-Hans": "站点数据", "en": "Station data"},
+        harvest_source="city-platform",
+        landing_page="https://city.example.cn/dataset/9",
+        resources=[{"url": "https://files.example.cn/stations.csv"}],
+        **CONDITIONAL,
+    )
 
 
 @pytest.fixture
@@ -70,8 +76,14 @@ def test_a_demand_goes_from_open_to_fulfilled(requester, editor, responsible_uni
     with pytest.raises(Exception) as missing:
         call_action("sdm_demand_update", context=_as(editor), id=demand["id"], status="fulfilled")
     assert "dataset" in missing.value.error_dict
-    done = call_action("sdm_demand_update", context=_as(editor), id=demand["id"], status="fulfilled",
-                       dataset="stations", answer="已发布")
+    done = call_action(
+        "sdm_demand_update",
+        context=_as(editor),
+        id=demand["id"],
+        status="fulfilled",
+        dataset="stations",
+        answer="已发布",
+    )
     assert done["status"] == "fulfilled" and done["fulfilled_by"] == "stations"
     with pytest.raises(Exception) as final:
         call_action("sdm_demand_update", context=_as(editor), id=demand["id"], status="declined", answer="x")
@@ -89,8 +101,9 @@ def test_only_the_units_editors_answer_and_a_decline_needs_a_reason(requester, e
     with pytest.raises(ValidationError) as error:
         call_action("sdm_demand_update", context=_as(editor), id=demand["id"], status="declined")
     assert "答复" in error.value.error_dict["answer"][0] and "Answer" in error.value.error_dict["answer"][0]
-    declined = call_action("sdm_demand_update", context=_as(editor), id=demand["id"], status="declined",
-                           answer="不属于本单位职责")
+    declined = call_action(
+        "sdm_demand_update", context=_as(editor), id=demand["id"], status="declined", answer="不属于本单位职责"
+    )
     assert declined["answer"] == "不属于本单位职责"
 
 
@@ -105,8 +118,9 @@ def test_support_counts_once_per_user(requester):
     assert call_action("sdm_demand_show", context={"user": ""}, id=demand["id"])["supporters"] == 1
 
 
-def test_demands_are_refused_to_the_anonymous_the_blacklisted_and_past_the_daily_limit(requester, sysadmin,
-                                                                                        ckan_config, monkeypatch):
+def test_demands_are_refused_to_the_anonymous_the_blacklisted_and_past_the_daily_limit(
+    requester, sysadmin, ckan_config, monkeypatch
+):
     from ckan.logic import NotAuthorized, ValidationError
 
     with pytest.raises(NotAuthorized):
@@ -135,8 +149,14 @@ def test_lengths_and_codes_are_checked(requester):
 
 # -- quality reports ------------------------------------------------------------
 def test_a_quality_report_reaches_the_editors_and_its_answer_the_reporter(requester, editor, dataset, inbox):
-    report = call_action("sdm_quality_report_create", context=_as(requester), id=dataset["id"],
-                         problem="broken_link", field="landing_page", description="链接 404")
+    report = call_action(
+        "sdm_quality_report_create",
+        context=_as(requester),
+        id=dataset["id"],
+        problem="broken_link",
+        field="landing_page",
+        description="链接 404",
+    )
     assert report["upstream"] == {"source": "city-platform", "page": "https://city.example.cn/dataset/9"}
     assert any("editor@example.cn" in to for to, _m in inbox.messages)
     assert [r["id"] for r in call_action("sdm_quality_report_list", context=_as(editor))] == [report["id"]]
@@ -144,8 +164,13 @@ def test_a_quality_report_reaches_the_editors_and_its_answer_the_reporter(reques
     from ckanext.sdm.feedback import open_report_count
 
     assert open_report_count(dataset["id"]) == 1
-    answered = call_action("sdm_quality_report_update", context=_as(editor), id=report["id"], status="answered",
-                           answer="已通知来源平台修正")
+    answered = call_action(
+        "sdm_quality_report_update",
+        context=_as(editor),
+        id=report["id"],
+        status="answered",
+        answer="已通知来源平台修正",
+    )
     assert answered["status"] == "answered"
     assert any("requester@example.cn" in to for to, _m in inbox.messages)
     call_action("sdm_quality_report_update", context=_as(editor), id=report["id"], status="closed", answer="已修正")
@@ -156,35 +181,59 @@ def test_a_report_names_a_known_problem_and_field(requester, dataset):
     from ckan.logic import ValidationError
 
     with pytest.raises(ValidationError) as error:
-        call_action("sdm_quality_report_create", context=_as(requester), id=dataset["id"], problem="ugly",
-                    field="colour", description="")
+        call_action(
+            "sdm_quality_report_create",
+            context=_as(requester),
+            id=dataset["id"],
+            problem="ugly",
+            field="colour",
+            description="",
+        )
     assert set(error.value.error_dict) == {"problem", "field", "description"}
     assert "wrong_value" in error.value.error_dict["problem"][0]
 
 
 def test_only_editors_answer_reports(requester, dataset):
-    report = call_action("sdm_quality_report_create", context=_as(requester), id=dataset["id"], problem="other",
-                         description="…")
+    report = call_action(
+        "sdm_quality_report_create", context=_as(requester), id=dataset["id"], problem="other", description="…"
+    )
     from ckan.logic import NotAuthorized
 
     with pytest.raises(NotAuthorized):
-        call_action("sdm_quality_report_update", context=_as(requester), id=report["id"], status="closed",
-                    answer="done")
+        call_action(
+            "sdm_quality_report_update", context=_as(requester), id=report["id"], status="closed", answer="done"
+        )
 
 
 # -- the register of authorised use ---------------------------------------------
 def _grant(requester, editor, dataset):
-    request = call_action("sdm_access_request_create", context=_as(requester), id=dataset["id"],
-                          purpose="流域模型", intended_use="模型训练", applicant_unit="四川大学")
-    call_action("sdm_access_request_decide", context=_as(editor), id=request["id"], decision="approve",
-                reason="符合条件", days=30)
+    request = call_action(
+        "sdm_access_request_create",
+        context=_as(requester),
+        id=dataset["id"],
+        purpose="流域模型",
+        intended_use="模型训练",
+        applicant_unit="四川大学",
+    )
+    call_action(
+        "sdm_access_request_decide",
+        context=_as(editor),
+        id=request["id"],
+        decision="approve",
+        reason="符合条件",
+        days=30,
+    )
     return request
 
 
 def test_an_approved_request_becomes_a_public_entry_naming_the_unit_only(app, requester, editor, dataset):
     request = _grant(requester, editor, dataset)
-    entry = call_action("sdm_authorisation_create", context=_as(editor), access_request_id=request["id"],
-                        legal_basis="授权协议 SC-2026-001")
+    entry = call_action(
+        "sdm_authorisation_create",
+        context=_as(editor),
+        access_request_id=request["id"],
+        legal_basis="授权协议 SC-2026-001",
+    )
     assert entry["unit"] == "四川大学" and entry["status"] == "active" and entry["dataset"] == "stations"
     listed = call_action("sdm_authorisation_list", context={"user": ""})
     assert [e["id"] for e in listed] == [entry["id"]]
@@ -202,26 +251,48 @@ def test_an_approved_request_becomes_a_public_entry_naming_the_unit_only(app, re
 
 
 def test_a_direct_entry_expires(sysadmin, dataset):
-    entry = call_action("sdm_authorisation_create", context={"user": sysadmin["name"]}, id=dataset["id"],
-                        unit="成都数据集团", scope="站点数据全量", purpose="公共数据授权运营",
-                        legal_basis="川数授〔2025〕1号", starts="2025-01-01", ends="2025-12-31")
+    entry = call_action(
+        "sdm_authorisation_create",
+        context={"user": sysadmin["name"]},
+        id=dataset["id"],
+        unit="成都数据集团",
+        scope="站点数据全量",
+        purpose="公共数据授权运营",
+        legal_basis="川数授〔2025〕1号",
+        starts="2025-01-01",
+        ends="2025-12-31",
+    )
     assert entry["status"] == "expired"
     from ckan.logic import ValidationError
 
     with pytest.raises(ValidationError) as error:
-        call_action("sdm_authorisation_create", context={"user": sysadmin["name"]}, id=dataset["id"],
-                    unit="u", scope="s", purpose="p", legal_basis="b", starts="2026-02-01", ends="2026-01-01")
+        call_action(
+            "sdm_authorisation_create",
+            context={"user": sysadmin["name"]},
+            id=dataset["id"],
+            unit="u",
+            scope="s",
+            purpose="p",
+            legal_basis="b",
+            starts="2026-02-01",
+            ends="2026-01-01",
+        )
     assert "ends" in error.value.error_dict
 
 
 def test_a_pending_request_is_not_an_authorisation(requester, editor, dataset):
-    request = call_action("sdm_access_request_create", context=_as(requester), id=dataset["id"],
-                          purpose="p", intended_use="u", applicant_unit="四川大学")
+    request = call_action(
+        "sdm_access_request_create",
+        context=_as(requester),
+        id=dataset["id"],
+        purpose="p",
+        intended_use="u",
+        applicant_unit="四川大学",
+    )
     from ckan.logic import ValidationError
 
     with pytest.raises(ValidationError):
-        call_action("sdm_authorisation_create", context=_as(editor), access_request_id=request["id"],
-                    legal_basis="b")
+        call_action("sdm_authorisation_create", context=_as(editor), access_request_id=request["id"], legal_basis="b")
 
 
 # -- pages ------------------------------------------------------------------------
@@ -237,12 +308,18 @@ def test_the_demand_form_saves_and_hostile_text_stays_text(app, requester, local
     assert title in listing and "&lt;script&gt;" in listing and "<script>alert" not in listing
 
 
-@pytest.mark.parametrize("locale,words", [("", ("报告数据问题", "质量反馈", "授权运营公开")),
-                                          ("en", ("Report a problem", "Quality reports", "Register of authorised use"))])
+@pytest.mark.parametrize(
+    "locale,words",
+    [
+        ("", ("报告数据问题", "质量反馈", "授权运营公开")),
+        ("en", ("Report a problem", "Quality reports", "Register of authorised use")),
+    ],
+)
 def test_report_inbox_and_register_pages_render_in_both_languages(app, requester, dataset, locale, words):
     session = FormSession(app, locale).login(requester["name"], PASSWORD)
-    saved = session.submit(f"/dataset/{dataset['name']}/report",
-                           {"problem": "missing_english", "description": HOSTILE}, follow=True)
+    saved = session.submit(
+        f"/dataset/{dataset['name']}/report", {"problem": "missing_english", "description": HOSTILE}, follow=True
+    )
     assert saved.status_code == 200
     form = session.client.get(session.url(f"/dataset/{dataset['name']}/report")).body
     inbox_page = session.client.get(session.url("/dashboard/quality-reports")).body
@@ -253,7 +330,12 @@ def test_report_inbox_and_register_pages_render_in_both_languages(app, requester
 
 def test_the_dataset_page_offers_a_report_and_counts_open_ones(app, requester, dataset):
     assert "/dataset/stations/report" in app.get("/dataset/stations").body
-    call_action("sdm_quality_report_create", context=_as(requester), id=dataset["id"], problem="outdated",
-                description="2023 年后未更新")
+    call_action(
+        "sdm_quality_report_create",
+        context=_as(requester),
+        id=dataset["id"],
+        problem="outdated",
+        description="2023 年后未更新",
+    )
     assert "1 条质量反馈待处理" in app.get("/dataset/stations").body
     assert "1 open quality reports" in app.get("/en/dataset/stations").body

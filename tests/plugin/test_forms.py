@@ -1,13 +1,13 @@
 """Every form of the site saves when it is filled correctly, in Chinese and in
 English, as a logged-in browser posts it (CSRF token, one input per
 language); cross-field errors come back bilingual with the values kept."""
+
 import re
 from html import unescape
 
 import pytest
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
-
 from form_session import FormSession, form_errors, page_form
 
 USCC = "91110000600037341L"
@@ -27,25 +27,35 @@ def session(app, user, locale=""):
 
 
 def unit_form(name, zh, en, uscc=USCC):
-    return {"name": name, "title_translated-zh-Hans": zh, "title_translated-en": en, "uscc": uscc,
-            "save": "save"}
+    return {"name": name, "title_translated-zh-Hans": zh, "title_translated-en": en, "uscc": uscc, "save": "save"}
 
 
 def make_unit(app, admin, locale="", name="met-centre"):
     response = session(app, admin, locale).submit(
-        "/organization/new", unit_form(name, "国家气象信息中心", "National Meteorological Information Centre"))
+        "/organization/new", unit_form(name, "国家气象信息中心", "National Meteorological Information Centre")
+    )
     assert form_errors(response) is None, form_errors(response)
     return call_action("organization_show", id=name)
 
 
 def dataset_form(name, owner_org, **extra):
     fields = {
-        "name": name, "title_translated-zh-Hans": "地面气候日值", "title_translated-en": "Daily surface climate",
-        "notes_translated-zh-Hans": "全国站点日值。", "notes_translated-en": "Daily values of all stations.",
-        "keywords_translated-zh-Hans": "气象, 气候", "keywords_translated-en": "meteorology, climate",
-        "owner_org": owner_org, "license_id": "cc-by", "contact_email": "data@example.cn",
-        "secrecy": "unclassified", "data_grade": "general", "sharing_attribute": "unconditional",
-        "open_attribute": "unconditional", "disclosure": "public", "fee_basis": "free",
+        "name": name,
+        "title_translated-zh-Hans": "地面气候日值",
+        "title_translated-en": "Daily surface climate",
+        "notes_translated-zh-Hans": "全国站点日值。",
+        "notes_translated-en": "Daily values of all stations.",
+        "keywords_translated-zh-Hans": "气象, 气候",
+        "keywords_translated-en": "meteorology, climate",
+        "owner_org": owner_org,
+        "license_id": "cc-by",
+        "contact_email": "data@example.cn",
+        "secrecy": "unclassified",
+        "data_grade": "general",
+        "sharing_attribute": "unconditional",
+        "open_attribute": "unconditional",
+        "disclosure": "public",
+        "fee_basis": "free",
         "save": "continue",
     }
     fields.update(extra)
@@ -58,10 +68,16 @@ def create_through_forms(visitor, fields):
     assert form_errors(response) is None, form_errors(response)
     # the name given, or the one made from the title: stage 2 is /dataset/<name>/resource/new
     name = re.search(r"/dataset/([^/]+)/resource/new", response.headers["Location"]).group(1)
-    response = visitor.submit(f"/dataset/{name}/resource/new", {
-        "url": "https://data.example.cn/files/daily.csv", "name": "daily.csv", "description": "日值表",
-        "format": "CSV", "save": "go-metadata",
-    })
+    response = visitor.submit(
+        f"/dataset/{name}/resource/new",
+        {
+            "url": "https://data.example.cn/files/daily.csv",
+            "name": "daily.csv",
+            "description": "日值表",
+            "format": "CSV",
+            "save": "go-metadata",
+        },
+    )
     assert form_errors(response) is None, form_errors(response)
     return call_action("package_show", id=name)
 
@@ -69,17 +85,25 @@ def create_through_forms(visitor, fields):
 PATHS = {
     "open": {},
     "conditional": {
-        "open_attribute": "conditional", "open_condition": "签署数据使用协议。",
-        "open_audience": ["researchers", "government"], "review_procedure": "十个工作日内审核。",
-        "sharing_attribute": "conditional", "sharing_condition": "仅向政务部门共享。",
+        "open_attribute": "conditional",
+        "open_condition": "签署数据使用协议。",
+        "open_audience": ["researchers", "government"],
+        "review_procedure": "十个工作日内审核。",
+        "sharing_attribute": "conditional",
+        "sharing_condition": "仅向政务部门共享。",
     },
     "deferred": {"disclosure": "deferred", "deferral_reason": "paper", "embargo_until": "2027-06-30"},
     "not_open": {"open_attribute": "not_open", "closed_reason": "涉及个人信息。"},
-    "fees": {"fee_basis": "nonprofit", "fee_schedule_url": "https://data.example.cn/fees",
-             # the fee editor's first row (form_snippets/sdm_fee_items.html)
-             "fee_items__0__name_translated-zh-Hans": "定制数据加工",
-             "fee_items__0__name_translated-en": "Custom processing",
-             "fee_items__0__amount": "200", "fee_items__0__currency": "CNY", "fee_items__0__unit": "每站每年"},
+    "fees": {
+        "fee_basis": "nonprofit",
+        "fee_schedule_url": "https://data.example.cn/fees",
+        # the fee editor's first row (form_snippets/sdm_fee_items.html)
+        "fee_items__0__name_translated-zh-Hans": "定制数据加工",
+        "fee_items__0__name_translated-en": "Custom processing",
+        "fee_items__0__amount": "200",
+        "fee_items__0__currency": "CNY",
+        "fee_items__0__unit": "每站每年",
+    },
 }
 
 
@@ -99,8 +123,14 @@ def test_dataset_form_saves_on_every_show_if_path(app, admin, locale, path):
         if not key.startswith("fee_items"):
             assert dataset[key] == value, key
     if path == "fees":
-        assert dataset["fee_items"] == [{"name_translated": {"zh-Hans": "定制数据加工", "en": "Custom processing"},
-                                         "amount": "200", "currency": "CNY", "unit": "每站每年"}]
+        assert dataset["fee_items"] == [
+            {
+                "name_translated": {"zh-Hans": "定制数据加工", "en": "Custom processing"},
+                "amount": "200",
+                "currency": "CNY",
+                "unit": "每站每年",
+            }
+        ]
 
 
 @pytest.mark.parametrize("locale", ["", "en"])
@@ -109,8 +139,9 @@ def test_dataset_edit_form_saves(app, admin, locale):
     visitor = session(app, admin, locale)
     create_through_forms(visitor, dataset_form("to-edit", unit["id"]))
     # only what the editor changes: the page carries everything else
-    response = visitor.submit("/dataset/edit/to-edit", {"title_translated-en": "Daily surface climate, revised",
-                                                        "save": ""})
+    response = visitor.submit(
+        "/dataset/edit/to-edit", {"title_translated-en": "Daily surface climate, revised", "save": ""}
+    )
     assert form_errors(response) is None, form_errors(response)
     dataset = call_action("package_show", id="to-edit")
     assert dataset["title_translated"]["en"] == "Daily surface climate, revised"
@@ -120,11 +151,15 @@ def test_dataset_edit_form_saves(app, admin, locale):
 @pytest.mark.parametrize("locale", ["", "en"])
 def test_organisation_form_saves_with_uscc(app, admin, locale):
     unit = make_unit(app, admin, locale, name=f"unit-{locale or 'zh'}")
-    assert unit["title_translated"] == {"zh-Hans": "国家气象信息中心", "en": "National Meteorological Information Centre"}
+    assert unit["title_translated"] == {
+        "zh-Hans": "国家气象信息中心",
+        "en": "National Meteorological Information Centre",
+    }
     assert unit["title"] == "国家气象信息中心"
     assert unit["uscc"] == USCC
     response = session(app, admin, locale).submit(
-        f"/organization/edit/{unit['name']}", {"title_translated-en": "NMIC", "save": "save"})
+        f"/organization/edit/{unit['name']}", {"title_translated-en": "NMIC", "save": "save"}
+    )
     assert form_errors(response) is None, form_errors(response)
     assert call_action("organization_show", id=unit["name"])["title_translated"]["en"] == "NMIC"
 
@@ -134,9 +169,14 @@ def test_resource_edit_form_saves(app, admin):
     visitor = session(app, admin)
     dataset = create_through_forms(visitor, dataset_form("with-file", unit["id"]))
     resource = dataset["resources"][0]
-    response = visitor.submit(f"/dataset/with-file/resource/{resource['id']}/edit", {
-        "url": "https://data.example.cn/files/daily-v2.csv", "name": "daily-v2.csv", "save": "",
-    })
+    response = visitor.submit(
+        f"/dataset/with-file/resource/{resource['id']}/edit",
+        {
+            "url": "https://data.example.cn/files/daily-v2.csv",
+            "name": "daily-v2.csv",
+            "save": "",
+        },
+    )
     assert form_errors(response) is None, form_errors(response)
     assert call_action("resource_show", id=resource["id"])["url"].endswith("daily-v2.csv")
 
@@ -165,8 +205,12 @@ def test_cross_field_errors_are_reachable_and_bilingual(app, admin, locale, extr
 
 # -- form usability (issue 11, Deliver 7) ----------------------------------
 
-FEE_ROW = {"fee_items__0__name_translated-zh-Hans": "定制数据加工", "fee_items__0__name_translated-en": "Custom processing",
-           "fee_items__0__amount": "200", "fee_items__0__unit": "每站每年"}
+FEE_ROW = {
+    "fee_items__0__name_translated-zh-Hans": "定制数据加工",
+    "fee_items__0__name_translated-en": "Custom processing",
+    "fee_items__0__amount": "200",
+    "fee_items__0__unit": "每站每年",
+}
 
 
 def test_fee_items_have_a_structured_editor_that_round_trips(app, admin):
@@ -176,8 +220,12 @@ def test_fee_items_have_a_structured_editor_that_round_trips(app, admin):
     assert 'name="fee_items"' not in page  # no bare JSON textarea any more
     assert 'name="fee_items__0__amount"' in page and 'name="fee_items__0__name_translated-en"' in page
     create_through_forms(visitor, dataset_form("with-fees", unit["id"], fee_basis="nonprofit", **FEE_ROW))
-    first = {"name_translated": {"zh-Hans": "定制数据加工", "en": "Custom processing"},
-             "amount": "200", "currency": "CNY", "unit": "每站每年"}
+    first = {
+        "name_translated": {"zh-Hans": "定制数据加工", "en": "Custom processing"},
+        "amount": "200",
+        "currency": "CNY",
+        "unit": "每站每年",
+    }
     assert call_action("package_show", id="with-fees")["fee_items"] == [first]
 
     # the edit page shows the item in its row, then a blank row; saving it unchanged keeps the list
@@ -189,15 +237,28 @@ def test_fee_items_have_a_structured_editor_that_round_trips(app, admin):
     assert call_action("package_show", id="with-fees")["fee_items"] == [first]
 
     # a second row is added, the first one changed; then the first one emptied away
-    response = visitor.submit("/dataset/edit/with-fees", {
-        "fee_items__0__amount": "150.50", "fee_items__1__name_translated-zh-Hans": "数据拷贝",
-        "fee_items__1__amount": "20", "fee_items__1__condition": "介质由用户提供", "save": ""})
+    response = visitor.submit(
+        "/dataset/edit/with-fees",
+        {
+            "fee_items__0__amount": "150.50",
+            "fee_items__1__name_translated-zh-Hans": "数据拷贝",
+            "fee_items__1__amount": "20",
+            "fee_items__1__condition": "介质由用户提供",
+            "save": "",
+        },
+    )
     assert form_errors(response) is None, form_errors(response)
     items = call_action("package_show", id="with-fees")["fee_items"]
     assert [i["amount"] for i in items] == ["150.50", "20"]
-    assert items[1] == {"name_translated": {"zh-Hans": "数据拷贝"}, "amount": "20", "currency": "CNY",
-                        "condition": "介质由用户提供"}
-    blank_first = {f"fee_items__0__{key}": "" for key in ("name_translated-zh-Hans", "name_translated-en", "amount", "unit")}
+    assert items[1] == {
+        "name_translated": {"zh-Hans": "数据拷贝"},
+        "amount": "20",
+        "currency": "CNY",
+        "condition": "介质由用户提供",
+    }
+    blank_first = {
+        f"fee_items__0__{key}": "" for key in ("name_translated-zh-Hans", "name_translated-en", "amount", "unit")
+    }
     response = visitor.submit("/dataset/edit/with-fees", {**blank_first, "save": ""})
     assert form_errors(response) is None, form_errors(response)
     assert [i["amount"] for i in call_action("package_show", id="with-fees")["fee_items"]] == ["20"]
@@ -207,8 +268,10 @@ def test_fee_items_have_a_structured_editor_that_round_trips(app, admin):
 def test_fee_item_error_is_bilingual_and_keeps_the_rows(app, admin, locale):
     unit = make_unit(app, admin)
     visitor = session(app, admin, locale)
-    response = visitor.submit("/dataset/new", dataset_form(
-        "bad-fee", unit["id"], fee_basis="nonprofit", **{**FEE_ROW, "fee_items__0__amount": "两百"}))
+    response = visitor.submit(
+        "/dataset/new",
+        dataset_form("bad-fee", unit["id"], fee_basis="nonprofit", **{**FEE_ROW, "fee_items__0__amount": "两百"}),
+    )
     errors = form_errors(response)
     assert errors and "金额 两百 应为非负数" in errors and "amount 两百 must be a non-negative number" in errors, errors
     kept = dict(page_form(response.body)[1])
@@ -239,7 +302,9 @@ def test_dataset_name_is_made_from_a_chinese_title_unique_and_ascii(app, admin):
     english_only = dataset_form("", unit["id"], **{"title_translated-zh-Hans": ""})
     response = visitor.submit("/dataset/new", english_only)
     assert form_errors(response) is None, form_errors(response)
-    assert call_action("package_show", id="daily-surface-climate")["title_translated"] == {"en": "Daily surface climate"}
+    assert call_action("package_show", id="daily-surface-climate")["title_translated"] == {
+        "en": "Daily surface climate"
+    }
     # an existing dataset keeps its name: emptying it is an error, not a rename
     response = visitor.submit("/dataset/edit/dimian-qihou-rizhi", {"name": "", "save": ""})
     assert form_errors(response) is not None
@@ -257,11 +322,13 @@ def test_name_suggestion_for_the_form_script(app, admin):
     unit = make_unit(app, admin)
     visitor = session(app, admin)
     create_through_forms(visitor, dataset_form("chongqing-yinhang", unit["id"]))
-    reply = visitor.client.get("/api/3/action/sdm_name_suggest",
-                               query_string={"title_translated-zh-Hans": "重庆银行", "type": "dataset"}).json
+    reply = visitor.client.get(
+        "/api/3/action/sdm_name_suggest", query_string={"title_translated-zh-Hans": "重庆银行", "type": "dataset"}
+    ).json
     assert reply["result"] == {"name": "chongqing-yinhang-2"}  # the polyphone read by phrase, and unique
-    reply = visitor.client.get("/api/3/action/sdm_name_suggest",
-                               query_string={"title_translated-en": "Met Centre", "type": "organization"}).json
+    reply = visitor.client.get(
+        "/api/3/action/sdm_name_suggest", query_string={"title_translated-en": "Met Centre", "type": "organization"}
+    ).json
     assert reply["result"] == {"name": "met-centre-2"}  # the unit made by make_unit holds met-centre
     anonymous = app.test_client().get("/api/3/action/sdm_name_suggest", query_string={"title_translated-en": "x y"})
     assert anonymous.status_code == 403
@@ -276,10 +343,12 @@ USCC_PROBLEMS = [
 
 @pytest.mark.parametrize("code,zh,en", USCC_PROBLEMS)
 def test_uscc_error_says_each_half_in_its_own_language(app, admin, code, zh, en):
-    response = session(app, admin, "en").submit("/organization/new", unit_form("bad-code", "某单位", "Some unit", uscc=code))
+    response = session(app, admin, "en").submit(
+        "/organization/new", unit_form("bad-code", "某单位", "Some unit", uscc=code)
+    )
     errors = form_errors(response)
     assert errors and zh in errors and en in errors, errors
-    chinese = errors[errors.index("统一社会信用代码 " + code):].split(" / ")[0]
+    chinese = errors[errors.index("统一社会信用代码 " + code) :].split(" / ")[0]
     assert not re.search(r"[A-Za-z]{2,}", chinese.replace(code, "")), chinese  # no English inside the Chinese half
 
 

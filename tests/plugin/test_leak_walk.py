@@ -17,6 +17,7 @@ ckanext/sdm/access.py.  Parameters come from the action's own docstring
 table of known keys (id, name, q, query, url, …) with the dataset, file,
 activity, unit or user the name of the action or route points at.
 """
+
 from __future__ import annotations
 
 import base64
@@ -25,18 +26,16 @@ import inspect
 import json
 import re
 from dataclasses import dataclass
-from typing import Optional
 
 import ckan.logic as logic
 import ckan.model as model
 import ckan.plugins as plugins
 import ckan.plugins.toolkit as tk
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ckan.tests import factories
 from ckan.tests import helpers as test_helpers
-
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from test_disclosure import CASES
 
 #: The walked catalogue's markers all start with this word, so a search
@@ -57,21 +56,28 @@ def marker(slug: str, what: str) -> str:
 
 
 def _resource(name: str) -> dict:
-    return {"url": f"https://files.example.cn/{marker(name, 'url')}.csv", "name": marker(name, "file"),
-            "description": marker(name, "description"), "format": "CSV"}
+    return {
+        "url": f"https://files.example.cn/{marker(name, 'url')}.csv",
+        "name": marker(name, "file"),
+        "description": marker(name, "description"),
+        "format": "CSV",
+    }
 
 
 def _fields(name: str) -> dict:
     fields, visible, _ = CASES[name]
     title = marker(name, "title") if not visible else f"Dataset {name}"
-    fields = dict(fields, name=name, version="V1", title_translated={"zh-Hans": title, "en": title},
-                  resources=[_resource(name)])
+    fields = dict(
+        fields, name=name, version="V1", title_translated={"zh-Hans": title, "en": title}, resources=[_resource(name)]
+    )
     if not visible:  # all of a classified record is secret, its detail too
         fields.pop("secrecy_period_years", None)  # the term is given as a condition instead
-        fields.update(notes_translated={"zh-Hans": marker(name, "notes"), "en": marker(name, "notes")},
-                      keywords_translated={"zh-Hans": [marker(name, "keyword")]},
-                      sharing_condition=marker(name, "condition"),
-                      declassify_condition=marker(name, "declassify"))
+        fields.update(
+            notes_translated={"zh-Hans": marker(name, "notes"), "en": marker(name, "notes")},
+            keywords_translated={"zh-Hans": [marker(name, "keyword")]},
+            sharing_condition=marker(name, "condition"),
+            declassify_condition=marker(name, "declassify"),
+        )
     return fields
 
 
@@ -104,15 +110,23 @@ def _markers(datasets: dict) -> tuple:
         resource = datasets[name]["resources"][0]
         found += [resource["url"], resource["name"], resource["description"], resource["id"]]
     classified = datasets[CLASSIFIED]
-    found += [classified["id"], CLASSIFIED, *(marker(CLASSIFIED, w) for w in (
-        "title", "notes", "keyword", "condition", "declassify"))]
+    found += [
+        classified["id"],
+        CLASSIFIED,
+        *(marker(CLASSIFIED, w) for w in ("title", "notes", "keyword", "condition", "declassify")),
+    ]
     return tuple(found)
 
 
 #: A classified dataset may be saved; submission certificates can be issued.
-_CONFIG = {"ckanext.sdm.allow_classified": "true",
-           "ckanext.sdm.submission.signing_key": base64.b64encode(Ed25519PrivateKey.generate().private_bytes(
-               serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())).decode()}
+_CONFIG = {
+    "ckanext.sdm.allow_classified": "true",
+    "ckanext.sdm.submission.signing_key": base64.b64encode(
+        Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+        )
+    ).decode(),
+}
 
 
 @pytest.fixture(scope="module")
@@ -128,42 +142,66 @@ def catalogue(reset_db, reset_index, migrate_db_for):
     migrate_db_for("sdm")
     reset_index()
     sysadmin = factories.Sysadmin()
-    unit = factories.Organization(name="responsible-unit", title_translated={"zh-Hans": "责任单位"},
-                                  uscc="91110000600037341L")
-    other_unit = factories.Organization(name="other-unit", title_translated={"zh-Hans": "另一单位"},
-                                        uscc="91110000600037341L")
+    unit = factories.Organization(
+        name="responsible-unit", title_translated={"zh-Hans": "责任单位"}, uscc="91110000600037341L"
+    )
+    other_unit = factories.Organization(
+        name="other-unit", title_translated={"zh-Hans": "另一单位"}, uscc="91110000600037341L"
+    )
     group = factories.Group(name="walked-group", user=sysadmin)
     insider, outsider, other_member = factories.User(), factories.User(), factories.User()
     admin = {"user": sysadmin["name"], "ignore_auth": False}
     act = tk.get_action
     act("organization_member_create")(dict(admin), {"id": unit["id"], "username": insider["name"], "role": "editor"})
-    act("organization_member_create")(dict(admin), {"id": other_unit["id"], "username": other_member["name"],
-                                                    "role": "editor"})
+    act("organization_member_create")(
+        dict(admin), {"id": other_unit["id"], "username": other_member["name"], "role": "editor"}
+    )
     datasets, activities, certificates = {}, {}, {}
     for name in CASES:
         created = act("package_create")({"user": insider["name"]}, dict(_fields(name), owner_org=unit["id"]))
-        act("member_create")(dict(admin), {"id": group["id"], "object": created["id"], "object_type": "package",
-                                           "capacity": "public"})
+        act("member_create")(
+            dict(admin), {"id": group["id"], "object": created["id"], "object_type": "package", "capacity": "public"}
+        )
         act("follow_dataset")({"user": insider["name"]}, {"id": created["id"]})
         datasets[name] = act("package_show")(dict(admin), {"id": created["id"]})
         activities[name] = act("package_activity_list")(dict(admin), {"id": created["id"]})[0]["id"]
-        certificates[name] = act("sdm_submission_create")({"user": insider["name"]}, dict(
-            id=created["id"], project_number="2024YFA0001", programme="国家重点研发计划", lead_unit="四川大学",
-            submitter="张三"))["number"]
+        certificates[name] = act("sdm_submission_create")(
+            {"user": insider["name"]},
+            dict(
+                id=created["id"],
+                project_number="2024YFA0001",
+                programme="国家重点研发计划",
+                lead_unit="四川大学",
+                submitter="张三",
+            ),
+        )["number"]
     viewers = {"anonymous": None, "outsider": outsider["name"], "other unit": other_member["name"]}
-    tokens = {who: {"Authorization": factories.APIToken(user=name)["token"]} if name else {}
-              for who, name in viewers.items()}
-    yield Catalogue(datasets, activities, unit, other_unit, group, insider, viewers, tokens, _markers(datasets), app,
-                    certificates)
+    tokens = {
+        who: {"Authorization": factories.APIToken(user=name)["token"]} if name else {} for who, name in viewers.items()
+    }
+    yield Catalogue(
+        datasets, activities, unit, other_unit, group, insider, viewers, tokens, _markers(datasets), app, certificates
+    )
     tk.config.update(saved)
     plugins.unload_non_system_plugins()
 
 
 # -- what a name points at ---------------------------------------------------------
 #: Words of an action or route naming what its `id` is; the first one wins.
-_NOUNS = {"package": "dataset", "dataset": "dataset", "resource": "resource", "view": "view",
-          "activity": "activity", "changes": "activity", "organization": "organization", "member": "organization",
-          "group": "group", "user": "user", "tag": "tag", "history": "dataset"}
+_NOUNS = {
+    "package": "dataset",
+    "dataset": "dataset",
+    "resource": "resource",
+    "view": "view",
+    "activity": "activity",
+    "changes": "activity",
+    "organization": "organization",
+    "member": "organization",
+    "group": "group",
+    "user": "user",
+    "tag": "tag",
+    "history": "dataset",
+}
 
 
 def noun(words) -> str:
@@ -175,12 +213,18 @@ def noun(words) -> str:
     return next((_NOUNS[w] for w in words if w in _NOUNS), "dataset")
 
 
-def identifier(cat: Catalogue, kind: str, target: str) -> Optional[str]:
+def identifier(cat: Catalogue, kind: str, target: str) -> str | None:
     """The id a call about `target` (a dataset of CASES) passes for `kind`."""
-    return {"dataset": cat.dataset(target)["id"], "resource": cat.resource_id(target),
-            "view": cat.resource_id(target), "activity": cat.activities[target],
-            "organization": cat.unit["id"], "group": cat.group["id"], "user": cat.insider["name"],
-            "tag": marker(CLASSIFIED, "keyword")}[kind]
+    return {
+        "dataset": cat.dataset(target)["id"],
+        "resource": cat.resource_id(target),
+        "view": cat.resource_id(target),
+        "activity": cat.activities[target],
+        "organization": cat.unit["id"],
+        "group": cat.group["id"],
+        "user": cat.insider["name"],
+        "tag": marker(CLASSIFIED, "keyword"),
+    }[kind]
 
 
 def known_value(cat: Catalogue, key: str, kind: str, target: str):
@@ -190,21 +234,59 @@ def known_value(cat: Catalogue, key: str, kind: str, target: str):
     if re.match(r"include_|all_fields$", key):
         return True
     return {
-        "name": target, "q": PREFIX, "query": f"url:{PREFIX}" if target == CLASSIFIED else f"name:{PREFIX}",
-        "url": PREFIX, "package_id": cat.dataset(target)["id"], "dataset_id": cat.dataset(target)["id"],
-        "resource_id": cat.resource_id(target), "object": cat.dataset(target)["id"],
-        "subject": cat.dataset(target)["id"], "object_id": cat.dataset(target)["id"], "object_type": "package",
-        "user": cat.insider["name"], "user_id": cat.insider["id"], "username": cat.insider["name"],
-        "organization": cat.unit["id"], "group": cat.group["id"], "limit": 100, "rows": 100, "fl": "*",
+        "name": target,
+        "q": PREFIX,
+        "query": f"url:{PREFIX}" if target == CLASSIFIED else f"name:{PREFIX}",
+        "url": PREFIX,
+        "package_id": cat.dataset(target)["id"],
+        "dataset_id": cat.dataset(target)["id"],
+        "resource_id": cat.resource_id(target),
+        "object": cat.dataset(target)["id"],
+        "subject": cat.dataset(target)["id"],
+        "object_id": cat.dataset(target)["id"],
+        "object_type": "package",
+        "user": cat.insider["name"],
+        "user_id": cat.insider["id"],
+        "username": cat.insider["name"],
+        "organization": cat.unit["id"],
+        "group": cat.group["id"],
+        "limit": 100,
+        "rows": 100,
+        "fl": "*",
         "number": cat.certificates[target],
         "facet.field": json.dumps(["organization", "groups", "tags", "res_format"]),
     }.get(key)
 
 
-KNOWN_KEYS = ("id", "name_or_id", "name", "q", "query", "url", "number", "package_id", "dataset_id", "resource_id",
-              "object", "subject", "object_id", "object_type", "user", "user_id", "username", "organization",
-              "group", "limit", "rows", "fl", "facet.field", "include_datasets", "include_data",
-              "include_private", "all_fields")
+KNOWN_KEYS = (
+    "id",
+    "name_or_id",
+    "name",
+    "q",
+    "query",
+    "url",
+    "number",
+    "package_id",
+    "dataset_id",
+    "resource_id",
+    "object",
+    "subject",
+    "object_id",
+    "object_type",
+    "user",
+    "user_id",
+    "username",
+    "organization",
+    "group",
+    "limit",
+    "rows",
+    "fl",
+    "facet.field",
+    "include_datasets",
+    "include_data",
+    "include_private",
+    "all_fields",
+)
 
 
 # -- actions -----------------------------------------------------------------------
@@ -214,7 +296,7 @@ def registered_actions() -> dict:
     return dict(logic._actions)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _documentation(name: str) -> str:
     """The docstrings behind an action: core's and every plugin's, chained
     ones included (the registry's entry only wraps them)."""
@@ -257,7 +339,7 @@ def leaked(cat: Catalogue, answer: str, request: str) -> list:
     return [m for m in cat.markers if m in answer and m not in request]
 
 
-def call(name: str, user: Optional[str], data_dict: dict) -> str:
+def call(name: str, user: str | None, data_dict: dict) -> str:
     """An action's answer or error, as text."""
     try:
         return _text(tk.get_action(name)({"user": user or "", "ignore_auth": False}, dict(data_dict)))
@@ -268,7 +350,7 @@ def call(name: str, user: Optional[str], data_dict: dict) -> str:
         return f"{type(error).__name__}: {error}"
 
 
-def walk_actions(cat: Catalogue, user: Optional[str], names) -> dict:
+def walk_actions(cat: Catalogue, user: str | None, names) -> dict:
     """{action: [(data dict, markers)]} for each call that leaked.  Inside
     a request, as the API runs them (ckanext-dcat's actions need one)."""
     found = {}
@@ -293,7 +375,8 @@ def test_no_action_answers_anything_withheld(catalogue, who):
     assert set(ALLOWED) <= set(actions), "allow-listed actions that are no longer registered"
     found = walk_actions(catalogue, catalogue.viewers[who], [n for n in _ordered(actions) if n not in ALLOWED])
     assert found == {}, f"{who} got markers from: " + "; ".join(
-        f"{name} {calls[0][0]} -> {calls[0][1]}" for name, calls in found.items())
+        f"{name} {calls[0][0]} -> {calls[0][1]}" for name, calls in found.items()
+    )
 
 
 def test_the_walk_reaches_the_data(catalogue):
@@ -303,14 +386,26 @@ def test_the_walk_reaches_the_data(catalogue):
     readers = [n for n in _ordered(actions) if getattr(actions[n], "side_effect_free", False)]
     sysadmin = factories.Sysadmin()["name"]
     found = walk_actions(catalogue, sysadmin, readers)
-    assert {"package_show", "resource_show", "package_search", "resource_search", "package_list",
-            "current_package_list_with_resources", "activity_show", "package_activity_list",
-            "dataset_followee_list", "member_list", "package_autocomplete", "group_package_show"} <= set(found)
+    assert {
+        "package_show",
+        "resource_show",
+        "package_search",
+        "resource_search",
+        "package_list",
+        "current_package_list_with_resources",
+        "activity_show",
+        "package_activity_list",
+        "dataset_followee_list",
+        "member_list",
+        "package_autocomplete",
+        "group_package_show",
+    } <= set(found)
 
 
 def test_a_new_unchained_reader_fails_the_walk(catalogue):
     """An action registered later that hands out datasets unredacted (as a
     plugin or a new CKAN version might) is found by the walk."""
+
     def probe_dataset_dump(context, data_dict):
         """:param id: a dataset"""
         return tk.get_action("package_show")({"ignore_auth": True}, {"id": data_dict["id"]})
@@ -326,9 +421,19 @@ def test_a_new_unchained_reader_fails_the_walk(catalogue):
 
 # -- GET routes ----------------------------------------------------------------------
 #: Placeholder values that do not depend on the target.
-_ROUTE_VALUES = {"_format": "ttl", "extension": "bib", "logic_function": "package_list", "ver": 3,
-                 "lang": "zh_Hans_CN", "prefix": "zh", "script": "Hans", "region": "CN",
-                 "snippet_path": "package_item.html", "path": "dataset", "filename": "file.csv"}
+_ROUTE_VALUES = {
+    "_format": "ttl",
+    "extension": "bib",
+    "logic_function": "package_list",
+    "ver": 3,
+    "lang": "zh_Hans_CN",
+    "prefix": "zh",
+    "script": "Hans",
+    "region": "CN",
+    "snippet_path": "package_item.html",
+    "path": "dataset",
+    "filename": "file.csv",
+}
 
 
 def _route_noun(rule) -> str:
@@ -405,8 +510,14 @@ def test_the_page_walk_reaches_the_data(catalogue):
     """A sysadmin finds the markers through the same paths: the dataset,
     resource and activity pages of the walk are the right ones."""
     token = {"Authorization": factories.APIToken(user=factories.Sysadmin()["name"])["token"]}
-    rules = [r for r in get_rules(catalogue.app)
-             if r.endpoint in ("dataset.read", "resource.read", "dataset_resource.read", "activity.package_activity")]
+    rules = [
+        r
+        for r in get_rules(catalogue.app)
+        if r.endpoint in ("dataset.read", "resource.read", "dataset_resource.read", "activity.package_activity")
+    ]
     found = walk_pages(catalogue, token, rules)
-    assert {f"/dataset/{CLASSIFIED}", f"/dataset/{DEFERRED}",
-            f"/dataset/{DEFERRED}/resource/{catalogue.resource_id(DEFERRED)}"} <= set(found)
+    assert {
+        f"/dataset/{CLASSIFIED}",
+        f"/dataset/{DEFERRED}",
+        f"/dataset/{DEFERRED}/resource/{catalogue.resource_id(DEFERRED)}",
+    } <= set(found)

@@ -1,4 +1,5 @@
 """The dataset page and form, rendered by real CKAN."""
+
 import json
 import re
 from html import unescape
@@ -13,10 +14,19 @@ pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
 def test_dataset_page_shows_badges_embargo_fees_and_citation(app, full_dataset, create_dataset):
     create_dataset(**full_dataset)
     body = app.get(f"/dataset/{full_dataset['name']}", headers={"Accept-Language": "zh-CN"}).body
-    for text in ("开放属性：有条件开放", "共享属性：有条件共享", "数据分级：重要数据", "收费属性：非营利收费",
-                 "延期公开至 2030-06-30", "定制数据加工", "200.00 CNY", "推荐引用",
-                 "中国地面气候资料日值数据集（2024）[DS/OL]", "https://doi.org/10.11922/sciencedb.06290",
-                 "https://cstr.cn/31253.11.sciencedb.06290"):
+    for text in (
+        "开放属性：有条件开放",
+        "共享属性：有条件共享",
+        "数据分级：重要数据",
+        "收费属性：非营利收费",
+        "延期公开至 2030-06-30",
+        "定制数据加工",
+        "200.00 CNY",
+        "推荐引用",
+        "中国地面气候资料日值数据集（2024）[DS/OL]",
+        "https://doi.org/10.11922/sciencedb.06290",
+        "https://cstr.cn/31253.11.sciencedb.06290",
+    ):
         assert text in body, text
 
 
@@ -54,11 +64,20 @@ def test_form_submission_keeps_values_and_reports_bilingual_errors(app, sysadmin
     from ckan.tests.factories import APIToken
 
     token = APIToken(user=sysadmin["name"])["token"]
-    response = app.post("/dataset/new", headers={"Authorization": token}, data={
-        "name": "form-made", "title_translated-zh-Hans": "表单数据集", "title_translated-en": "Form dataset",
-        "owner_org": responsible_unit["id"], "open_attribute": "conditional", "contact_email": "bad",
-        "save": "continue", "_ckan_phase": "dataset_new_1",
-    })
+    response = app.post(
+        "/dataset/new",
+        headers={"Authorization": token},
+        data={
+            "name": "form-made",
+            "title_translated-zh-Hans": "表单数据集",
+            "title_translated-en": "Form dataset",
+            "owner_org": responsible_unit["id"],
+            "open_attribute": "conditional",
+            "contact_email": "bad",
+            "save": "continue",
+            "_ckan_phase": "dataset_new_1",
+        },
+    )
     body = response.body
     assert "联系邮箱：邮箱地址 bad 无效。 / Contact email: invalid email address bad." in unescape(body)
     assert "开放条件" in body  # the rule for conditional openness names its field too

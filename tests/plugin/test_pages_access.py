@@ -1,6 +1,7 @@
 """The access workflow in the browser's pages, both sides: the applicant's
 menu, form and list; the editor's queue across datasets, with counts and
 mail; decisions and revocation; dates, titles and bilingual errors."""
+
 import re
 import socket
 import threading
@@ -15,16 +16,24 @@ from ckan.tests.helpers import call_action
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
 URL = "https://files.example.cn/stations.csv"
-CONDITIONAL = {"open_attribute": "conditional", "open_condition": "签署数据使用协议", "open_audience": ["researchers"],
-               "review_procedure": "责任单位十个工作日内审核", "fee_basis": "nonprofit",
-               "fee_items": [{"name_translated": {"zh-Hans": "数据加工", "en": "Processing"}, "amount": "200",
-                              "currency": "CNY"}]}
+CONDITIONAL = {
+    "open_attribute": "conditional",
+    "open_condition": "签署数据使用协议",
+    "open_audience": ["researchers"],
+    "review_procedure": "责任单位十个工作日内审核",
+    "fee_basis": "nonprofit",
+    "fee_items": [{"name_translated": {"zh-Hans": "数据加工", "en": "Processing"}, "amount": "200", "currency": "CNY"}],
+}
 APPLICATION = {"purpose": "研究区域降水变化", "intended_use": "发表论文", "applicant_unit": "四川大学"}
 
 
 def _dataset(create_dataset, name, zh, en):
-    return create_dataset(name=name, title_translated={"zh-Hans": zh, "en": en},
-                          resources=[{"url": URL, "name": "stations.csv"}], **CONDITIONAL)
+    return create_dataset(
+        name=name,
+        title_translated={"zh-Hans": zh, "en": en},
+        resources=[{"url": URL, "name": "stations.csv"}],
+        **CONDITIONAL,
+    )
 
 
 @pytest.fixture
@@ -44,8 +53,9 @@ def _auth(user):
 
 
 def _apply(user, dataset, **extra):
-    return call_action("sdm_access_request_create", context={"user": user["name"]}, id=dataset["id"],
-                       **APPLICATION, **extra)
+    return call_action(
+        "sdm_access_request_create", context={"user": user["name"]}, id=dataset["id"], **APPLICATION, **extra
+    )
 
 
 class Inbox:
@@ -91,7 +101,9 @@ def test_sign_in_from_english_keeps_english(app, dataset):
     response = app.get("/en/dataset/stations/access-request", follow_redirects=False)
     assert response.status_code == 302
     location = response.headers["Location"]
-    assert "/en/user/login" in location and "came_from=/en/dataset/stations/access-request" in unescape(location).replace("%2F", "/")
+    assert "/en/user/login" in location and "came_from=/en/dataset/stations/access-request" in unescape(
+        location
+    ).replace("%2F", "/")
 
 
 def test_form_repeats_conditions_and_fees_and_errors_are_bilingual(app, dataset):
@@ -114,7 +126,9 @@ def test_editor_queue_across_datasets_with_counts_titles_and_mail(app, create_da
     subjects = inbox.subjects_to("editor@example.cn")
     assert len(subjects) == 3 and "新的数据申请：站点数据 / New application: Station data" in subjects
     menu = app.get("/en/", headers=_auth(editor)).body
-    assert re.search(r'href="/en/dashboard/access-requests/queue".*?<span class="badge sdm-queue-count">3</span>', menu, re.S)
+    assert re.search(
+        r'href="/en/dashboard/access-requests/queue".*?<span class="badge sdm-queue-count">3</span>', menu, re.S
+    )
     queue = app.get("/en/dashboard/access-requests/queue", headers=_auth(editor)).body
     counts = dict(re.findall(r'<span lang="en">([^<]+)</span></a></td>\s*<td class="sdm-count">(\d+)</td>', queue))
     assert counts == {"Station data": "2", "Rain data": "1"}
@@ -128,17 +142,22 @@ def test_editor_queue_across_datasets_with_counts_titles_and_mail(app, create_da
 def test_decision_mail_and_revocation(app, dataset, editor, inbox):
     applicant = factories.User(email="applicant@example.cn")
     request = _apply(applicant, dataset)
-    app.post(f"/access-request/{request['id']}/decide", headers=_auth(editor),
-             data={"decision": "approve", "reason": "符合条件", "days": "30"})
+    app.post(
+        f"/access-request/{request['id']}/decide",
+        headers=_auth(editor),
+        data={"decision": "approve", "reason": "符合条件", "days": "30"},
+    )
     assert any("已批准" in s and "Approved" in s for s in inbox.subjects_to("applicant@example.cn"))
-    call_action("resource_show", context={"user": applicant["name"], "ignore_auth": False},
-                id=dataset["resources"][0]["id"])
+    call_action(
+        "resource_show", context={"user": applicant["name"], "ignore_auth": False}, id=dataset["resources"][0]["id"]
+    )
     page = app.get("/dataset/stations/access-requests", headers=_auth(editor)).body
     assert f'action="/access-request/{request["id"]}/revoke"' in page
     app.post(f"/access-request/{request['id']}/revoke", headers=_auth(editor), data={"reason": "违反使用协议"})
     with pytest.raises(NotAuthorized):
-        call_action("resource_show", context={"user": applicant["name"], "ignore_auth": False},
-                    id=dataset["resources"][0]["id"])
+        call_action(
+            "resource_show", context={"user": applicant["name"], "ignore_auth": False}, id=dataset["resources"][0]["id"]
+        )
     mine = app.get("/en/dashboard/access-requests", headers=_auth(applicant)).body
     assert 'class="sdm-status sdm-status-revoked">Revoked' in mine and "违反使用协议" in mine
     assert '<span lang="en">Station data</span>' in mine  # the title, not the slug

@@ -2,6 +2,7 @@
 carry badges, keywords and disciplines link to searches, files open ones
 have download buttons, feeds, API and citation are linked, the JSON-LD is
 what the public may see, facets work and share targets are configurable."""
+
 import json
 import re
 from html import unescape
@@ -14,9 +15,14 @@ FILE = {"url": "https://data.example.cn/files/obs.csv", "name": "obs.csv", "form
 
 
 def _open(**extra):
-    return {"name": "open-data", "title_translated": {"zh-Hans": "开放数据", "en": "Open data"},
-            "keywords_translated": {"zh-Hans": ["气象"], "en": ["meteorology"]}, "discipline": ["170"],
-            "resources": [FILE], **extra}
+    return {
+        "name": "open-data",
+        "title_translated": {"zh-Hans": "开放数据", "en": "Open data"},
+        "keywords_translated": {"zh-Hans": ["气象"], "en": ["meteorology"]},
+        "discipline": ["170"],
+        "resources": [FILE],
+        **extra,
+    }
 
 
 def _jsonld(body):
@@ -24,8 +30,7 @@ def _jsonld(body):
 
 
 def test_deferred_files_say_when_they_are_released(app, create_dataset):
-    create_dataset(**_open(name="deferred", disclosure="deferred", embargo_until="2027-06-30",
-                           deferral_reason="paper"))
+    create_dataset(**_open(name="deferred", disclosure="deferred", embargo_until="2027-06-30", deferral_reason="paper"))
     body = app.get("/dataset/deferred").body
     assert "该数据集没有数据" not in body
     assert "数据文件将于 2027-06-30 公开" in body
@@ -55,8 +60,7 @@ def test_withheld_file_page_says_how_to_get_it(app, full_dataset, create_dataset
 
 def test_search_results_carry_badges_and_withheld_notes(app, create_dataset):
     create_dataset(**_open())
-    create_dataset(**_open(name="deferred", disclosure="deferred", embargo_until="2027-06-30",
-                           deferral_reason="paper"))
+    create_dataset(**_open(name="deferred", disclosure="deferred", embargo_until="2027-06-30", deferral_reason="paper"))
     body = unescape(app.get("/en/dataset/").body)
     assert "Open attribute: Open without conditions" in body
     assert "Disclosure: Deferred" in body or "sdm-disclosure-deferred" in body
@@ -69,8 +73,13 @@ def test_open_dataset_links_keywords_disciplines_downloads_feeds_and_api(app, cr
     assert 'href="/en/dataset/?tags=meteorology"' in body
     assert re.search(r'href="/en/dataset/\?discipline=170"', body)
     assert re.search(r'class="btn btn-primary btn-sm sdm-download" href="https://data.example.cn/files/obs.csv"', body)
-    for link in ("/dataset/open-data.ttl", "/dataset/open-data.rdf", "/dataset/open-data.jsonld",
-                 "/api/3/action/package_show?id=open-data", "/dataset/open-data/citation"):
+    for link in (
+        "/dataset/open-data.ttl",
+        "/dataset/open-data.rdf",
+        "/dataset/open-data.jsonld",
+        "/api/3/action/package_show?id=open-data",
+        "/dataset/open-data/citation",
+    ):
         assert link in body, link
     # the keyword link finds the dataset: keywords are indexed as tags
     found = app.get("/en/dataset/?tags=meteorology").body
@@ -106,7 +115,9 @@ def test_citation_urls_carry_no_ui_locale(app, full_dataset, create_dataset):
     create_dataset(**full_dataset)
     body = app.get(f"/en/dataset/{full_dataset['name']}/citation").body
     assert f"/dataset/{full_dataset['name']}" in body
-    assert f"/en/dataset/{full_dataset['name']}" not in re.search(r'<section class="sdm-citation">(.*?)</section>', body, re.S).group(1)
+    assert f"/en/dataset/{full_dataset['name']}" not in re.search(
+        r'<section class="sdm-citation">(.*?)</section>', body, re.S
+    ).group(1)
     bib = app.get(f"/en/dataset/{full_dataset['name']}/citation.bib").body
     assert "/en/dataset" not in bib
 

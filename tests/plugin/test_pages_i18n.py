@@ -1,11 +1,12 @@
 """The extension's corrections to CKAN's zh_Hans_CN strings, in rendered pages."""
+
 import os
+from io import BytesIO
 
 import opencc
 import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from io import BytesIO
 
 import ckanext.sdm
 

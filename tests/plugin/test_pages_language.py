@@ -1,6 +1,7 @@
 """Bilingual values in the reader's language, with a marked fallback, in
 pages rendered by real CKAN: search results, dataset pages, breadcrumbs,
 the unit's sidebar and the unit list."""
+
 import re
 
 import pytest
@@ -13,14 +14,17 @@ ZH_UNIT = "国家气象信息中心"
 
 @pytest.fixture
 def datasets(create_dataset):
-    create_dataset(name="both", title_translated={"zh-Hans": "地面气候资料", "en": "Surface climate data"},
-                   notes_translated={"zh-Hans": "中文摘要", "en": "English description"})
+    create_dataset(
+        name="both",
+        title_translated={"zh-Hans": "地面气候资料", "en": "Surface climate data"},
+        notes_translated={"zh-Hans": "中文摘要", "en": "English description"},
+    )
     create_dataset(name="zh-only", title_translated={"zh-Hans": "仅有中文的数据集"})
 
 
 def _spans(body, text):
     """The opening tags of the spans that hold the text."""
-    return re.findall(r'(<span[^>]*>)\s*' + re.escape(text), body)
+    return re.findall(r"(<span[^>]*>)\s*" + re.escape(text), body)
 
 
 def test_search_results_in_english_with_chinese_marked(app, datasets):
@@ -67,8 +71,9 @@ def test_unit_list_and_unit_page_in_the_ui_language(app, datasets):
 def test_unit_without_english_is_marked_in_english_pages(app, create_dataset):
     from ckan.tests import factories
 
-    unit = factories.Organization(name="zh-unit", title_translated={"zh-Hans": "巴中市气象局"},
-                                  uscc="91110000600037341L")
+    unit = factories.Organization(
+        name="zh-unit", title_translated={"zh-Hans": "巴中市气象局"}, uscc="91110000600037341L"
+    )
     create_dataset(name="in-zh-unit", owner_org=unit["id"], title_translated={"zh-Hans": "降水", "en": "Rain"})
     body = app.get("/en/dataset/in-zh-unit").body
     breadcrumb = re.search(r'<ol class="breadcrumb">(.*?)</ol>', body, re.S).group(1)

@@ -2,6 +2,7 @@
 with sdm_national / sdm_dcat_ap3 / sdm_schemaorg, through the one mapping;
 and CKAN's pages written by the streaming path (profiles/stream.py), which
 must give the graph ckanext-dcat's serializer gives with the same profile."""
+
 import os
 
 import pyshacl
@@ -20,8 +21,7 @@ DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
 
 def _graph(profile, dataset):
     serializer = RDFSerializer(profiles=[profile])
-    return rdflib.Graph().parse(data=serializer.serialize_dataset(dataset, _format="turtle"),
-                                format="turtle")
+    return rdflib.Graph().parse(data=serializer.serialize_dataset(dataset, _format="turtle"), format="turtle")
 
 
 def test_national_profile_round_trips_through_ckan(full_dataset, create_dataset, responsible_unit):
@@ -30,8 +30,17 @@ def test_national_profile_round_trips_through_ckan(full_dataset, create_dataset,
     parser = RDFParser(profiles=["sdm_national"])
     parser.parse(serializer.serialize_dataset(shown, _format="turtle"), _format="turtle")
     [parsed] = list(parser.datasets())
-    for key in ("title_translated", "notes_translated", "discipline", "embargo_until",
-                "fee_items", "cstr", "doi", "provider_unit", "open_audience"):
+    for key in (
+        "title_translated",
+        "notes_translated",
+        "discipline",
+        "embargo_until",
+        "fee_items",
+        "cstr",
+        "doi",
+        "provider_unit",
+        "open_audience",
+    ):
         assert parsed[key] == shown[key], key
     assert parsed["owner_org"] == responsible_unit["id"]
     assert parsed["organization"]["uscc"] == responsible_unit["uscc"]
@@ -40,8 +49,7 @@ def test_national_profile_round_trips_through_ckan(full_dataset, create_dataset,
 def test_classified_dataset_gives_an_empty_graph(full_dataset, create_dataset):
     # CKAN refuses to register classified data, so the dict that reaches the
     # serializer is made classified afterwards: the profiles must not rely on it
-    shown = dict(create_dataset(**full_dataset), secrecy="classified",
-                 secrecy_level="secret", secrecy_period_years=10)
+    shown = dict(create_dataset(**full_dataset), secrecy="classified", secrecy_level="secret", secrecy_period_years=10)
     for profile in ("sdm_national", "sdm_dcat_ap3", "sdm_schemaorg"):
         assert len(_graph(profile, shown)) == 0, profile
 
@@ -60,21 +68,42 @@ OPEN = {"open_attribute": "unconditional", "disclosure": "public"}
 RDFLIB_FORMATS = {"ttl": "turtle", "rdf": "xml", "jsonld": "json-ld", "nt": "nt"}
 # the DCAT-AP shapes test_shacl.py reads; they are moving from tests/shacl
 # into the package (sdm_schema/rdf/shacl)
-SHAPES = next(p for p in (os.path.join(os.path.dirname(sdm_rdf.__file__), "shacl"),
-                          os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "shacl"))
-              if os.path.isdir(p))
-PAGING = {"count": 7, "items_per_page": 3, "current": "http://test.ckan.net/catalog.ttl?page=2",
-          "first": "http://test.ckan.net/catalog.ttl?page=1", "last": "http://test.ckan.net/catalog.ttl?page=3",
-          "previous": "http://test.ckan.net/catalog.ttl?page=1", "next": "http://test.ckan.net/catalog.ttl?page=3"}
+SHAPES = next(
+    p
+    for p in (
+        os.path.join(os.path.dirname(sdm_rdf.__file__), "shacl"),
+        os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "shacl"),
+    )
+    if os.path.isdir(p)
+)
+PAGING = {
+    "count": 7,
+    "items_per_page": 3,
+    "current": "http://test.ckan.net/catalog.ttl?page=2",
+    "first": "http://test.ckan.net/catalog.ttl?page=1",
+    "last": "http://test.ckan.net/catalog.ttl?page=3",
+    "previous": "http://test.ckan.net/catalog.ttl?page=1",
+    "next": "http://test.ckan.net/catalog.ttl?page=3",
+}
 
 
 @pytest.fixture
 def fixture_catalogue(full_dataset, create_dataset):
     """The full example as it is (conditional, deferred), open, and Chinese only."""
-    made = [create_dataset(**full_dataset),
-            create_dataset(**dict(full_dataset, name="open-one", **OPEN)),
-            create_dataset(**dict(full_dataset, name="zh-only", title_translated={"zh-Hans": "仅中文"},
-                                  notes_translated={}, keywords_translated={"zh-Hans": ["气象"]}, **OPEN))]
+    made = [
+        create_dataset(**full_dataset),
+        create_dataset(**dict(full_dataset, name="open-one", **OPEN)),
+        create_dataset(
+            **dict(
+                full_dataset,
+                name="zh-only",
+                title_translated={"zh-Hans": "仅中文"},
+                notes_translated={},
+                keywords_translated={"zh-Hans": ["气象"]},
+                **OPEN,
+            )
+        ),
+    ]
     return [call_action("package_show", id=d["id"]) for d in made]
 
 
@@ -86,14 +115,16 @@ def _parsed(text, fmt):
 def test_streamed_catalogue_is_the_graph_ckanext_dcat_writes(fixture_catalogue, profile):
     for fmt in ("ttl", "rdf", "jsonld", "nt"):
         stock = RDFSerializer(profiles=[profile]).serialize_catalog(
-            {}, fixture_catalogue, _format=fmt, pagination_info=PAGING)
+            {}, fixture_catalogue, _format=fmt, pagination_info=PAGING
+        )
         ours = stream.catalog_page(stream.PROFILES[profile], fixture_catalogue, fmt, PAGING)
         assert isomorphic(_parsed(ours, fmt), _parsed(stock, fmt)), (profile, fmt)
         assert len(_parsed(ours, fmt)) > 100
     dataset = fixture_catalogue[1]
     stock = RDFSerializer(profiles=[profile]).serialize_dataset(dataset, _format="ttl")
-    assert isomorphic(_parsed(stream.dataset_page(stream.PROFILES[profile], dataset, "ttl"), "ttl"),
-                      _parsed(stock, "ttl"))
+    assert isomorphic(
+        _parsed(stream.dataset_page(stream.PROFILES[profile], dataset, "ttl"), "ttl"), _parsed(stock, "ttl")
+    )
 
 
 def test_streamed_international_catalogue_conforms_to_dcat_ap(fixture_catalogue):

@@ -1,4 +1,5 @@
 """The cross-field rules (sdm_schema.rules) enforced by package_create in real CKAN."""
+
 import datetime as dt
 
 import pytest
@@ -34,8 +35,14 @@ def test_classified_refused_in_a_public_catalogue(create_dataset):
 
 @pytest.mark.ckan_config("ckanext.sdm.allow_classified", "true")
 def test_classified_on_an_internal_catalogue_needs_level_and_one_term(create_dataset):
-    base = minimal("internal", secrecy="classified", sharing_attribute="not_shared", sharing_condition="涉密",
-                   open_attribute="not_open", closed_reason="涉密")
+    base = minimal(
+        "internal",
+        secrecy="classified",
+        sharing_attribute="not_shared",
+        sharing_condition="涉密",
+        open_attribute="not_open",
+        closed_reason="涉密",
+    )
     assert set(errors_of(create_dataset, **base)) >= {"secrecy_level", "secrecy_period_years"}
     too_long = dict(base, secrecy_level="confidential", secrecy_period_years=11)
     assert "10" in errors_of(create_dataset, **too_long)["secrecy_period_years"][0]
@@ -55,12 +62,24 @@ def test_classified_on_an_internal_catalogue_needs_level_and_one_term(create_dat
         ({"data_grade": "core"}, "open_attribute"),
         ({"disclosure": "deferred", "embargo_until": (TODAY + dt.timedelta(days=30)).isoformat()}, "deferral_reason"),
         ({"disclosure": "deferred", "deferral_reason": "paper", "embargo_until": TODAY.isoformat()}, "embargo_until"),
-        ({"disclosure": "deferred", "deferral_reason": "paper",
-          "embargo_until": (TODAY + dt.timedelta(days=6 * 366)).isoformat()}, "embargo_until"),
+        (
+            {
+                "disclosure": "deferred",
+                "deferral_reason": "paper",
+                "embargo_until": (TODAY + dt.timedelta(days=6 * 366)).isoformat(),
+            },
+            "embargo_until",
+        ),
         ({"fee_basis": "nonprofit"}, "fee_items"),
         ({"fee_basis": "commercial"}, "fee_items"),
-        ({"fee_basis": "nonprofit", "fee_items": [{"name": "加工", "amount": "1"}],
-          "free_use_purposes": ["public_safety"]}, "free_use_purposes"),
+        (
+            {
+                "fee_basis": "nonprofit",
+                "fee_items": [{"name": "加工", "amount": "1"}],
+                "free_use_purposes": ["public_safety"],
+            },
+            "free_use_purposes",
+        ),
         ({"contact_phone": "12345"}, "contact_phone"),
         ({"discipline": ["999"]}, "discipline"),
     ],
@@ -73,10 +92,17 @@ def test_rule_names_the_field_in_both_languages(create_dataset, fields, field):
 
 
 def test_nonprofit_fee_keeps_the_free_use_purposes(create_dataset):
-    created = create_dataset(**minimal("fees", fee_basis="nonprofit",
-                                       fee_items=[{"name_translated": {"zh-Hans": "加工", "en": "Processing"}, "amount": "12.50"}]))
+    created = create_dataset(
+        **minimal(
+            "fees",
+            fee_basis="nonprofit",
+            fee_items=[{"name_translated": {"zh-Hans": "加工", "en": "Processing"}, "amount": "12.50"}],
+        )
+    )
     assert len(created["free_use_purposes"]) == 6
-    assert created["fee_items"] == [{"name_translated": {"zh-Hans": "加工", "en": "Processing"}, "amount": "12.50", "currency": "CNY"}]
+    assert created["fee_items"] == [
+        {"name_translated": {"zh-Hans": "加工", "en": "Processing"}, "amount": "12.50", "currency": "CNY"}
+    ]
 
 
 def test_uscc_validated_on_the_responsible_unit():

@@ -1,4 +1,5 @@
 """ckanext.sdm.search_text: the Chinese the index and the queries see."""
+
 from ckanext.sdm import search_text
 
 

@@ -1,37 +1,49 @@
 """Submission certificates in real CKAN: issue, verify, detect tampering
 with the metadata, a file or the certificate; list; print."""
+
 import base64
 import json
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ckan import model
 from ckan.logic import NotAuthorized, ValidationError
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ckanext.sdm.model import Submission
 from ckanext.sdm import certificates
+from ckanext.sdm.model import Submission
 
 _KEY = Ed25519PrivateKey.generate()
-KEY_B64 = base64.b64encode(_KEY.private_bytes(
-    serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())).decode()
+KEY_B64 = base64.b64encode(
+    _KEY.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+).decode()
 
 pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index"),
     pytest.mark.ckan_config("ckanext.sdm.submission.signing_key", KEY_B64),
     pytest.mark.ckan_config("ckanext.sdm.submission.receiving_centre", "巴中市科学数据中心"),
 ]
-PROJECT = {"project_number": "2024YFA0001", "programme": "国家重点研发计划", "lead_unit": "四川大学", "submitter": "张三"}
+PROJECT = {
+    "project_number": "2024YFA0001",
+    "programme": "国家重点研发计划",
+    "lead_unit": "四川大学",
+    "submitter": "张三",
+}
 
 
 @pytest.fixture
 def dataset(create_dataset):
-    return create_dataset(name="surface-climate", version="V1",
-                          title_translated={"zh-Hans": "地面气候数据", "en": "Surface climate data"},
-                          resources=[{"url": "https://files.example.cn/a.csv", "hash": "sha256:" + "a" * 64},
-                                     {"url": "https://files.example.cn/b.csv"}])
+    return create_dataset(
+        name="surface-climate",
+        version="V1",
+        title_translated={"zh-Hans": "地面气候数据", "en": "Surface climate data"},
+        resources=[
+            {"url": "https://files.example.cn/a.csv", "hash": "sha256:" + "a" * 64},
+            {"url": "https://files.example.cn/b.csv"},
+        ],
+    )
 
 
 @pytest.fixture
@@ -72,8 +84,12 @@ def test_tampered_certificate_is_not_genuine(certificate):
 
 
 def test_metadata_change_is_detected(certificate, dataset, sysadmin):
-    call_action("package_patch", context={"user": sysadmin["name"]}, id=dataset["id"],
-                notes_translated={"zh-Hans": "补充说明", "en": "More notes"})
+    call_action(
+        "package_patch",
+        context={"user": sysadmin["name"]},
+        id=dataset["id"],
+        notes_translated={"zh-Hans": "补充说明", "en": "More notes"},
+    )
     result = _verify(number=certificate["number"])
     assert result["genuine"] and result["metadata_changed"] and not result["resources_changed"]
 
@@ -88,11 +104,20 @@ def test_file_change_is_detected(certificate, dataset, sysadmin, change):
 def test_only_the_units_editors_submit_and_the_version_must_be_current(dataset, sysadmin):
     outsider = factories.User()
     with pytest.raises(NotAuthorized):
-        call_action("sdm_submission_create", context={"user": outsider["name"], "ignore_auth": False},
-                    id=dataset["id"], **PROJECT)
+        call_action(
+            "sdm_submission_create",
+            context={"user": outsider["name"], "ignore_auth": False},
+            id=dataset["id"],
+            **PROJECT,
+        )
     with pytest.raises(ValidationError) as error:
-        call_action("sdm_submission_create", context={"user": sysadmin["name"]}, id=dataset["id"],
-                    version="V2", **dict(PROJECT, submitter=""))
+        call_action(
+            "sdm_submission_create",
+            context={"user": sysadmin["name"]},
+            id=dataset["id"],
+            version="V2",
+            **dict(PROJECT, submitter=""),
+        )
     assert set(error.value.error_dict) == {"version", "submitter"}
 
 
@@ -120,8 +145,15 @@ def test_certificate_pages(app, certificate, sysadmin):
     token = factories.APIToken(user=sysadmin["name"])["token"]
     page = app.get(f"/submission/{certificate['number']}", headers={"Authorization": token})
     assert page.status_code == 200
-    for text in ("科学数据汇交凭证", "Scientific data submission certificate", "项目编号", "Project number",
-                 certificate["number"], certificate["signature"], "2024YFA0001"):
+    for text in (
+        "科学数据汇交凭证",
+        "Scientific data submission certificate",
+        "项目编号",
+        "Project number",
+        certificate["number"],
+        certificate["signature"],
+        "2024YFA0001",
+    ):
         assert text in page.body
     assert app.get(f"/submission/{certificate['number']}").status_code == 403  # anonymous
     downloaded = app.get(f"/submission/{certificate['number']}.json", headers={"Authorization": token})

@@ -1,20 +1,31 @@
 """Submission certificates without CKAN: digests, signatures, keys."""
+
 import base64
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ckanext.sdm import certificates as submission, signing
+from ckanext.sdm import certificates as submission
+from ckanext.sdm import signing
 
 KEY = Ed25519PrivateKey.generate()
 RAW = KEY.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
 
 
 def _certificate(**changes):
-    return submission.sign(dict({"number": "HJ-20261121-ABC", "project_number": "2024YFA0001",
-                                 "metadata_digest": "sha256:00", "resources": [{"id": "r", "checksum": ""}]},
-                                **changes), KEY)
+    return submission.sign(
+        dict(
+            {
+                "number": "HJ-20261121-ABC",
+                "project_number": "2024YFA0001",
+                "metadata_digest": "sha256:00",
+                "resources": [{"id": "r", "checksum": ""}],
+            },
+            **changes,
+        ),
+        KEY,
+    )
 
 
 def test_signed_certificate_is_genuine_and_any_change_is_not():
@@ -47,12 +58,15 @@ def test_resources_digest_binds_ids_urls_and_checksums(tmp_path):
     assert submission.resources_digest([dict(entries[0], checksum="sha256:ff")]) != digest
     assert submission.resources_digest([dict(entries[0], url="https://x/b.csv")]) != digest
     assert submission.changes({"metadata_digest": "m", "resources_digest": digest}, "m", digest) == {
-        "metadata_changed": False, "resources_changed": False}
+        "metadata_changed": False,
+        "resources_changed": False,
+    }
 
 
 def test_keys_load_from_base64_or_pem_file(tmp_path):
-    assert signing.key_id(signing.load_private_key(base64.b64encode(RAW).decode()).public_key()) == \
-        signing.key_id(KEY.public_key())
+    assert signing.key_id(signing.load_private_key(base64.b64encode(RAW).decode()).public_key()) == signing.key_id(
+        KEY.public_key()
+    )
     path = str(tmp_path / "key.pem")
     created = signing.create_key_file(path)
     assert signing.key_id(signing.create_key_file(path).public_key()) == signing.key_id(created.public_key())

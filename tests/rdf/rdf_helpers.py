@@ -1,5 +1,6 @@
 """Datasets for the pure RDF tests: the examples (the disclosure combinations
 are in tests/disclosure_cases.py)."""
+
 import datetime as dt
 import json
 import os
@@ -20,4 +21,3 @@ def load_example(name):
     record.setdefault("id", "0b6d2f6e-" + name.replace("_", "-"))
     record.setdefault("owner_org", "5f0c1c1e-national-meteorological-centre")
     return record
-

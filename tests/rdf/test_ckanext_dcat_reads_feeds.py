@@ -4,9 +4,10 @@ ckanext-dcat returns both languages when the site's schema declares the
 fields multilingual the ckanext-fluent way; that schema is given here as a
 CKAN site running ckanext-dcat with fluent fields would have it.
 """
-import pytest
 
+import pytest
 from rdf_helpers import BASE, TODAY
+
 from sdm_harvester.publish import publish
 
 processors = pytest.importorskip("ckanext.dcat.processors")
@@ -23,8 +24,7 @@ FLUENT_SCHEMA = {
 
 
 @pytest.mark.parametrize("fmt,rdflib_format", [("ttl", "turtle"), ("rdf", "xml"), ("jsonld", "json-ld")])
-def test_euro_dcat_ap_3_parser_recovers_the_dataset(open_record, tmp_path, fmt, rdflib_format,
-                                                     monkeypatch):
+def test_euro_dcat_ap_3_parser_recovers_the_dataset(open_record, tmp_path, fmt, rdflib_format, monkeypatch):
     # ckanext-dcat takes the CKAN locale (zh_Hans_CN on our sites) as the
     # language tag to pick tags in, and finds none: a harvesting site must
     # run it with a locale that is also a tag (docs/feeds.md).
@@ -33,13 +33,13 @@ def test_euro_dcat_ap_3_parser_recovers_the_dataset(open_record, tmp_path, fmt, 
     parser = processors.RDFParser(profiles=["euro_dcat_ap_3"])
     for profile in parser._profiles:  # classes: the schema is read per instance
         profile._dataset_schema = FLUENT_SCHEMA
-    parser.parse((tmp_path / "international" / f"catalog.{fmt}").read_text(encoding="utf-8"),
-                 _format=rdflib_format)
+    parser.parse((tmp_path / "international" / f"catalog.{fmt}").read_text(encoding="utf-8"), _format=rdflib_format)
     [dataset] = list(parser.datasets())
     assert dataset["title_translated"] == open_record["title_translated"]
     assert dataset["notes_translated"] == open_record["notes_translated"]
     assert {k: sorted(v) for k, v in dataset["tags_translated"].items()} == {
-        k: sorted(v) for k, v in open_record["keywords_translated"].items()}
+        k: sorted(v) for k, v in open_record["keywords_translated"].items()
+    }
     [resource] = dataset["resources"]
     assert resource["url"] == open_record["resources"][0]["url"]
     extras = {e["key"]: e["value"] for e in dataset["extras"]}

@@ -4,13 +4,14 @@ serialises to examples/dcat/<name>.<feed>.ttl (compared as graphs).
 After a deliberate change of the mapping, regenerate with
     SDM_REGENERATE_EXAMPLES=1 .venv/bin/pytest -p no:ckan tests/rdf/test_examples.py
 and review the diff."""
+
 import os
 
 import pytest
 import rdflib
+from rdf_helpers import BASE, TODAY, example, load_example
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
-from rdf_helpers import BASE, TODAY, example, load_example
 from sdm_harvester.publish import publish
 
 PAIRS = [("sdm_dataset_full", feed) for feed in ("national", "international")]

@@ -1,10 +1,10 @@
 """parse reads DCAT-AP published by others (data.europa.eu examples,
 ckanext-dcat's output) and maps what it can."""
+
 import glob
 import os
 
 import pytest
-
 import rdflib
 from rdflib.namespace import DCAT, DCTERMS, RDF
 
@@ -20,8 +20,7 @@ def test_every_titled_dataset_keeps_its_title(path):
     with open(path, "rb") as f:
         data = f.read()
     graph = rdflib.Graph().parse(data=data, format="turtle")  # an independent reading
-    titled = {str(s) for s in graph.subjects(RDF.type, DCAT.Dataset)
-              if graph.value(s, DCTERMS.title) is not None}
+    titled = {str(s) for s in graph.subjects(RDF.type, DCAT.Dataset) if graph.value(s, DCTERMS.title) is not None}
     datasets = list(parse.iter_datasets(data, "ttl"))
     assert datasets
     assert {d["uri"] for d in datasets if d.get("title_translated")} == titled

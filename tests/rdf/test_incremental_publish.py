@@ -1,11 +1,13 @@
 """Incremental and parallel publish give the bytes a full publish gives,
 and an incremental one maps and renders only the records that changed."""
+
 import datetime as dt
 import filecmp
 import os
 
 from disclosure_cases import combinations
 from rdf_helpers import BASE, TODAY
+
 from sdm_harvester import publish as publishing
 from sdm_harvester.publish import FEEDS, publish
 
@@ -14,8 +16,15 @@ INFO = {"base_url": BASE}
 
 def _records(open_record):
     """The disclosure combinations and twelve open datasets, over several pages."""
-    opened = [dict(open_record, id=f"{open_record['id']}-{n}", name=f"open-{n}",
-                   title_translated={"zh-Hans": f"数据集 {n}", "en": f"Set {n}"}) for n in range(12)]
+    opened = [
+        dict(
+            open_record,
+            id=f"{open_record['id']}-{n}",
+            name=f"open-{n}",
+            title_translated={"zh-Hans": f"数据集 {n}", "en": f"Set {n}"},
+        )
+        for n in range(12)
+    ]
     return [r for _t, _k, r in combinations()] + opened
 
 
@@ -59,8 +68,14 @@ def test_incremental_publish_renders_only_what_changed(open_record, tmp_path, mo
 
 
 def test_a_new_day_renders_again_what_the_day_changes(open_record, tmp_path, monkeypatch):
-    deferred = dict(open_record, id="deferred", name="deferred", disclosure="deferred",
-                    deferral_reason="paper", embargo_until="2025-06-01")
+    deferred = dict(
+        open_record,
+        id="deferred",
+        name="deferred",
+        disclosure="deferred",
+        deferral_reason="paper",
+        embargo_until="2025-06-01",
+    )
     records = [deferred, open_record]
     out, index = tmp_path / "feeds", tmp_path / "index"
     publish(records, str(out), catalog_info=INFO, today=TODAY, index_dir=str(index))
@@ -76,8 +91,7 @@ def test_a_new_day_renders_again_what_the_day_changes(open_record, tmp_path, mon
 def test_two_workers_write_what_one_writes(open_record, tmp_path):
     records = _records(open_record)
     one = publish(records, str(tmp_path / "one"), page_size=5, catalog_info=INFO, today=TODAY)
-    two = publish(iter(records), str(tmp_path / "two"), page_size=5, catalog_info=INFO, today=TODAY,
-                  workers=2)
+    two = publish(iter(records), str(tmp_path / "two"), page_size=5, catalog_info=INFO, today=TODAY, workers=2)
     assert one == two
     _same_feeds(tmp_path / "one", tmp_path / "two")
 

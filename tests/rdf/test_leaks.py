@@ -1,9 +1,9 @@
 """No forbidden record or file URL appears in any format of any feed
 (expectations: tests/disclosure_cases.py)."""
+
 import os
 
 import pytest
-
 from disclosure_cases import GOVERNMENT, INTERNATIONAL, PUBLIC, mismatches
 
 FEED_AUDIENCES = {"national": GOVERNMENT, "international": INTERNATIONAL, "schemaorg": PUBLIC}

@@ -1,12 +1,12 @@
 """parse(serialize(x)) == x in the national profile, in every format."""
-import pytest
 
+import pytest
+from rdf_helpers import BASE, TODAY
+
+from sdm_harvester.publish import publish
 from sdm_schema import dataset_fields, disclosure
 from sdm_schema.rdf import dcat, national, parse
 from sdm_schema.rdf.mapping import dataset_triples
-from sdm_harvester.publish import publish
-
-from rdf_helpers import BASE, TODAY
 
 FORMATS = ("ttl", "rdf", "jsonld", "nt")
 
@@ -49,8 +49,13 @@ def test_the_cases_give_every_published_field_a_value(request):
     # what no audience of any feed ever sees (the classification details)
     unpublished |= frozenset.intersection(*disclosure.HIDDEN_FIELDS.values())
     records = [request.getfixturevalue(name) for name in CASES]
-    empty = [f.name for f in dataset_fields() if not f.from_field and f.name not in unpublished
-             and all(record.get(f.name) in (None, "", [], {}) for record in records)]
+    empty = [
+        f.name
+        for f in dataset_fields()
+        if not f.from_field
+        and f.name not in unpublished
+        and all(record.get(f.name) in (None, "", [], {}) for record in records)
+    ]
     assert empty == [], f"examples/ckan/sdm_dataset_full.json (or its variants in tests/rdf/conftest.py) lack {empty}"
 
 

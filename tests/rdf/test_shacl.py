@@ -1,15 +1,15 @@
 """The international feed has zero violations of the DCAT-AP 3.0.1 shapes."""
+
 import os
 
 import pyshacl
 import pytest
 import rdflib
-
 from rdf_helpers import BASE, TODAY
-from sdm_harvester.publish import publish
-from sdm_schema.rdf import dcat_ap3
 
+from sdm_harvester.publish import publish
 from sdm_schema.evaluation.conformance import SHAPES_DIR as SHAPES
+from sdm_schema.rdf import dcat_ap3
 
 
 @pytest.fixture(scope="module")
@@ -33,11 +33,20 @@ def test_combination_feed_conforms(combination_feeds, shapes):
 
 
 def test_full_records_conform(full_record, open_record, shapes, tmp_path):
-    chinese_only = dict(open_record, id="zh-only", name="zh-only",
-                        title_translated={"zh-Hans": "仅中文标题"}, notes_translated={},
-                        keywords_translated={"zh-Hans": ["气象"]})
-    publish([full_record, open_record, chinese_only], str(tmp_path),
-            catalog_info={"base_url": BASE, "homepage": BASE + "/"}, today=TODAY)
+    chinese_only = dict(
+        open_record,
+        id="zh-only",
+        name="zh-only",
+        title_translated={"zh-Hans": "仅中文标题"},
+        notes_translated={},
+        keywords_translated={"zh-Hans": ["气象"]},
+    )
+    publish(
+        [full_record, open_record, chinese_only],
+        str(tmp_path),
+        catalog_info={"base_url": BASE, "homepage": BASE + "/"},
+        today=TODAY,
+    )
     graph = rdflib.Graph().parse(tmp_path / "international" / "catalog.ttl")
     assert _violations(graph, shapes) == ""
 
@@ -50,12 +59,18 @@ def test_shapes_catch_a_broken_feed(open_record, shapes, tmp_path):
 
 
 def test_chinese_only_record_gets_english_from_code_labels(open_record):
-    record = dict(open_record, discipline=["170", "180"],
-                  title_translated={"zh-Hans": "仅中文"}, notes_translated={},
-                  keywords_translated={"zh-Hans": ["气象"]})
+    record = dict(
+        open_record,
+        discipline=["170", "180"],
+        title_translated={"zh-Hans": "仅中文"},
+        notes_translated={},
+        keywords_translated={"zh-Hans": ["气象"]},
+    )
     english = dcat_ap3.with_english(record)
-    assert english["title_translated"] == {"zh-Hans": "仅中文",
-                                           "en": "Earth Sciences, Biology dataset (title in Chinese only)"}
+    assert english["title_translated"] == {
+        "zh-Hans": "仅中文",
+        "en": "Earth Sciences, Biology dataset (title in Chinese only)",
+    }
     assert english["notes_translated"]["en"].startswith("This record is written in Chinese only.")
     assert "Update cycle: Daily." in english["notes_translated"]["en"]
     assert english["keywords_translated"]["en"] == ["Earth Sciences", "Biology"]

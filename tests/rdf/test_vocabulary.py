@@ -1,8 +1,9 @@
 """schemas/sdm_schema/sdm.ttl is the vocabulary made from the schema, and covers every
 SDM term the feeds use."""
-import rdflib
 
+import rdflib
 from rdf_helpers import BASE, TODAY
+
 from sdm_schema import dataset_field, schema_path
 from sdm_schema.rdf import national, vocabulary
 from sdm_schema.rdf.dcat import sdm_term_fields
@@ -24,7 +25,9 @@ def test_shipped_file_is_generated_from_the_schema():
 def test_term_labels_are_the_field_labels():
     graph = _shipped()
     for name in sdm_term_fields():
-        labels = {l.language: str(l) for l in graph.objects(rdflib.URIRef(vocabulary.term(name)), RDFS_LABEL)}
+        labels = {
+            label.language: str(label) for label in graph.objects(rdflib.URIRef(vocabulary.term(name)), RDFS_LABEL)
+        }
         assert labels == dict(dataset_field(name).label), name
 
 

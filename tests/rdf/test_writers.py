@@ -1,9 +1,10 @@
 """Every format of a feed is the same graph (checked against rdflib's parsers)."""
+
 import pytest
 import rdflib
+from rdf_helpers import BASE, TODAY
 from rdflib.compare import isomorphic
 
-from rdf_helpers import BASE, TODAY
 from sdm_harvester.publish import publish
 from sdm_schema.rdf.mapping import dataset_triples
 from sdm_schema.rdf.national import PROFILE
@@ -31,8 +32,11 @@ def test_formats_agree(feed, combination_feeds):
 
 
 def test_nt_is_exactly_the_mapped_triples(open_record, tmp_path):
-    awkward = dict(open_record, version='V1 "quoted" \\ back\nslash <&>',
-                   resources=[{"url": "https://x.example.cn/a b<c>.csv", "format": "csv"}])
+    awkward = dict(
+        open_record,
+        version='V1 "quoted" \\ back\nslash <&>',
+        resources=[{"url": "https://x.example.cn/a b<c>.csv", "format": "csv"}],
+    )
     publish([awkward], str(tmp_path), catalog_info={"base_url": BASE}, today=TODAY)
     page = rdflib.Graph().parse(tmp_path / "national" / "catalog.nt", format="nt")
     _subject, triples = dataset_triples(awkward, PROFILE, BASE, today=TODAY)

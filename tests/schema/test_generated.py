@@ -1,5 +1,6 @@
 """What `python -m sdm_schema.generate` writes is what the schema says:
 sdm.ttl, the Solr multi-valued fields, the field tables of docs/."""
+
 from sdm_schema import dataset_fields, generate
 
 

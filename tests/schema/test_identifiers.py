@@ -1,5 +1,6 @@
 """One reading of DOI, CSTR and USCC spellings, shared by the validators,
 the DCAT reader and the OAI-PMH source."""
+
 import pytest
 
 from sdm_schema import dataset_field, identifiers

@@ -1,6 +1,7 @@
 """The registry of value kinds: every field's kind is known and fits it, an
 unknown kind fails when the schema is loaded, and stored values decode the
 one way (text stays text)."""
+
 import pytest
 
 from sdm_schema import dataset_fields, kinds
@@ -30,11 +31,18 @@ def test_a_kind_without_its_validator_fails_at_load():
         _checked((_field(kind="date", validators="sdm_text"),), "sdm_dataset.yaml")
 
 
-@pytest.mark.parametrize("kind,stored,value", [
-    ("text", "1.10", "1.10"), ("text", "true", "true"), ("text", "007", "007"),
-    ("integer", "5", 5), ("codes", '["a", "b"]', ["a", "b"]),
-    ("translated_text", '{"en": "x"}', {"en": "x"}), ("text", "[draft", "[draft"),
-])
+@pytest.mark.parametrize(
+    "kind,stored,value",
+    [
+        ("text", "1.10", "1.10"),
+        ("text", "true", "true"),
+        ("text", "007", "007"),
+        ("integer", "5", 5),
+        ("codes", '["a", "b"]', ["a", "b"]),
+        ("translated_text", '{"en": "x"}', {"en": "x"}),
+        ("text", "[draft", "[draft"),
+    ],
+)
 def test_stored_values_decode_by_kind(kind, stored, value):
     assert kinds.get(kind).decode(stored) == value
 

@@ -5,6 +5,7 @@ docs/disclosure.md says.
 
 The expectations are written out here, not asked of sdm_schema.disclosure.
 """
+
 import datetime as dt
 import itertools
 
@@ -33,12 +34,20 @@ def _record(secrecy, level, open_attr, disclosure_code, embargo, grade) -> dict:
     """A record with the combination and whatever else the rules ask for,
     so that only the combination itself can be refused."""
     record = {
-        "title_translated": {"zh-Hans": "组合", "en": "Combination"}, "name": "combination",
-        "owner_org": "org", "secrecy": secrecy, "open_attribute": open_attr,
-        "disclosure": disclosure_code, "data_grade": grade,
-        "sharing_attribute": "not_shared", "sharing_condition": "依申请",
-        "open_condition": "签署协议", "open_audience": ["researchers"], "review_procedure": "审核",
-        "closed_reason": "涉及个人信息", "deferral_reason": "paper",
+        "title_translated": {"zh-Hans": "组合", "en": "Combination"},
+        "name": "combination",
+        "owner_org": "org",
+        "secrecy": secrecy,
+        "open_attribute": open_attr,
+        "disclosure": disclosure_code,
+        "data_grade": grade,
+        "sharing_attribute": "not_shared",
+        "sharing_condition": "依申请",
+        "open_condition": "签署协议",
+        "open_audience": ["researchers"],
+        "review_procedure": "审核",
+        "closed_reason": "涉及个人信息",
+        "deferral_reason": "paper",
         "resources": [{"url": "https://files.example.cn/a.csv"}],
     }
     if level:
@@ -52,9 +61,14 @@ COMBINATIONS = list(_axes())
 
 
 def test_every_code_of_every_policy_field_is_combined():
-    assert len(COMBINATIONS) == (len(codelist("secrecy").codes) * (len(codelist("secrecy_level").codes) + 1)
-                                 * len(codelist("open_attribute").codes) * len(codelist("disclosure").codes)
-                                 * len(EMBARGO) * len(codelist("data_grade").codes))
+    assert len(COMBINATIONS) == (
+        len(codelist("secrecy").codes)
+        * (len(codelist("secrecy_level").codes) + 1)
+        * len(codelist("open_attribute").codes)
+        * len(codelist("disclosure").codes)
+        * len(EMBARGO)
+        * len(codelist("data_grade").codes)
+    )
 
 
 @pytest.mark.parametrize("combination", COMBINATIONS, ids=lambda c: "-".join(str(v) for v in c))
@@ -97,17 +111,24 @@ def test_unclassified_record_with_a_secrecy_level_is_refused_and_kept_home():
 
 
 def test_embargo_end_reads_only_deferred_records_with_a_date():
-    assert disclosure.embargo_end({"disclosure": "deferred", "embargo_until": "2027-01-01T00:00:00"}) == dt.date(2027, 1, 1)
+    assert disclosure.embargo_end({"disclosure": "deferred", "embargo_until": "2027-01-01T00:00:00"}) == dt.date(
+        2027, 1, 1
+    )
     assert disclosure.embargo_end({"disclosure": "public", "embargo_until": "2027-01-01"}) is None
     assert disclosure.embargo_end({"disclosure": "deferred", "embargo_until": "soon"}) is None
     # deferred without a readable date stays withheld
     assert disclosure.embargo_active({"disclosure": "deferred", "embargo_until": "soon"}, TODAY)
 
 
-@pytest.mark.parametrize("open_attr,methods,eligible", [
-    ("conditional", [], True), ("unconditional", ["customised_service"], True),
-    ("unconditional", ["online"], False), ("not_open", [], False),
-])
+@pytest.mark.parametrize(
+    "open_attr,methods,eligible",
+    [
+        ("conditional", [], True),
+        ("unconditional", ["customised_service"], True),
+        ("unconditional", ["online"], False),
+        ("not_open", [], False),
+    ],
+)
 def test_access_eligibility(open_attr, methods, eligible):
     record = {"secrecy": "unclassified", "open_attribute": open_attr, "access_methods": methods}
     assert disclosure.access_eligible(record, TODAY) is eligible

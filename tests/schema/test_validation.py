@@ -1,4 +1,5 @@
 """The schema's validators, outside CKAN (as the harvester runs them)."""
+
 import datetime as dt
 
 import pytest
@@ -26,8 +27,10 @@ def test_full_example_is_valid(full_dataset):
         ({"zh": "气象数据"}, {"zh-Hans": "气象数据"}),
         ({"zh-CN": "气象数据", "EN": "Weather data"}, {"zh-Hans": "气象数据", "en": "Weather data"}),
         ('{"cn": "气象数据"}', {"zh-Hans": "气象数据"}),
-        ("Daily weather observations from the national stations",
-         {"en": "Daily weather observations from the national stations"}),
+        (
+            "Daily weather observations from the national stations",
+            {"en": "Daily weather observations from the national stations"},
+        ),
         # too short to tell a language by: kept, marked undetermined
         ("Weather data", {"und": "Weather data"}),
         ("气象数据", {"zh-Hans": "气象数据"}),
@@ -49,7 +52,9 @@ def test_title_needs_one_language():
 
 def test_other_languages_are_kept_with_their_own_tag():
     assert check("title_translated", {"fr": "Données météo", "en": "Weather data"}) == {
-        "fr": "Données météo", "en": "Weather data"}
+        "fr": "Données météo",
+        "en": "Weather data",
+    }
 
 
 def test_malformed_language_tag_is_named():
@@ -83,7 +88,9 @@ def test_codes_accept_lists_json_and_text():
         check("discipline", ["999"])
 
 
-@pytest.mark.parametrize("value", ["010-68400000", "13800138000", "+86 13800138000", "0851-8888888-123", "400-810-0000"])
+@pytest.mark.parametrize(
+    "value", ["010-68400000", "13800138000", "+86 13800138000", "0851-8888888-123", "400-810-0000"]
+)
 def test_phone_accepts_mainland_forms(value):
     assert check("contact_phone", value) == value
 
@@ -98,8 +105,13 @@ def test_identifiers_are_normalised():
     assert check("cstr", "31253.11.sciencedb.06290") == "CSTR:31253.11.sciencedb.06290"
     assert check("cstr", "https://cstr.cn/31253.11.sciencedb.06290") == "CSTR:31253.11.sciencedb.06290"
     assert check("doi", "https://doi.org/10.11922/sciencedb.06290") == "10.11922/sciencedb.06290"
-    for name, value in [("cstr", "CSTR:12.11.x"), ("doi", "11.1/x"), ("contact_email", "a@b"),
-                        ("fee_schedule_url", "ftp://x"), ("resource_code", "A00034VG345")]:
+    for name, value in [
+        ("cstr", "CSTR:12.11.x"),
+        ("doi", "11.1/x"),
+        ("contact_email", "a@b"),
+        ("fee_schedule_url", "ftp://x"),
+        ("resource_code", "A00034VG345"),
+    ]:
         with pytest.raises(Invalid):
             check(name, value)
 
@@ -107,8 +119,12 @@ def test_identifiers_are_normalised():
 def test_fee_items_are_structured():
     items = check("fee_items", [{"name": "加工", "amount": "12.5"}])
     assert items == [{"name_translated": {"zh-Hans": "加工"}, "amount": "12.5", "currency": "CNY"}]
-    for bad in ([{"name": "x", "amount": "-1"}], [{"name": "x", "amount": "abc"}],
-                [{"name": "x", "amount": "1", "currency": "yuan"}], [{"amount": "1"}]):
+    for bad in (
+        [{"name": "x", "amount": "-1"}],
+        [{"name": "x", "amount": "abc"}],
+        [{"name": "x", "amount": "1", "currency": "yuan"}],
+        [{"amount": "1"}],
+    ):
         with pytest.raises(Invalid):
             check("fee_items", bad)
 

@@ -2,10 +2,10 @@
 CKAN (its 158 datasets per module or per test would make the suite slow).
 The tests here only read it; test_corpus.py indexes it once the stock way
 and puts the extension's index back."""
+
 import pytest
 from ckan import plugins
 from ckan.common import config
-
 from search_corpus import create_corpus, load_corpus
 
 

@@ -1,5 +1,6 @@
 """The search corpus and how the public searches it, for the tests here
 and benchmarks/search/."""
+
 import copy
 import json
 import os
@@ -34,8 +35,7 @@ def create_corpus(corpus: dict) -> None:
     """The units and datasets of corpus.json through CKAN's actions."""
     admin = factories.Sysadmin()
     context = {"user": admin["name"]}
-    units = {u["name"]: call_action("organization_create", context=dict(context), **u)
-             for u in corpus["units"]}
+    units = {u["name"]: call_action("organization_create", context=dict(context), **u) for u in corpus["units"]}
     with pytest.MonkeyPatch.context() as patch:
         # one Solr commit for the whole corpus, not one per dataset
         patch.setitem(config, "ckan.search.solr_commit", False)

@@ -7,6 +7,7 @@ relevant in part.  Precision and recall are set-based over every result and
 pooled over the queries of a kind (micro-averaged); nDCG@10 (gain 2^g − 1)
 and MRR (the first result of any grade) are means over those queries.
 """
+
 from __future__ import annotations
 
 import math
@@ -27,7 +28,7 @@ def load_queries() -> list:
 
 
 def _dcg(grades) -> float:
-    return sum((2 ** g - 1) / math.log2(rank + 2) for rank, g in enumerate(grades))
+    return sum((2**g - 1) / math.log2(rank + 2) for rank, g in enumerate(grades))
 
 
 def ndcg(found: list, judged: dict, cutoff: int = CUTOFF) -> float:
@@ -98,7 +99,8 @@ def table(systems: dict) -> str:
         first = systems[names[0]][kind]
         cells = " | ".join(
             f"{s.precision:.2f} | {s.recall:.2f} | {s.ndcg:.2f} | {s.mrr:.2f} | {s.complete}/{s.queries}"
-            for s in (system[kind] for system in systems.values()))
+            for s in (system[kind] for system in systems.values())
+        )
         rows.append(f"| {'**all**' if kind == 'all' else kind} | {first.queries} | {cells} |")
     return "\n".join([head, rule, *rows])
 

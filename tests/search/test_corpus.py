@@ -8,16 +8,15 @@ gives the command), on the real Solr dev/services.sh runs.  The quality
 floors below are the issue's targets where they are met and the measured
 figures where they are not (docs/search.md says which).
 """
+
 import os
 
 import lxml.html
 import pytest
 from ckan import plugins
 from ckan.common import config
-from ckan.lib import search
-
-from search_metrics import load_queries, replace_table, score, table
 from search_corpus import anonymous_search, indexed_dicts, public_names, reindex
+from search_metrics import load_queries, replace_table, score, table
 
 pytestmark = pytest.mark.usefixtures("with_plugins")
 

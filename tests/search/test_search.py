@@ -1,9 +1,9 @@
 """The search hooks in real CKAN: Solr syntax and CKAN's parameters pass
 through, facets are labelled from the code lists, nothing hidden leaks."""
+
 import pytest
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
-
 from search_corpus import anonymous_search, load_corpus, public_names
 
 pytestmark = pytest.mark.usefixtures("corpus", "with_plugins")
@@ -49,11 +49,30 @@ def test_facets_are_labelled_from_the_code_lists():
     assert [i["display_name"] for i in facets["data_grade"]["items"]] == ["一般数据"]
 
 
-@pytest.mark.parametrize("prefix, titles, label", [
-    ("", ["开放属性", "共享属性", "数据分级", "责任单位", "学科分类", "获取方式", "收费属性", "公开方式"], "物理学"),
-    ("/en", ["Open attribute", "Sharing attribute", "Data grade", "Responsible unit", "Discipline",
-             "Access methods", "Fee basis", "Disclosure"], "Physics"),
-])
+@pytest.mark.parametrize(
+    "prefix, titles, label",
+    [
+        (
+            "",
+            ["开放属性", "共享属性", "数据分级", "责任单位", "学科分类", "获取方式", "收费属性", "公开方式"],
+            "物理学",
+        ),
+        (
+            "/en",
+            [
+                "Open attribute",
+                "Sharing attribute",
+                "Data grade",
+                "Responsible unit",
+                "Discipline",
+                "Access methods",
+                "Fee basis",
+                "Disclosure",
+            ],
+            "Physics",
+        ),
+    ],
+)
 def test_the_dataset_page_shows_the_facets_in_the_ui_language(app, prefix, titles, label):
     html = app.get(f"{prefix}/dataset/", query_string={"q": "physics"}).body
     for title in titles:

@@ -1,5 +1,6 @@
 """schemas/solr/schema.xml: CKAN's shipped schema plus marked additions that
 cover every field the search hooks write or query."""
+
 import os
 import re
 import xml.etree.ElementTree as ET

@@ -21,13 +21,14 @@ Deny by default, in three layers:
 tests/plugin/test_leak_walk.py calls every registered action and every GET
 route as outsiders and fails on any answer naming what they may not see.
 """
+
 from __future__ import annotations
 
 import contextlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import ckan.authz as authz
 import ckan.model as model
@@ -49,8 +50,10 @@ FILE_INDEX_FIELDS = ("res_name", "res_description", "res_url", "res_type", "urls
 #: (res_format stays: formats are disclosed, and withheld files' formats
 #: are not indexed either).
 _REFUSED_FIELD = re.compile(
-    r"(?<![\w.])(?:extras_)?(res_(?!format\b)\w*|urls|download_url|" + "|".join(disclosure.CLASSIFICATION_DETAIL)
-    + r")\b")
+    r"(?<![\w.])(?:extras_)?(res_(?!format\b)\w*|urls|download_url|"
+    + "|".join(disclosure.CLASSIFICATION_DETAIL)
+    + r")\b"
+)
 #: What an `fl` entry may be: a stored field's name or a glob, never a
 #: Solr alias (`a:b`), transformer (`[value …]`) or function.
 _PLAIN_FIELD = re.compile(r"^[A-Za-z0-9_*]+$")
@@ -83,11 +86,11 @@ class Viewer:
     """Who an answer is for, taken from the context before the action runs
     (some core actions set ignore_auth on the context they are given)."""
 
-    user: Optional[str]
+    user: str | None
     trusted: bool = False  # an internal call with ignore_auth
 
     @classmethod
-    def of(cls, context) -> "Viewer":
+    def of(cls, context) -> Viewer:
         return cls(_user_name(context), bool(context.get("ignore_auth")))
 
     def sysadmin(self) -> bool:
@@ -97,7 +100,8 @@ class Viewer:
         if self.trusted or self.sysadmin():
             return True
         return bool(self.user and owner_org) and authz.has_user_permission_for_group_or_org(
-            owner_org, self.user, "read")
+            owner_org, self.user, "read"
+        )
 
 
 def _policy_view(package: model.Package) -> dict:
@@ -113,7 +117,7 @@ def _package_from(data_dict, context):
     return context.get("package") or model.Package.get(data_dict.get("id") or data_dict.get("name_or_id"))
 
 
-def _stored_package(package_id) -> Optional[model.Package]:
+def _stored_package(package_id) -> model.Package | None:
     """The package with exactly this id (never by name: names are chosen)."""
     return model.Session.get(model.Package, package_id) if isinstance(package_id, str) and package_id else None
 
@@ -127,7 +131,7 @@ class Entitlement:
     all_fields: bool
 
 
-def entitlement(viewer: Viewer, package: Optional[model.Package], snapshot: Optional[dict] = None) -> Entitlement:
+def entitlement(viewer: Viewer, package: model.Package | None, snapshot: dict | None = None) -> Entitlement:
     """The policy asked with the fields in the database; a snapshot (an
     activity's dataset as it was) can only withhold more, never reveal."""
     if package is None:
@@ -196,6 +200,7 @@ def _search_auth(name):
     current_package_list_with_resources calls core package_search), past
     every chained action, and the auth function is the one step such a
     call still takes; refused there, it answers nothing unredacted."""
+
     @tk.chained_auth_function
     @tk.auth_allow_anonymous_access
     def auth(next_auth, context, data_dict):
@@ -209,8 +214,12 @@ def _search_auth(name):
     return auth
 
 
-AUTH_FUNCTIONS = {"package_show": package_show, "resource_show": resource_show, "follow_dataset": follow_dataset,
-                  **{name: _search_auth(name) for name in ("package_search", "resource_search")}}
+AUTH_FUNCTIONS = {
+    "package_show": package_show,
+    "resource_show": resource_show,
+    "follow_dataset": follow_dataset,
+    **{name: _search_auth(name) for name in ("package_search", "resource_search")},
+}
 
 
 # -- redaction ----------------------------------------------------------------
@@ -218,11 +227,11 @@ _GONE = object()
 
 
 def _hidden_key(key: str, files: bool) -> bool:
-    bare = key[len("extras_"):] if key.startswith("extras_") else key
+    bare = key[len("extras_") :] if key.startswith("extras_") else key
     return bare in disclosure.CLASSIFICATION_DETAIL or (not files and key.startswith(_RESOURCE_KEYS))
 
 
-def redact_package(viewer: Viewer, pkg_dict: dict, snapshot: bool = False) -> Optional[dict]:
+def redact_package(viewer: Viewer, pkg_dict: dict, snapshot: bool = False) -> dict | None:
     """A dataset dict (package_show, search result of any `fl`, activity
     snapshot) as the viewer may see it; None when not at all."""
     package = _stored_package(pkg_dict.get("id"))
@@ -255,7 +264,7 @@ def redact_shown(context, pkg_dict: dict) -> None:
     pkg_dict.update(visible or {})
 
 
-def _kind(value: dict) -> Optional[str]:
+def _kind(value: dict) -> str | None:
     if "activity_type" in value and "object_id" in value:
         return "activity"
     if "package_id" in value and ("url" in value or "resource_id" in value):
@@ -274,7 +283,7 @@ def _activity_visible(viewer: Viewer, value: dict) -> bool:
     return package is None or entitlement(viewer, package).visible
 
 
-def _redacted_package(viewer: Viewer, value: dict, snapshot: bool) -> Optional[dict]:
+def _redacted_package(viewer: Viewer, value: dict, snapshot: bool) -> dict | None:
     if _stored_package(value.get("id")) is not None:
         return redact_package(viewer, value, snapshot)
     # a dataset no longer stored: only its own snapshot is left to judge by
@@ -405,6 +414,7 @@ def package_search(next_action, context, data_dict):
 # -- other readers --------------------------------------------------------------
 def _scrubbing(name):
     """A chained reader whose whole answer goes through scrub()."""
+
     @tk.chained_action
     def action(next_action, context, data_dict):
         viewer = Viewer.of(context)
@@ -418,12 +428,22 @@ def _scrubbing(name):
 #: Readers whose answers hold dataset, resource or activity dicts.
 _SCRUBBED = (
     "current_package_list_with_resources",
-    "dataset_followee_list", "followee_list",
-    "activity_show", "activity_data_show", "activity_diff",
-    "package_activity_list", "organization_activity_list", "group_activity_list",
-    "user_activity_list", "dashboard_activity_list", "recently_changed_packages_activity_list",
-    "package_relationships_list", "resource_view_list", "resource_view_show",
-    "group_package_show", "package_collaborator_list_for_user",
+    "dataset_followee_list",
+    "followee_list",
+    "activity_show",
+    "activity_data_show",
+    "activity_diff",
+    "package_activity_list",
+    "organization_activity_list",
+    "group_activity_list",
+    "user_activity_list",
+    "dashboard_activity_list",
+    "recently_changed_packages_activity_list",
+    "package_relationships_list",
+    "resource_view_list",
+    "resource_view_show",
+    "group_package_show",
+    "package_collaborator_list_for_user",
 )
 
 
@@ -439,7 +459,7 @@ def resource_search(next_action, context, data_dict):
         found = next_action(context, data_dict)
     results = scrub(viewer, _disclosed_objects(viewer, found.get("results") or []))
     start = int(offset or 0)
-    page = results[start:start + int(limit)] if limit not in (None, "") else results[start:]
+    page = results[start : start + int(limit)] if limit not in (None, "") else results[start:]
     return dict(found, count=len(results), results=page)
 
 
@@ -472,6 +492,7 @@ def _autocomplete_visible(viewer: Viewer, item) -> bool:
 def _saving_declassified(name):
     """package_create / package_update (and so package_patch and the form):
     a dataset saved as unclassified loses its classification detail."""
+
     @tk.chained_action
     def action(next_action, context, data_dict):
         return next_action(context, disclosure.declassified(data_dict or {}))
@@ -515,5 +536,9 @@ class PermissionLabels(DefaultPermissionLabels):
     def get_dataset_labels(self, dataset_obj):
         labels = super().get_dataset_labels(dataset_obj)
         if "public" in labels and not _decide(_policy_view(dataset_obj)).visible:
-            labels = [f"member-{dataset_obj.owner_org}"] if dataset_obj.owner_org else [f"creator-{dataset_obj.creator_user_id}"]
+            labels = (
+                [f"member-{dataset_obj.owner_org}"]
+                if dataset_obj.owner_org
+                else [f"creator-{dataset_obj.creator_user_id}"]
+            )
         return labels

@@ -6,10 +6,10 @@ before withholding files, so the files become visible to that user alone,
 and only until the grant expires.  A request that names one of the six
 free-use purposes (Art. 24) and is approved waives the dataset's fee.
 """
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -17,8 +17,8 @@ import ckan.plugins.toolkit as tk
 from ckanext.sdm import audit, notify
 from ckanext.sdm.helpers import bilingual_message
 from ckanext.sdm.model import AccessRequest, utcnow
-from sdm_schema.validation import decode_json
 from sdm_schema import codelist, dataset_field, disclosure, message
+from sdm_schema.validation import decode_json
 
 PENDING, APPROVED, REJECTED, REVOKED = "pending", "approved", "rejected", "revoked"
 _DECISIONS = {"approve": APPROVED, "reject": REJECTED}
@@ -49,10 +49,16 @@ def granted(package_id, user_name) -> bool:
     user = model.User.get(user_name) if user_name else None
     if user is None or not package_id:
         return False
-    grant = (model.Session.query(AccessRequest.id)
-             .filter(AccessRequest.package_id == package_id, AccessRequest.user_id == user.id,
-                     AccessRequest.status == APPROVED, AccessRequest.expires > utcnow())
-             .first())
+    grant = (
+        model.Session.query(AccessRequest.id)
+        .filter(
+            AccessRequest.package_id == package_id,
+            AccessRequest.user_id == user.id,
+            AccessRequest.status == APPROVED,
+            AccessRequest.expires > utcnow(),
+        )
+        .first()
+    )
     return grant is not None and not audit.blacklisted(user.id, audit.client_address())
 
 
@@ -83,13 +89,22 @@ def _title_of(package) -> dict:
 
 
 def _validate_application(data_dict: dict) -> dict:
-    errors = {name: [bilingual_message("missing_value", name=message(label))]
-              for name, label in APPLICATION_FIELDS.items() if not str(data_dict.get(name) or "").strip()}
+    errors = {
+        name: [bilingual_message("missing_value", name=message(label))]
+        for name, label in APPLICATION_FIELDS.items()
+        if not str(data_dict.get(name) or "").strip()
+    }
     purpose = data_dict.get("free_use_purpose") or None
     purposes = codelist("free_use_purpose")
     if purpose and purpose not in purposes:
-        errors["free_use_purpose"] = [bilingual_message("unknown_code", field=dataset_field("free_use_purposes"),
-                                                       value=purpose, choices=", ".join(purposes.codes))]
+        errors["free_use_purpose"] = [
+            bilingual_message(
+                "unknown_code",
+                field=dataset_field("free_use_purposes"),
+                value=purpose,
+                choices=", ".join(purposes.codes),
+            )
+        ]
     if errors:
         raise tk.ValidationError(errors)
     return {name: str(data_dict[name]).strip() for name in APPLICATION_FIELDS} | {"free_use_purpose": purpose}
@@ -108,8 +123,9 @@ def access_request_create(context, data_dict):
     if not eligible(package):
         raise tk.ValidationError({"id": [bilingual_message("access_request_not_eligible")]})
     application = _validate_application(data_dict)
-    pending = model.Session.query(AccessRequest).filter_by(
-        package_id=package["id"], user_id=user.id, status=PENDING).first()
+    pending = (
+        model.Session.query(AccessRequest).filter_by(package_id=package["id"], user_id=user.id, status=PENDING).first()
+    )
     if pending:
         raise tk.ValidationError({"id": [bilingual_message("access_request_pending_exists")]})
     request = AccessRequest(package_id=package["id"], user_id=user.id, **application)
@@ -149,8 +165,13 @@ def _record_decision(context, request, status: str, reason: str, now) -> dict:
     """Store the editor's decision, audit it, tell the applicant."""
     request.status, request.reason, request.decided, request.decided_by = status, reason, now, context["user"]
     applicant = model.User.get(request.user_id)
-    audit.record(audit.ACCESS_DECISION, status, context["user"], request.package_id,
-                 detail=f"{applicant.name if applicant else request.user_id}: {reason}")
+    audit.record(
+        audit.ACCESS_DECISION,
+        status,
+        context["user"],
+        request.package_id,
+        detail=f"{applicant.name if applicant else request.user_id}: {reason}",
+    )
     model.Session.commit()
     notify.application_decided(request_dict(request), applicant)
     return request_dict(request)
@@ -206,7 +227,7 @@ def access_request_list(context, data_dict):
     return [request_dict(r) for r in query.order_by(AccessRequest.created.desc())]
 
 
-def decidable_package_ids(user_name) -> Optional[set]:
+def decidable_package_ids(user_name) -> set | None:
     """The datasets whose applications the user decides: those of the units
     they edit; None for a sysadmin (all)."""
     user = model.User.get(user_name) if user_name else None
@@ -214,8 +235,9 @@ def decidable_package_ids(user_name) -> Optional[set]:
         return set()
     if user.sysadmin:
         return None
-    units = [g.id for g in user.get_groups("organization", "editor")] + \
-        [g.id for g in user.get_groups("organization", "admin")]
+    units = [g.id for g in user.get_groups("organization", "editor")] + [
+        g.id for g in user.get_groups("organization", "admin")
+    ]
     if not units:
         return set()
     rows = model.Session.query(model.Package.id).filter(model.Package.owner_org.in_(units))

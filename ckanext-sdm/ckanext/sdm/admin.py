@@ -6,9 +6,9 @@ decision, and the site identity the ini sets (config_declaration.yml).
 Every page calls the extension's actions, so the API and the pages apply
 the same rules and give the same bilingual errors.
 """
+
 from __future__ import annotations
 
-import ckan.model as model
 import ckan.plugins.toolkit as tk
 from flask import Blueprint, Response
 
@@ -20,9 +20,13 @@ admin = Blueprint("sdm_admin", __name__, url_prefix="/ckan-admin/sdm")
 #: The audit trail's filters, as query parameters.
 AUDIT_FILTERS = ("since", "until", "action", "user", "outcome", "dataset")
 #: The tabs of the administration pages: endpoint, message key.
-TABS = (("sdm_admin.index", "admin_overview"), ("sdm_admin.audit_page", "admin_audit"),
-        ("sdm_admin.blacklist", "admin_blacklist"), ("sdm_admin.certificates", "admin_certificates"),
-        ("sdm_admin.requests", "admin_requests"))
+TABS = (
+    ("sdm_admin.index", "admin_overview"),
+    ("sdm_admin.audit_page", "admin_audit"),
+    ("sdm_admin.blacklist", "admin_blacklist"),
+    ("sdm_admin.certificates", "admin_certificates"),
+    ("sdm_admin.requests", "admin_requests"),
+)
 
 
 def _context() -> dict:
@@ -32,7 +36,9 @@ def _context() -> dict:
 @admin.before_request
 def sysadmins_only():
     if not tk.current_user.is_authenticated:
-        return tk.redirect_to(tk.h.url_for("user.login", came_from=tk.h.url_for(tk.request.endpoint, **(tk.request.view_args or {}))))
+        return tk.redirect_to(
+            tk.h.url_for("user.login", came_from=tk.h.url_for(tk.request.endpoint, **(tk.request.view_args or {})))
+        )
     if not tk.current_user.sysadmin:
         return tk.abort(403, sdm_message("admin_sysadmins_only"))
     return None
@@ -45,9 +51,14 @@ def _render(template: str, **extra):
 @admin.route("/")
 def index():
     identity = {key: site.text(key) for key in ("title", "intro", "about")}
-    return _render("sdm/admin/index.html", identity=identity, logo=site.logo(), share=site.share_targets(),
-                   centre=site.receiving_centre(),
-                   pending=len(tk.get_action("sdm_access_request_queue")(_context(), {})))
+    return _render(
+        "sdm/admin/index.html",
+        identity=identity,
+        logo=site.logo(),
+        share=site.share_targets(),
+        centre=site.receiving_centre(),
+        pending=len(tk.get_action("sdm_access_request_queue")(_context(), {})),
+    )
 
 
 # -- audit -------------------------------------------------------------------------
@@ -67,15 +78,24 @@ def _events(filters: dict) -> list:
 def audit_page():
     filters = _filters()
     rows = _events(filters)
-    return _render("sdm/admin/audit.html", filters=filters, rows=[audit.row_dict(r) for r in rows[-500:]][::-1],
-                   total=len(rows), actions=audit.ACTIONS, outcomes=audit.OUTCOMES)
+    return _render(
+        "sdm/admin/audit.html",
+        filters=filters,
+        rows=[audit.row_dict(r) for r in rows[-500:]][::-1],
+        total=len(rows),
+        actions=audit.ACTIONS,
+        outcomes=audit.OUTCOMES,
+    )
 
 
 @admin.route("/audit.csv")
 def audit_csv():
     body = audit.to_csv(_events(_filters()))
-    return Response(body.encode("utf-8"), content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="sdm-audit.csv"'})
+    return Response(
+        body.encode("utf-8"),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="sdm-audit.csv"'},
+    )
 
 
 # -- blacklist ---------------------------------------------------------------------
@@ -116,8 +136,9 @@ def certificates():
             tk.h.flash_success(sdm_message("admin_certificate_issued", number=certificate["number"]))
             return tk.redirect_to("sdm.certificate_page", number=certificate["number"])
     issued = tk.get_action("sdm_submission_list")(_context(), {})
-    return _render("sdm/admin/certificates.html", issued=issued, data=data, errors=errors,
-                   fields=submission.SUBMISSION_FIELDS)
+    return _render(
+        "sdm/admin/certificates.html", issued=issued, data=data, errors=errors, fields=submission.SUBMISSION_FIELDS
+    )
 
 
 # -- applications ------------------------------------------------------------------

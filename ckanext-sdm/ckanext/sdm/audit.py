@@ -6,11 +6,11 @@ from which address, and the outcome.  Administrators export the trail as
 CSV and keep a blacklist of users and IP networks that may neither download
 nor apply for access.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-from typing import Optional
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -28,7 +28,7 @@ CSV_COLUMNS = ("at", "user_name", "address", "action", "package_id", "resource_i
 EXPORT_COLUMNS = CSV_COLUMNS[:5] + ("dataset", "dataset_title") + CSV_COLUMNS[5:]
 
 
-def client_address() -> Optional[str]:
+def client_address() -> str | None:
     """The requesting address, or None outside a request.  Behind a reverse
     proxy, have the proxy set REMOTE_ADDR (docs/access.md)."""
     try:
@@ -39,16 +39,38 @@ def client_address() -> Optional[str]:
 
 def record(action: str, outcome: str, user_name=None, package_id=None, resource_id=None, detail=None) -> AuditEvent:
     """Add an audit row to the session; the caller's transaction commits it."""
-    event = AuditEvent(action=action, outcome=outcome, user_name=user_name, address=client_address(),
-                       package_id=package_id, resource_id=resource_id, detail=detail)
+    event = AuditEvent(
+        action=action,
+        outcome=outcome,
+        user_name=user_name,
+        address=client_address(),
+        package_id=package_id,
+        resource_id=resource_id,
+        detail=detail,
+    )
     model.Session.add(event)
     return event
 
 
 #: Every action and outcome the trail holds, for the audit page's filters.
 ACTIONS = (DOWNLOAD, ACCESS_REQUEST, ACCESS_DECISION, SUBMISSION, "demand", "quality_report", "authorisation")
-OUTCOMES = (GRANTED, REFUSED, BLACKLISTED, "pending", "approved", "rejected", "revoked", "issued",
-            "open", "accepted", "fulfilled", "declined", "answered", "closed", "active")
+OUTCOMES = (
+    GRANTED,
+    REFUSED,
+    BLACKLISTED,
+    "pending",
+    "approved",
+    "rejected",
+    "revoked",
+    "issued",
+    "open",
+    "accepted",
+    "fulfilled",
+    "declined",
+    "answered",
+    "closed",
+    "active",
+)
 
 
 def _utc(name: str, value: str) -> dt.datetime:
@@ -57,10 +79,10 @@ def _utc(name: str, value: str) -> dt.datetime:
     try:
         moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise tk.ValidationError({name: [bilingual_message("audit_bad_time", value=value)]})
+        raise tk.ValidationError({name: [bilingual_message("audit_bad_time", value=value)]}) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=display_timezone())
-    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def events(since=None, until=None, action=None, user=None, outcome=None, dataset=None) -> list:
@@ -106,7 +128,7 @@ def _ip(address: str):
     return mapped or parsed
 
 
-def _in_network(address: Optional[str], network: str) -> bool:
+def _in_network(address: str | None, network: str) -> bool:
     try:
         if not address:
             return False
@@ -119,14 +141,16 @@ def _in_network(address: Optional[str], network: str) -> bool:
         return False
 
 
-def blacklisted(user_id: Optional[str], address: Optional[str]) -> bool:
+def blacklisted(user_id: str | None, address: str | None) -> bool:
     """Whether this user, or this address, is on the blacklist."""
     entries = model.Session.query(BlacklistEntry)
-    return any((user_id and entry.user_id == user_id) or (entry.network and _in_network(address, entry.network))
-               for entry in entries)
+    return any(
+        (user_id and entry.user_id == user_id) or (entry.network and _in_network(address, entry.network))
+        for entry in entries
+    )
 
 
-def user_blacklisted(user_name: Optional[str]) -> bool:
+def user_blacklisted(user_name: str | None) -> bool:
     """The blacklist asked about a user by name, and the current address."""
     user = model.User.get(user_name) if user_name else None
     return blacklisted(user.id if user else None, client_address())
@@ -134,8 +158,14 @@ def user_blacklisted(user_name: Optional[str]) -> bool:
 
 def _entry_dict(entry: BlacklistEntry) -> dict:
     user = model.User.get(entry.user_id) if entry.user_id else None
-    return {"id": entry.id, "user": user.name if user else None, "network": entry.network,
-            "reason": entry.reason, "created_by": entry.created_by, "created": entry.created.isoformat()}
+    return {
+        "id": entry.id,
+        "user": user.name if user else None,
+        "network": entry.network,
+        "reason": entry.reason,
+        "created_by": entry.created_by,
+        "created": entry.created.isoformat(),
+    }
 
 
 def blacklist_add(context, data_dict):
@@ -158,8 +188,12 @@ def blacklist_add(context, data_dict):
         errors["reason"] = [bilingual_message("missing_value", name=sdm_message("blacklist_reason"))]
     if errors:
         raise tk.ValidationError(errors)
-    entry = BlacklistEntry(user_id=user.id if user else None, network=network,
-                           reason=data_dict["reason"].strip(), created_by=context.get("user"))
+    entry = BlacklistEntry(
+        user_id=user.id if user else None,
+        network=network,
+        reason=data_dict["reason"].strip(),
+        created_by=context.get("user"),
+    )
     model.Session.add(entry)
     model.Session.commit()
     return _entry_dict(entry)

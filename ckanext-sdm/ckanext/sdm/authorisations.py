@@ -8,11 +8,11 @@ The register names units only, never the people who applied.  It is
 published as a page (/authorisations), an action (`sdm_authorisation_list`)
 and two files (/authorisations.csv, /authorisations.jsonld).
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Optional
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -28,12 +28,15 @@ from sdm_schema.csv_export import csv_text
 ACTION = "authorisation"
 ACTIVE, EXPIRED = "active", "expired"
 COLUMNS = ("unit", "dataset", "dataset_title", "scope", "purpose", "legal_basis", "starts", "ends", "status")
-_INPUTS = (("unit", "authorisation_unit", SUBJECT_LIMIT), ("scope", "authorisation_scope", TEXT_LIMIT),
-           ("purpose", "authorisation_purpose", TEXT_LIMIT),
-           ("legal_basis", "authorisation_legal_basis", SUBJECT_LIMIT))
+_INPUTS = (
+    ("unit", "authorisation_unit", SUBJECT_LIMIT),
+    ("scope", "authorisation_scope", TEXT_LIMIT),
+    ("purpose", "authorisation_purpose", TEXT_LIMIT),
+    ("legal_basis", "authorisation_legal_basis", SUBJECT_LIMIT),
+)
 
 
-def status(entry: Authorisation, now: Optional[dt.datetime] = None) -> str:
+def status(entry: Authorisation, now: dt.datetime | None = None) -> str:
     if entry.revoked is not None:
         return REVOKED
     return ACTIVE if entry.starts <= (now or utcnow()) < entry.ends else EXPIRED
@@ -42,19 +45,31 @@ def status(entry: Authorisation, now: Optional[dt.datetime] = None) -> str:
 def entry_dict(entry: Authorisation) -> dict:
     package = model.Package.get(entry.package_id)
     title = _title(package)
-    return {"id": entry.id, "unit": entry.unit, "package_id": entry.package_id,
-            "dataset": package.name if package else None, "dataset_title": title,
-            "scope": entry.scope, "purpose": entry.purpose, "legal_basis": entry.legal_basis,
-            "starts": entry.starts.date().isoformat(), "ends": entry.ends.date().isoformat(),
-            "status": status(entry), "from_access_request": bool(entry.access_request_id)}
+    return {
+        "id": entry.id,
+        "unit": entry.unit,
+        "package_id": entry.package_id,
+        "dataset": package.name if package else None,
+        "dataset_title": title,
+        "scope": entry.scope,
+        "purpose": entry.purpose,
+        "legal_basis": entry.legal_basis,
+        "starts": entry.starts.date().isoformat(),
+        "ends": entry.ends.date().isoformat(),
+        "status": status(entry),
+        "from_access_request": bool(entry.access_request_id),
+    }
 
 
-def _date(data_dict, name: str, errors: dict) -> Optional[dt.datetime]:
+def _date(data_dict, name: str, errors: dict) -> dt.datetime | None:
     try:
         return dt.datetime.fromisoformat(str(data_dict.get(name) or "").strip()[:10])
     except ValueError:
-        errors[name] = [bilingual_message("authorisation_bad_date", name=message(f"authorisation_{name}"),
-                                          value=data_dict.get(name) or "")]
+        errors[name] = [
+            bilingual_message(
+                "authorisation_bad_date", name=message(f"authorisation_{name}"), value=data_dict.get(name) or ""
+            )
+        ]
         return None
 
 
@@ -67,10 +82,19 @@ def _from_request(data_dict: dict, errors: dict) -> dict:
     if request.status != APPROVED or request.expires is None:
         errors["access_request_id"] = [bilingual_message("authorisation_not_approved")]
         return {"package_id": request.package_id}
-    data = {"unit": request.applicant_unit, "purpose": request.purpose, "scope": request.intended_use,
-            **{k: v for k, v in data_dict.items() if k in ("scope", "legal_basis") and v}}
-    return {"package_id": request.package_id, "starts": request.decided, "ends": request.expires,
-            "access_request_id": request.id, **_texts(data, errors)}
+    data = {
+        "unit": request.applicant_unit,
+        "purpose": request.purpose,
+        "scope": request.intended_use,
+        **{k: v for k, v in data_dict.items() if k in ("scope", "legal_basis") and v},
+    }
+    return {
+        "package_id": request.package_id,
+        "starts": request.decided,
+        "ends": request.expires,
+        "access_request_id": request.id,
+        **_texts(data, errors),
+    }
 
 
 def _texts(data_dict: dict, errors: dict) -> dict:
@@ -146,22 +170,41 @@ def as_csv(entries: list) -> str:
 def as_jsonld(entries: list, site_url: str) -> str:
     """The register as ODRL permissions (W3C ODRL 2.2): assignee the unit,
     target the dataset, purpose and period as constraints."""
-    graph = [{
-        "@id": f"{site_url}/authorisations#{e['id']}", "@type": "odrl:Agreement",
-        "odrl:assignee": {"@type": "foaf:Organization", "foaf:name": e["unit"]},
-        "odrl:permission": {"odrl:target": {"@id": f"{site_url}/dataset/{e['dataset']}"}, "odrl:action": "odrl:use",
-                            "odrl:constraint": [
-                                {"odrl:leftOperand": "odrl:purpose", "odrl:operator": "odrl:eq",
-                                 "odrl:rightOperand": e["purpose"]},
-                                {"odrl:leftOperand": "odrl:dateTime", "odrl:operator": "odrl:gteq",
-                                 "odrl:rightOperand": {"@value": e["starts"], "@type": "xsd:date"}},
-                                {"odrl:leftOperand": "odrl:dateTime", "odrl:operator": "odrl:lt",
-                                 "odrl:rightOperand": {"@value": e["ends"], "@type": "xsd:date"}}]},
-        "dct:description": e["scope"], "dct:source": e["legal_basis"], "adms:status": e["status"]}
-        for e in entries]
-    context = {"odrl": "http://www.w3.org/ns/odrl/2/", "foaf": "http://xmlns.com/foaf/0.1/",
-               "dct": "http://purl.org/dc/terms/", "adms": "http://www.w3.org/ns/adms#",
-               "xsd": "http://www.w3.org/2001/XMLSchema#"}
+    graph = [
+        {
+            "@id": f"{site_url}/authorisations#{e['id']}",
+            "@type": "odrl:Agreement",
+            "odrl:assignee": {"@type": "foaf:Organization", "foaf:name": e["unit"]},
+            "odrl:permission": {
+                "odrl:target": {"@id": f"{site_url}/dataset/{e['dataset']}"},
+                "odrl:action": "odrl:use",
+                "odrl:constraint": [
+                    {"odrl:leftOperand": "odrl:purpose", "odrl:operator": "odrl:eq", "odrl:rightOperand": e["purpose"]},
+                    {
+                        "odrl:leftOperand": "odrl:dateTime",
+                        "odrl:operator": "odrl:gteq",
+                        "odrl:rightOperand": {"@value": e["starts"], "@type": "xsd:date"},
+                    },
+                    {
+                        "odrl:leftOperand": "odrl:dateTime",
+                        "odrl:operator": "odrl:lt",
+                        "odrl:rightOperand": {"@value": e["ends"], "@type": "xsd:date"},
+                    },
+                ],
+            },
+            "dct:description": e["scope"],
+            "dct:source": e["legal_basis"],
+            "adms:status": e["status"],
+        }
+        for e in entries
+    ]
+    context = {
+        "odrl": "http://www.w3.org/ns/odrl/2/",
+        "foaf": "http://xmlns.com/foaf/0.1/",
+        "dct": "http://purl.org/dc/terms/",
+        "adms": "http://www.w3.org/ns/adms#",
+        "xsd": "http://www.w3.org/2001/XMLSchema#",
+    }
     return json.dumps({"@context": context, "@graph": graph}, ensure_ascii=False, indent=1)
 
 

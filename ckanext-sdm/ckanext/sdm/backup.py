@@ -12,6 +12,7 @@ A restore refuses a backup whose signature or any part's SHA-256 fails,
 refuses a non-empty database unless forced, then restores, migrates,
 rebuilds the search index and checks everything against the manifest.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,7 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from typing import Mapping, Optional
+from typing import Mapping
 
 import ckan.plugins.toolkit as tk
 import psycopg2
@@ -61,9 +62,9 @@ _COUNTS = {
 }
 _GROUPED = {
     "datasets": "SELECT state || CASE WHEN private THEN '/private' ELSE '/public' END, count(*) "
-                "FROM package WHERE type = 'dataset' GROUP BY 1",
+    "FROM package WHERE type = 'dataset' GROUP BY 1",
     "disclosure": "SELECT e.value, count(*) FROM package_extra e JOIN package p ON p.id = e.package_id "
-                  "WHERE e.key = 'open_attribute' AND e.state = 'active' AND p.state = 'active' GROUP BY 1",
+    "WHERE e.key = 'open_attribute' AND e.state = 'active' AND p.state = 'active' GROUP BY 1",
 }
 _GRANTS = "SELECT id, package_id, status, expires::text FROM sdm_access_request ORDER BY id"
 _CERTIFICATES = "SELECT number, certificate::text FROM sdm_submission ORDER BY number"
@@ -118,21 +119,33 @@ def _dump_consistent(stage: str) -> dict:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_export_snapshot()")
             snapshot = cursor.fetchone()[0]
-            _run([_pg_tool("pg_dump"), "--format=custom", f"--snapshot={snapshot}", "--no-owner",
-                  f"--file={os.path.join(stage, DUMP)}", _dsn()], "pg_dump")
+            _run(
+                [
+                    _pg_tool("pg_dump"),
+                    "--format=custom",
+                    f"--snapshot={snapshot}",
+                    "--no-owner",
+                    f"--file={os.path.join(stage, DUMP)}",
+                    _dsn(),
+                ],
+                "pg_dump",
+            )
             return describe(cursor, [_site_id()])
     finally:
         connection.rollback()
         connection.close()
 
 
-def _stage_keys(stage: str, key, private_passphrase: Optional[bytes]) -> None:
+def _stage_keys(stage: str, key, private_passphrase: bytes | None) -> None:
     os.makedirs(os.path.join(stage, "keys"))
     with open(os.path.join(stage, PUBLIC_KEY), "w") as f:
         f.write(signing.public_pem(key.public_key()))
     if private_passphrase:
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.BestAvailableEncryption(private_passphrase))
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(private_passphrase),
+        )
         with open(os.path.join(stage, PRIVATE_KEY), "wb") as f:
             f.write(pem)
 
@@ -151,7 +164,7 @@ def site_key():
     return signing.load_private_key(setting)
 
 
-def make_backup(restic: core.Restic, keep: Mapping, private_passphrase: Optional[bytes] = None) -> tuple[str, dict]:
+def make_backup(restic: core.Restic, keep: Mapping, private_passphrase: bytes | None = None) -> tuple[str, dict]:
     """Back the site up; answer the snapshot id and the manifest."""
     key = site_key()
     stage = tempfile.mkdtemp(prefix="sdm-backup-")
@@ -163,8 +176,16 @@ def make_backup(restic: core.Restic, keep: Mapping, private_passphrase: Optional
         folders = {"filestore": os.path.abspath(storage)} if storage and os.path.isdir(storage) else {}
         parts = core.describe_parts(stage, folders)
         hashes = facts.pop("dataset_hashes")
-        document = core.manifest("ckan", parts, facts, folders, dataset_hashes=hashes,
-                                 site_url=tk.config.get("ckan.site_url"), site_id=_site_id(), key_id=signing.key_id(key.public_key()))
+        document = core.manifest(
+            "ckan",
+            parts,
+            facts,
+            folders,
+            dataset_hashes=hashes,
+            site_url=tk.config.get("ckan.site_url"),
+            site_id=_site_id(),
+            key_id=signing.key_id(key.public_key()),
+        )
         body = core.write_manifest(stage, document)
         with open(os.path.join(stage, core.SIGNATURE), "w") as f:
             f.write(signing.sign(key, body))
@@ -177,6 +198,7 @@ def make_backup(restic: core.Restic, keep: Mapping, private_passphrase: Optional
 
 
 # ---- restore ---------------------------------------------------------------
+
 
 def check_backup(folder: str, public_key) -> dict:
     """The manifest of a restored snapshot, once its signature and every
@@ -198,7 +220,7 @@ def _database_empty(cursor) -> bool:
         return True
     cursor.execute("SELECT count(*) FROM package")
     packages = cursor.fetchone()[0]
-    cursor.execute("SELECT count(*) FROM \"user\" WHERE name <> %s", (_site_id(),))
+    cursor.execute('SELECT count(*) FROM "user" WHERE name <> %s', (_site_id(),))
     return packages == 0 and cursor.fetchone()[0] == 0
 
 
@@ -217,8 +239,19 @@ def _restore_database(folder: str, force: bool) -> None:
                 raise core.BackupError("the target database is not empty; pass --force to replace it")
     finally:
         connection.close()
-    _run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges", "--exit-on-error",
-          f"--dbname={_dsn()}", os.path.join(folder, DUMP)], "pg_restore")
+    _run(
+        [
+            _pg_tool("pg_restore"),
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--no-privileges",
+            "--exit-on-error",
+            f"--dbname={_dsn()}",
+            os.path.join(folder, DUMP),
+        ],
+        "pg_restore",
+    )
 
 
 def _restore_filestore(folder: str, document: Mapping) -> None:
@@ -231,25 +264,34 @@ def _restore_filestore(folder: str, document: Mapping) -> None:
 
 def compare(expected: Mapping, actual: Mapping, hashes: Mapping) -> list[str]:
     """What differs between the manifest and the restored catalogue."""
-    problems = [f"{key}: backup {expected[key]!r}, restored {actual.get(key)!r}"
-                for key in expected if expected[key] != actual.get(key)]
+    problems = [
+        f"{key}: backup {expected[key]!r}, restored {actual.get(key)!r}"
+        for key in expected
+        if expected[key] != actual.get(key)
+    ]
     restored = actual.get("dataset_hashes", {})
     problems += [f"dataset {pid}: missing after restore" for pid in hashes if pid not in restored]
-    problems += [f"dataset {pid}: differs from the backup" for pid in hashes
-                 if pid in restored and restored[pid] != hashes[pid]]
+    problems += [
+        f"dataset {pid}: differs from the backup" for pid in hashes if pid in restored and restored[pid] != hashes[pid]
+    ]
     return problems
 
 
 def _certificates_genuine(cursor, public_key) -> list[str]:
     cursor.execute(_CERTIFICATES)
-    return [f"certificate {number}: no longer verifies" for number, text in cursor.fetchall()
-            if not certificates.genuine(json.loads(text), public_key)]
+    return [
+        f"certificate {number}: no longer verifies"
+        for number, text in cursor.fetchall()
+        if not certificates.genuine(json.loads(text), public_key)
+    ]
 
 
 def _indexed_datasets() -> int:
     site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
-    found = tk.get_action("package_search")({"ignore_auth": True, "user": site_user["name"]}, {
-        "q": "*:*", "rows": 0, "include_private": True, "include_drafts": True})
+    found = tk.get_action("package_search")(
+        {"ignore_auth": True, "user": site_user["name"]},
+        {"q": "*:*", "rows": 0, "include_private": True, "include_drafts": True},
+    )
     return found["count"]
 
 
@@ -273,8 +315,10 @@ def restore(folder: str, public_key, force: bool = False, progress=print) -> lis
     """Restore an unpacked backup folder into this site; answer the problems
     the final verification found (empty: everything came back)."""
     document = check_backup(folder, public_key)
-    progress(f"backup of {document.get('site_url')} made {document['created']}: signature and "
-             f"{len(document['parts'])} parts verified")
+    progress(
+        f"backup of {document.get('site_url')} made {document['created']}: signature and "
+        f"{len(document['parts'])} parts verified"
+    )
     _restore_database(folder, force)
     _restore_filestore(folder, document)
     _ckan("db", "upgrade")
@@ -284,7 +328,7 @@ def restore(folder: str, public_key, force: bool = False, progress=print) -> lis
     return verify_restored(document, public_key)
 
 
-def load_public_key(path: Optional[str]):
+def load_public_key(path: str | None):
     if path:
         with open(path, "rb") as f:
             return serialization.load_pem_public_key(f.read())

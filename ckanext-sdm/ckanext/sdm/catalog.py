@@ -15,6 +15,7 @@ A page written with one SDM profile is then written by profiles/stream.py
 (the publisher's streaming writers) rather than by ckanext-dcat's rdflib
 serializer; the same chained actions, and dcat_dataset_show, hand it over.
 """
+
 from __future__ import annotations
 
 import functools
@@ -24,10 +25,9 @@ import ckan.plugins.toolkit as tk
 from ckanext.dcat import logic as dcat_logic
 from ckanext.dcat.processors import DEFAULT_RDF_PROFILES, RDF_PROFILES_CONFIG_OPTION
 
+from ckanext.sdm.profiles import stream
 from sdm_schema import dataset_fields, disclosure
 from sdm_schema.rdf import dcat_ap3, national, schemaorg
-
-from ckanext.sdm.profiles import stream
 
 #: ckanext-dcat profile name → the audience it writes for.  Other profiles
 #: (ckanext-dcat's own) are served to the public audience.
@@ -56,7 +56,7 @@ def _probe(fields: dict, audience: str) -> bool:
     return disclosure.decide(fields, audience).visible
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def hiding_codes(audience: str) -> dict:
     """{code field: codes that alone hide a dataset from the audience},
     found by asking disclosure.decide rather than restating its rules.
@@ -83,13 +83,14 @@ def exclusion_filters(audience: str) -> list:
     facets of search.py read the same fields); a record without the field
     is not excluded, as decide() reads a missing field as its harmless
     default."""
-    return [f"-{name}:({' OR '.join(_quoted(code) for code in codes)})"
-            for name, codes in sorted(hiding_codes(audience).items())]
+    return [
+        f"-{name}:({' OR '.join(_quoted(code) for code in codes)})"
+        for name, codes in sorted(hiding_codes(audience).items())
+    ]
 
 
 def _quoted(code: str) -> str:
     return '"' + code.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
 
 
 def catalogue_search(context, data_dict: dict) -> dict:
@@ -119,8 +120,9 @@ def _catalog_page(name, profile, context, data_dict) -> str:
     """ckanext-dcat's dcat_catalog_show / _search, written by the streaming path."""
     tk.check_access(name, context, data_dict)
     query = dcat_logic._search_ckan_datasets(context, data_dict)
-    return stream.catalog_page(profile, query["results"], data_dict.get("format"),
-                               dcat_logic._pagination_info(query, data_dict))
+    return stream.catalog_page(
+        profile, query["results"], data_dict.get("format"), dcat_logic._pagination_info(query, data_dict)
+    )
 
 
 def _for_audience(name):

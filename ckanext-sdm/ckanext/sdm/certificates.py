@@ -11,6 +11,7 @@ when, to which centre, and two digests that pin the data as submitted —
 It is signed with Ed25519 over its canonical JSON without the `signature`
 key (ckanext.sdm.signing).  Imports nothing from CKAN.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -22,8 +23,20 @@ from sdm_schema.loader import dataset_fields
 
 #: The certificate's keys in the order a printed certificate shows them.
 FIELDS = (
-    "number", "issued", "receiving_centre", "project_number", "programme", "lead_unit", "submitter",
-    "dataset_id", "dataset_name", "version", "metadata_digest", "resources_digest", "resources", "key_id",
+    "number",
+    "issued",
+    "receiving_centre",
+    "project_number",
+    "programme",
+    "lead_unit",
+    "submitter",
+    "dataset_id",
+    "dataset_name",
+    "version",
+    "metadata_digest",
+    "resources_digest",
+    "resources",
+    "key_id",
 )
 SIGNATURE = "signature"
 _CHUNK = 1 << 20
@@ -41,8 +54,7 @@ def _sha256(data: bytes) -> str:
 def metadata_digest(dataset: Mapping) -> str:
     # Empty values are left out so that saving a form that adds an empty
     # optional field does not count as a change.
-    fields = {f.name: dataset[f.name] for f in dataset_fields()
-              if dataset.get(f.name) not in (None, "", [], {})}
+    fields = {f.name: dataset[f.name] for f in dataset_fields() if dataset.get(f.name) not in (None, "", [], {})}
     return _sha256(canonical(fields))
 
 

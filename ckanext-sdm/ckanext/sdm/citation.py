@@ -10,11 +10,12 @@ The link prefers the DOI, then the CSTR resolver, then the dataset's page.
 `elements()` gathers what every citation format needs, once; the GB/T 7714
 text is built here and BibTeX, RIS and DataCite XML in citation_formats.py.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Mapping
 
 from sdm_schema.lang import pick
 from sdm_schema.loader import LANGUAGES
@@ -64,7 +65,7 @@ class Elements:
         return resolvable.get("doi") or resolvable.get("cstr") or self.page_url
 
 
-def elements(dataset: Mapping, unit: Mapping, page_url: str, accessed: Optional[dt.date] = None) -> Elements:
+def elements(dataset: Mapping, unit: Mapping, page_url: str, accessed: dt.date | None = None) -> Elements:
     """`unit` is the responsible unit (organisation dict), the citation's author."""
     accessed = accessed or dt.date.today()
 
@@ -104,12 +105,11 @@ def format_gbt7714(cited: Elements, lang: str) -> str:
     return " ".join(parts)
 
 
-def gbt7714(dataset: Mapping, unit: Mapping, lang: str, page_url: str,
-            accessed: Optional[dt.date] = None) -> str:
+def gbt7714(dataset: Mapping, unit: Mapping, lang: str, page_url: str, accessed: dt.date | None = None) -> str:
     """One citation; `unit` is the responsible unit (organisation dict)."""
     return format_gbt7714(elements(dataset, unit, page_url, accessed), lang)
 
 
-def recommended(dataset: Mapping, unit: Mapping, page_url: str, accessed: Optional[dt.date] = None) -> dict:
+def recommended(dataset: Mapping, unit: Mapping, page_url: str, accessed: dt.date | None = None) -> dict:
     cited = elements(dataset, unit, page_url, accessed)
     return {lang: format_gbt7714(cited, lang) for lang in LANGUAGES}

@@ -5,6 +5,7 @@ same author, title, version, year and identifiers as the GB/T 7714 text.
 BibTeX and RIS carry one language (the reader's); DataCite XML carries both,
 tagged with xml:lang.  Imports nothing from CKAN.
 """
+
 from __future__ import annotations
 
 import re
@@ -105,8 +106,13 @@ def datacite_xml(cited: Elements) -> bytes:
     disciplines = codelist("discipline")
     for code in cited.disciplines:
         if code in disciplines:
-            _per_language(subjects, "subject", disciplines[code].label,
-                          subjectScheme=DISCIPLINE_SCHEME, classificationCode=str(code))
+            _per_language(
+                subjects,
+                "subject",
+                disciplines[code].label,
+                subjectScheme=DISCIPLINE_SCHEME,
+                classificationCode=str(code),
+            )
     for lang in LANGUAGES:
         for keyword in cited.keywords[lang]:
             _sub(subjects, "subject", keyword, **{XML_LANG: lang})

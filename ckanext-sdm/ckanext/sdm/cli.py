@@ -15,8 +15,12 @@ def sdm():
 
 
 @sdm.command("lift-embargoes")
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Treat this date as today (default: the current UTC date).")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Treat this date as today (default: the current UTC date).",
+)
 def lift_embargoes(today):
     """Make public every deferred dataset whose embargo date has come.
 
@@ -38,9 +42,14 @@ def lift_embargoes(today):
 @sdm.command("backup")
 @repository_options()
 @retention_options
-@click.option("--include-private-key", "key_passphrase_file", type=click.Path(dir_okay=False, exists=True),
-              default=None, metavar="PASSPHRASE_FILE",
-              help="Also store the signing private key, encrypted with the passphrase in this file.")
+@click.option(
+    "--include-private-key",
+    "key_passphrase_file",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    metavar="PASSPHRASE_FILE",
+    help="Also store the signing private key, encrypted with the passphrase in this file.",
+)
 def backup_site(repo, password_file, keep_daily, keep_weekly, keep_monthly, key_passphrase_file):
     """Back up the whole catalogue into a restic repository.
 
@@ -60,23 +69,35 @@ def backup_site(repo, password_file, keep_daily, keep_weekly, keep_monthly, key_
     passphrase = open(key_passphrase_file, "rb").read().strip() if key_passphrase_file else None
     try:
         snapshot, document = backup.make_backup(
-            Restic(repo, password_file), {"daily": keep_daily, "weekly": keep_weekly, "monthly": keep_monthly},
-            private_passphrase=passphrase)
+            Restic(repo, password_file),
+            {"daily": keep_daily, "weekly": keep_weekly, "monthly": keep_monthly},
+            private_passphrase=passphrase,
+        )
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     counts = document["counts"]
-    click.echo(f"snapshot {snapshot}: {len(document['parts'])} parts, datasets {counts['datasets']}, "
-               f"certificates {counts['certificates']}, access requests {counts['access_requests']}, "
-               f"audit rows {counts['audit_rows']}")
+    click.echo(
+        f"snapshot {snapshot}: {len(document['parts'])} parts, datasets {counts['datasets']}, "
+        f"certificates {counts['certificates']}, access requests {counts['access_requests']}, "
+        f"audit rows {counts['audit_rows']}"
+    )
 
 
 @sdm.command("restore")
 @repository_options(required=False)
 @click.option("--snapshot", default="latest", show_default=True, help="The restic snapshot to restore.")
-@click.option("--from-dir", type=click.Path(file_okay=False, exists=True), default=None,
-              help="Restore from a folder holding an already unpacked snapshot instead of the repository.")
-@click.option("--public-key", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="The PEM public key the manifest must verify with (default: this site's signing key).")
+@click.option(
+    "--from-dir",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help="Restore from a folder holding an already unpacked snapshot instead of the repository.",
+)
+@click.option(
+    "--public-key",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="The PEM public key the manifest must verify with (default: this site's signing key).",
+)
 @click.option("--force", is_flag=True, help="Replace a database that is not empty.")
 def restore_site(repo, password_file, snapshot, from_dir, public_key, force):
     """Restore a backup onto this site and verify it against its manifest.

@@ -32,6 +32,7 @@ If-Modified-Since is answered on dataset pages only.  CKAN keeps a deleted
 dataset's metadata_modified, so a catalogue page can change with no newer
 date on it; its ETag (the count) sees that, a date cannot.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -40,7 +41,6 @@ import importlib.metadata
 import json
 import logging
 from dataclasses import dataclass
-from typing import Optional
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -68,7 +68,7 @@ blueprint = Blueprint("sdm_conditional_get", __name__)
 @dataclass(frozen=True)
 class Validators:
     etag: str
-    last_modified: Optional[dt.datetime]
+    last_modified: dt.datetime | None
     #: Whether Last-Modified sees every change (If-Modified-Since honoured).
     dated: bool
 
@@ -102,8 +102,9 @@ def _catalogue_search(fields: str, probe: bool):
     """The view's own catalogue search, asking Solr for `fields` only (and for
     one row when `probe`); None for parameters the view refuses (409)."""
     profiles = request.args.get("profiles")
-    context = catalog.mark({catalog.FIELDS_KEY: fields, catalog.PROBE_KEY: probe},
-                           profiles.split(",") if profiles else None)
+    context = catalog.mark(
+        {catalog.FIELDS_KEY: fields, catalog.PROBE_KEY: probe}, profiles.split(",") if profiles else None
+    )
     data_dict = {key: request.args.get(key) for key in ("page", "modified_since", "q", "fq")}
     try:
         return dcat_logic._search_ckan_datasets(context, data_dict)
@@ -111,7 +112,7 @@ def _catalogue_search(fields: str, probe: bool):
         return None
 
 
-def catalog_validators() -> Optional[Validators]:
+def catalog_validators() -> Validators | None:
     if not _user():
         # the id too: access.package_search redacts each result by its id
         found = _catalogue_search("id,metadata_modified", probe=True)
@@ -139,7 +140,7 @@ def _last_change(package: model.Package) -> dt.datetime:
     return changed
 
 
-def dataset_validators(id_: str) -> Optional[Validators]:
+def dataset_validators(id_: str) -> Validators | None:
     try:
         tk.check_access("package_show", {"user": _user()}, {"id": id_})
     except (tk.NotAuthorized, tk.ObjectNotFound):
@@ -151,7 +152,7 @@ def dataset_validators(id_: str) -> Optional[Validators]:
     return Validators(_etag(changed, _entitlements([package.id])), changed, dated=True)
 
 
-def _validators() -> Optional[Validators]:
+def _validators() -> Validators | None:
     view_args = request.view_args or {}
     if request.method != "GET" or not view_args.get("_format"):
         return None  # content negotiation by Accept: left to ckanext-dcat
@@ -166,15 +167,19 @@ def _not_modified(validators: Validators) -> bool:
     if request.if_none_match:
         return request.if_none_match.contains_weak(validators.etag)
     since = request.if_modified_since
-    return bool(validators.dated and since and validators.last_modified
-                and validators.last_modified.replace(microsecond=0, tzinfo=dt.timezone.utc) <= since)
+    return bool(
+        validators.dated
+        and since
+        and validators.last_modified
+        and validators.last_modified.replace(microsecond=0, tzinfo=dt.UTC) <= since
+    )
 
 
 def _cache_key(etag: str) -> str:
     return f"{tk.config.get('ckan.site_id')}:sdm:rdf:{etag}"
 
 
-def _cached(etag: str) -> Optional[Response]:
+def _cached(etag: str) -> Response | None:
     try:
         hit = connect_to_redis().hgetall(_cache_key(etag))
     except RedisError:
@@ -199,7 +204,7 @@ def _store(etag: str, response: Response) -> None:
 def _with_validators(response: Response, validators: Validators) -> Response:
     response.set_etag(validators.etag, weak=True)
     if validators.last_modified:
-        response.last_modified = validators.last_modified.replace(tzinfo=dt.timezone.utc)
+        response.last_modified = validators.last_modified.replace(tzinfo=dt.UTC)
     return response
 
 

@@ -1,12 +1,13 @@
 """Deferred disclosure ends by itself (R4): find due embargoes and lift them."""
+
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
 import ckan.model as model
-from sqlalchemy.orm import aliased
 import ckan.plugins.toolkit as tk
+from sqlalchemy.orm import aliased
 
 from sdm_schema import disclosure as disclosure_policy
 
@@ -26,8 +27,9 @@ def due_dataset_ids(today: dt.date) -> list:
     )
     # ISO dates compare correctly as text, but a malformed one must not
     # stop the others, so the policy reads each in Python.
-    ends = ((pid, disclosure_policy.embargo_end({"disclosure": "deferred", "embargo_until": value}))
-            for pid, value in rows)
+    ends = (
+        (pid, disclosure_policy.embargo_end({"disclosure": "deferred", "embargo_until": value})) for pid, value in rows
+    )
     return [pid for pid, end in ends if end is not None and end <= today]
 
 
@@ -58,7 +60,7 @@ def _failure(error: Exception) -> str:
 def lift_due(today: dt.date | None = None, now: dt.datetime | None = None) -> LiftReport:
     """Lift every due embargo; a dataset that cannot be saved (a stored
     value the schema now refuses, …) is reported and the others still go."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     today = today or now.date()
     report = LiftReport()
     for package_id in due_dataset_ids(today):

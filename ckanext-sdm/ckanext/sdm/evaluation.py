@@ -12,11 +12,11 @@ for anyone, through the disclosure policy: a dataset the viewer may not see
 is not named, and the file indicators of a dataset whose files the viewer
 may not have are left out.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Optional
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -78,8 +78,9 @@ class DbLinkCache:
     hand results back; this object writes them from the calling thread."""
 
     def __init__(self):
-        self._known = {row.url: evaluation.LinkResult(row.ok, row.status, row.checked)
-                       for row in model.Session.query(LinkCheck)}
+        self._known = {
+            row.url: evaluation.LinkResult(row.ok, row.status, row.checked) for row in model.Session.query(LinkCheck)
+        }
         self._new: dict = {}
 
     def get(self, url):
@@ -101,12 +102,17 @@ class DbLinkCache:
 
 # -- evaluating --------------------------------------------------------------------
 
+
 def _datasets() -> list:
     """Every active dataset, whole (files included), as the evaluation needs it."""
     from ckanext.sdm.submission import _stored
 
-    ids = [row[0] for row in model.Session.query(model.Package.id)
-           .filter(model.Package.state == "active", model.Package.type == "dataset").order_by(model.Package.name)]
+    ids = [
+        row[0]
+        for row in model.Session.query(model.Package.id)
+        .filter(model.Package.state == "active", model.Package.type == "dataset")
+        .order_by(model.Package.name)
+    ]
     return [_stored(package_id) for package_id in ids]
 
 
@@ -131,7 +137,7 @@ def _requests(now: dt.datetime, answer_days: int) -> dict:
     return {pid: evaluation.request_counts(found, now, answer_days) for pid, found in pairs.items()}
 
 
-def evaluate_site(today: Optional[dt.date] = None, checker=None) -> list:
+def evaluate_site(today: dt.date | None = None, checker=None) -> list:
     """Evaluate every dataset, keep the results and today's unit snapshots;
     the units, best first.  With a LinkChecker the links are checked first."""
     today = today or dt.date.today()
@@ -146,8 +152,9 @@ def evaluate_site(today: Optional[dt.date] = None, checker=None) -> list:
     requests = _requests(utcnow(), days)
 
     def facts(record):
-        return evaluation.Facts(links=links, submission=submissions.get(record["id"]),
-                                requests=requests.get(record["id"]), answer_days=days)
+        return evaluation.Facts(
+            links=links, submission=submissions.get(record["id"]), requests=requests.get(record["id"]), answer_days=days
+        )
 
     units = evaluation.evaluate_catalogue(records, tk.config.get("ckan.site_url") or "", facts=facts, today=today)
     _keep(units, today)
@@ -160,18 +167,33 @@ def _keep(units: list, today: dt.date) -> None:
     for unit in units:
         for e in unit.datasets:
             seen.add(e.record["id"])
-            model.Session.merge(DatasetResult(package_id=e.record["id"], owner_org=unit.unit, evaluated=now,
-                                              score=e.score, result=report.dataset_dict(e)))
+            model.Session.merge(
+                DatasetResult(
+                    package_id=e.record["id"],
+                    owner_org=unit.unit,
+                    evaluated=now,
+                    score=e.score,
+                    result=report.dataset_dict(e),
+                )
+            )
         card = report.unit_dict(unit, worst=0)
         model.Session.query(UnitSnapshot).filter_by(day=today, unit=unit.unit).delete()
-        model.Session.add(UnitSnapshot(day=today, unit=unit.unit, score=unit.score, band=(card["band"] or {}).get("code"),
-                                       datasets=len(unit.datasets), card=card))
+        model.Session.add(
+            UnitSnapshot(
+                day=today,
+                unit=unit.unit,
+                score=unit.score,
+                band=(card["band"] or {}).get("code"),
+                datasets=len(unit.datasets),
+                card=card,
+            )
+        )
     # datasets deleted since the last run leave no stale result behind
     model.Session.query(DatasetResult).filter(DatasetResult.package_id.notin_(seen)).delete(synchronize_session=False)
     model.Session.commit()
 
 
-def check_links(options: Optional[dict] = None) -> int:
+def check_links(options: dict | None = None) -> int:
     """The link check alone, as a background job: every file URL, cached;
     the number of URLs asked."""
     from sdm_harvester.linkcheck import LinkChecker
@@ -184,12 +206,14 @@ def check_links(options: Optional[dict] = None) -> int:
     return checker.asked
 
 
-def enqueue_link_check(options: Optional[dict] = None):
-    return tk.enqueue_job(check_links, [options or {}], title="sdm link check", queue=LINK_QUEUE,
-                          rq_kwargs={"timeout": 6 * 3600})
+def enqueue_link_check(options: dict | None = None):
+    return tk.enqueue_job(
+        check_links, [options or {}], title="sdm link check", queue=LINK_QUEUE, rq_kwargs={"timeout": 6 * 3600}
+    )
 
 
 # -- reading, through the policy ---------------------------------------------------
+
 
 def _viewer_sees(context, package_id) -> bool:
     try:
@@ -199,7 +223,7 @@ def _viewer_sees(context, package_id) -> bool:
     return True
 
 
-def _shown(context, result: dict) -> Optional[dict]:
+def _shown(context, result: dict) -> dict | None:
     """A stored dataset result as the viewer may see it; None when the
     viewer may not know the dataset."""
     if not _viewer_sees(context, result["id"]):
@@ -207,11 +231,14 @@ def _shown(context, result: dict) -> Optional[dict]:
     files = access.entitlement(access.Viewer.of(context), access._stored_package(result["id"])).files
     if files:
         return result
-    return {**result, "indicators": {k: (None if k in FILE_INDICATORS else v) for k, v in result["indicators"].items()},
-            "problems": [p for p in result["problems"] if p["indicator"] not in FILE_INDICATORS]}
+    return {
+        **result,
+        "indicators": {k: (None if k in FILE_INDICATORS else v) for k, v in result["indicators"].items()},
+        "problems": [p for p in result["problems"] if p["indicator"] not in FILE_INDICATORS],
+    }
 
 
-def _organization(ref) -> Optional[model.Group]:
+def _organization(ref) -> model.Group | None:
     group = model.Group.get(ref) if isinstance(ref, str) and ref else None
     return group if group is not None and group.is_organization and group.state == "active" else None
 
@@ -224,8 +251,13 @@ def _unit_titles(group: model.Group) -> dict:
 
 
 def _unit_entry(snapshot: UnitSnapshot, group: model.Group) -> dict:
-    return {**snapshot.card, "unit": group.id, "name": group.name, "title": _unit_titles(group),
-            "day": snapshot.day.isoformat()}
+    return {
+        **snapshot.card,
+        "unit": group.id,
+        "name": group.name,
+        "title": _unit_titles(group),
+        "day": snapshot.day.isoformat(),
+    }
 
 
 def _latest_day():
@@ -306,7 +338,7 @@ ACTIONS = {"sdm_evaluation_list": evaluation_list, "sdm_evaluation_show": evalua
 AUTH_FUNCTIONS = {"sdm_evaluation_list": _public, "sdm_evaluation_show": _public}
 
 
-def editor_badge(pkg: dict) -> Optional[dict]:
+def editor_badge(pkg: dict) -> dict | None:
     """The band of a dataset's latest evaluation, for its editors only."""
     if not pkg.get("id") or not access.privileged(pkg.get("owner_org")):
         return None
@@ -316,11 +348,15 @@ def editor_badge(pkg: dict) -> Optional[dict]:
 
 # -- ckan sdm evaluate -----------------------------------------------------------
 
+
 @click.command("evaluate")
 @day_option
 @link_options
-@click.option("--enqueue-link-check", is_flag=True,
-              help="Put the link check on CKAN's job queue (queue sdm-links) instead of evaluating now.")
+@click.option(
+    "--enqueue-link-check",
+    is_flag=True,
+    help="Put the link check on CKAN's job queue (queue sdm-links) instead of evaluating now.",
+)
 def evaluate_command(today, enqueue_link_check, **link):
     """Score every responsible unit and dataset (docs/evaluation.md) and
     keep today's snapshot per unit; a second run on a day replaces it.
@@ -340,9 +376,11 @@ def evaluate_command(today, enqueue_link_check, **link):
     units = evaluate_site(today=today, checker=link_checker(link))
     for unit in units:
         found = unit.band
-        click.echo(f"{unit.unit}: {unit.score if unit.score is not None else '-'} "
-                   f"({found.label['en'] if found else '-'}), {len(unit.datasets)} datasets, "
-                   f"{len(unit.overdue())} overdue")
+        click.echo(
+            f"{unit.unit}: {unit.score if unit.score is not None else '-'} "
+            f"({found.label['en'] if found else '-'}), {len(unit.datasets)} datasets, "
+            f"{len(unit.overdue())} overdue"
+        )
     click.echo(f"{len(units)} unit(s) evaluated for {today.isoformat()}")
 
 
@@ -351,6 +389,13 @@ cli.sdm.add_command(evaluate_command)  # `ckan sdm evaluate`, beside the group's
 
 def enqueue_link_check_for(checker):
     """The job for a checker's settings (the job rebuilds the checker)."""
-    return enqueue_link_check({"timeout": checker.timeout, "workers": checker.workers,
-                               "interval": checker.pace.interval, "limit": checker.limit,
-                               "max_age": checker.max_age, "allow_networks": list(checker.allow_networks)})
+    return enqueue_link_check(
+        {
+            "timeout": checker.timeout,
+            "workers": checker.workers,
+            "interval": checker.pace.interval,
+            "limit": checker.limit,
+            "max_age": checker.max_age,
+            "allow_networks": list(checker.allow_networks),
+        }
+    )

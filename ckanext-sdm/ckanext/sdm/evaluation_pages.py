@@ -9,6 +9,7 @@ what the API shows to the same viewer.  Charts are SVG drawn on the server
 by pygal, inline and readable without JavaScript; each has its numbers in
 a table beside it.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,9 @@ def _names() -> dict:
 @blueprint.route("/evaluation")
 def index():
     units = tk.get_action("sdm_evaluation_list")(_context(), {})
-    return tk.render("sdm/evaluation/index.html", {"units": units, "names": _names(),
-                                                   "dimensions": evaluation.dimensions()})
+    return tk.render(
+        "sdm/evaluation/index.html", {"units": units, "names": _names(), "dimensions": evaluation.dimensions()}
+    )
 
 
 def _export(card: dict, name: str, extension: str, csv_text) -> Response:
@@ -68,28 +70,44 @@ def _unit(id):
 @blueprint.route("/organization/<id>/evaluation.<any(json, csv):extension>")
 def unit_export(id, extension):
     unit = _unit(id)
-    return _export({"units": [unit], "datasets": unit["worst"]}, f"evaluation-{unit['name']}", extension,
-                   report.datasets_csv)
+    return _export(
+        {"units": [unit], "datasets": unit["worst"]}, f"evaluation-{unit['name']}", extension, report.datasets_csv
+    )
 
 
 @blueprint.route("/organization/<id>/evaluation")
 def unit_page(id):
     unit = _unit(id)
     group_dict = tk.get_action("organization_show")(_context(), {"id": unit["unit"]})
-    return tk.render("sdm/evaluation/unit.html", {
-        "unit": unit, "group_dict": group_dict, "group_type": "organization", "names": _names(), "tag": ui_language(),
-        "dimensions": evaluation.dimensions(), "trend_chart": trend_chart(unit["trend"]),
-        "openness_chart": openness_chart(unit["openness"]), "openness_labels": _openness_labels(),
-        "bands": {b.code: {"code": b.code, "label": dict(b.label)} for b in evaluation.bands()}})
+    return tk.render(
+        "sdm/evaluation/unit.html",
+        {
+            "unit": unit,
+            "group_dict": group_dict,
+            "group_type": "organization",
+            "names": _names(),
+            "tag": ui_language(),
+            "dimensions": evaluation.dimensions(),
+            "trend_chart": trend_chart(unit["trend"]),
+            "openness_chart": openness_chart(unit["openness"]),
+            "openness_labels": _openness_labels(),
+            "bands": {b.code: {"code": b.code, "label": dict(b.label)} for b in evaluation.bands()},
+        },
+    )
 
 
 # -- charts ---------------------------------------------------------------------------
 
+
 def _style():
     import pygal.style
 
-    return pygal.style.Style(background="white", plot_background="white", font_family="sans-serif",
-                             colors=("#206b82", "#8ab04a", "#e0a526", "#c0392b"))
+    return pygal.style.Style(
+        background="white",
+        plot_background="white",
+        font_family="sans-serif",
+        colors=("#206b82", "#8ab04a", "#e0a526", "#c0392b"),
+    )
 
 
 def _svg(chart) -> Markup:
@@ -106,8 +124,17 @@ def _svg(chart) -> Markup:
 def trend_chart(trend: list) -> Markup:
     import pygal
 
-    chart = pygal.Line(style=_style(), js=[], width=640, height=280, range=(0, 100), show_legend=False,
-                       print_values=True, title=sdm_message("eval_trend"), x_label_rotation=30)
+    chart = pygal.Line(
+        style=_style(),
+        js=[],
+        width=640,
+        height=280,
+        range=(0, 100),
+        show_legend=False,
+        print_values=True,
+        title=sdm_message("eval_trend"),
+        x_label_rotation=30,
+    )
     chart.x_labels = [point["day"] for point in trend]
     chart.add(sdm_message("eval_score"), [point["score"] for point in trend])
     return _svg(chart)
@@ -122,8 +149,15 @@ def openness_chart(openness: dict) -> Markup:
     import pygal
 
     top = max([*openness.values(), 1])
-    chart = pygal.HorizontalBar(style=_style(), js=[], width=640, height=240, print_values=True,
-                                legend_at_bottom=True, title=sdm_message("eval_openness"))
+    chart = pygal.HorizontalBar(
+        style=_style(),
+        js=[],
+        width=640,
+        height=240,
+        print_values=True,
+        legend_at_bottom=True,
+        title=sdm_message("eval_openness"),
+    )
     chart.y_labels = list(range(0, top + 1, max(1, top // 5)))  # whole datasets on the axis
     labels = _openness_labels()
     for code, count in openness.items():

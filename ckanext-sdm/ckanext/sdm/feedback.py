@@ -11,10 +11,10 @@ signed-in users only, blacklisted ones refused, a daily limit per user,
 length limits, plain text only (templates escape it), every step in the
 audit trail.  The text users write is never rendered as HTML.
 """
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -28,8 +28,12 @@ from sdm_schema.validation import decode_json
 
 DEMAND, REPORT = "demand", "quality_report"
 #: The statuses a demand may move to from each status.
-DEMAND_STEPS = {"open": ("accepted", "fulfilled", "declined"), "accepted": ("fulfilled", "declined"),
-                "fulfilled": (), "declined": ()}
+DEMAND_STEPS = {
+    "open": ("accepted", "fulfilled", "declined"),
+    "accepted": ("fulfilled", "declined"),
+    "fulfilled": (),
+    "declined": (),
+}
 REPORT_STEPS = {"open": ("answered", "closed"), "answered": ("closed",), "closed": ()}
 #: Statuses whose step needs a written answer.
 _NEEDS_ANSWER = ("declined", "answered", "closed")
@@ -41,7 +45,7 @@ def daily_limit() -> int:
 
 
 # -- what every submission goes through -------------------------------------
-def _text(data_dict: dict, name: str, label: str, limit: int, errors: dict, required=True) -> Optional[str]:
+def _text(data_dict: dict, name: str, label: str, limit: int, errors: dict, required=True) -> str | None:
     """The stripped text of an input, checked for presence and length."""
     text = str(data_dict.get(name) or "").strip()
     if not text:
@@ -73,13 +77,17 @@ def _step(row, steps: dict, prefix: str, data_dict: dict, errors: dict) -> str:
     """The status asked for, if the row may move there."""
     status = str(data_dict.get("status") or "")
     if status not in steps.get(row.status, ()):
-        errors["status"] = [bilingual_message("feedback_bad_status", current=message(f"{prefix}_status_{row.status}"),
-                                              status=message(f"{prefix}_status_{status}")
-                                              if status in steps else status)]
+        errors["status"] = [
+            bilingual_message(
+                "feedback_bad_status",
+                current=message(f"{prefix}_status_{row.status}"),
+                status=message(f"{prefix}_status_{status}") if status in steps else status,
+            )
+        ]
     return status
 
 
-def _answer(context, row, status: str, answer: Optional[str], action: str) -> None:
+def _answer(context, row, status: str, answer: str | None, action: str) -> None:
     row.status, row.answer, row.answered, row.answered_by = status, answer, utcnow(), context["user"]
     audit.record(action, status, context["user"], getattr(row, "package_id", None), detail=answer)
 
@@ -92,8 +100,9 @@ def _is_editor(context, package_id=None, owner_org=None) -> bool:
         return True
     if package_id:
         return can_decide(context, package_id)
-    return bool(owner_org) and owner_org in {g.id for g in user.get_groups("organization", "editor")} | \
-        {g.id for g in user.get_groups("organization", "admin")}
+    return bool(owner_org) and owner_org in {g.id for g in user.get_groups("organization", "editor")} | {
+        g.id for g in user.get_groups("organization", "admin")
+    }
 
 
 def _title(package) -> dict:
@@ -102,7 +111,7 @@ def _title(package) -> dict:
     return decode_json(package.extras.get("title_translated")) or {"zh-Hans": package.title or package.name}
 
 
-def _iso(value) -> Optional[str]:
+def _iso(value) -> str | None:
     return value.isoformat() if value else None
 
 
@@ -113,13 +122,23 @@ def _demand_dict(context, demand: Demand) -> dict:
     package = model.Package.get(demand.package_id) if demand.package_id else None
     fulfilled = model.Package.get(demand.fulfilled_by) if demand.fulfilled_by else None
     unit = model.Group.get(demand.owner_org) if demand.owner_org else None
-    out = {"id": demand.id, "subject": demand.subject, "purpose": demand.purpose, "discipline": demand.discipline,
-           "owner_org": demand.owner_org, "unit_name": unit.name if unit else None,
-           "package_id": demand.package_id, "dataset_name": package.name if package else None,
-           "dataset_title": _title(package), "status": demand.status, "answer": demand.answer,
-           "created": _iso(demand.created), "answered": _iso(demand.answered),
-           "fulfilled_by": fulfilled.name if fulfilled else None,
-           "supporters": model.Session.query(DemandSupport).filter_by(demand_id=demand.id).count()}
+    out = {
+        "id": demand.id,
+        "subject": demand.subject,
+        "purpose": demand.purpose,
+        "discipline": demand.discipline,
+        "owner_org": demand.owner_org,
+        "unit_name": unit.name if unit else None,
+        "package_id": demand.package_id,
+        "dataset_name": package.name if package else None,
+        "dataset_title": _title(package),
+        "status": demand.status,
+        "answer": demand.answer,
+        "created": _iso(demand.created),
+        "answered": _iso(demand.answered),
+        "fulfilled_by": fulfilled.name if fulfilled else None,
+        "supporters": model.Session.query(DemandSupport).filter_by(demand_id=demand.id).count(),
+    }
     user = model.User.get(context.get("user") or "")
     if user is not None and (user.id == demand.user_id or _demand_editor(context, demand)):
         requester = model.User.get(demand.user_id)
@@ -131,7 +150,7 @@ def _demand_editor(context, demand: Demand) -> bool:
     return _is_editor(context, package_id=demand.package_id, owner_org=demand.owner_org)
 
 
-def _unit_id(value, errors: dict) -> Optional[str]:
+def _unit_id(value, errors: dict) -> str | None:
     if not value:
         return None
     unit = model.Group.get(value)
@@ -141,7 +160,7 @@ def _unit_id(value, errors: dict) -> Optional[str]:
     return unit.id
 
 
-def _package_id(value, name: str, errors: dict) -> Optional[str]:
+def _package_id(value, name: str, errors: dict) -> str | None:
     if not value:
         return None
     package = model.Package.get(value)
@@ -158,15 +177,18 @@ def demand_create(context, data_dict):
     tk.check_access("sdm_demand_create", context, data_dict)
     user = _submitter(context, Demand, DEMAND)
     errors: dict = {}
-    fields = {"subject": _text(data_dict, "subject", "demand_subject", SUBJECT_LIMIT, errors),
-              "purpose": _text(data_dict, "purpose", "demand_purpose", TEXT_LIMIT, errors),
-              "contact": _text(data_dict, "contact", "demand_contact", SUBJECT_LIMIT, errors, required=False),
-              "owner_org": _unit_id(data_dict.get("owner_org"), errors),
-              "package_id": _package_id(data_dict.get("id"), "id", errors)}
+    fields = {
+        "subject": _text(data_dict, "subject", "demand_subject", SUBJECT_LIMIT, errors),
+        "purpose": _text(data_dict, "purpose", "demand_purpose", TEXT_LIMIT, errors),
+        "contact": _text(data_dict, "contact", "demand_contact", SUBJECT_LIMIT, errors, required=False),
+        "owner_org": _unit_id(data_dict.get("owner_org"), errors),
+        "package_id": _package_id(data_dict.get("id"), "id", errors),
+    }
     discipline = data_dict.get("discipline") or None
     if discipline and discipline not in codelist("discipline"):
-        errors["discipline"] = [bilingual_message("unknown_code", field=dataset_field("discipline"),
-                                                  value=discipline, choices="GB/T 13745")]
+        errors["discipline"] = [
+            bilingual_message("unknown_code", field=dataset_field("discipline"), value=discipline, choices="GB/T 13745")
+        ]
     if errors:
         raise tk.ValidationError(errors)
     if fields["package_id"] and not fields["owner_org"]:
@@ -234,8 +256,13 @@ def demand_update(context, data_dict):
         raise tk.ValidationError(errors)
     _answer(context, demand, status, answer, DEMAND)
     model.Session.commit()
-    notify.feedback_answered(model.User.get(demand.user_id), demand.subject, message(f"demand_status_{status}"),
-                             answer or "", f"/demands/{demand.id}")
+    notify.feedback_answered(
+        model.User.get(demand.user_id),
+        demand.subject,
+        message(f"demand_status_{status}"),
+        answer or "",
+        f"/demands/{demand.id}",
+    )
     return _demand_dict(context, demand)
 
 
@@ -244,15 +271,25 @@ def _report_dict(report: QualityReport) -> dict:
     package = model.Package.get(report.package_id)
     reporter = model.User.get(report.user_id)
     extras = package.extras if package else {}
-    return {"id": report.id, "package_id": report.package_id, "dataset_name": package.name if package else None,
-            "dataset_title": _title(package), "owner_org": package.owner_org if package else None,
-            "user": reporter.name if reporter else None, "problem": report.problem, "field": report.field,
-            "description": report.description, "status": report.status, "answer": report.answer,
-            "created": _iso(report.created), "answered": _iso(report.answered),
-            # a harvested dataset is fixed where it comes from
-            "upstream": {"source": extras.get("harvest_source"),
-                         "page": extras.get("landing_page") or extras.get("origin")}
-            if extras.get("harvest_source") else None}
+    return {
+        "id": report.id,
+        "package_id": report.package_id,
+        "dataset_name": package.name if package else None,
+        "dataset_title": _title(package),
+        "owner_org": package.owner_org if package else None,
+        "user": reporter.name if reporter else None,
+        "problem": report.problem,
+        "field": report.field,
+        "description": report.description,
+        "status": report.status,
+        "answer": report.answer,
+        "created": _iso(report.created),
+        "answered": _iso(report.answered),
+        # a harvested dataset is fixed where it comes from
+        "upstream": {"source": extras.get("harvest_source"), "page": extras.get("landing_page") or extras.get("origin")}
+        if extras.get("harvest_source")
+        else None,
+    }
 
 
 def quality_report_create(context, data_dict):
@@ -266,15 +303,17 @@ def quality_report_create(context, data_dict):
     problem = data_dict.get("problem")
     problems = codelist("quality_problem")
     if problem not in problems:
-        errors["problem"] = [bilingual_message("feedback_unknown_problem", value=problem or "",
-                                               choices=", ".join(problems.codes))]
+        errors["problem"] = [
+            bilingual_message("feedback_unknown_problem", value=problem or "", choices=", ".join(problems.codes))
+        ]
     field = data_dict.get("field") or None
     if field and field not in {f.name for f in dataset_fields()}:
         errors["field"] = [bilingual_message("feedback_unknown_field", value=field)]
     if errors:
         raise tk.ValidationError(errors)
-    report = QualityReport(package_id=package["id"], user_id=user.id, problem=problem, field=field,
-                           description=description)
+    report = QualityReport(
+        package_id=package["id"], user_id=user.id, problem=problem, field=field, description=description
+    )
     model.Session.add(report)
     audit.record(REPORT, "open", user.name, package["id"], detail=description)
     model.Session.commit()
@@ -322,15 +361,23 @@ def quality_report_update(context, data_dict):
     _answer(context, report, status, answer, REPORT)
     model.Session.commit()
     shown = _report_dict(report)
-    notify.feedback_answered(model.User.get(report.user_id), shown["dataset_title"],
-                             message(f"report_status_{status}"), answer, f"/dataset/{shown['dataset_name']}")
+    notify.feedback_answered(
+        model.User.get(report.user_id),
+        shown["dataset_title"],
+        message(f"report_status_{status}"),
+        answer,
+        f"/dataset/{shown['dataset_name']}",
+    )
     return shown
 
 
 def open_report_count(package_id) -> int:
     """For the dataset page: reports not yet closed."""
-    return model.Session.query(QualityReport).filter(
-        QualityReport.package_id == package_id, QualityReport.status != "closed").count()
+    return (
+        model.Session.query(QualityReport)
+        .filter(QualityReport.package_id == package_id, QualityReport.status != "closed")
+        .count()
+    )
 
 
 # -- auth -------------------------------------------------------------------
@@ -372,6 +419,8 @@ AUTH_FUNCTIONS = {
     "sdm_quality_report_list": _signed_in,
     "sdm_quality_report_update": _report_editor_auth,
 }
+
+
 def units() -> list:
     """Every responsible unit, for the demand form's choice."""
     return tk.get_action("organization_list")({"ignore_auth": True}, {"all_fields": True, "limit": 1000})

@@ -1,6 +1,7 @@
 """Pages of the demands, the quality reports and the register of
 authorised use (feedback.py, authorisations.py): forms that call the
 `sdm_*` actions, lists that show what they return, the register's files."""
+
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
@@ -29,8 +30,9 @@ def _submit(action: str, data: dict):
 def demands():
     status = tk.request.args.get("status") or None
     listed = tk.get_action("sdm_demand_list")(_context(), {"status": status})
-    return tk.render("sdm/feedback/demands.html", {"demands": listed, "status": status,
-                                                   "statuses": tuple(feedback.DEMAND_STEPS)})
+    return tk.render(
+        "sdm/feedback/demands.html", {"demands": listed, "status": status, "statuses": tuple(feedback.DEMAND_STEPS)}
+    )
 
 
 @blueprint.route("/demands/new", methods=["GET", "POST"])
@@ -53,8 +55,10 @@ def demand(demand_id):
     except tk.ObjectNotFound:
         return tk.abort(404)
     can_answer = tk.current_user.is_authenticated and _may("sdm_demand_update", demand_id)
-    return tk.render("sdm/feedback/demand.html", {"demand": shown, "can_answer": can_answer,
-                                                  "steps": feedback.DEMAND_STEPS[shown["status"]]})
+    return tk.render(
+        "sdm/feedback/demand.html",
+        {"demand": shown, "can_answer": can_answer, "steps": feedback.DEMAND_STEPS[shown["status"]]},
+    )
 
 
 def _may(action: str, object_id) -> bool:
@@ -103,8 +107,9 @@ def reports():
         return _sign_in_first()
     listed = tk.get_action("sdm_quality_report_list")(_context(), {})
     answerable = {r["id"] for r in listed if _may("sdm_quality_report_update", r["package_id"])}
-    return tk.render("sdm/feedback/reports.html", {"reports": listed, "answerable": answerable,
-                                                   "steps": feedback.REPORT_STEPS})
+    return tk.render(
+        "sdm/feedback/reports.html", {"reports": listed, "answerable": answerable, "steps": feedback.REPORT_STEPS}
+    )
 
 
 @blueprint.route("/quality-report/<report_id>/answer", methods=["POST"])
@@ -129,8 +134,11 @@ def register():
 def register_file(extension):
     entries = tk.get_action("sdm_authorisation_list")(_context(), {})
     if extension == "csv":
-        return Response(authorisations.as_csv(entries), mimetype="text/csv",
-                        headers={"Content-Disposition": 'attachment; filename="authorisations.csv"'})
+        return Response(
+            authorisations.as_csv(entries),
+            mimetype="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="authorisations.csv"'},
+        )
     if extension == "jsonld":
         site = tk.config.get("ckan.site_url").rstrip("/")
         return Response(authorisations.as_jsonld(entries, site), mimetype="application/ld+json")

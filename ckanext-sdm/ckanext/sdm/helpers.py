@@ -1,14 +1,14 @@
 """Template helpers: labels and choices from sdm_schema, in the UI language."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.sdm import citation
 from ckanext.sdm.validators import form_input_name
 from sdm_schema import codelist, dataset_field, dataset_fields, errors, fields_with, lang, message, sections
-
-from ckanext.sdm import citation
 from sdm_schema.loader import LANGUAGES, Field
 from sdm_schema.validation import decode_json, is_empty
 
@@ -22,7 +22,7 @@ def local_time(value) -> dt.datetime:
     """A stored time (naive UTC, datetime or ISO text) in the display time zone."""
     moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(display_timezone())
 
 
@@ -93,8 +93,9 @@ def sdm_badges(pkg: dict) -> list:
         code = pkg.get(name)
         if code:
             field = dataset_field(name)
-            badges.append({"field": name, "code": code, "title": field.label[tag],
-                           "label": field.codelist.label_of(code, tag)})
+            badges.append(
+                {"field": name, "code": code, "title": field.label[tag], "label": field.codelist.label_of(code, tag)}
+            )
     return badges
 
 

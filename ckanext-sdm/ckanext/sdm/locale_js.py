@@ -6,9 +6,9 @@ is zh_Hans_CN.  CKAN starts its JavaScript modules only after that request
 succeeds, so on a Chinese-default site no module runs at all.  This route
 answers the hyphenated spelling with the real locale's translations.
 """
-from flask import Blueprint
 
 from ckan.views.api import i18n_js_translations
+from flask import Blueprint
 
 locale_js = Blueprint("sdm_locale_js", __name__)
 

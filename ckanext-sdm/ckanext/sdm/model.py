@@ -3,6 +3,7 @@ trail, the blacklist, demands and quality reports, and the register of
 authorised use.  Created by the alembic migrations in
 migration/sdm (`ckan db upgrade -p sdm`); the names start with `sdm_`, which
 is how migration/sdm/env.py tells them from CKAN's."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,7 +15,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class Submission(tk.BaseModel):

@@ -7,6 +7,7 @@ revocation, the reporter and the requester of a demand of each answer.  Mail is 
 courtesy: a mail server that refuses is logged, and the application or
 decision stands.  `ckanext.sdm.notify.editors = false` turns it off.
 """
+
 from __future__ import annotations
 
 import logging
@@ -31,11 +32,17 @@ def unit_editors(owner_org) -> list:
     """The users who decide applications for a unit's datasets, with a mail address."""
     if not owner_org:
         return []
-    members = (model.Session.query(model.User)
-               .join(model.Member, model.Member.table_id == model.User.id)
-               .filter(model.Member.group_id == owner_org, model.Member.table_name == "user",
-                       model.Member.state == "active", model.Member.capacity.in_(_DECIDING),
-                       model.User.state == "active"))
+    members = (
+        model.Session.query(model.User)
+        .join(model.Member, model.Member.table_id == model.User.id)
+        .filter(
+            model.Member.group_id == owner_org,
+            model.Member.table_name == "user",
+            model.Member.state == "active",
+            model.Member.capacity.in_(_DECIDING),
+            model.User.state == "active",
+        )
+    )
     return [user for user in members if user.email]
 
 
@@ -68,9 +75,15 @@ def application_received(request: dict, package: dict) -> int:
         return 0
     title = request.get("dataset_title") or {"zh-Hans": request.get("dataset_name")}
     subject = _both("mail_application_subject", " / ", title=title)
-    body = _both("mail_application_body", "\n\n", title=title, applicant=request.get("user"),
-                 unit=request.get("applicant_unit"), purpose=request.get("purpose"),
-                 url=f"{_site()}/dashboard/access-requests/queue")
+    body = _both(
+        "mail_application_body",
+        "\n\n",
+        title=title,
+        applicant=request.get("user"),
+        unit=request.get("applicant_unit"),
+        purpose=request.get("purpose"),
+        url=f"{_site()}/dashboard/access-requests/queue",
+    )
     return sum(_send(user, subject, body) for user in unit_editors(package.get("owner_org")))
 
 
@@ -81,8 +94,14 @@ def application_decided(request: dict, applicant) -> bool:
     title = request.get("dataset_title") or {"zh-Hans": request.get("dataset_name")}
     status = message(f"access_request_status_{request['status']}")
     subject = _both("mail_decision_subject", " / ", title=title, status=status)
-    body = _both("mail_decision_body", "\n\n", title=title, status=status, reason=request.get("reason") or "",
-                 url=f"{_site()}/dashboard/access-requests")
+    body = _both(
+        "mail_decision_body",
+        "\n\n",
+        title=title,
+        status=status,
+        reason=request.get("reason") or "",
+        url=f"{_site()}/dashboard/access-requests",
+    )
     return _send(applicant, subject, body)
 
 
@@ -93,8 +112,15 @@ def report_received(report: dict, package: dict) -> int:
     title = report.get("dataset_title") or {"zh-Hans": report.get("dataset_name")}
     problem = {tag: codelist("quality_problem").label_of(report["problem"], tag) for tag in LANGUAGES}
     subject = _both("mail_report_subject", " / ", title=title)
-    body = _both("mail_report_body", "\n\n", title=title, reporter=report.get("user"), problem=problem,
-                 description=report.get("description"), url=f"{_site()}/dashboard/quality-reports")
+    body = _both(
+        "mail_report_body",
+        "\n\n",
+        title=title,
+        reporter=report.get("user"),
+        problem=problem,
+        description=report.get("description"),
+        url=f"{_site()}/dashboard/quality-reports",
+    )
     return sum(_send(user, subject, body) for user in unit_editors(package.get("owner_org")))
 
 

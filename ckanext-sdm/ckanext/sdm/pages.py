@@ -3,11 +3,11 @@ reader's language with a marked fallback, why files are withheld, the
 dataset's links (feeds, API, citation), its schema.org JSON-LD and share
 links.  Template helpers only; views.py and admin.py serve the pages.
 """
+
 from __future__ import annotations
 
 import io
 import json
-from typing import Optional
 from urllib.parse import quote
 
 import ckan.model as model
@@ -35,7 +35,7 @@ def _tagged(value) -> dict:
     return {}
 
 
-def unit_title(org: Optional[dict]) -> dict:
+def unit_title(org: dict | None) -> dict:
     """A responsible unit's name per language.  package_show's `organization`
     lacks scheming's fields, so the group's own extras are read then."""
     if not org:
@@ -51,13 +51,16 @@ def values_of(obj, field: str) -> dict:
     """The bilingual value of a dataset's or unit's field (title, notes…)."""
     if not isinstance(obj, dict):
         return _tagged(obj)
-    if field == "title" and (obj.get("is_organization") or obj.get("type") == "organization") \
-            and not obj.get("title_translated"):
+    if (
+        field == "title"
+        and (obj.get("is_organization") or obj.get("type") == "organization")
+        and not obj.get("title_translated")
+    ):
         return unit_title(obj)
     return _tagged(obj.get(f"{field}_translated")) or _tagged(obj.get(field))
 
 
-def chosen(values: dict, prefer: Optional[str] = None) -> tuple:
+def chosen(values: dict, prefer: str | None = None) -> tuple:
     """(text, tag) in the UI language, else the first language that has it."""
     prefer = prefer or ui_language()
     for tag in (prefer, *lang.STORED_TAGS):
@@ -81,12 +84,16 @@ def sdm_value(obj, field: str = "title") -> dict:
     marked as a fallback, in the first language that has it."""
     text, tag = chosen(values_of(obj, field))
     fallback = bool(text) and tag != ui_language()
-    return {"text": text, "tag": tag, "fallback": fallback,
-            "marker": _autonym(tag) if fallback else "",
-            "title": sdm_message("fallback_title", language=_autonym(tag)) if fallback else ""}
+    return {
+        "text": text,
+        "tag": tag,
+        "fallback": fallback,
+        "marker": _autonym(tag) if fallback else "",
+        "title": sdm_message("fallback_title", language=_autonym(tag)) if fallback else "",
+    }
 
 
-def sdm_display(obj, field: str = "title", length: Optional[int] = None) -> Markup:
+def sdm_display(obj, field: str = "title", length: int | None = None) -> Markup:
     """The value in the UI language; in another language it carries that
     language's lang attribute and a marker naming it (中文, English)."""
     value = sdm_value(obj, field)
@@ -95,8 +102,9 @@ def sdm_display(obj, field: str = "title", length: Optional[int] = None) -> Mark
         text = text[: length - 1] + "…"
     if not value["fallback"]:
         return Markup('<span lang="{}">{}</span>').format(value["tag"], text)
-    return Markup('<span lang="{}" class="sdm-fallback">{} <small class="sdm-fallback-marker" title="{}">{}</small></span>').format(
-        value["tag"], text, value["title"], value["marker"])
+    return Markup(
+        '<span lang="{}" class="sdm-fallback">{} <small class="sdm-fallback-marker" title="{}">{}</small></span>'
+    ).format(value["tag"], text, value["title"], value["marker"])
 
 
 @tk.chained_helper
@@ -114,13 +122,13 @@ def get_translated(next_helper, data_dict, field):
     return next_helper(data_dict, field)
 
 
-def sdm_facet_url(field_name: str, value: str) -> Optional[str]:
+def sdm_facet_url(field_name: str, value: str) -> str | None:
     """The search filtered by a code, when its field is a search facet."""
     return tk.h.url_for("dataset.search", **{field_name: value}) if field_name in search.FACETS else None
 
 
 # -- withheld files -----------------------------------------------------------------
-def sdm_withheld(pkg: dict) -> Optional[dict]:
+def sdm_withheld(pkg: dict) -> dict | None:
     """Why the reader sees no files and when or how they will: None when the
     files are not withheld from them.  {reason, text, until, apply}."""
     if pkg.get("resources"):
@@ -130,8 +138,12 @@ def sdm_withheld(pkg: dict) -> Optional[dict]:
         return None
     until = pkg.get("embargo_until") if decision.reason == disclosure.DEFERRED else None
     key = f"withheld_{decision.reason}" + ("_until" if until else "")
-    return {"reason": decision.reason, "until": until, "text": sdm_message(key, date=until or ""),
-            "apply": access_requests.eligible(pkg)}
+    return {
+        "reason": decision.reason,
+        "until": until,
+        "text": sdm_message(key, date=until or ""),
+        "apply": access_requests.eligible(pkg),
+    }
 
 
 # -- links ------------------------------------------------------------------------------
@@ -147,18 +159,24 @@ def sdm_dataset_links(pkg: dict) -> list:
         {"label": "RDF/XML", "url": f"{base}.rdf", "type": "application/rdf+xml"},
         {"label": "JSON-LD", "url": f"{base}.jsonld", "type": "application/ld+json"},
         {"label": "schema.org", "url": f"{base}.jsonld?profiles=sdm_schemaorg", "type": "application/ld+json"},
-        {"label": "API", "url": f"{_site_url()}/api/3/action/package_show?id={pkg['name']}", "type": "application/json"},
+        {
+            "label": "API",
+            "url": f"{_site_url()}/api/3/action/package_show?id={pkg['name']}",
+            "type": "application/json",
+        },
     ]
 
 
 def sdm_catalogue_links() -> list:
     """The catalogue's feeds, for the footer and the home page."""
     base = _site_url()
-    return [{"label": label, "url": f"{base}/catalog.{ext}"} for label, ext in
-            (("Turtle", "ttl"), ("RDF/XML", "rdf"), ("JSON-LD", "jsonld"))]
+    return [
+        {"label": label, "url": f"{base}/catalog.{ext}"}
+        for label, ext in (("Turtle", "ttl"), ("RDF/XML", "rdf"), ("JSON-LD", "jsonld"))
+    ]
 
 
-def sdm_share_links(pkg: Optional[dict] = None) -> list:
+def sdm_share_links(pkg: dict | None = None) -> list:
     """[{target, label, url or qr}] for the configured share targets: the
     dataset's page, or without one the current page."""
     page = f"{_site_url()}/dataset/{pkg['name']}" if pkg else tk.h.full_current_url()
@@ -171,8 +189,10 @@ def sdm_share_links(pkg: Optional[dict] = None) -> list:
         elif target == "weibo":
             link["url"] = f"https://service.weibo.com/share/share.php?url={quote(page, safe='')}&title={quote(title)}"
         elif target == "qq":
-            link["url"] = ("https://sns.qzone.qq.com/cgi-bin/qzshare/cgi_qzshare_onekey"
-                           f"?url={quote(page, safe='')}&title={quote(title)}")
+            link["url"] = (
+                "https://sns.qzone.qq.com/cgi-bin/qzshare/cgi_qzshare_onekey"
+                f"?url={quote(page, safe='')}&title={quote(title)}"
+            )
         else:
             link["url"] = f"mailto:?subject={quote(title)}&body={quote(page, safe='')}"
         out.append(link)
@@ -183,8 +203,7 @@ def _qr_svg(url: str) -> Markup:
     import segno  # only pages with the WeChat target need it
 
     out = io.BytesIO()
-    segno.make(url, error="m").save(out, kind="svg", scale=3, xmldecl=False, svgns=True,
-                                    title=url)
+    segno.make(url, error="m").save(out, kind="svg", scale=3, xmldecl=False, svgns=True, title=url)
     return Markup(out.getvalue().decode("utf-8"))
 
 
@@ -195,8 +214,10 @@ def sdm_jsonld(pkg: dict) -> Markup:
     see whoever reads the page; empty when the public may not see it."""
     record = dict(pkg)
     if record.get("owner_org"):
-        record["organization"] = {**(record.get("organization") or {}),
-                                  "title_translated": unit_title(record.get("organization") or {"id": record["owner_org"]})}
+        record["organization"] = {
+            **(record.get("organization") or {}),
+            "title_translated": unit_title(record.get("organization") or {"id": record["owner_org"]}),
+        }
     subject, triples = mapping.dataset_triples(record, schemaorg.PROFILE, _site_url())
     if subject is None:
         return Markup("")
@@ -213,20 +234,22 @@ def sdm_jsonld(pkg: dict) -> Markup:
 # -- home page ------------------------------------------------------------------------------
 def sdm_recent_datasets(limit: int = 6) -> list:
     """The latest datasets the reader may see (package_search applies the policy)."""
-    found = tk.get_action("package_search")({"user": current_user_name()},
-                                            {"rows": limit, "sort": "metadata_modified desc"})
+    found = tk.get_action("package_search")(
+        {"user": current_user_name()}, {"rows": limit, "sort": "metadata_modified desc"}
+    )
     return found["results"]
 
 
 def sdm_units(limit: int = 10) -> list:
     """The responsible units with most datasets, each with its bilingual name."""
-    units = tk.get_action("organization_list")({"user": current_user_name()},
-                                               {"all_fields": True, "sort": "package_count", "limit": limit})
+    units = tk.get_action("organization_list")(
+        {"user": current_user_name()}, {"all_fields": True, "sort": "package_count", "limit": limit}
+    )
     return [dict(unit, title_translated=unit_title(unit)) for unit in units]
 
 
 # -- access requests ----------------------------------------------------------------------
-def sdm_access_request_queue_count() -> Optional[int]:
+def sdm_access_request_queue_count() -> int | None:
     """Applications awaiting the signed-in user's decision; None for a user
     who decides none (the menu then shows no queue)."""
     user = current_user_name()

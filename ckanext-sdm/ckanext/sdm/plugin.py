@@ -5,11 +5,32 @@ List it before scheming so its helpers and validators are in place when
 scheming loads the schema:
     ckan.plugins = sdm scheming_datasets scheming_organizations dcat activity
 """
+
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.sdm import access, access_requests, admin, audit, authorisations, catalog, cli, conditional_get, evaluation, evaluation_pages, feedback, feedback_pages, helpers, pages, search, slugs, submission, validators, views
+from ckanext.sdm import (
+    access,
+    access_requests,
+    admin,
+    audit,
+    authorisations,
+    catalog,
+    cli,
+    conditional_get,
+    evaluation,
+    evaluation_pages,
+    feedback,
+    feedback_pages,
+    helpers,
+    pages,
+    search,
+    slugs,
+    submission,
+    validators,
+    views,
+)
 from ckanext.sdm.locale_js import locale_js
 
 
@@ -41,19 +62,41 @@ class SdmPlugin(p.SingletonPlugin, DefaultTranslation):
 
     # ITemplateHelpers
     def get_helpers(self):
-        return {**helpers.get_helpers(), **search.get_helpers(), **access_requests.HELPERS, **pages.get_helpers(),
-                **feedback.HELPERS, "sdm_evaluation_badge": evaluation.editor_badge}
+        return {
+            **helpers.get_helpers(),
+            **search.get_helpers(),
+            **access_requests.HELPERS,
+            **pages.get_helpers(),
+            **feedback.HELPERS,
+            "sdm_evaluation_badge": evaluation.editor_badge,
+        }
 
     # IAuthFunctions
     def get_auth_functions(self):
-        return {**access.AUTH_FUNCTIONS, **submission.AUTH_FUNCTIONS, **access_requests.AUTH_FUNCTIONS,
-                **audit.AUTH_FUNCTIONS, **slugs.AUTH_FUNCTIONS, **feedback.AUTH_FUNCTIONS,
-                **authorisations.AUTH_FUNCTIONS, **evaluation.AUTH_FUNCTIONS}
+        return {
+            **access.AUTH_FUNCTIONS,
+            **submission.AUTH_FUNCTIONS,
+            **access_requests.AUTH_FUNCTIONS,
+            **audit.AUTH_FUNCTIONS,
+            **slugs.AUTH_FUNCTIONS,
+            **feedback.AUTH_FUNCTIONS,
+            **authorisations.AUTH_FUNCTIONS,
+            **evaluation.AUTH_FUNCTIONS,
+        }
 
     # IActions
     def get_actions(self):
-        return {**access.ACTIONS, **submission.ACTIONS, **access_requests.ACTIONS, **audit.ACTIONS, **catalog.ACTIONS, **slugs.ACTIONS,
-                **feedback.ACTIONS, **authorisations.ACTIONS, **evaluation.ACTIONS}
+        return {
+            **access.ACTIONS,
+            **submission.ACTIONS,
+            **access_requests.ACTIONS,
+            **audit.ACTIONS,
+            **catalog.ACTIONS,
+            **slugs.ACTIONS,
+            **feedback.ACTIONS,
+            **authorisations.ACTIONS,
+            **evaluation.ACTIONS,
+        }
 
     # IPackageController
     def after_dataset_show(self, context, pkg_dict):
@@ -78,8 +121,14 @@ class SdmPlugin(p.SingletonPlugin, DefaultTranslation):
 
     # IBlueprint
     def get_blueprint(self):
-        return [views.sdm, admin.admin, locale_js, conditional_get.blueprint, feedback_pages.blueprint,
-                evaluation_pages.blueprint]
+        return [
+            views.sdm,
+            admin.admin,
+            locale_js,
+            conditional_get.blueprint,
+            feedback_pages.blueprint,
+            evaluation_pages.blueprint,
+        ]
 
     # IClick
     def get_commands(self):

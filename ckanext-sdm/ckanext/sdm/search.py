@@ -13,6 +13,7 @@ Solr syntax, or sent with its own defType/qf, goes to Solr untouched.
 `ckanext.sdm.search.enabled = false` turns both hooks off (stock CKAN
 search, for comparison); facets and their labels stay.
 """
+
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -20,10 +21,9 @@ from collections import OrderedDict
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
+from ckanext.sdm import search_text
 from ckanext.sdm.helpers import pick_language, ui_language
 from sdm_schema import dataset_field, dataset_fields, fields_with, lang
-
-from ckanext.sdm import search_text
 from sdm_schema.validation import decode_json
 
 ZH, EN = "zh", "en"
@@ -71,7 +71,7 @@ class _Document:
 
     def add(self, name: str, suffix: str, texts) -> None:
         values = self.fields.setdefault(f"{name}_{suffix}", [])
-        for text in ([self.chinese(t) for t in texts] if suffix == ZH else list(texts)):
+        for text in [self.chinese(t) for t in texts] if suffix == ZH else list(texts):
             if text and text not in values:
                 values.append(text)
 
@@ -171,9 +171,7 @@ def rewrite_query(search_params: dict) -> dict:
     if clauses:
         # Every clause is required by its own "+", so mm has nothing to
         # count; 0 keeps CKAN's default mm off a query that is one group.
-        search_params.update(
-            q=" ".join(clauses), defType="edismax", mm="0",
-            qf=query_fields(_SUFFIX[ui_language()]))
+        search_params.update(q=" ".join(clauses), defType="edismax", mm="0", qf=query_fields(_SUFFIX[ui_language()]))
     return search_params
 
 
@@ -183,7 +181,7 @@ def facet_label(name: str) -> str:
     return dataset_field(_FACET_FIELD.get(name, name)).label[ui_language()]
 
 
-def add_facets(facets_dict: "OrderedDict") -> "OrderedDict":
+def add_facets(facets_dict: OrderedDict) -> OrderedDict:
     """IFacets: the SDM facets after CKAN's own, labelled in the UI language."""
     for name in FACETS:
         facets_dict.pop(name, None)

@@ -19,6 +19,7 @@ code-list labels and the search glossary), so remote sensing finds a
 dataset described only as 遥感 and 雨量 one described as 降水: the words of
 a synonym become one clause, `+((+remote +sensing) OR 遥感)`.
 """
+
 from __future__ import annotations
 
 import functools
@@ -36,7 +37,7 @@ _SOLR_SYNTAX = re.compile(r'[:()\[\]{}"~*?^\\]|&&|\|\||(?:^|\s)[+!-]|\b(?:AND|OR
 _LUCENE_SPECIAL = re.compile(r'([+\-!():^\[\]"{}~*?|&/\\])')
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _jieba():
     import jieba  # imported late: building its prefix dictionary takes a moment
 
@@ -119,7 +120,7 @@ def _key(words) -> tuple:
     return tuple(_key_word(w) for _, w in words)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _synonym_table() -> dict:
     """{key of a term: the other terms of every group holding it}."""
     table: dict = {}
@@ -170,7 +171,7 @@ def query_clauses(text: str, expand: bool = True, cut=None) -> list:
             i += 1
             continue
         length, others = match
-        alternatives = [_all_of(words[i:i + length])] + [_all_of(split_words(t, cut)) for t in others]
+        alternatives = [_all_of(words[i : i + length])] + [_all_of(split_words(t, cut)) for t in others]
         clauses.append("+({})".format(" OR ".join(alternatives)))
         i += length
     return clauses

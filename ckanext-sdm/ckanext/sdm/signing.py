@@ -8,6 +8,7 @@ anyone verifies with the published public key (docs/submission.md).
 Run `python -m ckanext.sdm.signing KEYFILE` to create a private key (PEM,
 PKCS#8, mode 0600) if KEYFILE does not exist; it prints the public key.
 """
+
 from __future__ import annotations
 
 import base64
@@ -72,7 +73,8 @@ def create_key_file(path: str) -> Ed25519PrivateKey:
     """Write a new private key to `path` unless one is there; return the key."""
     if not os.path.exists(path):
         pem = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as f:
             f.write(pem)

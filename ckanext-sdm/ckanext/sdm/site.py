@@ -5,9 +5,8 @@ CKAN's own `ckan.site_title` is one string; a bilingual catalogue needs the
 name in each language — on every page, on the home page and as the receiving
 centre printed on submission certificates.
 """
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
 
@@ -42,7 +41,7 @@ def receiving_centre():
     return explicit or title()
 
 
-def logo() -> Optional[str]:
+def logo() -> str | None:
     return tk.config.get("ckanext.sdm.site.logo") or tk.config.get("ckan.site_logo") or None
 
 

@@ -9,11 +9,12 @@ hyphens, other text folded to ASCII.  The same function answers the form's
 live suggestion (action sdm_name_suggest) and fills an empty name when a
 dataset or unit is created (validators.collect_form), each time unique.
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Callable, Mapping, Optional
+from typing import Callable, Mapping
 
 import ckan.plugins.toolkit as tk
 from ckan import model
@@ -83,7 +84,7 @@ def unique(slug: str, taken: Callable[[str], bool]) -> str:
     return candidate
 
 
-def name_for(title: Mapping[str, str], default_lang: str, taken: Callable[[str], bool]) -> Optional[str]:
+def name_for(title: Mapping[str, str], default_lang: str, taken: Callable[[str], bool]) -> str | None:
     """A free URL name from a {tag: text} title, or None when no language of
     it gives one (punctuation only, or empty)."""
     for text in _titles_in_order(title, default_lang):
@@ -94,6 +95,7 @@ def name_for(title: Mapping[str, str], default_lang: str, taken: Callable[[str],
 
 
 # -- in CKAN -----------------------------------------------------------------
+
 
 def _taken(entity: str) -> Callable[[str], bool]:
     """Whether a name is in use by a dataset, or (units) by any group or
@@ -106,7 +108,7 @@ def _taken(entity: str) -> Callable[[str], bool]:
     return taken
 
 
-def name_in_ckan(title: Mapping[str, str], entity: str) -> Optional[str]:
+def name_in_ckan(title: Mapping[str, str], entity: str) -> str | None:
     """A free URL name for a new dataset or unit (entity "dataset" or
     "organization") from its title."""
     from ckanext.sdm.validators import site_context
@@ -123,8 +125,11 @@ def _title_of(data_dict: Mapping) -> dict:
     title = data_dict.get("title_translated")
     if isinstance(title, dict):
         return title
-    return {tag: data_dict[form_input_name("title_translated", tag)] for tag in LANGUAGES
-            if data_dict.get(form_input_name("title_translated", tag))}
+    return {
+        tag: data_dict[form_input_name("title_translated", tag)]
+        for tag in LANGUAGES
+        if data_dict.get(form_input_name("title_translated", tag))
+    }
 
 
 @tk.side_effect_free  # called by GET, as the form's script does

@@ -8,6 +8,7 @@ A file's checksum is its resource `hash` when the provider gave one; for a
 file uploaded to CKAN without one, the SHA-256 of the stored file; for a
 link without a hash, nothing — then only the URL is bound (docs/submission.md).
 """
+
 from __future__ import annotations
 
 import json
@@ -20,11 +21,9 @@ import ckan.lib.uploader as uploader
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.sdm import access, audit, site
+from ckanext.sdm import access, audit, certificates, signing, site
 from ckanext.sdm.helpers import sdm_message
 from ckanext.sdm.model import Submission, utcnow
-from ckanext.sdm import signing
-from ckanext.sdm import certificates
 from sdm_schema import disclosure
 
 #: The submitter's fields, each required; cert_<name> in messages.yaml labels them.
@@ -53,7 +52,9 @@ def _checksum(resource: dict) -> str:
 
 
 def _resource_entries(package: dict) -> list:
-    return [{"id": r["id"], "url": r.get("url") or "", "checksum": _checksum(r)} for r in package.get("resources") or []]
+    return [
+        {"id": r["id"], "url": r.get("url") or "", "checksum": _checksum(r)} for r in package.get("resources") or []
+    ]
 
 
 def _stored(package_ref):
@@ -68,8 +69,11 @@ def _new_number(issued) -> str:
 
 
 def _validate(data_dict: dict, package: dict) -> dict:
-    errors = {name: [sdm_message("missing_value", name=sdm_message(f"cert_{name}"))]
-              for name in SUBMISSION_FIELDS if not str(data_dict.get(name) or "").strip()}
+    errors = {
+        name: [sdm_message("missing_value", name=sdm_message(f"cert_{name}"))]
+        for name in SUBMISSION_FIELDS
+        if not str(data_dict.get(name) or "").strip()
+    }
     current, given = package.get("version") or "", data_dict.get("version")
     if given and given != current:
         errors["version"] = [sdm_message("submission_version_mismatch", given=given, current=current or "—")]
@@ -88,22 +92,33 @@ def submission_create(context, data_dict):
     fields = _validate(data_dict, package)
     issued = utcnow().replace(microsecond=0)
     entries = _resource_entries(package)
-    certificate = certificates.sign({
-        "number": _new_number(issued),
-        "issued": issued.isoformat() + "Z",
-        "receiving_centre": site.receiving_centre(),
-        **fields,
-        "dataset_id": package["id"],
-        "dataset_name": package["name"],
-        "dataset_title": package.get("title_translated") or package.get("title"),
-        "version": package["version"],
-        "metadata_digest": certificates.metadata_digest(package),
-        "resources_digest": certificates.resources_digest(entries),
-        "resources": [{"id": e["id"], "checksum": e["checksum"]} for e in entries],
-    }, signing_key())
-    model.Session.add(Submission(number=certificate["number"], issued=issued, package_id=package["id"],
-                                 owner_org=package.get("owner_org"), project_number=fields["project_number"],
-                                 created_by=context.get("user"), certificate=certificate))
+    certificate = certificates.sign(
+        {
+            "number": _new_number(issued),
+            "issued": issued.isoformat() + "Z",
+            "receiving_centre": site.receiving_centre(),
+            **fields,
+            "dataset_id": package["id"],
+            "dataset_name": package["name"],
+            "dataset_title": package.get("title_translated") or package.get("title"),
+            "version": package["version"],
+            "metadata_digest": certificates.metadata_digest(package),
+            "resources_digest": certificates.resources_digest(entries),
+            "resources": [{"id": e["id"], "checksum": e["checksum"]} for e in entries],
+        },
+        signing_key(),
+    )
+    model.Session.add(
+        Submission(
+            number=certificate["number"],
+            issued=issued,
+            package_id=package["id"],
+            owner_org=package.get("owner_org"),
+            project_number=fields["project_number"],
+            created_by=context.get("user"),
+            certificate=certificate,
+        )
+    )
     audit.record(audit.SUBMISSION, "issued", context.get("user"), package["id"], detail=certificate["number"])
     model.Session.commit()
     return certificate
@@ -160,19 +175,34 @@ def submission_verify(context, data_dict):
     genuine = certificates.genuine(certificate, public_key()) and certificate == issued.certificate
     # a number alone names the dataset only to those who may see it (the
     # holder of the certificate has its id in hand already)
-    dataset_id = certificate.get("dataset_id") if presented or access.visible_package(
-        access.Viewer.of(context), issued.package_id) else None
-    result = {"number": number, "genuine": genuine, "issued": certificate.get("issued"),
-              "dataset_id": dataset_id, "version": certificate.get("version"),
-              "dataset_exists": False, "metadata_changed": None, "resources_changed": None}
+    dataset_id = (
+        certificate.get("dataset_id")
+        if presented or access.visible_package(access.Viewer.of(context), issued.package_id)
+        else None
+    )
+    result = {
+        "number": number,
+        "genuine": genuine,
+        "issued": certificate.get("issued"),
+        "dataset_id": dataset_id,
+        "version": certificate.get("version"),
+        "dataset_exists": False,
+        "metadata_changed": None,
+        "resources_changed": None,
+    }
     if genuine:
         result["number"], result["certified"] = certificate["number"], _certified(certificate)
     package = model.Package.get(_text_or_none(certificate.get("dataset_id"), "dataset_id") or "")
     if genuine and package is not None and package.state == "active":
         current = _stored(package.id)
         result["dataset_exists"] = True
-        result.update(certificates.changes(certificate, certificates.metadata_digest(current),
-                                           certificates.resources_digest(_resource_entries(current))))
+        result.update(
+            certificates.changes(
+                certificate,
+                certificates.metadata_digest(current),
+                certificates.resources_digest(_resource_entries(current)),
+            )
+        )
     return result
 
 
@@ -199,8 +229,11 @@ def submission_show(context, data_dict):
     issued = _find(tk.get_or_bust(data_dict, "number"))
     if issued is None:
         raise tk.ObjectNotFound(sdm_message("submission_unknown", number=data_dict["number"]))
-    tk.check_access("sdm_submission_show", context, {"package_id": issued.package_id, "owner_org": issued.owner_org,
-                                                    "created_by": issued.created_by})
+    tk.check_access(
+        "sdm_submission_show",
+        context,
+        {"package_id": issued.package_id, "owner_org": issued.owner_org, "created_by": issued.created_by},
+    )
     return issued.certificate
 
 
@@ -219,8 +252,11 @@ def submission_list(context, data_dict):
             raise tk.ObjectNotFound()
         query = query.filter(Submission.owner_org == unit.id)
     user = context.get("user")
-    return [s.certificate for s in query.order_by(Submission.issued.desc())
-            if authz.is_sysadmin(user) or _member(user, s.owner_org)]
+    return [
+        s.certificate
+        for s in query.order_by(Submission.issued.desc())
+        if authz.is_sysadmin(user) or _member(user, s.owner_org)
+    ]
 
 
 def _member(user, owner_org) -> bool:
@@ -238,7 +274,9 @@ def _create_auth(context, data_dict):
 
 def _show_auth(context, data_dict):
     user = context.get("user")
-    return {"success": bool(user) and (user == data_dict.get("created_by") or _member(user, data_dict.get("owner_org")))}
+    return {
+        "success": bool(user) and (user == data_dict.get("created_by") or _member(user, data_dict.get("owner_org")))
+    }
 
 
 @tk.auth_allow_anonymous_access

@@ -4,6 +4,7 @@ Each rule lives once in sdm_schema.validation; this module only adapts the
 calling convention: CKAN's flattened (key, data, errors, context), JSON
 strings in extras, bilingual error messages, per-language form inputs.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,6 @@ from ckan.lib.navl.dictization_functions import StopOnError, missing, unflatten
 from ckanext.scheming.validation import scheming_validator
 
 from ckanext.sdm import slugs
-
 from sdm_schema import kinds, lang, rules
 from sdm_schema.loader import LANGUAGES, Field
 from sdm_schema.validation import VALIDATORS, Context, Invalid, apply, decode_json
@@ -33,11 +33,7 @@ def site_context() -> Context:
 def _record(data) -> dict:
     """Top-level values of CKAN's flattened data, as the rules see a record
     (lists and dicts already stored as JSON are decoded again)."""
-    return {
-        key[0]: decode_json(value)
-        for key, value in data.items()
-        if len(key) == 1 and value is not missing
-    }
+    return {key[0]: decode_json(value) for key, value in data.items() if len(key) == 1 and value is not missing}
 
 
 def _stored(value):
@@ -61,7 +57,7 @@ def _ckan_validator(name: str):
                 result = apply(name, value, field, _record(data), site_context())
             except Invalid as error:
                 errors[key].append(error.bilingual())
-                raise StopOnError
+                raise StopOnError from None
             if result is None:
                 data.pop(key, None)
                 raise StopOnError
@@ -91,8 +87,9 @@ def _languages(values: dict, name: str) -> dict:
     """Pop the per-language inputs of `name` (name-zh-Hans, name-en) from a
     dict of inputs: {tag: text}, blanks left out."""
     prefix = form_input_name(name, "")
-    parts = {key[len(prefix):]: values.pop(key) for key in list(values)
-             if isinstance(key, str) and key.startswith(prefix)}
+    parts = {
+        key[len(prefix) :]: values.pop(key) for key in list(values) if isinstance(key, str) and key.startswith(prefix)
+    }
     return {tag: text for tag, text in parts.items() if text not in (None, "")}
 
 
@@ -167,8 +164,12 @@ def _translated_from_core(data, fields) -> None:
     for field in fields:
         core, translated = field["field_name"], field.get("from_field")
         text = data.get((core,), missing)
-        if translated and isinstance(text, str) and text.strip() \
-                and data.get((translated,), missing) in (missing, None, "", {}):
+        if (
+            translated
+            and isinstance(text, str)
+            and text.strip()
+            and data.get((translated,), missing) in (missing, None, "", {})
+        ):
             data[(translated,)] = text
 
 

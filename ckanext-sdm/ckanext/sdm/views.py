@@ -1,6 +1,7 @@
 """Pages and downloads of ckanext-sdm: citations, submission certificates,
 access requests, the audit export — and the hooks that audit and guard
 CKAN's own resource download route."""
+
 from __future__ import annotations
 
 import json
@@ -9,14 +10,12 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from flask import Blueprint, Response, current_app, g
 
-from ckanext.sdm import access_requests, audit, pages, submission
+from ckanext.sdm import access_requests, audit, citation_formats, pages, signing, submission
 from ckanext.sdm.access import current_user_name
+from ckanext.sdm.certificates import FIELDS as CERTIFICATE_FIELDS
 from ckanext.sdm.helpers import citation_elements, sdm_message, ui_language
 from ckanext.sdm.model import AccessRequest
 from sdm_schema import message
-
-from ckanext.sdm import citation_formats, signing
-from ckanext.sdm.certificates import FIELDS as CERTIFICATE_FIELDS
 
 sdm = Blueprint("sdm", __name__)
 
@@ -32,8 +31,7 @@ def protect_forms():
     (its default is on), so the check CKAN skips is made here; requests
     signed with an API token are exempt, as CKAN exempts them."""
     app = current_app
-    if (tk.request.method not in _SAFE_METHODS and app.config.get("WTF_CSRF_ENABLED")
-            and not g.get("_csrf_exempt_view")):
+    if tk.request.method not in _SAFE_METHODS and app.config.get("WTF_CSRF_ENABLED") and not g.get("_csrf_exempt_view"):
         app.extensions["csrf"].protect()
 
 
@@ -62,8 +60,11 @@ def citation_download(id, extension):
         return tk.abort(404)
     pkg = _dataset_or_404(id)
     body = citation_formats.render(extension, citation_elements(pkg), ui_language(), key=pkg["name"])
-    return Response(body, content_type=citation_formats.MEDIA_TYPES[extension],
-                    headers={"Content-Disposition": f'attachment; filename="{pkg["name"]}.{extension}"'})
+    return Response(
+        body,
+        content_type=citation_formats.MEDIA_TYPES[extension],
+        headers={"Content-Disposition": f'attachment; filename="{pkg["name"]}.{extension}"'},
+    )
 
 
 # -- submission certificates ----------------------------------------------------
@@ -103,8 +104,11 @@ def _certificate_or_404(number) -> dict:
 @sdm.route("/submission/<number>.json")
 def certificate_json(number):
     body = json.dumps(_certificate_or_404(number), ensure_ascii=False, indent=2)
-    return Response(body, content_type="application/json; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{number}.json"'})
+    return Response(
+        body,
+        content_type="application/json; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{number}.json"'},
+    )
 
 
 @sdm.route("/submission/<number>")
@@ -112,8 +116,10 @@ def certificate_page(number):
     certificate = _certificate_or_404(number)
     # printed in both languages, whatever the UI language
     labels = {key: message(f"cert_{key}") for key in (*CERTIFICATE_FIELDS, "signature") if key in certificate}
-    return tk.render("sdm/certificate.html", {"certificate": certificate, "labels": labels,
-                                              "title": message("submission_certificate")})
+    return tk.render(
+        "sdm/certificate.html",
+        {"certificate": certificate, "labels": labels, "title": message("submission_certificate")},
+    )
 
 
 # -- access requests ---------------------------------------------------------------
@@ -141,8 +147,10 @@ def access_request(id):
         else:
             tk.h.flash_success(sdm_message("access_request_sent"))
             return tk.redirect_to("sdm.my_access_requests")
-    return tk.render("sdm/access_request_form.html", {"pkg": pkg, "data": data, "errors": errors,
-                                                      "fields": access_requests.APPLICATION_FIELDS})
+    return tk.render(
+        "sdm/access_request_form.html",
+        {"pkg": pkg, "data": data, "errors": errors, "fields": access_requests.APPLICATION_FIELDS},
+    )
 
 
 @sdm.route("/dashboard/access-requests")
@@ -159,8 +167,10 @@ def dataset_access_requests(id):
     if not access_requests.can_decide(_context(), pkg["id"]):
         return tk.abort(403)
     requests = tk.get_action("sdm_access_request_list")(_context(), {"id": pkg["id"]})
-    return tk.render("sdm/access_requests.html", {"requests": requests, "pkg": pkg, "can_decide": True,
-                                                  "default_days": access_requests.grant_days_default()})
+    return tk.render(
+        "sdm/access_requests.html",
+        {"requests": requests, "pkg": pkg, "can_decide": True, "default_days": access_requests.grant_days_default()},
+    )
 
 
 @sdm.route("/dashboard/access-requests/queue")
@@ -172,9 +182,16 @@ def access_request_queue():
     counts: dict = {}
     for request in requests:
         counts.setdefault(request["package_id"], {"request": request, "count": 0})["count"] += 1
-    return tk.render("sdm/access_requests.html", {"requests": requests, "pkg": None, "can_decide": True,
-                                                  "queue": list(counts.values()),
-                                                  "default_days": access_requests.grant_days_default()})
+    return tk.render(
+        "sdm/access_requests.html",
+        {
+            "requests": requests,
+            "pkg": None,
+            "can_decide": True,
+            "queue": list(counts.values()),
+            "default_days": access_requests.grant_days_default(),
+        },
+    )
 
 
 @sdm.route("/access-request/<request_id>/revoke", methods=["POST"])
@@ -208,10 +225,17 @@ def _refused_decision(data: dict, errors: dict):
     request = model.Session.get(AccessRequest, data["id"])
     pkg = _dataset_or_404(request.package_id)
     requests = tk.get_action("sdm_access_request_list")(_context(), {"id": pkg["id"]})
-    return tk.render("sdm/access_requests.html", {
-        "requests": requests, "pkg": pkg, "can_decide": True,
-        "default_days": access_requests.grant_days_default(),
-        "typed": {data["id"]: data}, "refused": {data["id"]: errors}}), 400
+    return tk.render(
+        "sdm/access_requests.html",
+        {
+            "requests": requests,
+            "pkg": pkg,
+            "can_decide": True,
+            "default_days": access_requests.grant_days_default(),
+            "typed": {data["id"]: data},
+            "refused": {data["id"]: errors},
+        },
+    ), 400
 
 
 # -- a withheld file's page says how to get it, not CKAN's bare 404 -------------
@@ -266,7 +290,7 @@ def refuse_blacklisted_download():
         return tk.abort(403, sdm_message("access_request_blacklisted"))
 
 
-def _downloaded_resource() -> "model.Resource | None":
+def _downloaded_resource() -> model.Resource | None:
     """The resource the download route was asked for, if it exists and
     belongs to the dataset in the path; the URL's text is never stored."""
     args = tk.request.view_args or {}
@@ -285,9 +309,13 @@ def audit_download(response):
     user = _context()["user"] if _is_download() else None
     resource = _downloaded_resource() if user else None
     if resource is not None:
-        outcome = (audit.BLACKLISTED if g.get("sdm_blacklisted")
-                   else audit.GRANTED if response.status_code < 400 else audit.REFUSED)
-        audit.record(audit.DOWNLOAD, outcome, user, resource.package_id, resource.id,
-                     detail=str(response.status_code))
+        outcome = (
+            audit.BLACKLISTED
+            if g.get("sdm_blacklisted")
+            else audit.GRANTED
+            if response.status_code < 400
+            else audit.REFUSED
+        )
+        audit.record(audit.DOWNLOAD, outcome, user, resource.package_id, resource.id, detail=str(response.status_code))
         model.Session.commit()
     return response

@@ -1,4 +1,5 @@
 """The source types, by the name a configuration gives them."""
+
 from __future__ import annotations
 
 import importlib

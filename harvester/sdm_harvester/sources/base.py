@@ -12,12 +12,13 @@ A failure that stops the whole source raises SourceError.  After the stream
 ends, `full_listing` tells whether every record was listed, i.e. whether an
 absence means a deletion.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Mapping, Optional, Union
+from typing import Callable, Iterator, Mapping
 
 from sdm_harvester.config import Source
 from sdm_harvester.http import Fetcher
@@ -33,7 +34,7 @@ class Record:
     identifier: str
     data: dict
     #: the source's own modification mark (CKAN metadata_modified, OAI datestamp)
-    modified: Optional[str] = None
+    modified: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Deleted:
 class Broken:
     where: str
     message: str
-    identifier: Optional[str] = None
+    identifier: str | None = None
     #: read whole, but nothing identifies it (a blank-node dataset without a
     #: dct:identifier, a package without id or name): never a record the
     #: store could hold, so, unlike an unreadable record, it cannot hide one
@@ -63,7 +64,7 @@ class Withheld:
     identifier: str
 
 
-Item = Union[Record, Unchanged, Deleted, Broken, Withheld]
+Item = Record | Unchanged | Deleted | Broken | Withheld
 
 
 @dataclass
@@ -72,12 +73,12 @@ class Context:
     fetcher: Fetcher
     mapper: Mapper
     #: {identifier: modification mark} of the records held from earlier runs
-    known: Mapping[str, Optional[str]] = field(default_factory=dict)
+    known: Mapping[str, str | None] = field(default_factory=dict)
     #: harvest only what changed since then (incremental); None: list everything
-    since: Optional[dt.datetime] = None
+    since: dt.datetime | None = None
     progress: Callable[[str], None] = lambda message: None
     #: what each page of a paged source held last time (the store)
-    pages: Optional[object] = None
+    pages: object | None = None
 
 
 class Harvester:
@@ -94,6 +95,6 @@ class Harvester:
     def items(self) -> Iterator[Item]:
         raise NotImplementedError
 
-    def unchanged(self, identifier: str, modified: Optional[str]) -> bool:
+    def unchanged(self, identifier: str, modified: str | None) -> bool:
         """Whether the listing's modification mark equals the stored one."""
         return modified is not None and self.ctx.known.get(identifier, object()) == modified

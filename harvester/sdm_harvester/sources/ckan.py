@@ -18,6 +18,7 @@ Options:
 A file:// URL names a dump: JSON lines as `ckanapi dump datasets` writes
 them, a JSON list of datasets, or a package_search response.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,23 +42,75 @@ def is_private(package: dict) -> bool:
 
 
 #: Core CKAN keys read below, or CKAN's own bookkeeping that describes no data.
-_CORE_KEYS = frozenset({
-    "id", "name", "title", "notes", "tags", "extras", "resources", "organization", "owner_org",
-    "maintainer", "maintainer_email", "author", "author_email", "version", "license_id", "license_title",
-    "license_url", "metadata_created", "metadata_modified", "private", "state", "type", "num_resources",
-    "num_tags", "isopen", "creator_user_id", "revision_id", "url", "relationships_as_object",
-    "relationships_as_subject", "tracking_summary", "tags_translated", "issued", "modified", "contact",
-})
+_CORE_KEYS = frozenset(
+    {
+        "id",
+        "name",
+        "title",
+        "notes",
+        "tags",
+        "extras",
+        "resources",
+        "organization",
+        "owner_org",
+        "maintainer",
+        "maintainer_email",
+        "author",
+        "author_email",
+        "version",
+        "license_id",
+        "license_title",
+        "license_url",
+        "metadata_created",
+        "metadata_modified",
+        "private",
+        "state",
+        "type",
+        "num_resources",
+        "num_tags",
+        "isopen",
+        "creator_user_id",
+        "revision_id",
+        "url",
+        "relationships_as_object",
+        "relationships_as_subject",
+        "tracking_summary",
+        "tags_translated",
+        "issued",
+        "modified",
+        "contact",
+    }
+)
 #: Where ckanext-dcat's and ckanext-fluent's schemas keep what the SDM has
 #: a field for: their key → (SDM field or date key).
-_DCAT_KEYS = {"issued": "metadata_created", "modified": "metadata_modified",
-              "dcat_issued": "metadata_created", "dcat_modified": "metadata_modified"}
+_DCAT_KEYS = {
+    "issued": "metadata_created",
+    "modified": "metadata_modified",
+    "dcat_issued": "metadata_created",
+    "dcat_modified": "metadata_modified",
+}
 _RESOURCE_KEYS = ("url", "name", "description", "format", "mimetype", "license")
-_RESOURCE_BOOKKEEPING = frozenset({
-    "id", "package_id", "created", "last_modified", "metadata_modified", "position", "state", "size", "hash",
-    "url_type", "cache_url", "cache_last_updated", "datastore_active", "resource_type", "mimetype_inner",
-    "revision_id", "tracking_summary",
-})
+_RESOURCE_BOOKKEEPING = frozenset(
+    {
+        "id",
+        "package_id",
+        "created",
+        "last_modified",
+        "metadata_modified",
+        "position",
+        "state",
+        "size",
+        "hash",
+        "url_type",
+        "cache_url",
+        "cache_last_updated",
+        "datastore_active",
+        "resource_type",
+        "mimetype_inner",
+        "revision_id",
+        "tracking_summary",
+    }
+)
 
 
 def _title(unit):
@@ -83,7 +136,7 @@ def _put_unit(org, builder: RecordBuilder) -> None:
         return
     builder.put("unit_uscc", code)
     names = decode_json(org.get("title_translated")) or org.get("title")
-    for tag, name in (names.items() if isinstance(names, dict) else [(None, names)]):
+    for tag, name in names.items() if isinstance(names, dict) else [(None, names)]:
         builder.put("unit_name", name, tag)
 
 
@@ -105,8 +158,14 @@ def map_package(package: dict, builder: RecordBuilder, columns: Columns) -> dict
     builder.put("title_translated", package.get("title"))
     builder.put("notes_translated", package.get("notes"))
     builder.put("keywords_translated", decode_json(package.get("tags_translated")))
-    builder.put("keywords_translated", [t["name"] if isinstance(t, dict) else t for t in package.get("tags") or []
-                                        if (t.get("name") if isinstance(t, dict) else t)])
+    builder.put(
+        "keywords_translated",
+        [
+            t["name"] if isinstance(t, dict) else t
+            for t in package.get("tags") or []
+            if (t.get("name") if isinstance(t, dict) else t)
+        ],
+    )
     contacts = package.get("contact") if isinstance(package.get("contact"), list) else []
     for contact in (c for c in contacts[:1] if isinstance(c, dict)):  # ckanext-dcat's repeating contact
         builder.put("contact_name", contact.get("name"))
@@ -238,9 +297,14 @@ class CkanHarvester(Harvester):
         listed, first_count, start, page = set(), None, 0, 0
         while True:
             page += 1
-            params = {"q": "*:*", "rows": rows, "start": start, "sort": "id asc",
-                      "fq": " AND ".join(filters) or None,
-                      "include_private": "true" if self.ctx.source.credentials.get("token_env") else None}
+            params = {
+                "q": "*:*",
+                "rows": rows,
+                "start": start,
+                "sort": "id asc",
+                "fq": " AND ".join(filters) or None,
+                "include_private": "true" if self.ctx.source.credentials.get("token_env") else None,
+            }
             response = self.ctx.fetcher.get(endpoint, params)
             result = self._result(response)
             count, packages = result.get("count", 0), result.get("results") or []

@@ -23,10 +23,11 @@ files, a bare list, are read too).  Each dataset is identified by its
 Every other key (bureauCode, spatial, temporal …) is counted and reported
 as not mapped.  The whole document is one page, so its listing is full.
 """
+
 from __future__ import annotations
 
 import json
-from typing import Iterator, Optional
+from typing import Iterator
 
 from sdm_harvester.mapping import RecordBuilder
 from sdm_harvester.sources.base import Broken, Harvester, Item, Record, SourceError
@@ -35,14 +36,31 @@ from sdm_schema import identifiers, lang
 ACCESS_LEVELS = {"public": "unconditional", "restricted public": "conditional", "non-public": "not_open"}
 #: The field `rights` explains, by the access level's open attribute.
 RIGHTS_FIELD = {"conditional": "open_condition", "not_open": "closed_reason"}
-_READ = frozenset({"@type", "title", "description", "keyword", "theme", "language", "issued", "modified",
-                   "publisher", "contactPoint", "identifier", "accessLevel", "rights", "license",
-                   "landingPage", "accrualPeriodicity", "distribution"})
-_DISTRIBUTION_READ = frozenset({"@type", "downloadURL", "accessURL", "mediaType", "format", "title",
-                                "description"})
+_READ = frozenset(
+    {
+        "@type",
+        "title",
+        "description",
+        "keyword",
+        "theme",
+        "language",
+        "issued",
+        "modified",
+        "publisher",
+        "contactPoint",
+        "identifier",
+        "accessLevel",
+        "rights",
+        "license",
+        "landingPage",
+        "accrualPeriodicity",
+        "distribution",
+    }
+)
+_DISTRIBUTION_READ = frozenset({"@type", "downloadURL", "accessURL", "mediaType", "format", "title", "description"})
 
 
-def _tag(dataset: dict) -> Optional[str]:
+def _tag(dataset: dict) -> str | None:
     """The texts' language when the dataset names exactly one."""
     languages = dataset.get("language")
     languages = [languages] if isinstance(languages, str) else languages or []
@@ -50,9 +68,9 @@ def _tag(dataset: dict) -> Optional[str]:
     return tags.pop() if len(tags) == 1 else None
 
 
-def _email(value) -> Optional[str]:
+def _email(value) -> str | None:
     text = str(value or "").strip()
-    return text[len("mailto:"):] if text.lower().startswith("mailto:") else text or None
+    return text[len("mailto:") :] if text.lower().startswith("mailto:") else text or None
 
 
 def map_dataset(dataset: dict, builder: RecordBuilder) -> dict:
@@ -93,12 +111,18 @@ def map_dataset(dataset: dict, builder: RecordBuilder) -> dict:
     return record
 
 
-def _distribution(distribution, builder: RecordBuilder) -> Optional[dict]:
+def _distribution(distribution, builder: RecordBuilder) -> dict | None:
     if not isinstance(distribution, dict):
         return None
     out = {}
-    for key, source in (("url", "downloadURL"), ("url", "accessURL"), ("mimetype", "mediaType"),
-                        ("format", "format"), ("name", "title"), ("description", "description")):
+    for key, source in (
+        ("url", "downloadURL"),
+        ("url", "accessURL"),
+        ("mimetype", "mediaType"),
+        ("format", "format"),
+        ("name", "title"),
+        ("description", "description"),
+    ):
         value = distribution.get(source)
         if isinstance(value, str) and value.strip() and key not in out:
             out[key] = value.strip()

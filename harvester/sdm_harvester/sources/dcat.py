@@ -17,6 +17,7 @@ Options:
   format   ttl, rdf, jsonld or nt; default: the Content-Type, then the
            URL's extension, then Turtle
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -103,8 +104,9 @@ class DcatHarvester(Harvester):
         identifier = dataset.get("uri") or dataset.get("resource_code") or dataset.pop("source_identifier", None)
         dataset.pop("source_identifier", None)
         if not identifier:
-            return Broken(where, "a blank-node dataset without a dct:identifier: nothing identifies it",
-                          unidentified=True)
+            return Broken(
+                where, "a blank-node dataset without a dct:identifier: nothing identifies it", unidentified=True
+            )
         try:
             return Record(str(identifier), self._remap(dataset))
         except Exception as error:  # one odd dataset must not stop the page

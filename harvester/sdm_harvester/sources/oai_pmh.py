@@ -20,19 +20,19 @@ Options:
 A file:// URL names a saved first ListRecords response; each resumption
 token names the next page's file beside it (`<token>.xml`).
 """
+
 from __future__ import annotations
 
 import re
 import urllib.parse
-from typing import Iterator, Optional
-
-from sdm_schema import identifiers, lang
+from typing import Iterator
 
 from stdnum.cn import uscc as stdnum_uscc
 
 from sdm_harvester import safexml
 from sdm_harvester.mapping import RecordBuilder
 from sdm_harvester.sources.base import Broken, Deleted, Harvester, Item, Record, SourceError
+from sdm_schema import identifiers, lang
 
 NS = {
     "oai": "http://www.openarchives.org/OAI/2.0/",
@@ -61,18 +61,18 @@ ACCESS_RIGHTS = {
 }
 
 
-def _text(element) -> Optional[str]:
+def _text(element) -> str | None:
     return element.text.strip() if element is not None and element.text and element.text.strip() else None
 
 
-def _lang(element) -> Optional[str]:
+def _lang(element) -> str | None:
     return element.get(XML_LANG)
 
 
 _HANDLE = re.compile(r"^(?:hdl:|info:hdl/)(\S+/\S+)$|^(\d+(?:\.\d+)+/\S+)$", re.IGNORECASE)
 
 
-def landing_page(value: Optional[str]) -> Optional[str]:
+def landing_page(value: str | None) -> str | None:
     """The web address of an identifier: a DOI or handle as its resolver's
     URL, an http(s) URL as it is; None for anything else (an ISBN, a local id)."""
     value = (value or "").strip()
@@ -85,7 +85,7 @@ def landing_page(value: Optional[str]) -> Optional[str]:
     return f"https://hdl.handle.net/{handle.group(1) or handle.group(2)}" if handle else None
 
 
-def _put_identifier(builder: RecordBuilder, value: Optional[str]) -> None:
+def _put_identifier(builder: RecordBuilder, value: str | None) -> None:
     if not value:
         return
     found = identifiers.recognise(value)
@@ -94,7 +94,7 @@ def _put_identifier(builder: RecordBuilder, value: Optional[str]) -> None:
     builder.put("landing_page", landing_page(value))
 
 
-def _put_rights(builder: RecordBuilder, value: Optional[str]) -> None:
+def _put_rights(builder: RecordBuilder, value: str | None) -> None:
     """Access rights by their URI or label; any other rights statement is
     the record's licence, kept as given (an IRI or a text)."""
     target = ACCESS_RIGHTS.get((value or "").strip().lower())
@@ -105,7 +105,7 @@ def _put_rights(builder: RecordBuilder, value: Optional[str]) -> None:
         builder.put(*target)
 
 
-def _put_date(builder: RecordBuilder, key: str, value: Optional[str]) -> None:
+def _put_date(builder: RecordBuilder, key: str, value: str | None) -> None:
     """A source date, as it came."""
     if value and key not in builder.record:
         builder.record[key] = value.strip()
@@ -123,7 +123,7 @@ def _unmapped(metadata, builder: RecordBuilder, known) -> None:
 _DC_READ = {"dc", "title", "description", "subject", "publisher", "identifier", "rights", "date"}
 
 
-def _put_title(builder: RecordBuilder, text: Optional[str], tag: Optional[str], alternative: bool = False) -> None:
+def _put_title(builder: RecordBuilder, text: str | None, tag: str | None, alternative: bool = False) -> None:
     """A title; a second title in a language already given is an alternative title."""
     given = builder.record.get("title_translated") or {}
     key = lang.canonical_tag(tag) if tag else (lang.guess(text) if text else None)
@@ -136,8 +136,11 @@ def _put_title(builder: RecordBuilder, text: Optional[str], tag: Optional[str], 
 def map_oai_dc(metadata, builder: RecordBuilder) -> None:
     for element in metadata.iterfind(".//dc:title", NS):
         _put_title(builder, _text(element), _lang(element))
-    for name, field in (("description", "notes_translated"),
-                        ("subject", "keywords_translated"), ("publisher", "provider_unit")):
+    for name, field in (
+        ("description", "notes_translated"),
+        ("subject", "keywords_translated"),
+        ("publisher", "provider_unit"),
+    ):
         for element in metadata.iterfind(f".//dc:{name}", NS):
             builder.put(field, _text(element), _lang(element))
     for element in metadata.iterfind(".//dc:identifier", NS):
@@ -187,8 +190,9 @@ def map_datacite(metadata, builder: RecordBuilder) -> None:
     for element in each("datacite:rightsList/datacite:rights"):
         _put_rights(builder, element.get("rightsURI") or element.get("rightsIdentifier") or _text(element))
     for element in each("datacite:dates/datacite:date"):
-        key = {"Issued": "metadata_created", "Created": "metadata_created",
-               "Updated": "metadata_modified"}.get(element.get("dateType"))
+        key = {"Issued": "metadata_created", "Created": "metadata_created", "Updated": "metadata_modified"}.get(
+            element.get("dateType")
+        )
         if key:
             _put_date(builder, key, _text(element))
     _put_date(builder, "metadata_created", _text(resource.find("datacite:publicationYear", NS)))
@@ -203,13 +207,34 @@ def map_datacite(metadata, builder: RecordBuilder) -> None:
     _unmapped(resource, builder, _DATACITE_READ)
 
 
-_DATACITE_READ = {"resource", "titles", "title", "descriptions", "description", "subjects", "subject",
-                  "identifier", "alternateIdentifiers", "alternateIdentifier", "relatedIdentifiers",
-                  "relatedIdentifier", "publisher", "version", "rightsList", "rights", "dates", "date",
-                  "publicationYear", "contributors", "contributor", "contributorName", "nameIdentifier"}
+_DATACITE_READ = {
+    "resource",
+    "titles",
+    "title",
+    "descriptions",
+    "description",
+    "subjects",
+    "subject",
+    "identifier",
+    "alternateIdentifiers",
+    "alternateIdentifier",
+    "relatedIdentifiers",
+    "relatedIdentifier",
+    "publisher",
+    "version",
+    "rightsList",
+    "rights",
+    "dates",
+    "date",
+    "publicationYear",
+    "contributors",
+    "contributor",
+    "contributorName",
+    "nameIdentifier",
+}
 
 
-def _uscc_of(value: Optional[str], scheme: Optional[str]) -> Optional[str]:
+def _uscc_of(value: str | None, scheme: str | None) -> str | None:
     """A USCC given as a name identifier: by its scheme, or by its form."""
     if not value:
         return None
@@ -224,8 +249,10 @@ def _put_unit(resource, builder: RecordBuilder) -> None:
     (publisherIdentifier, DataCite 4.5), else the first organisational
     contributor with a USCC name identifier.  Elements naming the same code
     in several languages give the unit's names in each."""
-    candidates = [(element, element.get("publisherIdentifier"), element.get("publisherIdentifierScheme"))
-                  for element in resource.iterfind("datacite:publisher", NS)]
+    candidates = [
+        (element, element.get("publisherIdentifier"), element.get("publisherIdentifierScheme"))
+        for element in resource.iterfind("datacite:publisher", NS)
+    ]
     for contributor in resource.iterfind("datacite:contributors/datacite:contributor", NS):
         if contributor.get("contributorType") == "ContactPerson":
             continue
@@ -253,9 +280,13 @@ class OaiPmhHarvester(Harvester):
         from_file = source.url.startswith("file:")
         url, params = source.url, None
         if not from_file:
-            params = {"verb": "ListRecords", "metadataPrefix": prefix, "set": options.get("set"),
-                      "until": options.get("until"),
-                      "from": self.ctx.since.strftime("%Y-%m-%d") if self.ctx.since else None}
+            params = {
+                "verb": "ListRecords",
+                "metadataPrefix": prefix,
+                "set": options.get("set"),
+                "until": options.get("until"),
+                "from": self.ctx.since.strftime("%Y-%m-%d") if self.ctx.since else None,
+            }
         tokens = set()
         for page in range(1, MAX_PAGES + 1):
             response = self.ctx.fetcher.get(url, params)
@@ -308,8 +339,9 @@ class OaiPmhHarvester(Harvester):
             return Broken(where, "record without metadata", identifier)
         builder = RecordBuilder(self.ctx.mapper)
         datestamp = _text(header.find("oai:datestamp", NS))
-        builder.guess_language(*(e.text for e in metadata.iter()
-                                 if isinstance(e.tag, str) and e.tag.endswith(("}title", "}description"))))
+        builder.guess_language(
+            *(e.text for e in metadata.iter() if isinstance(e.tag, str) and e.tag.endswith(("}title", "}description")))
+        )
         try:
             _MAPPERS[prefix](metadata, builder)
         except ValueError as error:

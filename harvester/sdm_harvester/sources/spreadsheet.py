@@ -8,6 +8,7 @@ Each row is one record, identified by its 资源代码 unless the source's
   sheet         XLSX worksheet name (default: the first)
   encoding      CSV encoding (default: UTF-8, falling back to GB18030)
 """
+
 from __future__ import annotations
 
 import csv
@@ -15,7 +16,7 @@ import datetime as dt
 import io
 import urllib.parse
 import zipfile
-from typing import Iterator, Optional
+from typing import Iterator
 
 from sdm_harvester.http import FetchError
 from sdm_harvester.mapping import Columns, RecordBuilder
@@ -48,11 +49,14 @@ def check_archive(data: bytes, max_bytes: int) -> None:
         if part.file_size > RATIO_FLOOR and part.file_size > MAX_RATIO * max(part.compress_size, 1):
             raise SourceError(
                 f"refused: workbook part {part.filename} would expand {part.file_size // max(part.compress_size, 1)}× "
-                f"to {part.file_size} bytes (at most {MAX_RATIO}×), as a decompression bomb does")
+                f"to {part.file_size} bytes (at most {MAX_RATIO}×), as a decompression bomb does"
+            )
     total = sum(part.file_size for part in parts)
     if total > UNPACKED_FACTOR * max_bytes:
-        raise SourceError(f"refused: the workbook unpacks to {total} bytes, more than {UNPACKED_FACTOR}× "
-                          f"the source's max_bytes ({max_bytes})")
+        raise SourceError(
+            f"refused: the workbook unpacks to {total} bytes, more than {UNPACKED_FACTOR}× "
+            f"the source's max_bytes ({max_bytes})"
+        )
 
 
 def _cell(value):
@@ -66,8 +70,8 @@ def _cell(value):
     return value
 
 
-def _csv_rows(data: bytes, encoding: Optional[str]) -> list:
-    for candidate in ([encoding] if encoding else ["utf-8-sig", "gb18030"]):
+def _csv_rows(data: bytes, encoding: str | None) -> list:
+    for candidate in [encoding] if encoding else ["utf-8-sig", "gb18030"]:
         try:
             text = data.decode(candidate)
             break
@@ -78,7 +82,7 @@ def _csv_rows(data: bytes, encoding: Optional[str]) -> list:
     return list(csv.reader(io.StringIO(text)))
 
 
-def _xlsx_rows(data: bytes, sheet: Optional[str], max_bytes: int) -> Iterator[tuple]:
+def _xlsx_rows(data: bytes, sheet: str | None, max_bytes: int) -> Iterator[tuple]:
     import openpyxl  # only spreadsheet sources need it
 
     check_archive(data, max_bytes)
@@ -107,7 +111,7 @@ class SpreadsheetHarvester(Harvester):
         rows = iter(self._rows(response.content))
         header, header_number = self._find_header(rows, columns)
         resolved = [columns.resolve(h) for h in header]
-        for text, target in zip(header, resolved):
+        for text, target in zip(header, resolved, strict=False):
             if target is None and text not in (None, ""):
                 self.warnings.append(f"column {text!r} is not an SDM field and was ignored")
         self.ctx.progress(f"{urllib.parse.urlsplit(source.url).path.rsplit('/', 1)[-1]}: header on row {header_number}")
@@ -115,7 +119,7 @@ class SpreadsheetHarvester(Harvester):
             if not any(v not in (None, "") for v in row):
                 continue
             builder = RecordBuilder(self.ctx.mapper)
-            for text, target, value in zip(header, resolved, row):
+            for text, target, value in zip(header, resolved, row, strict=False):
                 if target is not None:
                     builder.put(target[0], _cell(value), target[1])
                 elif text not in (None, "") and value not in (None, ""):
@@ -123,8 +127,9 @@ class SpreadsheetHarvester(Harvester):
             self.unmapped.update(builder.unmapped)
             identifier = builder.identifier or builder.record.get("resource_code")
             if not identifier:
-                yield Broken(f"row {number}", "no identifier: the 资源代码 (resource code) cell is empty",
-                             unidentified=True)
+                yield Broken(
+                    f"row {number}", "no identifier: the 资源代码 (resource code) cell is empty", unidentified=True
+                )
                 continue
             yield Record(str(identifier), builder.record)
         self.full_listing = True

@@ -9,6 +9,7 @@ became classified.  Unchanged records cost the target nothing, not even a
 read.  A write that fails is not entered in the ledger, so the next run
 tries it again.
 """
+
 from __future__ import annotations
 
 from sdm_harvester import report as reports

@@ -19,10 +19,10 @@ it in front of the organisation's editors as if it were current.
 Setting ids and creating organisations needs a sysadmin's API token.  Plain
 requests, no ckanapi: the harvester runs where CKAN is not installed.
 """
+
 from __future__ import annotations
 
 import uuid
-from typing import Optional
 
 import requests
 
@@ -40,8 +40,10 @@ def _with_ids(package_id: str, resources: list) -> list:
     URL.  CKAN guesses a format from the URL for a resource it has no id for
     (if_empty_guess_format), which would publish a format the source never
     gave, and would give the resource a new id on every update."""
-    return [{**r, "id": r.get("id") or str(uuid.uuid5(uuid.UUID(package_id), f"{i}\n{r.get('url')}"))}
-            for i, r in enumerate(resources)]
+    return [
+        {**r, "id": r.get("id") or str(uuid.uuid5(uuid.UUID(package_id), f"{i}\n{r.get('url')}"))}
+        for i, r in enumerate(resources)
+    ]
 
 
 class NotFound(Exception):
@@ -79,7 +81,7 @@ class CkanTarget(Target):
         self.key = "ckan " + url.rstrip("/")
         self.api = ActionClient(url, token, timeout)
         #: {uscc: organisation id}, read from the site on first need
-        self._organizations: Optional[dict] = None
+        self._organizations: dict | None = None
 
     def put(self, record: StoredRecord) -> str:
         dataset = record.dataset()
@@ -108,19 +110,23 @@ class CkanTarget(Target):
             self._organizations = self._organizations_by_uscc()
         uscc = unit["uscc"].upper()
         if uscc not in self._organizations:
-            created = self.api.call("organization_create", {
-                "name": unit["name"], "title_translated": unit["title_translated"], "uscc": uscc})
+            created = self.api.call(
+                "organization_create",
+                {"name": unit["name"], "title_translated": unit["title_translated"], "uscc": uscc},
+            )
             self._organizations[uscc] = created["id"]
         return self._organizations[uscc]
 
     def _organizations_by_uscc(self) -> dict:
         found, offset = {}, 0
         while True:
-            page = self.api.call("organization_list", {"all_fields": True, "include_extras": True,
-                                                       "limit": _ORG_PAGE, "offset": offset})
+            page = self.api.call(
+                "organization_list", {"all_fields": True, "include_extras": True, "limit": _ORG_PAGE, "offset": offset}
+            )
             for org in page:
                 uscc = org.get("uscc") or next(
-                    (e["value"] for e in org.get("extras") or [] if e.get("key") == "uscc"), None)
+                    (e["value"] for e in org.get("extras") or [] if e.get("key") == "uscc"), None
+                )
                 if uscc:
                     found.setdefault(uscc.upper(), org["id"])
             if len(page) < _ORG_PAGE:

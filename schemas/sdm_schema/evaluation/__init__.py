@@ -13,13 +13,33 @@ scorecard as JSON and CSV.  docs/evaluation.md explains every indicator.
 The link check that feeds the accessibility indicator visits the network
 and lives with the harvester's guarded HTTP client (sdm_harvester.linkcheck).
 """
-from sdm_schema.evaluation.definitions import band, bands, dimensions, indicators
+
 from sdm_schema.evaluation.checks import Facts, LinkResult, request_counts, resource_urls
+from sdm_schema.evaluation.definitions import band, bands, dimensions, indicators
 from sdm_schema.evaluation.scoring import (
-    DatasetEvaluation, UnitEvaluation, evaluate_catalogue, evaluate_dataset, evaluate_unit, evaluate_units, unit_of,
+    DatasetEvaluation,
+    UnitEvaluation,
+    evaluate_catalogue,
+    evaluate_dataset,
+    evaluate_unit,
+    evaluate_units,
+    unit_of,
 )
 
 __all__ = [
-    "band", "bands", "dimensions", "indicators", "Facts", "LinkResult", "request_counts", "resource_urls",
-    "DatasetEvaluation", "UnitEvaluation", "evaluate_catalogue", "evaluate_dataset", "evaluate_unit", "evaluate_units", "unit_of",
+    "band",
+    "bands",
+    "dimensions",
+    "indicators",
+    "Facts",
+    "LinkResult",
+    "request_counts",
+    "resource_urls",
+    "DatasetEvaluation",
+    "UnitEvaluation",
+    "evaluate_catalogue",
+    "evaluate_dataset",
+    "evaluate_unit",
+    "evaluate_units",
+    "unit_of",
 ]

@@ -8,11 +8,12 @@ found, each named after the field to fix.  The fields are read from the
 schema's roles (required, recommended, dcat, show_if) and its rules, never
 listed here, so a field added to the schema is evaluated with the rest.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Mapping, Optional
+from typing import Mapping
 
 from sdm_schema import disclosure, rules
 from sdm_schema.errors import FieldError
@@ -47,17 +48,17 @@ class Facts:
     links: Mapping[str, LinkResult] = field(default_factory=dict)
     #: DCAT-AP findings of the international record ([] = conforms), None
     #: when not checked or not in the international feed.
-    shacl: Optional[list] = None
+    shacl: list | None = None
     #: (certificate number, changed?) of the dataset's latest certificate.
-    submission: Optional[tuple] = None
+    submission: tuple | None = None
     #: (requests answered late or still waiting past the deadline, requests due)
-    requests: Optional[tuple] = None
+    requests: tuple | None = None
     answer_days: int = ANSWER_DAYS
 
 
 @dataclass
 class Outcome:
-    value: Optional[float]
+    value: float | None
     problems: list = field(default_factory=list)
 
 
@@ -70,7 +71,7 @@ def _given(value) -> bool:
     return value not in (None, "", [], {})
 
 
-def _share(good: int, total: int) -> Optional[float]:
+def _share(good: int, total: int) -> float | None:
     return good / total if total else None
 
 
@@ -93,6 +94,7 @@ def _filled(record, fields) -> Outcome:
 
 # -- findability and completeness ----------------------------------------------
 
+
 def _required_fields() -> tuple:
     return tuple(f for f in dataset_fields() if f.required or "not_empty" in f.validators)
 
@@ -113,11 +115,18 @@ def bilingual(record, facts, today) -> Outcome:
     """Open data goes abroad: its translated texts in both languages."""
     if not _international(record, today):
         return NOT_APPLICABLE
-    wanted = [f for f in (*_required_fields(), *fields_with("recommended"))
-              if f.kind_type.translated and _given(record.get(f.name))]
+    wanted = [
+        f
+        for f in (*_required_fields(), *fields_with("recommended"))
+        if f.kind_type.translated and _given(record.get(f.name))
+    ]
     languages = codelist("language")
-    problems = [_problem(f.name, "eval_missing_language", language=languages[tag].label)
-                for f in wanted for tag in ("zh-Hans", "en") if not _given((record.get(f.name) or {}).get(tag))]
+    problems = [
+        _problem(f.name, "eval_missing_language", language=languages[tag].label)
+        for f in wanted
+        for tag in ("zh-Hans", "en")
+        if not _given((record.get(f.name) or {}).get(tag))
+    ]
     complete = sum(1 for f in wanted if all(_given((record.get(f.name) or {}).get(t)) for t in ("zh-Hans", "en")))
     return Outcome(_share(complete, len(wanted)), problems)
 
@@ -131,6 +140,7 @@ def licence_given(record, facts, today) -> Outcome:
 
 
 # -- conformance ------------------------------------------------------------------
+
 
 def shacl_conformant(record, facts, today) -> Outcome:
     if facts.shacl is None:
@@ -146,10 +156,12 @@ def known_formats(record, facts, today) -> Outcome:
     resources = record.get("resources") or []
     if not resources:
         return NOT_APPLICABLE
-    unknown = [(n, r.get("format") or "—") for n, r in enumerate(resources, 1)
-               if not file_types.lookup(r.get("format"))]
-    problems = [FieldError("resources", message("eval_unknown_format", _format_field(), index=n, value=v))
-                for n, v in unknown]
+    unknown = [
+        (n, r.get("format") or "—") for n, r in enumerate(resources, 1) if not file_types.lookup(r.get("format"))
+    ]
+    problems = [
+        FieldError("resources", message("eval_unknown_format", _format_field(), index=n, value=v)) for n, v in unknown
+    ]
     return Outcome(_share(len(resources) - len(unknown), len(resources)), problems)
 
 
@@ -163,6 +175,7 @@ def known_licence(record, facts, today) -> Outcome:
 
 
 # -- accessibility ------------------------------------------------------------------
+
 
 def resource_urls(record) -> list:
     """The URLs the link check visits for a dataset: each file's access and
@@ -178,9 +191,13 @@ def resource_urls(record) -> list:
 def links_reachable(record, facts, today) -> Outcome:
     checked = [(n, facts.links[u]) for n, u in enumerate(resource_urls(record), 1) if u in facts.links]
     broken = [(n, r) for n, r in checked if not r.ok]
-    problems = [FieldError("resources", message("eval_link_broken", resource_fields()[0], index=n,
-                                                status=r.status, checked=r.checked[:16]))
-                for n, r in broken]
+    problems = [
+        FieldError(
+            "resources",
+            message("eval_link_broken", resource_fields()[0], index=n, status=r.status, checked=r.checked[:16]),
+        )
+        for n, r in broken
+    ]
     return Outcome(_share(len(checked) - len(broken), len(checked)), problems)
 
 
@@ -190,7 +207,7 @@ UPDATE_CYCLE = "update_cycle"
 MODIFIED = "metadata_modified"
 
 
-def _day(value) -> Optional[dt.date]:
+def _day(value) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value or "")[:10])
     except ValueError:
@@ -243,8 +260,12 @@ def open_by_default(record, facts, today) -> Outcome:
 def _condition_fields(record, attribute_codes) -> list:
     """The fields the rules ask for with the record's sharing and open
     attributes (rules._CONDITIONS), when the code is one of `attribute_codes`."""
-    return [dataset_field(name) for attribute, by_code in rules._CONDITIONS.items()
-            if record.get(attribute) in attribute_codes for name in by_code.get(record.get(attribute), ())]
+    return [
+        dataset_field(name)
+        for attribute, by_code in rules._CONDITIONS.items()
+        if record.get(attribute) in attribute_codes
+        for name in by_code.get(record.get(attribute), ())
+    ]
 
 
 def closed_with_reason(record, facts, today) -> Outcome:
@@ -268,12 +289,18 @@ def grade_respected(record, facts, today) -> Outcome:
     # the openness rule's findings on the attributes themselves are its core-data check
     problems = [e for e in rules.openness(record, None) if e.field in rules._CONDITIONS]
     if grade == "important" and open_attribute(record) == "unconditional":
-        problems.append(_problem(OPEN_ATTRIBUTE, "eval_important_unconditional",
-                                 attribute=codelist("open_attribute")["unconditional"].label))
+        problems.append(
+            _problem(
+                OPEN_ATTRIBUTE,
+                "eval_important_unconditional",
+                attribute=codelist("open_attribute")["unconditional"].label,
+            )
+        )
     return Outcome(0.0 if problems else 1.0, problems)
 
 
 # -- submission, service, harvest ----------------------------------------------------
+
 
 def submission_intact(record, facts, today) -> Outcome:
     if facts.submission is None:

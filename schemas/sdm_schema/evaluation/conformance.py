@@ -10,13 +10,14 @@ Validation is the costliest step of an evaluation, so its findings are kept
 by a digest of the dataset's triples (`Cache`): an unchanged record is not
 validated again.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import hashlib
 import os
-from typing import Iterable, Mapping, MutableMapping, Optional
+from typing import Iterable, Mapping, MutableMapping
 
 from sdm_schema.rdf import dcat_ap3
 from sdm_schema.rdf.mapping import dataset_triples, page_vocabulary
@@ -28,7 +29,7 @@ BATCH = 500  # measured: larger batches validate faster per record, up to about 
 _SH = "http://www.w3.org/ns/shacl#"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def shapes():
     import rdflib
 
@@ -80,8 +81,9 @@ def _validate(batch: list) -> dict:
     return {key: sorted(set(v)) for key, v in found.items()}
 
 
-def check(records: Iterable[Mapping], base_url: str, cache: Optional[MutableMapping] = None,
-          today: Optional[dt.date] = None) -> dict:
+def check(
+    records: Iterable[Mapping], base_url: str, cache: MutableMapping | None = None, today: dt.date | None = None
+) -> dict:
     """{dataset id or name: [finding] ([] = conforms)} for the records the
     international feed carries; records it leaves out are not listed."""
     cache = {} if cache is None else cache
@@ -97,7 +99,7 @@ def check(records: Iterable[Mapping], base_url: str, cache: Optional[MutableMapp
         else:
             pending.append((key, subject, triples, digest))
     for start in range(0, len(pending), BATCH):
-        batch = pending[start:start + BATCH]
+        batch = pending[start : start + BATCH]
         found = _validate([(k, s, t) for k, s, t, _d in batch])
         for key, _s, _t, digest in batch:
             out[key] = cache[digest] = found[key]

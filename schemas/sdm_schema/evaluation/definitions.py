@@ -2,12 +2,13 @@
 indicators.yaml: the one definition of what is measured and how much each
 part weighs, for the CKAN plugin, the harvester, the docs and the DQV
 metrics alike."""
+
 from __future__ import annotations
 
 import functools
 import os
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Mapping
 
 import yaml
 
@@ -45,7 +46,7 @@ class Band:
     label: Mapping[str, str]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _definitions() -> Mapping:
     with open(os.path.join(HERE, "indicators.yaml"), encoding="utf-8") as f:
         data = yaml.safe_load(f)
@@ -55,28 +56,29 @@ def _definitions() -> Mapping:
     return data
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def dimensions() -> tuple:
     out = []
     for d in _definitions()["dimensions"]:
-        indicators = tuple(Indicator(i["key"], d["key"], float(i["weight"]), i["label"], i["source"])
-                           for i in d["indicators"])
+        indicators = tuple(
+            Indicator(i["key"], d["key"], float(i["weight"]), i["label"], i["source"]) for i in d["indicators"]
+        )
         out.append(Dimension(d["key"], float(d["weight"]), d["label"], indicators))
     return tuple(out)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def indicators() -> Mapping[str, Indicator]:
     """{key: Indicator}, in the order of the file."""
     return {i.key: i for d in dimensions() for i in d.indicators}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def bands() -> tuple:
     return tuple(Band(b["code"], float(b["min"]), b["label"]) for b in _definitions()["bands"])
 
 
-def band(score: Optional[float]) -> Optional[Band]:
+def band(score: float | None) -> Band | None:
     """The band a 0-100 score falls in; None for no score."""
     if score is None:
         return None

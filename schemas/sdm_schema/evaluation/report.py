@@ -4,20 +4,22 @@
 Values are percentages (0-100, one decimal), or None where nothing applied.
 Problems are bilingual ({zh-Hans, en}) and name the field to fix.
 """
+
 from __future__ import annotations
 
 import json
-from typing import Iterable, Mapping, Optional
+from typing import Iterable, Mapping
 
 from sdm_schema.csv_export import csv_text
 from sdm_schema.evaluation.definitions import band, dimensions, indicators
 from sdm_schema.evaluation.scoring import DatasetEvaluation, UnitEvaluation, unit_of
 
-def percent(value: Optional[float]) -> Optional[float]:
+
+def percent(value: float | None) -> float | None:
     return None if value is None else round(100 * value, 1)
 
 
-def band_dict(score: Optional[float]) -> Optional[dict]:
+def band_dict(score: float | None) -> dict | None:
     found = band(score)
     return {"code": found.code, "label": dict(found.label)} if found else None
 
@@ -29,9 +31,12 @@ def problem_dicts(evaluation: DatasetEvaluation) -> list:
 def dataset_dict(e: DatasetEvaluation) -> dict:
     record = e.record
     return {
-        "id": record.get("id"), "name": record.get("name"), "unit": unit_of(record),
+        "id": record.get("id"),
+        "name": record.get("name"),
+        "unit": unit_of(record),
         "title": dict(record.get("title_translated") or {}),
-        "score": e.score, "band": band_dict(e.score),
+        "score": e.score,
+        "band": band_dict(e.score),
         "dimensions": {k: percent(v) for k, v in e.dimensions.items()},
         "indicators": {k: percent(o.value) for k, o in e.outcomes.items()},
         "problems": problem_dicts(e),
@@ -40,13 +45,19 @@ def dataset_dict(e: DatasetEvaluation) -> dict:
 
 def unit_dict(u: UnitEvaluation, worst: int = 10) -> dict:
     return {
-        "unit": u.unit, "score": u.score, "band": band_dict(u.score), "datasets": len(u.datasets),
+        "unit": u.unit,
+        "score": u.score,
+        "band": band_dict(u.score),
+        "datasets": len(u.datasets),
         "dimensions": {k: percent(v) for k, v in u.dimensions.items()},
         "indicators": {k: percent(v) for k, v in u.values.items()},
-        "openness": u.openness(), "counts": dict(u.counts),
+        "openness": u.openness(),
+        "counts": dict(u.counts),
         "overdue": [e.record.get("name") for e in u.overdue()],
-        "worst": [{"id": e.record.get("id"), "name": e.record.get("name"), "score": e.score,
-                   "problems": problem_dicts(e)} for e in u.worst(worst)],
+        "worst": [
+            {"id": e.record.get("id"), "name": e.record.get("name"), "score": e.score, "problems": problem_dicts(e)}
+            for e in u.worst(worst)
+        ],
     }
 
 
@@ -73,13 +84,18 @@ def _row(prefix: list, entry: Mapping) -> list:
 
 
 def units_csv(card: Mapping) -> str:
-    return csv_text(["unit", "datasets", "score", "band", *_columns()],
-                    (_row([unit["unit"], unit["datasets"]], unit) for unit in card["units"]))
+    return csv_text(
+        ["unit", "datasets", "score", "band", *_columns()],
+        (_row([unit["unit"], unit["datasets"]], unit) for unit in card["units"]),
+    )
 
 
 def datasets_csv(card: Mapping) -> str:
     """Names and problems quote what departments typed (sdm_schema.csv_export)."""
-    return csv_text(["unit", "id", "name", "score", "band", *_columns(), "problems"],
-                    (_row([e["unit"], e["id"], e["name"]], e)
-                     + [" | ".join(p["messages"].get("en", "") for p in e["problems"])]
-                     for e in card.get("datasets", ())))
+    return csv_text(
+        ["unit", "id", "name", "score", "band", *_columns(), "problems"],
+        (
+            _row([e["unit"], e["id"], e["name"]], e) + [" | ".join(p["messages"].get("en", "") for p in e["problems"])]
+            for e in card.get("datasets", ())
+        ),
+    )

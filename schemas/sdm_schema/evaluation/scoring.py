@@ -6,25 +6,26 @@ A unit's indicator values are the means over its datasets where they apply,
 and its score comes from them by the same formula, so a unit of one dataset
 scores what its dataset scores.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Optional
+from typing import Iterable, Mapping
 
 from sdm_schema import disclosure
 from sdm_schema.evaluation import checks as functions
 from sdm_schema.evaluation.definitions import Band, band, dimensions, indicators
 
 
-def _weighted(pairs) -> Optional[float]:
+def _weighted(pairs) -> float | None:
     pairs = [(w, v) for w, v in pairs if v is not None and w]
     total = sum(w for w, _v in pairs)
     return sum(w * v for w, v in pairs) / total if total else None
 
 
-def combine(values: Mapping[str, Optional[float]]) -> tuple[dict, Optional[float]]:
+def combine(values: Mapping[str, float | None]) -> tuple[dict, float | None]:
     """({dimension: value 0-1 or None}, score 0-100 or None) from
     {indicator: value 0-1 or None}."""
     dims = {d.key: _weighted((i.weight, values.get(i.key)) for i in d.indicators) for d in dimensions()}
@@ -36,11 +37,11 @@ def combine(values: Mapping[str, Optional[float]]) -> tuple[dict, Optional[float
 class DatasetEvaluation:
     record: Mapping
     outcomes: Mapping[str, functions.Outcome]
-    dimensions: Mapping[str, Optional[float]]
-    score: Optional[float]
+    dimensions: Mapping[str, float | None]
+    score: float | None
 
     @property
-    def band(self) -> Optional[Band]:
+    def band(self) -> Band | None:
         return band(self.score)
 
     @property
@@ -49,8 +50,9 @@ class DatasetEvaluation:
         return [(key, p) for key, o in self.outcomes.items() for p in o.problems]
 
 
-def evaluate_dataset(record: Mapping, facts: Optional[functions.Facts] = None,
-                     today: Optional[dt.date] = None) -> DatasetEvaluation:
+def evaluate_dataset(
+    record: Mapping, facts: functions.Facts | None = None, today: dt.date | None = None
+) -> DatasetEvaluation:
     facts = facts or functions.Facts()
     today = today or dt.date.today()
     outcomes = {key: getattr(functions, key)(record, facts, today) for key in indicators()}
@@ -62,15 +64,15 @@ def evaluate_dataset(record: Mapping, facts: Optional[functions.Facts] = None,
 class UnitEvaluation:
     unit: str
     datasets: list
-    values: Mapping[str, Optional[float]]
-    dimensions: Mapping[str, Optional[float]]
-    score: Optional[float]
+    values: Mapping[str, float | None]
+    dimensions: Mapping[str, float | None]
+    score: float | None
     #: counts the unit's sources report, shown but not scored
     #: (harvest failures, invalid records, classified records caught …)
     counts: Mapping[str, int] = field(default_factory=dict)
 
     @property
-    def band(self) -> Optional[Band]:
+    def band(self) -> Band | None:
         return band(self.score)
 
     def openness(self) -> dict:
@@ -81,14 +83,15 @@ class UnitEvaluation:
     def worst(self, limit: int = 10) -> list:
         """The datasets with the lowest scores that have problems, worst first."""
         flawed = [e for e in self.datasets if e.problems]
-        return sorted(flawed, key=lambda e: (e.score if e.score is not None else 101,
-                                             str(e.record.get("name"))))[:limit]
+        return sorted(flawed, key=lambda e: (e.score if e.score is not None else 101, str(e.record.get("name"))))[
+            :limit
+        ]
 
     def overdue(self) -> list:
         return [e for e in self.datasets if e.outcomes["updated_on_time"].value == 0.0]
 
 
-def evaluate_unit(unit: str, evaluations: Iterable[DatasetEvaluation], counts: Optional[Mapping] = None) -> UnitEvaluation:
+def evaluate_unit(unit: str, evaluations: Iterable[DatasetEvaluation], counts: Mapping | None = None) -> UnitEvaluation:
     evaluations = list(evaluations)
     values = {}
     for key in indicators():
@@ -103,7 +106,7 @@ def unit_of(record: Mapping) -> str:
     return record.get("owner_org") or (record.get("organization") or {}).get("id") or ""
 
 
-def evaluate_units(evaluations: Iterable[DatasetEvaluation], counts: Optional[Mapping] = None) -> list:
+def evaluate_units(evaluations: Iterable[DatasetEvaluation], counts: Mapping | None = None) -> list:
     """Every unit's evaluation, best first.  Classified records are never
     evaluated one by one: they are only counted (`classified`)."""
     by_unit: dict = {}
@@ -117,8 +120,16 @@ def evaluate_units(evaluations: Iterable[DatasetEvaluation], counts: Optional[Ma
     return sorted(units, key=lambda u: (-(u.score if u.score is not None else -1), u.unit))
 
 
-def evaluate_catalogue(records: Iterable[Mapping], base_url: str, *, facts=None, counts: Optional[Mapping] = None,
-                       today: Optional[dt.date] = None, shacl_cache=None, shacl: bool = True) -> list:
+def evaluate_catalogue(
+    records: Iterable[Mapping],
+    base_url: str,
+    *,
+    facts=None,
+    counts: Mapping | None = None,
+    today: dt.date | None = None,
+    shacl_cache=None,
+    shacl: bool = True,
+) -> list:
     """Every unit's evaluation (best first) for a whole catalogue: the
     international records validated in batches first, then each dataset
     with its `facts(record)` (a Facts; none known by default)."""

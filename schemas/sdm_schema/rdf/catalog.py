@@ -6,9 +6,10 @@
      "publisher": {"name": {"zh-Hans": …, "en": …}, "uri": …},  # optional
      "homepage": "https://data.example.cn/"}          # optional
 """
+
 from __future__ import annotations
 
-from typing import Iterator, Mapping, Optional
+from typing import Iterator, Mapping
 
 from sdm_schema.rdf.mapping import translated_literals
 from sdm_schema.rdf.namespaces import DCAT, DCT, FOAF, HYDRA, SCHEMA
@@ -65,8 +66,9 @@ def schemaorg_catalog(info: Mapping) -> Iterator[Triple]:
         yield catalog, IRI(SCHEMA + "url"), iri(info["homepage"])
 
 
-def page_triples(page: str, first: str, previous: Optional[str], next_: Optional[str],
-                 items: Optional[int] = None) -> Iterator[Triple]:
+def page_triples(
+    page: str, first: str, previous: str | None, next_: str | None, items: int | None = None
+) -> Iterator[Triple]:
     """Hydra paging, as ckanext-dcat's harvester follows it (hydra:next).
 
     Pages are written as the datasets stream past, so a page knows its

@@ -5,6 +5,7 @@ Standard DCAT 3 / DCAT-AP terms where one fits; the SDM vocabulary
 their audience, in how codes are named (ours or the EU's) and in the
 international English fallback (dcat_ap3.py).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -12,17 +13,34 @@ import re
 from urllib.parse import unquote
 
 from sdm_schema import disclosure, identifiers, lang, validation
-from sdm_schema.loader import codelist, dataset_field, dataset_fields
+from sdm_schema.loader import codelist, dataset_field, dataset_fields, role_values
 from sdm_schema.rdf import file_types, licences, vocabulary
-from sdm_schema.loader import role_values
-from sdm_schema.rdf.namespaces import expand
 from sdm_schema.rdf.mapping import (
+    Rule,
+    ValueRule,
+    code_iri,
+    field_value,
+    flag,
+    literal_lang,
+    sorted_objects,
+    text_literal,
+    translated_literals,
     unit_node,
-    Rule, ValueRule, code_iri, flag, field_value, literal_lang, sorted_objects,
-    text_literal, translated_literals,
 )
 from sdm_schema.rdf.namespaces import (
-    ADMS, CV, DCAT, DCT, EU_CURRENCY, FOAF, PROV, RDF, RDFS, SKOS, VCARD, XSD,
+    ADMS,
+    CV,
+    DCAT,
+    DCT,
+    EU_CURRENCY,
+    FOAF,
+    PROV,
+    RDF,
+    RDFS,
+    SKOS,
+    VCARD,
+    XSD,
+    expand,
 )
 from sdm_schema.rdf.terms import IRI, TYPE, XSD_DATE, XSD_DATETIME, XSD_DECIMAL, Literal, iri
 
@@ -62,8 +80,7 @@ class AccessRightsRule(Rule):
 
     def read(self, triples, subject, out):
         if "open_attribute" not in out:
-            value = field_value(dataset_field("open_attribute"),
-                                sorted_objects(triples, subject, self.predicate))
+            value = field_value(dataset_field("open_attribute"), sorted_objects(triples, subject, self.predicate))
             if value:
                 out["open_attribute"] = value
 
@@ -75,8 +92,12 @@ class LanguageRule(Rule):
     code_lists = ("language",)
 
     def triples(self, subject, record, ctx):
-        tags = {tag for name in ("title_translated", "notes_translated")
-                for tag, text in (record.get(name) or {}).items() if text}
+        tags = {
+            tag
+            for name in ("title_translated", "notes_translated")
+            for tag, text in (record.get(name) or {}).items()
+            if text
+        }
         for tag in sorted(tags - {lang.UNDETERMINED}):
             if tag in codelist("language"):
                 yield subject, self.predicate, code_iri("language", tag, ctx.profile.eu_codes)
@@ -144,8 +165,7 @@ class LicenceRule(Rule):
     predicate = IRI(DCT + "license")
 
     def triples(self, subject, record, ctx):
-        yield from licence_triples(subject, record.get("license_id"), record.get("license_url"),
-                                   ctx.node("licence"))
+        yield from licence_triples(subject, record.get("license_id"), record.get("license_url"), ctx.node("licence"))
 
     def read(self, triples, subject, out):
         found = read_licence(triples, subject)
@@ -158,8 +178,7 @@ class LicenceRule(Rule):
 
 
 def _names(triples, node, predicate) -> dict:
-    return {literal_lang(o): str(o) for o in sorted_objects(triples, node, predicate)
-            if isinstance(o, Literal)}
+    return {literal_lang(o): str(o) for o in sorted_objects(triples, node, predicate) if isinstance(o, Literal)}
 
 
 class PublisherRule(Rule):
@@ -319,9 +338,11 @@ class ContactRule(Rule):
 
     def read(self, triples, subject, out):
         for contact in sorted_objects(triples, subject, self.predicate):
-            for key, predicate, scheme in (("contact_name", VCARD + "fn", ""),
-                                           ("contact_email", VCARD + "hasEmail", "mailto:"),
-                                           ("contact_phone", VCARD + "hasTelephone", "tel:")):
+            for key, predicate, scheme in (
+                ("contact_name", VCARD + "fn", ""),
+                ("contact_email", VCARD + "hasEmail", "mailto:"),
+                ("contact_phone", VCARD + "hasTelephone", "tel:"),
+            ):
                 for value in sorted_objects(triples, contact, predicate):
                     # vCard allows a node whose vcard:hasValue holds the IRI
                     value = triples.value(value, VCARD + "hasValue") or value
@@ -341,11 +362,10 @@ def _contact_value(value, scheme: str):
     IRI in another scheme (file:, http: …)."""
     text = unquote(str(value)).strip()
     if not scheme or isinstance(value, Literal):
-        return text[len(scheme):] if scheme and text.lower().startswith(scheme) else text
+        return text[len(scheme) :] if scheme and text.lower().startswith(scheme) else text
     if text.lower().startswith(scheme):
-        return text[len(scheme):]
+        return text[len(scheme) :]
     return None
-
 
 
 class IdentifierRule(Rule):
@@ -406,9 +426,11 @@ class FeeRule(Rule):
             if amount is None:
                 continue
             currency = triples.value(cost, CV + "currency")
-            item = {"name_translated": _names(triples, cost, DCT + "description"),
-                    "amount": str(amount),
-                    "currency": str(currency).rsplit("/", 1)[-1] if currency else "CNY"}
+            item = {
+                "name_translated": _names(triples, cost, DCT + "description"),
+                "amount": str(amount),
+                "currency": str(currency).rsplit("/", 1)[-1] if currency else "CNY",
+            }
             for key, predicate in (("unit", self.unit), ("condition", self.condition)):
                 value = triples.value(cost, predicate)
                 if value is not None:
@@ -419,8 +441,12 @@ class FeeRule(Rule):
 
 
 _DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)?$")
-_DATE_TYPES = ((_DATETIME, XSD_DATETIME), (re.compile(r"^\d{4}-\d\d-\d\d$"), XSD_DATE),
-               (re.compile(r"^\d{4}-\d\d$"), XSD + "gYearMonth"), (re.compile(r"^\d{4}$"), XSD + "gYear"))
+_DATE_TYPES = (
+    (_DATETIME, XSD_DATETIME),
+    (re.compile(r"^\d{4}-\d\d-\d\d$"), XSD_DATE),
+    (re.compile(r"^\d{4}-\d\d$"), XSD + "gYearMonth"),
+    (re.compile(r"^\d{4}$"), XSD + "gYear"),
+)
 
 
 def date_literal(value) -> Literal:
@@ -552,15 +578,28 @@ class QualityFlagsRule(Rule):
 
 
 #: Fields with a rule of their own, and fields CKAN derives from others.
-_SPECIAL = {name for rule in (LicenceRule, PublisherRule, ProviderRule, ContactRule,
-                              IdentifierRule, FeeRule, ProvenanceRule, QualityFlagsRule) for name in rule.fields}
+_SPECIAL = {
+    name
+    for rule in (
+        LicenceRule,
+        PublisherRule,
+        ProviderRule,
+        ContactRule,
+        IdentifierRule,
+        FeeRule,
+        ProvenanceRule,
+        QualityFlagsRule,
+    )
+    for name in rule.fields
+}
 _SPECIAL.add("resource_code")
 
 
 def sdm_term_fields() -> list:
     """The fields the SDM vocabulary has a property for."""
-    return [f.name for f in dataset_fields()
-            if f.name not in STANDARD_TERMS and f.name not in _SPECIAL and not f.from_field]
+    return [
+        f.name for f in dataset_fields() if f.name not in STANDARD_TERMS and f.name not in _SPECIAL and not f.from_field
+    ]
 
 
 def rules() -> tuple:

@@ -11,6 +11,7 @@ labels of its codes (discipline, form, update cycle, open attribute), which
 are translations the project maintains.  The text is never machine-translated
 and says that the record is in Chinese (docs/feeds.md).
 """
+
 from __future__ import annotations
 
 from sdm_schema import disclosure, lang
@@ -39,8 +40,11 @@ def english_title(record) -> str:
 
 
 def english_description(record) -> str:
-    facts = [f"{dataset_field(name).label[EN]}: {', '.join(labels)}."
-             for name in DESCRIBING_FIELDS if (labels := _labels(record, name))]
+    facts = [
+        f"{dataset_field(name).label[EN]}: {', '.join(labels)}."
+        for name in DESCRIBING_FIELDS
+        if (labels := _labels(record, name))
+    ]
     return " ".join(["This record is written in Chinese only.", *facts])
 
 
@@ -58,8 +62,7 @@ def with_english(record: dict) -> dict:
     if not only_chinese(record):
         return record
     out = dict(record)
-    for name, make in (("title_translated", english_title),
-                       ("notes_translated", english_description)):
+    for name, make in (("title_translated", english_title), ("notes_translated", english_description)):
         value = dict(out.get(name) or {})
         if not value.get(EN):
             value[EN] = make(record)

@@ -7,24 +7,24 @@ titles).  A licence the table does not know is kept as it was given: an IRI
 is written as that IRI, a CKAN licence's `license_url` is used, and any
 other text becomes a labelled licence document (rdf/dcat.py).
 """
+
 from __future__ import annotations
 
 import functools
 import os
-from typing import Optional
 
 import yaml
 
 from sdm_schema.codelist import _fold
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _entries() -> list:
     with open(os.path.join(os.path.dirname(__file__), "licences.yaml"), encoding="utf-8") as f:
         return yaml.safe_load(f)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _by_name() -> dict:
     """Every id, IRI and alias (folded; IRIs without scheme or trailing /) → id."""
     out = {}
@@ -45,7 +45,7 @@ def _key(text: str) -> str:
 LICENCES = {entry["id"]: entry["iri"] for entry in _entries()}
 
 
-def licence_iri(given, url=None) -> Optional[str]:
+def licence_iri(given, url=None) -> str | None:
     """The IRI to write for a licence as given (id, alias or IRI), else its
     `license_url`; None when neither names one."""
     if not given and not url:

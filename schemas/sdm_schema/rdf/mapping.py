@@ -10,18 +10,22 @@ distributions) have a rule class each, in `dcat` and `schemaorg`.
 Rules yield neutral triples (`terms`) when writing and read the same terms
 back from a parsed document (`triples.Triples`) when parsing.
 """
+
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Mapping, Optional
+from typing import Callable, Iterable, Iterator, Mapping
 
 from sdm_schema import disclosure, lang
 from sdm_schema.codelist import CodeList
 from sdm_schema.loader import Field, codelist, dataset_field
 from sdm_schema.rdf.namespaces import DCAT, DCT, EU_AUTHORITY, FOAF, SKOS
 from sdm_schema.rdf.terms import (
-    IRI, TYPE, Literal, Triple,
+    IRI,
+    TYPE,
+    Literal,
+    Triple,
 )
 
 
@@ -29,7 +33,7 @@ from sdm_schema.rdf.terms import (
 class Context:
     """What rules need besides the record: the profile, IRIs, the decision."""
 
-    profile: "Profile"
+    profile: Profile
     dataset_iri: IRI
     base_url: str
     decision: disclosure.Decision
@@ -68,7 +72,7 @@ class Profile:
     eu_codes: bool = False
     #: Turns the record the audience sees into the record written (e.g. the
     #: English fallback of the international profile).
-    prepare: Optional[Callable[[dict], dict]] = None
+    prepare: Callable[[dict], dict] | None = None
     dataset_class: str = ""
     #: The catalogue's own triples, from catalog_info (catalog.py).
     catalog: Callable[[Mapping], Iterable[Triple]] = lambda info: ()
@@ -85,8 +89,7 @@ def dataset_iri(record: Mapping, base_url: str) -> IRI:
     return IRI(f"{base_url.rstrip('/')}/dataset/{record.get('id') or record['name']}")
 
 
-def dataset_triples(record: Mapping, profile: Profile, base_url: str,
-                    today=None) -> tuple[Optional[IRI], list]:
+def dataset_triples(record: Mapping, profile: Profile, base_url: str, today=None) -> tuple[IRI | None, list]:
     """The triples the profile's audience may see of one dataset.
 
     Returns (None, []) when the audience may not see the dataset at all:
@@ -108,7 +111,8 @@ def dataset_triples(record: Mapping, profile: Profile, base_url: str,
 
 # -- codes --------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=None)
+
+@functools.cache
 def code_iri(list_name: str, code: str, eu: bool) -> IRI:
     """A code's IRI: the EU authority's when asked for and known, else ours."""
     item = codelist(list_name)[code]
@@ -119,7 +123,7 @@ def code_iri(list_name: str, code: str, eu: bool) -> IRI:
     return IRI(item.uri)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _codes_by_iri(list_name: str) -> Mapping[str, str]:
     """Our IRIs and the EU authority IRIs of a list, each to its code.
 
@@ -135,7 +139,7 @@ def _codes_by_iri(list_name: str) -> Mapping[str, str]:
     return out
 
 
-def code_of(cl: CodeList, term) -> Optional[str]:
+def code_of(cl: CodeList, term) -> str | None:
     """The code an RDF object stands for: one of our IRIs, an EU one, a label."""
     if isinstance(term, Literal):
         return cl.lookup(str(term))
@@ -175,6 +179,7 @@ def vocabulary_triples(list_names: Iterable[str], eu: bool) -> Iterator[Triple]:
 
 # -- values, by the kind of field ---------------------------------------------
 
+
 # Detecting the script (opencc) is the costliest step of mapping; a record's
 # texts are written once per profile and names repeat between records.
 # Bounded, so memory stays flat.
@@ -201,7 +206,7 @@ def translated_literals(value: Mapping) -> Iterator[Literal]:
             yield tagged(text, tag)
 
 
-def unit_node(record: Mapping, base_url: str) -> Optional[tuple[IRI, list, Mapping]]:
+def unit_node(record: Mapping, base_url: str) -> tuple[IRI, list, Mapping] | None:
     """The responsible unit as every profile writes it: its IRI (its page in
     the catalogue), its names (translated, else CKAN's core title, name or
     id: every profile requires one) and the organisation dict; None when the
@@ -211,7 +216,8 @@ def unit_node(record: Mapping, base_url: str) -> Optional[tuple[IRI, list, Mappi
     if not org_id:
         return None
     names = list(translated_literals(org.get("title_translated"))) or [
-        text_literal(org.get("title") or org.get("name") or org_id)]
+        text_literal(org.get("title") or org.get("name") or org_id)
+    ]
     return IRI(f"{base_url.rstrip('/')}/organization/{org_id}"), names, org
 
 
@@ -279,14 +285,12 @@ def flag(out: dict, field_name: str, problem: str, value=None) -> None:
     """Note a value the mapping could not take, in validation.flag's shape."""
     from sdm_schema.validation import flag as quality_flag  # validation imports nothing of rdf
 
-    out.setdefault("quality_flags", []).append(
-        quality_flag(field_name, {"zh-Hans": problem, "en": problem}, value))
+    out.setdefault("quality_flags", []).append(quality_flag(field_name, {"zh-Hans": problem, "en": problem}, value))
 
 
 def code_lists_of(rules: Iterable[Rule]) -> list:
     """The names of the code lists the rules write codes from, once each."""
     return list(dict.fromkeys(name for rule in rules for name in rule.code_lists))
-
 
 
 def page_vocabulary(profile: Profile) -> Iterator[Triple]:

@@ -30,9 +30,20 @@ EU_CURRENCY = _EU + "currency/"
 
 #: Prefixes declared in the DCAT feeds (Turtle, RDF/XML, JSON-LD context).
 DCAT_PREFIXES = {
-    "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "dcat": DCAT, "dct": DCT, "foaf": FOAF,
-    "vcard": VCARD, "skos": SKOS, "adms": ADMS, "prov": PROV, "cv": CV,
-    "hydra": HYDRA, "sdm": SDM, "dqv": DQV,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "xsd": XSD,
+    "dcat": DCAT,
+    "dct": DCT,
+    "foaf": FOAF,
+    "vcard": VCARD,
+    "skos": SKOS,
+    "adms": ADMS,
+    "prov": PROV,
+    "cv": CV,
+    "hydra": HYDRA,
+    "sdm": SDM,
+    "dqv": DQV,
 }
 SCHEMAORG_PREFIXES = {"rdf": RDF, "xsd": XSD, "schema": SCHEMA, "hydra": HYDRA}
 

@@ -1,6 +1,7 @@
 """The national profile: DCAT 3 with the SDM vocabulary, for government
 platforms.  Everything the government audience may see is written, with the
 project's own code IRIs, so that parse(serialize(x)) gives x back."""
+
 from sdm_schema import disclosure
 from sdm_schema.rdf import dcat
 from sdm_schema.rdf.catalog import dcat_catalog

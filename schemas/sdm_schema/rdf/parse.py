@@ -20,6 +20,7 @@ quality flag naming the field.  Remote JSON-LD contexts are served from the
 copies in contexts/ (schema.org, DCAT-AP, project-open-data); any other one
 is refused with a message naming it, since parsing never goes to the network.
 """
+
 from __future__ import annotations
 
 import functools
@@ -28,33 +29,49 @@ import json
 import os
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterator, List, Optional
+from typing import Iterator
 
 import pyoxigraph
 import yaml
 
 from sdm_schema import lang
 from sdm_schema.rdf import dcat
-from sdm_schema.rdf.namespaces import DCAT, DCT, HYDRA, RDF
 from sdm_schema.rdf.mapping import sorted_objects
+from sdm_schema.rdf.namespaces import DCAT, DCT, HYDRA, RDF
 from sdm_schema.rdf.terms import IRI
 from sdm_schema.rdf.triples import Triples
 
 #: Format names and media types → short format names (rdflib's, which
 #: ckanext-dcat also takes).
 FORMATS = {
-    "ttl": "turtle", "turtle": "turtle", "text/turtle": "turtle",
-    "application/x-turtle": "turtle", "n3": "n3", "text/n3": "n3",
-    "nt": "nt", "ntriples": "nt", "n-triples": "nt", "application/n-triples": "nt",
-    "rdf": "xml", "xml": "xml", "rdf/xml": "xml", "application/rdf+xml": "xml",
-    "application/xml": "xml", "text/xml": "xml",
-    "jsonld": "json-ld", "json-ld": "json-ld", "application/ld+json": "json-ld",
-    "json": "json-ld", "application/json": "json-ld",
+    "ttl": "turtle",
+    "turtle": "turtle",
+    "text/turtle": "turtle",
+    "application/x-turtle": "turtle",
+    "n3": "n3",
+    "text/n3": "n3",
+    "nt": "nt",
+    "ntriples": "nt",
+    "n-triples": "nt",
+    "application/n-triples": "nt",
+    "rdf": "xml",
+    "xml": "xml",
+    "rdf/xml": "xml",
+    "application/rdf+xml": "xml",
+    "application/xml": "xml",
+    "text/xml": "xml",
+    "jsonld": "json-ld",
+    "json-ld": "json-ld",
+    "application/ld+json": "json-ld",
+    "json": "json-ld",
+    "application/json": "json-ld",
 }
 
 _PARSERS = {
-    "turtle": pyoxigraph.RdfFormat.TURTLE, "n3": pyoxigraph.RdfFormat.N3,
-    "nt": pyoxigraph.RdfFormat.N_TRIPLES, "xml": pyoxigraph.RdfFormat.RDF_XML,
+    "turtle": pyoxigraph.RdfFormat.TURTLE,
+    "n3": pyoxigraph.RdfFormat.N3,
+    "nt": pyoxigraph.RdfFormat.N_TRIPLES,
+    "xml": pyoxigraph.RdfFormat.RDF_XML,
     "json-ld": pyoxigraph.RdfFormat.JSON_LD,
 }
 
@@ -65,8 +82,8 @@ class ParseError(ValueError):
 
 @dataclass
 class Page:
-    datasets: List[dict]
-    next_url: Optional[str]
+    datasets: list[dict]
+    next_url: str | None
     #: predicates of the page's datasets that no rule reads: {IRI: datasets}
     unmapped: Counter = field(default_factory=Counter)
 
@@ -74,21 +91,23 @@ class Page:
 _CONTEXTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "contexts")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _context_files() -> dict:
     with open(os.path.join(_CONTEXTS, "contexts.yaml"), encoding="utf-8") as f:
         return yaml.safe_load(f)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def shipped_context(url: str):
     """The `@context` value of a shipped remote context; ParseError for any
     other URL."""
     name = _context_files().get(url.strip())
     if name is None:
         known = sorted({u.split("://", 1)[1].split("/", 1)[0] for u in _context_files()})
-        raise ParseError(f"JSON-LD: remote context {url} is not one of those shipped with the parser "
-                         f"({', '.join(known)}); the parser never fetches contexts — inline it in the document")
+        raise ParseError(
+            f"JSON-LD: remote context {url} is not one of those shipped with the parser "
+            f"({', '.join(known)}); the parser never fetches contexts — inline it in the document"
+        )
     opener = gzip.open if name.endswith(".gz") else open
     with opener(os.path.join(_CONTEXTS, name), "rt", encoding="utf-8") as f:
         return json.load(f)["@context"]
@@ -133,11 +152,12 @@ def _refuse_entities(data: bytes) -> None:
     ones too (a billion-laughs attack).  No DCAT document needs them.  The
     parser reads UTF-8 only, so the bytes are what it would see."""
     if b"<!ENTITY" in data:
-        raise ParseError("refused RDF/XML: the document declares entities, "
-                         "as in entity-expansion or external-entity attacks")
+        raise ParseError(
+            "refused RDF/XML: the document declares entities, as in entity-expansion or external-entity attacks"
+        )
 
 
-def load_triples(data, format: str, base_url: Optional[str] = None) -> Triples:
+def load_triples(data, format: str, base_url: str | None = None) -> Triples:
     """One RDF document (bytes or str), indexed.  Named graphs are refused:
     DCAT catalogues have none, and N3 formulas (parsed as named graphs) are
     quoted, not asserted."""
@@ -160,8 +180,11 @@ _READ_ELSEWHERE = {RDF + "type", DCT + "identifier"}
 @functools.lru_cache(maxsize=1)
 def mapped_predicates() -> frozenset:
     """The dataset predicates some rule reads."""
-    return frozenset(str(rule.predicate) for rule in dcat.rules() if getattr(rule, "predicate", None)) | \
-        frozenset(str(p) for p in dcat.DatesRule.terms.values()) | _READ_ELSEWHERE
+    return (
+        frozenset(str(rule.predicate) for rule in dcat.rules() if getattr(rule, "predicate", None))
+        | frozenset(str(p) for p in dcat.DatesRule.terms.values())
+        | _READ_ELSEWHERE
+    )
 
 
 def _read(rule, triples, subject, out) -> None:
@@ -194,7 +217,7 @@ def _settle_undetermined(out: dict) -> None:
             value[found] = value.pop(lang.UNDETERMINED)
 
 
-def datasets(triples: Triples, unmapped: Optional[Counter] = None) -> Iterator[dict]:
+def datasets(triples: Triples, unmapped: Counter | None = None) -> Iterator[dict]:
     """Every dcat:Dataset in a document as an SDM dataset dict, in IRI order.
 
     A blank-node dataset has no `uri`; its dct:identifier is kept as
@@ -217,7 +240,7 @@ def datasets(triples: Triples, unmapped: Optional[Counter] = None) -> Iterator[d
         yield out
 
 
-def next_page(triples: Triples) -> Optional[str]:
+def next_page(triples: Triples) -> str | None:
     """hydra:next (or the deprecated hydra:nextPage) of a paged catalogue."""
     for predicate in ("next", "nextPage"):
         for value in triples.objects(None, HYDRA + predicate):
@@ -225,13 +248,13 @@ def next_page(triples: Triples) -> Optional[str]:
     return None
 
 
-def read_page(data, format: str, base_url: Optional[str] = None) -> Page:
+def read_page(data, format: str, base_url: str | None = None) -> Page:
     """One page of a DCAT catalogue: its datasets and the next page's URL."""
     triples = load_triples(data, format, base_url)
     unmapped: Counter = Counter()
     return Page(list(datasets(triples, unmapped)), next_page(triples), unmapped)
 
 
-def iter_datasets(data, format: str, base_url: Optional[str] = None) -> Iterator[dict]:
+def iter_datasets(data, format: str, base_url: str | None = None) -> Iterator[dict]:
     """The datasets of one RDF document (bytes or str)."""
     return datasets(load_triples(data, format, base_url))

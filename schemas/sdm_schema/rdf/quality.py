@@ -13,6 +13,7 @@ Measurements are not read back from a harvested feed: they are the
 publishing centre's judgement of the record, and each centre evaluates
 what it holds.
 """
+
 from __future__ import annotations
 
 from typing import Iterator

@@ -3,6 +3,7 @@
 Public audience.  Distributions only when the files may be downloaded;
 isAccessibleForFree from the fee basis; fees as schema:Offer.
 """
+
 from __future__ import annotations
 
 from sdm_schema import disclosure
@@ -111,7 +112,11 @@ PROFILE = Profile(
     audience=disclosure.PUBLIC,
     rules=(
         *(ValueRule(name, term) for name, term in VALUE_TERMS.items()),
-        PageRule(), OrganisationRule(), IdentifierRule(), OfferRule(), DownloadRule(),
+        PageRule(),
+        OrganisationRule(),
+        IdentifierRule(),
+        OfferRule(),
+        DownloadRule(),
     ),
     prefixes=SCHEMAORG_PREFIXES,
     dataset_class=SCHEMA + "Dataset",

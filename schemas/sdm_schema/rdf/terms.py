@@ -6,9 +6,10 @@ literal a small tuple.  ckanext-dcat's profiles turn them into rdflib terms
 There are no blank nodes: every node gets an IRI under its dataset, so pages
 can be concatenated and a node keeps its name from one run to the next.
 """
+
 from __future__ import annotations
 
-from typing import NamedTuple, Optional, Tuple, Union
+from typing import NamedTuple
 
 from sdm_schema.rdf.namespaces import RDF, XSD
 
@@ -19,8 +20,8 @@ class IRI(str):
 
 # Characters an IRI may not hold in N-Triples or Turtle; a URL typed into a
 # form can hold any of them.
-_IRI_UNSAFE = {ord(c): "%{:02X}".format(ord(c)) for c in ' <>"{}|^`\\'}
-_IRI_UNSAFE.update({i: "%{:02X}".format(i) for i in range(0x21)})
+_IRI_UNSAFE = {ord(c): f"%{ord(c):02X}" for c in ' <>"{}|^`\\'}
+_IRI_UNSAFE.update({i: f"%{i:02X}" for i in range(0x21)})
 
 
 def iri(value: str) -> IRI:
@@ -30,8 +31,8 @@ def iri(value: str) -> IRI:
 
 class Literal(NamedTuple):
     value: str
-    lang: Optional[str] = None
-    datatype: Optional[str] = None
+    lang: str | None = None
+    datatype: str | None = None
 
     def __str__(self) -> str:
         # the lexical form, as for IRIs (and rdflib's terms): the rules
@@ -39,8 +40,8 @@ class Literal(NamedTuple):
         return self.value
 
 
-Term = Union[IRI, Literal]
-Triple = Tuple[IRI, IRI, Term]
+Term = IRI | Literal
+Triple = tuple[IRI, IRI, Term]
 
 TYPE = IRI(RDF + "type")
 XSD_DATE = XSD + "date"

@@ -7,9 +7,10 @@ Filling an rdflib graph instead took most of a harvest's parse time
 (benchmarks/harvest).  One document is one page of a catalogue: the index
 lives while that page is mapped.
 """
+
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Optional, Union
+from typing import Iterable
 
 import pyoxigraph
 
@@ -26,10 +27,10 @@ class Blank(str):
     __slots__ = ()
 
 
-Node = Union[IRI, Blank, Literal]
+Node = IRI | Blank | Literal
 
 
-def term(node, blanks: Dict[str, Blank]) -> Optional[Node]:
+def term(node, blanks: dict[str, Blank]) -> Node | None:
     """The neutral term for a pyoxigraph one; None for an RDF 1.2 triple
     term, which no DCAT property takes.
 
@@ -57,8 +58,8 @@ class Triples:
     """Subject → predicate → objects, each list in document order."""
 
     def __init__(self, quads: Iterable[pyoxigraph.Quad]):
-        index: Dict[Node, Dict[str, List[Node]]] = {}
-        blanks: Dict[str, Blank] = {}
+        index: dict[Node, dict[str, list[Node]]] = {}
+        blanks: dict[str, Blank] = {}
         last, predicates = None, None
         for quad in quads:
             obj = term(quad.object, blanks)
@@ -71,14 +72,14 @@ class Triples:
             predicates.setdefault(quad.predicate.value, []).append(obj)
         self._index = index
 
-    def objects(self, subject: Optional[Node], predicate: str) -> tuple:
+    def objects(self, subject: Node | None, predicate: str) -> tuple:
         """The objects of `subject` under `predicate`; of every subject when
         `subject` is None."""
         if subject is None:
             return tuple(o for predicates in self._index.values() for o in predicates.get(predicate, ()))
         return tuple(self._index.get(subject, {}).get(predicate, ()))
 
-    def value(self, subject: Node, predicate: str) -> Optional[Node]:
+    def value(self, subject: Node, predicate: str) -> Node | None:
         """The first object of `subject` under `predicate`, or None."""
         found = self._index.get(subject, {}).get(predicate)
         return found[0] if found else None

@@ -10,6 +10,7 @@ labels live only in sdm_dataset.yaml.  The few terms that are no field
 artefacts made from the schema); tests/rdf/test_vocabulary.py checks that
 it matches.
 """
+
 from __future__ import annotations
 
 import sys
@@ -25,6 +26,7 @@ EXTRA_TERMS = {
     "feeCondition": ("property", {"zh-Hans": "收费条件", "en": "Fee condition"}),
     "provider": ("role", {"zh-Hans": "数据提供部门", "en": "Providing department"}),
 }
+
 
 def term_name(field_name: str) -> str:
     head, *rest = field_name.split("_")
@@ -84,8 +86,20 @@ def turtle() -> str:
     from sdm_schema.rdf.writers import TurtleWriter
 
     out = io.StringIO()
-    writer = TurtleWriter(out, {"rdf": RDF, "rdfs": RDFS, "owl": OWL, "dct": DCT,
-                                "dcat": DCAT, "skos": SKOS, "xsd": XSD, "sdm": SDM, "dqv": DQV})
+    writer = TurtleWriter(
+        out,
+        {
+            "rdf": RDF,
+            "rdfs": RDFS,
+            "owl": OWL,
+            "dct": DCT,
+            "dcat": DCAT,
+            "skos": SKOS,
+            "xsd": XSD,
+            "sdm": SDM,
+            "dqv": DQV,
+        },
+    )
     writer.begin()
     writer.write(vocabulary_triples(sdm_term_fields()))
     writer.end()

@@ -11,12 +11,13 @@ regular expression finds something to escape, and JSON-LD is written with
 the json module's C string encoder rather than json.dumps per node.  tests/rdf/test_writers.py checks that every format parses
 (with rdflib) to the graph the N-Triples output gives.
 """
+
 from __future__ import annotations
 
 import json
 import re
 from json.encoder import encode_basestring as _json_string
-from typing import Iterable, Mapping, Optional, TextIO
+from typing import Iterable, Mapping, TextIO
 
 from sdm_schema.rdf.terms import IRI, TYPE, Triple
 
@@ -36,7 +37,7 @@ class Compactor:
         self._namespaces = {ns: prefix for prefix, ns in self.prefixes.items()}
         self._cache: dict = {}
 
-    def __call__(self, iri: str) -> Optional[str]:
+    def __call__(self, iri: str) -> str | None:
         try:
             return self._cache[iri]
         except KeyError:
@@ -137,6 +138,7 @@ class NTriplesWriter(Writer):
 
 
 # -- Turtle ----------------------------------------------------------------------
+
 
 class TurtleWriter(Writer):
     extension = "ttl"
@@ -269,6 +271,7 @@ class RdfXmlWriter(Writer):
 
 # -- JSON-LD ---------------------------------------------------------------------
 
+
 class JsonLdWriter(Writer):
     """Compact JSON-LD: one @graph of node objects, keys as prefixed names."""
 
@@ -306,7 +309,13 @@ class JsonLdWriter(Writer):
                     if tag:
                         value = '{"@value": ' + string(text) + ', "@language": ' + string(tag) + "}"
                     elif datatype:
-                        value = '{"@value": ' + string(text) + ', "@type": ' + (keys.get(datatype) or key_of(datatype)) + "}"
+                        value = (
+                            '{"@value": '
+                            + string(text)
+                            + ', "@type": '
+                            + (keys.get(datatype) or key_of(datatype))
+                            + "}"
+                        )
                     else:
                         value = string(text)
                 properties.setdefault(keys.get(predicate) or key_of(predicate), []).append(value)

@@ -10,10 +10,11 @@ when one SDM profile writes them: profiles/stream.py writes the same
 triples (`ckan_record`, `described_codes`, `catalog_info`, shared below)
 straight to text with the publisher's writers.
 """
+
 from __future__ import annotations
 
 import weakref
-from typing import Mapping, Optional
+from typing import Mapping
 
 import ckan.plugins.toolkit as tk
 from ckanext.dcat.profiles import RDFProfile
@@ -23,11 +24,10 @@ from sdm_schema.rdf import mapping, parse
 from sdm_schema.rdf.terms import IRI, to_rdflib
 from sdm_schema.rdf.triples import Triples
 
-
 _DESCRIPTIONS: dict = {}
 #: ckanext-dcat's parser hands each dataset of a document to a new profile
 #: over the same graph: index the graph once, not once per dataset.
-_INDEXES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_INDEXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _indexed(graph) -> Triples:
@@ -73,11 +73,12 @@ class Units:
     def __init__(self):
         self._found: dict = {}
 
-    def __call__(self, org_id) -> Optional[dict]:
+    def __call__(self, org_id) -> dict | None:
         if org_id not in self._found:
             try:
                 self._found[org_id] = tk.get_action("organization_show")(
-                    {"ignore_auth": True}, {"id": org_id, "include_datasets": False})
+                    {"ignore_auth": True}, {"id": org_id, "include_datasets": False}
+                )
             except tk.ObjectNotFound:
                 self._found[org_id] = None
         return self._found[org_id]
@@ -93,7 +94,7 @@ def ckan_record(dataset_dict: Mapping, dataset_ref, units: Units) -> dict:
     return record
 
 
-def catalog_info(catalog_dict: Optional[Mapping], catalog_ref) -> dict:
+def catalog_info(catalog_dict: Mapping | None, catalog_ref) -> dict:
     """sdm_schema.rdf.catalog's description of CKAN's catalogue."""
     info = {"base_url": tk.config["ckan.site_url"], "uri": str(catalog_ref)}
     site_title = (catalog_dict or {}).get("title") or tk.config.get("ckan.site_title")

@@ -1,6 +1,5 @@
-from sdm_schema.rdf import dcat_ap3
-
 from ckanext.sdm.profiles.base import SdmProfile
+from sdm_schema.rdf import dcat_ap3
 
 
 class SdmDcatAp3Profile(SdmProfile):

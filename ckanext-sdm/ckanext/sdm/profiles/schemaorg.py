@@ -1,6 +1,5 @@
-from sdm_schema.rdf import schemaorg
-
 from ckanext.sdm.profiles.base import SdmProfile
+from sdm_schema.rdf import schemaorg
 
 
 class SdmSchemaOrgProfile(SdmProfile):

@@ -15,21 +15,21 @@ output is the graph ckanext-dcat's serializer writes with the same profile
 Anything else — several profiles at once, a stock profile, a format the
 writers have no writer for, sub-catalogues — is left to ckanext-dcat.
 """
+
 from __future__ import annotations
 
 import io
-from typing import Iterable, Mapping, Optional
+from typing import Iterable, Mapping
 
 import ckan.plugins.toolkit as tk
 from ckanext.dcat.processors import DEFAULT_RDF_PROFILES, RDF_PROFILES_CONFIG_OPTION
 from ckanext.dcat.utils import DCAT_EXPOSE_SUBCATALOGS, catalog_uri, dataset_uri
 
+from ckanext.sdm.profiles.base import Units, catalog_info, ckan_record, described_codes, used_codes
 from sdm_schema.rdf import dcat_ap3, mapping, national, schemaorg
 from sdm_schema.rdf.namespaces import DCAT, HYDRA
 from sdm_schema.rdf.terms import IRI, TYPE, XSD_INTEGER, Literal
 from sdm_schema.rdf.writers import WRITERS
-
-from ckanext.sdm.profiles.base import Units, catalog_info, ckan_record, described_codes, used_codes
 
 PROFILES = {p.name: p for p in (national.PROFILE, dcat_ap3.PROFILE, schemaorg.PROFILE)}
 #: ckanext-dcat's format names (its routes and url_to_rdflib_format) → our writers.
@@ -48,7 +48,7 @@ _PAGING = (
 )
 
 
-def streamed_profile(profiles, fmt) -> Optional[mapping.Profile]:
+def streamed_profile(profiles, fmt) -> mapping.Profile | None:
     """The SDM profile that writes this page alone, or None when
     ckanext-dcat's serializer must (see the module docstring)."""
     names = profiles or (tk.config.get(RDF_PROFILES_CONFIG_OPTION) or " ".join(DEFAULT_RDF_PROFILES)).split()
@@ -93,7 +93,7 @@ class _Page:
         self.codes: set = set()
         self.base_url = tk.config["ckan.site_url"]
 
-    def dataset(self, dataset_dict: Mapping, link_from: Optional[IRI] = None) -> None:
+    def dataset(self, dataset_dict: Mapping, link_from: IRI | None = None) -> None:
         ref = dataset_uri(dataset_dict)
         record = ckan_record(dataset_dict, ref, self.units)
         subject, triples = mapping.dataset_triples(record, self.profile, self.base_url)
@@ -110,8 +110,9 @@ class _Page:
         return self.out.getvalue()
 
 
-def catalog_page(profile: mapping.Profile, dataset_dicts: Iterable[Mapping], fmt: str,
-                 pagination_info: Optional[Mapping] = None) -> str:
+def catalog_page(
+    profile: mapping.Profile, dataset_dicts: Iterable[Mapping], fmt: str, pagination_info: Mapping | None = None
+) -> str:
     """serialize_catalog({}, dataset_dicts, fmt, pagination_info) for one SDM profile."""
     catalog = catalog_uri()
     page = _Page(profile, fmt)

@@ -5,6 +5,7 @@ Revises: 8c1d2e3f4a5b
 Create Date: 2026-12-03 00:00:00
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 

@@ -5,6 +5,7 @@ Revises: b7e4c1a9d203
 Create Date: 2026-12-03 07:20:00
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
