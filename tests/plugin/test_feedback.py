@@ -11,7 +11,7 @@ import pytest
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 from form_session import FormSession
-from test_pages_access import CONDITIONAL, Inbox
+from test_pages_access import CONDITIONAL, inbox  # noqa: F401 (the local SMTP server fixture)
 
 from ckanext.sdm.access_requests import granted
 
@@ -46,16 +46,6 @@ def dataset(create_dataset):
         resources=[{"url": "https://files.example.cn/stations.csv"}],
         **CONDITIONAL,
     )
-
-
-@pytest.fixture
-def inbox(ckan_config, monkeypatch):
-    box = Inbox()
-    box.controller.start()
-    monkeypatch.setitem(ckan_config, "smtp.server", f"127.0.0.1:{box.port}")
-    monkeypatch.setitem(ckan_config, "smtp.mail_from", "catalogue@example.cn")
-    yield box
-    box.controller.stop()
 
 
 def _demand(user, **extra):

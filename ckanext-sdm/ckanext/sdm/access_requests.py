@@ -269,7 +269,8 @@ def can_decide(context, package_id) -> bool:
 
 
 # -- auth -------------------------------------------------------------------
-def _signed_in(context, data_dict):
+def signed_in(context, data_dict):
+    """Auth: any signed-in user (the action itself limits what they reach)."""
     return {"success": bool(context.get("user") and model.User.get(context["user"]))}
 
 
@@ -285,9 +286,9 @@ ACTIONS = {
     "sdm_access_request_queue": access_request_queue,
 }
 AUTH_FUNCTIONS = {
-    "sdm_access_request_create": _signed_in,
+    "sdm_access_request_create": signed_in,
     "sdm_access_request_decide": _decide_auth,
-    "sdm_access_request_list": _signed_in,
-    "sdm_access_request_queue": _signed_in,
+    "sdm_access_request_list": signed_in,
+    "sdm_access_request_queue": signed_in,
 }
 HELPERS = {"sdm_access_request_eligible": eligible}

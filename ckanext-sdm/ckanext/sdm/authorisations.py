@@ -19,7 +19,7 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.sdm import audit
 from ckanext.sdm.access_requests import APPROVED, REVOKED, can_decide
-from ckanext.sdm.feedback import SUBJECT_LIMIT, TEXT_LIMIT, _text, _title
+from ckanext.sdm.feedback import SUBJECT_LIMIT, TEXT_LIMIT, _text, _title, anyone
 from ckanext.sdm.helpers import bilingual_message
 from ckanext.sdm.model import AccessRequest, Authorisation, utcnow
 from sdm_schema import message
@@ -213,11 +213,6 @@ def _editor_auth(context, data_dict):
     return {"success": bool((data_dict or {}).get("id")) and can_decide(context, data_dict["id"])}
 
 
-@tk.auth_allow_anonymous_access
-def _anyone(context, data_dict):
-    return {"success": True}
-
-
 ACTIONS = {
     "sdm_authorisation_create": authorisation_create,
     "sdm_authorisation_revoke": authorisation_revoke,
@@ -225,5 +220,5 @@ ACTIONS = {
 }
 AUTH_FUNCTIONS = {
     "sdm_authorisation_create": _editor_auth,
-    "sdm_authorisation_list": _anyone,
+    "sdm_authorisation_list": anyone,
 }

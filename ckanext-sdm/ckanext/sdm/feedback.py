@@ -20,7 +20,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.sdm import audit, notify
-from ckanext.sdm.access_requests import can_decide, decidable_package_ids
+from ckanext.sdm.access_requests import can_decide, decidable_package_ids, signed_in
 from ckanext.sdm.helpers import bilingual_message
 from ckanext.sdm.model import Demand, DemandSupport, QualityReport, utcnow
 from sdm_schema import codelist, dataset_field, dataset_fields, message
@@ -381,12 +381,9 @@ def open_report_count(package_id) -> int:
 
 
 # -- auth -------------------------------------------------------------------
-def _signed_in(context, data_dict):
-    return {"success": bool(context.get("user") and model.User.get(context["user"]))}
-
-
 @tk.auth_allow_anonymous_access
-def _anyone(context, data_dict):
+def anyone(context, data_dict):
+    """Auth: everyone, signed in or not (public lists and pages)."""
     return {"success": True}
 
 
@@ -410,13 +407,13 @@ ACTIONS = {
     "sdm_quality_report_update": quality_report_update,
 }
 AUTH_FUNCTIONS = {
-    "sdm_demand_create": _signed_in,
-    "sdm_demand_show": _anyone,
-    "sdm_demand_list": _anyone,
-    "sdm_demand_support": _signed_in,
+    "sdm_demand_create": signed_in,
+    "sdm_demand_show": anyone,
+    "sdm_demand_list": anyone,
+    "sdm_demand_support": signed_in,
     "sdm_demand_update": _demand_editor_auth,
-    "sdm_quality_report_create": _signed_in,
-    "sdm_quality_report_list": _signed_in,
+    "sdm_quality_report_create": signed_in,
+    "sdm_quality_report_list": signed_in,
     "sdm_quality_report_update": _report_editor_auth,
 }
 
