@@ -35,6 +35,10 @@ AUDIENCES = (PUBLIC, GOVERNMENT, INTERNATIONAL)
 #: or ★解密条件.  Empty unless the dataset is marked classified (rules.py).
 CLASSIFICATION_DETAIL = ("secrecy_level", "secrecy_period_years", "declassify_date", "declassify_condition")
 _CLASSIFICATION_DETAIL = frozenset(CLASSIFICATION_DETAIL)
+#: What only the responsible unit (its members, sysadmins) sees of its own
+#: datasets: the harvester's notes on what it found wrong, raw values
+#: included.  No feed carries them (rdf.dcat.QualityFlagsRule).
+UNIT_ONLY_FIELDS = frozenset({"quality_flags"})
 #: Fields an audience never sees, even of a visible dataset.
 HIDDEN_FIELDS: Mapping[str, frozenset] = {
     PUBLIC: _CLASSIFICATION_DETAIL,

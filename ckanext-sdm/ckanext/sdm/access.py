@@ -228,7 +228,11 @@ _GONE = object()
 
 def _hidden_key(key: str, files: bool) -> bool:
     bare = key[len("extras_") :] if key.startswith("extras_") else key
-    return bare in disclosure.CLASSIFICATION_DETAIL or (not files and key.startswith(_RESOURCE_KEYS))
+    return (
+        bare in disclosure.CLASSIFICATION_DETAIL
+        or bare in disclosure.UNIT_ONLY_FIELDS
+        or (not files and key.startswith(_RESOURCE_KEYS))
+    )
 
 
 def redact_package(viewer: Viewer, pkg_dict: dict, snapshot: bool = False) -> dict | None:

@@ -144,6 +144,15 @@ def sdm_form_layout() -> dict:
     }
 
 
+def sdm_field_label(name: str) -> str:
+    """A dataset field's label in the UI language; the name itself when the
+    schema has none (a harvester's note may name a key of the source)."""
+    try:
+        return pick_language(dataset_field(name).label)
+    except KeyError:
+        return name
+
+
 def get_helpers() -> dict:
     return {
         "scheming_language_text": scheming_language_text,
@@ -159,4 +168,5 @@ def get_helpers() -> dict:
         "sdm_form_layout": sdm_form_layout,
         "sdm_code_label": sdm_code_label,
         "sdm_field_shown": sdm_field_shown,
+        "sdm_field_label": sdm_field_label,
     }
