@@ -129,6 +129,7 @@ def _demand_dict(context, demand: Demand) -> dict:
         "discipline": demand.discipline,
         "owner_org": demand.owner_org,
         "unit_name": unit.name if unit else None,
+        "unit_title": _title(unit),
         "package_id": demand.package_id,
         "dataset_name": package.name if package else None,
         "dataset_title": _title(package),
@@ -420,7 +421,9 @@ AUTH_FUNCTIONS = {
 
 def units() -> list:
     """Every responsible unit, for the demand form's choice."""
-    return tk.get_action("organization_list")({"ignore_auth": True}, {"all_fields": True, "limit": 1000})
+    return tk.get_action("organization_list")(
+        {"ignore_auth": True}, {"all_fields": True, "include_extras": True, "limit": 1000}
+    )
 
 
 def report_fields() -> list:
