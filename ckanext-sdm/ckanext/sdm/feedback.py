@@ -419,16 +419,9 @@ AUTH_FUNCTIONS = {
 }
 
 
-def units() -> list:
-    """Every responsible unit, for the demand form's choice."""
-    return tk.get_action("organization_list")(
-        {"ignore_auth": True}, {"all_fields": True, "include_extras": True, "limit": 1000}
-    )
-
-
 def report_fields() -> list:
     """The fields a reporter may name: those the dataset page shows."""
     return [f for f in dataset_fields() if not f.from_field and f.raw.get("display_snippet", "") is not None]
 
 
-HELPERS = {"sdm_open_report_count": open_report_count, "sdm_units": units, "sdm_report_fields": report_fields}
+HELPERS = {"sdm_open_report_count": open_report_count, "sdm_report_fields": report_fields}

@@ -240,12 +240,19 @@ def sdm_recent_datasets(limit: int = 6) -> list:
     return found["results"]
 
 
-def sdm_units(limit: int = 10) -> list:
-    """The responsible units with most datasets, each with its bilingual name."""
-    units = tk.get_action("organization_list")(
-        {"user": current_user_name()}, {"all_fields": True, "sort": "package_count", "limit": limit}
-    )
-    return [dict(unit, title_translated=unit_title(unit)) for unit in units]
+def sdm_units(limit: int = 10, by_size: bool = True) -> list:
+    """The responsible units, each with its bilingual name: the `limit` with
+    most datasets (CKAN's count leaves out units without any), or with
+    `by_size` false every unit by name, for a choice of unit."""
+    context = {"user": current_user_name()}
+    if by_size:
+        units = tk.get_action("organization_list")(
+            context, {"all_fields": True, "sort": "package_count", "limit": limit}
+        )
+        return [dict(unit, title_translated=unit_title(unit)) for unit in units]
+    names = tk.get_action("organization_list")(context, {"sort": "name asc", "limit": limit})
+    groups = (model.Group.get(name) for name in names)
+    return [{"id": g.id, "name": g.name, "title_translated": unit_title({"id": g.id})} for g in groups if g]
 
 
 # -- access requests ----------------------------------------------------------------------

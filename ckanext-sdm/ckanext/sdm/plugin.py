@@ -34,6 +34,19 @@ from ckanext.sdm import (
 from ckanext.sdm.locale_js import locale_js
 
 
+def _one_each(*tables: dict) -> dict:
+    """The modules' helpers, actions or auth functions as one table; a name
+    two modules define would silently let the later one win (a helper of
+    the same name once broke the home page), so it stops the site instead."""
+    out: dict = {}
+    for table in tables:
+        twice = out.keys() & table.keys()
+        if twice:
+            raise ValueError(f"ckanext-sdm: {', '.join(sorted(twice))} defined twice")
+        out.update(table)
+    return out
+
+
 @tk.blanket.config_declarations
 class SdmPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
@@ -62,41 +75,41 @@ class SdmPlugin(p.SingletonPlugin, DefaultTranslation):
 
     # ITemplateHelpers
     def get_helpers(self):
-        return {
-            **helpers.get_helpers(),
-            **search.get_helpers(),
-            **access_requests.HELPERS,
-            **pages.get_helpers(),
-            **feedback.HELPERS,
-            "sdm_evaluation_badge": evaluation.editor_badge,
-        }
+        return _one_each(
+            helpers.get_helpers(),
+            search.get_helpers(),
+            access_requests.HELPERS,
+            pages.get_helpers(),
+            feedback.HELPERS,
+            {"sdm_evaluation_badge": evaluation.editor_badge},
+        )
 
     # IAuthFunctions
     def get_auth_functions(self):
-        return {
-            **access.AUTH_FUNCTIONS,
-            **submission.AUTH_FUNCTIONS,
-            **access_requests.AUTH_FUNCTIONS,
-            **audit.AUTH_FUNCTIONS,
-            **slugs.AUTH_FUNCTIONS,
-            **feedback.AUTH_FUNCTIONS,
-            **authorisations.AUTH_FUNCTIONS,
-            **evaluation.AUTH_FUNCTIONS,
-        }
+        return _one_each(
+            access.AUTH_FUNCTIONS,
+            submission.AUTH_FUNCTIONS,
+            access_requests.AUTH_FUNCTIONS,
+            audit.AUTH_FUNCTIONS,
+            slugs.AUTH_FUNCTIONS,
+            feedback.AUTH_FUNCTIONS,
+            authorisations.AUTH_FUNCTIONS,
+            evaluation.AUTH_FUNCTIONS,
+        )
 
     # IActions
     def get_actions(self):
-        return {
-            **access.ACTIONS,
-            **submission.ACTIONS,
-            **access_requests.ACTIONS,
-            **audit.ACTIONS,
-            **catalog.ACTIONS,
-            **slugs.ACTIONS,
-            **feedback.ACTIONS,
-            **authorisations.ACTIONS,
-            **evaluation.ACTIONS,
-        }
+        return _one_each(
+            access.ACTIONS,
+            submission.ACTIONS,
+            access_requests.ACTIONS,
+            audit.ACTIONS,
+            catalog.ACTIONS,
+            slugs.ACTIONS,
+            feedback.ACTIONS,
+            authorisations.ACTIONS,
+            evaluation.ACTIONS,
+        )
 
     # IPackageController
     def after_dataset_show(self, context, pkg_dict):
