@@ -115,7 +115,9 @@ class Actor:
         """Pick the choice shown as one of `labels` in a select, plain or
         dressed by CKAN as a select2 drop-down (which hides the select)."""
         select = self.page.locator(f"#{select_id}")
-        if select.is_visible():
+        # CKAN's autocomplete module dresses the select once its scripts run:
+        # asking whether it is visible races them, its markup does not
+        if select.get_attribute("data-module") != "autocomplete":
             option = select.locator("option").filter(has_text=re.compile("|".join(map(re.escape, labels)))).first
             select.select_option(option.get_attribute("value"))
             return
