@@ -75,14 +75,14 @@ def request_dict(request: AccessRequest) -> dict:
         out[key] = out[key].isoformat() if out[key] else None
     out["user"] = user.name if user else None
     out["dataset_name"] = package.name if package else None
-    out["dataset_title"] = _title_of(package)
+    out["dataset_title"] = title_of(package)
     out["owner_org"] = package.owner_org if package else None
     out["active"] = request.status == APPROVED and request.expires is not None and request.expires > utcnow()
     return out
 
 
-def _title_of(package) -> dict:
-    """The dataset's bilingual title ({tag: text}) for lists and mails."""
+def title_of(package) -> dict:
+    """A dataset's (or unit's) bilingual title ({tag: text}) for lists and mails."""
     if package is None:
         return {}
     return decode_json(package.extras.get("title_translated")) or {"zh-Hans": package.title or package.name}
@@ -227,6 +227,11 @@ def access_request_list(context, data_dict):
     return [request_dict(r) for r in query.order_by(AccessRequest.created.desc())]
 
 
+def edited_unit_ids(user: model.User) -> set:
+    """The units a user edits or administers."""
+    return {g.id for capacity in ("editor", "admin") for g in user.get_groups("organization", capacity)}
+
+
 def decidable_package_ids(user_name) -> set | None:
     """The datasets whose applications the user decides: those of the units
     they edit; None for a sysadmin (all)."""
@@ -235,9 +240,7 @@ def decidable_package_ids(user_name) -> set | None:
         return set()
     if user.sysadmin:
         return None
-    units = [g.id for g in user.get_groups("organization", "editor")] + [
-        g.id for g in user.get_groups("organization", "admin")
-    ]
+    units = edited_unit_ids(user)
     if not units:
         return set()
     rows = model.Session.query(model.Package.id).filter(model.Package.owner_org.in_(units))

@@ -18,8 +18,8 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.sdm import audit
-from ckanext.sdm.access_requests import APPROVED, REVOKED, can_decide
-from ckanext.sdm.feedback import SUBJECT_LIMIT, TEXT_LIMIT, _text, _title, anyone
+from ckanext.sdm.access_requests import APPROVED, REVOKED, can_decide, title_of
+from ckanext.sdm.feedback import SUBJECT_LIMIT, TEXT_LIMIT, _text, anyone
 from ckanext.sdm.helpers import bilingual_message
 from ckanext.sdm.model import AccessRequest, Authorisation, utcnow
 from sdm_schema import message
@@ -44,7 +44,7 @@ def status(entry: Authorisation, now: dt.datetime | None = None) -> str:
 
 def entry_dict(entry: Authorisation) -> dict:
     package = model.Package.get(entry.package_id)
-    title = _title(package)
+    title = title_of(package)
     return {
         "id": entry.id,
         "unit": entry.unit,

@@ -20,11 +20,10 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.sdm import audit, notify
-from ckanext.sdm.access_requests import can_decide, decidable_package_ids, signed_in
+from ckanext.sdm.access_requests import can_decide, decidable_package_ids, edited_unit_ids, signed_in, title_of
 from ckanext.sdm.helpers import bilingual_message
 from ckanext.sdm.model import Demand, DemandSupport, QualityReport, utcnow
 from sdm_schema import codelist, dataset_field, dataset_fields, message
-from sdm_schema.validation import decode_json
 
 DEMAND, REPORT = "demand", "quality_report"
 #: The statuses a demand may move to from each status.
@@ -100,15 +99,7 @@ def _is_editor(context, package_id=None, owner_org=None) -> bool:
         return True
     if package_id:
         return can_decide(context, package_id)
-    return bool(owner_org) and owner_org in {g.id for g in user.get_groups("organization", "editor")} | {
-        g.id for g in user.get_groups("organization", "admin")
-    }
-
-
-def _title(package) -> dict:
-    if package is None:
-        return {}
-    return decode_json(package.extras.get("title_translated")) or {"zh-Hans": package.title or package.name}
+    return bool(owner_org) and owner_org in edited_unit_ids(user)
 
 
 def _iso(value) -> str | None:
@@ -129,10 +120,10 @@ def _demand_dict(context, demand: Demand) -> dict:
         "discipline": demand.discipline,
         "owner_org": demand.owner_org,
         "unit_name": unit.name if unit else None,
-        "unit_title": _title(unit),
+        "unit_title": title_of(unit),
         "package_id": demand.package_id,
         "dataset_name": package.name if package else None,
-        "dataset_title": _title(package),
+        "dataset_title": title_of(package),
         "status": demand.status,
         "answer": demand.answer,
         "created": _iso(demand.created),
@@ -276,7 +267,7 @@ def _report_dict(report: QualityReport) -> dict:
         "id": report.id,
         "package_id": report.package_id,
         "dataset_name": package.name if package else None,
-        "dataset_title": _title(package),
+        "dataset_title": title_of(package),
         "owner_org": package.owner_org if package else None,
         "user": reporter.name if reporter else None,
         "problem": report.problem,
