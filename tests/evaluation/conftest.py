@@ -1,14 +1,10 @@
 """Records with known defects for the evaluation tests (no CKAN)."""
 
-import datetime as dt
 import json
 import os
 
 import pytest
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TODAY = dt.date(2025, 1, 1)
-BASE = "https://data.example.cn"
+from evaluation_records import ROOT
 
 
 def full():

@@ -4,7 +4,7 @@ which stays SHACL-clean."""
 
 import pyshacl
 import rdflib
-from conftest import BASE, TODAY
+from evaluation_records import BASE, TODAY
 
 from sdm_harvester.publish import publish
 from sdm_schema import evaluation

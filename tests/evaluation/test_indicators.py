@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from conftest import TODAY
+from evaluation_records import TODAY
 
 from sdm_schema import evaluation as ev
 from sdm_schema.evaluation import checks as ind

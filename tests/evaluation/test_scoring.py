@@ -1,7 +1,7 @@
 """Scores, bands and units: computed the same way for one dataset and many."""
 
 import pytest
-from conftest import BASE, TODAY
+from evaluation_records import BASE, TODAY
 
 from sdm_schema import evaluation as ev
 from sdm_schema.evaluation import conformance, report

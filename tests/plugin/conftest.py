@@ -1,8 +1,6 @@
 import pytest
 from ckan.tests import factories
-
-#: A valid unified social credit code (GB 32100-2015 check character).
-USCC = "91110000600037341L"
+from sample_units import USCC
 
 
 @pytest.fixture

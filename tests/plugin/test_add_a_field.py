@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import USCC
+from sample_units import USCC
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
 
