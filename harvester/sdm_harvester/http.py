@@ -86,7 +86,7 @@ class Response:
 
 
 class Cache(Protocol):
-    """Where validators and bodies of earlier answers are kept (see store.py)."""
+    """Where validators and bodies of earlier answers are kept (the store's HttpCache)."""
 
     def lookup(self, url: str) -> tuple[str | None, str | None, bytes] | None: ...
 

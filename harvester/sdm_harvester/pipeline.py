@@ -19,7 +19,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Callable, ContextManager, Sequence
+from typing import Callable, ContextManager, Iterable, Sequence
 
 from sdm_harvester import report as reports
 from sdm_harvester import targets
@@ -28,7 +28,17 @@ from sdm_harvester.http import Fetcher, FetchError
 from sdm_harvester.mapping import Mapper, selected
 from sdm_harvester.safexml import UnsafeXML
 from sdm_harvester.sources import harvester_for
-from sdm_harvester.sources.base import Broken, Context, Deleted, Record, SourceError, Unchanged, Withheld
+from sdm_harvester.sources.base import (
+    Broken,
+    Context,
+    Deleted,
+    Harvester,
+    Item,
+    Record,
+    SourceError,
+    Unchanged,
+    Withheld,
+)
 from sdm_harvester.store import Busy, LeaseLost, Store, now_iso
 from sdm_harvester.units import Units
 from sdm_schema import disclosure
@@ -122,15 +132,17 @@ class _PageMemo:
     """The store's DCAT page memo, closed once the run met a record it must
     not keep: a memo lists a page's identifiers."""
 
-    def __init__(self, store: Store, fetcher: Fetcher):
+    def __init__(self, store: Store, fetcher: Fetcher) -> None:
         self.store, self.fetcher = store, fetcher
 
-    def page_memo(self, source: str, url: str):
+    def page_memo(self, source: str, url: str) -> tuple[str, str | None, list] | None:
         return self.store.page_memo(source, url)
 
-    def remember_page(self, source: str, url: str, *memo) -> None:
+    def remember_page(
+        self, source: str, url: str, digest: str, next_url: str | None, identifiers: Iterable[str]
+    ) -> None:
         if not self.fetcher.tainted:
-            self.store.remember_page(source, url, *memo)
+            self.store.remember_page(source, url, digest, next_url, identifiers)
 
 
 @dataclass
@@ -149,7 +161,7 @@ class Options:
 class SourceRun:
     """One source harvested into the store."""
 
-    def __init__(self, store: Store, source: Source, options: Options, known: Sequence[Department] = ()):
+    def __init__(self, store: Store, source: Source, options: Options, known: Sequence[Department] = ()) -> None:
         self.store, self.source, self.options = store, source, options
         self.report = reports.SourceReport(source.name, source.type, source.url)
         self.seen: set[str] = set()
@@ -220,7 +232,7 @@ class SourceRun:
         )
         return report
 
-    def _consume(self, harvester, deadline: float) -> None:
+    def _consume(self, harvester: Harvester, deadline: float) -> None:
         # what was handled before a failure is whole: batches() keeps it
         with self.store.batches(BATCH) as tick:
             for item in harvester.items():
@@ -229,7 +241,7 @@ class SourceRun:
                 self._isolated(item)
                 tick()
 
-    def _isolated(self, item) -> None:
+    def _isolated(self, item: Item) -> None:
         """Handle one item; an exception fails that record only, named in
         the report, and never the page or the source."""
         try:
@@ -241,7 +253,7 @@ class SourceRun:
                 self.seen.add(item.identifier)  # it exists upstream: do not withdraw it
             self.report.add_failure(identifier, f"internal error: {type(error).__name__}: {error}")
 
-    def _handle(self, item) -> None:
+    def _handle(self, item: Item) -> None:
         report = self.report
         if isinstance(item, Unchanged):
             self.seen.add(item.identifier)
@@ -294,7 +306,7 @@ class SourceRun:
         )
         report.count(result)
 
-    def _withhold(self, item) -> None:
+    def _withhold(self, item: Record | Withheld) -> None:
         """A classified record, or one the platform keeps private: nothing of
         it is kept, not its identifier, not even in the log or the HTTP cache;
         only the count.  A copy held from when it was public is withdrawn."""

@@ -10,7 +10,7 @@ import pytest
 from harvest_helpers import PLATFORMS, run_report, sdm_harvest, write_config
 from scale_services import pg_url, redis_url, scale_services, store_url  # noqa: F401 (fixtures)
 
-from sdm_harvester.store import NEW, UNCHANGED, UPDATED, LeaseLost, Store
+from sdm_harvester.store import NEW, UNCHANGED, UPDATED, Database, LeaseLost, RecordStore, RunLog, Store
 
 CSV = "file://" + os.path.join(PLATFORMS, "spreadsheet", "bazhong-natural-resources.csv")
 NOW = "2026-01-01T00:00:00+00:00"
@@ -31,7 +31,7 @@ def store(tmp_path, store_url):
 def _count(store, sql="SELECT count(*) FROM records"):
     import sqlalchemy as sa
 
-    return store._read(sa.text(sql))[0][0]
+    return store.database.read(sa.text(sql))[0][0]
 
 
 def test_content_hash_makes_a_rerun_a_no_op_and_duplicates_impossible(store):
@@ -61,6 +61,24 @@ def test_a_transaction_lands_whole_or_not_at_all(store):
                 tick()
             raise RuntimeError("the source broke off")
     assert _count(store) == 3
+
+
+def test_the_parts_share_one_connection_and_its_transactions(tmp_path, store_url):
+    database = Database(str(tmp_path / "data"), url=store_url)
+    try:
+        held, log = RecordStore(database), RunLog(database)
+        with pytest.raises(RuntimeError):
+            with database.transaction():  # a record and a run: neither lands without the other
+                held.put("s", "a", "s-a", _data("a"), "h", False, None, NOW)
+                log.start_run(NOW)
+                raise RuntimeError("killed")
+        assert held.active_count("s") == 0 and log.runs() == []
+        with database.transaction():
+            held.put("s", "a", "s-a", _data("a"), "h", False, None, NOW)
+            run = log.start_run(NOW)
+        assert held.active_count("s") == 1 and [r["id"] for r in log.runs()] == [run]
+    finally:
+        database.close()
 
 
 def test_history_is_bounded_and_parts_merge(store):

@@ -126,7 +126,7 @@ def _feed_requests(platform):
 def _records(store, source):
     import sqlalchemy as sa
 
-    return store._read(sa.text("SELECT count(*) FROM records WHERE source=:s"), {"s": source})[0][0]
+    return store.database.read(sa.text("SELECT count(*) FROM records WHERE source=:s"), {"s": source})[0][0]
 
 
 def test_three_workers_harvest_every_source_once_merge_the_run_and_publish(tmp_path, platform, pg_url, redis_url):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Iterable, Iterator, Mapping, Protocol
 
 from sdm_harvester.config import Source
 from sdm_harvester.http import Fetcher
@@ -67,6 +67,17 @@ class Withheld:
 Item = Record | Unchanged | Deleted | Broken | Withheld
 
 
+class PageMemo(Protocol):
+    """What a paged source remembers of each page (the store's PageMemos):
+    a byte-identical page whose records are all held is not parsed again."""
+
+    def page_memo(self, source: str, url: str) -> tuple[str, str | None, list] | None: ...
+
+    def remember_page(
+        self, source: str, url: str, digest: str, next_url: str | None, identifiers: Iterable[str]
+    ) -> None: ...
+
+
 @dataclass
 class Context:
     source: Source
@@ -78,13 +89,13 @@ class Context:
     since: dt.datetime | None = None
     progress: Callable[[str], None] = lambda message: None
     #: what each page of a paged source held last time (the store)
-    pages: object | None = None
+    pages: PageMemo | None = None
 
 
 class Harvester:
     """Base of the source types: subclasses implement items()."""
 
-    def __init__(self, ctx: Context):
+    def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.full_listing = False
         #: problems worth reporting that stop nothing (e.g. ignored columns)

@@ -1,0 +1,273 @@
+"""The record store: every harvested record, keyed by (source, original
+identifier), with its content hash, first/last seen and withdrawal time.
+
+The primary key makes duplicates impossible and the content hash turns
+already-stored records into no-ops.  Classified records are never here:
+their content is not even kept.  The publisher reads the store through
+`iter_datasets()`, one winner per dataset held more than once.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator
+
+import sqlalchemy as sa
+
+from sdm_harvester.store.database import Database, Part
+from sdm_harvester.store.tables import origin_and_hops, records
+
+#: Namespace of the stable dataset ids derived from (source, identifier).
+ID_NAMESPACE = uuid.UUID("5b1f2e0c-6a57-4f0e-9d0a-2f7c3d1c5e11")
+
+NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
+
+PUBLISHABLE = "r.withdrawn_at IS NULL AND r.classified=0 AND r.data IS NOT NULL"
+#: Which copy of a dataset held more than once (one `origin`) wins: the one
+#: with the fewest harvests behind it, i.e. read closest to where the
+#: dataset was first catalogued (a department's own platform beats the
+#: city's feed of it); between equals, the first by source name and
+#: identifier.  docs/harvester.md documents the rule.
+_WINNER = (
+    "NOT EXISTS (SELECT 1 FROM records o WHERE o.withdrawn_at IS NULL AND o.classified=0"
+    " AND o.data IS NOT NULL AND o.origin = r.origin"
+    " AND (o.hops < r.hops OR (o.hops = r.hops AND (o.source < r.source"
+    " OR (o.source = r.source AND o.identifier < r.identifier)))))"
+)
+_RECORD_COLUMNS = (
+    "r.source, r.identifier, r.name, r.hash, r.data, r.classified, r.first_seen, r.updated, r.withdrawn_at"
+)
+
+
+def dataset_id(source: str, identifier: str) -> str:
+    return str(uuid.uuid5(ID_NAMESPACE, f"{source}\n{identifier}"))
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    source: str
+    identifier: str
+    name: str
+    hash: str
+    data: dict | None
+    classified: bool
+    first_seen: str
+    updated: str
+    withdrawn_at: str | None
+
+    def dataset(self) -> dict:
+        """The SDM dataset dict as the publisher receives it.  Dates an
+        upstream catalogue gave (dct:issued, dct:modified) are the dataset's
+        and travel on as they came; the store's harvest times are kept apart
+        (harvest_first_seen, harvest_updated) and never published as the
+        dataset's dates."""
+        return {
+            **self.data,
+            "harvest_first_seen": self.first_seen,
+            "harvest_updated": self.updated,
+            "id": dataset_id(self.source, self.identifier),
+            "name": self.name,
+            "harvest_source": self.source,
+            "harvest_identifier": self.identifier,
+        }
+
+
+def stored(row: Any) -> StoredRecord:
+    """A row of `select_records()` as a StoredRecord."""
+    return StoredRecord(
+        row.source,
+        row.identifier,
+        row.name,
+        row.hash,
+        json.loads(row.data) if row.data else None,
+        bool(row.classified),
+        row.first_seen,
+        row.updated,
+        row.withdrawn_at,
+    )
+
+
+def select_records(where: str, join: str = "", limit: str = "") -> sa.sql.TextClause:
+    """Records (as `r`) in key order, for `stored()`."""
+    return sa.text(
+        f"SELECT {_RECORD_COLUMNS} FROM records r {join} WHERE {where} ORDER BY r.source, r.identifier {limit}"
+    )
+
+
+def _key(source: str, identifier: str) -> sa.sql.ColumnElement:
+    return sa.and_(records.c.source == source, records.c.identifier == identifier)
+
+
+class RecordStore(Part):
+    """The records of every source, over a shared Database."""
+
+    def __init__(self, database: Database) -> None:
+        super().__init__(database)
+        #: record rows written (inserted, changed, withdrawn) through this store
+        self.record_writes = 0
+
+    def modified_marks(self, source: str) -> dict:
+        """{identifier: source_modified} of a source's current records."""
+        rows = self.database.read(
+            sa.select(records.c.identifier, records.c.source_modified).where(
+                records.c.source == source, records.c.withdrawn_at.is_(None)
+            )
+        )
+        return {r.identifier: r.source_modified for r in rows}
+
+    def active_count(self, source: str) -> int:
+        return self.database.read(
+            sa.select(sa.func.count())
+            .select_from(records)
+            .where(records.c.source == source, records.c.withdrawn_at.is_(None))
+        )[0][0]
+
+    def put(
+        self,
+        source: str,
+        identifier: str,
+        name: str,
+        data: dict | None,
+        content_hash: str,
+        classified: bool,
+        source_modified: str | None,
+        now: str,
+    ) -> str:
+        """Insert or update one record; returns NEW, UPDATED or UNCHANGED.
+
+        An unchanged record is not written (apart from a changed source
+        modification mark, which only saves refetching it next time).
+        """
+        db = self.database
+        with db.transaction():
+            rows = db.read(
+                sa.select(records.c.hash, records.c.withdrawn_at, records.c.source_modified).where(
+                    _key(source, identifier)
+                )
+            )
+            if rows and rows[0].hash == content_hash and rows[0].withdrawn_at is None:
+                if source_modified and rows[0].source_modified != source_modified:
+                    db.conn.execute(
+                        records.update().where(_key(source, identifier)).values(source_modified=source_modified)
+                    )
+                return UNCHANGED
+            origin, hops = origin_and_hops(data)
+            content = {
+                "hash": content_hash,
+                "data": None if data is None else json.dumps(data, ensure_ascii=False, sort_keys=True),
+                "classified": int(classified),
+                "source_modified": source_modified,
+                "last_seen": now,
+                "updated": now,
+                "origin": origin,
+                "hops": hops,
+            }
+            if rows:
+                # the name is not updated: a record keeps the name it was first
+                # given, so its address in a CKAN target never moves
+                statement = records.update().where(_key(source, identifier)).values(withdrawn_at=None, **content)
+            else:
+                statement = records.insert().values(
+                    source=source, identifier=identifier, name=name, first_seen=now, **content
+                )
+            db.conn.execute(statement)
+            self.record_writes += 1
+            return UPDATED if rows else NEW
+
+    def name_owner(self, name: str) -> tuple[str, str] | None:
+        rows = self.database.read(sa.select(records.c.source, records.c.identifier).where(records.c.name == name))
+        return (rows[0].source, rows[0].identifier) if rows else None
+
+    def mark_seen(self, source: str, identifiers: Iterable[str], now: str) -> None:
+        params = [{"s": source, "i": i, "now": now} for i in identifiers]
+        if params:
+            self.database.write(sa.text("UPDATE records SET last_seen=:now WHERE source=:s AND identifier=:i"), params)
+
+    def missing(self, source: str, seen: set) -> list[str]:
+        """Current identifiers of a source that a full listing did not contain."""
+        return [i for i in self.modified_marks(source) if i not in seen]
+
+    def withdraw(self, source: str, identifiers: Iterable[str], now: str) -> int:
+        count = 0
+        with self.database.transaction():
+            for identifier in identifiers:
+                count += self.database.conn.execute(
+                    records.update()
+                    .where(_key(source, identifier), records.c.withdrawn_at.is_(None))
+                    .values(withdrawn_at=now)
+                ).rowcount
+        self.record_writes += count
+        return count
+
+    def withdraw_hidden(self, source: str, identifier: str, now: str) -> int:
+        """Withdraw a held record that upstream now hides (classified or
+        private), dropping its content; 1 if there was one to withdraw."""
+        conn = self.database.conn
+        with self.database.transaction():
+            count = conn.execute(
+                records.update()
+                .where(_key(source, identifier), records.c.withdrawn_at.is_(None))
+                .values(withdrawn_at=now, data=None, origin=None, hops=None)
+            ).rowcount
+            conn.execute(
+                records.update()
+                .where(_key(source, identifier), records.c.data.is_not(None))
+                .values(data=None, origin=None, hops=None)
+            )
+        self.record_writes += count
+        return count
+
+    def iter_datasets(self) -> Iterator[dict]:
+        """Current, publishable SDM dataset dicts, streamed in a stable order.
+
+        Withdrawn records are left out, and classified ones are never here:
+        their content is not even kept.  Copies of one dataset that arrived
+        by several paths (the same `origin`) are one dataset: the winner
+        (`copies`) carries the provenance of every copy.
+        """
+        merged = self._merged()
+        for row in self.database.stream(select_records(PUBLISHABLE + " AND " + _WINNER)):
+            dataset = stored(row).dataset()
+            dataset.update(merged.get(dataset.get("origin"), ()))
+            yield dataset
+
+    def _merged(self) -> dict:
+        """{origin: {provenance, uri}} for origins held more than once: every
+        copy's provenance, and the IRI an upstream catalogue already gave
+        the dataset, so that every level names it alike."""
+        rows = self.database.stream(
+            sa.text(
+                f"SELECT r.origin, r.data FROM records r WHERE {PUBLISHABLE} AND r.origin IN"
+                f" (SELECT r.origin FROM records r WHERE {PUBLISHABLE} GROUP BY r.origin HAVING count(*) > 1)"
+                " ORDER BY r.hops, r.source, r.identifier"
+            )
+        )
+        hops: dict = {}
+        merged: dict = {}
+        for row in rows:
+            data = json.loads(row.data)
+            found = hops.setdefault(row.origin, {})
+            for hop in data.get("provenance") or ():
+                found[(hop["catalogue"], hop["record"], hop["unit"]["uscc"])] = hop
+            entry = merged.setdefault(row.origin, {})
+            if data.get("uri"):
+                entry.setdefault("uri", data["uri"])
+        for origin, entry in merged.items():
+            entry["provenance"] = [hops[origin][key] for key in sorted(hops[origin])]
+        return merged
+
+    def is_winner(self, source: str, identifier: str) -> bool:
+        """Whether a record is the copy of its dataset that is published."""
+        return bool(
+            self.database.read(
+                sa.text(f"SELECT 1 FROM records r WHERE r.source=:s AND r.identifier=:i AND {_WINNER}"),
+                {"s": source, "i": identifier},
+            )
+        )
+
+    def iter_withdrawn(self) -> Iterator[dict]:
+        """{id, name, withdrawn_at} of every withdrawn record (a deletions feed)."""
+        for row in self.database.stream(select_records("r.withdrawn_at IS NOT NULL")):
+            yield {"id": dataset_id(row.source, row.identifier), "name": row.name, "withdrawn_at": row.withdrawn_at}
