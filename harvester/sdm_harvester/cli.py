@@ -18,7 +18,7 @@ import sys
 import click
 
 from sdm_harvester import config as configuration
-from sdm_harvester import pipeline
+from sdm_harvester import options, pipeline
 from sdm_harvester import report as reports
 from sdm_harvester.backup_command import backup_command, restore_command
 from sdm_harvester.evaluate_command import day_option, link_checker, link_options
@@ -179,8 +179,8 @@ def _target(kind: str, url: str, token_env: str):
     "--only", multiple=True, metavar="NAME", help="Harvest only this configured source (repeatable), due or not."
 )
 @click.option("--force", is_flag=True, help="Harvest every source, due by its schedule or not.")
-@click.option("--full", is_flag=True, help="List everything, even for incremental sources (detects deletions).")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Also write the JSON run report here.")
+@options.full_listing
+@options.report_path
 @click.option(
     "--target",
     "target_kind",
@@ -200,7 +200,7 @@ def _target(kind: str, url: str, token_env: str):
     help="Environment variable holding a sysadmin's API token for --target ckan.",
 )
 @store_option
-@click.option("-v", "--verbose", is_flag=True, help="Log debug detail to the data directory's harvest.log.")
+@options.verbose
 def run(
     config_path,
     source_specs,
@@ -317,19 +317,9 @@ def _print_summary(result: reports.RunReport, path: str) -> None:
     help="The catalogue's public address; names datasets and the catalogue (env SDM_BASE_URL).",
 )
 @click.option("--feeds-url", default=None, help="Where OUT is served, for page links (default BASE_URL/feeds).")
-@click.option(
-    "--page-size",
-    type=click.IntRange(min=1),
-    default=1000,
-    show_default=True,
-    help="Datasets per feed page; pages are linked by hydra:next.",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 2),
-    default=1,
-    show_default=True,
-    help="Processes writing the feeds (2: the national feed in a second one).",
+@options.bounded("--page-size", click.IntRange(min=1), 1000, "Datasets per feed page; pages are linked by hydra:next.")
+@options.bounded(
+    "--workers", click.IntRange(1, 2), 1, "Processes writing the feeds (2: the national feed in a second one)."
 )
 @click.option(
     "--full",
@@ -561,13 +551,9 @@ def store_migrate(data_dir, from_url, to_url):
 @redis_option
 @click.option("--only", multiple=True, metavar="NAME", help="Queue only this source (repeatable), due or not.")
 @click.option("--force", is_flag=True, help="Queue every source, due by its schedule or not.")
-@click.option("--full", is_flag=True, help="List everything, even for incremental sources (detects deletions).")
-@click.option(
-    "--retries",
-    type=click.IntRange(min=0),
-    default=3,
-    show_default=True,
-    help="Attempts after the first for a source that fails or whose worker dies.",
+@options.full_listing
+@options.bounded(
+    "--retries", click.IntRange(min=0), 3, "Attempts after the first for a source that fails or whose worker dies."
 )
 @click.option(
     "--backoff",
@@ -576,12 +562,8 @@ def store_migrate(data_dir, from_url, to_url):
     metavar="S,S,…",
     help="Seconds before each retry (the last repeats); 0 retries at once.",
 )
-@click.option(
-    "--lease-ttl",
-    type=click.FloatRange(min=1),
-    default=60,
-    show_default=True,
-    help="Seconds a dead worker's source stays leased before another takes it.",
+@options.bounded(
+    "--lease-ttl", click.FloatRange(min=1), 60, "Seconds a dead worker's source stays leased before another takes it."
 )
 @click.option(
     "--publish-out",
@@ -591,13 +573,7 @@ def store_migrate(data_dir, from_url, to_url):
 )
 @click.option("--base-url", envvar="SDM_BASE_URL", default=None, help="For --publish-out: the catalogue's address.")
 @click.option("--feeds-url", default=None, help="For --publish-out: where the feeds are served.")
-@click.option(
-    "--page-size",
-    type=click.IntRange(min=1),
-    default=1000,
-    show_default=True,
-    help="For --publish-out: datasets per feed page.",
-)
+@options.bounded("--page-size", click.IntRange(min=1), 1000, "For --publish-out: datasets per feed page.")
 def enqueue(
     config_path,
     data_dir,
@@ -698,12 +674,11 @@ def enqueue(
     help="Queue to work on (repeatable): sdm-harvest, sdm-publish.",
 )
 @click.option("--burst", is_flag=True, help="Work until the queues are empty, then exit (tests, cron).")
-@click.option(
+@options.bounded(
     "--heartbeat",
-    type=click.IntRange(min=1),
-    default=10,
-    show_default=True,
-    help="Seconds between heartbeats; a worker silent for three is taken for dead and its job retried.",
+    click.IntRange(min=1),
+    10,
+    "Seconds between heartbeats; a worker silent for three is taken for dead and its job retried.",
 )
 @click.option("--name", default=None, help="The worker's name in rq (default: rq's, unique).")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")

@@ -4,70 +4,42 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, Callable
 
 import click
 
 from sdm_harvester.linkcheck import LinkChecker
+from sdm_harvester.options import bounded, together
+
+#: --check-links and its bounds, shared with `ckan sdm evaluate`.
+link_options = together(
+    click.option(
+        "--check-links",
+        is_flag=True,
+        help="Check the files' access and download URLs first (cached: a URL checked within "
+        "--link-max-age days is not asked again).",
+    ),
+    bounded("--link-timeout", click.FloatRange(min=0.1), 10.0, "Seconds to connect and to wait for an answer."),
+    bounded("--link-workers", click.IntRange(min=1, max=64), 8, "URLs checked at once (one at a time per host)."),
+    bounded("--link-interval", click.FloatRange(min=0), 1.0, "Seconds between two requests to one host."),
+    bounded(
+        "--link-limit",
+        click.IntRange(min=0),
+        10_000,
+        "At most this many URLs asked a run; the rest wait for the next.",
+    ),
+    bounded("--link-max-age", click.IntRange(min=0), 7, "Days a link check is trusted."),
+    click.option(
+        "--allow-network",
+        "allow_networks",
+        multiple=True,
+        metavar="CIDR",
+        help="Let the link check reach these internal networks (refused otherwise).",
+    ),
+)
 
 
-def link_options(command):
-    """--check-links and its bounds, shared with `ckan sdm evaluate`."""
-    options = [
-        click.option(
-            "--check-links",
-            is_flag=True,
-            help="Check the files' access and download URLs first (cached: a URL checked within "
-            "--link-max-age days is not asked again).",
-        ),
-        click.option(
-            "--link-timeout",
-            type=click.FloatRange(min=0.1),
-            default=10.0,
-            show_default=True,
-            help="Seconds to connect and to wait for an answer.",
-        ),
-        click.option(
-            "--link-workers",
-            type=click.IntRange(min=1, max=64),
-            default=8,
-            show_default=True,
-            help="URLs checked at once (one at a time per host).",
-        ),
-        click.option(
-            "--link-interval",
-            type=click.FloatRange(min=0),
-            default=1.0,
-            show_default=True,
-            help="Seconds between two requests to one host.",
-        ),
-        click.option(
-            "--link-limit",
-            type=click.IntRange(min=0),
-            default=10_000,
-            show_default=True,
-            help="At most this many URLs asked a run; the rest wait for the next.",
-        ),
-        click.option(
-            "--link-max-age",
-            type=click.IntRange(min=0),
-            default=7,
-            show_default=True,
-            help="Days a link check is trusted.",
-        ),
-        click.option(
-            "--allow-network",
-            "allow_networks",
-            multiple=True,
-            metavar="CIDR",
-            help="Let the link check reach these internal networks (refused otherwise).",
-        ),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
-
-
-def link_checker(options: dict):
+def link_checker(options: dict) -> LinkChecker | None:
     """The LinkChecker the options ask for; None without --check-links."""
     if not options["check_links"]:
         return None
@@ -81,10 +53,10 @@ def link_checker(options: dict):
     )
 
 
-def day_option(command):
+def day_option(command: Callable[..., Any]) -> Callable[..., Any]:
     """--today: evaluate as of a day (default today)."""
 
-    def parse(_ctx, _param, value):
+    def parse(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date:
         if value is None:
             return dt.date.today()
         try:
