@@ -23,6 +23,7 @@ from sdm_harvester.linkcheck import LinkChecker, SqliteCache
 from sdm_schema import evaluation
 from sdm_schema.csv_export import csv_text
 from sdm_schema.evaluation import report
+from sdm_schema.loader import message
 
 DB_NAME = "evaluation.sqlite"
 _SCHEMA = """
@@ -161,6 +162,20 @@ def with_measurements(data_dir: str, records: Iterable[dict]) -> Iterable[dict]:
         yield dict(record, quality_measurements=values) if values else record
 
 
+#: The indicators made of what users ask in CKAN (access requests, demands,
+#: quality reports: docs/feedback.md), which the harvester never holds.
+CKAN_ONLY = ("requests_answered", "reports_answered", "demands_answered")
+
+
+def not_applicable() -> dict:
+    """What this scorecard cannot measure, said so rather than left as zero."""
+    return {
+        "indicators": [k for k in evaluation.indicators() if k in CKAN_ONLY],
+        "figures": [f.key for f in evaluation.figures()],
+        "reason": message("eval_not_applicable_here"),
+    }
+
+
 def history_csv(rows: list) -> str:
     return csv_text(
         ["unit", "day", "score", "band", "datasets"],
@@ -197,6 +212,7 @@ def run(store, data_dir: str, out: str, base_url: str, *, today: dt.date, checke
     finally:
         kept.close()
     card = report.scorecard(units, dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat())
+    card["not_applicable"] = not_applicable()
     titles = _titles(records)
     for unit in card["units"]:
         unit["title"] = titles.get(unit["unit"], {})

@@ -3,6 +3,7 @@ file links are served by a local HTTP server: one good, one 404."""
 
 import csv
 import http.server
+import io
 import json
 import os
 import subprocess
@@ -104,6 +105,20 @@ def test_scorecard_with_a_broken_link(harvested):
     assert unit["score"] is not None and unit["band"]["code"] in {"excellent", "good", "sufficient", "bad"}
     assert f"{unit['unit']}: {unit['score']} ({unit['band']['label']['en']})" in stdout
     assert (out / "units.csv").read_text(encoding="utf-8").startswith("\ufeffunit,datasets,score,band")
+    # no demands, reports or access requests here: not applicable, said so, never 0
+    assert card["not_applicable"]["indicators"] == ["requests_answered", "reports_answered", "demands_answered"]
+    assert card["not_applicable"]["figures"] == [
+        "open_demands",
+        "unanswered_reports",
+        "demand_answer_days",
+        "report_answer_days",
+    ]
+    assert [unit["indicators"][k] for k in card["not_applicable"]["indicators"]] == [None, None, None]
+    assert (
+        "not applicable here, not zero: requests_answered, reports_answered, demands_answered, open_demands" in stdout
+    )
+    [units_row] = list(csv.DictReader(io.StringIO((out / "units.csv").read_text(encoding="utf-8-sig"))))
+    assert [units_row[k] for k in card["not_applicable"]["figures"]] == ["", "", "", ""]
     assert len((out / "datasets.csv").read_text(encoding="utf-8").splitlines()) == len(card["datasets"]) + 1
 
 

@@ -4,6 +4,7 @@ sysadmin: every state change, the mail (a local SMTP server), the daily
 limit, the blacklist, hostile text, and the pages in both languages."""
 
 import csv
+import datetime as dt
 import io
 import json
 
@@ -329,3 +330,69 @@ def test_the_dataset_page_offers_a_report_and_counts_open_ones(app, requester, d
     )
     assert "1 条质量反馈待处理" in app.get("/dataset/stations").body
     assert "1 open quality reports" in app.get("/en/dataset/stations").body
+
+
+# -- counted by the evaluation ------------------------------------------------------
+def _aged(row_class, made: dict, now, created_days: int, answered_days=None):
+    """Back-date a demand or report: created and first answered so many days ago."""
+    from ckan import model
+
+    row = model.Session.get(row_class, made["id"])
+    row.created = now - dt.timedelta(days=created_days)
+    row.answered = None if answered_days is None else now - dt.timedelta(days=answered_days)
+    model.Session.commit()
+
+
+def test_open_demands_unanswered_reports_and_answer_times_are_counted(app, cli, requester, editor, dataset):
+    from ckanext.sdm.cli import sdm
+    from ckanext.sdm.model import Demand, QualityReport, utcnow
+    from sdm_schema.evaluation.scoring import combine
+
+    now = utcnow()
+    unit = dataset["owner_org"]
+    demands = [_demand(requester, owner_org=unit, subject=f"需求{i}") for i in range(4)]
+    for made, ages in zip(demands, [(20, 3), (10, 8), (30, None), (0, None)], strict=True):
+        _aged(Demand, made, now, *ages)  # 17 days (late), 2 days, open past 15 days (late), open within them
+    reports = [
+        call_action(
+            "sdm_quality_report_create", context=_as(requester), id=dataset["id"], problem="other", description=d
+        )
+        for d in ("旧", "已答复", "新")
+    ]
+    call_action("sdm_quality_report_update", context=_as(editor), id=reports[1]["id"], status="answered", answer="好")
+    for made, ages in zip(reports, [(16, None), (5, 4), (1, None)], strict=True):
+        _aged(QualityReport, made, now, *ages)
+    # closing later leaves the first answer's time, which is what is measured
+    call_action("sdm_quality_report_update", context=_as(editor), id=reports[1]["id"], status="closed", answer="改")
+    result = cli.invoke(sdm, ["evaluate"])
+    assert result.exit_code == 0, result.output
+
+    shown = call_action("sdm_evaluation_show", id="stations")
+    assert shown["indicators"]["reports_answered"] == 50.0 and shown["indicators"]["demands_answered"] is None
+    assert "1 of 2 quality reports were not answered within 15 days." in [
+        p["messages"]["en"] for p in shown["problems"]
+    ]
+    card = call_action("sdm_evaluation_show", id=unit)
+    assert card["indicators"]["demands_answered"] == 33.3  # 1 of 3 due in time; the fresh one is not due
+    assert card["indicators"]["reports_answered"] == 50.0
+    figures = {"open_demands": 2, "unanswered_reports": 2, "demand_answer_days": 9.5, "report_answer_days": 1.0}
+    assert card["counts"] == figures
+    assert [p["messages"]["en"] for p in card["problems"]] == ["2 of 3 data demands were not answered within 15 days."]
+    assert card["dimensions"]["service"] == 41.7  # (1/2 + 1/3) / 2: no access request is due
+    unrounded = {k: None if v is None else v / 100 for k, v in card["indicators"].items()}
+    assert card["score"] == pytest.approx(combine({**unrounded, "demands_answered": 1 / 3})[1], abs=0.05)
+    [listed] = call_action("sdm_evaluation_list", context={"user": ""})
+    assert listed["counts"] == figures and listed["indicators"]["demands_answered"] == 33.3
+
+    [row] = list(csv.DictReader(io.StringIO(app.get("/evaluation.csv").body.lstrip("\ufeff"))))
+    assert (row["demands_answered"], row["reports_answered"]) == ("33.3", "50.0")
+    assert [row[k] for k in figures] == ["2", "2", "9.5", "1.0"]
+    assert json.loads(app.get(f"/organization/{card['name']}/evaluation.json").body)["units"][0]["counts"] == figures
+    for prefix, words in (
+        ("", ("未答复的数据需求", "数据需求按期答复", "2 条数据需求未在 15 天内答复")),
+        ("/en", ("Demands not yet answered", "Data demands answered in time", "2 of 3 data demands")),
+    ):
+        page = app.get(f"{prefix}/organization/{card['name']}/evaluation").body
+        assert all(word in page for word in words), prefix
+        assert '<tr data-figure="demand_answer_days"><th scope="row">' in page and "<td>9.5</td>" in page
+        assert words[0] in app.get(f"{prefix}/evaluation").body

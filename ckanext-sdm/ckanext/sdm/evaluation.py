@@ -1,7 +1,8 @@
 """The evaluation of the responsible units inside CKAN (R12): the same
 scores as the harvester's (sdm_schema.evaluation), with what CKAN knows
 beside the records — link checks, submission certificates and whether their
-data changed (sdm_submission_verify), access requests and their answers.
+data changed (sdm_submission_verify), access requests and their answers,
+demands and quality reports and their answers (feedback.evaluation_inputs).
 
 `ckan sdm evaluate` (cron) evaluates every dataset, keeps each dataset's
 latest result and one snapshot per unit per day (tables created by the
@@ -22,10 +23,10 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 import click
 from ckan.model import types as _types
-from sqlalchemy import Boolean, Column, Date, DateTime, Float, Integer, UnicodeText, UniqueConstraint
+from sqlalchemy import Boolean, Column, Date, DateTime, Float, Integer, UnicodeText, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB
 
-from ckanext.sdm import access, cli
+from ckanext.sdm import access, cli, feedback
 from ckanext.sdm.model import AccessRequest, Submission, utcnow
 from sdm_harvester.evaluate_command import day_option, link_checker, link_options
 from sdm_schema import evaluation
@@ -129,6 +130,12 @@ def _submissions() -> dict:
     return out
 
 
+def _submitted_on() -> dict:
+    """{package id: the day its first certificate was issued}."""
+    first = model.Session.query(Submission.package_id, func.min(Submission.issued)).group_by(Submission.package_id)
+    return {package_id: issued.date() for package_id, issued in first}
+
+
 def _requests(now: dt.datetime, answer_days: int) -> dict:
     """{package id: (late, due)} of the access requests."""
     pairs: dict = {}
@@ -147,16 +154,30 @@ def evaluate_site(today: dt.date | None = None, checker=None) -> list:
         checker.cache = cache
         checker.check(url for r in records for url in evaluation.resource_urls(r))
         cache.save()
-    links, submissions = cache.all(), _submissions()
+    links, submissions, submitted_on = cache.all(), _submissions(), _submitted_on()
     days = evaluation.checks.ANSWER_DAYS
     requests = _requests(utcnow(), days)
+    reports, unit_facts, figures = feedback.evaluation_inputs(utcnow(), days)
 
     def facts(record):
         return evaluation.Facts(
-            links=links, submission=submissions.get(record["id"]), requests=requests.get(record["id"]), answer_days=days
+            links=links,
+            submission=submissions.get(record["id"]),
+            certificates=True,
+            submitted_on=submitted_on.get(record["id"]),
+            requests=requests.get(record["id"]),
+            reports=reports.get(record["id"]),
+            answer_days=days,
         )
 
-    units = evaluation.evaluate_catalogue(records, tk.config.get("ckan.site_url") or "", facts=facts, today=today)
+    units = evaluation.evaluate_catalogue(
+        records,
+        tk.config.get("ckan.site_url") or "",
+        facts=facts,
+        counts=figures,
+        unit_facts=unit_facts,
+        today=today,
+    )
     _keep(units, today)
     return units
 

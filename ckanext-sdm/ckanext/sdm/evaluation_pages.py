@@ -35,6 +35,7 @@ def _names() -> dict:
     tag = ui_language()
     names = {d.key: d.label[tag] for d in evaluation.dimensions()}
     names.update({k: i.label[tag] for k, i in evaluation.indicators().items()})
+    names.update({f.key: f.label[tag] for f in evaluation.figures()})
     return names
 
 
@@ -42,7 +43,8 @@ def _names() -> dict:
 def index():
     units = tk.get_action("sdm_evaluation_list")(_context(), {})
     return tk.render(
-        "sdm/evaluation/index.html", {"units": units, "names": _names(), "dimensions": evaluation.dimensions()}
+        "sdm/evaluation/index.html",
+        {"units": units, "names": _names(), "dimensions": evaluation.dimensions(), "figures": evaluation.figures()},
     )
 
 
@@ -88,6 +90,7 @@ def unit_page(id):
             "names": _names(),
             "tag": ui_language(),
             "dimensions": evaluation.dimensions(),
+            "figures": evaluation.figures(),
             "trend_chart": trend_chart(unit["trend"]),
             "openness_chart": openness_chart(unit["openness"]),
             "openness_labels": _openness_labels(),

@@ -15,15 +15,23 @@ audit trail.  The text users write is never rendered as HTML.
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.sdm import audit, notify
-from ckanext.sdm.access_requests import can_decide, decidable_package_ids, edited_unit_ids, signed_in, title_of
+from ckanext.sdm.access_requests import (
+    can_decide,
+    decidable_package_ids,
+    edited_unit_ids,
+    of_dataset,
+    signed_in,
+    title_of,
+)
 from ckanext.sdm.helpers import bilingual_message
 from ckanext.sdm.model import Demand, DemandSupport, QualityReport, utcnow
-from sdm_schema import codelist, dataset_field, dataset_fields, message
+from sdm_schema import codelist, dataset_field, dataset_fields, evaluation, message
 
 DEMAND, REPORT = "demand", "quality_report"
 #: The statuses a demand may move to from each status.
@@ -87,7 +95,10 @@ def _step(row, steps: dict, prefix: str, data_dict: dict, errors: dict) -> str:
 
 
 def _answer(context, row, status: str, answer: str | None, action: str) -> None:
-    row.status, row.answer, row.answered, row.answered_by = status, answer, utcnow(), context["user"]
+    """`answered` keeps the first answer's time: the evaluation measures
+    how long the unit took to answer, not to close."""
+    row.status, row.answer, row.answered_by = status, answer, context["user"]
+    row.answered = row.answered or utcnow()
     audit.record(action, status, context["user"], getattr(row, "package_id", None), detail=answer)
 
 
@@ -323,12 +334,7 @@ def quality_report_list(context, data_dict):
     user = model.User.get(context["user"])
     query = model.Session.query(QualityReport)
     if data_dict.get("id"):
-        package = model.Package.get(data_dict["id"])
-        if package is None:
-            raise tk.ObjectNotFound()
-        query = query.filter(QualityReport.package_id == package.id)
-        if not can_decide(context, package.id):
-            query = query.filter(QualityReport.user_id == user.id)
+        query = of_dataset(context, data_dict["id"], query, QualityReport)
     else:
         editable = decidable_package_ids(user.name)
         if editable is not None:
@@ -370,6 +376,57 @@ def open_report_count(package_id) -> int:
         .filter(QualityReport.package_id == package_id, QualityReport.status != "closed")
         .count()
     )
+
+
+# -- counted by the evaluation (docs/evaluation.md) -----------------------------
+def _median_days(pairs) -> float | None:
+    days = [(answered - created).total_seconds() / 86400 for created, answered in pairs if answered]
+    return round(statistics.median(days), 1) if days else None
+
+
+def evaluation_inputs(now: dt.datetime, answer_days: int) -> tuple[dict, dict, dict]:
+    """What the evaluation counts of the feedback: ({package id: (late, due)}
+    of its quality reports, {unit: UnitFacts} of the demands addressed to
+    it, {unit: figures} — open demands, unanswered reports, median days to
+    the first answer — for every unit with datasets or feedback).  A demand
+    naming no unit is counted nowhere."""
+    reports: dict = {}
+    for row in (
+        model.Session.query(
+            QualityReport.package_id, model.Package.owner_org, QualityReport.created, QualityReport.answered
+        )
+        .join(model.Package, model.Package.id == QualityReport.package_id)
+        .filter(model.Package.state == "active")
+    ):
+        reports.setdefault(row.owner_org, {}).setdefault(row.package_id, []).append((row.created, row.answered))
+    demands: dict = {}
+    for row in model.Session.query(Demand.owner_org, Demand.created, Demand.answered).filter(
+        Demand.owner_org.isnot(None)
+    ):
+        demands.setdefault(row.owner_org, []).append((row.created, row.answered))
+    per_package = {
+        pid: evaluation.request_counts(pairs, now, answer_days)
+        for unit in reports.values()
+        for pid, pairs in unit.items()
+    }
+    unit_facts = {
+        unit: evaluation.UnitFacts(demands=evaluation.request_counts(pairs, now, answer_days), answer_days=answer_days)
+        for unit, pairs in demands.items()
+    }
+    publishing = model.Session.query(model.Package.owner_org).filter(
+        model.Package.state == "active", model.Package.type == "dataset", model.Package.owner_org.isnot(None)
+    )
+    figures = {}
+    for unit in set(reports) | set(demands) | {row[0] for row in publishing.distinct()}:
+        unit_reports = [pair for pairs in reports.get(unit, {}).values() for pair in pairs]
+        unit_demands = demands.get(unit, [])
+        figures[unit] = {
+            "open_demands": sum(1 for _c, answered in unit_demands if answered is None),
+            "unanswered_reports": sum(1 for _c, answered in unit_reports if answered is None),
+            "demand_answer_days": _median_days(unit_demands),
+            "report_answer_days": _median_days(unit_reports),
+        }
+    return per_package, unit_facts, figures
 
 
 # -- auth -------------------------------------------------------------------

@@ -14,8 +14,8 @@ The link check that feeds the accessibility indicator visits the network
 and lives with the harvester's guarded HTTP client (sdm_harvester.linkcheck).
 """
 
-from sdm_schema.evaluation.checks import Facts, LinkResult, request_counts, resource_urls
-from sdm_schema.evaluation.definitions import band, bands, dimensions, indicators
+from sdm_schema.evaluation.checks import Facts, LinkResult, UnitFacts, request_counts, resource_urls
+from sdm_schema.evaluation.definitions import band, bands, dimensions, figures, indicators
 from sdm_schema.evaluation.scoring import (
     DatasetEvaluation,
     UnitEvaluation,
@@ -30,8 +30,10 @@ __all__ = [
     "band",
     "bands",
     "dimensions",
+    "figures",
     "indicators",
     "Facts",
+    "UnitFacts",
     "LinkResult",
     "request_counts",
     "resource_urls",

@@ -2,7 +2,8 @@
 
 Each takes the dataset dict, its `Facts` (what the catalogue knows beside
 the record: link checks, SHACL findings, certificates, access requests) and
-the day of the evaluation, and returns an `Outcome`: a value from 0 to 1,
+the day of the evaluation (an indicator of `level: unit` takes the unit's
+`UnitFacts` alone), and returns an `Outcome`: a value from 0 to 1,
 or None when the indicator does not apply to the dataset, and the problems
 found, each named after the field to fix.  The fields are read from the
 schema's roles (required, recommended, dcat, show_if) and its rules, never
@@ -51,8 +52,26 @@ class Facts:
     shacl: list | None = None
     #: (certificate number, changed?) of the dataset's latest certificate.
     submission: tuple | None = None
+    #: whether the catalogue issues submission certificates (CKAN does): only
+    #: then is a dataset without one known to have none
+    certificates: bool = False
+    #: the day the dataset's first certificate was issued
+    submitted_on: dt.date | None = None
     #: (requests answered late or still waiting past the deadline, requests due)
     requests: tuple | None = None
+    #: (late, due) of the dataset's quality reports, counted the same way
+    reports: tuple | None = None
+    answer_days: int = ANSWER_DAYS
+
+
+@dataclass
+class UnitFacts:
+    """What the catalogue knows of a unit as a whole, for the indicators of
+    `level: unit`.  None means not known here (the harvester holds no
+    demands)."""
+
+    #: (late, due) of the demands addressed to the unit (request_counts)
+    demands: tuple | None = None
     answer_days: int = ANSWER_DAYS
 
 
@@ -302,6 +321,38 @@ def grade_respected(record, facts, today) -> Outcome:
 # -- submission, service, harvest ----------------------------------------------------
 
 
+FUNDING_FIELD, DUE_FIELD = "funding_project", "submission_due"
+
+
+def funded_submitted(record, facts, today) -> Outcome:
+    """A funded project's dataset has a certificate, unless not due yet (R7)."""
+    project = record.get(FUNDING_FIELD)
+    if not facts.certificates or not _given(project):
+        return NOT_APPLICABLE
+    if facts.submitted_on is not None:
+        return Outcome(1.0)
+    due = _day(record.get(DUE_FIELD))
+    if due is not None and due >= today:
+        return NOT_APPLICABLE
+    return Outcome(0.0, [_problem(FUNDING_FIELD, "eval_submission_missing", project=project)])
+
+
+def submitted_on_time(record, facts, today) -> Outcome:
+    """Submitted (first certificate) by the due date; not applicable while
+    neither submitted nor due."""
+    due = _day(record.get(DUE_FIELD))
+    if not facts.certificates or due is None:
+        return NOT_APPLICABLE
+    if facts.submitted_on is not None:
+        if facts.submitted_on <= due:
+            return Outcome(1.0)
+        late = _problem(DUE_FIELD, "eval_submission_late", day=facts.submitted_on.isoformat(), due=due.isoformat())
+        return Outcome(0.0, [late])
+    if due >= today:
+        return NOT_APPLICABLE
+    return Outcome(0.0, [_problem(DUE_FIELD, "eval_submission_overdue", due=due.isoformat())])
+
+
 def submission_intact(record, facts, today) -> Outcome:
     if facts.submission is None:
         return NOT_APPLICABLE
@@ -309,12 +360,26 @@ def submission_intact(record, facts, today) -> Outcome:
     return Outcome(0.0, [_free("eval_submission_changed", number=number)]) if changed else Outcome(1.0)
 
 
-def requests_answered(record, facts, today) -> Outcome:
-    if not facts.requests or not facts.requests[1]:
+def _in_time(counts: tuple | None, key: str, days: int) -> Outcome:
+    """The share answered in time of (late, due); not applicable with none due."""
+    if not counts or not counts[1]:
         return NOT_APPLICABLE
-    late, due = facts.requests
-    problems = [_free("eval_requests_late", late=late, total=due, days=facts.answer_days)] if late else []
+    late, due = counts
+    problems = [_free(key, late=late, total=due, days=days)] if late else []
     return Outcome((due - late) / due, problems)
+
+
+def requests_answered(record, facts, today) -> Outcome:
+    return _in_time(facts.requests, "eval_requests_late", facts.answer_days)
+
+
+def reports_answered(record, facts, today) -> Outcome:
+    return _in_time(facts.reports, "eval_reports_late", facts.answer_days)
+
+
+def demands_answered(unit_facts: UnitFacts) -> Outcome:
+    """Of `level: unit`: the unit's demands answered in time (UnitFacts)."""
+    return _in_time(unit_facts.demands, "eval_demands_late", unit_facts.answer_days)
 
 
 def harvest_clean(record, facts, today) -> Outcome:

@@ -24,6 +24,8 @@ class Indicator:
     weight: float
     label: Mapping[str, str]
     source: str
+    #: "dataset", or "unit" for an indicator measured on the unit as a whole
+    level: str = "dataset"
 
     @property
     def metric_iri(self) -> str:
@@ -61,7 +63,8 @@ def dimensions() -> tuple:
     out = []
     for d in _definitions()["dimensions"]:
         indicators = tuple(
-            Indicator(i["key"], d["key"], float(i["weight"]), i["label"], i["source"]) for i in d["indicators"]
+            Indicator(i["key"], d["key"], float(i["weight"]), i["label"], i["source"], i.get("level", "dataset"))
+            for i in d["indicators"]
         )
         out.append(Dimension(d["key"], float(d["weight"]), d["label"], indicators))
     return tuple(out)
@@ -71,6 +74,19 @@ def dimensions() -> tuple:
 def indicators() -> Mapping[str, Indicator]:
     """{key: Indicator}, in the order of the file."""
     return {i.key: i for d in dimensions() for i in d.indicators}
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: Mapping[str, str]
+
+
+@functools.cache
+def figures() -> tuple:
+    """The figures shown beside a unit's score but not scored (demands and
+    quality reports, R13)."""
+    return tuple(Figure(f["key"], f["label"]) for f in _definitions().get("figures", ()))
 
 
 @functools.cache

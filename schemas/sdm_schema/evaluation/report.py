@@ -11,7 +11,7 @@ import json
 from typing import Iterable, Mapping
 
 from sdm_schema.csv_export import csv_text
-from sdm_schema.evaluation.definitions import band, dimensions, indicators
+from sdm_schema.evaluation.definitions import band, dimensions, figures, indicators
 from sdm_schema.evaluation.scoring import DatasetEvaluation, UnitEvaluation, unit_of
 
 
@@ -24,7 +24,7 @@ def band_dict(score: float | None) -> dict | None:
     return {"code": found.code, "label": dict(found.label)} if found else None
 
 
-def problem_dicts(evaluation: DatasetEvaluation) -> list:
+def problem_dicts(evaluation: DatasetEvaluation | UnitEvaluation) -> list:
     return [{"indicator": key, "field": p.field, "messages": dict(p.messages)} for key, p in evaluation.problems]
 
 
@@ -53,6 +53,7 @@ def unit_dict(u: UnitEvaluation, worst: int = 10) -> dict:
         "indicators": {k: percent(v) for k, v in u.values.items()},
         "openness": u.openness(),
         "counts": dict(u.counts),
+        "problems": problem_dicts(u),
         "overdue": [e.record.get("name") for e in u.overdue()],
         "worst": [
             {"id": e.record.get("id"), "name": e.record.get("name"), "score": e.score, "problems": problem_dicts(e)}
@@ -84,9 +85,15 @@ def _row(prefix: list, entry: Mapping) -> list:
 
 
 def units_csv(card: Mapping) -> str:
+    """A figure a unit has no value for (the harvester holds no demands) is
+    an empty cell, not 0."""
+    keys = [f.key for f in figures()]
     return csv_text(
-        ["unit", "datasets", "score", "band", *_columns()],
-        (_row([unit["unit"], unit["datasets"]], unit) for unit in card["units"]),
+        ["unit", "datasets", "score", "band", *_columns(), *keys],
+        (
+            _row([unit["unit"], unit["datasets"]], unit) + [unit["counts"].get(k) for k in keys]
+            for unit in card["units"]
+        ),
     )
 
 

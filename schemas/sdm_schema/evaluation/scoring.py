@@ -55,7 +55,10 @@ def evaluate_dataset(
 ) -> DatasetEvaluation:
     facts = facts or functions.Facts()
     today = today or dt.date.today()
-    outcomes = {key: getattr(functions, key)(record, facts, today) for key in indicators()}
+    outcomes = {
+        key: functions.NOT_APPLICABLE if i.level == "unit" else getattr(functions, key)(record, facts, today)
+        for key, i in indicators().items()
+    }
     dims, score = combine({k: o.value for k, o in outcomes.items()})
     return DatasetEvaluation(record, outcomes, dims, score)
 
@@ -70,6 +73,8 @@ class UnitEvaluation:
     #: counts the unit's sources report, shown but not scored
     #: (harvest failures, invalid records, classified records caught …)
     counts: Mapping[str, int] = field(default_factory=dict)
+    #: [(indicator key, FieldError)] of the indicators of `level: unit`
+    problems: list = field(default_factory=list)
 
     @property
     def band(self) -> Band | None:
@@ -91,14 +96,27 @@ class UnitEvaluation:
         return [e for e in self.datasets if e.outcomes["updated_on_time"].value == 0.0]
 
 
-def evaluate_unit(unit: str, evaluations: Iterable[DatasetEvaluation], counts: Mapping | None = None) -> UnitEvaluation:
+def evaluate_unit(
+    unit: str,
+    evaluations: Iterable[DatasetEvaluation],
+    counts: Mapping | None = None,
+    facts: functions.UnitFacts | None = None,
+) -> UnitEvaluation:
+    """A dataset-level indicator's value is the mean over the datasets it
+    applies to; a unit-level one is measured on the unit's `facts`."""
     evaluations = list(evaluations)
-    values = {}
-    for key in indicators():
+    facts = facts or functions.UnitFacts()
+    values, problems = {}, []
+    for key, indicator in indicators().items():
+        if indicator.level == "unit":
+            outcome = getattr(functions, key)(facts)
+            values[key] = outcome.value
+            problems += [(key, p) for p in outcome.problems]
+            continue
         applying = [e.outcomes[key].value for e in evaluations if e.outcomes[key].value is not None]
         values[key] = sum(applying) / len(applying) if applying else None
     dims, score = combine(values)
-    return UnitEvaluation(unit, evaluations, values, dims, score, dict(counts or {}))
+    return UnitEvaluation(unit, evaluations, values, dims, score, dict(counts or {}), problems)
 
 
 def unit_of(record: Mapping) -> str:
@@ -106,17 +124,21 @@ def unit_of(record: Mapping) -> str:
     return record.get("owner_org") or (record.get("organization") or {}).get("id") or ""
 
 
-def evaluate_units(evaluations: Iterable[DatasetEvaluation], counts: Mapping | None = None) -> list:
-    """Every unit's evaluation, best first.  Classified records are never
-    evaluated one by one: they are only counted (`classified`)."""
+def evaluate_units(
+    evaluations: Iterable[DatasetEvaluation], counts: Mapping | None = None, unit_facts: Mapping | None = None
+) -> list:
+    """Every unit's evaluation, best first; `unit_facts` {unit: UnitFacts}.
+    Classified records are never evaluated one by one: they are only
+    counted (`classified`)."""
     by_unit: dict = {}
     for e in evaluations:
         if not disclosure.is_classified(e.record):
             by_unit.setdefault(unit_of(e.record), []).append(e)
-    counts = counts or {}
-    units = [evaluate_unit(u, found, counts.get(u)) for u, found in by_unit.items()]
-    for u in set(counts) - set(by_unit):
-        units.append(evaluate_unit(u, [], counts[u]))
+    counts, unit_facts = counts or {}, unit_facts or {}
+    units = [
+        evaluate_unit(u, by_unit.get(u, []), counts.get(u), unit_facts.get(u))
+        for u in sorted(set(by_unit) | set(counts) | set(unit_facts))
+    ]
     return sorted(units, key=lambda u: (-(u.score if u.score is not None else -1), u.unit))
 
 
@@ -126,13 +148,15 @@ def evaluate_catalogue(
     *,
     facts=None,
     counts: Mapping | None = None,
+    unit_facts: Mapping | None = None,
     today: dt.date | None = None,
     shacl_cache=None,
     shacl: bool = True,
 ) -> list:
     """Every unit's evaluation (best first) for a whole catalogue: the
     international records validated in batches first, then each dataset
-    with its `facts(record)` (a Facts; none known by default)."""
+    with its `facts(record)` (a Facts; none known by default), each unit
+    with its `unit_facts` {unit: UnitFacts}."""
     from sdm_schema.evaluation import conformance  # pySHACL is loaded only when asked for
 
     records = [r for r in records if not disclosure.is_classified(r)]
@@ -143,4 +167,4 @@ def evaluate_catalogue(
         known = facts(record) if facts else functions.Facts()
         known.shacl = found.get(record.get("id") or record.get("name"))
         evaluations.append(evaluate_dataset(record, known, today))
-    return evaluate_units(evaluations, counts)
+    return evaluate_units(evaluations, counts, unit_facts)
