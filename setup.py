@@ -101,6 +101,9 @@ setup(
             "pyshacl>=0.26",
             "aiosmtpd>=1.4",  # a local SMTP server for the notification tests
             "ckanapi>=4.7",
+            # a stock site's ckanext-dcat RDF harvester reads our international
+            # feed (tests/harvester/test_dcat_rdf_harvester.py)
+            "ckanext-harvest==1.6.3",
             # tests/browser drives Debian's chromium (dev/bootstrap.sh apt), no browser download
             "playwright>=1.40",
             "ruff>=0.6",  # make lint: ruff.toml

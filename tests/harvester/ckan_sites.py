@@ -17,14 +17,17 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
 import time
 
 import requests
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "dev"))
+from psql import fresh_database, psql  # noqa: E402  (dev/psql.py)
+
 RUN_DIR = os.environ.get("SDM_RUN_DIR") or os.path.join(ROOT, ".run")
 CKAN = os.path.join(ROOT, ".venv", "bin", "ckan")
-PG_PORT = os.environ.get("SDM_PG_PORT", "54329")
 SOLR_PORT = os.environ.get("SDM_SOLR_PORT", "58983")
 #: The ports these tests may serve CKAN on ("FIRST-LAST" in
 #: $SDM_HARVEST_CKAN_PORTS, for a second suite running beside this one).
@@ -33,10 +36,11 @@ PORTS = range(int(_FIRST), int(_LAST or _FIRST) + 1)
 SYSADMIN = "harvest-admin"
 
 
-def services(command: str) -> None:
-    """dev/services.sh up|down for this suite (idempotent; shared with others)."""
+def services(command: str, holder: str = "harvest-ckan") -> None:
+    """dev/services.sh up|down for this suite (idempotent; shared with others,
+    each fixture holding them under a name of its own)."""
     subprocess.run(
-        [os.path.join(ROOT, "dev", "services.sh"), command, "harvest-ckan"],
+        [os.path.join(ROOT, "dev", "services.sh"), command, holder],
         check=True,
         capture_output=True,
         timeout=180,
@@ -53,37 +57,10 @@ def _free_port(taken: set) -> int:
     raise RuntimeError(f"no free port in {PORTS}")
 
 
-def _psql(sql: str) -> str:
-    return subprocess.run(
-        [
-            "psql",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            PG_PORT,
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-tAqc",
-            sql,
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    ).stdout.strip()
-
-
-def _create_db(name: str, template: str = "template0") -> None:
-    _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    _psql(f"CREATE DATABASE {name} OWNER ckan_default ENCODING 'UTF8' TEMPLATE {template}")
-
-
 class CkanSite:
-    def __init__(self, name: str, plugins: str | None, taken: set):
+    def __init__(self, name: str, plugins: str | None, taken: set, settings: dict | None = None):
+        """`plugins` replaces dev/ckan-ini.sh's list; `settings` are ini
+        lines written after its own (e.g. another ckan.locale_default)."""
         self.name = name
         self.db = f"sdm_h_{name}"
         self.template = f"sdm_h_{name}_template"
@@ -95,10 +72,12 @@ class CkanSite:
         self.env = {**os.environ, "SDM_CKAN_SITE_ID": f"harvest-{name}"}
         if plugins is not None:
             self.env["SDM_CKAN_PLUGINS"] = plugins
+        self.settings = settings or {}
         self.process = None
         self.token = None
 
-    def _ckan(self, *args) -> str:
+    def cli(self, *args) -> str:
+        """`ckan -c INI ARGS…` for this site; its output, or raises with both streams."""
         result = subprocess.run(
             [CKAN, "-c", self.ini, *args], env=self.env, capture_output=True, text=True, timeout=300
         )
@@ -116,10 +95,13 @@ class CkanSite:
             capture_output=True,
             timeout=120,
         )
-        has_template = _psql(f"SELECT 1 FROM pg_database WHERE datname='{self.template}'") == "1"
+        if self.settings:
+            lines = [f"{key} = {value}" for key, value in self.settings.items()]
+            subprocess.run([CKAN, "config-tool", self.ini, *lines], check=True, capture_output=True, timeout=120)
+        has_template = psql(f"SELECT 1 FROM pg_database WHERE datname='{self.template}'") == "1"
         if new_ini or not has_template or not os.path.exists(self.token_path):
             self._make_template()
-        _create_db(self.db, self.template)
+        fresh_database(self.db, self.template)
         with open(self.token_path, encoding="utf-8") as f:
             self.token = f.read().strip()
         # the Solr index outlives the database: drop what an earlier run indexed
@@ -131,12 +113,12 @@ class CkanSite:
         ).raise_for_status()
 
     def _make_template(self) -> None:
-        _create_db(self.db)
-        self._ckan("db", "init")
-        self._ckan("user", "add", SYSADMIN, f"email={SYSADMIN}@example.org", "password=harvest-pass-1")
-        self._ckan("sysadmin", "add", SYSADMIN)
-        token = self._ckan("user", "token", "add", SYSADMIN, "tests").strip().splitlines()[-1].strip()
-        _create_db(self.template, self.db)
+        fresh_database(self.db)
+        self.cli("db", "init")
+        self.cli("user", "add", SYSADMIN, f"email={SYSADMIN}@example.org", "password=harvest-pass-1")
+        self.cli("sysadmin", "add", SYSADMIN)
+        token = self.cli("user", "token", "add", SYSADMIN, "tests").strip().splitlines()[-1].strip()
+        fresh_database(self.template, self.db)
         with open(self.token_path, "w", encoding="utf-8") as f:
             f.write(token)
 
