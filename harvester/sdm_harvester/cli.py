@@ -10,6 +10,7 @@ Exit codes (for cron and scripts):
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import logging.handlers
 import os
@@ -252,6 +253,23 @@ def run(
         target = _target(target_kind, ckan_url, ckan_token_env)
     except configuration.ConfigError as error:
         _fail("configuration error:\n  " + "\n  ".join(error.problems), pipeline.EXIT_CONFIG)
+    result = _harvest(
+        config,
+        data_dir,
+        store_url,
+        report_path,
+        verbose,
+        full=full,
+        force=force or bool(source_specs),
+        only=only,
+        target=target,
+    )
+    sys.exit(result.exit_code)
+
+
+def _harvest(config, data_dir: str, store_url, report_path, verbose: bool, **options) -> reports.RunReport:
+    """One run of `config` into the store, under the data directory's lock,
+    its report written and summarised (run and rebuild)."""
     log = logging.getLogger("sdm_harvester")
     try:
         _setup_logging(data_dir, verbose)
@@ -259,15 +277,11 @@ def run(
             store = _open_store(data_dir, store_url)
             try:
                 run_id = store.start_run(now_iso())
-                options = pipeline.Options(
-                    full=full,
-                    force=force or bool(source_specs),
-                    only=only,
-                    progress=_progress if _interactive() else log.info,
-                    target=target,
-                    lease=None if store.dialect == "sqlite" else _leaser(store),
+                lease = None if store.dialect == "sqlite" else _leaser(store)
+                progress = _progress if _interactive() else log.info
+                result = pipeline.run(
+                    config, store, run_id, pipeline.Options(progress=progress, lease=lease, **options)
                 )
-                result = pipeline.run(config, store, run_id, options)
                 path = reports.write(result, data_dir, config.keep_reports, report_path)
                 store.finish_run(run_id, result.finished, result.exit_code, result.to_dict(), config.keep_reports)
             finally:
@@ -281,7 +295,7 @@ def run(
         _print_summary(result, path)
     elif result.exit_code:
         click.echo(f"sdm-harvest: run {run_id} had failures; see {path}", err=True)
-    sys.exit(result.exit_code)
+    return result
 
 
 def _leaser(store: Store):
@@ -305,6 +319,79 @@ def _print_summary(result: reports.RunReport, path: str) -> None:
         if source.withdrawal["reason"] and source.withdrawal["missing"]:
             click.echo(f"    withdrawal: {source.withdrawal['reason']}", err=True)
     click.echo(f"report: {path}", err=True)
+
+
+@main.command()
+@click.option(
+    "--from",
+    "feed",
+    required=True,
+    metavar="URL|FILE",
+    help="The national feed to rebuild from: its first page (feeds/national/catalog.ttl), a URL or a file.",
+)
+@click.option("--department", required=True, metavar="USCC", help="This catalogue's own unit's USCC (the harvester).")
+@click.option("--department-name", default="", help="This catalogue's own unit's name.")
+@data_dir_option
+@store_option
+@options.report_path
+@click.option(
+    "--lost",
+    "lost_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Where to write what could not come back, as JSON (default DATA_DIR/rebuild.json).",
+)
+@click.option("--force", is_flag=True, help="Rebuild into a store that already holds records.")
+@options.verbose
+def rebuild(feed, department, department_name, data_dir, store_url, report_path, lost_path, force, verbose):
+    """Rebuild the public catalogue from its national feed, when the
+    database and every backup are lost, and say what cannot come back.
+
+    The feed is harvested with the DCAT source into an empty store: every
+    public field comes back as published (the federation round trip).
+    Then it prints, and writes to --lost, what no feed carries: classified
+    and private records, withheld files (each dataset named), access
+    grants, certificates and keys, the audit trail, the blacklist, accounts
+    and the rest (docs/backup.md).  `sdm-harvest publish` then serves the
+    rebuilt feeds again.
+
+    \b
+    Example:
+      sdm-harvest rebuild --from https://data.example.cn/feeds/national/catalog.ttl \\
+          --department 12100000400011035E --data-dir /var/lib/sdm
+    """
+    from sdm_harvester import rebuild as rebuilding
+
+    try:
+        url = rebuilding.feed_url(feed)
+    except rebuilding.RebuildError as error:
+        _fail(str(error), pipeline.EXIT_CONFIG)
+    store = _open_store(data_dir, store_url)
+    try:
+        held = next(iter(store.iter_datasets()), None) is not None
+    finally:
+        store.close()
+    if held and not force:
+        _fail(
+            f"{data_dir}: the store already holds records; rebuild into an empty one or pass --force",
+            pipeline.EXIT_CONFIG,
+        )
+    try:
+        config = _one_off_sources([f"dcat={url}"], department, department_name)
+    except configuration.ConfigError as error:
+        _fail("configuration error:\n  " + "\n  ".join(error.problems), pipeline.EXIT_CONFIG)
+    result = _harvest(config, data_dir, store_url, report_path, verbose, full=True, force=True)
+    store = _open_store(data_dir, store_url)
+    try:
+        lost = rebuilding.report(url, store.iter_datasets())
+    finally:
+        store.close()
+    lost_path = lost_path or os.path.join(data_dir, "rebuild.json")
+    with open(lost_path, "w", encoding="utf-8") as f:
+        json.dump(lost, f, ensure_ascii=False, indent=1)
+    click.echo("\n".join(rebuilding.lines(lost)))
+    click.echo(f"written: {lost_path}")
+    sys.exit(result.exit_code)
 
 
 @main.command()
@@ -750,6 +837,8 @@ def evaluate(data_dir, out, base_url, today, store_url, **link):
         band = (unit["band"] or {}).get("label", {}).get("en", "-")
         score = "-" if unit["score"] is None else unit["score"]
         click.echo(f"{unit['unit']}: {score} ({band}), {unit['datasets']} datasets, {len(unit['overdue'])} overdue")
+    missing = card["not_applicable"]
+    click.echo(f"{missing['reason']['en']}: {', '.join(missing['indicators'] + missing['figures'])}")
     click.echo(f"scorecard: {os.path.join(out, 'scorecard.json')}")
 
 
