@@ -3,8 +3,10 @@ up by `ckan sdm backup` while a writer keeps creating datasets, restored by
 `ckan sdm restore` into a second, empty database and index, and compared
 field by field; a damaged or altered backup is refused, naming the part.
 
-Both sites share the suite's Solr core, each under its own ckan.site_id
-(CKAN scopes its index by site id), and the suite's PostgreSQL server."""
+The recovery site gets a database of its own on the suite's PostgreSQL and
+a Solr core of its own on the suite's Solr (tests/solr_cores.py), both
+empty, so what it finds after the restore can only have come from the
+backup."""
 
 import configparser
 import datetime as dt
@@ -17,8 +19,10 @@ import urllib.parse
 
 import psycopg2
 import pytest
+import requests
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
+from solr_cores import solr_core
 
 from sdm_harvester import backup as core
 
@@ -29,6 +33,7 @@ pytestmark = [
 HERE = os.path.dirname(os.path.abspath(__file__))
 CKAN = os.path.join(os.path.dirname(sys.executable), "ckan")
 DRILL_DB = "sdm_restore_drill"
+DRILL_CORE = "restore-drill"
 CONDITIONAL = {
     "open_attribute": "conditional",
     "open_condition": "签署数据使用协议",
@@ -109,7 +114,7 @@ def _url(ini):
 
 @pytest.fixture
 def drill(tmp_path, request):
-    """A second site: its own empty database, filestore and site id."""
+    """A second site: its own empty database, Solr core, filestore and site id."""
     ini = request.config.getoption("--ckan-ini")
     source = urllib.parse.urlsplit(_url(ini))
     admin = psycopg2.connect(host=source.hostname, port=source.port, user="postgres", dbname="postgres")
@@ -120,27 +125,30 @@ def drill(tmp_path, request):
     second = tmp_path / "restored.ini"
     second.write_text(open(ini).read())
     target_url = source._replace(path=f"/{DRILL_DB}").geturl()
-    subprocess.run(
-        [
-            CKAN,
-            "config-tool",
-            str(second),
-            f"sqlalchemy.url = {target_url}",
-            "ckan.site_id = restore-drill",
-            f"ckan.storage_path = {tmp_path / 'storage2'}",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    password = tmp_path / "restic.pass"
-    password.write_text("drill password\n")
-    yield {
-        "source": ini,
-        "target": str(second),
-        "repo": str(tmp_path / "repo"),
-        "password": str(password),
-        "tmp": tmp_path,
-    }
+    with solr_core(DRILL_CORE) as solr_url:
+        subprocess.run(
+            [
+                CKAN,
+                "config-tool",
+                str(second),
+                f"sqlalchemy.url = {target_url}",
+                f"solr_url = {solr_url}",
+                "ckan.site_id = restore-drill",
+                f"ckan.storage_path = {tmp_path / 'storage2'}",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        password = tmp_path / "restic.pass"
+        password.write_text("drill password\n")
+        yield {
+            "source": ini,
+            "target": str(second),
+            "solr": solr_url,
+            "repo": str(tmp_path / "repo"),
+            "password": str(password),
+            "tmp": tmp_path,
+        }
     with admin.cursor() as cursor:
         cursor.execute(f"DROP DATABASE IF EXISTS {DRILL_DB} WITH (FORCE)")
     admin.close()
@@ -199,7 +207,15 @@ def _dump(ini):
     return {d["id"]: d for d in map(json.loads, out.stdout.splitlines())}
 
 
+def _indexed(solr_url) -> set:
+    """The dataset ids in a core, whatever their site id."""
+    found = requests.get(f"{solr_url}/select", params={"q": "*:*", "fl": "id", "rows": 10000, "wt": "json"}, timeout=60)
+    found.raise_for_status()
+    return {doc["id"] for doc in found.json()["response"]["docs"]}
+
+
 def test_restore_drill(catalogue, drill):
+    assert _indexed(drill["solr"]) == set(), "the recovery site's core is not empty"
     made, written = _backup_while_writing(drill, catalogue["owner_org"])
     assert written >= 1 and "snapshot" in made.stdout
 
@@ -212,6 +228,7 @@ def test_restore_drill(catalogue, drill):
     assert set(after) <= set(before)
     for pid, dataset in after.items():
         assert dataset == before[pid], f"dataset {dataset['name']} differs after restore"
+    assert _indexed(drill["solr"]) == set(after), "the recovery site's index is not the restored catalogue"
     names = {d["name"] for d in after.values()}
     assert {"open-data", "deferred-data", "conditional-data", "classified-data"} <= names
 

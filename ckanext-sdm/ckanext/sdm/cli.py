@@ -1,5 +1,6 @@
 """`ckan sdm …` commands."""
 
+import os
 import shutil
 
 import click
@@ -99,13 +100,20 @@ def backup_site(repo, password_file, keep_daily, keep_weekly, keep_monthly, key_
     help="The PEM public key the manifest must verify with (default: this site's signing key).",
 )
 @click.option("--force", is_flag=True, help="Replace a database that is not empty.")
-def restore_site(repo, password_file, snapshot, from_dir, public_key, force):
+@click.option(
+    "--index-workers",
+    type=click.IntRange(min=1),
+    default=lambda: min(4, os.cpu_count() or 1),
+    show_default="the cores, at most 4",
+    help="Processes that rebuild the search index.",
+)
+def restore_site(repo, password_file, snapshot, from_dir, public_key, force, index_workers):
     """Restore a backup onto this site and verify it against its manifest.
 
     Refuses a backup whose signature or any part's SHA-256 fails (naming
     the part) and a non-empty database unless --force; restores the
-    database and filestore, runs the migrations, rebuilds the search index,
-    then compares dataset counts per state, every dataset's hash, every
+    database and filestore, runs the migrations, rebuilds the search index
+    (in --index-workers processes, one commit), then compares dataset counts per state, every dataset's hash, every
     certificate's signature, every access grant and the audit trail.
     Exit 1 if anything differs.
     """
@@ -118,7 +126,7 @@ def restore_site(repo, password_file, snapshot, from_dir, public_key, force):
         key = backup.load_public_key(public_key)
         if not folder:
             folder = restore_to_temp(Restic(repo, password_file), snapshot)
-        problems = backup.restore(folder, key, force=force, progress=click.echo)
+        problems = backup.restore(folder, key, force=force, progress=click.echo, workers=index_workers)
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     finally:
