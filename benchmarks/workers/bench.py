@@ -35,11 +35,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "benchmarks", "harvest"))
 from bench import DEPARTMENT, datasets  # noqa: E402  (benchmarks/harvest/bench.py)
 
+sys.path.insert(0, os.path.join(ROOT, "dev"))
+from psql import PG_PORT, psql, psql_run  # noqa: E402  (dev/psql.py)
+
 from sdm_harvester.publish import PagedFeed  # noqa: E402
 from sdm_schema.rdf import dcat_ap3  # noqa: E402
 from sdm_schema.rdf.mapping import dataset_triples  # noqa: E402
 
-PG_PORT = os.environ.get("SDM_PG_PORT", "54329")
 REDIS_PORT = os.environ.get("SDM_REDIS_PORT", "63799")
 DATABASE = "sdm_bench_workers"
 PER_PAGE = 10
@@ -75,14 +77,6 @@ def serve(folder: str, delay: float) -> ThreadingHTTPServer:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
-
-
-def psql(sql: str, database: str = "postgres") -> None:
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-p", PG_PORT, "-U", "postgres", "-d", database, "-tAqc", sql],
-        check=True,
-        capture_output=True,
-    )
 
 
 def fresh_store() -> str:
@@ -163,22 +157,7 @@ def main() -> None:
     parser.add_argument("--workers", default="1,4")
     args = parser.parse_args()
     redis = f"redis://127.0.0.1:{REDIS_PORT}/12"
-    subprocess.run(
-        [
-            "psql",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            PG_PORT,
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-            "-tAqc",
-            f"CREATE DATABASE {DATABASE}",
-        ],
-        capture_output=True,
-    )
+    psql_run(f"CREATE DATABASE {DATABASE}")  # kept from an earlier run, or new
     with tempfile.TemporaryDirectory() as tmp:
         feed = os.path.join(tmp, "feed")
         os.makedirs(feed)

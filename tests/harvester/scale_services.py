@@ -11,40 +11,20 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import uuid
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PG_PORT = os.environ.get("SDM_PG_PORT", "54329")
+sys.path.insert(0, os.path.join(ROOT, "dev"))
+from psql import PG_PORT, psql_run  # noqa: E402  (dev/psql.py)
+
 REDIS_PORT = os.environ.get("SDM_REDIS_PORT", "63799")
 DATABASE = "sdm_harvest_scale"
 #: Redis database of these tests (CKAN's tests use 1).
 REDIS_DB = 9
 HOLDER = "harvest-scale"
-
-
-def _psql(sql: str, database: str = "postgres") -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            "psql",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            PG_PORT,
-            "-U",
-            "postgres",
-            "-d",
-            database,
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-tAqc",
-            sql,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def _redis_up() -> bool:
@@ -60,13 +40,13 @@ def _redis_up() -> bool:
 def scale_services():
     """PostgreSQL (with the tests' database) and Redis, up for the session."""
     started = False
-    if _psql("SELECT 1").returncode != 0 or not _redis_up():
+    if psql_run("SELECT 1").returncode != 0 or not _redis_up():
         subprocess.run(
             [os.path.join(ROOT, "dev", "services.sh"), "up", HOLDER], check=True, capture_output=True, timeout=300
         )
         started = True
-    if _psql(f"SELECT 1 FROM pg_database WHERE datname='{DATABASE}'").stdout.strip() != "1":
-        created = _psql(f"CREATE DATABASE {DATABASE} ENCODING 'UTF8' TEMPLATE template0")
+    if psql_run(f"SELECT 1 FROM pg_database WHERE datname='{DATABASE}'").stdout.strip() != "1":
+        created = psql_run(f"CREATE DATABASE {DATABASE} ENCODING 'UTF8' TEMPLATE template0")
         assert created.returncode == 0 or "already exists" in created.stderr, created.stderr
     yield
     if started:
@@ -77,9 +57,9 @@ def scale_services():
 def pg_url(scale_services):
     """A PostgreSQL store URL whose tables live in a fresh schema."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    assert _psql(f"CREATE SCHEMA {schema}", DATABASE).returncode == 0
+    assert psql_run(f"CREATE SCHEMA {schema}", DATABASE).returncode == 0
     yield f"postgresql://postgres@127.0.0.1:{PG_PORT}/{DATABASE}?options=-csearch_path%3D{schema}"
-    _psql(f"DROP SCHEMA {schema} CASCADE", DATABASE)
+    psql_run(f"DROP SCHEMA {schema} CASCADE", DATABASE)
 
 
 @pytest.fixture
