@@ -50,6 +50,7 @@ FEED_PATH = "/feeds/international/catalog.ttl"
 BASE = "https://city.example.cn"  # the city's --base-url: the feed's IRIs
 DCT = rdflib.Namespace("http://purl.org/dc/terms/")
 ADMS = rdflib.Namespace("http://www.w3.org/ns/adms#")
+DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
 
 
 def _publish(folder: pathlib.Path) -> None:
@@ -190,6 +191,13 @@ def test_identifiers_landing_pages_and_publisher_arrive(harvested):
         assert publisher["name"] == record["organization"]["title_translated"]["en"]
         assert package["access_rights"] == harvested.objects(uri, DCT.accessRights)[0]
         assert package["language"] == harvested.objects(uri, DCT.language)
+        assert sorted(package.get("theme") or []) == harvested.objects(uri, DCAT.theme)
+        assert package.get("version") == record.get("version"), uri
+        if record.get("contact_email"):
+            (contact,) = package["contact"]
+            assert (contact["name"], contact["email"]) == (record["contact_name"], record["contact_email"])
+        # sdm: terms (codes, fees, origin, provenance) and dct:available have no field there
+        assert not any(key.startswith("sdm") or key in ("available", "provenance") for key in package), uri
         # the licence is on the dataset in our feed; ckanext-dcat reads it from distributions only
         assert package["license_id"] == ""
     forest = next(p for p in harvested.packages if p.get("url") == "https://doi.org/10.12345/bzforest.101")
