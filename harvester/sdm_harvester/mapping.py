@@ -8,8 +8,9 @@ alias).  A value neither knows is passed on unchanged, so validation reports
 it with the allowed codes instead of the harvester guessing.
 
 `columns` resolves a spreadsheet header or CKAN extra key to a field, and
-RecordBuilder assembles a raw SDM dict from (field, value, language) triples
-shaped by each field's kind.  A value that cannot be put (a list where text
+RecordBuilder assembles a raw SDM dict from (field, value, language) triples:
+each field's kind puts the value (`Kind.harvest` in sdm_schema.kinds), so a
+field of a new kind is harvested by what its kind says.  A value that cannot be put (a list where text
 belongs, a value that breaks the mapping) costs that field only: it is
 dropped and the record carries a quality flag with the value as it came.
 Untagged text gets its language from lang.guess; tagged text keeps its tag.
@@ -66,12 +67,12 @@ def _header_table() -> dict:
 class Columns:
     """Resolves a header (or extra key) to `field` or `field@lang`."""
 
-    def __init__(self, overrides: Mapping[str, str] | None = None):
+    def __init__(self, overrides: Mapping[str, str] | None = None) -> None:
         self._table = _header_table()
         for header, target in (overrides or {}).items():
             self._table[_fold(header)] = target
 
-    def resolve(self, header) -> tuple[str, str | None] | None:
+    def resolve(self, header: object) -> tuple[str, str | None] | None:
         if header is None:
             return None
         key = _fold(header)
@@ -91,12 +92,12 @@ class Columns:
 class Mapper:
     """Source value → SDM code, through a source's overrides then the code list."""
 
-    def __init__(self, overrides: Mapping[str, Mapping[str, str]] | None = None):
+    def __init__(self, overrides: Mapping[str, Mapping[str, str]] | None = None) -> None:
         self._overrides = {
             field: {_fold(value): code for value, code in table.items()} for field, table in (overrides or {}).items()
         }
 
-    def code(self, field_name: str, value) -> str | None:
+    def code(self, field_name: str, value: object) -> str | None:
         if value is None or not str(value).strip():
             return None
         text = str(value).strip()
@@ -106,19 +107,23 @@ class Mapper:
         field = _fields_by_name()[field_name]
         return _codelist(field.codelist_name).lookup(text) or text
 
-    def known_code(self, field_name: str, value) -> str | None:
+    def known_code(self, field_name: str, value: object) -> str | None:
         """The code when an override or the code list knows the value, else None."""
         code = self.code(field_name, value)
         return code if code in _codelist(_fields_by_name()[field_name].codelist_name) else None
 
-    def codes(self, field_name: str, value) -> list:
-        items = value if isinstance(value, (list, tuple)) else _LIST_SEPARATORS.split(str(value or ""))
+    def codes(self, field_name: str, value: object) -> list:
         out = []
-        for item in items:
+        for item in _items(value):
             code = self.code(field_name, item)
             if code is not None and code not in out:
                 out.append(code)
         return out
+
+
+def _items(value: object) -> list:
+    """A value as a list: itself, or its text split at list separators."""
+    return list(value) if isinstance(value, (list, tuple)) else _LIST_SEPARATORS.split(str(value or ""))
 
 
 def _problem(text: str) -> dict:
@@ -128,7 +133,7 @@ def _problem(text: str) -> dict:
 class RecordBuilder:
     """Assembles a raw SDM dict; validation normalises and checks it later."""
 
-    def __init__(self, mapper: Mapper):
+    def __init__(self, mapper: Mapper) -> None:
         self.mapper = mapper
         self.record: dict = {}
         self.identifier: str | None = None
@@ -139,21 +144,21 @@ class RecordBuilder:
         #: or the record as a whole reads as one (see `guess_language`)
         self.default_tag: str | None = None
 
-    def guess_language(self, *texts) -> None:
+    def guess_language(self, *texts: object) -> None:
         """Tag the record's untagged texts by what all of them read as: a
         short title alone says too little, with its description it does not."""
         joined = "\n".join(str(t) for t in texts if isinstance(t, str) and t.strip())
         found = lang.guess(joined) if joined else lang.UNDETERMINED
         self.default_tag = None if found == lang.UNDETERMINED else found
 
-    def flag(self, name: str, problem: str, value=None) -> None:
+    def flag(self, name: str, problem: str, value: object = None) -> None:
         self.record.setdefault("quality_flags", []).append(flag(name, _problem(problem), value))
 
     def not_mapped(self, key: str) -> None:
         if key not in self.unmapped:
             self.unmapped.append(key)
 
-    def put(self, name: str, value, tag: str | None = None) -> None:
+    def put(self, name: str, value: object, tag: str | None = None) -> None:
         """Add one value; empty values are ignored, the first value of a
         single-valued field wins.  A value that cannot be put is flagged."""
         value = decode_json(value) if isinstance(value, str) else value
@@ -173,7 +178,7 @@ class RecordBuilder:
         else:
             unit.setdefault("title_translated", {}).setdefault(tag or lang.detect(text), text)
 
-    def _put(self, name: str, value, tag: str | None) -> None:
+    def _put(self, name: str, value: object, tag: str | None) -> None:
         if name == IDENTIFIER:
             self.identifier = self.identifier or str(value).strip()
             return
@@ -183,46 +188,18 @@ class RecordBuilder:
         if name == RESOURCE_URL:
             self.record.setdefault("resources", []).append({"url": str(value).strip()})
             return
-        kind = self._fields[name].kind
-        tag = lang.canonical_tag(tag) if tag else None
-        if kind == "translated_text":
-            if isinstance(value, dict):  # a fluent value: {tag: text}
-                for key, text in value.items():
-                    self.put(name, text, key)
-                return
-            text = self._scalar(name, value)
-            given = self.record.setdefault(name, {})
-            if text is not None and (tag or text not in given.values()):  # core title beside its fluent one
-                given.setdefault(tag or self._untagged(text), text)
-        elif kind == "translated_tags":
-            if isinstance(value, dict):
-                for key, words in value.items():
-                    self.put(name, words, key)
-                return
-            items = value if isinstance(value, (list, tuple)) else _LIST_SEPARATORS.split(str(value))
-            given = self.record.setdefault(name, {})
-            for item in (str(i).strip() for i in items):
-                if item and (tag or not any(item in words for words in given.values())):
-                    bucket = given.setdefault(tag or self._untagged(item), [])
-                    if item not in bucket:
-                        bucket.append(item)
-        elif kind == "code":
-            self.record.setdefault(name, self.mapper.code(name, value))
-        elif kind == "codes":
-            bucket = self.record.setdefault(name, [])
-            bucket.extend(c for c in self.mapper.codes(name, value) if c not in bucket)
-        elif name not in self.record:
-            text = self._scalar(name, value) if kind == "text" else value
-            if text is not None:
-                self.record[name] = text
+        field = self._fields[name]
+        field.kind_type.harvest(field, value, lang.canonical_tag(tag) if tag else None, self)
 
-    def _untagged(self, text: str) -> str:
+    # -- what the kinds ask of it (sdm_schema.kinds.Harvest) ------------------
+
+    def untagged(self, text: str) -> str:
         """Chinese by its script; other text by the record's language."""
         if lang.has_han(text):
             return lang.guess(text)
         return self.default_tag or lang.guess(text)
 
-    def _scalar(self, name: str, value) -> str | None:
+    def scalar(self, name: str, value: object) -> str | None:
         """Text from a value; a list or dict where text belongs is flagged
         (its one element is taken when it has exactly one)."""
         if isinstance(value, (list, tuple)) and len(value) == 1 and not isinstance(value[0], (list, dict)):
@@ -231,6 +208,15 @@ class RecordBuilder:
             self.flag(name, "a list or a structure where one value belongs", value)
             return None
         return str(value).strip() or None
+
+    def items(self, value: object) -> list:
+        return _items(value)
+
+    def code(self, name: str, value: object) -> str | None:
+        return self.mapper.code(name, value)
+
+    def codes(self, name: str, value: object) -> list:
+        return self.mapper.codes(name, value)
 
     def put_all(self, pairs: Iterable[tuple[str, str | None, object]]) -> None:
         for name, tag, value in pairs:

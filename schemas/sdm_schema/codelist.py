@@ -22,7 +22,7 @@ class Code:
     #: other names sources and searchers use for the code (开放 for open)
     aliases: tuple = ()
 
-    def get(self, key: str, default=None):
+    def get(self, key: str, default: object = None) -> object:
         """A mapping of the code to another vocabulary, e.g. eu_frequency."""
         return self.extra.get(key, default)
 
@@ -30,7 +30,7 @@ class Code:
 class CodeList:
     """One code list as defined in codelists/<name>.yaml."""
 
-    def __init__(self, data: Mapping):
+    def __init__(self, data: Mapping) -> None:
         self.name: str = data["name"]
         self.uri: str = data["uri"]
         self.label: Mapping[str, str] = data["label"]
@@ -46,7 +46,7 @@ class CodeList:
             for text in [code, *item["label"].values(), *item.get("aliases", [])]:
                 self._by_label.setdefault(_fold(text), code)
 
-    def __contains__(self, code) -> bool:
+    def __contains__(self, code: object) -> bool:
         return str(code) in self._codes
 
     def __iter__(self) -> Iterator[Code]:
@@ -55,17 +55,17 @@ class CodeList:
     def __len__(self) -> int:
         return len(self._codes)
 
-    def __getitem__(self, code) -> Code:
+    def __getitem__(self, code: object) -> Code:
         return self._codes[str(code)]
 
     @property
     def codes(self) -> list[str]:
         return list(self._codes)
 
-    def label_of(self, code, lang: str) -> str:
+    def label_of(self, code: object, lang: str) -> str:
         return self._codes[str(code)].label[lang]
 
-    def uri_of(self, code) -> str:
+    def uri_of(self, code: object) -> str:
         return self._codes[str(code)].uri
 
     def code_for_uri(self, uri: str) -> str | None:
@@ -73,7 +73,7 @@ class CodeList:
             return uri[len(self.uri) :]
         return None
 
-    def lookup(self, text) -> str | None:
+    def lookup(self, text: object) -> str | None:
         """The code a source value stands for: a code, a zh/en label or an alias."""
         if text is None:
             return None

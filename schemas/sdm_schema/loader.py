@@ -204,7 +204,7 @@ def _messages() -> Mapping[str, Mapping[str, str]]:
     return _read_yaml("messages.yaml")
 
 
-def message(key: str, field: Field | None = None, **params) -> dict:
+def message(key: str, field: Field | None = None, **params: object) -> dict:
     """A message in every language, with the field's label in that language."""
     out = {}
     for lang, template in _messages()[key].items():

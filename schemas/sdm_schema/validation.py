@@ -439,26 +439,6 @@ def _is_text(value) -> bool:
     return isinstance(value, str)
 
 
-def _shape_ok(field: Field, value) -> bool:
-    """Whether a stored value has the shape its field's kind gives it."""
-    kind = field.kind
-    if kind == "translated_text":
-        return isinstance(value, dict) and all(_is_text(k) and _is_text(v) for k, v in value.items())
-    if kind == "translated_tags":
-        return isinstance(value, dict) and all(
-            _is_text(k) and isinstance(v, list) and all(map(_is_text, v)) for k, v in value.items()
-        )
-    if kind == "code":
-        return _is_text(value) and value in field.codelist
-    if kind == "codes":
-        return isinstance(value, list) and all(_is_text(v) and v in field.codelist for v in value)
-    if kind == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind in ("fee_items", "flags", "provenance"):
-        return isinstance(value, list) and all(isinstance(v, dict) for v in value)
-    return _is_text(value)
-
-
 def shape_errors(record: Mapping, fields=None) -> list:
     """A FieldError per field whose stored value has not the shape of its
     kind (a list where text belongs, an unknown code): the cheap check a
@@ -466,7 +446,7 @@ def shape_errors(record: Mapping, fields=None) -> list:
     errors = []
     for field in fields or dataset_fields():
         value = record.get(field.name)
-        if value is not None and not _shape_ok(field, value):
+        if value is not None and not field.kind_type.holds(field, value):
             errors.append(
                 FieldError(
                     field.name,

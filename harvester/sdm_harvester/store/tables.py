@@ -13,95 +13,87 @@ import json
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
-_text, _int = sa.Text, sa.Integer
+_int = sa.Integer
+
+
+def _key(name: str, kind: type = sa.Text) -> sa.Column:
+    return sa.Column(name, kind, primary_key=True)
+
+
+def _required(name: str, kind: type = sa.Text, **options: object) -> sa.Column:
+    return sa.Column(name, kind, nullable=False, **options)
+
+
+def _optional(*names: str, kind: type = sa.Text) -> list[sa.Column]:
+    return [sa.Column(name, kind) for name in names]
+
+
 records = sa.Table(
     "records",
     metadata,
-    sa.Column("source", _text, primary_key=True),
-    sa.Column("identifier", _text, primary_key=True),
-    sa.Column("name", _text, nullable=False),
-    sa.Column("hash", _text, nullable=False),
-    sa.Column("data", _text),  # the SDM dataset as JSON; NULL once withdrawn as hidden
-    sa.Column("classified", _int, nullable=False, server_default="0"),
-    sa.Column("source_modified", _text),  # the source's own modification mark
-    sa.Column("first_seen", _text, nullable=False),
-    sa.Column("last_seen", _text, nullable=False),
-    sa.Column("updated", _text, nullable=False),  # when data or hash last changed
-    sa.Column("withdrawn_at", _text),
+    _key("source"),
+    _key("identifier"),
+    _required("name"),
+    _required("hash"),
+    *_optional("data"),  # the SDM dataset as JSON; NULL once withdrawn as hidden
+    _required("classified", _int, server_default="0"),
+    *_optional("source_modified"),  # the source's own modification mark
+    _required("first_seen"),
+    _required("last_seen"),
+    _required("updated"),  # when data or hash last changed
+    *_optional("withdrawn_at"),
     # from data, kept beside it so both databases can pick the winning copy
     # of a dataset held more than once without JSON functions of their own
-    sa.Column("origin", _text),
-    sa.Column("hops", _int),  # len(data.provenance)
+    *_optional("origin"),
+    *_optional("hops", kind=_int),  # len(data.provenance)
 )
 sa.Index("records_name", records.c.name, unique=True)
 sa.Index("records_by_origin", records.c.origin, records.c.hops)
 sources = sa.Table(
     "sources",
     metadata,
-    sa.Column("name", _text, primary_key=True),
-    *(
-        sa.Column(c, _text)
-        for c in ("last_started", "last_finished", "last_status", "last_success", "last_counts", "last_error")
-    ),
+    _key("name"),
+    *_optional("last_started", "last_finished", "last_status", "last_success", "last_counts", "last_error"),
 )
 runs = sa.Table(
     "runs",
     metadata,
     sa.Column("id", _int, primary_key=True, autoincrement=True),
-    sa.Column("started", _text, nullable=False),
-    sa.Column("finished", _text),
-    sa.Column("exit_code", _int),
-    sa.Column("report", _text),
+    _required("started"),
+    *_optional("finished"),
+    *_optional("exit_code", kind=_int),
+    *_optional("report"),
     sqlite_autoincrement=True,
 )
 # a run spread over workers: one row per queued source, its report once done
-run_sources = sa.Table(
-    "run_sources",
-    metadata,
-    sa.Column("run_id", _int, primary_key=True),
-    sa.Column("source", _text, primary_key=True),
-    sa.Column("report", _text),
-)
+run_sources = sa.Table("run_sources", metadata, _key("run_id", _int), _key("source"), *_optional("report"))
 # what each target (a CKAN site) holds of each record: the content hash
 # loaded there, NULL once withdrawn from it
 loads = sa.Table(
-    "loads",
-    metadata,
-    sa.Column("target", _text, primary_key=True),
-    sa.Column("source", _text, primary_key=True),
-    sa.Column("identifier", _text, primary_key=True),
-    sa.Column("hash", _text),
-    sa.Column("loaded_at", _text, nullable=False),
+    "loads", metadata, _key("target"), _key("source"), _key("identifier"), *_optional("hash"), _required("loaded_at")
 )
 # DCAT pages as last read: a byte-identical page whose records are all held
 # is not parsed again
 pages = sa.Table(
     "pages",
     metadata,
-    sa.Column("source", _text, primary_key=True),
-    sa.Column("url", _text, primary_key=True),
-    sa.Column("digest", _text, nullable=False),
-    sa.Column("next_url", _text),
-    sa.Column("identifiers", _text, nullable=False),  # JSON list
+    _key("source"),
+    _key("url"),
+    _required("digest"),
+    *_optional("next_url"),
+    _required("identifiers"),  # JSON list
 )
 http_cache = sa.Table(
     "http_cache",
     metadata,
-    sa.Column("url", _text, primary_key=True),
-    sa.Column("etag", _text),
-    sa.Column("last_modified", _text),
-    sa.Column("body", sa.LargeBinary, nullable=False),
-    sa.Column("used_at", _text, nullable=False),
+    _key("url"),
+    *_optional("etag", "last_modified"),
+    _required("body", sa.LargeBinary),
+    _required("used_at"),
 )
 # who harvests a source now, until when (seconds since the epoch, by the
 # database's clock, so that workers' clocks need not agree)
-leases = sa.Table(
-    "leases",
-    metadata,
-    sa.Column("source", _text, primary_key=True),
-    sa.Column("holder", _text, nullable=False),
-    sa.Column("expires", sa.Float, nullable=False),
-)
+leases = sa.Table("leases", metadata, _key("source"), _required("holder"), _required("expires", sa.Float))
 
 #: Tables a migration copies, parents first; leases are not worth moving.
 MIGRATED = (records, sources, runs, run_sources, loads, pages, http_cache)
