@@ -163,8 +163,16 @@ def with_measurements(data_dir: str, records: Iterable[dict]) -> Iterable[dict]:
 
 
 #: The indicators made of what users ask in CKAN (access requests, demands,
-#: quality reports: docs/feedback.md), which the harvester never holds.
-CKAN_ONLY = ("requests_answered", "reports_answered", "demands_answered")
+#: quality reports: docs/feedback.md) and of the certificates CKAN issues
+#: (docs/submission.md), which the harvester never holds.
+CKAN_ONLY = (
+    "funded_submitted",
+    "submitted_on_time",
+    "submission_intact",
+    "requests_answered",
+    "reports_answered",
+    "demands_answered",
+)
 
 
 def not_applicable() -> dict:

@@ -105,20 +105,26 @@ def test_scorecard_with_a_broken_link(harvested):
     assert unit["score"] is not None and unit["band"]["code"] in {"excellent", "good", "sufficient", "bad"}
     assert f"{unit['unit']}: {unit['score']} ({unit['band']['label']['en']})" in stdout
     assert (out / "units.csv").read_text(encoding="utf-8").startswith("\ufeffunit,datasets,score,band")
-    # no demands, reports or access requests here: not applicable, said so, never 0
-    assert card["not_applicable"]["indicators"] == ["requests_answered", "reports_answered", "demands_answered"]
+    # no certificates, demands, reports, access requests or blacklist here: not applicable, said so, never 0
+    assert card["not_applicable"]["indicators"] == [
+        "funded_submitted",
+        "submitted_on_time",
+        "submission_intact",
+        "requests_answered",
+        "reports_answered",
+        "demands_answered",
+    ]
     assert card["not_applicable"]["figures"] == [
         "open_demands",
         "unanswered_reports",
         "demand_answer_days",
         "report_answer_days",
+        "blacklist_hits",
     ]
-    assert [unit["indicators"][k] for k in card["not_applicable"]["indicators"]] == [None, None, None]
-    assert (
-        "not applicable here, not zero: requests_answered, reports_answered, demands_answered, open_demands" in stdout
-    )
+    assert [unit["indicators"][k] for k in card["not_applicable"]["indicators"]] == [None] * 6
+    assert "not applicable here, not zero: funded_submitted, submitted_on_time, submission_intact" in stdout
     [units_row] = list(csv.DictReader(io.StringIO((out / "units.csv").read_text(encoding="utf-8-sig"))))
-    assert [units_row[k] for k in card["not_applicable"]["figures"]] == ["", "", "", ""]
+    assert [units_row[k] for k in card["not_applicable"]["figures"]] == [""] * 5
     assert len((out / "datasets.csv").read_text(encoding="utf-8").splitlines()) == len(card["datasets"]) + 1
 
 

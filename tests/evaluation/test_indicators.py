@@ -160,6 +160,46 @@ def test_submission_changed(open_record):
     assert outcome(open_record, "submission_intact").value is None
 
 
+def test_funded_data_without_certificate(open_record):
+    """Due before TODAY, or with no due date: missing; due later: not yet."""
+    assert open_record["funding_project"] == "2022YFF0711400"
+    known = ev.Facts(certificates=True)
+    overdue = dict(open_record, submission_due="2024-12-31")
+    missing = outcome(overdue, "funded_submitted", known)
+    assert (missing.value, fields_of(missing)) == (0.0, ["funding_project"])
+    assert missing.problems[0].messages == {
+        "zh-Hans": "资助项目编号：资助项目 2022YFF0711400 的数据尚无汇交凭证。",
+        "en": "Funded project number: the data of funded project 2022YFF0711400 has no submission certificate.",
+    }
+    assert outcome(dict(open_record, submission_due=""), "funded_submitted", known).value == 0.0
+    assert outcome(open_record, "funded_submitted", known).value is None  # due 2026-06-30
+    certified = ev.Facts(certificates=True, submitted_on=dt.date(2024, 12, 1))
+    assert outcome(overdue, "funded_submitted", certified).value == 1.0
+    # not funded, or a catalogue that issues no certificates (the harvester): not applicable
+    assert outcome(dict(overdue, funding_project=""), "funded_submitted", known).value is None
+    assert outcome(overdue, "funded_submitted").value is None
+
+
+def test_submission_overdue_or_late(open_record):
+    due = dict(open_record, submission_due="2024-12-31")
+    overdue = outcome(due, "submitted_on_time", ev.Facts(certificates=True))
+    assert (overdue.value, fields_of(overdue)) == (0.0, ["submission_due"])
+    assert (
+        overdue.problems[0].messages["en"]
+        == "Submission due date: due for submission by 2024-12-31, not submitted yet."
+    )
+    late = outcome(due, "submitted_on_time", ev.Facts(certificates=True, submitted_on=dt.date(2025, 1, 1)))
+    assert late.value == 0.0
+    assert late.problems[0].messages["zh-Hans"] == "汇交截止日期：2025-01-01 才汇交，晚于截止日期 2024-12-31。"
+    on_the_day = ev.Facts(certificates=True, submitted_on=dt.date(2024, 12, 31))
+    assert outcome(due, "submitted_on_time", on_the_day).value == 1.0
+    assert (
+        outcome(dict(due, submission_due="2025-01-01"), "submitted_on_time", ev.Facts(certificates=True)).value is None
+    )
+    assert outcome(dict(due, submission_due=None), "submitted_on_time", ev.Facts(certificates=True)).value is None
+    assert outcome(due, "submitted_on_time").value is None
+
+
 def test_access_requests_answered_in_time():
     now = dt.datetime(2025, 1, 1, 12)
     requests = [

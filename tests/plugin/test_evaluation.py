@@ -13,6 +13,7 @@ import threading
 import pytest
 from ckan import model
 from ckan.lib import jobs
+from ckan.logic import NotAuthorized
 from ckan.logic import NotFound as ObjectNotFound
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
@@ -32,6 +33,7 @@ KEY_B64 = base64.b64encode(
     _KEY.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
 ).decode()
 LATER = dt.date.today() + dt.timedelta(days=3)  # the daily dataset is overdue, the monthly ones are not
+DUE_PAST, DUE_LATER = (str(dt.date.today() + dt.timedelta(days=d)) for d in (-10, 30))
 
 pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index"),
@@ -96,8 +98,10 @@ def unit(files, create_dataset, sysadmin, responsible_unit):
             "good": {},
             "no-english": {"title_translated": {"zh-Hans": "只有中文标题"}},
             "broken": {"url": GONE},
-            "daily": {"update_cycle": "daily"},
-            "changed": {"version": "V1"},
+            # funded, due ten days ago, no certificate: missing and overdue
+            "daily": {"update_cycle": "daily", "funding_project": "2023YFC0002", "submission_due": DUE_PAST},
+            # funded, certified (today) before its due date
+            "changed": {"version": "V1", "funding_project": "2024YFA0001", "submission_due": DUE_LATER},
             "conditional": CONDITIONAL,
             "private": {"private": True, "title_translated": {"zh-Hans": "内部数据"}},
             "deferred": {
@@ -148,8 +152,25 @@ def _anonymous():
     return {"user": None, "ignore_auth": False}
 
 
+def _refuse_blacklisted(sysadmin, made) -> None:
+    """Two access requests of a blacklisted user, refused and audited."""
+    shady = factories.User()
+    call_action("sdm_blacklist_add", context={"user": sysadmin["name"]}, user=shady["name"], reason="滥用")
+    for name in ("conditional", "deferred"):
+        with pytest.raises(NotAuthorized):
+            call_action(
+                "sdm_access_request_create",
+                context={"user": shady["name"], "ignore_auth": False},
+                id=made[name]["id"],
+                purpose="研究",
+                intended_use="论文",
+                applicant_unit="某单位",
+            )
+
+
 def test_each_indicator_and_band_exactly(cli, unit, sysadmin):
     org, made = unit
+    _refuse_blacklisted(sysadmin, made)
     output = evaluate(cli, "--check-links", "--allow-network", "127.0.0.1/32", "--link-interval", "0")
     assert f"{org['id']}:" in output and "8 datasets, 1 overdue" in output
     admin = {"user": sysadmin["name"]}
@@ -163,6 +184,20 @@ def test_each_indicator_and_band_exactly(cli, unit, sysadmin):
     assert show["daily"]["indicators"]["updated_on_time"] == 0.0
     assert show["changed"]["indicators"]["submission_intact"] == 0.0
     assert show["good"]["indicators"]["submission_intact"] is None
+    # submission: funded without certificate and overdue; certified in time; not funded
+    assert (show["daily"]["indicators"]["funded_submitted"], show["daily"]["indicators"]["submitted_on_time"]) == (0, 0)
+    assert [p["messages"]["en"] for p in show["daily"]["problems"] if p["indicator"].startswith("submi")] == [
+        f"Submission due date: due for submission by {DUE_PAST}, not submitted yet."
+    ]
+    assert [p["field"] for p in show["daily"]["problems"] if p["indicator"] == "funded_submitted"] == [
+        "funding_project"
+    ]
+    assert (show["changed"]["indicators"]["funded_submitted"], show["changed"]["indicators"]["submitted_on_time"]) == (
+        100.0,
+        100.0,
+    )
+    assert show["good"]["indicators"]["funded_submitted"] is None
+    assert show["good"]["indicators"]["submitted_on_time"] is None
     assert show["conditional"]["indicators"]["requests_answered"] == 0.0
     assert show["conditional"]["indicators"]["open_by_default"] == 50.0
     assert show["conditional"]["problems"][-1]["messages"]["en"] == (
@@ -178,6 +213,8 @@ def test_each_indicator_and_band_exactly(cli, unit, sysadmin):
     assert card["indicators"]["links_reachable"] == 75.0  # 6 of 8 links answer
     assert card["indicators"]["updated_on_time"] == 87.5  # 7 of 8 on time
     assert card["indicators"]["submission_intact"] == 0.0
+    assert card["indicators"]["funded_submitted"] == card["indicators"]["submitted_on_time"] == 50.0
+    assert card["counts"]["blacklist_hits"] == 2  # the two refused requests, audited
     assert card["openness"] == {"unconditional": 7, "conditional": 1, "not_open": 0}
     assert card["overdue"] == ["daily"]
     assert card["score"] == combine({k: None if v is None else v / 100 for k, v in card["indicators"].items()})[1]

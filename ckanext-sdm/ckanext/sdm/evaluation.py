@@ -26,8 +26,8 @@ from ckan.model import types as _types
 from sqlalchemy import Boolean, Column, Date, DateTime, Float, Integer, UnicodeText, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB
 
-from ckanext.sdm import access, cli, feedback
-from ckanext.sdm.model import AccessRequest, Submission, utcnow
+from ckanext.sdm import access, audit, cli, feedback
+from ckanext.sdm.model import AccessRequest, AuditEvent, Submission, utcnow
 from sdm_harvester.evaluate_command import day_option, link_checker, link_options
 from sdm_schema import evaluation
 from sdm_schema.evaluation import report
@@ -136,6 +136,19 @@ def _submitted_on() -> dict:
     return {package_id: issued.date() for package_id, issued in first}
 
 
+def _blacklist_hits() -> dict:
+    """{unit: times a blacklisted user was refused one of its datasets} — the
+    audit trail's rows of outcome `blacklisted` that name a dataset
+    (downloads and access requests; a refused demand or report names none)."""
+    hits = (
+        model.Session.query(model.Package.owner_org, func.count(AuditEvent.id))
+        .join(model.Package, model.Package.id == AuditEvent.package_id)
+        .filter(AuditEvent.outcome == audit.BLACKLISTED)
+        .group_by(model.Package.owner_org)
+    )
+    return dict(hits)
+
+
 def _requests(now: dt.datetime, answer_days: int) -> dict:
     """{package id: (late, due)} of the access requests."""
     pairs: dict = {}
@@ -158,6 +171,9 @@ def evaluate_site(today: dt.date | None = None, checker=None) -> list:
     days = evaluation.checks.ANSWER_DAYS
     requests = _requests(utcnow(), days)
     reports, unit_facts, figures = feedback.evaluation_inputs(utcnow(), days)
+    hits = _blacklist_hits()
+    for unit in set(figures) | set(hits):
+        figures.setdefault(unit, {})["blacklist_hits"] = hits.get(unit, 0)
 
     def facts(record):
         return evaluation.Facts(
