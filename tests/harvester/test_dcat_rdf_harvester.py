@@ -9,15 +9,17 @@ are then read back through the site's Action API and compared field by
 field with the feed as our own reader sees it.
 
 What a stock site keeps is pinned here, losses included, so that
-docs/harvester.md ("A stock ckanext-dcat site") stays true: each text field
-keeps one language (the literal tagged with `ckan.locale_default`, here
-`en`), keywords keep both, and nothing the feed withholds arrives.
+docs/harvester.md ("A stock ckanext-dcat site harvesting the international
+feed") stays true: each text field keeps one language (the literal tagged
+with `ckan.locale_default`, here `en`), keywords keep both, and nothing the
+feed withholds arrives.
 
 Why this configuration: without scheming, ckanext-dcat 2.4.4 puts
 `prov:qualifiedAttribution` into a root `qualified_attribution` list that
-core CKAN's schema refuses as junk, so every record of the feed fails; with
-ckanext-fluent (not installable here: PyPI's 1.0.0 is Python 2 code) its
-multilingual schema would keep both languages.
+core CKAN's schema refuses as junk, so every record of the feed fails (seen
+by hand, not run here).  Both languages would need ckanext-fluent's fields
+(ckanext-dcat's parser then reads both: tests/rdf/test_ckanext_dcat_reads_feeds.py),
+and PyPI's ckanext-fluent 1.0.0 is Python 2 code that CKAN 2.11 cannot load.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ PLUGINS = "harvest dcat dcat_rdf_harvester scheming_datasets"
 SETTINGS = {
     "ckan.locale_default": "en",
     "ckan.locales_offered": "en zh_Hans_CN",
+    # dev/ckan-ini.sh names our sdm_national; a stock site parses with ckanext-dcat's own
     "ckanext.dcat.rdf.profiles": "euro_dcat_ap_3 euro_dcat_ap_scheming",
     "scheming.dataset_schemas": "ckanext.dcat.schemas:dcat_ap_full.yaml",
     "scheming.presets": "ckanext.scheming:presets.json ckanext.dcat.schemas:presets.yaml",
