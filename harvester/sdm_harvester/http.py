@@ -165,7 +165,7 @@ class AddressGuard:
     the deadline watchdog can shut them.
     """
 
-    def __init__(self, allow_networks: Iterable[str] = ()):
+    def __init__(self, allow_networks: Iterable[str] = ()) -> None:
         self.networks = tuple(ipaddress.ip_network(n, strict=False) for n in allow_networks)
         self.home: frozenset | None = None
         self.sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
@@ -205,7 +205,7 @@ class AddressGuard:
 def _guarded(base: type, guard: AddressGuard) -> type:
     """An urllib3 connection class that checks the address it connects to."""
 
-    def _new_conn(self) -> socket.socket:
+    def _new_conn(self: HTTPConnection) -> socket.socket:
         try:
             infos = socket.getaddrinfo(self._dns_host, self.port, type=socket.SOCK_STREAM)
         except socket.gaierror as error:
@@ -236,11 +236,11 @@ def _guarded(base: type, guard: AddressGuard) -> type:
 
 
 class _GuardedAdapter(HTTPAdapter):
-    def __init__(self, guard: AddressGuard):
+    def __init__(self, guard: AddressGuard) -> None:
         self.guard = guard
         super().__init__(max_retries=0)
 
-    def init_poolmanager(self, *args, **kwargs):
+    def init_poolmanager(self, *args: object, **kwargs: object) -> None:
         super().init_poolmanager(*args, **kwargs)
         pools = {}
         for scheme, pool, conn in (
@@ -254,7 +254,7 @@ class _GuardedAdapter(HTTPAdapter):
 class _Inflater:
     """Bounded gzip/deflate decoding: never more than `room` bytes at once."""
 
-    def __init__(self, encoding: str):
+    def __init__(self, encoding: str) -> None:
         self.gzip = encoding in ("gzip", "x-gzip")
         self._raw_fallback = not self.gzip
         self._d = zlib.decompressobj(31 if self.gzip else 15)
@@ -316,7 +316,7 @@ class Fetcher:
     sleep: Callable[[float], None] = time.sleep
     session: requests.Session = field(default_factory=requests.Session)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.guard = AddressGuard(self.allow_networks)
         adapter = _GuardedAdapter(self.guard)
         self.session.mount("http://", adapter)

@@ -34,7 +34,7 @@ def refuse_links(*paths: str) -> None:
 
 
 class RunLock:
-    def __init__(self, data_dir: str):
+    def __init__(self, data_dir: str) -> None:
         os.makedirs(data_dir, exist_ok=True)
         self.path = os.path.join(data_dir, LOCK_NAME)
         self._fd = None
@@ -51,7 +51,7 @@ class RunLock:
             raise UnsafeFile(f"{self.path}: the lock must be a plain file with no other links; remove it")
         return fd
 
-    def __enter__(self):
+    def __enter__(self) -> RunLock:
         fd = self._open()
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -64,7 +64,7 @@ class RunLock:
         self._fd = fd
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         os.ftruncate(self._fd, 0)
         os.close(self._fd)  # closing releases the flock
         self._fd = None

@@ -12,6 +12,9 @@ import json
 import os
 import time
 from dataclasses import asdict, dataclass, field
+from typing import Iterable, Mapping, Sequence
+
+from sdm_schema.errors import FieldError
 
 #: Detail entries kept per source; the counts stay exact.
 MAX_DETAILS = 500
@@ -63,7 +66,7 @@ class SourceReport:
     def count(self, key: str, n: int = 1) -> None:
         self.counts[key] += n
 
-    def add_invalid(self, identifier: str, field_errors) -> None:
+    def add_invalid(self, identifier: str, field_errors: Iterable[FieldError]) -> None:
         self.count("invalid")
         if len(self.invalid) < MAX_DETAILS:
             self.invalid.append(
@@ -74,7 +77,7 @@ class SourceReport:
                 }
             )
 
-    def add_flags(self, identifier: str, department: str, flags) -> None:
+    def add_flags(self, identifier: str, department: str, flags: Sequence[Mapping]) -> None:
         """A record kept with quality flags (validation.flag's shape)."""
         if not flags:
             return
@@ -88,7 +91,7 @@ class SourceReport:
                 {"source": self.name, "record": identifier, "department": department, "flags": list(flags)}
             )
 
-    def add_unmapped(self, counts) -> None:
+    def add_unmapped(self, counts: Mapping[str, int]) -> None:
         """Input fields that no SDM field takes, each with a warning."""
         for key, records in sorted(counts.items()):
             self.unmapped[key] = self.unmapped.get(key, 0) + records

@@ -37,7 +37,7 @@ def of_department(department: Department) -> dict:
 class Units:
     """Resolves the unit a record names against the known departments."""
 
-    def __init__(self, department: Department, known: Iterable[Department] = ()):
+    def __init__(self, department: Department, known: Iterable[Department] = ()) -> None:
         self.department = department
         self._by_code = {d.uscc.upper(): d for d in (department, *known)}
         self._by_name = {}

@@ -15,7 +15,7 @@ BOM = "\ufeff"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def safe_cell(value):
+def safe_cell(value: object) -> object:
     """A text cell a leading apostrophe keeps plain; other values as they are."""
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
 

@@ -72,7 +72,7 @@ def _today(today: dt.date | None) -> dt.date:
     return today or dt.date.today()
 
 
-def _given(value) -> bool:
+def _given(value: object) -> bool:
     return value not in (None, "", [], {})
 
 

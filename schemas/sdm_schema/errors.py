@@ -11,7 +11,7 @@ from sdm_schema.loader import LANGUAGES
 class Invalid(ValueError):
     """A value that breaks a rule; `messages` is {lang: text}."""
 
-    def __init__(self, messages: Mapping[str, str]):
+    def __init__(self, messages: Mapping[str, str]) -> None:
         super().__init__(messages.get("en", next(iter(messages.values()))))
         self.messages = dict(messages)
 

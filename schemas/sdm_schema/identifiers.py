@@ -23,26 +23,26 @@ _CSTR_PREFIX = re.compile(r"^(?:https?://(?:www\.)?cstr\.cn/)?(?:CSTR:)?", re.IG
 _CSTR = re.compile(r"^\w{5}\.\d{2}\.\S+$")
 
 
-def doi(text) -> str | None:
+def doi(text: object) -> str | None:
     """The bare DOI (`10.…/…`) of a DOI in any of its spellings, else None."""
     match = _DOI.match(str(text or "").strip())
     return match.group(1) if match else None
 
 
-def _cstr_body(text) -> tuple[str, bool]:
+def _cstr_body(text: object) -> tuple[str, bool]:
     """The CSTR without resolver and label, and whether either was there."""
     raw = str(text or "").strip()
     prefix = _CSTR_PREFIX.match(raw).group(0)
     return raw[len(prefix) :], bool(prefix)
 
 
-def cstr(text) -> str | None:
+def cstr(text: object) -> str | None:
     """A CSTR as `CSTR:` + its body, from any of its spellings, else None."""
     body, _announced = _cstr_body(text)
     return "CSTR:" + body if _CSTR.match(body) else None
 
 
-def recognise(text) -> tuple[str, str] | None:
+def recognise(text: object) -> tuple[str, str] | None:
     """("doi", bare DOI) or ("cstr", "CSTR:…") for an identifier written as
     one, else None.  A CSTR is recognised by its resolver or label even
     when its body is malformed, so that validation names the error rather
@@ -61,7 +61,7 @@ class UsccError(ValueError):
     (length, format or checksum), so that messages can say it in every
     language rather than repeat stdnum's English."""
 
-    def __init__(self, text: str, problem: str):
+    def __init__(self, text: str, problem: str) -> None:
         super().__init__(text)
         self.problem = problem
 
@@ -70,7 +70,7 @@ class UsccError(ValueError):
 _USCC_PROBLEMS = ((InvalidLength, "length"), (InvalidFormat, "format"), (InvalidChecksum, "checksum"))
 
 
-def uscc(text) -> str:
+def uscc(text: object) -> str:
     """A unified social credit code (GB 32100-2015), its check character
     verified; UsccError (a ValueError) naming the problem otherwise."""
     try:

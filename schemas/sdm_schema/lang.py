@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Mapping
+from typing import Callable, Iterable, Mapping
 
 from sdm_schema.loader import LANGUAGES
 
@@ -51,7 +51,7 @@ _TAG_OF = {alias: tag for tag, aliases in _ALIASES.items() for alias in aliases}
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
-def normalise_tag(tag) -> str | None:
+def normalise_tag(tag: object) -> str | None:
     """`zh-CN` → `zh-Hans`, `EN` → `en`; None for a tag that is none of the
     catalogue's own languages (see canonical_tag for every other one)."""
     if tag is None:
@@ -66,7 +66,7 @@ _BCP47 = re.compile(
 )
 
 
-def canonical_tag(tag) -> str | None:
+def canonical_tag(tag: object) -> str | None:
     """Any language tag as the catalogue keeps it: the project's own tag for
     one of its languages (`zh-CN` → `zh-Hans`), every other well-formed
     BCP 47 tag with the case BCP 47 recommends (`DE-ch` → `de-CH`,
@@ -207,7 +207,7 @@ def guess(text: str) -> str:
     return canonical_tag(found) or UNDETERMINED
 
 
-def settle_chinese(values: Mapping[str, object], fold) -> dict:
+def settle_chinese(values: Mapping[str, object], fold: Callable[[object], object]) -> dict:
     """Apply the Traditional-Chinese rule to a {tag: value} dict.
 
     Traditional text given as Simplified moves to `zh-Hant`; when there is no
@@ -228,15 +228,15 @@ def settle_chinese(values: Mapping[str, object], fold) -> dict:
     }
 
 
-def _as_text(value) -> str:
+def _as_text(value: object) -> str:
     return " ".join(value) if isinstance(value, (list, tuple)) else str(value)
 
 
-def _blank(value) -> bool:
+def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value in ([], {})
 
 
-def pick(values: Mapping, prefer: str):
+def pick(values: Mapping, prefer: str) -> object:
     """A multilingual value in the preferred language, else in zh-Hans, en
     and zh-Hant in that order, else in any other language it has; None when
     every language is blank."""
@@ -256,12 +256,12 @@ def only_chinese(values: Mapping) -> bool:
 _LIST_SEPARATORS = {SIMPLIFIED: "、", TRADITIONAL: "、", ENGLISH: ", "}
 
 
-def join(items, tag: str) -> str:
+def join(items: Iterable[str], tag: str) -> str:
     """A list of words as one phrase in the given language."""
     return _LIST_SEPARATORS.get(tag, ", ").join(items)
 
 
-def untranslated_fields(record: Mapping, fields) -> list:
+def untranslated_fields(record: Mapping, fields: Iterable) -> list:
     """Bilingual fields of a record that have Chinese but no English."""
     missing = []
     for field in fields:

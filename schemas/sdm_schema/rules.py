@@ -9,24 +9,27 @@ the requirement behind it.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Mapping
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 
 from sdm_schema import disclosure, lang
 from sdm_schema.errors import FieldError
 from sdm_schema.loader import LANGUAGES, codelist, dataset_field, message
 
+if TYPE_CHECKING:  # validation runs these rules: no import at run time
+    from sdm_schema.validation import Context
 
-def _labels(list_name: str, code) -> dict:
+
+def _labels(list_name: str, code: str) -> dict:
     """Both labels of a code, to quote it inside a message."""
     return dict(codelist(list_name)[code].label)
 
 
-def _joined_labels(list_name: str, codes) -> dict:
+def _joined_labels(list_name: str, codes: Iterable[str]) -> dict:
     labels = codelist(list_name)
     return {tag: lang.join([labels.label_of(c, tag) for c in codes], tag) for tag in LANGUAGES}
 
 
-def _error(field_name: str, key: str, **params) -> FieldError:
+def _error(field_name: str, key: str, **params: object) -> FieldError:
     """An error on a field; a {lang: text} parameter is quoted in each language."""
     field = dataset_field(field_name)
     messages = {}
@@ -36,12 +39,12 @@ def _error(field_name: str, key: str, **params) -> FieldError:
     return FieldError(field_name, messages)
 
 
-def _present(record, name) -> bool:
+def _present(record: Mapping, name: str) -> bool:
     value = record.get(name)
     return value not in (None, "", [], {})
 
 
-def classification(record, ctx):
+def classification(record: Mapping, ctx: Context) -> Iterator[FieldError]:
     if not disclosure.marked_classified(record):
         return
     if not ctx.allow_classified:
@@ -63,7 +66,7 @@ def classification(record, ctx):
         yield _error("open_attribute", "classified_not_open")
 
 
-def classification_details(record, ctx):
+def classification_details(record: Mapping, ctx: Context) -> Iterator[FieldError]:
     """Secrecy level and declassification terms belong to classified data
     only: an unclassified record giving one contradicts itself, and the
     policy would have to guess which half is true."""
@@ -84,7 +87,7 @@ _CONDITIONS = {
 }
 
 
-def openness(record, ctx):
+def openness(record: Mapping, ctx: Context) -> Iterator[FieldError]:
     for attribute, requirements in _CONDITIONS.items():
         code = record.get(attribute)
         for name in requirements.get(code, ()):
@@ -98,7 +101,7 @@ def openness(record, ctx):
                 yield _error(attribute, "core_not_unconditional", attribute=_labels(attribute, "unconditional"))
 
 
-def deferral(record, ctx):
+def deferral(record: Mapping, ctx: Context) -> Iterator[FieldError]:
     if record.get("disclosure") != "deferred":
         return
     if not _present(record, "deferral_reason"):
@@ -123,7 +126,7 @@ def _years_after(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def fees(record, ctx):
+def fees(record: Mapping, ctx: Context) -> Iterator[FieldError]:
     basis = record.get("fee_basis")
     if basis not in ("nonprofit", "commercial"):
         return
@@ -142,5 +145,5 @@ def fees(record, ctx):
 RULES = (classification, classification_details, openness, deferral, fees)
 
 
-def check(record: Mapping, ctx) -> list:
+def check(record: Mapping, ctx: Context) -> list:
     return [error for rule in RULES for error in rule(record, ctx)]

@@ -23,12 +23,14 @@ import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from decimal import Decimal, InvalidOperation
-from typing import Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from sdm_schema import identifiers, lang, rules
 from sdm_schema.errors import FieldError, Invalid
 from sdm_schema.loader import Field, dataset_fields, message
 
+#: A field validator: (value, field, record, context) -> the normalised value.
+Validator = Callable[[Any, Field, Mapping, "Context"], Any]
 #: Form sections whose every field the disclosure policy reads: a bad value
 #: there could open what must stay closed, so it rejects the record.
 POLICY_SECTIONS = ("classification", "disclosure")
@@ -48,7 +50,7 @@ class Context:
     embargo_max_years: int = 5
 
 
-def is_empty(value) -> bool:
+def is_empty(value: Any) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
@@ -58,7 +60,7 @@ def is_empty(value) -> bool:
     return False
 
 
-def decode_json(value):
+def decode_json(value: Any) -> Any:
     """Values from forms and extras arrive as JSON strings; decode those."""
     if isinstance(value, str) and value.strip()[:1] in ("{", "["):
         try:
@@ -68,13 +70,13 @@ def decode_json(value):
     return value
 
 
-def _text(value, field: Field) -> str:
+def _text(value: Any, field: Field) -> str:
     if isinstance(value, (dict, list, tuple)):
         raise Invalid(message("not_text", field))
     return str(value).strip()
 
 
-def _translated(value, field: Field, item) -> dict:
+def _translated(value: Any, field: Field, item: Callable[[Any, Field], Any]) -> dict:
     """A {tag: X} dict with BCP 47 tags as they came (case normalised, the
     catalogue's own languages by their project tag); untagged input is
     tagged by lang.guess."""
@@ -94,14 +96,14 @@ def _translated(value, field: Field, item) -> dict:
     return out
 
 
-def translated_text(value, field, record, ctx):
+def translated_text(value: Any, field: Field, record: Mapping, ctx: Context) -> Any:
     out = _translated(value, field, lambda text: _text(text, field))
     if not out:
         raise Invalid(message("one_language_required", field))
     return lang.settle_chinese(out, lang.to_simplified)
 
 
-def _tag_list(value, field) -> list:
+def _tag_list(value: Any, field: Field) -> list:
     value = decode_json(value)
     if isinstance(value, str):
         value = re.split(r"[,，;；、]", value)
@@ -114,18 +116,18 @@ def _tag_list(value, field) -> list:
     return seen
 
 
-def translated_tags(value, field, record, ctx):
+def translated_tags(value: Any, field: Field, record: Mapping, ctx: Context) -> Any:
     out = _translated(value, field, lambda tags: _tag_list(tags, field))
     if not out:
         raise Invalid(message("one_language_required", field))
     return lang.settle_chinese(out, lambda tags: [lang.to_simplified(t) for t in tags])
 
 
-def text(value, field, record, ctx):
+def text(value: Any, field: Field, record: Mapping, ctx: Context) -> Any:
     return _text(value, field)
 
 
-def _one_code(value, field: Field) -> str:
+def _one_code(value: Any, field: Field) -> str:
     codes = field.codelist
     value = str(value).strip()
     if value not in codes:
@@ -133,11 +135,11 @@ def _one_code(value, field: Field) -> str:
     return value
 
 
-def code(value, field, record, ctx):
+def code(value: Any, field: Field, record: Mapping, ctx: Context) -> Any:
     return _one_code(value, field)
 
 
-def codes(value, field, record, ctx):
+def codes(value: Any, field: Field, record: Mapping, ctx: Context) -> Any:
     values = decode_json(value)
     if isinstance(values, str):
         values = [v for v in re.split(r"[,，;；、\s]+", values) if v]
@@ -155,7 +157,7 @@ def codes(value, field, record, ctx):
 _LOCAL_DATE = re.compile(r"^(\d{4})\s*(?:年|/|\.|-)\s*(\d{1,2})\s*(?:月|/|\.|-)\s*(\d{1,2})\s*日?$")
 
 
-def date(value, field, record, ctx):
+def date(value: Any, field: Field, record: Mapping, ctx: Context) -> Any:
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
     if isinstance(value, dt.date):
@@ -170,7 +172,7 @@ def date(value, field, record, ctx):
         raise Invalid(message("bad_date", field, value=raw)) from None
 
 
-def datetime(value, field, record, ctx):
+def datetime(value: Any, field: Field, record: Mapping, ctx: Context) -> Any:
     if isinstance(value, dt.datetime):
         return value.isoformat()
     raw = _text(value, field)
@@ -180,7 +182,7 @@ def datetime(value, field, record, ctx):
         raise Invalid(message("bad_datetime", field, value=raw)) from None
 
 
-def non_negative_int(value, field, record, ctx):
+def non_negative_int(value: Any, field: Field, record: Mapping, ctx: Context) -> Any:
     try:
         number = int(str(value).strip())
     except ValueError:
@@ -197,10 +199,10 @@ _EMAIL = re.compile(
 )
 
 
-def _matching(pattern: re.Pattern, message_key: str):
+def _matching(pattern: re.Pattern, message_key: str) -> Validator:
     """A validator accepting text that matches a pattern, as it is."""
 
-    def validate(value, field, record, ctx):
+    def validate(value: Any, field: Field, record: Mapping, ctx: Context) -> Any:
         raw = _text(value, field)
         if not pattern.match(raw):
             raise Invalid(message(message_key, field, value=raw))
@@ -231,7 +233,7 @@ def _international_phone(raw: str) -> bool:
     return phonenumbers.is_possible_number(number)
 
 
-def phone(value, field, record, ctx):
+def phone(value: Any, field: Field, record: Mapping, ctx: Context) -> Any:
     raw = _text(value, field)
     bare = raw.replace("（", "(").replace("）", ")").replace("(", "").replace(")", "")
     if not (_PHONE.match(bare) or (bare.startswith(("+", "00")) and _international_phone(bare))):
@@ -239,7 +241,7 @@ def phone(value, field, record, ctx):
     return raw
 
 
-def uscc(value, field, record, ctx):
+def uscc(value: Any, field: Field, record: Mapping, ctx: Context) -> Any:
     raw = _text(value, field)
     try:
         return identifiers.uscc(raw)
@@ -247,10 +249,10 @@ def uscc(value, field, record, ctx):
         raise Invalid(message(f"bad_uscc_{error.problem}", field, value=raw)) from None
 
 
-def _identifier(read, code: str):
+def _identifier(read: Callable[[str], Any], code: str) -> Validator:
     """A validator for an identifier that sdm_schema.identifiers recognises."""
 
-    def check(value, field, record, ctx):
+    def check(value: Any, field: Field, record: Mapping, ctx: Context) -> Any:
         raw = _text(value, field)
         found = read(raw)
         if not found:
@@ -281,7 +283,7 @@ resource_code = _matching(_RESOURCE_CODE, "bad_resource_code")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
-def fee_items(value, field, record, ctx):
+def fee_items(value: Any, field: Field, record: Mapping, ctx: Context) -> Any:
     items = decode_json(value)
     if isinstance(items, dict):
         items = [items]
@@ -313,7 +315,7 @@ def fee_items(value, field, record, ctx):
     return out
 
 
-def quality_flags(value, field, record, ctx):
+def quality_flags(value: Any, field: Field, record: Mapping, ctx: Context) -> Any:
     """The harvester's notes on a record: [{field, problem, value?}]."""
     flags = decode_json(value)
     if not isinstance(flags, (list, tuple)):
@@ -334,7 +336,7 @@ def quality_flags(value, field, record, ctx):
     return out
 
 
-def _unit(value, field, record, ctx) -> dict:
+def _unit(value: Any, field: Field, record: Mapping, ctx: Context) -> dict:
     """A responsible or harvesting unit: {uscc, title_translated}."""
     if not isinstance(value, dict) or is_empty(value.get("uscc")):
         raise Invalid(message("provenance_hop", field))
@@ -345,7 +347,7 @@ def _unit(value, field, record, ctx) -> dict:
     return out
 
 
-def provenance(value, field, record, ctx):
+def provenance(value: Any, field: Field, record: Mapping, ctx: Context) -> Any:
     """The harvests that brought a dataset here, each once, in a stable
     order: {catalogue, record, unit}, the unit being the harvesting one."""
     hops = decode_json(value)
@@ -366,7 +368,7 @@ def provenance(value, field, record, ctx):
     return [out[key] for key in sorted(out)]
 
 
-def core_from_translated(value, field, record, ctx):
+def core_from_translated(value: Any, field: Field, record: Mapping, ctx: Context) -> Any:
     """Core title/notes follow the site's default language, so core templates,
     ckanapi clients and other extensions keep working."""
     source = decode_json(record.get(field.from_field))
@@ -405,7 +407,7 @@ VALIDATORS: Mapping[str, Callable] = {
 DERIVING = {"sdm_core_from_translated"}
 
 
-def empty_value(field: Field, record: Mapping):
+def empty_value(field: Field, record: Mapping) -> Any:
     """What an empty field becomes: its default where it applies, else None;
     Invalid when it is required."""
     if field.default is not None and field.applies(record):
@@ -416,14 +418,14 @@ def empty_value(field: Field, record: Mapping):
     return None
 
 
-def apply(name: str, value, field: Field, record: Mapping, ctx: Context):
+def apply(name: str, value: Any, field: Field, record: Mapping, ctx: Context) -> Any:
     """Run one named validator, handling an empty value the same way for all."""
     if is_empty(value) and name not in DERIVING:
         return empty_value(field, record)
     return VALIDATORS[name](value, field, record, ctx)
 
 
-def check_field(field: Field, value, record: Mapping, ctx: Context):
+def check_field(field: Field, value: Any, record: Mapping, ctx: Context) -> Any:
     """Validate one field's value; None means the field stays empty."""
     names = [n for n in field.validators if n in VALIDATORS]
     if not names and field.kind == "text":
@@ -435,11 +437,11 @@ def check_field(field: Field, value, record: Mapping, ctx: Context):
     return value
 
 
-def _is_text(value) -> bool:
+def _is_text(value: Any) -> bool:
     return isinstance(value, str)
 
 
-def shape_errors(record: Mapping, fields=None) -> list:
+def shape_errors(record: Mapping, fields: Iterable[Field] | None = None) -> list:
     """A FieldError per field whose stored value has not the shape of its
     kind (a list where text belongs, an unknown code): the cheap check a
     reader of stored records makes before trusting them."""
@@ -470,7 +472,7 @@ def rejects(field: Field) -> bool:
     return field.required or field.section in POLICY_SECTIONS
 
 
-def flag(field_name: str, problem, value=None) -> dict:
+def flag(field_name: str, problem: Mapping[str, str], value: Any = None) -> dict:
     """A quality flag: which field, what is wrong (bilingual), the value as it came."""
     out = {"field": field_name, "problem": problem}
     if not is_empty(value):
@@ -478,7 +480,9 @@ def flag(field_name: str, problem, value=None) -> dict:
     return out
 
 
-def validate_record(record: Mapping, ctx: Context | None = None, fields=None, lenient: bool = False):
+def validate_record(
+    record: Mapping, ctx: Context | None = None, fields: Iterable[Field] | None = None, lenient: bool = False
+) -> tuple[dict, list]:
     """Validate a whole dataset dict outside CKAN.
 
     Returns (clean, errors): clean holds every valid field's normalised

@@ -12,6 +12,8 @@ tries it again.
 
 from __future__ import annotations
 
+from typing import Callable
+
 from sdm_harvester import report as reports
 from sdm_harvester.store import Store, StoredRecord
 
@@ -46,7 +48,14 @@ def sync(store: Store, target: Target, source: str, report: reports.SourceReport
             _apply(store, target.key, record, target.put, record.hash, report)
 
 
-def _apply(store: Store, key: str, record: StoredRecord, write, loaded_hash, report) -> None:
+def _apply(
+    store: Store,
+    key: str,
+    record: StoredRecord,
+    write: Callable[[StoredRecord], str],
+    loaded_hash: str | None,
+    report: reports.SourceReport,
+) -> None:
     try:
         result = write(record)
     except TargetError as error:
