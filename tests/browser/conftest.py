@@ -87,16 +87,33 @@ def _sysadmin_token() -> str:
     )["token"]
 
 
+def _site_ini(ini: str, folder) -> str:
+    """The test ini with what the site offers the public on top: self-registration
+    (ckan.auth.create_user_via_web, docs/admin-guide.md), for the researcher
+    who registers from a withheld dataset.  The test process keeps the ini as
+    it is; `ckan run` configures its logging from the file it is given."""
+    with open(ini, encoding="utf-8") as f:
+        text = f.read()
+    path = folder / "browser.ini"
+    path.write_text(
+        f"[app:main]\nuse = config:{os.path.abspath(ini)}\nckan.auth.create_user_via_web = true\n\n"
+        + text[text.index("[loggers]") :],
+        encoding="utf-8",
+    )
+    return str(path)
+
+
 @pytest.fixture(scope="package")
 def site(request, reset_db, migrate_db_for, reset_index, tmp_path_factory):
     """A live CKAN web server on 127.0.0.1:SDM_BROWSER_PORT over the test
     database, emptied first; stopped when the browser tests end."""
     _fresh_database(reset_db, migrate_db_for, reset_index)
     token = _sysadmin_token()
-    ini = request.config.getoption("--ckan-ini")
+    folder = tmp_path_factory.mktemp("ckan-web")
+    ini = _site_ini(request.config.getoption("--ckan-ini"), folder)
     url = f"http://127.0.0.1:{PORT}"
     _port_free(PORT)
-    log_path = str(tmp_path_factory.mktemp("ckan-web") / "ckan.log")
+    log_path = str(folder / "ckan.log")
     env = dict(os.environ, CKAN_SITE_URL=url)
     with open(log_path, "w") as log:
         process = subprocess.Popen(
