@@ -7,12 +7,14 @@ backup (pg_dump -Fc plus a tar.gz of the filestore) on the same database.
 It starts the private services (dev/services.sh, holder `bench-backup`),
 makes a site database `sdm_bench_backup` with one real dataset created
 through package_create, copies it in SQL to N datasets (new ids, names and
-titles; extras and resources with them) and indexes them, then measures:
+titles; extras and resources with them; not indexed, a backup reads the
+database only), then measures:
   anchor-dump      pg_dump -Fc + tar czf of the filestore (CKAN's docs)
   sdm-backup       ckan sdm backup into an empty restic repository
   sdm-incremental  ckan sdm backup again after 1 % of the datasets changed
   sdm-restore      ckan sdm restore into an empty database: restore,
-                   migrate, re-index, verify everything
+                   migrate, re-index (SDM_BENCH_INDEX_WORKERS, default 2),
+                   verify everything
 Sizes: the anchor's files; for restic the repository growth on disk.
 """
 
@@ -32,7 +34,11 @@ CKAN = os.path.join(BIN, "ckan")
 HOLDER = "bench-backup"
 DB = "sdm_bench_backup"
 TARGET_DB = "sdm_bench_restore"
-PG_PORT = os.environ.get("SDM_PG_PORT", "54329")
+sys.path.insert(0, os.path.join(ROOT, "dev"))
+from psql import PG_PORT, fresh_database, psql  # noqa: E402  (dev/psql.py)
+
+#: Processes that re-index at the restore (its --index-workers).
+WORKERS = int(os.environ.get("SDM_BENCH_INDEX_WORKERS", "2"))
 
 CLONE = """
 BEGIN;
@@ -86,17 +92,6 @@ def sh(*args, **kwargs) -> subprocess.CompletedProcess:
     return done
 
 
-def psql(db: str, sql: str) -> str:
-    return sh(
-        "psql", "-h", "127.0.0.1", "-p", PG_PORT, "-U", "postgres", "-d", db, "-v", "ON_ERROR_STOP=1", "-qtAc", sql
-    ).stdout.strip()
-
-
-def fresh_db(name: str) -> None:
-    psql("postgres", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    psql("postgres", f"CREATE DATABASE {name} OWNER ckan_default ENCODING 'UTF8' TEMPLATE template0")
-
-
 def site(work: str, db: str, site_id: str, key: str) -> str:
     """A site ini; both sites hold the same signing key, as a recovery site must."""
     ini = os.path.join(work, f"{db}.ini")
@@ -118,9 +113,14 @@ def site(work: str, db: str, site_id: str, key: str) -> str:
 
 
 def timed(*args) -> float:
+    """Seconds the command took; the steps it reports go to stderr."""
     start = time.perf_counter()
-    sh(*args)
-    return time.perf_counter() - start
+    done = sh(*args)
+    seconds = time.perf_counter() - start
+    for line in done.stdout.splitlines():
+        if line.endswith(" s)"):
+            print(f"    {args[3]} {args[4]}: {line}", file=sys.stderr, flush=True)
+    return seconds
 
 
 def size(path: str) -> int:
@@ -130,26 +130,13 @@ def size(path: str) -> int:
 
 
 def build(ini: str, count: int) -> None:
-    fresh_db(DB)
+    """N datasets in the source database.  Not indexed: a backup reads the
+    database only, and the restore indexes what it restored."""
+    fresh_database(DB)
     sh(CKAN, "-c", ini, "db", "init")
     sh(CKAN, "-c", ini, "db", "pending-migrations", "--apply")
     sh(sys.executable, "-c", SEED, ini)
-    sh(
-        "psql",
-        "-h",
-        "127.0.0.1",
-        "-p",
-        PG_PORT,
-        "-U",
-        "postgres",
-        "-d",
-        DB,
-        "-v",
-        "ON_ERROR_STOP=1",
-        "-qc",
-        CLONE.replace("{count}", str(count - 1)),
-    )
-    sh(CKAN, "-c", ini, "search-index", "rebuild")
+    psql(CLONE.replace("{count}", str(count - 1)), DB)
 
 
 def run(count: int, work: str) -> list[tuple]:
@@ -172,14 +159,26 @@ def run(count: int, work: str) -> list[tuple]:
     backup = (CKAN, "-c", ini, "sdm", "backup", "--repo", repo, "--password-file", password)
     rows.append(("sdm-backup", timed(*backup), size(repo)))
     before = size(repo)
-    psql(DB, CHANGE)
+    psql(CHANGE, DB)
     rows.append(("sdm-incremental", timed(*backup), size(repo) - before))
     target = site(work, TARGET_DB, "bench-restore", key)
-    fresh_db(TARGET_DB)
+    fresh_database(TARGET_DB)
     rows.append(
         (
             "sdm-restore",
-            timed(CKAN, "-c", target, "sdm", "restore", "--repo", repo, "--password-file", password),
+            timed(
+                CKAN,
+                "-c",
+                target,
+                "sdm",
+                "restore",
+                "--repo",
+                repo,
+                "--password-file",
+                password,
+                "--index-workers",
+                str(WORKERS),
+            ),
             size(repo),
         )
     )
@@ -192,18 +191,20 @@ def main() -> None:
     args = parser.parse_args()
     sh(os.path.join(ROOT, "dev", "services.sh"), "up", HOLDER)
     print(f"command: {' '.join([os.path.relpath(sys.executable, ROOT), *sys.argv])}")
-    print("| datasets | step | seconds | MB |\n|---:|---|---:|---:|")
+    print(f"load average before: {' '.join(f'{n:.1f}' for n in os.getloadavg())}; index workers {WORKERS}")
+    print("| datasets | step | seconds | MB | load (1 min, after) |\n|---:|---|---:|---:|---:|")
     try:
         for count in args.counts:
             work = tempfile.mkdtemp(prefix="sdm-bench-backup-")
             try:
                 for step, seconds, nbytes in run(count, work):
-                    print(f"| {count:,} | {step} | {seconds:.1f} | {nbytes / 1e6:.1f} |", flush=True)
+                    load = os.getloadavg()[0]
+                    print(f"| {count:,} | {step} | {seconds:.1f} | {nbytes / 1e6:.1f} | {load:.1f} |", flush=True)
             finally:
                 shutil.rmtree(work, ignore_errors=True)
     finally:
         for name in (DB, TARGET_DB):
-            psql("postgres", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         subprocess.run([os.path.join(ROOT, "dev", "services.sh"), "down", HOLDER], capture_output=True)
 
 

@@ -339,6 +339,8 @@ def reindex(workers: int) -> int:
     from ckan.lib import search
 
     ids = [row[0] for row in model.Session.query(model.Package.id).filter(model.Package.state != "deleted")]
+    # what this site id indexed before the restore is not the restored catalogue
+    search.clear_all()
     # connections opened before the fork (and before pg_restore) are not shared
     model.Session.remove()
     model.meta.engine.dispose()
