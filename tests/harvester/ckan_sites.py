@@ -96,8 +96,12 @@ class CkanSite:
             timeout=120,
         )
         if self.settings:
+            # `ckan config-tool`'s own code without another CKAN CLI start (imported
+            # here: the module is loaded where CKAN is not installed too)
+            from ckan.lib.config_tool import config_edit_using_option_strings
+
             lines = [f"{key} = {value}" for key, value in self.settings.items()]
-            subprocess.run([CKAN, "config-tool", self.ini, *lines], check=True, capture_output=True, timeout=120)
+            config_edit_using_option_strings(self.ini, lines, "app:main")
         has_template = psql(f"SELECT 1 FROM pg_database WHERE datname='{self.template}'") == "1"
         if new_ini or not has_template or not os.path.exists(self.token_path):
             self._make_template()
