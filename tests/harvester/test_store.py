@@ -14,6 +14,7 @@ from sdm_harvester.store import NEW, UNCHANGED, UPDATED, Database, LeaseLost, Re
 
 CSV = "file://" + os.path.join(PLATFORMS, "spreadsheet", "bazhong-natural-resources.csv")
 NOW = "2026-01-01T00:00:00+00:00"
+BASE = "https://data.example.cn"
 
 
 def _data(title, origin=None, hops=1):
@@ -151,31 +152,14 @@ def test_the_command_line_on_either_store(tmp_path, store_url):
     status = sdm_harvest("status", "--data-dir", str(tmp_path / "data"), *extra)
     assert "nr: ok" in status.stdout and "4 records held" in status.stdout, status.stderr
     out = tmp_path / "feeds"
-    published = sdm_harvest(
-        "publish",
-        "--data-dir",
-        str(tmp_path / "data"),
-        "--out",
-        str(out),
-        "--base-url",
-        "https://data.example.cn",
-        *extra,
-    )
+
+    def publish(*flags):
+        data = str(tmp_path / "data")
+        return sdm_harvest("publish", "--data-dir", data, "--out", str(out), "--base-url", BASE, *flags, *extra)
+
+    published = publish()
     assert published.returncode == 0 and "national: 4 datasets" in published.stdout, published.stderr
-    again = [
-        sdm_harvest(
-            "publish",
-            "--data-dir",
-            str(tmp_path / "data"),
-            "--out",
-            str(out),
-            "--base-url",
-            "https://data.example.cn",
-            *flags,
-            *extra,
-        ).stdout
-        for flags in ((), ("--full", "--workers", "2"))
-    ]
+    again = [publish(*flags).stdout for flags in ((), ("--full", "--workers", "2"))]
     assert "national: 4 datasets on 1 page(s), 4 unchanged" in again[0], again  # copied, not rendered
     assert "national: 4 datasets on 1 page(s), 0 unchanged" in again[1], again
     assert os.path.exists(tmp_path / "data" / "harvest.sqlite") == (store_url is None)
