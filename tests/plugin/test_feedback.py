@@ -12,9 +12,19 @@ import pytest
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 from form_session import FormSession
+from sample_units import USCC
 from test_pages_access import CONDITIONAL, inbox  # noqa: F401 (the local SMTP server fixture)
 
 from ckanext.sdm.access_requests import granted
+
+CITY = {"zh-Hans": "城市数据平台", "en": "City data platform"}
+UPSTREAM = {
+    "source": "city-platform",
+    "platform": "https://city.example.cn/api/3",
+    "platform_unit": CITY,
+    "record": "9",
+    "page": "https://city.example.cn/dataset/9",
+}
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
 PASSWORD = "correct-horse-battery"
@@ -43,7 +53,20 @@ def dataset(create_dataset):
         name="stations",
         title_translated={"zh-Hans": "站点数据", "en": "Station data"},
         harvest_source="city-platform",
+        harvest_identifier="9",
         landing_page="https://city.example.cn/dataset/9",
+        provenance=[
+            {
+                "catalogue": "https://other.example.cn/catalog.ttl",
+                "record": "x-1",
+                "unit": {"uscc": USCC, "title_translated": {"zh-Hans": "省平台"}},
+            },
+            {
+                "catalogue": "https://city.example.cn/api/3",
+                "record": "9",
+                "unit": {"uscc": USCC, "title_translated": CITY},
+            },
+        ],
         resources=[{"url": "https://files.example.cn/stations.csv"}],
         **CONDITIONAL,
     )
@@ -148,8 +171,11 @@ def test_a_quality_report_reaches_the_editors_and_its_answer_the_reporter(reques
         field="landing_page",
         description="链接 404",
     )
-    assert report["upstream"] == {"source": "city-platform", "page": "https://city.example.cn/dataset/9"}
-    assert any("editor@example.cn" in to for to, _m in inbox.messages)
+    assert report["upstream"] == UPSTREAM  # a harvested dataset: the platform to fix it at
+    [mail] = [m for to, m in inbox.messages if "editor@example.cn" in to]
+    body = mail.get_payload(decode=True).decode("utf-8")
+    assert "请在来源平台修正：https://city.example.cn/dataset/9" in body
+    assert "harvested from https://city.example.cn/api/3 (harvest source city-platform)" in body
     assert [r["id"] for r in call_action("sdm_quality_report_list", context=_as(editor))] == [report["id"]]
     assert call_action("sdm_quality_report_list", context=_as(factories.User())) == []
     from ckanext.sdm.feedback import open_report_count
@@ -317,6 +343,12 @@ def test_report_inbox_and_register_pages_render_in_both_languages(app, requester
     register = session.client.get(session.url("/authorisations")).body
     assert words[0] in form and words[1] in inbox_page and words[2] in register
     assert "&lt;script&gt;" in inbox_page and "<script>alert" not in inbox_page
+    # the harvested dataset's platform, on the form and in the inbox, in the page's language
+    city = CITY["en" if locale else "zh-Hans"]
+    for page in (form, inbox_page):
+        upstream = page.split('<span class="sdm-report-upstream">', 1)[1].split("</span>", 1)[0]
+        assert city in upstream and 'href="https://city.example.cn/api/3"' in upstream
+        assert "city-platform" in upstream and 'href="https://city.example.cn/dataset/9"' in upstream
 
 
 def test_the_dataset_page_offers_a_report_and_counts_open_ones(app, requester, dataset):
@@ -341,6 +373,14 @@ def _aged(row_class, made: dict, now, created_days: int, answered_days=None):
     row.created = now - dt.timedelta(days=created_days)
     row.answered = None if answered_days is None else now - dt.timedelta(days=answered_days)
     model.Session.commit()
+
+
+FIGURES = ("open_demands", "unanswered_reports", "demand_answer_days", "report_answer_days")
+
+
+def _figures(unit: dict) -> dict:
+    """The feedback's figures among a unit's counts (the evaluation counts more)."""
+    return {key: unit["counts"][key] for key in FIGURES}
 
 
 def test_open_demands_unanswered_reports_and_answer_times_are_counted(app, cli, requester, editor, dataset):
@@ -376,18 +416,18 @@ def test_open_demands_unanswered_reports_and_answer_times_are_counted(app, cli, 
     assert card["indicators"]["demands_answered"] == 33.3  # 1 of 3 due in time; the fresh one is not due
     assert card["indicators"]["reports_answered"] == 50.0
     figures = {"open_demands": 2, "unanswered_reports": 2, "demand_answer_days": 9.5, "report_answer_days": 1.0}
-    assert card["counts"] == figures
+    assert _figures(card) == figures
     assert [p["messages"]["en"] for p in card["problems"]] == ["2 of 3 data demands were not answered within 15 days."]
     assert card["dimensions"]["service"] == 41.7  # (1/2 + 1/3) / 2: no access request is due
     unrounded = {k: None if v is None else v / 100 for k, v in card["indicators"].items()}
     assert card["score"] == pytest.approx(combine({**unrounded, "demands_answered": 1 / 3})[1], abs=0.05)
     [listed] = call_action("sdm_evaluation_list", context={"user": ""})
-    assert listed["counts"] == figures and listed["indicators"]["demands_answered"] == 33.3
+    assert _figures(listed) == figures and listed["indicators"]["demands_answered"] == 33.3
 
     [row] = list(csv.DictReader(io.StringIO(app.get("/evaluation.csv").body.lstrip("\ufeff"))))
     assert (row["demands_answered"], row["reports_answered"]) == ("33.3", "50.0")
     assert [row[k] for k in figures] == ["2", "2", "9.5", "1.0"]
-    assert json.loads(app.get(f"/organization/{card['name']}/evaluation.json").body)["units"][0]["counts"] == figures
+    assert _figures(json.loads(app.get(f"/organization/{card['name']}/evaluation.json").body)["units"][0]) == figures
     for prefix, words in (
         ("", ("未答复的数据需求", "数据需求按期答复", "2 条数据需求未在 15 天内答复")),
         ("/en", ("Demands not yet answered", "Data demands answered in time", "2 of 3 data demands")),

@@ -32,6 +32,7 @@ from ckanext.sdm.access_requests import (
 from ckanext.sdm.helpers import bilingual_message
 from ckanext.sdm.model import Demand, DemandSupport, QualityReport, utcnow
 from sdm_schema import codelist, dataset_field, dataset_fields, evaluation, message
+from sdm_schema.validation import decode_json
 
 DEMAND, REPORT = "demand", "quality_report"
 #: The statuses a demand may move to from each status.
@@ -288,11 +289,37 @@ def _report_dict(report: QualityReport) -> dict:
         "answer": report.answer,
         "created": _iso(report.created),
         "answered": _iso(report.answered),
-        # a harvested dataset is fixed where it comes from
-        "upstream": {"source": extras.get("harvest_source"), "page": extras.get("landing_page") or extras.get("origin")}
-        if extras.get("harvest_source")
-        else None,
+        "upstream": upstream(extras),
     }
+
+
+def upstream(extras: dict) -> dict | None:
+    """Where a harvested dataset is fixed: the source it was harvested from
+    (its name in the harvest configuration), that platform's address and
+    unit (the provenance hop of this harvest: the one naming the record's
+    identifier there), the identifier, and the dataset's page there.  None
+    when it was catalogued here.  `extras`: the package's extras, or its dict."""
+    if not extras.get("harvest_source"):
+        return None
+    identifier = extras.get("harvest_identifier")
+    hops = decode_json(extras.get("provenance")) if extras.get("provenance") else None
+    hops = [h for h in hops if isinstance(h, dict)] if isinstance(hops, list) else []
+    hop = next((h for h in hops if h.get("record") == identifier), hops[0] if len(hops) == 1 else {})
+    unit = hop.get("unit") if isinstance(hop.get("unit"), dict) else {}
+    page = str(extras.get("landing_page") or extras.get("origin") or "")
+    platform = str(hop.get("catalogue") or "")
+    return {
+        "source": extras["harvest_source"],
+        "platform": platform if _web(platform) else None,
+        "platform_unit": unit.get("title_translated") or None,
+        "record": identifier or hop.get("record"),
+        "page": page if _web(page) else None,
+    }
+
+
+def _web(address: str) -> bool:
+    """Only web addresses become links (never javascript: or data:)."""
+    return address.startswith(("http://", "https://"))
 
 
 def quality_report_create(context, data_dict):
@@ -472,4 +499,8 @@ def report_fields() -> list:
     return [f for f in dataset_fields() if not f.from_field and f.raw.get("display_snippet", "") is not None]
 
 
-HELPERS = {"sdm_open_report_count": open_report_count, "sdm_report_fields": report_fields}
+HELPERS = {
+    "sdm_open_report_count": open_report_count,
+    "sdm_report_fields": report_fields,
+    "sdm_report_upstream": upstream,
+}

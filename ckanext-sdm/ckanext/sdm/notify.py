@@ -120,8 +120,19 @@ def report_received(report: dict, package: dict) -> int:
         problem=problem,
         description=report.get("description"),
         url=f"{_site()}/dashboard/quality-reports",
+        upstream=_upstream(report.get("upstream")),
     )
     return sum(_send(user, subject, body) for user in unit_editors(package.get("owner_org")))
+
+
+def _upstream(found: dict | None) -> dict | str:
+    """A harvested dataset's report names the platform to fix it at
+    (feedback.upstream), in each language; nothing for a dataset catalogued here."""
+    if not found:
+        return ""
+    where = {"platform": found.get("platform") or found["source"], "source": found["source"]}
+    text = message("mail_report_upstream", page=found.get("page") or found.get("record") or "", **where)
+    return {tag: "\n\n" + text[tag] for tag in LANGUAGES}
 
 
 def feedback_answered(user, title, status: dict, answer: str, path: str) -> bool:
