@@ -13,6 +13,7 @@ import datetime as dt
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+from sqlalchemy.orm import Query
 
 from ckanext.sdm import audit, notify
 from ckanext.sdm.helpers import bilingual_message
@@ -43,7 +44,7 @@ def eligible(pkg_dict: dict) -> bool:
     return disclosure.access_eligible(pkg_dict)
 
 
-def granted(package_id, user_name) -> bool:
+def granted(package_id: str, user_name: str | None) -> bool:
     """Whether the user holds an approved, unexpired grant for the dataset and
     is not blacklisted.  Called by access.py for every withheld file."""
     user = model.User.get(user_name) if user_name else None
@@ -62,7 +63,7 @@ def granted(package_id, user_name) -> bool:
     return grant is not None and not audit.blacklisted(user.id, audit.client_address())
 
 
-def _show_package(package_ref) -> dict:
+def _show_package(package_ref: str) -> dict:
     """The whole dataset, as the policy needs it (redaction is for output)."""
     return tk.get_action("package_show")({"ignore_auth": True}, {"id": package_ref})
 
@@ -81,7 +82,7 @@ def request_dict(request: AccessRequest) -> dict:
     return out
 
 
-def title_of(package) -> dict:
+def title_of(package: model.Package | model.Group | None) -> dict:
     """A dataset's (or unit's) bilingual title ({tag: text}) for lists and mails."""
     if package is None:
         return {}
@@ -110,7 +111,7 @@ def _validate_application(data_dict: dict) -> dict:
     return {name: str(data_dict[name]).strip() for name in APPLICATION_FIELDS} | {"free_use_purpose": purpose}
 
 
-def access_request_create(context, data_dict):
+def access_request_create(context: dict, data_dict: dict) -> dict:
     """Apply for a dataset: `id` (dataset), `purpose`, `intended_use`,
     `applicant_unit`, optionally `free_use_purpose` (code list free_use_purpose)."""
     tk.check_access("sdm_access_request_create", context, data_dict)
@@ -147,7 +148,7 @@ def _days(data_dict: dict) -> int:
     return days
 
 
-def _editors_request(context, data_dict) -> tuple:
+def _editors_request(context: dict, data_dict: dict) -> tuple:
     """The application an editor of its dataset acts on, the reason given,
     and the errors found so far (a missing reason)."""
     request = model.Session.get(AccessRequest, tk.get_or_bust(data_dict, "id"))
@@ -161,7 +162,7 @@ def _editors_request(context, data_dict) -> tuple:
     return request, reason, errors
 
 
-def _record_decision(context, request, status: str, reason: str, now) -> dict:
+def _record_decision(context: dict, request: AccessRequest, status: str, reason: str, now: dt.datetime) -> dict:
     """Store the editor's decision, audit it, tell the applicant."""
     request.status, request.reason, request.decided, request.decided_by = status, reason, now, context["user"]
     applicant = model.User.get(request.user_id)
@@ -177,7 +178,7 @@ def _record_decision(context, request, status: str, reason: str, now) -> dict:
     return request_dict(request)
 
 
-def access_request_decide(context, data_dict):
+def access_request_decide(context: dict, data_dict: dict) -> dict:
     """Decide an application: `id`, `decision` (approve or reject), `reason`,
     and for an approval optionally `days` of access."""
     request, reason, errors = _editors_request(context, data_dict)
@@ -196,7 +197,7 @@ def access_request_decide(context, data_dict):
     return _record_decision(context, request, status, reason, now)
 
 
-def access_request_revoke(context, data_dict):
+def access_request_revoke(context: dict, data_dict: dict) -> dict:
     """End an approved grant before it expires: `id`, `reason`.  The files
     are withheld from the applicant again at once."""
     request, reason, errors = _editors_request(context, data_dict)
@@ -210,21 +211,29 @@ def access_request_revoke(context, data_dict):
 
 
 @tk.side_effect_free
-def access_request_list(context, data_dict):
+def access_request_list(context: dict, data_dict: dict) -> list[dict]:
     """The caller's own applications; with `id` (dataset) and the right to
     edit it, every application for that dataset."""
     tk.check_access("sdm_access_request_list", context, data_dict)
     query = model.Session.query(AccessRequest)
     if data_dict.get("id"):
-        package = model.Package.get(data_dict["id"])
-        if package is None:
-            raise tk.ObjectNotFound()
-        query = query.filter(AccessRequest.package_id == package.id)
-        if not can_decide(context, package.id):
-            query = query.filter(AccessRequest.user_id == model.User.get(context["user"]).id)
+        query = of_dataset(context, data_dict["id"], query, AccessRequest)
     else:
         query = query.filter(AccessRequest.user_id == model.User.get(context["user"]).id)
     return [request_dict(r) for r in query.order_by(AccessRequest.created.desc())]
+
+
+def of_dataset(context: dict, package_ref: str, query: Query, row: type) -> Query:
+    """A listing of one dataset's rows (`row`: a model with package_id and
+    user_id): all of them for those who decide on the dataset, the caller's
+    own for everyone else (applications, quality reports)."""
+    package = model.Package.get(package_ref)
+    if package is None:
+        raise tk.ObjectNotFound()
+    query = query.filter(row.package_id == package.id)
+    if not can_decide(context, package.id):
+        query = query.filter(row.user_id == model.User.get(context["user"]).id)
+    return query
 
 
 def edited_unit_ids(user: model.User) -> set:
@@ -232,7 +241,7 @@ def edited_unit_ids(user: model.User) -> set:
     return {g.id for capacity in ("editor", "admin") for g in user.get_groups("organization", capacity)}
 
 
-def decidable_package_ids(user_name) -> set | None:
+def decidable_package_ids(user_name: str | None) -> set | None:
     """The datasets whose applications the user decides: those of the units
     they edit; None for a sysadmin (all)."""
     user = model.User.get(user_name) if user_name else None
@@ -248,7 +257,7 @@ def decidable_package_ids(user_name) -> set | None:
 
 
 @tk.side_effect_free
-def access_request_queue(context, data_dict):
+def access_request_queue(context: dict, data_dict: dict) -> list[dict]:
     """Applications across every dataset the caller decides, oldest first;
     `status` (default pending) filters them."""
     tk.check_access("sdm_access_request_queue", context, data_dict)
@@ -262,7 +271,7 @@ def access_request_queue(context, data_dict):
     return [request_dict(r) for r in query.order_by(AccessRequest.created)]
 
 
-def can_decide(context, package_id) -> bool:
+def can_decide(context: dict, package_id: str | None) -> bool:
     """Editors and admins of the responsible unit, and sysadmins."""
     try:
         tk.check_access("package_update", {"user": context.get("user")}, {"id": package_id})
@@ -272,12 +281,12 @@ def can_decide(context, package_id) -> bool:
 
 
 # -- auth -------------------------------------------------------------------
-def signed_in(context, data_dict):
+def signed_in(context: dict, data_dict: dict | None) -> dict:
     """Auth: any signed-in user (the action itself limits what they reach)."""
     return {"success": bool(context.get("user") and model.User.get(context["user"]))}
 
 
-def _decide_auth(context, data_dict):
+def _decide_auth(context: dict, data_dict: dict | None) -> dict:
     return {"success": can_decide(context, (data_dict or {}).get("id"))}
 
 
