@@ -113,20 +113,25 @@ def _structure(subject, triples, kinds: dict) -> tuple:
     described_elsewhere = _vocabulary()[1]
     own = {str(s) for s, _p, _o in triples} - described_elsewhere
     subject = str(subject)
-    nodes = {subject: 0}
+    nodes, tokens = {subject: 0}, {}
 
     def token(term):
-        text = str(term)
-        if text in own or text == subject or text.startswith(subject + "#"):
-            return ("n", nodes.setdefault(text, len(nodes)))
-        if text in described_elsewhere:
-            return ("i", text)
-        return None  # an IRI nothing describes: only its being an IRI shows
+        found = tokens.get(term)
+        if found is None:
+            text = str(term)
+            if text in own or text == subject or text.startswith(subject + "#"):
+                found = ("n", nodes.setdefault(text, len(nodes)))
+            elif text in described_elsewhere:
+                found = ("i", text)
+            else:  # an IRI nothing describes: only its being an IRI shows
+                found = ("l", "IRI")
+            tokens[term] = found
+        return found
 
     rows, values = set(), {}
     for s, p, o in triples:
         s_token = token(s)
-        o_token = ("l", _literal_kind(o, kinds)) if isinstance(o, Literal) else token(o) or ("l", "IRI")
+        o_token = ("l", _literal_kind(o, kinds)) if isinstance(o, Literal) else token(o)
         if o_token[0] == "l":
             place = (s_token, str(p), o_token)
             values[place] = min(values.get(place, 0) + 1, 2)
