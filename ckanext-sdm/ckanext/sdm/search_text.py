@@ -34,6 +34,9 @@ _HAN_RUN = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)")
 _WORD = re.compile(r"[^\W_](?:[\w.'/+-]*[^\W_])?")
 #: Lucene query syntax that marks a q as written for Solr, not for people.
 _SOLR_SYNTAX = re.compile(r'[:()\[\]{}"~*?^\\]|&&|\|\||(?:^|\s)[+!-]|\b(?:AND|OR|NOT|TO)\b')
+#: How far apart a long word's pieces may be in the index: cut_for_search
+#: puts a word's own smaller words before it (细 悬浮 微粒 悬浮微粒).
+PIECE_SLOP = 1
 _LUCENE_SPECIAL = re.compile(r'([+\-!():^\[\]"{}~*?|&/\\])')
 
 
@@ -96,7 +99,17 @@ def _han_clause(word: str) -> str:
     pieces = _pieces(word)
     if pieces == [word]:
         return word
-    return "({} OR ({}))".format(word, " ".join("+" + p for p in pieces))
+    # The pieces as a phrase: side by side in one field, as the word is
+    # written, not 地球 in a discipline label and 化学 in the notes.
+    return '({} OR "{}"~{})'.format(word, " ".join(pieces), PIECE_SLOP)
+
+
+def _latin_clause(word: str) -> str:
+    """A Latin word; one with inner punctuation (X-ray, PM2.5, CO2-flux)
+    as a phrase, which Solr's English analysis cuts into several tokens
+    that must stay together (X-ray is not any `ray`).  _WORD lets no quote
+    or backslash into a word, so the phrase needs no escaping."""
+    return escape(word) if re.fullmatch(r"\w+", word) else f'"{word}"'
 
 
 def split_words(text: str, cut=None) -> list:
@@ -122,22 +135,31 @@ def _key(words) -> tuple:
 
 @functools.cache
 def _synonym_table() -> dict:
-    """{key of a term: the other terms of every group holding it}."""
+    """{key of a term: the other terms of every group holding it, then the
+    narrower terms of those groups}."""
     table: dict = {}
-    for group in synonyms.groups():
+    expansions = [(group, group) for group in synonyms.groups()] + [(g, g + terms) for g, terms in synonyms.narrower()]
+    for group, wider in expansions:
         for term in group:
             key = _key(split_words(term))
             if key:
-                table.setdefault(key, {}).update({t: None for t in group if _key(split_words(t)) != key})
+                table.setdefault(key, {}).update({t: None for t in wider if _key(split_words(t)) != key})
     return {key: tuple(terms) for key, terms in table.items()}
 
 
 def _clause(is_han: bool, word: str) -> str:
-    return _han_clause(word) if is_han else escape(word)
+    return _han_clause(word) if is_han else _latin_clause(word)
 
 
 def _all_of(words) -> str:
-    """One clause requiring every word."""
+    """One clause requiring every word: a synonym term.  Latin words as a
+    phrase (plant specimen, not plants and specimens anywhere in the
+    record); Chinese words each required, since the index's extra pieces
+    (cut_for_search) stand between them."""
+    if len(words) > 1 and not any(is_han for is_han, _ in words):
+        return _latin_clause(" ".join(w for _, w in words))
+    if len(words) > 1 and all(is_han for is_han, _ in words):
+        return _han_clause("".join(w for _, w in words))
     clauses = [_clause(*w) for w in words]
     return clauses[0] if len(clauses) == 1 else "({})".format(" ".join("+" + c for c in clauses))
 
