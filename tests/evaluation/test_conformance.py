@@ -62,10 +62,13 @@ def quiet_rdflib():
     logging.disable(logging.NOTSET)
 
 
-def test_findings_are_those_of_each_record_alone(open_record):
+def test_findings_are_those_of_each_record_alone(open_record, monkeypatch):
     records = list(varied(open_record, 26))
     found = conformance.check(records, BASE, {}, today=TODAY)
     assert found == alone(records)
+    # the same through two worker processes (11 structures in batches of 6)
+    monkeypatch.setattr(conformance, "PARALLEL_MIN", 4)
+    assert conformance.check(records, BASE, {}, today=TODAY) == found
     # the sample has findings on the dataset, a distribution, and none
     kinds = {f.split(":", 1)[0] for v in found.values() for f in v}
     assert {"dataset title", "dataset description", "distribution-1 accessURL"} <= kinds
