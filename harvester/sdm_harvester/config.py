@@ -38,12 +38,12 @@ CREDENTIAL_KEYS = ("token_env", "username_env", "password_env")
 class ConfigError(Exception):
     """The configuration is unusable; `problems` lists every reason."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
 
 
-def parse_interval(text) -> dt.timedelta:
+def parse_interval(text: object) -> dt.timedelta:
     """`30m`, `6h`, `2d`, `1w`, `hourly`, `daily`, `weekly` or `always`."""
     raw = str(text).strip().lower()
     if raw in _NAMED_INTERVALS:
@@ -150,7 +150,7 @@ def load(path: str) -> Config:
     return from_dict(data, path)
 
 
-def from_dict(data, path: str | None = None) -> Config:
+def from_dict(data: object, path: str | None = None) -> Config:
     problems: list[str] = []
     if not isinstance(data, dict):
         raise ConfigError([f"{path or 'config'}: expected a mapping with a `sources` list"])
@@ -263,7 +263,7 @@ def source_from_dict(raw: Mapping, problems: list[str]) -> Source | None:
     )
 
 
-def _networks(raw, problems) -> tuple:
+def _networks(raw: object, problems: list[str]) -> tuple:
     """CIDR networks, e.g. [10.20.0.0/16]; each is checked here, not at fetch time."""
     if not isinstance(raw, list):
         problems.append("allow_networks: expected a list of networks such as 10.20.0.0/16")
@@ -276,7 +276,7 @@ def _networks(raw, problems) -> tuple:
     return tuple(str(n) for n in raw)
 
 
-def _department(raw, problems) -> Department | None:
+def _department(raw: object, problems: list[str]) -> Department | None:
     if not isinstance(raw, dict):
         problems.append("department: expected a mapping with uscc and name")
         return None
@@ -300,7 +300,7 @@ def _department(raw, problems) -> Department | None:
     return Department(code, tagged)
 
 
-def _credentials(raw, problems) -> dict:
+def _credentials(raw: object, problems: list[str]) -> dict:
     if not isinstance(raw, dict):
         problems.append("credentials: expected a mapping such as {token_env: MY_TOKEN}")
         return {}
@@ -315,7 +315,7 @@ def _credentials(raw, problems) -> dict:
     return dict(raw)
 
 
-def _filters(key, raw, problems) -> tuple:
+def _filters(key: str, raw: object, problems: list[str]) -> tuple:
     """Each rule maps `identifier` or a field name to an fnmatch pattern."""
     if not isinstance(raw, list):
         problems.append(f"{key}: expected a list of rules such as {{identifier: 'test-*'}}")
@@ -332,7 +332,7 @@ def _filters(key, raw, problems) -> tuple:
     return tuple(rules)
 
 
-def _mapping(raw, problems) -> dict:
+def _mapping(raw: object, problems: list[str]) -> dict:
     if not isinstance(raw, dict):
         problems.append("mapping: expected {field: {source value: code}}")
         return {}
@@ -355,7 +355,7 @@ def _mapping(raw, problems) -> dict:
     return {name: {str(k): str(v) for k, v in table.items()} for name, table in raw.items() if isinstance(table, dict)}
 
 
-def _columns(raw, problems) -> dict:
+def _columns(raw: object, problems: list[str]) -> dict:
     if not isinstance(raw, dict):
         problems.append("columns: expected {column header: field}")
         return {}

@@ -30,12 +30,17 @@ import dataclasses
 import datetime as dt
 import logging
 import os
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from sdm_harvester import config as configuration
 from sdm_harvester import pipeline
 from sdm_harvester import report as reports
 from sdm_harvester.store import LEASE_TTL, Lease, Store, holder_name, now_iso
+
+if TYPE_CHECKING:  # imported where used: a harvester without workers needs neither
+    from redis import Redis
+    from rq import Queue, Worker
+    from rq.job import Job
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +58,7 @@ class SourceFailed(RuntimeError):
     """The source failed; rq retries the job, then keeps it as failed."""
 
 
-def redis_connection(url: str | None = None):
+def redis_connection(url: str | None = None) -> Redis:
     from redis import Redis
 
     return Redis.from_url(url or os.environ.get(REDIS_ENV) or DEFAULT_REDIS)
@@ -78,7 +83,7 @@ def due_sources(config: configuration.Config, store: Store, force: bool, only: S
 def enqueue(
     config_path: str,
     store: Store,
-    redis,
+    redis: Redis,
     *,
     force: bool = False,
     only: Sequence[str] = (),
@@ -169,7 +174,17 @@ def harvest_job(
     return {"source": source_name, "status": result.status, "counts": result.counts}
 
 
-def _harvest(config_path, source_name, store_url, data_dir, run_id, full, lease_ttl, publish, job_id):
+def _harvest(
+    config_path: str,
+    source_name: str,
+    store_url: str,
+    data_dir: str,
+    run_id: int,
+    full: bool,
+    lease_ttl: float,
+    publish: dict | None,
+    job_id: str,
+) -> reports.SourceReport:
     # reports and the HTTP log go to this machine's data directory, if it has one
     data_dir = os.environ.get(DATA_DIR_ENV) or data_dir
     config = configuration.load(config_path)
@@ -187,7 +202,7 @@ def _harvest(config_path, source_name, store_url, data_dir, run_id, full, lease_
     return result
 
 
-def _unmark(job, source_name: str) -> None:
+def _unmark(job: Job | None, source_name: str) -> None:
     if job is not None:
         job.connection.delete(pending_key(source_name))
 
@@ -259,14 +274,14 @@ def publish_job(
 # -- workers -------------------------------------------------------------------
 
 
-def worker_class():
+def worker_class() -> type[Worker]:
     from rq import Worker
 
     class HarvestWorker(Worker):
         """rq's worker, with a dead worker's jobs noticed after a few missed
         heartbeats rather than rq's fixed minute."""
 
-        def get_heartbeat_ttl(self, job) -> int:
+        def get_heartbeat_ttl(self, job: Job) -> int:
             interval = self.job_monitoring_interval
             if job.timeout and job.timeout > 0:
                 interval = max(1, min(job.timeout - self.current_job_working_time, interval))
@@ -295,7 +310,7 @@ def _preload() -> None:
 
 
 def work(
-    redis,
+    redis: Redis,
     queues: Iterable[str] = (QUEUE,),
     burst: bool = False,
     heartbeat: int = 10,
@@ -317,7 +332,7 @@ def work(
     return worker.work(burst=burst, with_scheduler=True, logging_level=logging_level)
 
 
-def queue_status(redis) -> dict:
+def queue_status(redis: Redis) -> dict:
     """Queue depth, running and failed jobs of both queues."""
     from rq import Queue
     from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
@@ -335,7 +350,7 @@ def queue_status(redis) -> dict:
     return out
 
 
-def _failed(queue, job_id: str) -> dict:
+def _failed(queue: Queue, job_id: str) -> dict:
     job = queue.fetch_job(job_id)
     if job is None:
         return {"job": job_id}

@@ -22,9 +22,9 @@ them, a JSON list of datasets, or a package_search response.
 from __future__ import annotations
 
 import json
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Mapping
 
-from sdm_harvester.http import FetchError
+from sdm_harvester.http import FetchError, Response
 from sdm_harvester.mapping import NOT_HARVESTED, Columns, RecordBuilder
 from sdm_harvester.sources.base import Broken, Harvester, Item, Record, SourceError, Unchanged, Withheld
 from sdm_schema import dataset_fields
@@ -113,14 +113,14 @@ _RESOURCE_BOOKKEEPING = frozenset(
 )
 
 
-def _title(unit):
+def _title(unit: object) -> object:
     """An organisation's title; older dumps and other sites give a string."""
     if isinstance(unit, dict):
         return unit.get("title_translated") or unit.get("title") or unit.get("name")
     return unit if isinstance(unit, str) else None
 
 
-def unit_code(org) -> str:
+def unit_code(org: Mapping) -> str:
     """The `uscc` of an SDM site's organisation (a field, or an extra)."""
     if not isinstance(org, dict):
         return ""
@@ -128,7 +128,7 @@ def unit_code(org) -> str:
     return str(org.get("uscc") or extras.get("uscc") or "").strip()
 
 
-def _put_unit(org, builder: RecordBuilder) -> None:
+def _put_unit(org: object, builder: RecordBuilder) -> None:
     """The dataset's own responsible unit: its organisation, when that names
     its USCC (an SDM site); a vanilla site's organisation names none."""
     code = unit_code(org)
@@ -195,12 +195,12 @@ def map_package(package: dict, builder: RecordBuilder, columns: Columns) -> dict
     return record
 
 
-def _date(record: dict, key: str, value) -> None:
+def _date(record: dict, key: str, value: object) -> None:
     if isinstance(value, str) and value.strip() and key not in record:
         record[key] = value.strip()
 
 
-def _resources(resources, builder: RecordBuilder) -> list:
+def _resources(resources: object, builder: RecordBuilder) -> list:
     out = []
     for resource in resources if isinstance(resources, list) else []:
         if not isinstance(resource, dict) or not resource.get("url"):
@@ -221,7 +221,7 @@ class CkanHarvester(Harvester):
         else:
             yield from self._search()
 
-    def _item(self, package, where: str) -> Item:
+    def _item(self, package: object, where: str) -> Item:
         # a dump without ids (ckanapi's from other tools) still names each dataset
         identifier = package.get("id") or package.get("name") if isinstance(package, dict) else None
         if not identifier:
@@ -241,7 +241,7 @@ class CkanHarvester(Harvester):
         self.unmapped.update(builder.unmapped)
         return Record(identifier, data, modified)
 
-    def _organization(self, org):
+    def _organization(self, org: object) -> object:
         """package_search gives an organisation without the fields a schema
         adds (`uscc`): organization_show, once per organisation and run."""
         if not isinstance(org, dict) or unit_code(org) or not org.get("id"):
@@ -279,7 +279,7 @@ class CkanHarvester(Harvester):
         self.full_listing = True
 
     @staticmethod
-    def _json_lines(content: str):
+    def _json_lines(content: str) -> Iterator[tuple[int, object]]:
         for number, line in enumerate(content.splitlines(), start=1):
             if line.strip():
                 try:
@@ -323,7 +323,7 @@ class CkanHarvester(Harvester):
         self.full_listing = since is None and count == first_count
 
     @staticmethod
-    def _result(response) -> dict:
+    def _result(response: Response) -> dict:
         try:
             body = json.loads(response.content)
         except ValueError:

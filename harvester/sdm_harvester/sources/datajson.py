@@ -68,7 +68,7 @@ def _tag(dataset: dict) -> str | None:
     return tags.pop() if len(tags) == 1 else None
 
 
-def _email(value) -> str | None:
+def _email(value: object) -> str | None:
     text = str(value or "").strip()
     return text[len("mailto:") :] if text.lower().startswith("mailto:") else text or None
 
@@ -111,7 +111,7 @@ def map_dataset(dataset: dict, builder: RecordBuilder) -> dict:
     return record
 
 
-def _distribution(distribution, builder: RecordBuilder) -> dict | None:
+def _distribution(distribution: object, builder: RecordBuilder) -> dict | None:
     if not isinstance(distribution, dict):
         return None
     out = {}
@@ -146,7 +146,7 @@ class DataJsonHarvester(Harvester):
         self.ctx.progress(f"{response.url}: {len(datasets)} datasets")
         self.full_listing = True
 
-    def _item(self, dataset, where: str) -> Item:
+    def _item(self, dataset: object, where: str) -> Item:
         identifier = dataset.get("identifier") if isinstance(dataset, dict) else None
         if not isinstance(identifier, str) or not identifier.strip():
             return Broken(where, "dataset without an identifier", unidentified=isinstance(dataset, dict))

@@ -35,7 +35,7 @@ MAX_PAGES = 100_000
 _EXTENSIONS = {".ttl": "ttl", ".rdf": "rdf", ".xml": "rdf", ".jsonld": "jsonld", ".nt": "nt", ".n3": "n3"}
 
 
-def _format(option, content_type: str, url: str) -> str:
+def _format(option: object, content_type: str, url: str) -> str:
     if option:
         return str(option)
     if content_type in FORMATS and content_type not in ("application/json", "text/plain"):

@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from typing import Iterator
+from typing import Iterable, Iterator
 
+from lxml.etree import _Element as Element
 from stdnum.cn import uscc as stdnum_uscc
 
 from sdm_harvester import safexml
@@ -61,11 +62,11 @@ ACCESS_RIGHTS = {
 }
 
 
-def _text(element) -> str | None:
+def _text(element: Element | None) -> str | None:
     return element.text.strip() if element is not None and element.text and element.text.strip() else None
 
 
-def _lang(element) -> str | None:
+def _lang(element: Element) -> str | None:
     return element.get(XML_LANG)
 
 
@@ -111,7 +112,7 @@ def _put_date(builder: RecordBuilder, key: str, value: str | None) -> None:
         builder.record[key] = value.strip()
 
 
-def _unmapped(metadata, builder: RecordBuilder, known) -> None:
+def _unmapped(metadata: Element, builder: RecordBuilder, known: Iterable[str]) -> None:
     for element in metadata.iter():
         if not isinstance(element.tag, str):
             continue
@@ -133,7 +134,7 @@ def _put_title(builder: RecordBuilder, text: str | None, tag: str | None, altern
         builder.put("title_translated", text, tag)
 
 
-def map_oai_dc(metadata, builder: RecordBuilder) -> None:
+def map_oai_dc(metadata: Element, builder: RecordBuilder) -> None:
     for element in metadata.iterfind(".//dc:title", NS):
         _put_title(builder, _text(element), _lang(element))
     for name, field in (
@@ -155,12 +156,12 @@ def map_oai_dc(metadata, builder: RecordBuilder) -> None:
     _unmapped(metadata, builder, _DC_READ)
 
 
-def map_datacite(metadata, builder: RecordBuilder) -> None:
+def map_datacite(metadata: Element, builder: RecordBuilder) -> None:
     resource = metadata.find(".//datacite:resource", NS)
     if resource is None:
         raise ValueError("no DataCite <resource> in the metadata")
 
-    def each(path):
+    def each(path: str) -> Iterator[Element]:
         return resource.iterfind(path, NS)
 
     for element in each("datacite:titles/datacite:title"):
@@ -244,7 +245,7 @@ def _uscc_of(value: str | None, scheme: str | None) -> str | None:
     return None
 
 
-def _put_unit(resource, builder: RecordBuilder) -> None:
+def _put_unit(resource: Element, builder: RecordBuilder) -> None:
     """The responsible unit: the publisher when it carries a USCC
     (publisherIdentifier, DataCite 4.5), else the first organisational
     contributor with a USCC name identifier.  Elements naming the same code
@@ -314,7 +315,7 @@ class OaiPmhHarvester(Harvester):
         self.full_listing = self.ctx.since is None and not options.get("until")
 
     @staticmethod
-    def _listing(root, where: str):
+    def _listing(root: Element, where: str) -> Element | None:
         if root.tag != f"{{{NS['oai']}}}OAI-PMH":
             raise SourceError(f"{where}: not an OAI-PMH response (root element {root.tag})")
         error = root.find("oai:error", NS)
@@ -327,7 +328,7 @@ class OaiPmhHarvester(Harvester):
             raise SourceError(f"{where}: no ListRecords element")
         return listing
 
-    def _item(self, element, prefix: str, where: str) -> Item:
+    def _item(self, element: Element, prefix: str, where: str) -> Item:
         header = element.find("oai:header", NS)
         identifier = _text(header.find("oai:identifier", NS)) if header is not None else None
         if not identifier:

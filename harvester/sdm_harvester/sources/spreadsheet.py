@@ -16,7 +16,7 @@ import datetime as dt
 import io
 import urllib.parse
 import zipfile
-from typing import Iterator
+from typing import Iterable, Iterator, Sequence
 
 from sdm_harvester.http import FetchError
 from sdm_harvester.mapping import Columns, RecordBuilder
@@ -59,7 +59,7 @@ def check_archive(data: bytes, max_bytes: int) -> None:
         )
 
 
-def _cell(value):
+def _cell(value: object) -> object:
     """Whole numbers Excel stores as floats become ints; text is stripped."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -142,7 +142,7 @@ class SpreadsheetHarvester(Harvester):
         return _csv_rows(data, options.get("encoding"))
 
     @staticmethod
-    def _find_header(rows, columns: Columns):
+    def _find_header(rows: Iterable[Sequence], columns: Columns) -> tuple[list, int]:
         for number, row in enumerate(rows, start=1):
             known = sum(columns.resolve(v) is not None for v in row if isinstance(v, str))
             if known >= 2:

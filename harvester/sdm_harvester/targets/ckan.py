@@ -53,13 +53,13 @@ class NotFound(Exception):
 class ActionClient:
     """POSTs to /api/3/action/NAME and unwraps CKAN's answer."""
 
-    def __init__(self, url: str, token: str, timeout: float = 60.0):
+    def __init__(self, url: str, token: str, timeout: float = 60.0) -> None:
         self.endpoint = url.rstrip("/") + "/api/3/action/"
         self.session = requests.Session()
         self.session.headers["Authorization"] = token
         self.timeout = timeout
 
-    def call(self, action: str, data: dict):
+    def call(self, action: str, data: dict) -> object:
         try:
             response = self.session.post(self.endpoint + action, json=data, timeout=self.timeout)
             body = response.json()
@@ -77,7 +77,7 @@ class ActionClient:
 
 
 class CkanTarget(Target):
-    def __init__(self, url: str, token: str, timeout: float = 60.0):
+    def __init__(self, url: str, token: str, timeout: float = 60.0) -> None:
         self.key = "ckan " + url.rstrip("/")
         self.api = ActionClient(url, token, timeout)
         #: {uscc: organisation id}, read from the site on first need
