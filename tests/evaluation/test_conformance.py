@@ -66,7 +66,7 @@ def test_findings_are_those_of_each_record_alone(open_record, monkeypatch):
     records = list(varied(open_record, 26))
     found = conformance.check(records, BASE, {}, today=TODAY)
     assert found == alone(records)
-    # the same through two worker processes (11 structures in batches of 6)
+    # the same through two worker processes (11 structures, PARALLEL_MIN 4: batches of 6 and 5)
     monkeypatch.setattr(conformance, "PARALLEL_MIN", 4)
     assert conformance.check(records, BASE, {}, today=TODAY) == found
     # the sample has findings on the dataset, a distribution, and none

@@ -43,7 +43,7 @@ SHAPES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file
 SHAPE_FILES = ("shapes.ttl", "range.ttl")
 BATCH = 500  # measured: larger batches validate faster per record, up to about this size
 WORKERS = min(2, os.cpu_count() or 1)
-PARALLEL_MIN = 100  # below two batches of this size a second process costs more than it saves
+PARALLEL_MIN = 100  # records a worker: below that a second process costs more than it saves
 _SH = "http://www.w3.org/ns/shacl#"
 # constraint parameters that read a literal's value, an IRI's spelling or a
 # count above 1: with any of them in the shapes, records of one structure
@@ -231,18 +231,21 @@ def check(
 
 def _validate_all(records: list) -> dict:
     """_results of [(key, subject, triples)] in batches, on two processes
-    when there are two batches' worth (spawned: nothing of the caller's
+    from 2 × PARALLEL_MIN records on (spawned: nothing of the caller's
     state, a CKAN command's database connections included, is inherited)."""
-    size = min(BATCH, max(PARALLEL_MIN, -(-len(records) // WORKERS)))
+    workers = WORKERS if len(records) >= WORKERS * PARALLEL_MIN else 1
+    size = min(BATCH, -(-len(records) // workers)) or 1
     batches = [records[start : start + size] for start in range(0, len(records), size)]
-    if len(batches) < 2:
-        return _results(batches[0]) if batches else {}
+    found = {}
+    if workers == 1:
+        for batch in batches:
+            found.update(_results(batch))
+        return found
     import concurrent.futures
     import multiprocessing
 
-    found = {}
     context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(WORKERS, mp_context=context) as pool:
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
         for part in pool.map(_results, batches):
             found.update(part)
     return found
