@@ -322,11 +322,14 @@ def publish_store(
     page_size: int = 1000,
     workers: int = 1,
     full: bool = False,
+    register_url: str | None = None,
 ) -> dict:
     """The feeds of a harvester's store (`sdm-harvest publish`, the publish
     job of the workers): every record with its latest evaluation (DQV),
     incrementally through the index kept in the data folder; `full`
-    rebuilds that index."""
+    rebuilds that index.  The national catalogue links the register of
+    authorised use at `register_url`, else at $SDM_REGISTER_URL (the CKAN
+    site's /authorisations; the harvester keeps no register), else nowhere."""
     from sdm_harvester.evaluate import with_measurements  # the evaluation imports the link checker
 
     index_dir = os.path.join(data_dir, "publish-index")
@@ -336,11 +339,16 @@ def publish_store(
         with_measurements(data_dir, store.iter_datasets()),
         out_dir,
         page_size=page_size,
-        catalog_info={"base_url": base_url},
+        catalog_info={"base_url": base_url, "register": register_url or os.environ.get(REGISTER_ENV)},
         feeds_url=feeds_url,
         index_dir=index_dir,
         workers=workers,
     )
+
+
+#: Where the register of authorised use is served, for every publish (the
+#: command, the workers' job, run --publish-out).
+REGISTER_ENV = "SDM_REGISTER_URL"
 
 
 def _index_path(index_dir: str, name: str) -> str:

@@ -436,3 +436,26 @@ def test_open_demands_unanswered_reports_and_answer_times_are_counted(app, cli, 
         assert all(word in page for word in words), prefix
         assert '<tr data-figure="demand_answer_days"><th scope="row">' in page and "<td>9.5</td>" in page
         assert words[0] in app.get(f"{prefix}/evaluation").body
+
+
+def _register_links(app, profile: str) -> tuple:
+    """(foaf:page, rdfs:seeAlso) of the catalogue in CKAN's /catalog.ttl for a profile."""
+    import rdflib
+
+    graph = rdflib.Graph().parse(data=app.get(f"/catalog.ttl?profiles={profile}").body, format="turtle")
+    [catalog] = graph.subjects(rdflib.RDF.type, rdflib.URIRef("http://www.w3.org/ns/dcat#Catalog"))
+    pages = {str(p) for p in graph.objects(catalog, rdflib.URIRef("http://xmlns.com/foaf/0.1/page"))}
+    return pages, {str(d) for d in graph.objects(catalog, rdflib.RDFS.seeAlso)}
+
+
+def test_the_national_catalogue_links_the_register_and_its_files(app, ckan_config, monkeypatch, dataset, sysadmin):
+    site = ckan_config["ckan.site_url"].rstrip("/")
+    register = f"{site}/authorisations"
+    assert _register_links(app, "sdm_national") == ({register}, {register + ".csv", register + ".jsonld"})
+    assert app.get("/authorisations.csv").status_code == 200 and app.get("/authorisations.jsonld").status_code == 200
+    assert _register_links(app, "sdm_dcat_ap3") == (set(), set())  # the international feed carries none
+    monkeypatch.setitem(ckan_config, "ckanext.sdm.authorisations.register_url", "https://open.example.cn/register")
+    call_action(
+        "package_patch", context={"user": sysadmin["name"]}, id=dataset["id"], version="2"
+    )  # a new catalogue page, not the one cached
+    assert _register_links(app, "sdm_national")[0] == {"https://open.example.cn/register"}

@@ -4,15 +4,20 @@
     {"base_url": "https://data.example.cn",          # required
      "title": {"zh-Hans": …, "en": …}, "description": {…},
      "publisher": {"name": {"zh-Hans": …, "en": …}, "uri": …},  # optional
-     "homepage": "https://data.example.cn/"}          # optional
+     "homepage": "https://data.example.cn/",          # optional
+     "register": "https://data.example.cn/authorisations"}  # optional
+`register` is the page of the public register of authorised use (R14);
+the national catalogue links it and its files, REGISTER.csv and
+REGISTER.jsonld (national_catalog).
 """
 
 from __future__ import annotations
 
 from typing import Iterator, Mapping
 
+from sdm_schema.loader import message
 from sdm_schema.rdf.mapping import translated_literals
-from sdm_schema.rdf.namespaces import DCAT, DCT, FOAF, HYDRA, SCHEMA
+from sdm_schema.rdf.namespaces import DCAT, DCT, FOAF, HYDRA, RDFS, SCHEMA
 from sdm_schema.rdf.terms import IRI, TYPE, XSD_INTEGER, Literal, Triple, iri
 
 DEFAULT_INFO = {
@@ -56,6 +61,38 @@ def dcat_catalog(info: Mapping) -> Iterator[Triple]:
         homepage = iri(info["homepage"])
         yield catalog, IRI(FOAF + "homepage"), homepage
         yield homepage, TYPE, IRI(FOAF + "Document")
+
+
+#: The register's files (authorisations.py writes them): suffix → IANA media type.
+REGISTER_FILES = {"jsonld": "application/ld+json", "csv": "text/csv"}
+IANA_MEDIA = "http://www.iana.org/assignments/media-types/"
+
+
+def register_links(info: Mapping) -> Iterator[Triple]:
+    """The public register of authorised use (R14, 2024 Opinions (5)),
+    linked from the catalogue: its page (foaf:page) and its files
+    (rdfs:seeAlso), each a foaf:Document with its title and media type."""
+    register = (info.get("register") or "").rstrip("/")
+    if not register:
+        return
+    catalog = catalog_iri(info)
+    page = iri(register)
+    yield catalog, IRI(FOAF + "page"), page
+    yield page, TYPE, IRI(FOAF + "Document")
+    title = message("authorisations_title")
+    for suffix, media in REGISTER_FILES.items():
+        document = iri(f"{register}.{suffix}")
+        yield catalog, IRI(RDFS + "seeAlso"), document
+        yield document, TYPE, IRI(FOAF + "Document")
+        yield document, IRI(DCT + "format"), IRI(IANA_MEDIA + media)
+        for literal in translated_literals(title):
+            yield document, IRI(DCT + "title"), literal
+
+
+def national_catalog(info: Mapping) -> Iterator[Triple]:
+    """The national feed's dcat:Catalog: dcat_catalog and the register's links."""
+    yield from dcat_catalog(info)
+    yield from register_links(info)
 
 
 def schemaorg_catalog(info: Mapping) -> Iterator[Triple]:

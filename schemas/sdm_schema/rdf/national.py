@@ -4,7 +4,7 @@ project's own code IRIs, so that parse(serialize(x)) gives x back."""
 
 from sdm_schema import disclosure
 from sdm_schema.rdf import dcat
-from sdm_schema.rdf.catalog import dcat_catalog
+from sdm_schema.rdf.catalog import national_catalog
 from sdm_schema.rdf.mapping import Profile
 from sdm_schema.rdf.namespaces import DCAT, DCAT_PREFIXES
 from sdm_schema.rdf.quality import QualityRule
@@ -16,6 +16,7 @@ PROFILE = Profile(
     rules=(*dcat.rules(), QualityRule()),
     prefixes=DCAT_PREFIXES,
     dataset_class=DCAT + "Dataset",
-    catalog=dcat_catalog,
+    # the catalogue links the register of authorised use (R14)
+    catalog=national_catalog,
     dataset_link=DCAT + "dataset",
 )

@@ -96,7 +96,9 @@ def ckan_record(dataset_dict: Mapping, dataset_ref, units: Units) -> dict:
 
 def catalog_info(catalog_dict: Mapping | None, catalog_ref) -> dict:
     """sdm_schema.rdf.catalog's description of CKAN's catalogue."""
-    info = {"base_url": tk.config["ckan.site_url"], "uri": str(catalog_ref)}
+    site = tk.config["ckan.site_url"].rstrip("/")
+    register = tk.config.get("ckanext.sdm.authorisations.register_url") or f"{site}/authorisations"
+    info = {"base_url": tk.config["ckan.site_url"], "uri": str(catalog_ref), "register": register}
     site_title = (catalog_dict or {}).get("title") or tk.config.get("ckan.site_title")
     if site_title:
         info["title"] = {lang.detect(site_title): site_title}
