@@ -7,6 +7,7 @@ from browser_actors import SYSADMIN
 from playwright.sync_api import expect
 
 from sdm_schema import codelist, dataset_field, message
+from sdm_schema.errors import bilingual
 
 LANGUAGES = ("zh-Hans", "en")
 UNIT = {
@@ -45,13 +46,19 @@ def test_an_administrator_charges_a_fee_with_the_fee_editor(actor, dataset):
     expect(editor).to_be_visible()
     with page.expect_navigation():
         page.click("form:has(#field-name) button[name=save]")
-    # a non-profit fee without items is refused, in both languages
-    refused = page.locator(".error-explanation")
-    for tag in LANGUAGES:
-        expected = message(
-            "fee_items_required", dataset_field("fee_items"), basis=codelist("fee_basis").label_of("nonprofit", tag)
-        )[tag]
-        expect(refused).to_contain_text(expected)
+    # a non-profit fee without items is refused, in both languages, under the
+    # fee editor and in the summary alike, the field named once in each
+    refusal = bilingual(
+        {
+            tag: message(
+                "fee_items_required", dataset_field("fee_items"), basis=codelist("fee_basis").label_of("nonprofit", tag)
+            )[tag]
+            for tag in LANGUAGES
+        }
+    )
+    expect(page.locator(".sdm-fee-editor .error-block")).to_have_text(refusal)
+    expect(page.locator(".error-explanation li[data-field-label=fee_items]")).to_have_text(refusal)
+    assert all(refusal.count(label) == 1 for label in dataset_field("fee_items").label.values()), refusal
     admin.dataset_form_ready()
     _fee_row(page, 0, "数据加工", "Processing", "200")
     page.click(".sdm-fee-editor .sdm-row-add")

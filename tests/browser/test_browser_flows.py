@@ -10,7 +10,9 @@ import pytest
 from browser_actors import SYSADMIN, User
 from playwright.sync_api import expect
 
-from sdm_schema import codelist, message
+from ckanext.sdm.slugs import slugify
+from sdm_schema import codelist, message, organization_fields
+from sdm_schema.errors import bilingual
 
 TAG = {"zh": "zh-Hans", "en": "en"}
 EDITOR = User("wang-editor", "editor-pass-2026", "wang@example.cn", "王编辑")
@@ -88,10 +90,8 @@ NEW = {
             "uscc": "91510100MA61R1234W",
             "title": {"zh-Hans": "四川省气象局", "en": "Sichuan Meteorological Service"},
         },
-        "dataset": {
-            "name": "sichuan-hourly-rain",
-            "title": {"zh-Hans": "四川省逐时降雨量", "en": "Hourly rainfall in Sichuan"},
-        },
+        # no URL name typed: the form spells the Chinese title in pinyin
+        "dataset": {"name": None, "title": {"zh-Hans": "四川省逐时降雨量", "en": "Hourly rainfall in Sichuan"}},
     },
     "en": {
         "unit": {
@@ -109,6 +109,15 @@ def _fill_translated(page, field: str, values: dict) -> None:
         page.fill(f"#field-{field}-{tag}", value)
 
 
+def _uscc_refusal(typed: str) -> str:
+    """What the form says of a mistyped credit code, under the field and in the
+    summary above the form alike: each language names the field once."""
+    field = next(f for f in organization_fields() if f.name == "uscc")
+    refusal = bilingual(message("bad_uscc_checksum", field, value=typed))
+    assert all(refusal.count(label) == 1 for label in field.label.values()), refusal
+    return refusal
+
+
 def _create_unit(admin, unit: dict) -> None:
     """The organisation form, first with a mistyped credit code: refused in
     both languages with what was typed kept, then corrected and saved."""
@@ -116,12 +125,13 @@ def _create_unit(admin, unit: dict) -> None:
     admin.goto("/organization/new")
     _fill_translated(page, "title_translated", unit["title"])
     admin.slug(unit["name"])
-    page.fill("#field-uscc", unit["uscc"][:-1] + ("0" if unit["uscc"][-1] != "0" else "1"))
+    typed = unit["uscc"][:-1] + ("0" if unit["uscc"][-1] != "0" else "1")
+    page.fill("#field-uscc", typed)
     with page.expect_navigation():
         page.click("form:has(#field-uscc) button[type=submit]")
-    errors = page.locator(".error-explanation")
-    expect(errors).to_contain_text("统一社会信用代码")
-    expect(errors).to_contain_text("Unified social credit code")
+    refusal = _uscc_refusal(typed)
+    expect(page.locator(".error-explanation li[data-field-label=uscc]")).to_have_text(refusal)
+    expect(page.locator(".form-group:has(#field-uscc) .error-block")).to_have_text(refusal)
     expect(page.locator("#field-title_translated-zh-Hans")).to_have_value(unit["title"]["zh-Hans"])
     admin.shoot(f"unit-form-error-{admin.locale}")
     page.fill("#field-uscc", unit["uscc"])
@@ -134,11 +144,15 @@ def _create_dataset(admin, unit: dict, dataset: dict) -> None:
     """The two stages of CKAN's dataset form: the metadata (public,
     conditionally open, whose conditions appear once chosen), then a link."""
     page = admin.page
+    name = dataset["name"] or slugify(dataset["title"]["zh-Hans"])
     admin.goto("/dataset/new")
     admin.dataset_form_ready()
     page.select_option("#field-private", "False")
     _fill_translated(page, "title_translated", dataset["title"])
-    admin.slug(dataset["name"])
+    if dataset["name"]:
+        admin.slug(dataset["name"])
+    else:  # prefilled from the title while it is typed (sdm-slug.js, pinyin by the site)
+        expect(page.locator("#field-name")).to_have_value(name)
     admin.choose("field-organizations", *unit["title"].values())
     expect(page.locator("#field-open_condition")).to_be_hidden()
     page.select_option("#field-open_attribute", "conditional")
@@ -149,10 +163,10 @@ def _create_dataset(admin, unit: dict, dataset: dict) -> None:
     admin.shoot(f"dataset-form-conditional-{admin.locale}", full_page=False)
     with page.expect_navigation():
         page.click("form:has(#field-name) button[name=save]")
-    assert page.url.endswith(f"/dataset/{dataset['name']}/resource/new"), page.url
+    assert page.url.endswith(f"/dataset/{name}/resource/new"), page.url
     page.click("#resource-link-button")
-    page.fill("#field-resource-url", f"https://files.example.cn/{dataset['name']}.csv")
-    page.fill("#field-name", f"{dataset['name']}.csv")
+    page.fill("#field-resource-url", f"https://files.example.cn/{name}.csv")
+    page.fill("#field-name", f"{name}.csv")
     with page.expect_navigation():
         page.click("button[name=save][value=go-metadata]")
 
@@ -165,10 +179,11 @@ def test_an_administrator_creates_a_unit_and_a_dataset_through_the_forms(actor, 
     expect(admin.page.locator("h1.heading")).to_have_text(new["unit"]["title"][TAG[locale]])
     _create_dataset(admin, new["unit"], new["dataset"])
     page = admin.page
-    assert page.url.endswith(f"/dataset/{new['dataset']['name']}"), page.url
+    name = new["dataset"]["name"] or slugify(new["dataset"]["title"]["zh-Hans"])
+    assert page.url.endswith(f"/dataset/{name}"), page.url
     expect(page.locator("h1").first).to_have_text(new["dataset"]["title"][TAG[locale]])
     expect(page.locator(".sdm-badges")).to_contain_text(label("open_attribute", "conditional", locale))
-    expect(page.locator(".resource-item")).to_contain_text(f"{new['dataset']['name']}.csv")
+    expect(page.locator(".resource-item")).to_contain_text(f"{name}.csv")
     admin.shoot(f"dataset-page-administrator-{locale}")
 
 
@@ -182,6 +197,21 @@ def test_the_unit_picker_speaks_the_readers_language(actor, catalogue):
 
 
 # -- an editor of the unit corrects a dataset ----------------------------------------
+def _press_save_once(page) -> None:
+    """Press the save button as a hand does, with the focus still in the field
+    just typed: the button must not move between pressing and releasing (it
+    once jumped 89 px, and the release then missed it), and that one press saves."""
+    save = page.locator("form:has(#field-name) button[name=save]")
+    save.scroll_into_view_if_needed()
+    before = save.bounding_box()
+    page.mouse.move(before["x"] + before["width"] / 2, before["y"] + before["height"] / 2)
+    page.mouse.down()
+    pressed = save.bounding_box()
+    with page.expect_navigation():
+        page.mouse.up()
+    assert (pressed["x"], pressed["y"]) == (before["x"], before["y"]), (before, pressed)
+
+
 def test_an_editor_corrects_a_dataset(actor, catalogue):
     editor = actor("zh", EDITOR)
     editor.goto(f"/dataset/{SOIL['name']}")
@@ -193,8 +223,7 @@ def test_an_editor_corrects_a_dataset(actor, catalogue):
     page.fill("#field-title_translated-en", "Soil moisture at 10, 20 and 50 cm")
     page.fill("#field-notes_translated-zh-Hans", "农业气象站10、20、50厘米深度的土壤水分。")
     editor.shoot("dataset-edit-zh", full_page=False)
-    with page.expect_navigation():
-        page.click("form:has(#field-name) button[name=save]")
+    _press_save_once(page)
     assert page.url.endswith(f"/dataset/{SOIL['name']}"), page.url
     expect(page.locator(".notes")).to_contain_text("10、20、50厘米")
     editor.switch_language("English")

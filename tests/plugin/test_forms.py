@@ -348,7 +348,7 @@ def test_uscc_error_says_each_half_in_its_own_language(app, admin, code, zh, en)
     )
     errors = form_errors(response)
     assert errors and zh in errors and en in errors, errors
-    chinese = errors[errors.index("统一社会信用代码 " + code) :].split(" / ")[0]
+    chinese = errors[errors.index("统一社会信用代码：" + code) :].split(" / ")[0]
     assert not re.search(r"[A-Za-z]{2,}", chinese.replace(code, "")), chinese  # no English inside the Chinese half
 
 
