@@ -1,7 +1,7 @@
 """The extension's administration pages under /ckan-admin/sdm, for
 sysadmins: the audit trail (filters, CSV export), the blacklist,
 submission certificates (issue, list, print), the applications awaiting a
-decision, and the site identity the ini sets (config_declaration.yml).
+decision, the harvester's sources and runs (harvest_status.py), and the site identity the ini sets (config_declaration.yml).
 
 Every page calls the extension's actions, so the API and the pages apply
 the same rules and give the same bilingual errors.
@@ -26,6 +26,7 @@ TABS = (
     ("sdm_admin.blacklist", "admin_blacklist"),
     ("sdm_admin.certificates", "admin_certificates"),
     ("sdm_admin.requests", "admin_requests"),
+    ("sdm_admin.harvest", "admin_harvest"),
 )
 
 
@@ -83,7 +84,7 @@ def audit_page():
         filters=filters,
         rows=[audit.row_dict(r) for r in rows[-500:]][::-1],
         total=len(rows),
-        actions=audit.ACTIONS,
+        actions=audit.EVENT_ACTIONS,
         outcomes=audit.OUTCOMES,
     )
 
@@ -146,3 +147,13 @@ def certificates():
 def requests():
     pending = tk.get_action("sdm_access_request_queue")(_context(), {})
     return _render("sdm/admin/requests.html", requests=pending, default_days=access_requests.grant_days_default())
+
+
+# -- harvest -----------------------------------------------------------------------
+@admin.route("/harvest")
+def harvest():
+    try:
+        status, problem = tk.get_action("sdm_harvest_status_show")(_context(), {}), None
+    except tk.ObjectNotFound as e:  # not configured, never run, or the store cannot be read
+        status, problem = None, e.message
+    return _render("sdm/admin/harvest.html", status=status, problem=problem)
