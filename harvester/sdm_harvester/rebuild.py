@@ -59,14 +59,16 @@ def withheld_files(records: Iterable[Mapping]) -> list[dict]:
     out = []
     for record in records:
         decision = disclosure.decide(record, AUDIENCE)
-        if decision.visible and not decision.resources:
+        # an embargo that ended after the feed was published: withheld then
+        lapsed = decision.resources and disclosure.embargo_end(record) and not record.get("resources")
+        if decision.visible and (not decision.resources or lapsed):
             title = record.get("title_translated") or {}
             out.append(
                 {
                     "iri": record.get("uri"),
                     "name": record.get("name"),
                     "title": title.get("zh-Hans") or title.get("en"),
-                    "reason": decision.reason,
+                    "reason": disclosure.DEFERRED if lapsed else decision.reason,
                 }
             )
     return sorted(out, key=lambda item: item["iri"] or "")

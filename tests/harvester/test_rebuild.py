@@ -147,3 +147,13 @@ def test_a_store_that_holds_records_is_refused(rebuilt):
     assert refused.returncode == 2 and "already holds records" in refused.stderr
     missing = sdm_harvest("rebuild", "--from", "/nonexistent/catalog.ttl", "--department", NATION["uscc"])
     assert missing.returncode == 2 and "/nonexistent/catalog.ttl: no such file" in missing.stderr
+
+
+def test_an_embargo_that_ended_after_publication_is_named_too():
+    """Published while deferred (no files), read back after its date: the
+    policy would now show files, but the feed had none to carry."""
+    lapsed = {"uri": "https://a.example.cn/d/1", "disclosure": "deferred", "embargo_until": "2020-01-01"}
+    opened = {**lapsed, "uri": "https://a.example.cn/d/2", "resources": [{"url": "https://a.example.cn/f.csv"}]}
+    plain = {"uri": "https://a.example.cn/d/3"}
+    listed = rebuild.withheld_files([lapsed, opened, plain])
+    assert [(item["iri"], item["reason"]) for item in listed] == [(lapsed["uri"], disclosure.DEFERRED)]
