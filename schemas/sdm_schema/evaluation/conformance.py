@@ -230,9 +230,8 @@ def check(
 
 
 def _validate_all(records: list) -> dict:
-    """_results of [(key, subject, triples)] in batches, on two processes
-    from 2 × PARALLEL_MIN records on (spawned: nothing of the caller's
-    state, a CKAN command's database connections included, is inherited)."""
+    """_results of [(key, subject, triples)] in batches, on two worker
+    processes from 2 × PARALLEL_MIN records on."""
     workers = WORKERS if len(records) >= WORKERS * PARALLEL_MIN else 1
     size = min(BATCH, -(-len(records) // workers)) or 1
     batches = [records[start : start + size] for start in range(0, len(records), size)]
@@ -242,10 +241,38 @@ def _validate_all(records: list) -> dict:
             found.update(_results(batch))
         return found
     import concurrent.futures
-    import multiprocessing
 
-    context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        for part in pool.map(_results, batches):
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        for part in pool.map(_in_worker, batches):
             found.update(part)
     return found
+
+
+def _in_worker(batch: list) -> dict:
+    """_results of a batch in a fresh interpreter (`python -m` this module):
+    it inherits nothing of the caller (a CKAN command's database
+    connections), and runs no caller's main module again, as
+    multiprocessing's spawn would of a script without a main guard."""
+    import pickle
+    import subprocess
+    import sys
+
+    # where this sdm_schema is found, whether installed or in a source tree
+    home = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, (home, os.environ.get("PYTHONPATH")))))
+    done = subprocess.run(
+        [sys.executable, "-m", "sdm_schema.evaluation.conformance"],
+        input=pickle.dumps(batch),
+        capture_output=True,
+        env=env,
+    )
+    if done.returncode:
+        raise RuntimeError(f"DCAT-AP validation worker failed: {done.stderr.decode(errors='replace')[-2000:]}")
+    return pickle.loads(done.stdout)
+
+
+if __name__ == "__main__":  # a worker of _in_worker: a pickled batch in, its results out
+    import pickle
+    import sys
+
+    pickle.dump(_results(pickle.load(sys.stdin.buffer)), sys.stdout.buffer)
