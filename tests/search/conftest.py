@@ -1,5 +1,6 @@
 """The search corpus, created once for the tests of this folder in real
-CKAN (its 158 datasets per module or per test would make the suite slow).
+CKAN (its 158 datasets per module or per test would make the suite slow):
+through package_create, then indexed in one batch (search_corpus.py).
 The tests here only read it; test_corpus.py indexes it once the stock way
 and puts the extension's index back."""
 

@@ -19,11 +19,13 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 KINDS = ("zh", "traditional", "en", "mixed", "label", "cross")
 BEGIN, END = "<!-- measured:begin -->", "<!-- measured:end -->"
+HELD_OUT_BEGIN, HELD_OUT_END = "<!-- heldout:begin -->", "<!-- heldout:end -->"
 CUTOFF = 10
 
 
-def load_queries() -> list:
-    with open(os.path.join(HERE, "queries.yaml"), encoding="utf-8") as f:
+def load_queries(name: str = "queries.yaml") -> list:
+    """The judged queries of queries.yaml (or of the held-out set)."""
+    with open(os.path.join(HERE, name), encoding="utf-8") as f:
         return yaml.safe_load(f)["queries"]
 
 
@@ -88,14 +90,14 @@ def score(queries, results) -> dict:
     return scores
 
 
-def table(systems: dict) -> str:
+def table(systems: dict, kinds: tuple = (*KINDS, "all")) -> str:
     """A markdown table: one row per query kind, the figures of each system."""
     names = list(systems)
     figures = ("P", "R", "nDCG@10", "MRR", "all found")
     head = "| queries | n | " + " | ".join(f"{n} {f}" for n in names for f in figures) + " |"
     rule = "|---|---:|" + "---:|" * len(figures) * len(names)
     rows = []
-    for kind in (*KINDS, "all"):
+    for kind in kinds:
         first = systems[names[0]][kind]
         cells = " | ".join(
             f"{s.precision:.2f} | {s.recall:.2f} | {s.ndcg:.2f} | {s.mrr:.2f} | {s.complete}/{s.queries}"
