@@ -24,6 +24,7 @@ from sdm_harvester import report as reports
 from sdm_harvester.backup_command import backup_command, restore_command
 from sdm_harvester.evaluate_command import day_option, link_checker, link_options
 from sdm_harvester.lock import Locked, RunLock, UnsafeFile, refuse_links
+from sdm_harvester.status import harvest_status
 from sdm_harvester.store import STORE_ENV, Store, describe, now_iso
 
 DEFAULT_DATA_DIR = "./sdm-data"
@@ -482,21 +483,6 @@ def sources_check(config_path):
     click.echo(f"{config_path}: {len(config.sources)} source(s), OK")
 
 
-def _flag_summary(datasets) -> dict:
-    """{department: {records, fields: {field: records}}} of the held
-    records that carry quality flags."""
-    out: dict = {}
-    for dataset in datasets:
-        flags = dataset.get("quality_flags") or []
-        if not flags:
-            continue
-        entry = out.setdefault(dataset.get("owner_org") or "-", {"records": 0, "fields": {}})
-        entry["records"] += 1
-        for name in {f.get("field") for f in flags}:
-            entry["fields"][name] = entry["fields"].get(name, 0) + 1
-    return out
-
-
 @main.command()
 @data_dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
@@ -518,58 +504,40 @@ def status(data_dir, as_json, store_url, redis_url):
       sdm-harvest status --data-dir /var/lib/sdm
       sdm-harvest status --store postgresql://sdm@db/sdm --redis redis://db:6379/0 --json
     """
-    import json
-
     store = _require_store(data_dir, store_url)
     try:
-        states, runs = store.source_states(), store.runs()
-        held = {s["name"]: store.active_count(s["name"]) for s in states}
-        flagged = _flag_summary(store.iter_datasets())
-        leases = store.running_leases()
+        status = harvest_status(store, redis_url)
     finally:
         store.close()
-    queues = None
-    if redis_url:
-        from sdm_harvester.workqueue import queue_status, redis_connection
-
-        queues = queue_status(redis_connection(redis_url))
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "sources": [dict(s, records=held[s["name"]]) for s in states],
-                    "runs": runs,
-                    "quality_flags": flagged,
-                    "leases": leases,
-                    **({"queues": queues} if queues is not None else {}),
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
+        click.echo(json.dumps(status, ensure_ascii=False, indent=2))
         return
-    for lease in leases:
+    _print_status(status)
+
+
+def _print_status(status: dict) -> None:
+    for lease in status["leases"]:
         click.echo(f"running: {lease['source']} on {lease['holder']} (lease {lease['expires_in_s']:g} s left)")
-    for name, queue in (queues or {}).items():
+    for name, queue in status.get("queues", {}).items():
         click.echo(
             f"queue {name}: {queue['queued']} queued, {queue['running']} running, "
             f"{queue['scheduled']} waiting to retry, {len(queue['failed'])} failed"
         )
         for job in queue["failed"]:
             click.echo(f"    failed: {job.get('description') or job['job']}: {job.get('error', '')}")
-    for department, summary in sorted(flagged.items()):
+    for department, summary in sorted(status["quality_flags"].items()):
         fields = ", ".join(f"{name} {n}" for name, n in sorted(summary["fields"].items()))
         click.echo(f"department {department}: {summary['records']} records held with quality flags ({fields})")
-    for state in states:
+    for state in status["sources"]:
         counts = ", ".join(f"{k} {v}" for k, v in state["last_counts"].items() if v)
         click.echo(
             f"{state['name']}: {state['last_status']} at {state['last_finished']}; "
-            f"last success {state['last_success'] or 'never'}; {held[state['name']]} records held"
+            f"last success {state['last_success'] or 'never'}; {state['records']} records held"
             + (f"; {counts}" if counts else "")
         )
         if state["last_error"]:
             click.echo(f"    {state['last_error']}")
-    for past in runs:
+    for past in status["runs"]:
         click.echo(
             f"run {past['id']}: {past['started']} → {past['finished'] or 'unfinished'}, "
             f"exit {past['exit_code'] if past['exit_code'] is not None else '-'}"

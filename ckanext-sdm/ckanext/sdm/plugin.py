@@ -23,6 +23,7 @@ from ckanext.sdm import (
     evaluation_pages,
     feedback,
     feedback_pages,
+    harvest_status,
     helpers,
     pages,
     search,
@@ -95,6 +96,7 @@ class SdmPlugin(p.SingletonPlugin, DefaultTranslation):
             feedback.AUTH_FUNCTIONS,
             authorisations.AUTH_FUNCTIONS,
             evaluation.AUTH_FUNCTIONS,
+            harvest_status.AUTH_FUNCTIONS,
         )
 
     # IActions
@@ -109,6 +111,7 @@ class SdmPlugin(p.SingletonPlugin, DefaultTranslation):
             feedback.ACTIONS,
             authorisations.ACTIONS,
             evaluation.ACTIONS,
+            harvest_status.ACTIONS,
         )
 
     # IPackageController
