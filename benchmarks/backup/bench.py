@@ -123,6 +123,11 @@ def timed(*args) -> float:
     return seconds
 
 
+def load() -> float:
+    """The 1-minute load average as a step ends (the machine is shared)."""
+    return os.getloadavg()[0]
+
+
 def size(path: str) -> int:
     if os.path.isfile(path):
         return os.path.getsize(path)
@@ -155,12 +160,12 @@ def run(count: int, work: str) -> list[tuple]:
     start = time.perf_counter()
     sh("pg_dump", "--format=custom", f"--file={dump}", url)
     sh("tar", "czf", tarball, "-C", work, f"storage-{DB}")
-    rows.append(("anchor-dump", time.perf_counter() - start, size(dump) + size(tarball)))
+    rows.append(("anchor-dump", time.perf_counter() - start, size(dump) + size(tarball), load()))
     backup = (CKAN, "-c", ini, "sdm", "backup", "--repo", repo, "--password-file", password)
-    rows.append(("sdm-backup", timed(*backup), size(repo)))
+    rows.append(("sdm-backup", timed(*backup), size(repo), load()))
     before = size(repo)
     psql(CHANGE, DB)
-    rows.append(("sdm-incremental", timed(*backup), size(repo) - before))
+    rows.append(("sdm-incremental", timed(*backup), size(repo) - before, load()))
     target = site(work, TARGET_DB, "bench-restore", key)
     fresh_database(TARGET_DB)
     rows.append(
@@ -180,6 +185,7 @@ def run(count: int, work: str) -> list[tuple]:
                 str(WORKERS),
             ),
             size(repo),
+            load(),
         )
     )
     return rows
@@ -197,8 +203,7 @@ def main() -> None:
         for count in args.counts:
             work = tempfile.mkdtemp(prefix="sdm-bench-backup-")
             try:
-                for step, seconds, nbytes in run(count, work):
-                    load = os.getloadavg()[0]
+                for step, seconds, nbytes, load in run(count, work):
                     print(f"| {count:,} | {step} | {seconds:.1f} | {nbytes / 1e6:.1f} | {load:.1f} |", flush=True)
             finally:
                 shutil.rmtree(work, ignore_errors=True)

@@ -124,6 +124,9 @@ def _dump_consistent(stage: str) -> dict:
                 [
                     _pg_tool("pg_dump"),
                     "--format=custom",
+                    # restic compresses, and deduplicates only what is unchanged:
+                    # a compressed dump differs throughout after one edit
+                    "--compress=0",
                     f"--snapshot={snapshot}",
                     "--no-owner",
                     f"--file={os.path.join(stage, DUMP)}",
