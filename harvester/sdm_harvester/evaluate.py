@@ -17,13 +17,17 @@ import datetime as dt
 import json
 import os
 import sqlite3
-from typing import Iterable, Mapping, MutableMapping
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, MutableMapping
 
 from sdm_harvester.linkcheck import LinkChecker, SqliteCache
 from sdm_schema import evaluation
 from sdm_schema.csv_export import csv_text
 from sdm_schema.evaluation import report
 from sdm_schema.loader import message
+
+if TYPE_CHECKING:
+    from sdm_harvester.store import Store
+    from sdm_schema.evaluation.scoring import DatasetEvaluation
 
 DB_NAME = "evaluation.sqlite"
 _SCHEMA = """
@@ -46,27 +50,27 @@ CREATE TABLE IF NOT EXISTS measurements (name TEXT PRIMARY KEY, values_json TEXT
 class Findings(MutableMapping):
     """DCAT-AP findings by record digest, kept between runs."""
 
-    def __init__(self, db: sqlite3.Connection):
+    def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
 
-    def __getitem__(self, digest):
+    def __getitem__(self, digest: str) -> Any:
         row = self.db.execute("SELECT findings FROM conformance WHERE digest=?", (digest,)).fetchone()
         if row is None:
             raise KeyError(digest)
         return json.loads(row[0])
 
-    def __setitem__(self, digest, findings):
+    def __setitem__(self, digest: str, findings: Any) -> None:
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO conformance VALUES (?, ?)", (digest, json.dumps(findings)))
 
-    def __delitem__(self, digest):
+    def __delitem__(self, digest: str) -> None:
         with self.db:
             self.db.execute("DELETE FROM conformance WHERE digest=?", (digest,))
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return (row[0] for row in self.db.execute("SELECT digest FROM conformance"))
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.db.execute("SELECT count(*) FROM conformance").fetchone()[0]
 
 
@@ -88,7 +92,7 @@ def unit_counts(records: list, source_states: Iterable[Mapping]) -> dict:
 
 
 class EvaluationStore:
-    def __init__(self, data_dir: str):
+    def __init__(self, data_dir: str) -> None:
         self.path = os.path.join(data_dir, DB_NAME)
         self.db = sqlite3.connect(self.path)
         self.db.executescript(_SCHEMA)
@@ -139,7 +143,7 @@ class EvaluationStore:
         self.db.close()
 
 
-def measurements(e) -> dict:
+def measurements(e: DatasetEvaluation) -> dict:
     """{indicator: 0-100, "score": 0-100} of one dataset, what applied."""
     values = {k: report.percent(o.value) for k, o in e.outcomes.items() if o.value is not None}
     return {**values, "score": e.score} if e.score is not None else values
@@ -195,7 +199,9 @@ def _titles(records: list) -> dict:
     return {evaluation.unit_of(r): dict((r.get("organization") or {}).get("title_translated") or {}) for r in records}
 
 
-def run(store, data_dir: str, out: str, base_url: str, *, today: dt.date, checker: LinkChecker | None = None) -> dict:
+def run(
+    store: Store, data_dir: str, out: str, base_url: str, *, today: dt.date, checker: LinkChecker | None = None
+) -> dict:
     """Evaluate the store's records, write OUT/scorecard.json, units.csv,
     datasets.csv and history.csv, keep today's snapshot; the scorecard."""
     records = list(store.iter_datasets())

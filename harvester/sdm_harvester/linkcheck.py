@@ -61,7 +61,7 @@ def fresh(result: LinkResult | None, now: dt.datetime, max_age: dt.timedelta) ->
 class _HostPace:
     """One request at a time per host, `interval` seconds apart."""
 
-    def __init__(self, interval: float):
+    def __init__(self, interval: float) -> None:
         self.interval = interval
         self._locks: dict = {}
         self._last: dict = {}
@@ -92,7 +92,7 @@ class LinkChecker:
         limit: int = 10_000,
         max_age: dt.timedelta = dt.timedelta(days=7),
         allow_networks: Iterable[str] = (),
-    ):
+    ) -> None:
         self.cache = cache
         self.timeout, self.workers, self.limit, self.max_age = timeout, workers, limit, max_age
         self.pace = _HostPace(interval)
@@ -121,7 +121,7 @@ class LinkChecker:
                 pending.append(url)
         local = threading.local()
 
-        def one(url):
+        def one(url: str) -> tuple[str, LinkResult]:
             if not hasattr(local, "session"):
                 local.session = self._session()
             return url, self._check_one(local.session, url)
@@ -169,7 +169,7 @@ class LinkChecker:
 class SqliteCache:
     """Link results in a SQLite file (the harvester's data directory)."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str) -> None:
         self.db = sqlite3.connect(path, check_same_thread=False)
         self.lock = threading.Lock()
         self.db.execute(
@@ -177,12 +177,12 @@ class SqliteCache:
             " status TEXT NOT NULL, checked TEXT NOT NULL)"
         )
 
-    def get(self, url):
+    def get(self, url: str) -> LinkResult | None:
         with self.lock:
             row = self.db.execute("SELECT ok, status, checked FROM link_checks WHERE url=?", (url,)).fetchone()
         return LinkResult(bool(row[0]), row[1], row[2]) if row else None
 
-    def put(self, url, result):
+    def put(self, url: str, result: LinkResult) -> None:
         with self.lock, self.db:
             self.db.execute(
                 "INSERT OR REPLACE INTO link_checks VALUES (?, ?, ?, ?)",

@@ -46,7 +46,7 @@ import os
 import pickle
 import shutil
 from itertools import islice
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 import sdm_schema
 from sdm_schema import disclosure
@@ -56,6 +56,11 @@ from sdm_schema.rdf.mapping import Profile, dataset_triples, page_vocabulary
 from sdm_schema.rdf.terms import IRI
 from sdm_schema.rdf.writers import WRITERS, by_subject
 from sdm_schema.validation import shape_errors
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+    from sdm_harvester.store import Store
 
 RDF_FORMATS = ("ttl", "rdf", "jsonld", "nt")
 #: Folder name → (profile, formats written).
@@ -103,7 +108,7 @@ class _Counted:
     """A page file that knows its length in bytes, so that each dataset's
     text is indexed where it lies."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str) -> None:
         self.raw = open(path, "wb", buffering=_BUFFER)
         self.pos = 0
 
@@ -122,7 +127,7 @@ class _Previous:
     """The last publish of a feed, as far as its index says: the text of
     each record it holds, read back from its files."""
 
-    def __init__(self, folder: str, index_path: str | None, version: str, formats):
+    def __init__(self, folder: str, index_path: str | None, version: str, formats: Sequence[str]) -> None:
         self.folder, self.formats = folder, formats
         self.chunks: dict = {}
         self._fds: dict = {}
@@ -172,11 +177,11 @@ class PagedFeed:
         folder: str,
         feed_url: str,
         profile: Profile,
-        formats,
+        formats: Sequence[str],
         catalog_info: Mapping,
         page_size: int,
         previous: _Previous | None = None,
-    ):
+    ) -> None:
         self.folder, self.feed_url = folder, feed_url.rstrip("/")
         self.profile, self.formats = profile, formats
         self.catalog_info, self.page_size = catalog_info, page_size
@@ -230,7 +235,7 @@ class PagedFeed:
             self._close(has_next=True)
             self._open()
 
-    def add(self, subject: IRI, triples: list, key: str | None = None):
+    def add(self, subject: IRI, triples: list, key: str | None = None) -> None:
         triples.append((self.catalog, self.link, subject))
         groups = by_subject(triples)  # once for every format
         self.add_texts([writer.render_subjects(groups).encode("utf-8") for writer in self._slot()], key)
@@ -239,7 +244,7 @@ class PagedFeed:
         self._next_slot()
         return self.writers
 
-    def add_texts(self, texts: list, key: str | None = None):
+    def add_texts(self, texts: list, key: str | None = None) -> None:
         """Write one dataset's text in each format (rendered now, or copied
         from the last publish)."""
         if not self.writers or self.on_page == self.page_size:
@@ -254,16 +259,16 @@ class PagedFeed:
         self.on_page += 1
         self.datasets += 1
 
-    def leave_out(self, key: str | None):
+    def leave_out(self, key: str | None) -> None:
         if key is not None:
             self.index[key] = None
 
-    def finish(self):
+    def finish(self) -> None:
         if not self.writers:  # an empty catalogue still gets its catalogue page
             self._open()
         self._close(has_next=False)
 
-    def abandon(self):
+    def abandon(self) -> None:
         for writer in self.writers:
             writer.out.close()
         self.writers = []
@@ -314,7 +319,7 @@ def publish(
 
 
 def publish_store(
-    store,
+    store: Store,
     data_dir: str,
     out_dir: str,
     base_url: str,
@@ -369,7 +374,9 @@ def _file_stats(folder: str) -> dict:
 class _Job:
     """One publish's settings, the same in both workers."""
 
-    def __init__(self, out_dir, page_size, info, feeds_url, today, index_dir):
+    def __init__(
+        self, out_dir: str, page_size: int, info: dict, feeds_url: str, today: dt.date | None, index_dir: str | None
+    ) -> None:
         self.out_dir, self.page_size, self.info = out_dir, page_size, info
         self.feeds_url, self.today, self.index_dir = feeds_url, today, index_dir
         self.version = hashlib.blake2b(
@@ -389,7 +396,7 @@ class _Job:
             )
         return PagedFeed(folder, f"{self.feeds_url}/{name}", profile, formats, self.info, self.page_size, previous)
 
-    def run(self, names, records) -> tuple:
+    def run(self, names: Iterable[str], records: Iterable[Mapping]) -> tuple:
         """Write the feeds `names` into their .new folders (and indexes);
         ({feed: counts}, skipped).  On failure nothing half-written stays."""
         feeds, skipped = {}, []
@@ -414,7 +421,7 @@ class _Job:
                 if feed.previous:
                     feed.previous.close()
 
-    def _one(self, record, feeds, skipped):
+    def _one(self, record: Mapping, feeds: dict[str, PagedFeed], skipped: list) -> None:
         key = record_key(record, self.today) if self.index_dir else None
         fresh = []
         for feed in feeds.values():
@@ -436,7 +443,7 @@ class _Job:
             else:
                 feed.add(subject, triples, key)
 
-    def _write_index(self, name, feed):
+    def _write_index(self, name: str, feed: PagedFeed) -> None:
         if not self.index_dir:
             return
         with open(_index_path(self.index_dir, name) + ".new", "w", encoding="utf-8") as f:
@@ -453,7 +460,7 @@ class _Job:
             )
 
 
-def _second_worker(job: _Job, conn) -> None:
+def _second_worker(job: _Job, conn: Connection) -> None:
     """The forked worker: the SECOND_WORKER feeds from the batches it is sent."""
 
     def records():
@@ -510,7 +517,7 @@ def _name(record: Mapping) -> str:
     return str(record.get("name") or record.get("id") or record.get("uri") or "?")
 
 
-def _mapped(record: Mapping, feeds, base_url: str, today, skipped: list) -> list:
+def _mapped(record: Mapping, feeds: Sequence[PagedFeed], base_url: str, today: dt.date | None, skipped: list) -> list:
     """The record's triples for every feed, or for none: a record that is
     malformed, or whose mapping fails, is skipped and reported."""
     errors = shape_errors(record)
