@@ -19,7 +19,7 @@ import sys
 import click
 
 from sdm_harvester import config as configuration
-from sdm_harvester import options, pipeline
+from sdm_harvester import options, pipeline, targets
 from sdm_harvester import report as reports
 from sdm_harvester.backup_command import backup_command, restore_command
 from sdm_harvester.evaluate_command import day_option, link_checker, link_options
@@ -28,7 +28,6 @@ from sdm_harvester.status import harvest_status
 from sdm_harvester.store import STORE_ENV, Store, describe, now_iso
 
 DEFAULT_DATA_DIR = "./sdm-data"
-DEFAULT_TOKEN_ENV = "SDM_CKAN_TOKEN"
 LOG_NAME = "harvest.log"
 
 data_dir_option = click.option(
@@ -144,26 +143,6 @@ def _one_off_sources(specs, department: str, department_name: str) -> configurat
     return configuration.from_dict({"sources": raw})
 
 
-def _target(kind: str, url: str, token_env: str):
-    """The load target the options name; None for the store alone."""
-    if kind == "store":
-        return None
-    problems = []
-    if not url or not url.startswith(("http://", "https://")):
-        problems.append(f"--target ckan needs --ckan-url http(s)://… (or $SDM_CKAN_URL), got {url!r}")
-    token = os.environ.get(token_env)
-    if not token:
-        problems.append(
-            f"--target ckan: set ${token_env} to a sysadmin's API token "
-            "(tokens are never taken from the command line or the configuration)"
-        )
-    if problems:
-        raise configuration.ConfigError(problems)
-    from sdm_harvester.targets.ckan import CkanTarget
-
-    return CkanTarget(url, token)
-
-
 @main.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Harvest configuration (YAML).")
 @click.option(
@@ -183,24 +162,7 @@ def _target(kind: str, url: str, token_env: str):
 @click.option("--force", is_flag=True, help="Harvest every source, due by its schedule or not.")
 @options.full_listing
 @options.report_path
-@click.option(
-    "--target",
-    "target_kind",
-    type=click.Choice(["store", "ckan"]),
-    default="store",
-    show_default=True,
-    help="Also load what changed into a CKAN site running ckanext-sdm.",
-)
-@click.option(
-    "--ckan-url", envvar="SDM_CKAN_URL", default="", help="The CKAN site for --target ckan (env SDM_CKAN_URL)."
-)
-@click.option(
-    "--ckan-token-env",
-    default=DEFAULT_TOKEN_ENV,
-    show_default=True,
-    metavar="NAME",
-    help="Environment variable holding a sysadmin's API token for --target ckan.",
-)
+@options.load_target
 @store_option
 @options.verbose
 def run(
@@ -251,7 +213,7 @@ def run(
         unknown = [name for name in only if name not in {s.name for s in config.sources}]
         if unknown:
             raise configuration.ConfigError([f"--only {name}: no such source in the configuration" for name in unknown])
-        target = _target(target_kind, ckan_url, ckan_token_env)
+        target = targets.from_options(target_kind, ckan_url, ckan_token_env)
     except configuration.ConfigError as error:
         _fail("configuration error:\n  " + "\n  ".join(error.problems), pipeline.EXIT_CONFIG)
     result = _harvest(
@@ -629,6 +591,7 @@ def store_migrate(data_dir, from_url, to_url):
 @click.option("--base-url", envvar="SDM_BASE_URL", default=None, help="For --publish-out: the catalogue's address.")
 @click.option("--feeds-url", default=None, help="For --publish-out: where the feeds are served.")
 @options.bounded("--page-size", click.IntRange(min=1), 1000, "For --publish-out: datasets per feed page.")
+@options.load_target
 def enqueue(
     config_path,
     data_dir,
@@ -644,6 +607,9 @@ def enqueue(
     base_url,
     feeds_url,
     page_size,
+    target_kind,
+    ckan_url,
+    ckan_token_env,
 ):
     """Queue each due source as one rq job on the sdm-harvest queue in
     Redis, for `sdm-harvest worker` on any number of machines.
@@ -651,7 +617,10 @@ def enqueue(
     A source already queued or running (by an earlier enqueue) is not
     queued again.  The jobs share one run: its report merges what every
     worker did.  The store must be one every worker reaches (--store
-    postgresql://…).
+    postgresql://…).  With --target ckan every worker also loads what
+    changed into the CKAN site, as `run --target ckan` does, with the API
+    token of its own environment ($SDM_CKAN_TOKEN, or --ckan-token-env):
+    the token never travels through Redis.
 
     \b
     Example (from cron, every hour):
@@ -676,8 +645,14 @@ def enqueue(
         unknown = [name for name in only if name not in {s.name for s in config.sources}]
         if unknown:
             raise configuration.ConfigError([f"--only {name}: no such source in the configuration" for name in unknown])
+        if targets.url_problems(target_kind, ckan_url):
+            raise configuration.ConfigError(targets.url_problems(target_kind, ckan_url))
     except configuration.ConfigError as error:
         _fail("configuration error:\n  " + "\n  ".join(error.problems), pipeline.EXIT_CONFIG)
+    # each worker reads the token from its own environment: it never travels through Redis
+    target_spec = (
+        None if target_kind == "store" else {"kind": target_kind, "url": ckan_url, "token_env": ckan_token_env}
+    )
     publish_spec = None
     if publish_out:
         publish_spec = {
@@ -706,6 +681,7 @@ def enqueue(
             retries=retries,
             backoff=intervals,
             publish=publish_spec,
+            target=target_spec,
         )
     finally:
         store.close()

@@ -8,6 +8,8 @@ from typing import Any, Callable
 
 import click
 
+from sdm_harvester.targets import DEFAULT_TOKEN_ENV
+
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
@@ -38,3 +40,25 @@ report_path = click.option(
 )
 #: -v of the commands that log to the data directory
 verbose = click.option("-v", "--verbose", is_flag=True, help="Log debug detail to the data directory's harvest.log.")
+#: --target, --ckan-url and --ckan-token-env of `run` and `enqueue` (sdm_harvester.targets.from_options)
+load_target = together(
+    click.option(
+        "--target",
+        "target_kind",
+        type=click.Choice(["store", "ckan"]),
+        default="store",
+        show_default=True,
+        help="Also load what changed into a CKAN site running ckanext-sdm.",
+    ),
+    click.option(
+        "--ckan-url", envvar="SDM_CKAN_URL", default="", help="The CKAN site for --target ckan (env SDM_CKAN_URL)."
+    ),
+    click.option(
+        "--ckan-token-env",
+        default=DEFAULT_TOKEN_ENV,
+        show_default=True,
+        metavar="NAME",
+        help="Environment variable holding a sysadmin's API token for --target ckan "
+        "(read where the harvest runs: by each worker from its own environment).",
+    ),
+)

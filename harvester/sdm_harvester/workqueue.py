@@ -33,7 +33,7 @@ import os
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from sdm_harvester import config as configuration
-from sdm_harvester import pipeline
+from sdm_harvester import pipeline, targets
 from sdm_harvester import report as reports
 from sdm_harvester.store import LEASE_TTL, Lease, Store, holder_name, now_iso
 
@@ -92,8 +92,11 @@ def enqueue(
     retries: int = RETRIES,
     backoff: Sequence[int] = BACKOFF,
     publish: dict | None = None,
+    target: dict | None = None,
 ) -> dict:
-    """Queue every due source once, as one run; {run_id, queued, already_queued}."""
+    """Queue every due source once, as one run; {run_id, queued, already_queued}.
+    `target` ({kind, url, token_env}, never the token) is loaded by each
+    worker, as `run --target` does."""
     from rq import Queue, Retry
 
     config = configuration.load(config_path)
@@ -117,6 +120,7 @@ def enqueue(
                 "full": full,
                 "lease_ttl": lease_ttl,
                 "publish": publish,
+                "target": target,
             },
             job_timeout=int(source.timeout + 2 * lease_ttl + 60),
             result_ttl=7 * 86400,
@@ -153,15 +157,26 @@ def harvest_job(
     full: bool = False,
     lease_ttl: float = LEASE_TTL,
     publish: dict | None = None,
+    target: dict | None = None,
 ) -> dict:
-    """One source, harvested by whichever worker took the job."""
+    """One source, harvested by whichever worker took the job (and loaded
+    into `target`, with the token of the worker's own environment)."""
     from rq import get_current_job
 
     job = get_current_job()
     final = job is None or not job.retries_left
     try:
         result = _harvest(
-            config_path, source_name, store_url, data_dir, run_id, full, lease_ttl, publish, job.id if job else ""
+            config_path,
+            source_name,
+            store_url,
+            data_dir,
+            run_id,
+            full,
+            lease_ttl,
+            publish,
+            target,
+            job.id if job else "",
         )
     except BaseException:
         if final:  # no attempt follows: the source may be queued again
@@ -183,16 +198,18 @@ def _harvest(
     full: bool,
     lease_ttl: float,
     publish: dict | None,
+    target: dict | None,
     job_id: str,
 ) -> reports.SourceReport:
     # reports and the HTTP log go to this machine's data directory, if it has one
     data_dir = os.environ.get(DATA_DIR_ENV) or data_dir
     config = configuration.load(config_path)
     source = config.source(source_name)
+    load = targets.from_options(**target) if target else None  # no token here: fail before taking the source
     store = Store(data_dir, url=store_url)
     try:
         with Lease(store, source.name, holder_name(job_id), lease_ttl):
-            options = pipeline.Options(full=full, force=True, progress=log.info)
+            options = pipeline.Options(full=full, force=True, progress=log.info, target=load)
             known = [s.department for s in config.sources]
             result = pipeline.SourceRun(store, source, options, known).run()
             store.record_part(run_id, source.name, dataclasses.asdict(result))

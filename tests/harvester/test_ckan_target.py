@@ -3,9 +3,12 @@ platform harvested into the store and loaded into the project's CKAN
 (`--target ckan`): organisations by USCC, provenance, no writes when nothing
 changed, withdrawals, and classified records that never reach the target."""
 
+import json
+
 import pytest
 from ckan_sites import ActionFailed
 from harvest_helpers import run_report, sdm_harvest, source_report, write_config
+from scale_services import pg_url, redis_url, scale_services  # noqa: F401 (fixtures)
 
 from sdm_harvester.store import Store, dataset_id
 
@@ -186,3 +189,55 @@ def test_target_needs_its_token_from_the_environment(tmp_path):
     )
     assert result.returncode == 2 and "$SDM_CKAN_TOKEN" in result.stderr
     assert not (tmp_path / "d").exists()
+
+
+def test_workers_load_into_the_target_each_with_its_own_token(ckan_sites, tmp_path, pg_url, redis_url):
+    """`enqueue --target ckan`: the job names where the token is, never the
+    token; a worker with it loads as `run --target` does, one without it
+    fails the job, saying which variable to set."""
+    from redis import Redis
+    from rq import Queue
+
+    from sdm_harvester.workqueue import QUEUE
+
+    vanilla, target = ckan_sites
+    seed(vanilla, "wk")
+    config, data = write_config(tmp_path, sources(vanilla, "wk")), str(tmp_path / "data")
+
+    def enqueue():
+        queued = sdm_harvest(
+            "enqueue", "--config", config, "--data-dir", data, "--store", pg_url, "--redis", redis_url, "--force",
+            "--retries", "0", "--target", "ckan", "--ckan-url", target.url, "--ckan-token-env", "TEST_TARGET_TOKEN",
+        )  # fmt: skip
+        assert queued.returncode == 0, queued.stderr
+        return Queue(QUEUE, connection=Redis.from_url(redis_url)).get_jobs()
+
+    def work(**env):
+        worked = sdm_harvest("worker", "--redis", redis_url, "--data-dir", data, "--burst", env=env)
+        assert worked.returncode == 0, worked.stderr
+
+    jobs = enqueue()
+    assert {job.kwargs["source_name"] for job in jobs} == {"wk-water", "wk-meteo"}
+    for job in jobs:
+        assert job.kwargs["target"] == {"kind": "ckan", "url": target.url, "token_env": "TEST_TARGET_TOKEN"}
+        assert target.token not in repr(job.kwargs)
+    work(TEST_TARGET_TOKEN=target.token)
+    found = target.action("package_search", q="*:*", fq="harvest_source:wk-water", include_private=True, rows=50)
+    assert sorted(d["name"] for d in found["results"]) == [
+        "wk-water-wk-bulletin",
+        "wk-water-wk-rain",
+        "wk-water-wk-wells",
+    ]
+    meteo = target.action("package_show", id=dataset_id("wk-meteo", upstream_id(vanilla, "wk-temperature")))
+    assert target.action("organization_show", id=meteo["owner_org"])["uscc"] == METEO_USCC
+
+    vanilla.action("package_patch", id="wk-wells", title="Groundwater levels of 40 monitoring wells")
+    enqueue()
+    work()  # this worker's environment lacks the token
+    status = json.loads(
+        sdm_harvest("status", "--data-dir", data, "--store", pg_url, "--redis", redis_url, "--json").stdout
+    )
+    errors = [job["error"] for job in status["queues"][QUEUE]["failed"]]
+    assert len(errors) == 2 and all("$TEST_TARGET_TOKEN" in error for error in errors), errors
+    wells = target.action("package_show", id=dataset_id("wk-water", upstream_id(vanilla, "wk-wells")))
+    assert wells["title_translated"] == {"en": "Groundwater levels of monitoring wells"}  # nothing loaded without it

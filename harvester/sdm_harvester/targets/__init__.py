@@ -12,12 +12,16 @@ tries it again.
 
 from __future__ import annotations
 
+import os
 from typing import Callable
 
 from sdm_harvester import report as reports
+from sdm_harvester.config import ConfigError
 from sdm_harvester.store import Store, StoredRecord
 
 CREATED, UPDATED, WITHDRAWN = "created", "updated", "withdrawn"
+#: Where a CKAN target's token is read from, unless --ckan-token-env says otherwise.
+DEFAULT_TOKEN_ENV = "SDM_CKAN_TOKEN"
 
 
 class TargetError(Exception):
@@ -66,3 +70,31 @@ def _apply(
     with store.transaction():
         store.mark_loaded(key, record, loaded_hash)
     report.target[result] += 1
+
+
+def url_problems(kind: str, url: str) -> list[str]:
+    """What is wrong with a target's address (`--target`, `--ckan-url`)."""
+    if kind == "ckan" and not (url or "").startswith(("http://", "https://")):
+        return [f"--target ckan needs --ckan-url http(s)://… (or $SDM_CKAN_URL), got {url!r}"]
+    return []
+
+
+def from_options(kind: str, url: str, token_env: str = DEFAULT_TOKEN_ENV) -> Target | None:
+    """The load target `--target`, `--ckan-url` and `--ckan-token-env` name
+    (None for the store alone), its token read from this machine's
+    environment: `run` reads it where it runs, each worker where it works.
+    Raises ConfigError naming every problem."""
+    if kind == "store":
+        return None
+    problems = url_problems(kind, url)
+    token = os.environ.get(token_env)
+    if not token:
+        problems.append(
+            f"--target ckan: set ${token_env} to a sysadmin's API token "
+            "(tokens are never taken from the command line or the configuration)"
+        )
+    if problems:
+        raise ConfigError(problems)
+    from sdm_harvester.targets.ckan import CkanTarget
+
+    return CkanTarget(url, token)
