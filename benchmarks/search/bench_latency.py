@@ -14,6 +14,11 @@ index, gets its original's (model.Package.get answers the original for a
 copy's id while indexing), so the public sees the copies of public datasets.  Every query of
 queries.yaml is sent as an anonymous package_search (CKAN's first page, 20
 rows) ROUNDS times after a warm-up round; p50 and p95 are over those calls.
+The disclosure check (access.py) drops a copy from the page, since it finds
+no such dataset in the database, so a page holds about one row (the
+original) while the count covers every copy: the latency is Solr's search
+and CKAN's handling of the count and facets, with little result decoding,
+for both systems alike ("mean rows").
 Then the same with ckanext.sdm.search.enabled = false and the documents
 indexed the stock way.  It prints its figures; it asserts nothing about time.
 """
@@ -70,31 +75,37 @@ def _percentile(values: list, share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def _latencies(queries: list) -> tuple:
+def _latencies(queries: list) -> dict:
+    """{q: (ms of each round, rows on the page, count)}."""
     for query in queries:  # warm-up: Solr's caches and CKAN's imports
         anonymous_search(q=query["q"], rows=20)
-    times, counts = [], []
+    out = {query["q"]: ([], 0, 0) for query in queries}
     for _ in range(ROUNDS):
         for query in queries:
             started = time.perf_counter()
             found = anonymous_search(q=query["q"], rows=20)
-            times.append((time.perf_counter() - started) * 1000)
-            counts.append(found["count"])
-    return times, counts
+            out[query["q"]][0].append((time.perf_counter() - started) * 1000)
+            out[query["q"]] = (out[query["q"]][0], len(found["results"]), found["count"])
+    return out
+
+
+def _figures(per_query: dict) -> dict:
+    times = [t for ts, _, _ in per_query.values() for t in ts]
+    return {"p50": _percentile(times, 0.5), "p95": _percentile(times, 0.95), "mean": statistics.mean(times)}
 
 
 def _system(docs: list, queries: list) -> dict:
     started = time.perf_counter()
     _reindex_copies(docs)
     indexed = time.perf_counter() - started
-    times, counts = _latencies(queries)
+    per_query = _latencies(queries)
     return {
         "index_s": indexed,
-        "p50": _percentile(times, 0.5),
-        "p95": _percentile(times, 0.95),
-        "mean": statistics.mean(times),
-        "calls": len(times),
-        "found": statistics.mean(counts),
+        "per_query": per_query,
+        **_figures(per_query),
+        "calls": sum(len(ts) for ts, _, _ in per_query.values()),
+        "rows": statistics.mean(rows for _, rows, _ in per_query.values()),
+        "found": statistics.mean(count for _, _, count in per_query.values()),
     }
 
 
@@ -115,11 +126,11 @@ def test_package_search_latency(reset_db, reset_index, migrate_db_for):
     assert plugins.plugin_loaded("sdm")
     print(f"\n\npackage_search on Apache Solr, {len(docs)} datasets, {len(queries)} queries x {ROUNDS} rounds")
     print(f"command: {COMMAND}\n")
-    print("| search | index s | p50 ms | p95 ms | mean ms | calls | mean found |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| search | index s | p50 ms | p95 ms | mean ms | calls | mean rows | mean found |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, r in results.items():
         print(
             f"| {name} | {r['index_s']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['mean']:.1f} | "
-            f"{r['calls']} | {r['found']:.0f} |"
+            f"{r['calls']} | {r['rows']:.1f} | {r['found']:.0f} |"
         )
     assert all(r["found"] > 0 for r in results.values())
