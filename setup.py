@@ -11,7 +11,7 @@ from setuptools import find_packages, setup
 VERSION = "0.1.0"
 
 
-def _packages(name, folder):
+def _packages(name: str, folder: str) -> list[str]:
     """A package and its subpackages, found in a folder of another name."""
     return [name, *(f"{name}.{sub}" for sub in find_packages(folder))]
 

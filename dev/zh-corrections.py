@@ -19,6 +19,7 @@ tests/plugin/test_pages_i18n.py checks the .mo is the .po compiled.
 
 import os
 import sys
+from typing import Callable
 
 import ckan
 import opencc
@@ -96,7 +97,7 @@ MISSING = {
 }
 
 
-def corrected(msgid: str, text: str, to_simplified) -> str:
+def corrected(msgid: str, text: str, to_simplified: Callable[[str], str]) -> str:
     text = WHOLE.get(msgid, text)
     for wrong, right in WORDS.items():
         text = text.replace(wrong, right)

@@ -22,9 +22,9 @@ import os
 import re
 import sys
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
-from sdm_schema.loader import HERE, ROLES, dataset_fields, resource_fields, schema_path
+from sdm_schema.loader import HERE, ROLES, Field, dataset_fields, resource_fields, schema_path
 
 #: The checkout holding the schema folder: <root>/schemas/sdm_schema.
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -54,7 +54,7 @@ def _table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
     return "\n".join(lines)
 
 
-def _code(text) -> str:
+def _code(text: object) -> str:
     return f"`{text}`" if text not in (None, "", False) else ""
 
 
@@ -89,7 +89,7 @@ def solr_synonyms() -> str:
     return head + synonyms.solr_synonyms() + "\n"
 
 
-def _role_cell(field, role) -> str:
+def _role_cell(field: Field, role: str) -> str:
     value = field.raw.get(role)
     if value is None:
         return ""
@@ -124,7 +124,7 @@ def vocabulary_table() -> str:
     return _table(["term", "field"], rows)
 
 
-def _names(raw, key) -> str:
+def _names(raw: Mapping, key: str) -> str:
     return " · ".join(raw.get(key) or ())
 
 
@@ -189,7 +189,7 @@ def write() -> list:
     return changed
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sdm_schema.generate", description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if an artefact is stale")
     args = parser.parse_args(argv)

@@ -15,6 +15,7 @@ not find every remote-sensing dataset.
 from __future__ import annotations
 
 import functools
+from typing import Iterable
 
 from sdm_schema.loader import _read_yaml, fields_with
 
@@ -31,7 +32,7 @@ def _codelist_groups() -> list:
     return groups
 
 
-def _unique(terms) -> tuple:
+def _unique(terms: Iterable) -> tuple:
     return tuple(dict.fromkeys(str(t).strip() for t in terms if str(t).strip()))
 
 
@@ -54,7 +55,7 @@ def _narrower_entries() -> dict:
     return {str(b).strip(): _unique(terms) for b, terms in entries.items()}
 
 
-def _group_of(term: str, all_groups) -> tuple:
+def _group_of(term: str, all_groups: Iterable[tuple]) -> tuple:
     return next((g for g in all_groups if term in g), (term,))
 
 
@@ -79,7 +80,7 @@ def groups() -> tuple:
     return tuple(g for g in [*_codelist_groups(), *glossary_groups()] if len(g) > 1)
 
 
-def _solr_terms(terms) -> str:
+def _solr_terms(terms: Iterable[str]) -> str:
     return ", ".join(t.replace(",", "\\,") for t in terms)
 
 

@@ -37,7 +37,7 @@ def _merged(info: Mapping) -> dict:
     return {**DEFAULT_INFO, **{k: v for k, v in info.items() if v}}
 
 
-def _titled(catalog, kind: IRI, title: str, description: str, info: Mapping) -> Iterator[Triple]:
+def _titled(catalog: IRI, kind: IRI, title: str, description: str, info: Mapping) -> Iterator[Triple]:
     """The catalogue's type, and its title and description in each language."""
     yield catalog, TYPE, kind
     for key, predicate in (("title", title), ("description", description)):

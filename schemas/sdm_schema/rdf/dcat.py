@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import TYPE_CHECKING, Iterator, Mapping
 from urllib.parse import unquote
 
 from sdm_schema import disclosure, identifiers, lang, validation
@@ -44,6 +45,11 @@ from sdm_schema.rdf.namespaces import (
 )
 from sdm_schema.rdf.terms import IRI, TYPE, XSD_DATE, XSD_DATETIME, XSD_DECIMAL, Literal, iri
 
+if TYPE_CHECKING:
+    from sdm_schema.rdf.mapping import Context
+    from sdm_schema.rdf.terms import Triple
+    from sdm_schema.rdf.triples import Node, Triples
+
 #: Fields written with a standard term (`dcat` in sdm_dataset.yaml), by the
 #: kind-driven ValueRule.
 STANDARD_TERMS = {name: IRI(expand(curie)) for name, curie in role_values("dcat").items()}
@@ -53,7 +59,7 @@ class ResourceCodeRule(ValueRule):
     """dct:identifier: taken as the resource code only when it is one, since
     other catalogues put UUIDs or local ids there."""
 
-    def read(self, triples, subject, out):
+    def read(self, triples: Triples, subject: Node, out: dict) -> None:
         for value in sorted_objects(triples, subject, self.predicate):
             try:
                 out[self.name] = validation.resource_code(str(value), self.field, out, None)
@@ -72,13 +78,13 @@ class AccessRightsRule(Rule):
 
     predicate = IRI(DCT + "accessRights")
 
-    def triples(self, subject, record, ctx):
+    def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         code = record.get("open_attribute") or "unconditional"
         if ctx.decision.reason == disclosure.DEFERRED:
             code = "conditional"
         yield subject, self.predicate, code_iri("open_attribute", code, True)
 
-    def read(self, triples, subject, out):
+    def read(self, triples: Triples, subject: Node, out: dict) -> None:
         if "open_attribute" not in out:
             value = field_value(dataset_field("open_attribute"), sorted_objects(triples, subject, self.predicate))
             if value:
@@ -91,7 +97,7 @@ class LanguageRule(Rule):
     predicate = IRI(DCT + "language")
     code_lists = ("language",)
 
-    def triples(self, subject, record, ctx):
+    def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         tags = {
             tag
             for name in ("title_translated", "notes_translated")
@@ -108,7 +114,7 @@ class LanguageRule(Rule):
                     yield language, TYPE, IRI(DCT + "LinguisticSystem")
 
 
-def language_iri(tag: str):
+def language_iri(tag: str) -> IRI | None:
     """A language outside the code list by its ISO 639 IRI at the Library of
     Congress (the language subtag of the BCP 47 tag); None if it has none."""
     primary = tag.split("-")[0]
@@ -119,7 +125,7 @@ def language_iri(tag: str):
     return None
 
 
-def licence_triples(subject, given, url, node) -> list:
+def licence_triples(subject: IRI, given: str | None, url: str | None, node: IRI) -> list:
     """dct:license for a licence as given: its IRI when the licence is known
     or is one, else a licence document labelled with the text as it came."""
     found = licences.licence_iri(given, url)
@@ -135,7 +141,7 @@ def licence_triples(subject, given, url, node) -> list:
     return out
 
 
-def read_licence(triples, node):
+def read_licence(triples: Triples, node: Node) -> str | None:
     """The licence of a node as the catalogue keeps it: a known id, the IRI,
     or the label of a licence document without one; None if there is none."""
     for licence in sorted_objects(triples, node, DCT + "license"):
@@ -149,7 +155,7 @@ def read_licence(triples, node):
     return None
 
 
-def _label(triples, node):
+def _label(triples: Triples, node: Node) -> str | None:
     for predicate in (RDFS + "label", SKOS + "prefLabel", DCT + "title", RDF + "value"):
         value = triples.value(node, predicate)
         if value is not None:
@@ -164,10 +170,10 @@ class LicenceRule(Rule):
     fields = ("license_id",)
     predicate = IRI(DCT + "license")
 
-    def triples(self, subject, record, ctx):
+    def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         yield from licence_triples(subject, record.get("license_id"), record.get("license_url"), ctx.node("licence"))
 
-    def read(self, triples, subject, out):
+    def read(self, triples: Triples, subject: Node, out: dict) -> None:
         found = read_licence(triples, subject)
         if found is None:
             given = {read_licence(triples, d) for d in triples.objects(subject, DCAT + "distribution")}
@@ -177,7 +183,7 @@ class LicenceRule(Rule):
             out["license_id"] = found
 
 
-def _names(triples, node, predicate) -> dict:
+def _names(triples: Triples, node: Node, predicate: str) -> dict:
     return {literal_lang(o): str(o) for o in sorted_objects(triples, node, predicate) if isinstance(o, Literal)}
 
 
@@ -192,7 +198,7 @@ class PublisherRule(Rule):
     fields = ("owner_org",)
     predicate = IRI(DCT + "publisher")
 
-    def triples(self, subject, record, ctx):
+    def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         unit = unit_node(record, ctx.base_url)
         if unit is None:
             return
@@ -204,7 +210,7 @@ class PublisherRule(Rule):
             yield agent, IRI(FOAF + "name"), name
         yield from unit_identifier(agent, org.get("uscc"))
 
-    def read(self, triples, subject, out):
+    def read(self, triples: Triples, subject: Node, out: dict) -> None:
         agents = sorted_objects(triples, subject, self.predicate)
         if not agents:
             return
@@ -218,7 +224,7 @@ class PublisherRule(Rule):
 _USCC_AGENCY = "USCC"
 
 
-def unit_identifier(agent, code):
+def unit_identifier(agent: IRI, code: str | None) -> Iterator[Triple]:
     """A unit's unified social credit code, as dct:identifier and as an
     adms:identifier node, the two places DCAT-AP readers look."""
     if not code:
@@ -231,7 +237,7 @@ def unit_identifier(agent, code):
     yield node, IRI(ADMS + "schemaAgency"), Literal(_USCC_AGENCY)
 
 
-def read_unit(triples, agent) -> dict:
+def read_unit(triples: Triples, agent: Node) -> dict:
     """{title_translated, uscc} of an agent; the code from dct:identifier,
     else from an adms:identifier whose notation is a valid code."""
     unit = {"title_translated": _names(triples, agent, FOAF + "name")}
@@ -261,7 +267,7 @@ class ProvenanceRule(Rule):
     fields = ("provenance",)
     predicate = IRI(PROV + "wasDerivedFrom")
 
-    def triples(self, subject, record, ctx):
+    def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         for hop in record.get("provenance") or ():
             key = "\n".join((hop["catalogue"], hop["record"], hop["unit"]["uscc"]))
             node = ctx.node("harvest-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16])
@@ -276,7 +282,7 @@ class ProvenanceRule(Rule):
                 yield agent, IRI(FOAF + "name"), name
             yield from unit_identifier(agent, hop["unit"]["uscc"])
 
-    def read(self, triples, subject, out):
+    def read(self, triples: Triples, subject: Node, out: dict) -> None:
         hops = []
         for node in sorted_objects(triples, subject, self.predicate):
             record, catalogue = triples.value(node, DCT + "identifier"), triples.value(node, DCT + "source")
@@ -295,7 +301,7 @@ class ProviderRule(Rule):
     predicate = IRI(PROV + "qualifiedAttribution")
     role = vocabulary.extra("provider")
 
-    def triples(self, subject, record, ctx):
+    def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         names = list(translated_literals(record.get("provider_unit")))
         if not names:
             return
@@ -308,7 +314,7 @@ class ProviderRule(Rule):
         for name in names:
             yield agent, IRI(FOAF + "name"), name
 
-    def read(self, triples, subject, out):
+    def read(self, triples: Triples, subject: Node, out: dict) -> None:
         for attribution in sorted_objects(triples, subject, self.predicate):
             if self.role in triples.objects(attribution, DCAT + "hadRole"):
                 for agent in sorted_objects(triples, attribution, PROV + "agent"):
@@ -322,7 +328,7 @@ class ContactRule(Rule):
     fields = ("contact_name", "contact_email", "contact_phone")
     predicate = IRI(DCAT + "contactPoint")
 
-    def triples(self, subject, record, ctx):
+    def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         name, email, phone = (record.get(f) for f in self.fields)
         if not (name or email or phone):
             return
@@ -336,7 +342,7 @@ class ContactRule(Rule):
         if phone:
             yield contact, IRI(VCARD + "hasTelephone"), iri("tel:" + phone)
 
-    def read(self, triples, subject, out):
+    def read(self, triples: Triples, subject: Node, out: dict) -> None:
         for contact in sorted_objects(triples, subject, self.predicate):
             for key, predicate, scheme in (
                 ("contact_name", VCARD + "fn", ""),
@@ -357,7 +363,7 @@ class ContactRule(Rule):
             return
 
 
-def _contact_value(value, scheme: str):
+def _contact_value(value: Node, scheme: str) -> str | None:
     """An IRI value without its scheme, a literal as it is; None for an
     IRI in another scheme (file:, http: …)."""
     text = unquote(str(value)).strip()
@@ -379,7 +385,7 @@ class IdentifierRule(Rule):
     predicate = IRI(ADMS + "identifier")
     agencies = {"cstr": "CSTR", "doi": "DOI"}
 
-    def triples(self, subject, record, ctx):
+    def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         for name in self.fields:
             if record.get(name):
                 node = ctx.node(name)
@@ -388,7 +394,7 @@ class IdentifierRule(Rule):
                 yield node, IRI(SKOS + "notation"), Literal(str(record[name]))
                 yield node, IRI(ADMS + "schemaAgency"), Literal(self.agencies[name])
 
-    def read(self, triples, subject, out):
+    def read(self, triples: Triples, subject: Node, out: dict) -> None:
         for node in sorted_objects(triples, subject, self.predicate):
             notation = triples.value(node, SKOS + "notation")
             found = identifiers.recognise(notation if notation is not None else node)
@@ -404,7 +410,7 @@ class FeeRule(Rule):
     predicate = IRI(CV + "hasCost")
     unit, condition = vocabulary.extra("feeUnit"), vocabulary.extra("feeCondition")
 
-    def triples(self, subject, record, ctx):
+    def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         for index, item in enumerate(record.get("fee_items") or (), start=1):
             cost = ctx.node(f"fee-{index}")
             yield subject, self.predicate, cost
@@ -418,7 +424,7 @@ class FeeRule(Rule):
             if item.get("condition"):
                 yield cost, self.condition, text_literal(item["condition"])
 
-    def read(self, triples, subject, out):
+    def read(self, triples: Triples, subject: Node, out: dict) -> None:
         items = []
         costs = sorted(triples.objects(subject, self.predicate), key=lambda n: (len(str(n)), str(n)))
         for cost in costs:
@@ -449,7 +455,7 @@ _DATE_TYPES = (
 )
 
 
-def date_literal(value) -> Literal:
+def date_literal(value: object) -> Literal:
     """A date as the source gave it, typed by its precision; untyped when
     it is in no XSD form (2023年5月)."""
     text = str(value).strip()
@@ -465,12 +471,12 @@ class DatesRule(Rule):
 
     terms = {"metadata_created": IRI(DCT + "issued"), "metadata_modified": IRI(DCT + "modified")}
 
-    def triples(self, subject, record, ctx):
+    def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         for key, predicate in self.terms.items():
             if record.get(key):
                 yield subject, predicate, date_literal(record[key])
 
-    def read(self, triples, subject, out):
+    def read(self, triples: Triples, subject: Node, out: dict) -> None:
         for key, predicate in self.terms.items():
             value = triples.value(subject, predicate)
             if value is not None:
@@ -483,7 +489,7 @@ class DistributionRule(Rule):
 
     predicate = IRI(DCAT + "distribution")
 
-    def triples(self, subject, record, ctx):
+    def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         for index, resource in enumerate(record.get("resources") or (), start=1):
             if resource.get("uri"):
                 node = iri(resource["uri"])
@@ -501,7 +507,7 @@ class DistributionRule(Rule):
             yield from _format_triples(node, resource, ctx, index)
             yield from licence_triples(node, resource.get("license"), None, ctx.node(f"licence-{index}"))
 
-    def read(self, triples, subject, out):
+    def read(self, triples: Triples, subject: Node, out: dict) -> None:
         resources = []
         nodes = sorted(triples.objects(subject, self.predicate), key=lambda n: (len(str(n)), str(n)))
         for node in nodes:
@@ -522,7 +528,7 @@ class DistributionRule(Rule):
         out["resources"] = resources
 
 
-def _format_triples(node, resource, ctx, index):
+def _format_triples(node: IRI, resource: Mapping, ctx: Context, index: int) -> Iterator[Triple]:
     """dct:format as an EU file type and dcat:mediaType as an IANA media
     type when the table knows the value; otherwise as given (an IRI stays
     that IRI, text labels a format node), never an invented IRI."""
@@ -544,7 +550,7 @@ def _format_triples(node, resource, ctx, index):
         yield target, TYPE, IRI(DCT + "MediaType")
 
 
-def _read_format(triples, node) -> dict:
+def _read_format(triples: Triples, node: Node) -> dict:
     """format and mimetype of a distribution: an EU file type by its code, a
     format node (datos.gob.es's dct:IMT) by its label and rdf:value, any
     other IRI or text as given."""
@@ -573,7 +579,7 @@ class QualityFlagsRule(Rule):
     fields = ("quality_flags",)
     published = False
 
-    def triples(self, subject, record, ctx):
+    def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         return iter(())
 
 

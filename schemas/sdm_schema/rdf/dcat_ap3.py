@@ -14,6 +14,8 @@ and says that the record is in Chinese (docs/feeds.md).
 
 from __future__ import annotations
 
+from typing import Mapping
+
 from sdm_schema import disclosure, lang
 from sdm_schema.loader import dataset_field, fields_with
 from sdm_schema.rdf import dcat
@@ -27,19 +29,19 @@ EN = "en"
 DESCRIBING_FIELDS = tuple(f.name for f in fields_with("english_fallback"))
 
 
-def _labels(record, name) -> list:
+def _labels(record: Mapping, name: str) -> list:
     field = dataset_field(name)
     value = record.get(name)
     codes = value if isinstance(value, list) else [value] if value else []
     return [field.codelist.label_of(code, EN) for code in codes if code in field.codelist]
 
 
-def english_title(record) -> str:
+def english_title(record: Mapping) -> str:
     subject = ", ".join(_labels(record, "discipline")) or "Scientific"
     return f"{subject} dataset (title in Chinese only)"
 
 
-def english_description(record) -> str:
+def english_description(record: Mapping) -> str:
     facts = [
         f"{dataset_field(name).label[EN]}: {', '.join(labels)}."
         for name in DESCRIBING_FIELDS
@@ -48,7 +50,7 @@ def english_description(record) -> str:
     return " ".join(["This record is written in Chinese only.", *facts])
 
 
-def only_chinese(record) -> bool:
+def only_chinese(record: Mapping) -> bool:
     """Whether every text the record has is Chinese: the one case the
     fallback is for (a German-only record is no Chinese record)."""
     texts = [record.get(name) for name in ("title_translated", "notes_translated", "keywords_translated")]

@@ -40,7 +40,7 @@ def _table() -> dict:
     return out
 
 
-def lookup(value) -> Mapping | None:
+def lookup(value: object) -> Mapping | None:
     """The table's entry for a format name, extension, media type or IRI."""
     if not value:
         return None
@@ -55,7 +55,7 @@ def eu_iri(entry: Mapping) -> str:
     return EU_FILE_TYPE + entry["eu"]
 
 
-def is_media_type(value) -> bool:
+def is_media_type(value: object) -> bool:
     return bool(_MEDIA_TYPE.match(str(value).strip()))
 
 

@@ -45,7 +45,7 @@ def _key(text: str) -> str:
 LICENCES = {entry["id"]: entry["iri"] for entry in _entries()}
 
 
-def licence_iri(given, url=None) -> str | None:
+def licence_iri(given: str | None, url: str | None = None) -> str | None:
     """The IRI to write for a licence as given (id, alias or IRI), else its
     `license_url`; None when neither names one."""
     if not given and not url:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from sdm_schema import disclosure, lang
 from sdm_schema.codelist import CodeList
@@ -27,6 +27,11 @@ from sdm_schema.rdf.terms import (
     Literal,
     Triple,
 )
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from sdm_schema.rdf.triples import Node, Triples
 
 
 @dataclass
@@ -57,7 +62,7 @@ class Rule:
     def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         raise NotImplementedError
 
-    def read(self, triples, subject, out: dict) -> None:
+    def read(self, triples: Triples, subject: Node, out: dict) -> None:
         """Add the fields found for `subject` in a parsed document
         (`triples.Triples`) to `out`."""
 
@@ -89,7 +94,9 @@ def dataset_iri(record: Mapping, base_url: str) -> IRI:
     return IRI(f"{base_url.rstrip('/')}/dataset/{record.get('id') or record['name']}")
 
 
-def dataset_triples(record: Mapping, profile: Profile, base_url: str, today=None) -> tuple[IRI | None, list]:
+def dataset_triples(
+    record: Mapping, profile: Profile, base_url: str, today: date | None = None
+) -> tuple[IRI | None, list]:
     """The triples the profile's audience may see of one dataset.
 
     Returns (None, []) when the audience may not see the dataset at all:
@@ -139,7 +146,7 @@ def _codes_by_iri(list_name: str) -> Mapping[str, str]:
     return out
 
 
-def code_of(cl: CodeList, term) -> str | None:
+def code_of(cl: CodeList, term: Node) -> str | None:
     """The code an RDF object stands for: one of our IRIs, an EU one, a label."""
     if isinstance(term, Literal):
         return cl.lookup(str(term))
@@ -195,7 +202,7 @@ def text_literal(text: str) -> Literal:
     return Literal(text, lang.detect(text)) if lang.has_han(text) else Literal(text)
 
 
-def tagged(text, tag) -> Literal:
+def tagged(text: str, tag: str | None) -> Literal:
     """A literal in its language; `und` (undetermined) is written untagged."""
     return Literal(str(text), None if tag == lang.UNDETERMINED else tag)
 
@@ -221,24 +228,24 @@ def unit_node(record: Mapping, base_url: str) -> tuple[IRI, list, Mapping] | Non
     return IRI(f"{base_url.rstrip('/')}/organization/{org_id}"), names, org
 
 
-def field_terms(field: Field, value, eu: bool) -> Iterator:
+def field_terms(field: Field, value: Any, eu: bool) -> Iterator:
     """The RDF objects of one field's value, as its kind writes them."""
     return field.kind_type.terms(field, value, eu)
 
 
-def literal_lang(term) -> str:
+def literal_lang(term: Literal) -> str:
     """The catalogue's tag for a literal: its own (BCP 47, case normalised),
     or a guess for an untagged one."""
     return lang.canonical_tag(term.lang) or lang.guess(str(term))
 
 
-def field_value(field: Field, objects: list):
+def field_value(field: Field, objects: list) -> Any:
     """A field's value from the RDF objects found for it, as its kind reads
     them; None if none fit."""
     return field.kind_type.read(field, objects) if objects else None
 
 
-def sorted_objects(triples, subject, predicate) -> list:
+def sorted_objects(triples: Triples, subject: Node | None, predicate: str) -> list:
     """Objects in a stable order, so that a parse gives the same dict twice."""
     return sorted(triples.objects(subject, predicate), key=str)
 
@@ -255,12 +262,12 @@ class ValueRule(Rule):
     name: str
     predicate: IRI
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.fields = (self.name,)
         self.field = dataset_field(self.name)
         self.code_lists = (self.field.codelist_name,) if self.field.codelist_name else ()
 
-    def triples(self, subject, record, ctx):
+    def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         value = record.get(self.name)
         if value in (None, "", [], {}):
             return
@@ -270,7 +277,7 @@ class ValueRule(Rule):
             if range_class and isinstance(term, IRI):
                 yield term, TYPE, range_class
 
-    def read(self, triples, subject, out):
+    def read(self, triples: Triples, subject: Node, out: dict) -> None:
         objects = sorted_objects(triples, subject, self.predicate)
         value = field_value(self.field, objects)
         if value is not None:
@@ -281,7 +288,7 @@ class ValueRule(Rule):
             flag(out, self.name, "not a value the catalogue knows", str(term))
 
 
-def flag(out: dict, field_name: str, problem: str, value=None) -> None:
+def flag(out: dict, field_name: str, problem: str, value: Any = None) -> None:
     """Note a value the mapping could not take, in validation.flag's shape."""
     from sdm_schema.validation import flag as quality_flag  # validation imports nothing of rdf
 

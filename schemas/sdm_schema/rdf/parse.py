@@ -29,7 +29,7 @@ import json
 import os
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import pyoxigraph
 import yaml
@@ -40,6 +40,10 @@ from sdm_schema.rdf.mapping import sorted_objects
 from sdm_schema.rdf.namespaces import DCAT, DCT, HYDRA, RDF
 from sdm_schema.rdf.terms import IRI
 from sdm_schema.rdf.triples import Triples
+
+if TYPE_CHECKING:
+    from sdm_schema.rdf.mapping import Rule
+    from sdm_schema.rdf.triples import Node
 
 #: Format names and media types → short format names (rdflib's, which
 #: ckanext-dcat also takes).
@@ -98,7 +102,7 @@ def _context_files() -> dict:
 
 
 @functools.cache
-def shipped_context(url: str):
+def shipped_context(url: str) -> Any:
     """The `@context` value of a shipped remote context; ParseError for any
     other URL."""
     name = _context_files().get(url.strip())
@@ -113,7 +117,7 @@ def shipped_context(url: str):
         return json.load(f)["@context"]
 
 
-def inline_contexts(node):
+def inline_contexts(node: Any) -> Any:
     """The JSON-LD document with every remote `@context` replaced by its
     shipped copy (nested and scoped contexts too)."""
     if isinstance(node, list):
@@ -157,7 +161,7 @@ def _refuse_entities(data: bytes) -> None:
         )
 
 
-def load_triples(data, format: str, base_url: str | None = None) -> Triples:
+def load_triples(data: bytes | str, format: str, base_url: str | None = None) -> Triples:
     """One RDF document (bytes or str), indexed.  Named graphs are refused:
     DCAT catalogues have none, and N3 formulas (parsed as named graphs) are
     quoted, not asserted."""
@@ -187,7 +191,7 @@ def mapped_predicates() -> frozenset:
     )
 
 
-def _read(rule, triples, subject, out) -> None:
+def _read(rule: Rule, triples: Triples, subject: Node, out: dict) -> None:
     """One rule's part of a dataset; a failure flags its fields only."""
     try:
         rule.read(triples, subject, out)
@@ -248,13 +252,13 @@ def next_page(triples: Triples) -> str | None:
     return None
 
 
-def read_page(data, format: str, base_url: str | None = None) -> Page:
+def read_page(data: bytes | str, format: str, base_url: str | None = None) -> Page:
     """One page of a DCAT catalogue: its datasets and the next page's URL."""
     triples = load_triples(data, format, base_url)
     unmapped: Counter = Counter()
     return Page(list(datasets(triples, unmapped)), next_page(triples), unmapped)
 
 
-def iter_datasets(data, format: str, base_url: str | None = None) -> Iterator[dict]:
+def iter_datasets(data: bytes | str, format: str, base_url: str | None = None) -> Iterator[dict]:
     """The datasets of one RDF document (bytes or str)."""
     return datasets(load_triples(data, format, base_url))

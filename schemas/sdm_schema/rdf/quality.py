@@ -16,11 +16,14 @@ what it holds.
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator, Mapping
 
 from sdm_schema.rdf.mapping import Rule
 from sdm_schema.rdf.namespaces import DQV, RDFS, SDM, XSD
 from sdm_schema.rdf.terms import IRI, TYPE, Literal, Triple
+
+if TYPE_CHECKING:
+    from sdm_schema.rdf.mapping import Context
 
 FIELD = "quality_measurements"
 SCORE = "score"
@@ -49,13 +52,13 @@ def vocabulary_triples() -> Iterator[Triple]:
     yield from _metric(SCORE, SCORE_LABEL)
 
 
-def _labelled(subject: IRI, label) -> Iterator[Triple]:
+def _labelled(subject: IRI, label: Mapping[str, str]) -> Iterator[Triple]:
     yield subject, IRI(RDFS + "isDefinedBy"), IRI(SDM)
     for tag, text in label.items():
         yield subject, IRI(RDFS + "label"), Literal(text, tag)
 
 
-def _metric(key: str, label) -> Iterator[Triple]:
+def _metric(key: str, label: Mapping[str, str]) -> Iterator[Triple]:
     yield metric(key), TYPE, IRI(DQV + "Metric")
     yield metric(key), IRI(DQV + "expectedDataType"), IRI(XSD + "decimal")
     yield from _labelled(metric(key), label)
@@ -64,7 +67,7 @@ def _metric(key: str, label) -> Iterator[Triple]:
 class QualityRule(Rule):
     """Each measurement a node of the dataset: dqv:hasQualityMeasurement."""
 
-    def triples(self, subject, record, ctx):
+    def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         from sdm_schema.evaluation import indicators
 
         known = set(indicators()) | {SCORE}

@@ -6,6 +6,8 @@ isAccessibleForFree from the fee basis; fees as schema:Offer.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Iterator, Mapping
+
 from sdm_schema import disclosure
 from sdm_schema.loader import dataset_field, role_values
 from sdm_schema.rdf import licences
@@ -13,6 +15,10 @@ from sdm_schema.rdf.catalog import schemaorg_catalog
 from sdm_schema.rdf.mapping import Profile, Rule, ValueRule, text_literal, translated_literals, unit_node
 from sdm_schema.rdf.namespaces import SCHEMA, SCHEMAORG_PREFIXES
 from sdm_schema.rdf.terms import IRI, TYPE, XSD_BOOLEAN, XSD_DECIMAL, Literal, iri
+
+if TYPE_CHECKING:
+    from sdm_schema.rdf.mapping import Context
+    from sdm_schema.rdf.terms import Triple
 
 #: Fields written with a schema.org property (`schemaorg` in sdm_dataset.yaml).
 VALUE_TERMS = {name: IRI(SCHEMA + prop) for name, prop in role_values("schemaorg").items()}
@@ -27,7 +33,7 @@ class PageRule(Rule):
 
     fields = ("name", "license_id", "fee_basis")
 
-    def triples(self, subject, record, ctx):
+    def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         if record.get("name"):
             yield subject, _s("url"), iri(f"{ctx.base_url.rstrip('/')}/dataset/{record['name']}")
         for key, term in (("metadata_created", "dateCreated"), ("metadata_modified", "dateModified")):
@@ -47,7 +53,7 @@ class OrganisationRule(Rule):
 
     fields = ("owner_org",)
 
-    def triples(self, subject, record, ctx):
+    def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         unit = unit_node(record, ctx.base_url)
         if unit is None:
             return
@@ -65,7 +71,7 @@ class IdentifierRule(Rule):
     schemes = {"cstr": "CSTR", "doi": "DOI", "resource_code": "GB/T 21063"}
     fields = tuple(schemes)
 
-    def triples(self, subject, record, ctx):
+    def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         for name, scheme in self.schemes.items():
             if record.get(name):
                 node = ctx.node(name)
@@ -78,7 +84,7 @@ class IdentifierRule(Rule):
 class OfferRule(Rule):
     fields = ("fee_items",)
 
-    def triples(self, subject, record, ctx):
+    def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         for index, item in enumerate(record.get("fee_items") or (), start=1):
             offer = ctx.node(f"offer-{index}")
             yield subject, _s("offers"), offer
@@ -93,7 +99,7 @@ class DownloadRule(Rule):
     """schema:DataDownload for each file: the record has already been
     through the disclosure policy, so withheld files are gone."""
 
-    def triples(self, subject, record, ctx):
+    def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         for index, resource in enumerate(record.get("resources") or (), start=1):
             if not resource.get("url"):
                 continue

@@ -9,9 +9,12 @@ can be concatenated and a node keeps its name from one run to the next.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from sdm_schema.rdf.namespaces import RDF, XSD
+
+if TYPE_CHECKING:
+    import rdflib.term
 
 
 class IRI(str):
@@ -51,7 +54,7 @@ XSD_DECIMAL = XSD + "decimal"
 XSD_BOOLEAN = XSD + "boolean"
 
 
-def to_rdflib(term: Term):
+def to_rdflib(term: Term) -> rdflib.term.Identifier:
     """The rdflib term for a neutral one (for ckanext-dcat's graphs)."""
     import rdflib
 

@@ -30,7 +30,7 @@ class Blank(str):
 Node = IRI | Blank | Literal
 
 
-def term(node, blanks: dict[str, Blank]) -> Node | None:
+def term(node: object, blanks: dict[str, Blank]) -> Node | None:
     """The neutral term for a pyoxigraph one; None for an RDF 1.2 triple
     term, which no DCAT property takes.
 
@@ -57,7 +57,7 @@ def term(node, blanks: dict[str, Blank]) -> Node | None:
 class Triples:
     """Subject → predicate → objects, each list in document order."""
 
-    def __init__(self, quads: Iterable[pyoxigraph.Quad]):
+    def __init__(self, quads: Iterable[pyoxigraph.Quad]) -> None:
         index: dict[Node, dict[str, list[Node]]] = {}
         blanks: dict[str, Blank] = {}
         last, predicates = None, None

@@ -14,7 +14,7 @@ it matches.
 from __future__ import annotations
 
 import sys
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from sdm_schema.loader import codelist, dataset_field
 from sdm_schema.rdf.namespaces import DCAT, DCT, DQV, OWL, RDF, RDFS, SDM, SKOS, XSD
@@ -59,7 +59,7 @@ def _field_term_triples(field_name: str) -> Iterator[Triple]:
         yield subject, IRI(RDFS + "seeAlso"), IRI(codelist(field.codelist_name).uri)
 
 
-def vocabulary_triples(field_names) -> Iterator[Triple]:
+def vocabulary_triples(field_names: Iterable[str]) -> Iterator[Triple]:
     ontology = IRI(SDM)
     yield ontology, TYPE, IRI(OWL + "Ontology")
     yield ontology, IRI(DCT + "title"), Literal("科学数据管理词汇", "zh-Hans")

@@ -17,9 +17,12 @@ from __future__ import annotations
 import json
 import re
 from json.encoder import encode_basestring as _json_string
-from typing import Iterable, Mapping, TextIO
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, TextIO
 
 from sdm_schema.rdf.terms import IRI, TYPE, Triple
+
+if TYPE_CHECKING:
+    from sdm_schema.rdf.terms import Term
 
 _LOCAL = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*$")  # matched from the namespace's end
 
@@ -32,7 +35,7 @@ class Compactor:
     is a JSON-LD @vocab: its terms are written bare.
     """
 
-    def __init__(self, prefixes: Mapping[str, str]):
+    def __init__(self, prefixes: Mapping[str, str]) -> None:
         self.prefixes = dict(prefixes)
         self._namespaces = {ns: prefix for prefix, ns in self.prefixes.items()}
         self._cache: dict = {}
@@ -62,7 +65,7 @@ class Writer:
     extension = ""
     media_type = ""
 
-    def __init__(self, out: TextIO, prefixes: Mapping[str, str]):
+    def __init__(self, out: TextIO, prefixes: Mapping[str, str]) -> None:
         self.out = out
         self.compact = Compactor(prefixes)
 
@@ -109,7 +112,7 @@ def _full_iri(iri: str) -> str:
     return f"<{iri}>"
 
 
-def _nt_term(term, datatype_ref=_full_iri) -> str:
+def _nt_term(term: Term, datatype_ref: Callable[[str], str] = _full_iri) -> str:
     """A term in N-Triples syntax; Turtle passes its prefix compaction for
     datatypes, the only place the two differ."""
     if isinstance(term, IRI):
@@ -126,14 +129,14 @@ class NTriplesWriter(Writer):
     extension = "nt"
     media_type = "application/n-triples"
 
-    def write(self, triples):
+    def write(self, triples: Iterable[Triple]) -> None:
         self.out.write(self._lines(triples))
 
     @staticmethod
-    def _lines(triples) -> str:
+    def _lines(triples: Iterable[Triple]) -> str:
         return "".join([f"<{s}> <{p}> {_nt_term(o)} .\n" for s, p, o in triples])
 
-    def render_subjects(self, groups):
+    def render_subjects(self, groups: list) -> str:
         return self._lines(triple for _subject, group in groups for triple in group)
 
 
@@ -144,18 +147,18 @@ class TurtleWriter(Writer):
     extension = "ttl"
     media_type = "text/turtle"
 
-    def __init__(self, out, prefixes):
+    def __init__(self, out: TextIO, prefixes: Mapping[str, str]) -> None:
         super().__init__(out, prefixes)
         self._verbs: dict = {}
 
-    def begin(self):
+    def begin(self) -> None:
         self.out.write("".join(f"@prefix {p}: <{ns}> .\n" for p, ns in self.compact.prefixes.items()))
         self.out.write("\n")
 
     def _iri(self, iri: str) -> str:
         return self.compact(iri) or f"<{iri}>"
 
-    def _term(self, term) -> str:
+    def _term(self, term: Term) -> str:
         return _nt_term(term, self._iri)
 
     def _verb(self, predicate: str) -> str:
@@ -165,7 +168,7 @@ class TurtleWriter(Writer):
             found = self._verbs[predicate] = "a " if predicate == TYPE else self._iri(predicate) + " "
         return found
 
-    def render_subjects(self, groups):
+    def render_subjects(self, groups: list) -> str:
         # One pass over the triples, runs of a predicate kept in order; the
         # hottest loop of a publish, so terms are written inline.
         verb, compact, special = self._verb, self._iri, _NT_SPECIAL.search
@@ -223,11 +226,11 @@ class RdfXmlWriter(Writer):
     extension = "rdf"
     media_type = "application/rdf+xml"
 
-    def __init__(self, out, prefixes):
+    def __init__(self, out: TextIO, prefixes: Mapping[str, str]) -> None:
         super().__init__(out, prefixes)
         self._tags: dict = {}
 
-    def begin(self):
+    def begin(self) -> None:
         namespaces = " ".join(f'xmlns:{p}="{ns}"' for p, ns in self.compact.prefixes.items())
         self.out.write(f'<?xml version="1.0" encoding="utf-8"?>\n<rdf:RDF {namespaces}>\n')
 
@@ -245,7 +248,7 @@ class RdfXmlWriter(Writer):
             found = self._tags[predicate] = (f"    <{tag}", f"</{tag}>\n")
         return found
 
-    def render_subjects(self, groups):
+    def render_subjects(self, groups: list) -> str:
         tag_of, attr, text_of = self._tag, _xml_attr, _xml_text
         chunks = []
         for subject, group in groups:
@@ -265,7 +268,7 @@ class RdfXmlWriter(Writer):
             chunks.append("  </rdf:Description>\n")
         return "".join(chunks)
 
-    def end(self):
+    def end(self) -> None:
         self.out.write("</rdf:RDF>\n")
 
 
@@ -278,7 +281,7 @@ class JsonLdWriter(Writer):
     extension = "jsonld"
     media_type = "application/ld+json"
 
-    def begin(self):
+    def begin(self) -> None:
         context = {("@vocab" if not p else p): ns for p, ns in self.compact.prefixes.items()}
         self.out.write('{"@context": ' + json.dumps(context) + ',\n"@graph": [\n')
         self._first = True
@@ -293,7 +296,7 @@ class JsonLdWriter(Writer):
             self._keys[iri] = found = _json_string(self.compact(iri) or iri)
             return found
 
-    def render_subjects(self, groups):
+    def render_subjects(self, groups: list) -> str:
         keys, key_of, string = self._keys, self._key, _json_string
         nodes = []
         for subject, group in groups:
@@ -323,13 +326,13 @@ class JsonLdWriter(Writer):
             nodes.append('{"@id": ' + string(subject) + members + "}")
         return ",\n".join(nodes)
 
-    def separator(self, text):
+    def separator(self, text: str) -> str:
         if not text:
             return ""
         first, self._first = self._first, False
         return "" if first else ",\n"
 
-    def end(self):
+    def end(self) -> None:
         self.out.write("\n]}\n")
 
 
