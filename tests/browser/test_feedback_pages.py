@@ -1,7 +1,10 @@
-"""Demands and the register of authorised use in headless Chromium, in
-Chinese and English: a signed-in researcher states a demand through the
-form and lands on its page; another reader supports it; the public reads
-the register.  Screenshots (make screenshots): feedback-*.png."""
+"""Demands, quality reports and the register of authorised use in headless
+Chromium, in Chinese and English: a signed-in researcher states a demand
+through the form and lands on its page; another reader supports it; the
+public reads the register; a reader reports a problem in a harvested
+dataset (the form names the platform to fix it at) and the unit's editor
+answers and closes it in the inbox.  Screenshots (make screenshots):
+feedback-*.png."""
 
 import pytest
 from browser_actors import User
@@ -37,7 +40,74 @@ def register(site):
         starts="2026-01-01",
         ends="2099-12-31",
     )
+    api.package_create(
+        owner_org=unit["id"],
+        name="harvested-plots",
+        title_translated={"zh-Hans": "采集的样地数据", "en": "Harvested plot data"},
+        harvest_source="bazhong-platform",
+        harvest_identifier="77",
+        landing_page="https://data.bazhong.example.cn/dataset/77",
+        resources=[{"url": "https://files.example.cn/harvested.csv", "format": "CSV"}],
+    )
     return unit
+
+
+def test_a_report_is_written_answered_and_closed_in_both_languages(site, actor, register):
+    reader = actor("zh", site.add_user(User("reader", "reader-pass-2026")))
+    editor_user = site.add_user(User("plots-editor", "editor-pass-2026"))
+    site.api.action.organization_member_create(id=register["id"], username=editor_user.name, role="editor")
+    editor = actor("zh", editor_user)
+    # one window each, read in either language (the /en prefix): a report
+    # written and answered in Chinese, closed in English beside a new one
+    _report(reader, "zh")
+    _answer(editor, "zh", "answered", "已转告巴中平台", opened=True)
+    editor.shoot("feedback-reports-zh")
+    reader.locale = editor.locale = "en"
+    _report(reader, "en")
+    _answer(editor, "en", "answered", "Passed on to the Bazhong platform", opened=True)
+    _answer(editor, "zh", "closed", "来源平台已修正")
+    editor.shoot("feedback-reports-en")
+
+
+def _described(locale) -> str:
+    return f"<i>链接</i> 打不开 ({locale})"
+
+
+def _report(reader, locale):
+    said = {key: message(key)[TAG[reader.locale]] for key in ("report_new", "report_status_open")}
+    reader.goto("/dataset/harvested-plots/report")
+    expect(reader.page.locator("h1")).to_have_text(said["report_new"])
+    upstream = reader.page.locator(".sdm-report-upstream-note")  # the platform to fix it at
+    expect(upstream).to_contain_text("bazhong-platform")
+    expect(upstream.locator("a.sdm-report-upstream-page")).to_have_attribute(
+        "href", "https://data.bazhong.example.cn/dataset/77"
+    )
+    reader.page.select_option("#sdm-problem", "broken_link")
+    reader.page.fill("#sdm-description", _described(locale))
+    reader.shoot(f"feedback-report-{locale}")
+    with reader.page.expect_navigation():
+        reader.page.click("form.sdm-report-form button[type=submit]")
+    expect(reader.page.locator(".alert", has_text=said["report_status_open"]).first).to_be_visible()
+
+
+def _answer(editor, written_in, status, answer, opened=False):
+    """The editor answers (or closes) the report written in `written_in`,
+    in the inbox (`opened`: first opened now; an answer returns to it)."""
+    if opened:
+        editor.goto("/dashboard/quality-reports")
+
+    def report():
+        return editor.page.locator("section.sdm-quality-report").filter(has_text=_described(written_in))
+
+    expect(report().locator(".sdm-report-description")).to_have_text(_described(written_in))  # text, not markup
+    expect(report().locator(".sdm-report-upstream")).to_contain_text("bazhong-platform")
+    report().locator("input[name=answer]").fill(answer)
+    with editor.page.expect_navigation():
+        report().locator(f"button[value={status}]").click()
+    expect(report()).to_have_attribute("data-status", status)
+    expect(report().locator(".sdm-status")).to_have_text(message(f"report_status_{status}")[TAG[editor.locale]])
+    if status == "closed":
+        expect(report().locator("form")).to_have_count(0)  # nothing more to answer
 
 
 @pytest.mark.parametrize("locale", ["zh", "en"])
