@@ -274,25 +274,48 @@ def test_package_and_member_lists_leave_out_classified(responsible_unit):
     assert "classified-data" not in as_text(call_action("package_autocomplete", context=dict(ANONYMOUS), q="data"))
 
 
+@pytest.mark.usefixtures("catalogue")
+def test_a_users_dataset_count_leaves_out_classified(sysadmin):
+    """user_show and user_list count the datasets a user created in the
+    database (number_created_packages): for an outsider the count must not
+    tell of the classified one either."""
+    visible = sum(1 for _, shown, _ in CASES.values() if shown)
+    for context in (dict(ANONYMOUS), _as(_user())):
+        shown = call_action("user_show", context=dict(context), id=sysadmin["name"])
+        assert shown["number_created_packages"] == visible
+        listed = {u["name"]: u for u in call_action("user_list", context=dict(context))}
+        assert listed[sysadmin["name"]]["number_created_packages"] == visible
+    # the creator's own count is core's, all of them
+    assert call_action("user_show", context=_as(sysadmin), id=sysadmin["name"])["number_created_packages"] == len(CASES)
+
+
+@pytest.mark.usefixtures("catalogue")
+def test_follower_answers_about_classified_are_those_of_a_missing_dataset(sysadmin):
+    """dataset_follower_count and am_following_dataset answered for any
+    stored id: a count (or yes/no) for the classified dataset's name, an
+    error for a name nobody took, so a guessed name could be confirmed."""
+    call_action("follow_dataset", context=_as(sysadmin), id="classified-data")
+    outsider = _user()
+    calls = [("dataset_follower_count", dict(ANONYMOUS)), ("dataset_follower_count", _as(outsider))]
+    for action, context in calls + [("am_following_dataset", _as(outsider))]:
+        with pytest.raises(ValidationError) as hidden:
+            call_action(action, context=dict(context), id="classified-data")
+        with pytest.raises(ValidationError) as missing:
+            call_action(action, context=dict(context), id="no-such-data")
+        assert hidden.value.error_dict == missing.value.error_dict, action
+    assert call_action("dataset_follower_count", context=dict(ANONYMOUS), id="open-data") == 0
+    assert call_action("dataset_follower_count", context=_as(sysadmin), id="classified-data") == 1
+
+
+_APPLICATION = {"id": "conditional-data", "purpose": "研究", "intended_use": "论文", "applicant_unit": "某大学"}
+_APPROVAL = {"decision": "approve", "reason": "符合条件", "days": 7}
+
+
 def test_rdf_page_cache_follows_the_grant(app, catalogue, sysadmin):
     applicant = _user()
     token = {"Authorization": factories.APIToken(user=applicant["name"])["token"]}
-    request = call_action(
-        "sdm_access_request_create",
-        context=_as(applicant),
-        id="conditional-data",
-        purpose="研究",
-        intended_use="论文",
-        applicant_unit="某大学",
-    )
-    call_action(
-        "sdm_access_request_decide",
-        context={"user": sysadmin["name"]},
-        id=request["id"],
-        decision="approve",
-        reason="符合条件",
-        days=7,
-    )
+    request = call_action("sdm_access_request_create", context=_as(applicant), **_APPLICATION)
+    call_action("sdm_access_request_decide", context={"user": sysadmin["name"]}, id=request["id"], **_APPROVAL)
     # ckanext-dcat's own profiles write what package_show gives the viewer
     page = f"/dataset/{catalogue['conditional-data']['id']}.ttl?profiles=euro_dcat_ap_2"
     assert url("conditional-data") in app.get(page, headers=token).body  # cached now
@@ -300,6 +323,15 @@ def test_rdf_page_cache_follows_the_grant(app, catalogue, sysadmin):
     call_action("sdm_access_request_revoke", context={"user": sysadmin["name"]}, id=request["id"], reason="违约")
     assert url("conditional-data") not in app.get(page, headers=token).body
     assert url("conditional-data") not in app.get("/catalog.ttl?profiles=euro_dcat_ap_2", headers=token).body
+    # a grant that runs out (no one revokes it) stops the cached page too
+    again = call_action("sdm_access_request_create", context=_as(applicant), **_APPLICATION)
+    call_action("sdm_access_request_decide", context={"user": sysadmin["name"]}, id=again["id"], **_APPROVAL)
+    assert url("conditional-data") in app.get(page, headers=token).body  # cached again
+    from ckanext.sdm.model import AccessRequest, utcnow
+
+    model.Session.get(AccessRequest, again["id"]).expires = utcnow() - dt.timedelta(minutes=1)
+    model.repo.commit()
+    assert url("conditional-data") not in app.get(page, headers=token).body
 
 
 def test_rdf_page_cache_follows_membership(app, catalogue, responsible_unit, sysadmin):
@@ -318,6 +350,26 @@ def test_rdf_page_cache_follows_membership(app, catalogue, responsible_unit, sys
     )
     assert url("closed-data") not in app.get(page, headers=token).body
     assert url("closed-data") not in app.get(catalogue_page, headers=token).body
+
+
+def test_an_ended_membership_ends_the_search_within_the_same_request(app, catalogue, responsible_unit, sysadmin):
+    """A request remembers a user's permission labels (access.PermissionLabels);
+    a membership that ends during it must end what the user finds at once."""
+    member = _user()
+    call_action("organization_member_create", id=responsible_unit["id"], username=member["name"], role="member")
+    with app.flask_app.test_request_context():
+
+        def found():
+            return call_action("package_search", context=_as(member), q="name:classified-data")["count"]
+
+        assert found() == 1 and found() == 1  # the labels are remembered now
+        call_action(
+            "organization_member_delete",
+            context={"user": sysadmin["name"]},
+            id=responsible_unit["id"],
+            username=member["name"],
+        )
+        assert found() == 0
 
 
 # -- finding 8: audit, CSRF, blacklist, verify, lift-embargoes, revocation ---------------

@@ -27,12 +27,14 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import ckan.authz as authz
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+import sqlalchemy
+import sqlalchemy.orm
 from ckan.lib.plugins import DefaultPermissionLabels
 
 from ckanext.sdm import access_requests, catalog
@@ -84,23 +86,40 @@ def privileged(owner_org, context=None) -> bool:
 @dataclass(frozen=True)
 class Viewer:
     """Who an answer is for, taken from the context before the action runs
-    (some core actions set ignore_auth on the context they are given)."""
+    (some core actions set ignore_auth on the context they are given).
+
+    A viewer lives for one action call or page, and remembers what it has
+    asked CKAN (sysadmin, member of a unit, grant of a dataset): a search
+    or activity list judges each dataset, and without the memo every one
+    cost half a dozen queries for the same few units."""
 
     user: str | None
     trusted: bool = False  # an internal call with ignore_auth
+    _asked: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, context) -> Viewer:
         return cls(_user_name(context), bool(context.get("ignore_auth")))
 
+    def _remember(self, question, answer):
+        if question not in self._asked:
+            self._asked[question] = answer()
+        return self._asked[question]
+
     def sysadmin(self) -> bool:
-        return bool(self.user) and authz.is_sysadmin(self.user)
+        return bool(self.user) and self._remember("sysadmin", lambda: authz.is_sysadmin(self.user))
 
     def privileged(self, owner_org) -> bool:
         if self.trusted or self.sysadmin():
             return True
-        return bool(self.user and owner_org) and authz.has_user_permission_for_group_or_org(
-            owner_org, self.user, "read"
+        return bool(self.user and owner_org) and self._remember(
+            ("member", owner_org), lambda: authz.has_user_permission_for_group_or_org(owner_org, self.user, "read")
+        )
+
+    def granted(self, package_id) -> bool:
+        """An active grant of the dataset's files (access_requests)."""
+        return bool(self.user) and self._remember(
+            ("granted", package_id), lambda: access_requests.granted(package_id, self.user)
         )
 
 
@@ -141,7 +160,7 @@ def entitlement(viewer: Viewer, package: model.Package | None, snapshot: dict | 
     now = _decide(_policy_view(package))
     then = _decide(snapshot) if snapshot is not None else now
     visible = now.visible and then.visible
-    files = visible and ((now.resources and then.resources) or access_requests.granted(package.id, viewer.user))
+    files = visible and ((now.resources and then.resources) or viewer.granted(package.id))
     return Entitlement(visible, files, False)
 
 
@@ -493,6 +512,60 @@ def _autocomplete_visible(viewer: Viewer, item) -> bool:
     return visible_package(viewer, item.get("name"))
 
 
+def _as_if_missing(name):
+    """An action about one dataset that core answers for any stored id
+    (dataset_follower_count, am_following_dataset: a count, a yes or no)
+    refuses a dataset the viewer may not know of with the very error it
+    gives for one that does not exist, so the answer cannot tell that a
+    guessed name is taken."""
+
+    @tk.chained_action
+    def action(next_action, context, data_dict):
+        if not visible_package(Viewer.of(context), (data_dict or {}).get("id")):
+            raise tk.ValidationError({"id": [f"{tk._('Not found')}: {tk._('Dataset')}"]})
+        return next_action(context, data_dict)
+
+    action.__name__ = name
+    return tk.side_effect_free(action)
+
+
+def _created_count(context, user_id) -> int:
+    """The datasets a user created that the viewer may find: counted by
+    the (chained) search, whose permission labels leave hidden ones out."""
+    query = {"fq": f'+creator_user_id:"{user_id}"', "rows": 0}
+    return tk.get_action("package_search")({"user": context.get("user")}, query)["count"]
+
+
+def _counted_by_search(context, user: dict) -> dict:
+    if "number_created_packages" in user and user.get("id"):
+        user = dict(user, number_created_packages=_created_count(context, user["id"]))
+    return user
+
+
+def _recounting(name):
+    """user_show / user_list: core counts a user's datasets in the database
+    (number_created_packages), classified ones included; for anyone but a
+    sysadmin or the user themself the count is the search's instead, so
+    it tells of no dataset the viewer cannot find."""
+
+    @tk.chained_action
+    def action(next_action, context, data_dict):
+        viewer = Viewer.of(context)
+        answer = next_action(context, data_dict)
+        if viewer.trusted or viewer.sysadmin():
+            return answer
+        if isinstance(answer, dict):
+            own = answer.get("name") == viewer.user or answer.get("id") == viewer.user
+            return answer if own else _counted_by_search(context, answer)
+        return [
+            _counted_by_search(context, u) if isinstance(u, dict) and u.get("name") != viewer.user else u
+            for u in answer
+        ]
+
+    action.__name__ = name
+    return tk.side_effect_free(action)
+
+
 def _saving_declassified(name):
     """package_create / package_update (and so package_patch and the form):
     a dataset saved as unclassified loses its classification detail."""
@@ -514,6 +587,8 @@ ACTIONS = {
     "member_list": _filtered_names("member_list", _member_visible),
     "package_autocomplete": _filtered_names("package_autocomplete", _autocomplete_visible),
     **{name: _scrubbing(name) for name in _SCRUBBED},
+    **{name: _recounting(name) for name in ("user_show", "user_list")},
+    **{name: _as_if_missing(name) for name in ("dataset_follower_count", "am_following_dataset")},
 }
 
 
@@ -533,9 +608,41 @@ def index_fields(pkg_dict: dict) -> dict:
     return pkg_dict
 
 
+#: Where a request keeps the users' labels it has asked for (flask.g).
+_LABELS = "sdm_user_labels"
+
+
+def _remembered_labels() -> dict | None:
+    """The request's memo of user labels; None outside a request."""
+    try:
+        return tk.g.setdefault(_LABELS, {})
+    except (AttributeError, RuntimeError, TypeError):  # no app context
+        return None
+
+
+@sqlalchemy.event.listens_for(sqlalchemy.orm.Session, "after_flush")
+@sqlalchemy.event.listens_for(sqlalchemy.orm.Session, "after_soft_rollback")
+def _forget_labels(*_args) -> None:
+    """Any write may change a membership: the labels are asked again."""
+    with contextlib.suppress(AttributeError, RuntimeError, TypeError):
+        tk.g.pop(_LABELS, None)
+
+
 class PermissionLabels(DefaultPermissionLabels):
     """Datasets the public may not see carry only their organisation's label,
-    so search results and facet counts leave them out for everyone else."""
+    so search results and facet counts leave them out for everyone else.
+
+    A signed-in page asks for the user's labels several times (each search,
+    the dashboard count in the header), each time half a dozen queries; a
+    request remembers them until its session writes anything."""
+
+    def get_user_dataset_labels(self, user_obj):
+        memo, key = _remembered_labels(), getattr(user_obj, "id", None)
+        if memo is None or not key:
+            return super().get_user_dataset_labels(user_obj)
+        if key not in memo:
+            memo[key] = super().get_user_dataset_labels(user_obj)
+        return list(memo[key])
 
     def get_dataset_labels(self, dataset_obj):
         labels = super().get_dataset_labels(dataset_obj)
