@@ -3,15 +3,11 @@ page and its CSV and JSON-LD files, at a configurable address, from the
 publisher's national feed ($SDM_REGISTER_URL); the international feed carries no link and stays
 within the DCAT-AP 3.0.1 shapes."""
 
-import os
-import subprocess
-import sys
-
 import pyshacl
 import rdflib
 from rdf_helpers import BASE, TODAY
 
-from sdm_harvester.publish import publish
+from sdm_harvester.publish import publish, publish_store
 from sdm_harvester.store import Store
 from sdm_schema.evaluation import conformance
 
@@ -45,29 +41,20 @@ def test_the_national_catalogue_links_the_register_and_the_international_stays_c
     assert conforms, text
 
 
-def test_publish_links_the_register_only_when_told_where(open_record, tmp_path):
+def test_publish_links_the_register_only_when_told_where(open_record, tmp_path, monkeypatch):
     data = tmp_path / "data"
     store = Store(str(data))
     store.put("city", "c1", open_record["name"], open_record, "h1", False, None, "2025-01-01T00:00:00+00:00")
+    # what sdm-harvest publish, the workers' publish job and run --publish-out all call
+    publish_store(store, str(data), str(tmp_path / "given"), BASE, register_url=REGISTER)
+    monkeypatch.setenv("SDM_REGISTER_URL", REGISTER)
+    publish_store(store, str(data), str(tmp_path / "env"), BASE)
+    monkeypatch.delenv("SDM_REGISTER_URL")
+    publish_store(store, str(data), str(tmp_path / "none"), BASE)
     store.close()
-
-    def publish_cli(out, *flags, **env):
-        environment = {k: v for k, v in os.environ.items() if k != "SDM_REGISTER_URL"}
-        result = subprocess.run(
-            [sys.executable, "-m", "sdm_harvester.cli", "publish", "--data-dir", str(data), "--out", str(out)]
-            + ["--base-url", BASE, *flags],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env={**environment, **env},
-        )
-        assert result.returncode == 0, result.stderr
-        return _links(out / "national" / "catalog.ttl")
-
-    # the command, the workers' publish job and run --publish-out all read it from the environment
-    assert publish_cli(tmp_path / "env", SDM_REGISTER_URL=REGISTER)["files"].keys() == {
+    assert _links(tmp_path / "given" / "national" / "catalog.ttl")["page"] == [REGISTER]
+    assert _links(tmp_path / "env" / "national" / "catalog.ttl")["files"].keys() == {
         REGISTER + ".csv",
         REGISTER + ".jsonld",
     }
-    publish([open_record], str(tmp_path / "none"), catalog_info={"base_url": BASE}, today=TODAY)
     assert _links(tmp_path / "none" / "national" / "catalog.ttl")["page"] == []  # not told where: no link
