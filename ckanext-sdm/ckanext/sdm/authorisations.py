@@ -61,7 +61,7 @@ def entry_dict(entry: Authorisation) -> dict:
     }
 
 
-def _date(data_dict, name: str, errors: dict) -> dt.datetime | None:
+def _date(data_dict: dict, name: str, errors: dict) -> dt.datetime | None:
     try:
         return dt.datetime.fromisoformat(str(data_dict.get(name) or "").strip()[:10])
     except ValueError:
@@ -111,7 +111,7 @@ def _direct(data_dict: dict, errors: dict) -> dict:
     return {"package_id": package.id, "starts": starts, "ends": ends, **_texts(data_dict, errors)}
 
 
-def authorisation_create(context, data_dict):
+def authorisation_create(context: dict, data_dict: dict) -> dict:
     """Register an authorisation: either `access_request_id` (an approved
     request: the applicant unit, dataset, purpose and period are taken from
     it) with `legal_basis` and optionally `scope`; or `unit`, `id`
@@ -128,7 +128,7 @@ def authorisation_create(context, data_dict):
     return entry_dict(entry)
 
 
-def authorisation_revoke(context, data_dict):
+def authorisation_revoke(context: dict, data_dict: dict) -> dict:
     """End an authorisation before its time: `id`; a grant it came from ends too."""
     entry = model.Session.get(Authorisation, tk.get_or_bust(data_dict, "id"))
     if entry is None:
@@ -145,7 +145,7 @@ def authorisation_revoke(context, data_dict):
 
 
 @tk.side_effect_free
-def authorisation_list(context, data_dict):
+def authorisation_list(context: dict, data_dict: dict) -> list:
     """The register, newest first; `status` (active, expired, revoked) and
     `id` (dataset) filter it.  Public."""
     tk.check_access("sdm_authorisation_list", context, data_dict)
@@ -209,7 +209,7 @@ def as_jsonld(entries: list, site_url: str) -> str:
 
 
 # -- auth -------------------------------------------------------------------
-def _editor_auth(context, data_dict):
+def _editor_auth(context: dict, data_dict: dict | None) -> dict:
     return {"success": bool((data_dict or {}).get("id")) and can_decide(context, data_dict["id"])}
 
 

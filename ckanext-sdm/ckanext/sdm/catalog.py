@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import ckan.plugins.toolkit as tk
 from ckanext.dcat import logic as dcat_logic
@@ -28,6 +29,9 @@ from ckanext.dcat.processors import DEFAULT_RDF_PROFILES, RDF_PROFILES_CONFIG_OP
 from ckanext.sdm.profiles import stream
 from sdm_schema import dataset_fields, disclosure
 from sdm_schema.rdf import dcat_ap3, national, schemaorg
+
+if TYPE_CHECKING:
+    from sdm_schema.rdf.mapping import Profile
 
 #: ckanext-dcat profile name → the audience it writes for.  Other profiles
 #: (ckanext-dcat's own) are served to the public audience.
@@ -44,7 +48,7 @@ PROBE_KEY = "sdm_catalogue_probe"
 SORT = "metadata_modified desc, id asc"
 
 
-def audiences(profiles) -> tuple:
+def audiences(profiles: Sequence[str] | None) -> tuple:
     """The audiences of the profiles a catalogue is written with: the
     request's `profiles`, else ckanext-dcat's configured default."""
     if not profiles:
@@ -93,7 +97,7 @@ def _quoted(code: str) -> str:
     return '"' + code.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def catalogue_search(context, data_dict: dict) -> dict:
+def catalogue_search(context: dict, data_dict: dict) -> dict:
     """package_search's parameters for a catalogue search (the context is
     marked); any other search is returned untouched."""
     marked = context.get(AUDIENCES_KEY)
@@ -110,13 +114,13 @@ def catalogue_search(context, data_dict: dict) -> dict:
     return data_dict
 
 
-def mark(context, profiles) -> dict:
+def mark(context: dict, profiles: Sequence[str] | None) -> dict:
     """The context of a catalogue search for these profiles."""
     context[AUDIENCES_KEY] = audiences(profiles)
     return context
 
 
-def _catalog_page(name, profile, context, data_dict) -> str:
+def _catalog_page(name: str, profile: Profile, context: dict, data_dict: dict) -> str:
     """ckanext-dcat's dcat_catalog_show / _search, written by the streaming path."""
     tk.check_access(name, context, data_dict)
     query = dcat_logic._search_ckan_datasets(context, data_dict)
@@ -125,10 +129,10 @@ def _catalog_page(name, profile, context, data_dict) -> str:
     )
 
 
-def _for_audience(name):
+def _for_audience(name: str) -> Callable:
     @tk.chained_action
     @tk.side_effect_free
-    def action(next_action, context, data_dict):
+    def action(next_action: Callable, context: dict, data_dict: dict | None) -> Any:
         data_dict = data_dict or {}
         context = mark(context, data_dict.get("profiles"))
         profile = stream.streamed_profile(data_dict.get("profiles"), data_dict.get("format"))
@@ -141,7 +145,7 @@ def _for_audience(name):
 
 
 @tk.chained_action
-def dcat_dataset_show(next_action, context, data_dict):
+def dcat_dataset_show(next_action: Callable, context: dict, data_dict: dict) -> Any:
     """One dataset's RDF page; by the streaming path for one SDM profile."""
     profile = stream.streamed_profile(data_dict.get("profiles"), data_dict.get("format"))
     if profile is None:

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from ckanext.sdm import signing
 from sdm_schema.loader import dataset_fields
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 #: The certificate's keys in the order a printed certificate shows them.
 FIELDS = (
@@ -42,7 +45,7 @@ SIGNATURE = "signature"
 _CHUNK = 1 << 20
 
 
-def canonical(value) -> bytes:
+def canonical(value: object) -> bytes:
     """The one byte form digests and signatures are taken over."""
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -72,14 +75,14 @@ def resources_digest(entries: Iterable[Mapping]) -> str:
     return _sha256(canonical([{k: e.get(k) or "" for k in ("id", "url", "checksum")} for e in entries]))
 
 
-def sign(certificate: Mapping, key) -> dict:
+def sign(certificate: Mapping, key: Ed25519PrivateKey) -> dict:
     """The certificate with its key id and signature added."""
     body = {k: v for k, v in certificate.items() if k != SIGNATURE}
     body["key_id"] = signing.key_id(key.public_key())
     return dict(body, **{SIGNATURE: signing.sign(key, canonical(body))})
 
 
-def genuine(certificate: Mapping, public_key) -> bool:
+def genuine(certificate: Mapping, public_key: Ed25519PublicKey) -> bool:
     """Whether the certificate is exactly as the key's holder signed it."""
     if not isinstance(certificate.get(SIGNATURE), str):
         return False

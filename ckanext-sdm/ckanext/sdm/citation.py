@@ -24,7 +24,7 @@ DOI_RESOLVER = "https://doi.org/"
 CSTR_RESOLVER = "https://cstr.cn/"
 
 
-def _in(value, tag: str) -> str:
+def _in(value: object, tag: str) -> str:
     """A bilingual value in one language, falling back to the other."""
     if isinstance(value, Mapping):
         value = pick(value, tag)
@@ -69,7 +69,7 @@ def elements(dataset: Mapping, unit: Mapping, page_url: str, accessed: dt.date |
     """`unit` is the responsible unit (organisation dict), the citation's author."""
     accessed = accessed or dt.date.today()
 
-    def per_language(value) -> dict:
+    def per_language(value: object) -> dict:
         return {lang: _in(value, lang) for lang in LANGUAGES}
 
     author = per_language(unit.get("title_translated") or unit.get("title"))

@@ -9,6 +9,7 @@ tagged with xml:lang.  Imports nothing from CKAN.
 from __future__ import annotations
 
 import re
+from typing import Mapping
 
 from lxml import etree
 
@@ -72,14 +73,14 @@ def ris(cited: Elements, lang: str) -> str:
     return "".join(f"{tag}  - {value}\r\n" for tag, value in lines if value) + "ER  - \r\n"
 
 
-def _sub(parent, tag: str, text: str = "", **attributes):
+def _sub(parent: etree._Element, tag: str, text: str = "", **attributes: str) -> etree._Element:
     element = etree.SubElement(parent, f"{{{DATACITE_NS}}}{tag}", **attributes)
     if text:
         element.text = text
     return element
 
 
-def _per_language(parent, tag: str, values, **attributes) -> None:
+def _per_language(parent: etree._Element, tag: str, values: Mapping[str, str], **attributes: str) -> None:
     """One element per language, skipping a language that only repeats the other."""
     seen = set()
     for lang in LANGUAGES:

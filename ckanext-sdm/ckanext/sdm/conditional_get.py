@@ -41,6 +41,7 @@ import importlib.metadata
 import json
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -52,6 +53,9 @@ from redis.exceptions import RedisError
 from ckanext.sdm import access, catalog
 from ckanext.sdm.access import current_user_name
 from sdm_schema import disclosure
+
+if TYPE_CHECKING:
+    from flask.blueprints import BlueprintSetupState
 
 log = logging.getLogger(__name__)
 
@@ -77,12 +81,12 @@ def _user() -> str:
     return current_user_name() or ""
 
 
-def _etag(*parts) -> str:
+def _etag(*parts: object) -> str:
     text = json.dumps([_VERSION, request.full_path, _user(), *parts], default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def _entitlements(package_ids) -> list:
+def _entitlements(package_ids: Iterable[str]) -> list:
     """What the viewer may see of each dataset now (files, every field): a
     grant that expires or is revoked, a membership that ends, change the
     ETag and so the cache key, and the cached page is never served again."""
@@ -208,7 +212,7 @@ def _with_validators(response: Response, validators: Validators) -> Response:
     return response
 
 
-def answer_unchanged():
+def answer_unchanged() -> Response | None:
     """304 for a current copy; the cached page for a known ETag."""
     validators = _validators()
     if validators is None:
@@ -233,7 +237,7 @@ def remember_page(response: Response) -> Response:
 
 
 @blueprint.record_once
-def _attach(state) -> None:
+def _attach(state: BlueprintSetupState) -> None:
     """Run the hooks for ckanext-dcat's blueprint alone (its RDF routes),
     not as app-wide hooks every request of the site would pass through."""
     state.app.before_request_funcs.setdefault(_DCAT_BLUEPRINT, []).append(answer_unchanged)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, Callable
 
 import ckan.plugins.toolkit as tk
 
@@ -18,7 +19,7 @@ def display_timezone() -> dt.tzinfo:
     return tk.h.get_display_timezone()
 
 
-def local_time(value) -> dt.datetime:
+def local_time(value: dt.datetime | str) -> dt.datetime:
     """A stored time (naive UTC, datetime or ISO text) in the display time zone."""
     moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     if moment.tzinfo is None:
@@ -35,11 +36,11 @@ def ui_language() -> str:
     return lang.normalise_tag(current) or lang.normalise_tag(tk.config.get("ckan.locale_default")) or LANGUAGES[0]
 
 
-def _is_tagged(text) -> bool:
+def _is_tagged(text: object) -> bool:
     return isinstance(text, dict) and any(lang.normalise_tag(k) for k in text)
 
 
-def pick_language(text: dict, prefer=None):
+def pick_language(text: dict, prefer: str | None = None) -> Any:
     """The value for the UI language, falling back through the others."""
     by_tag = {lang.normalise_tag(k): v for k, v in text.items()}
     chosen = lang.pick(by_tag, lang.normalise_tag(prefer) or ui_language())
@@ -47,14 +48,14 @@ def pick_language(text: dict, prefer=None):
 
 
 @tk.chained_helper
-def scheming_language_text(next_helper, text, prefer_lang=None):
+def scheming_language_text(next_helper: Callable, text: Any, prefer_lang: str | None = None) -> Any:
     """scheming's helper, taught that our labels are keyed zh-Hans / en."""
     if _is_tagged(text):
         return pick_language(text, prefer_lang)
     return next_helper(text, prefer_lang)
 
 
-def sdm_codelist_choices(field) -> list:
+def sdm_codelist_choices(field: dict) -> list:
     """scheming `choices_helper`: the field's code list as choices."""
     return [{"value": item.code, "label": dict(item.label)} for item in codelist(field["codelist"])]
 
@@ -65,12 +66,12 @@ def sdm_languages() -> list:
     return [{"tag": tag, "label": dict(languages[tag].label)} for tag in LANGUAGES]
 
 
-def sdm_message(key: str, **params) -> str:
+def sdm_message(key: str, **params: object) -> str:
     """A message from schemas/sdm_schema/messages.yaml in the UI language."""
     return message(key, **params)[ui_language()]
 
 
-def bilingual_message(key: str, **params) -> str:
+def bilingual_message(key: str, **params: object) -> str:
     """A message in both languages, "中文 / English", as errors are given;
     a parameter given per language ({tag: text}) is used in its language."""
     per_language = {}
@@ -123,14 +124,14 @@ def sdm_citation(pkg: dict) -> dict:
     return {"links": citation.links(pkg), **{tag: citation.format_gbt7714(cited, tag) for tag in LANGUAGES}}
 
 
-def sdm_code_label(field, code) -> str:
+def sdm_code_label(field: dict, code: str | None) -> str:
     """A code's label in the UI language (scheming's select display skips
     the chained language helper)."""
     codes = codelist(field["codelist"])
     return codes.label_of(code, ui_language()) if code in codes else (code or "")
 
 
-def sdm_field_shown(field, pkg: dict) -> bool:
+def sdm_field_shown(field: dict, pkg: dict) -> bool:
     """Whether the dataset page lists a field: it has a value and applies."""
     return not is_empty(pkg.get(field["field_name"])) and Field.from_definition(field, {}).applies(pkg)
 

@@ -8,11 +8,11 @@ answers the hyphenated spelling with the real locale's translations.
 """
 
 from ckan.views.api import i18n_js_translations
-from flask import Blueprint
+from flask import Blueprint, Response
 
 locale_js = Blueprint("sdm_locale_js", __name__)
 
 
 @locale_js.route("/api/i18n/<prefix>_<script>-<region>")
-def hyphenated_locale(prefix, script, region):
+def hyphenated_locale(prefix: str, script: str, region: str) -> str | Response:
     return i18n_js_translations(f"{prefix}_{script}_{region}")

@@ -28,7 +28,7 @@ def enabled() -> bool:
     return tk.config.get("ckanext.sdm.notify.editors")
 
 
-def unit_editors(owner_org) -> list:
+def unit_editors(owner_org: str | None) -> list:
     """The users who decide applications for a unit's datasets, with a mail address."""
     if not owner_org:
         return []
@@ -46,7 +46,7 @@ def unit_editors(owner_org) -> list:
     return [user for user in members if user.email]
 
 
-def _both(key: str, separator: str, **params) -> str:
+def _both(key: str, separator: str, **params: object) -> str:
     """A subject or body in both languages, Chinese first; a parameter given
     per language (the dataset title, the status) is used in each."""
     texts = []
@@ -87,7 +87,7 @@ def application_received(request: dict, package: dict) -> int:
     return sum(_send(user, subject, body) for user in unit_editors(package.get("owner_org")))
 
 
-def application_decided(request: dict, applicant) -> bool:
+def application_decided(request: dict, applicant: model.User | None) -> bool:
     """Tell the applicant of a decision or a revocation."""
     if not enabled() or applicant is None or not applicant.email:
         return False
@@ -135,7 +135,7 @@ def _upstream(found: dict | None) -> dict | str:
     return {tag: "\n\n" + text[tag] for tag in LANGUAGES}
 
 
-def feedback_answered(user, title, status: dict, answer: str, path: str) -> bool:
+def feedback_answered(user: model.User | None, title: str | dict, status: dict, answer: str, path: str) -> bool:
     """Tell a reporter or the requester of a demand of the unit's answer."""
     if not enabled() or user is None or not user.email:
         return False

@@ -34,7 +34,7 @@ def title() -> dict:
     return text("title") or {"zh-Hans": tk.config.get("ckan.site_title") or "CKAN"}
 
 
-def receiving_centre():
+def receiving_centre() -> str | dict:
     """The centre certificates name: ckanext.sdm.submission.receiving_centre
     when set (one string), else the site's name per language ({tag: text})."""
     explicit = (tk.config.get("ckanext.sdm.submission.receiving_centre") or "").strip()

@@ -133,7 +133,7 @@ def _title_of(data_dict: Mapping) -> dict:
 
 
 @tk.side_effect_free  # called by GET, as the form's script does
-def name_suggest(context, data_dict):
+def name_suggest(context: dict, data_dict: dict) -> dict:
     """sdm_name_suggest: {"name": a free URL name or null} for a title, and
     `type` dataset (default) or organization; the forms prefill the name
     field with it as the title is typed."""
@@ -142,7 +142,7 @@ def name_suggest(context, data_dict):
     return {"name": name_in_ckan(_title_of(data_dict), entity)}
 
 
-def name_suggest_auth(context, data_dict):
+def name_suggest_auth(context: dict, data_dict: dict | None) -> dict:
     """Whoever may create a dataset (or a unit) may ask for a name."""
     action = "organization_create" if (data_dict or {}).get("type") == "organization" else "package_create"
     try:

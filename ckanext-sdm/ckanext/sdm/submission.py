@@ -15,6 +15,7 @@ import json
 import os
 import re
 import uuid
+from typing import TYPE_CHECKING
 
 import ckan.authz as authz
 import ckan.lib.uploader as uploader
@@ -26,18 +27,23 @@ from ckanext.sdm.helpers import sdm_message
 from ckanext.sdm.model import Submission, utcnow
 from sdm_schema import disclosure
 
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
 #: The submitter's fields, each required; cert_<name> in messages.yaml labels them.
 SUBMISSION_FIELDS = ("project_number", "programme", "lead_unit", "submitter")
 
 
-def signing_key():
+def signing_key() -> Ed25519PrivateKey:
     setting = tk.config.get("ckanext.sdm.submission.signing_key")
     if not setting:
         raise tk.ValidationError({"signing_key": [sdm_message("submission_no_key")]})
     return signing.load_private_key(setting)
 
 
-def public_key():
+def public_key() -> Ed25519PublicKey:
     return signing_key().public_key()
 
 
@@ -57,12 +63,12 @@ def _resource_entries(package: dict) -> list:
     ]
 
 
-def _stored(package_ref):
+def _stored(package_ref: str) -> dict:
     """The whole dataset, files included, whoever asks: digests cover it all."""
     return tk.get_action("package_show")({"ignore_auth": True}, {"id": package_ref})
 
 
-def _new_number(issued) -> str:
+def _new_number(issued: datetime) -> str:
     # HJ = 汇交; the random part keeps numbers unguessable, the unique
     # constraint on sdm_submission.number keeps them unique.
     return f"HJ-{issued:%Y%m%d}-{uuid.uuid4().hex[:10].upper()}"
@@ -84,7 +90,7 @@ def _validate(data_dict: dict, package: dict) -> dict:
     return {name: str(data_dict[name]).strip() for name in SUBMISSION_FIELDS}
 
 
-def submission_create(context, data_dict):
+def submission_create(context: dict, data_dict: dict) -> dict:
     """Issue a certificate for `id` (dataset) at its current `version`, with
     `project_number`, `programme`, `lead_unit` and `submitter`."""
     tk.check_access("sdm_submission_create", context, data_dict)
@@ -141,26 +147,26 @@ def _presented(data_dict: dict):
     return presented
 
 
-def _text_or_none(value, field: str):
+def _text_or_none(value: object, field: str) -> str | None:
     """A certificate number or dataset id as given: text, or a validation error."""
     if value is None or isinstance(value, str):
         return value or None
     raise tk.ValidationError({field: [sdm_message("submission_not_text", name=field)]})
 
 
-def normalise_number(number) -> str:
+def normalise_number(number: str | None) -> str:
     """A certificate number as issued: case and spaces as typed do not
     matter (hj-20261202 -abc… finds HJ-20261202-ABC…)."""
     return re.sub(r"\s+", "", number or "").upper()
 
 
-def _find(number) -> Submission:
+def _find(number: str | None) -> Submission | None:
     number = normalise_number(number)
     return model.Session.query(Submission).filter_by(number=number).first() if number else None
 
 
 @tk.side_effect_free
-def submission_verify(context, data_dict):
+def submission_verify(context: dict, data_dict: dict) -> dict:
     """Verify a `certificate` (the signed JSON, as a dict or text) or the
     certificate numbered `number`.  Genuine means: signed by this centre's
     key and identical to the copy the centre issued.  Then says whether the
@@ -224,7 +230,7 @@ def _certified(certificate: dict) -> dict:
 
 
 @tk.side_effect_free
-def submission_show(context, data_dict):
+def submission_show(context: dict, data_dict: dict) -> dict:
     """The certificate numbered `number`, as issued."""
     issued = _find(tk.get_or_bust(data_dict, "number"))
     if issued is None:
@@ -238,7 +244,7 @@ def submission_show(context, data_dict):
 
 
 @tk.side_effect_free
-def submission_list(context, data_dict):
+def submission_list(context: dict, data_dict: dict) -> list:
     """Certificates, newest first, filtered by `project_number` and/or
     `organization` (the responsible unit, id or name); a user sees those of
     the units they belong to, sysadmins all."""
@@ -259,12 +265,12 @@ def submission_list(context, data_dict):
     ]
 
 
-def _member(user, owner_org) -> bool:
+def _member(user: str, owner_org: str | None) -> bool:
     return bool(owner_org) and authz.has_user_permission_for_group_or_org(owner_org, user, "read")
 
 
 # -- auth -------------------------------------------------------------------
-def _create_auth(context, data_dict):
+def _create_auth(context: dict, data_dict: dict | None) -> dict:
     try:
         tk.check_access("package_update", {"user": context.get("user")}, {"id": (data_dict or {}).get("id")})
     except tk.NotAuthorized:
@@ -272,7 +278,7 @@ def _create_auth(context, data_dict):
     return {"success": True}
 
 
-def _show_auth(context, data_dict):
+def _show_auth(context: dict, data_dict: dict) -> dict:
     user = context.get("user")
     return {
         "success": bool(user) and (user == data_dict.get("created_by") or _member(user, data_dict.get("owner_org")))
@@ -280,11 +286,11 @@ def _show_auth(context, data_dict):
 
 
 @tk.auth_allow_anonymous_access
-def _verify_auth(context, data_dict):
+def _verify_auth(context: dict, data_dict: dict | None) -> dict:
     return {"success": True}
 
 
-def _list_auth(context, data_dict):
+def _list_auth(context: dict, data_dict: dict | None) -> dict:
     return {"success": bool(context.get("user"))}
 
 

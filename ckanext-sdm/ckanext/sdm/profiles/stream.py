@@ -19,7 +19,7 @@ writers have no writer for, sub-catalogues — is left to ckanext-dcat.
 from __future__ import annotations
 
 import io
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
 import ckan.plugins.toolkit as tk
 from ckanext.dcat.processors import DEFAULT_RDF_PROFILES, RDF_PROFILES_CONFIG_OPTION
@@ -48,7 +48,7 @@ _PAGING = (
 )
 
 
-def streamed_profile(profiles, fmt) -> mapping.Profile | None:
+def streamed_profile(profiles: Sequence[str] | None, fmt: str | None) -> mapping.Profile | None:
     """The SDM profile that writes this page alone, or None when
     ckanext-dcat's serializer must (see the module docstring)."""
     names = profiles or (tk.config.get(RDF_PROFILES_CONFIG_OPTION) or " ".join(DEFAULT_RDF_PROFILES)).split()
@@ -84,7 +84,7 @@ def paging_triples(info: Mapping) -> list:
 class _Page:
     """One page being written: a writer on a text buffer, the codes used."""
 
-    def __init__(self, profile: mapping.Profile, fmt: str):
+    def __init__(self, profile: mapping.Profile, fmt: str) -> None:
         self.profile = profile
         self.out = io.StringIO()
         self.writer = WRITERS[FORMATS[fmt or "xml"]](self.out, _prefixes(profile))

@@ -4,6 +4,7 @@ from logging.config import fileConfig
 from alembic import context
 from ckan.model.meta import metadata
 from sqlalchemy import engine_from_config, pool
+from sqlalchemy.schema import SchemaItem
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -27,13 +28,15 @@ target_metadata = metadata
 name = os.path.basename(os.path.dirname(__file__))
 
 
-def include_object(object, object_name, type_, reflected, compare_to):
+def include_object(
+    object: SchemaItem, object_name: str | None, type_: str, reflected: bool, compare_to: SchemaItem | None
+) -> bool:
     if type_ == "table":
         return object_name.startswith(name)
     return True
 
 
-def run_migrations_offline():
+def run_migrations_offline() -> None:
     """Run migrations in 'offline' mode.
 
     This configures the context with just a URL
@@ -59,7 +62,7 @@ def run_migrations_offline():
         context.run_migrations()
 
 
-def run_migrations_online():
+def run_migrations_online() -> None:
     """Run migrations in 'online' mode.
 
     In this scenario we need to create an Engine

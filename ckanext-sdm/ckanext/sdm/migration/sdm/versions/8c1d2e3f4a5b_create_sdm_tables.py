@@ -16,7 +16,7 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     op.create_table(
         "sdm_submission",
         sa.Column("id", sa.UnicodeText, primary_key=True),
@@ -69,6 +69,6 @@ def upgrade():
     )
 
 
-def downgrade():
+def downgrade() -> None:
     for table in ("sdm_blacklist", "sdm_audit", "sdm_access_request", "sdm_submission"):
         op.drop_table(table)

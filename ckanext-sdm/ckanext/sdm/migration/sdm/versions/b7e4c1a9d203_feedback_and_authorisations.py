@@ -15,7 +15,7 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     op.create_table(
         "sdm_demand",
         sa.Column("id", sa.UnicodeText, primary_key=True),
@@ -70,6 +70,6 @@ def upgrade():
     )
 
 
-def downgrade():
+def downgrade() -> None:
     for table in ("sdm_authorisation", "sdm_quality_report", "sdm_demand_support", "sdm_demand"):
         op.drop_table(table)

@@ -16,7 +16,7 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     op.create_table(
         "sdm_evaluation",
         sa.Column("id", sa.UnicodeText, primary_key=True),
@@ -45,7 +45,7 @@ def upgrade():
     )
 
 
-def downgrade():
+def downgrade() -> None:
     op.drop_table("sdm_link_check")
     op.drop_table("sdm_evaluation_dataset")
     op.drop_table("sdm_evaluation")
