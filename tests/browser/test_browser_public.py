@@ -15,9 +15,9 @@ TAG = {"zh": "zh-Hans", "en": "en"}
 NEWCOMER = User("chen-newcomer", "newcomer-pass-2026", "chen@example.cn", "陈研究员")
 EDITOR = User("liu-editor", "editor-pass-2026", "liu@example.cn", "刘编辑")
 UNIT = {
-    "name": "bazhong-water",
+    "name": "langzhong-water",
     "uscc": "11511900MB0000000H",
-    "title_translated": {"zh-Hans": "巴中市水利局", "en": "Bazhong Water Resources Bureau"},
+    "title_translated": {"zh-Hans": "阆中市水务局", "en": "Langzhong Water Affairs Bureau"},
 }
 REFUSAL = "用途超出数据使用协议的范围"
 
