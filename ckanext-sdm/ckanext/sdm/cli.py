@@ -1,5 +1,6 @@
 """`ckan sdm …` commands."""
 
+import datetime as dt
 import os
 import shutil
 
@@ -11,7 +12,7 @@ from sdm_harvester.backup_command import repository_options, retention_options
 
 
 @click.group(short_help="Scientific data catalogue (ckanext-sdm) commands.")
-def sdm():
+def sdm() -> None:
     """Commands of ckanext-sdm."""
 
 
@@ -22,7 +23,7 @@ def sdm():
     default=None,
     help="Treat this date as today (default: the current UTC date).",
 )
-def lift_embargoes(today):
+def lift_embargoes(today: dt.datetime | None) -> None:
     """Make public every deferred dataset whose embargo date has come.
 
     Idempotent and safe to run from cron, e.g. daily at 00:10:
@@ -51,7 +52,14 @@ def lift_embargoes(today):
     metavar="PASSPHRASE_FILE",
     help="Also store the signing private key, encrypted with the passphrase in this file.",
 )
-def backup_site(repo, password_file, keep_daily, keep_weekly, keep_monthly, key_passphrase_file):
+def backup_site(
+    repo: str,
+    password_file: str,
+    keep_daily: int | None,
+    keep_weekly: int | None,
+    keep_monthly: int | None,
+    key_passphrase_file: str | None,
+) -> None:
     """Back up the whole catalogue into a restic repository.
 
     One consistent PostgreSQL snapshot (pg_dump) of CKAN's and the
@@ -107,7 +115,15 @@ def backup_site(repo, password_file, keep_daily, keep_weekly, keep_monthly, key_
     show_default="the cores, at most 4",
     help="Processes that rebuild the search index.",
 )
-def restore_site(repo, password_file, snapshot, from_dir, public_key, force, index_workers):
+def restore_site(
+    repo: str | None,
+    password_file: str | None,
+    snapshot: str,
+    from_dir: str | None,
+    public_key: str | None,
+    force: bool,
+    index_workers: int,
+) -> None:
     """Restore a backup onto this site and verify it against its manifest.
 
     Refuses a backup whose signature or any part's SHA-256 fails (naming
@@ -139,5 +155,5 @@ def restore_site(repo, password_file, snapshot, from_dir, public_key, force, ind
     click.echo("restore verified: everything in the manifest came back")
 
 
-def get_commands():
+def get_commands() -> list[click.Command]:
     return [sdm]

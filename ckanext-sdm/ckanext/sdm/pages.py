@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import quote
 
 import ckan.model as model
@@ -22,9 +23,12 @@ from sdm_schema.rdf import mapping, schemaorg
 from sdm_schema.rdf.writers import JsonLdWriter
 from sdm_schema.validation import decode_json
 
+if TYPE_CHECKING:
+    from datetime import datetime
+
 
 # -- bilingual values -------------------------------------------------------------
-def _tagged(value) -> dict:
+def _tagged(value: object) -> dict:
     """A stored bilingual value as {normalised tag: value}; plain text is
     tagged by its script."""
     value = decode_json(value)
@@ -47,7 +51,7 @@ def unit_title(org: dict | None) -> dict:
     return stored or _tagged(org.get("title") or org.get("name"))
 
 
-def values_of(obj, field: str) -> dict:
+def values_of(obj: object, field: str) -> dict:
     """The bilingual value of a dataset's or unit's field (title, notes…)."""
     if not isinstance(obj, dict):
         return _tagged(obj)
@@ -70,7 +74,7 @@ def chosen(values: dict, prefer: str | None = None) -> tuple:
     return "", prefer
 
 
-def sdm_text(obj, field: str = "title") -> str:
+def sdm_text(obj: object, field: str = "title") -> str:
     """Plain text in the UI language (for attributes and page titles)."""
     return chosen(values_of(obj, field))[0] or (obj.get("name", "") if isinstance(obj, dict) else "")
 
@@ -79,7 +83,7 @@ def _autonym(tag: str) -> str:
     return message("language_autonym")[lang.SIMPLIFIED if tag == lang.TRADITIONAL else tag]
 
 
-def sdm_value(obj, field: str = "title") -> dict:
+def sdm_value(obj: object, field: str = "title") -> dict:
     """{text, tag, fallback, marker, title}: the value in the UI language or,
     marked as a fallback, in the first language that has it."""
     text, tag = chosen(values_of(obj, field))
@@ -93,7 +97,7 @@ def sdm_value(obj, field: str = "title") -> dict:
     }
 
 
-def sdm_display(obj, field: str = "title", length: int | None = None) -> Markup:
+def sdm_display(obj: object, field: str = "title", length: int | None = None) -> Markup:
     """The value in the UI language; in another language it carries that
     language's lang attribute and a marker naming it (中文, English)."""
     value = sdm_value(obj, field)
@@ -108,14 +112,14 @@ def sdm_display(obj, field: str = "title", length: int | None = None) -> Markup:
 
 
 @tk.chained_helper
-def dataset_display_name(next_helper, package_or_package_dict):
+def dataset_display_name(next_helper: Callable, package_or_package_dict: Any) -> str:
     if isinstance(package_or_package_dict, dict) and values_of(package_or_package_dict, "title"):
         return sdm_text(package_or_package_dict)
     return next_helper(package_or_package_dict)
 
 
 @tk.chained_helper
-def get_translated(next_helper, data_dict, field):
+def get_translated(next_helper: Callable, data_dict: Any, field: str) -> Any:
     """CKAN's helper reads `<field>_translated[zh_Hans_CN]`; ours are keyed zh-Hans."""
     if isinstance(data_dict, dict) and values_of(data_dict, field):
         return chosen(values_of(data_dict, field))[0]
@@ -265,14 +269,14 @@ def sdm_access_request_queue_count() -> int | None:
     return len(tk.get_action("sdm_access_request_queue")({"user": user}, {}))
 
 
-def sdm_free_use_label(code) -> str:
+def sdm_free_use_label(code: str | None) -> str:
     """A free-use purpose's label in the UI language ("" for none)."""
     purposes = codelist("free_use_purpose")
     return purposes.label_of(code, ui_language()) if code in purposes else ""
 
 
 # -- dates ------------------------------------------------------------------------------------
-def sdm_datetime(value) -> str:
+def sdm_datetime(value: datetime | str | None) -> str:
     """A stored UTC time in the display time zone, with its offset:
     2026-12-02 18:30 +08:00."""
     if not value:

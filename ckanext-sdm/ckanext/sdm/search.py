@@ -17,6 +17,7 @@ search, for comparison); facets and their labels stay.
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import TYPE_CHECKING, Callable, Iterable
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -25,6 +26,9 @@ from ckanext.sdm import search_text
 from ckanext.sdm.helpers import pick_language, ui_language
 from sdm_schema import dataset_field, dataset_fields, fields_with, lang
 from sdm_schema.validation import decode_json
+
+if TYPE_CHECKING:
+    from sdm_schema.loader import Field
 
 ZH, EN = "zh", "en"
 #: The index-field suffix of each stored language tag.
@@ -54,7 +58,7 @@ def enabled() -> bool:
 
 
 # -- index --------------------------------------------------------------------
-def _texts(value) -> list:
+def _texts(value: object) -> list:
     if isinstance(value, (list, tuple)):
         return [str(v) for v in value if v]
     return [str(value)] if value else []
@@ -65,22 +69,22 @@ class _Document:
     put into the Solr document.  Chinese is segmented and folded here by
     `chinese` (search_text.index_text); English is left to Solr."""
 
-    def __init__(self, chinese=search_text.index_text):
+    def __init__(self, chinese: Callable[[str], str] = search_text.index_text) -> None:
         self.fields: dict[str, list] = {}
         self.chinese = chinese
 
-    def add(self, name: str, suffix: str, texts) -> None:
+    def add(self, name: str, suffix: str, texts: Iterable[str]) -> None:
         values = self.fields.setdefault(f"{name}_{suffix}", [])
         for text in [self.chinese(t) for t in texts] if suffix == ZH else list(texts):
             if text and text not in values:
                 values.append(text)
 
-    def add_untagged(self, name: str, texts) -> None:
+    def add_untagged(self, name: str, texts: object) -> None:
         """Text of no declared language (resource names): by its script."""
         for text in _texts(texts):
             self.add(name, _SUFFIX[lang.detect(text)], [text])
 
-    def add_translated(self, name: str, value) -> None:
+    def add_translated(self, name: str, value: object) -> None:
         if not isinstance(value, dict):
             self.add_untagged(name, value)
             return
@@ -90,7 +94,7 @@ class _Document:
                 self.add(name, suffix, _texts(texts))
 
 
-def language_fields(pkg_dict: dict, chinese=search_text.index_text) -> dict:
+def language_fields(pkg_dict: dict, chinese: Callable[[str], str] = search_text.index_text) -> dict:
     """The per-language search fields of a dataset ({"title_zh": [...],
     "labels_en": [...], ...}); `chinese` is how Chinese text reaches Solr
     (benchmarks/search/analysis.py tries Solr's own Chinese analysers)."""
@@ -135,7 +139,7 @@ def index_fields(pkg_dict: dict) -> dict:
     return pkg_dict
 
 
-def _add_tags(pkg_dict: dict, value) -> None:
+def _add_tags(pkg_dict: dict, value: object) -> None:
     """Keywords of every language are the dataset's tags too, so CKAN's tag
     facet and the keyword links (?tags=…) find them."""
     tags = pkg_dict.setdefault("tags", [])
@@ -145,7 +149,7 @@ def _add_tags(pkg_dict: dict, value) -> None:
             tags.append(word)
 
 
-def _add_labels(doc: _Document, field, value) -> None:
+def _add_labels(doc: _Document, field: Field, value: object) -> None:
     codes = field.codelist
     for code in _texts(value):
         if code in codes:
@@ -189,7 +193,7 @@ def add_facets(facets_dict: OrderedDict) -> OrderedDict:
     return facets_dict
 
 
-def _unit_title(owner_org):
+def _unit_title(owner_org: str | None) -> dict | str | None:
     """The responsible unit's bilingual name ({tag: text}), or its title."""
     group = model.Group.get(owner_org) if owner_org else None
     if group is None:

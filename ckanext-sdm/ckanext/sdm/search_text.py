@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from typing import Callable, Iterable
 
 from sdm_schema import synonyms
 from sdm_schema.lang import to_simplified
@@ -112,7 +113,7 @@ def _latin_clause(word: str) -> str:
     return escape(word) if re.fullmatch(r"\w+", word) else f'"{word}"'
 
 
-def split_words(text: str, cut=None) -> list:
+def split_words(text: str, cut: Callable[[str], Iterable[str]] | None = None) -> list:
     """(is_han, word) in reading order, Chinese by jieba's best cut (or
     `cut`): how a query is read, and how slugs.py spells a title."""
     cut = cut or (lambda run: _jieba().cut(run, HMM=False))
@@ -129,7 +130,7 @@ def _key_word(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
-def _key(words) -> tuple:
+def _key(words: Iterable[tuple[bool, str]]) -> tuple:
     return tuple(_key_word(w) for _, w in words)
 
 
@@ -151,7 +152,7 @@ def _clause(is_han: bool, word: str) -> str:
     return _han_clause(word) if is_han else _latin_clause(word)
 
 
-def _all_of(words) -> str:
+def _all_of(words: list[tuple[bool, str]]) -> str:
     """One clause requiring every word: a synonym term.  Latin words as a
     phrase (plant specimen, not plants and specimens anywhere in the
     record); Chinese words each required, since the index's extra pieces
@@ -174,7 +175,7 @@ def _longest_synonym(words: list, start: int):
     return None
 
 
-def query_clauses(text: str, expand: bool = True, cut=None) -> list:
+def query_clauses(text: str, expand: bool = True, cut: Callable[[str], Iterable[str]] | None = None) -> list:
     """A query typed by a person as Lucene clauses, one per word (or per
     synonym term, its alternatives ORed in), each required, for edismax to
     spread over the per-language fields.  `cut` replaces jieba's cut of a

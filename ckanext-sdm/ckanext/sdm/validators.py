@@ -8,6 +8,7 @@ strings in extras, bilingual error messages, per-language form inputs.
 from __future__ import annotations
 
 import json
+from typing import Any, Callable, Container, Iterable
 
 import ckan.plugins.toolkit as tk
 from ckan.lib.navl.dictization_functions import StopOnError, missing, unflatten
@@ -30,13 +31,13 @@ def site_context() -> Context:
     )
 
 
-def _record(data) -> dict:
+def _record(data: dict) -> dict:
     """Top-level values of CKAN's flattened data, as the rules see a record
     (lists and dicts already stored as JSON are decoded again)."""
     return {key[0]: decode_json(value) for key, value in data.items() if len(key) == 1 and value is not missing}
 
 
-def _stored(value):
+def _stored(value: Any) -> Any:
     """Extras hold strings: lists and dicts are kept as JSON."""
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
@@ -47,10 +48,10 @@ def _stored(value):
 
 def _ckan_validator(name: str):
     @scheming_validator
-    def factory(field_definition, schema):
+    def factory(field_definition: dict, schema: dict) -> Callable:
         field = Field.from_definition(field_definition, {})
 
-        def validator(key, data, errors, context):
+        def validator(key: tuple, data: dict, errors: dict, context: dict) -> None:
             value = data.get(key, missing)
             value = None if value is missing else value
             try:
@@ -79,7 +80,7 @@ def form_input_name(field_name: str, tag: str) -> str:
     return f"{field_name}-{tag}"
 
 
-def _schema_fields(schema) -> list:
+def _schema_fields(schema: dict) -> list:
     return schema.get("dataset_fields") or schema.get("fields") or []
 
 
@@ -93,7 +94,7 @@ def _languages(values: dict, name: str) -> dict:
     return {tag: text for tag, text in parts.items() if text not in (None, "")}
 
 
-def _gather_languages(data, names) -> None:
+def _gather_languages(data: dict, names: Iterable[str]) -> None:
     """Per-language inputs are not fields of the schema, so CKAN's navl has
     filed them under ('__extras',) before any validator runs; give each
     translated field its {tag: text} value (an API value given whole wins)."""
@@ -129,7 +130,7 @@ def _form_rows(rows: list) -> list:
     return items
 
 
-def _gather_nested(data, names) -> None:
+def _gather_nested(data: dict, names: Container[str]) -> None:
     """Lists of dicts (fee items) arrive flattened as (field, i, key) — the
     form's fee_items__0__amount —, which CKAN files as junk; give them back
     to their field whole, as the schema's list."""
@@ -143,7 +144,7 @@ def _gather_nested(data, names) -> None:
         del data[("__junk",)]
 
 
-def _derive_name(data, schema, context) -> None:
+def _derive_name(data: dict, schema: dict, context: dict) -> None:
     """A new dataset or unit whose URL name is left empty gets one from its
     title (ckanext.sdm.slugs); an existing one keeps what it has."""
     entity = "organization" if "organization_type" in schema else "dataset"
@@ -156,7 +157,7 @@ def _derive_name(data, schema, context) -> None:
         data[("name",)] = name
 
 
-def _translated_from_core(data, fields) -> None:
+def _translated_from_core(data: dict, fields: Iterable[dict]) -> None:
     """Stock CKAN clients (ckanapi, ckanext-harvest, ckanext-dcat's RDF
     harvester) send core `title`/`notes` only: with no translated value,
     the core text becomes it, untagged, so the translated field's validator
@@ -174,7 +175,7 @@ def _translated_from_core(data, fields) -> None:
 
 
 @scheming_validator
-def collect_form(field, schema):
+def collect_form(field: dict, schema: dict) -> Callable:
     """scheming `before_validators` of datasets and organisations: put what
     the form sends apart from its fields back into them before any field
     validator runs, and name a new entry left unnamed.  CKAN validates fields
@@ -184,7 +185,7 @@ def collect_form(field, schema):
     translated = [f["field_name"] for f in fields if f.get("kind") in _TRANSLATED_KINDS]
     nested = {f["field_name"] for f in fields if f.get("kind") in _NESTED_KINDS}
 
-    def validator(key, data, errors, context):
+    def validator(key: tuple, data: dict, errors: dict, context: dict) -> None:
         _gather_languages(data, translated)
         _gather_nested(data, nested)
         _translated_from_core(data, fields)
@@ -194,10 +195,10 @@ def collect_form(field, schema):
 
 
 @scheming_validator
-def dataset_rules(field, schema):
+def dataset_rules(field: dict, schema: dict) -> Callable:
     """scheming `after_validators`: the cross-field rules of sdm_schema.rules."""
 
-    def validator(key, data, errors, context):
+    def validator(key: tuple, data: dict, errors: dict, context: dict) -> None:
         if any(errors.values()):
             return  # field errors first; the rules assume valid fields
         for error in rules.check(_record(data), site_context()):
@@ -207,12 +208,12 @@ def dataset_rules(field, schema):
 
 
 @scheming_validator
-def json_output(field, schema):
+def json_output(field: dict, schema: dict) -> Callable:
     """scheming `output_validators`: a value kept in extras as a string
     back as its kind decodes it (lists, dicts, numbers; text stays text)."""
     kind = kinds.get(field.get("kind", "text"))
 
-    def decode(value):  # navl counts a plain function's arguments
+    def decode(value: Any) -> Any:  # navl counts a plain function's arguments
         return kind.decode(value)
 
     return decode

@@ -5,6 +5,7 @@ CKAN's own resource download route."""
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -17,6 +18,9 @@ from ckanext.sdm.helpers import citation_elements, sdm_message, ui_language
 from ckanext.sdm.model import AccessRequest
 from sdm_schema import message
 
+if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
+
 sdm = Blueprint("sdm", __name__)
 
 
@@ -25,7 +29,7 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 @sdm.before_request
-def protect_forms():
+def protect_forms() -> None:
     """CSRF protection for this blueprint's forms.  CKAN 2.11 exempts every
     plugin blueprint unless ckan.csrf_protection.ignore_extensions is off
     (its default is on), so the check CKAN skips is made here; requests
@@ -39,7 +43,7 @@ def _context() -> dict:
     return {"user": current_user_name()}
 
 
-def _dataset_or_404(package_id) -> dict:
+def _dataset_or_404(package_id: str) -> dict:
     """The dataset as the current user may see it; 404 when they may not."""
     try:
         return tk.get_action("package_show")(_context(), {"id": package_id})
@@ -49,13 +53,13 @@ def _dataset_or_404(package_id) -> dict:
 
 # -- citation -----------------------------------------------------------------
 @sdm.route("/dataset/<id>/citation")
-def citation_page(id):
+def citation_page(id: str) -> ResponseReturnValue:
     pkg = _dataset_or_404(id)
     return tk.render("sdm/citation.html", {"pkg": pkg, "formats": citation_formats.NAMES})
 
 
 @sdm.route("/dataset/<id>/citation.<extension>")
-def citation_download(id, extension):
+def citation_download(id: str, extension: str) -> ResponseReturnValue:
     if extension not in citation_formats.MEDIA_TYPES:
         return tk.abort(404)
     pkg = _dataset_or_404(id)
@@ -69,7 +73,7 @@ def citation_download(id, extension):
 
 # -- submission certificates ----------------------------------------------------
 @sdm.route("/submission/public-key.pem")
-def public_key():
+def public_key() -> ResponseReturnValue:
     try:
         key = submission.public_key()
     except tk.ValidationError:
@@ -78,7 +82,7 @@ def public_key():
 
 
 @sdm.route("/submission/verify", methods=["GET", "POST"])
-def verify():
+def verify() -> ResponseReturnValue:
     form = tk.request.form if tk.request.method == "POST" else tk.request.args
     query = {k: form[k] for k in ("number", "certificate") if form.get(k)}
     result, error = None, None
@@ -92,7 +96,7 @@ def verify():
     return tk.render("sdm/submission_verify.html", {"query": query, "result": result, "error": error})
 
 
-def _certificate_or_404(number) -> dict:
+def _certificate_or_404(number: str) -> dict:
     try:
         return tk.get_action("sdm_submission_show")(_context(), {"number": number})
     except tk.ObjectNotFound:
@@ -102,7 +106,7 @@ def _certificate_or_404(number) -> dict:
 
 
 @sdm.route("/submission/<number>.json")
-def certificate_json(number):
+def certificate_json(number: str) -> ResponseReturnValue:
     body = json.dumps(_certificate_or_404(number), ensure_ascii=False, indent=2)
     return Response(
         body,
@@ -112,7 +116,7 @@ def certificate_json(number):
 
 
 @sdm.route("/submission/<number>")
-def certificate_page(number):
+def certificate_page(number: str) -> ResponseReturnValue:
     certificate = _certificate_or_404(number)
     # printed in both languages, whatever the UI language
     labels = {key: message(f"cert_{key}") for key in (*CERTIFICATE_FIELDS, "signature") if key in certificate}
@@ -131,7 +135,7 @@ def _sign_in_first():
 
 
 @sdm.route("/dataset/<id>/access-request", methods=["GET", "POST"])
-def access_request(id):
+def access_request(id: str) -> ResponseReturnValue:
     if not tk.current_user.is_authenticated:
         return _sign_in_first()
     pkg = _dataset_or_404(id)
@@ -154,7 +158,7 @@ def access_request(id):
 
 
 @sdm.route("/dashboard/access-requests")
-def my_access_requests():
+def my_access_requests() -> ResponseReturnValue:
     if not tk.current_user.is_authenticated:
         return _sign_in_first()
     requests = tk.get_action("sdm_access_request_list")(_context(), {})
@@ -162,7 +166,7 @@ def my_access_requests():
 
 
 @sdm.route("/dataset/<id>/access-requests")
-def dataset_access_requests(id):
+def dataset_access_requests(id: str) -> ResponseReturnValue:
     pkg = _dataset_or_404(id)
     if not access_requests.can_decide(_context(), pkg["id"]):
         return tk.abort(403)
@@ -174,7 +178,7 @@ def dataset_access_requests(id):
 
 
 @sdm.route("/dashboard/access-requests/queue")
-def access_request_queue():
+def access_request_queue() -> ResponseReturnValue:
     """Applications awaiting the editor's decision across their datasets."""
     if not tk.current_user.is_authenticated:
         return _sign_in_first()
@@ -195,12 +199,12 @@ def access_request_queue():
 
 
 @sdm.route("/access-request/<request_id>/revoke", methods=["POST"])
-def revoke(request_id):
+def revoke(request_id: str) -> ResponseReturnValue:
     return _act("sdm_access_request_revoke", dict(tk.request.form, id=request_id))
 
 
 @sdm.route("/access-request/<request_id>/decide", methods=["POST"])
-def decide(request_id):
+def decide(request_id: str) -> ResponseReturnValue:
     return _act("sdm_access_request_decide", dict(tk.request.form, id=request_id))
 
 
@@ -261,7 +265,7 @@ def _withheld_from_reader(resource: model.Resource):
 
 
 @sdm.before_app_request
-def explain_withheld_file():
+def explain_withheld_file() -> ResponseReturnValue | None:
     if not _is_resource_page():
         return None
     args = tk.request.view_args or {}
@@ -284,7 +288,7 @@ def _is_download() -> bool:
 
 
 @sdm.before_app_request
-def refuse_blacklisted_download():
+def refuse_blacklisted_download() -> None:
     if _is_download() and audit.user_blacklisted(_context()["user"]):
         g.sdm_blacklisted = True
         return tk.abort(403, sdm_message("access_request_blacklisted"))
@@ -302,7 +306,7 @@ def _downloaded_resource() -> model.Resource | None:
 
 
 @sdm.after_app_request
-def audit_download(response):
+def audit_download(response: Response) -> Response:
     """One audit row per download of a real file by a signed-in user.
     Anonymous requests write nothing: anyone could otherwise fill the
     trail (and it could name no one); the web server's log has them."""

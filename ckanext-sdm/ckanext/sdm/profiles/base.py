@@ -14,7 +14,7 @@ straight to text with the publisher's writers.
 from __future__ import annotations
 
 import weakref
-from typing import Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 import ckan.plugins.toolkit as tk
 from ckanext.dcat.profiles import RDFProfile
@@ -24,13 +24,18 @@ from sdm_schema.rdf import mapping, parse
 from sdm_schema.rdf.terms import IRI, to_rdflib
 from sdm_schema.rdf.triples import Triples
 
+if TYPE_CHECKING:
+    import rdflib
+
+    from sdm_schema.rdf.terms import Triple
+
 _DESCRIPTIONS: dict = {}
 #: ckanext-dcat's parser hands each dataset of a document to a new profile
 #: over the same graph: index the graph once, not once per dataset.
 _INDEXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _indexed(graph) -> Triples:
+def _indexed(graph: rdflib.Graph) -> Triples:
     """The rules read a parse.Triples index, not an rdflib graph.  A graph
     that grew since (RDFParser.parse called again) is indexed again."""
     size, triples = _INDEXES.get(graph, (None, None))
@@ -50,13 +55,13 @@ def _descriptions(profile: mapping.Profile) -> dict:
     return _DESCRIPTIONS[profile.name]
 
 
-def used_codes(triples, profile: mapping.Profile) -> set:
+def used_codes(triples: Iterable[Triple], profile: mapping.Profile) -> set:
     """The code IRIs among the objects of `triples` that the profile describes."""
     descriptions = _descriptions(profile)
     return {o for _s, _p, o in triples if o in descriptions}
 
 
-def described_codes(codes, profile: mapping.Profile) -> list:
+def described_codes(codes: Iterable[IRI], profile: mapping.Profile) -> list:
     """The SKOS descriptions of `codes`, in a stable order."""
     descriptions = _descriptions(profile)
     return [triple for code in sorted(codes) for triple in descriptions[code]]
@@ -70,10 +75,10 @@ class Units:
     of one unit asks once, not a hundred times.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._found: dict = {}
 
-    def __call__(self, org_id) -> dict | None:
+    def __call__(self, org_id: str) -> dict | None:
         if org_id not in self._found:
             try:
                 self._found[org_id] = tk.get_action("organization_show")(
@@ -84,7 +89,7 @@ class Units:
         return self._found[org_id]
 
 
-def ckan_record(dataset_dict: Mapping, dataset_ref, units: Units) -> dict:
+def ckan_record(dataset_dict: Mapping, dataset_ref: str, units: Units) -> dict:
     """The record the mapping writes for a CKAN dataset dict: its unit in
     full, its IRI the one ckanext-dcat gives it."""
     record = dict(dataset_dict)
@@ -94,7 +99,7 @@ def ckan_record(dataset_dict: Mapping, dataset_ref, units: Units) -> dict:
     return record
 
 
-def catalog_info(catalog_dict: Mapping | None, catalog_ref) -> dict:
+def catalog_info(catalog_dict: Mapping | None, catalog_ref: str) -> dict:
     """sdm_schema.rdf.catalog's description of CKAN's catalogue."""
     site = tk.config["ckan.site_url"].rstrip("/")
     register = tk.config.get("ckanext.sdm.authorisations.register_url") or f"{site}/authorisations"
@@ -110,11 +115,11 @@ class SdmProfile(RDFProfile):
 
     profile: mapping.Profile
 
-    def _add(self, triples):
+    def _add(self, triples: Iterable[Triple]) -> None:
         for s, p, o in triples:
             self.g.add((to_rdflib(s), to_rdflib(p), to_rdflib(o)))
 
-    def graph_from_dataset(self, dataset_dict, dataset_ref):
+    def graph_from_dataset(self, dataset_dict: dict, dataset_ref: str) -> None:
         record = ckan_record(dataset_dict, dataset_ref, Units())
         subject, triples = mapping.dataset_triples(record, self.profile, tk.config["ckan.site_url"])
         if subject is None:
@@ -124,10 +129,10 @@ class SdmProfile(RDFProfile):
         self._add(triples)
         self._add(described_codes(used_codes(triples, self.profile), self.profile))
 
-    def graph_from_catalog(self, catalog_dict, catalog_ref):
+    def graph_from_catalog(self, catalog_dict: dict | None, catalog_ref: str) -> None:
         self._add(self.profile.catalog(catalog_info(catalog_dict, catalog_ref)))
 
-    def parse_dataset(self, dataset_dict, dataset_ref):
+    def parse_dataset(self, dataset_dict: dict, dataset_ref: str) -> dict:
         triples = _indexed(self.g)
         out: dict = {}
         for rule in self.profile.rules:
