@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Container, Iterable, Mapping
 
 from sdm_schema import disclosure, rules
 from sdm_schema.errors import FieldError
-from sdm_schema.loader import codelist, dataset_field, dataset_fields, fields_with, message, resource_fields
+from sdm_schema.loader import Field, codelist, dataset_field, dataset_fields, fields_with, message, resource_fields
 from sdm_schema.rdf import file_types, licences
 
 #: CKAN's own licence field (no sdm role: CKAN's licence register owns it).
@@ -84,7 +84,7 @@ class Outcome:
 NOT_APPLICABLE = Outcome(None)
 
 
-def _given(value) -> bool:
+def _given(value: object) -> bool:
     if isinstance(value, Mapping):
         return any(_given(v) for v in value.values())
     return value not in (None, "", [], {})
@@ -94,17 +94,17 @@ def _share(good: int, total: int) -> float | None:
     return good / total if total else None
 
 
-def _problem(field_name: str, key: str, **params) -> FieldError:
+def _problem(field_name: str, key: str, **params: object) -> FieldError:
     """A finding on a dataset field, in both languages (as the rules word theirs)."""
     return rules._error(field_name, key, **params)
 
 
-def _free(key: str, **params) -> FieldError:
+def _free(key: str, **params: object) -> FieldError:
     """A finding that is not about one field."""
     return FieldError("", message(key, **params))
 
 
-def _filled(record, fields) -> Outcome:
+def _filled(record: Mapping, fields: Iterable[Field]) -> Outcome:
     applying = [f for f in fields if f.applies(record)]
     missing = [f for f in applying if not _given(record.get(f.name))]
     value = _share(len(applying) - len(missing), len(applying))
@@ -118,19 +118,19 @@ def _required_fields() -> tuple:
     return tuple(f for f in dataset_fields() if f.required or "not_empty" in f.validators)
 
 
-def required_filled(record, facts, today) -> Outcome:
+def required_filled(record: Mapping, facts: Facts, today: dt.date) -> Outcome:
     return _filled(record, _required_fields())
 
 
-def recommended_filled(record, facts, today) -> Outcome:
+def recommended_filled(record: Mapping, facts: Facts, today: dt.date) -> Outcome:
     return _filled(record, fields_with("recommended"))
 
 
-def _international(record, today) -> bool:
+def _international(record: Mapping, today: dt.date) -> bool:
     return disclosure.decide(record, disclosure.INTERNATIONAL, today).visible
 
 
-def bilingual(record, facts, today) -> Outcome:
+def bilingual(record: Mapping, facts: Facts, today: dt.date) -> Outcome:
     """Open data goes abroad: its translated texts in both languages."""
     if not _international(record, today):
         return NOT_APPLICABLE
@@ -150,18 +150,18 @@ def bilingual(record, facts, today) -> Outcome:
     return Outcome(_share(complete, len(wanted)), problems)
 
 
-def keywords_disciplines(record, facts, today) -> Outcome:
+def keywords_disciplines(record: Mapping, facts: Facts, today: dt.date) -> Outcome:
     return _filled(record, [f for f in fields_with("dcat") if f.raw["dcat"] in FINDABILITY_TERMS])
 
 
-def licence_given(record, facts, today) -> Outcome:
+def licence_given(record: Mapping, facts: Facts, today: dt.date) -> Outcome:
     return _filled(record, [dataset_field(LICENCE_FIELD)])
 
 
 # -- conformance ------------------------------------------------------------------
 
 
-def shacl_conformant(record, facts, today) -> Outcome:
+def shacl_conformant(record: Mapping, facts: Facts, today: dt.date) -> Outcome:
     if facts.shacl is None:
         return NOT_APPLICABLE
     return Outcome(0.0 if facts.shacl else 1.0, [_free("eval_not_conformant", detail=d) for d in facts.shacl])
@@ -171,7 +171,7 @@ def _format_field():
     return next(f for f in resource_fields() if f.name == "format")
 
 
-def known_formats(record, facts, today) -> Outcome:
+def known_formats(record: Mapping, facts: Facts, today: dt.date) -> Outcome:
     resources = record.get("resources") or []
     if not resources:
         return NOT_APPLICABLE
@@ -184,7 +184,7 @@ def known_formats(record, facts, today) -> Outcome:
     return Outcome(_share(len(resources) - len(unknown), len(resources)), problems)
 
 
-def known_licence(record, facts, today) -> Outcome:
+def known_licence(record: Mapping, facts: Facts, today: dt.date) -> Outcome:
     given = record.get(LICENCE_FIELD)
     if not _given(given):
         return NOT_APPLICABLE
@@ -196,7 +196,7 @@ def known_licence(record, facts, today) -> Outcome:
 # -- accessibility ------------------------------------------------------------------
 
 
-def resource_urls(record) -> list:
+def resource_urls(record: Mapping) -> list:
     """The URLs the link check visits for a dataset: each file's access and
     download URL (MQA's accessURL/downloadURL), in order, once each."""
     urls = []
@@ -207,7 +207,7 @@ def resource_urls(record) -> list:
     return urls
 
 
-def links_reachable(record, facts, today) -> Outcome:
+def links_reachable(record: Mapping, facts: Facts, today: dt.date) -> Outcome:
     checked = [(n, facts.links[u]) for n, u in enumerate(resource_urls(record), 1) if u in facts.links]
     broken = [(n, r) for n, r in checked if not r.ok]
     problems = [
@@ -226,14 +226,14 @@ UPDATE_CYCLE = "update_cycle"
 MODIFIED = "metadata_modified"
 
 
-def _day(value) -> dt.date | None:
+def _day(value: object) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value or "")[:10])
     except ValueError:
         return None
 
 
-def updated_on_time(record, facts, today) -> Outcome:
+def updated_on_time(record: Mapping, facts: Facts, today: dt.date) -> Outcome:
     cycle = record.get(UPDATE_CYCLE)
     cl = codelist(dataset_field(UPDATE_CYCLE).codelist_name)
     days = cl[cycle].get("period_days") if cycle in cl else None
@@ -247,7 +247,7 @@ def updated_on_time(record, facts, today) -> Outcome:
     return Outcome(1.0)
 
 
-def embargo_lifted(record, facts, today) -> Outcome:
+def embargo_lifted(record: Mapping, facts: Facts, today: dt.date) -> Outcome:
     end = disclosure.embargo_end(record)
     if end is None or end > today:
         return NOT_APPLICABLE
@@ -263,11 +263,11 @@ OPEN_ATTRIBUTE = "open_attribute"
 OPENNESS = {"unconditional": 1.0, "conditional": 0.5, "not_open": 0.0}
 
 
-def open_attribute(record) -> str:
+def open_attribute(record: Mapping) -> str:
     return record.get(OPEN_ATTRIBUTE) or dataset_field(OPEN_ATTRIBUTE).default
 
 
-def open_by_default(record, facts, today) -> Outcome:
+def open_by_default(record: Mapping, facts: Facts, today: dt.date) -> Outcome:
     code = open_attribute(record)
     value = OPENNESS.get(code, 0.0)
     if value == 1.0:
@@ -276,7 +276,7 @@ def open_by_default(record, facts, today) -> Outcome:
     return Outcome(value, [_problem(OPEN_ATTRIBUTE, "eval_not_open", value=label)])
 
 
-def _condition_fields(record, attribute_codes) -> list:
+def _condition_fields(record: Mapping, attribute_codes: Container[str]) -> list:
     """The fields the rules ask for with the record's sharing and open
     attributes (rules._CONDITIONS), when the code is one of `attribute_codes`."""
     return [
@@ -287,19 +287,19 @@ def _condition_fields(record, attribute_codes) -> list:
     ]
 
 
-def closed_with_reason(record, facts, today) -> Outcome:
+def closed_with_reason(record: Mapping, facts: Facts, today: dt.date) -> Outcome:
     if open_attribute(record) != "not_open":
         return NOT_APPLICABLE
     return _filled(record, _condition_fields(record, ("not_open", "not_shared")))
 
 
-def conditions_stated(record, facts, today) -> Outcome:
+def conditions_stated(record: Mapping, facts: Facts, today: dt.date) -> Outcome:
     if open_attribute(record) != "conditional" and record.get("sharing_attribute") != "conditional":
         return NOT_APPLICABLE
     return _filled(record, _condition_fields(record, ("conditional",)))
 
 
-def grade_respected(record, facts, today) -> Outcome:
+def grade_respected(record: Mapping, facts: Facts, today: dt.date) -> Outcome:
     """Core data never open or shared without conditions (the rules' own
     check); important data not open without conditions either."""
     grade = record.get("data_grade")
@@ -324,7 +324,7 @@ def grade_respected(record, facts, today) -> Outcome:
 FUNDING_FIELD, DUE_FIELD = "funding_project", "submission_due"
 
 
-def funded_submitted(record, facts, today) -> Outcome:
+def funded_submitted(record: Mapping, facts: Facts, today: dt.date) -> Outcome:
     """A funded project's dataset has a certificate, unless not due yet (R7)."""
     project = record.get(FUNDING_FIELD)
     if not facts.certificates or not _given(project):
@@ -337,7 +337,7 @@ def funded_submitted(record, facts, today) -> Outcome:
     return Outcome(0.0, [_problem(FUNDING_FIELD, "eval_submission_missing", project=project)])
 
 
-def submitted_on_time(record, facts, today) -> Outcome:
+def submitted_on_time(record: Mapping, facts: Facts, today: dt.date) -> Outcome:
     """Submitted (first certificate) by the due date; not applicable while
     neither submitted nor due."""
     due = _day(record.get(DUE_FIELD))
@@ -353,7 +353,7 @@ def submitted_on_time(record, facts, today) -> Outcome:
     return Outcome(0.0, [_problem(DUE_FIELD, "eval_submission_overdue", due=due.isoformat())])
 
 
-def submission_intact(record, facts, today) -> Outcome:
+def submission_intact(record: Mapping, facts: Facts, today: dt.date) -> Outcome:
     if facts.submission is None:
         return NOT_APPLICABLE
     number, changed = facts.submission
@@ -369,11 +369,11 @@ def _in_time(counts: tuple | None, key: str, days: int) -> Outcome:
     return Outcome((due - late) / due, problems)
 
 
-def requests_answered(record, facts, today) -> Outcome:
+def requests_answered(record: Mapping, facts: Facts, today: dt.date) -> Outcome:
     return _in_time(facts.requests, "eval_requests_late", facts.answer_days)
 
 
-def reports_answered(record, facts, today) -> Outcome:
+def reports_answered(record: Mapping, facts: Facts, today: dt.date) -> Outcome:
     return _in_time(facts.reports, "eval_reports_late", facts.answer_days)
 
 
@@ -382,7 +382,7 @@ def demands_answered(unit_facts: UnitFacts) -> Outcome:
     return _in_time(unit_facts.demands, "eval_demands_late", unit_facts.answer_days)
 
 
-def harvest_clean(record, facts, today) -> Outcome:
+def harvest_clean(record: Mapping, facts: Facts, today: dt.date) -> Outcome:
     if not _given(record.get("harvest_source")):
         return NOT_APPLICABLE
     flagged = sorted({f.get("field") or "?" for f in record.get("quality_flags") or []})
@@ -391,7 +391,7 @@ def harvest_clean(record, facts, today) -> Outcome:
     return Outcome(0.0, [_free("eval_harvest_flags", fields=", ".join(flagged))])
 
 
-def request_counts(requests, today: dt.datetime, answer_days: int = ANSWER_DAYS) -> tuple:
+def request_counts(requests: Iterable[tuple], today: dt.datetime, answer_days: int = ANSWER_DAYS) -> tuple:
     """(late, due) of a dataset's access requests, each a (created, decided
     or None) pair of datetimes: a request is due once decided or once its
     deadline has passed, late when decided after it or still undecided."""

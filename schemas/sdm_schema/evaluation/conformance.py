@@ -33,11 +33,16 @@ import functools
 import hashlib
 import os
 import re
-from typing import Iterable, Mapping, MutableMapping
+from typing import TYPE_CHECKING, Iterable, Mapping, MutableMapping
 
 from sdm_schema.rdf import dcat_ap3
 from sdm_schema.rdf.mapping import dataset_triples, page_vocabulary
 from sdm_schema.rdf.terms import Literal, to_rdflib
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+    from sdm_schema.rdf.terms import IRI, Term, Triple
 
 SHAPES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "rdf", "shacl")
 SHAPE_FILES = ("shapes.ttl", "range.ttl")
@@ -60,7 +65,7 @@ _MARK = "\x00"
 
 
 @functools.cache
-def shapes():
+def shapes() -> Graph:
     import rdflib
 
     graph = rdflib.Graph()
@@ -88,7 +93,7 @@ def _vocabulary() -> tuple:
     return triples, frozenset(str(t[0]) for t in triples)
 
 
-def _digest(triples) -> str:
+def _digest(triples: Iterable[Triple]) -> str:
     return hashlib.sha256("\n".join(sorted(map(repr, triples))).encode()).hexdigest()
 
 
@@ -104,7 +109,7 @@ def _literal_kind(term: Literal, kinds: dict) -> tuple:
     return kind
 
 
-def _structure(subject, triples, kinds: dict) -> tuple:
+def _structure(subject: IRI, triples: list[Triple], kinds: dict) -> tuple:
     """(key, nodes): the record's structure and its own nodes in order of
     appearance (the dataset first).  Its own nodes are the dataset, nodes
     named under it and nodes it describes that the page's vocabulary does not."""
@@ -115,7 +120,7 @@ def _structure(subject, triples, kinds: dict) -> tuple:
     subject = str(subject)
     nodes, tokens = {subject: 0}, {}
 
-    def token(term):
+    def token(term: Term) -> tuple:
         found = tokens.get(term)
         if found is None:
             text = str(term)
@@ -187,7 +192,7 @@ def _template(results: set, nodes: list) -> list:
     # longest first: a node named under the dataset begins with the dataset's IRI
     spelled = re.compile("|".join(re.escape(n) for n in sorted(nodes, key=len, reverse=True)))
 
-    def mark(text):
+    def mark(text: str) -> str:
         return spelled.sub(lambda m: f"{_MARK}{place[m.group(0)]}{_MARK}", text)
 
     return [(mark(focus), path, mark(message)) for focus, path, message in results]
@@ -196,7 +201,7 @@ def _template(results: set, nodes: list) -> list:
 def _render(template: list, nodes: list) -> list:
     marked = re.compile(f"{_MARK}(\\d+){_MARK}")
 
-    def unmark(text):
+    def unmark(text: str) -> str:
         return marked.sub(lambda m: nodes[int(m.group(1))], text)
 
     return sorted({_text(unmark(focus), path, unmark(message)) for focus, path, message in template})

@@ -12,14 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping, MutableMapping
 
 from sdm_schema import disclosure
 from sdm_schema.evaluation import checks as functions
 from sdm_schema.evaluation.definitions import Band, band, dimensions, indicators
 
 
-def _weighted(pairs) -> float | None:
+def _weighted(pairs: Iterable[tuple[float, float | None]]) -> float | None:
     pairs = [(w, v) for w, v in pairs if v is not None and w]
     total = sum(w for w, _v in pairs)
     return sum(w * v for w, v in pairs) / total if total else None
@@ -146,11 +146,11 @@ def evaluate_catalogue(
     records: Iterable[Mapping],
     base_url: str,
     *,
-    facts=None,
+    facts: Callable[[Mapping], functions.Facts] | None = None,
     counts: Mapping | None = None,
     unit_facts: Mapping | None = None,
     today: dt.date | None = None,
-    shacl_cache=None,
+    shacl_cache: MutableMapping | None = None,
     shacl: bool = True,
 ) -> list:
     """Every unit's evaluation (best first) for a whole catalogue: the
