@@ -564,3 +564,21 @@ def test_the_page_walk_reaches_the_data(catalogue):
         f"/dataset/{DEFERRED}",
         f"/dataset/{DEFERRED}/resource/{catalogue.resource_id(DEFERRED)}",
     } <= set(found)
+
+
+def test_an_unredacted_page_fails_the_walk(catalogue):
+    """A page whose view hands out the dataset unredacted (as a plugin
+    replacing a view might) is found by the page walk: the dataset page's
+    view swapped for one that reads past the policy."""
+
+    def probe_dataset_page(id, **_):
+        return _text(tk.get_action("package_show")({"ignore_auth": True}, {"id": id}))
+
+    views = catalogue.app.flask_app.view_functions
+    original = views["dataset.read"]
+    views["dataset.read"] = probe_dataset_page
+    try:
+        found = walk_pages(catalogue, {}, [r for r in get_rules(catalogue.app) if r.endpoint == "dataset.read"])
+    finally:
+        views["dataset.read"] = original
+    assert {f"/dataset/{CLASSIFIED}", f"/dataset/{DEFERRED}"} <= set(found)
