@@ -20,7 +20,7 @@ import sqlite3
 import subprocess
 import tempfile
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
@@ -40,7 +40,7 @@ def sha256_file(path: str) -> str:
     return digest.hexdigest()
 
 
-def canonical(value) -> bytes:
+def canonical(value: object) -> bytes:
     """The one serialisation that manifests are hashed and signed in."""
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -68,7 +68,7 @@ def describe_parts(root: str, folders: Mapping[str, str]) -> list[dict]:
     return parts
 
 
-def manifest(kind: str, parts: list[dict], counts: Mapping, folders: Mapping[str, str], **extra) -> dict:
+def manifest(kind: str, parts: list[dict], counts: Mapping, folders: Mapping[str, str], **extra: object) -> dict:
     return {
         "format": FORMAT,
         "kind": kind,
@@ -102,7 +102,7 @@ def read_manifest(folder: str) -> tuple[dict, bytes]:
     return document, body
 
 
-def check_parts(document: Mapping, locate) -> None:
+def check_parts(document: Mapping, locate: Callable[[str], str]) -> None:
     """Refuse, naming the part, if any file is missing or differs by a byte.
     `locate(part_name)` gives where that part was restored."""
     for part in document["parts"]:
@@ -185,7 +185,7 @@ def restore_to_temp(restic: Restic, snapshot: str) -> str:
     return target
 
 
-def locator(target: str, document: Mapping):
+def locator(target: str, document: Mapping) -> Callable[[str], str]:
     """part name → where `restic restore` put it under `target`: staged
     parts at the root, extra folders under their absolute paths."""
     folders = document.get("folders") or {}

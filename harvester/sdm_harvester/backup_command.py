@@ -8,6 +8,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+from typing import Callable
 
 import click
 
@@ -15,7 +16,7 @@ from sdm_harvester import backup
 from sdm_harvester.store import DB_NAME
 
 
-def retention_options(command):
+def retention_options(command: Callable) -> Callable:
     """--keep-daily/weekly/monthly, shared with `ckan sdm backup`."""
     for period in ("monthly", "weekly", "daily"):
         command = click.option(
@@ -27,10 +28,10 @@ def retention_options(command):
     return command
 
 
-def repository_options(required: bool = True):
+def repository_options(required: bool = True) -> Callable[[Callable], Callable]:
     """--repo and --password-file, shared with `ckan sdm backup/restore`."""
 
-    def decorate(command):
+    def decorate(command: Callable) -> Callable:
         command = click.option(
             "--password-file",
             envvar="RESTIC_PASSWORD_FILE",
@@ -52,7 +53,7 @@ def store_counts(path: str) -> dict:
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
 
-        def one(sql):
+        def one(sql: str) -> int:
             return db.execute(sql).fetchone()[0]
 
         return {
@@ -100,7 +101,16 @@ def stage_harvester(data_dir: str, stage: str, config_path: str | None) -> dict:
 )
 @repository_options()
 @retention_options
-def backup_command(data_dir, feeds_dir, config_path, repo, password_file, keep_daily, keep_weekly, keep_monthly):
+def backup_command(
+    data_dir: str,
+    feeds_dir: str | None,
+    config_path: str | None,
+    repo: str,
+    password_file: str,
+    keep_daily: int | None,
+    keep_weekly: int | None,
+    keep_monthly: int | None,
+) -> None:
     """Back up the store, the feeds and the configuration with restic.
 
     The store is copied with SQLite's online backup, so a harvest may run
@@ -156,7 +166,9 @@ def _restore_store(folder: str, document: dict, data_dir: str, feeds_dir: str | 
 @click.option("--snapshot", default="latest", show_default=True, help="The restic snapshot to restore.")
 @click.option("--force", is_flag=True, help="Replace an existing store.")
 @repository_options()
-def restore_command(data_dir, feeds_dir, snapshot, force, repo, password_file):
+def restore_command(
+    data_dir: str, feeds_dir: str | None, snapshot: str, force: bool, repo: str, password_file: str
+) -> None:
     """Restore a `sdm-harvest backup` snapshot and check it against its manifest.
 
     Refuses a snapshot in which any part's SHA-256 differs (naming the
