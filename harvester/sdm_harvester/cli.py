@@ -367,6 +367,13 @@ def rebuild(feed, department, department_name, data_dir, store_url, report_path,
     help="The catalogue's public address; names datasets and the catalogue (env SDM_BASE_URL).",
 )
 @click.option("--feeds-url", default=None, help="Where OUT is served, for page links (default BASE_URL/feeds).")
+@click.option(
+    "--register-url",
+    envvar="SDM_REGISTER_URL",
+    default=None,
+    help="The register of authorised use (CKAN's /authorisations page), linked with its .csv and .jsonld "
+    "from the national catalogue (env SDM_REGISTER_URL; default: not linked).",
+)
 @options.bounded("--page-size", click.IntRange(min=1), 1000, "Datasets per feed page; pages are linked by hydra:next.")
 @options.bounded(
     "--workers", click.IntRange(1, 2), 1, "Processes writing the feeds (2: the national feed in a second one)."
@@ -378,7 +385,7 @@ def rebuild(feed, department, department_name, data_dir, store_url, report_path,
     "publish, through the index in DATA_DIR/publish-index).",
 )
 @store_option
-def publish(data_dir, out, base_url, feeds_url, page_size, workers, full, store_url):
+def publish(data_dir, out, base_url, feeds_url, register_url, page_size, workers, full, store_url):
     """Write the national, international and schema.org feeds from the store.
 
     Only what the disclosure policy lets each audience see is written:
@@ -395,7 +402,7 @@ def publish(data_dir, out, base_url, feeds_url, page_size, workers, full, store_
 
     store = _require_store(data_dir, store_url)
     try:
-        summary = publish_store(store, data_dir, out, base_url, feeds_url, page_size, workers, full)
+        summary = publish_store(store, data_dir, out, base_url, feeds_url, page_size, workers, full, register_url)
     finally:
         store.close()
     skipped = summary.pop("skipped", [])
