@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
 from flask import Blueprint, Response
+from flask.typing import ResponseReturnValue
 
 from ckanext.sdm import access_requests, audit, site, submission
 from ckanext.sdm.access import current_user_name
@@ -35,7 +36,7 @@ def _context() -> dict:
 
 
 @admin.before_request
-def sysadmins_only():
+def sysadmins_only() -> ResponseReturnValue | None:
     if not tk.current_user.is_authenticated:
         return tk.redirect_to(
             tk.h.url_for("user.login", came_from=tk.h.url_for(tk.request.endpoint, **(tk.request.view_args or {})))
@@ -45,12 +46,12 @@ def sysadmins_only():
     return None
 
 
-def _render(template: str, **extra):
+def _render(template: str, **extra: object) -> str:
     return tk.render(template, {"tabs": TABS, **extra})
 
 
 @admin.route("/")
-def index():
+def index() -> ResponseReturnValue:
     identity = {key: site.text(key) for key in ("title", "intro", "about")}
     return _render(
         "sdm/admin/index.html",
@@ -76,7 +77,7 @@ def _events(filters: dict) -> list:
 
 
 @admin.route("/audit")
-def audit_page():
+def audit_page() -> ResponseReturnValue:
     filters = _filters()
     rows = _events(filters)
     return _render(
@@ -90,7 +91,7 @@ def audit_page():
 
 
 @admin.route("/audit.csv")
-def audit_csv():
+def audit_csv() -> ResponseReturnValue:
     body = audit.to_csv(_events(_filters()))
     return Response(
         body.encode("utf-8"),
@@ -101,7 +102,7 @@ def audit_csv():
 
 # -- blacklist ---------------------------------------------------------------------
 @admin.route("/blacklist", methods=["GET", "POST"])
-def blacklist():
+def blacklist() -> ResponseReturnValue:
     data, errors = {}, {}
     if tk.request.method == "POST":
         data = dict(tk.request.form)
@@ -123,7 +124,7 @@ def blacklist():
 
 # -- certificates ------------------------------------------------------------------
 @admin.route("/certificates", methods=["GET", "POST"])
-def certificates():
+def certificates() -> ResponseReturnValue:
     data, errors = {}, {}
     if tk.request.method == "POST":
         data = dict(tk.request.form)
@@ -144,14 +145,14 @@ def certificates():
 
 # -- applications ------------------------------------------------------------------
 @admin.route("/requests")
-def requests():
+def requests() -> ResponseReturnValue:
     pending = tk.get_action("sdm_access_request_queue")(_context(), {})
     return _render("sdm/admin/requests.html", requests=pending, default_days=access_requests.grant_days_default())
 
 
 # -- harvest -----------------------------------------------------------------------
 @admin.route("/harvest")
-def harvest():
+def harvest() -> ResponseReturnValue:
     try:
         status, problem = tk.get_action("sdm_harvest_status_show")(_context(), {}), None
     except tk.ObjectNotFound as e:  # not configured, never run, or the store cannot be read

@@ -13,15 +13,20 @@ a table beside it.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Callable
 
 import ckan.plugins.toolkit as tk
 from flask import Blueprint, Response
+from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from ckanext.sdm.access import current_user_name
 from ckanext.sdm.helpers import sdm_message, ui_language
 from sdm_schema import codelist, evaluation
 from sdm_schema.evaluation import report
+
+if TYPE_CHECKING:
+    import pygal.graph.graph
 
 blueprint = Blueprint("sdm_evaluation", __name__)
 
@@ -40,7 +45,7 @@ def _names() -> dict:
 
 
 @blueprint.route("/evaluation")
-def index():
+def index() -> ResponseReturnValue:
     units = tk.get_action("sdm_evaluation_list")(_context(), {})
     return tk.render(
         "sdm/evaluation/index.html",
@@ -48,7 +53,7 @@ def index():
     )
 
 
-def _export(card: dict, name: str, extension: str, csv_text) -> Response:
+def _export(card: dict, name: str, extension: str, csv_text: Callable[[dict], str]) -> Response:
     if extension == "json":
         return Response(json.dumps(card, ensure_ascii=False, indent=2), mimetype="application/json")
     response = Response(csv_text(card), mimetype="text/csv; charset=utf-8")
@@ -57,12 +62,12 @@ def _export(card: dict, name: str, extension: str, csv_text) -> Response:
 
 
 @blueprint.route("/evaluation.<any(json, csv):extension>")
-def export(extension):
+def export(extension: str) -> ResponseReturnValue:
     units = tk.get_action("sdm_evaluation_list")(_context(), {})
     return _export({"units": units}, "evaluation", extension, report.units_csv)
 
 
-def _unit(id):
+def _unit(id: str):
     try:
         return tk.get_action("sdm_evaluation_show")(_context(), {"id": id, "worst": 100})
     except tk.ObjectNotFound:
@@ -70,7 +75,7 @@ def _unit(id):
 
 
 @blueprint.route("/organization/<id>/evaluation.<any(json, csv):extension>")
-def unit_export(id, extension):
+def unit_export(id: str, extension: str) -> ResponseReturnValue:
     unit = _unit(id)
     return _export(
         {"units": [unit], "datasets": unit["worst"]}, f"evaluation-{unit['name']}", extension, report.datasets_csv
@@ -78,7 +83,7 @@ def unit_export(id, extension):
 
 
 @blueprint.route("/organization/<id>/evaluation")
-def unit_page(id):
+def unit_page(id: str) -> ResponseReturnValue:
     unit = _unit(id)
     group_dict = tk.get_action("organization_show")(_context(), {"id": unit["unit"]})
     return tk.render(
@@ -113,7 +118,7 @@ def _style():
     )
 
 
-def _svg(chart) -> Markup:
+def _svg(chart: pygal.graph.graph.Graph) -> Markup:
     """The chart as inline SVG, without pygal's script (its tooltips'
     settings): the page stays readable, and scriptless, without JavaScript."""
     from lxml import etree

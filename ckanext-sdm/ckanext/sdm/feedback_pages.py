@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
 from flask import Blueprint, Response
+from flask.typing import ResponseReturnValue
 
 from ckanext.sdm import authorisations, feedback
 from ckanext.sdm.helpers import sdm_message
@@ -27,7 +28,7 @@ def _submit(action: str, data: dict):
 
 # -- demands --------------------------------------------------------------------
 @blueprint.route("/demands")
-def demands():
+def demands() -> ResponseReturnValue:
     status = tk.request.args.get("status") or None
     listed = tk.get_action("sdm_demand_list")(_context(), {"status": status})
     return tk.render(
@@ -36,7 +37,7 @@ def demands():
 
 
 @blueprint.route("/demands/new", methods=["GET", "POST"])
-def demand_new():
+def demand_new() -> ResponseReturnValue:
     if not tk.current_user.is_authenticated:
         return _sign_in_first()
     data, errors = {}, {}
@@ -49,7 +50,7 @@ def demand_new():
 
 
 @blueprint.route("/demands/<demand_id>")
-def demand(demand_id):
+def demand(demand_id: str) -> ResponseReturnValue:
     try:
         shown = tk.get_action("sdm_demand_show")(_context(), {"id": demand_id})
     except tk.ObjectNotFound:
@@ -61,7 +62,7 @@ def demand(demand_id):
     )
 
 
-def _may(action: str, object_id) -> bool:
+def _may(action: str, object_id: str) -> bool:
     try:
         return tk.check_access(action, _context(), {"id": object_id})
     except tk.NotAuthorized:
@@ -69,7 +70,7 @@ def _may(action: str, object_id) -> bool:
 
 
 @blueprint.route("/demands/<demand_id>/<step>", methods=["POST"])
-def demand_step(demand_id, step):
+def demand_step(demand_id: str, step: str) -> ResponseReturnValue:
     """`support` (+1) or `answer` (the unit's editors)."""
     if not tk.current_user.is_authenticated:
         return _sign_in_first()
@@ -87,7 +88,7 @@ def demand_step(demand_id, step):
 
 # -- quality reports ------------------------------------------------------------
 @blueprint.route("/dataset/<id>/report", methods=["GET", "POST"])
-def report_new(id):
+def report_new(id: str) -> ResponseReturnValue:
     if not tk.current_user.is_authenticated:
         return _sign_in_first()
     pkg = _dataset_or_404(id)
@@ -102,7 +103,7 @@ def report_new(id):
 
 
 @blueprint.route("/dashboard/quality-reports")
-def reports():
+def reports() -> ResponseReturnValue:
     if not tk.current_user.is_authenticated:
         return _sign_in_first()
     listed = tk.get_action("sdm_quality_report_list")(_context(), {})
@@ -113,7 +114,7 @@ def reports():
 
 
 @blueprint.route("/quality-report/<report_id>/answer", methods=["POST"])
-def report_answer(report_id):
+def report_answer(report_id: str) -> ResponseReturnValue:
     try:
         _result, errors = _submit("sdm_quality_report_update", dict(tk.request.form, id=report_id))
     except tk.ObjectNotFound:
@@ -125,13 +126,13 @@ def report_answer(report_id):
 
 # -- the register of authorised use ---------------------------------------------
 @blueprint.route("/authorisations")
-def register():
+def register() -> ResponseReturnValue:
     entries = tk.get_action("sdm_authorisation_list")(_context(), {"status": tk.request.args.get("status")})
     return tk.render("sdm/feedback/authorisations.html", {"entries": entries})
 
 
 @blueprint.route("/authorisations.<extension>")
-def register_file(extension):
+def register_file(extension: str) -> ResponseReturnValue:
     entries = tk.get_action("sdm_authorisation_list")(_context(), {})
     if extension == "csv":
         return Response(
