@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 import ckan.plugins.toolkit as tk
 import psycopg2
@@ -31,6 +31,11 @@ from cryptography.hazmat.primitives import serialization
 
 from ckanext.sdm import certificates, signing
 from sdm_harvester import backup as core
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+    from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
+    from psycopg2.extensions import cursor as Cursor
 
 DUMP = "database.dump"
 PUBLIC_KEY = "keys/public.pem"
@@ -79,7 +84,7 @@ def _site_id() -> str:
     return tk.config.get("ckan.site_id") or "default"
 
 
-def describe(cursor, site_ids: list[str]) -> dict:
+def describe(cursor: Cursor, site_ids: list[str]) -> dict:
     """Counts and hashes of the catalogue as `cursor`'s transaction sees it.
     Site users (named after a site id, made on demand by CKAN) are not
     counted: a restored site makes its own."""
@@ -140,7 +145,7 @@ def _dump_consistent(stage: str) -> dict:
         connection.close()
 
 
-def _stage_keys(stage: str, key, private_passphrase: bytes | None) -> None:
+def _stage_keys(stage: str, key: Ed25519PrivateKey, private_passphrase: bytes | None) -> None:
     os.makedirs(os.path.join(stage, "keys"))
     with open(os.path.join(stage, PUBLIC_KEY), "w") as f:
         f.write(signing.public_pem(key.public_key()))
@@ -161,7 +166,7 @@ def _stage_config(stage: str) -> None:
         shutil.copy2(path, os.path.join(stage, "config", os.path.basename(path)))
 
 
-def site_key():
+def site_key() -> Ed25519PrivateKey:
     setting = tk.config.get("ckanext.sdm.submission.signing_key")
     if not setting:
         raise core.BackupError("ckanext.sdm.submission.signing_key is not set: the manifest cannot be signed")
@@ -204,7 +209,7 @@ def make_backup(restic: core.Restic, keep: Mapping, private_passphrase: bytes | 
 # ---- restore ---------------------------------------------------------------
 
 
-def check_backup(folder: str, public_key) -> dict:
+def check_backup(folder: str, public_key: Ed25519PublicKey) -> dict:
     """The manifest of a restored snapshot, once its signature and every
     part check; otherwise BackupError naming what failed."""
     document, body = core.read_manifest(folder)
@@ -218,7 +223,7 @@ def check_backup(folder: str, public_key) -> dict:
     return document
 
 
-def _database_empty(cursor) -> bool:
+def _database_empty(cursor: Cursor) -> bool:
     cursor.execute("SELECT to_regclass('public.package') IS NOT NULL")
     if not cursor.fetchone()[0]:
         return True
@@ -281,7 +286,7 @@ def compare(expected: Mapping, actual: Mapping, hashes: Mapping) -> list[str]:
     return problems
 
 
-def _certificates_genuine(cursor, public_key) -> list[str]:
+def _certificates_genuine(cursor: Cursor, public_key: Ed25519PublicKey) -> list[str]:
     cursor.execute(_CERTIFICATES)
     return [
         f"certificate {number}: no longer verifies"
@@ -299,7 +304,7 @@ def _indexed_datasets() -> int:
     return found["count"]
 
 
-def verify_restored(document: Mapping, public_key) -> list[str]:
+def verify_restored(document: Mapping, public_key: Ed25519PublicKey) -> list[str]:
     connection = psycopg2.connect(_dsn())
     try:
         with connection.cursor() as cursor:
@@ -360,7 +365,13 @@ def reindex(workers: int) -> int:
     return len(ids)
 
 
-def restore(folder: str, public_key, force: bool = False, progress=print, workers: int = 2) -> list[str]:
+def restore(
+    folder: str,
+    public_key: Ed25519PublicKey,
+    force: bool = False,
+    progress: Callable[[str], object] = print,
+    workers: int = 2,
+) -> list[str]:
     """Restore an unpacked backup folder into this site; answer the problems
     the final verification found (empty: everything came back).  Each step
     says how long it took (benchmarks/backup)."""
@@ -388,7 +399,7 @@ def restore(folder: str, public_key, force: bool = False, progress=print, worker
     return problems
 
 
-def load_public_key(path: str | None):
+def load_public_key(path: str | None) -> PublicKeyTypes:
     if path:
         with open(path, "rb") as f:
             return serialization.load_pem_public_key(f.read())
