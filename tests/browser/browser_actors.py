@@ -17,6 +17,8 @@ import ckanapi
 
 #: The UI languages and their URL prefixes (zh_Hans_CN is the site default).
 PREFIX = {"zh": "", "en": "/en"}
+#: The language tag of each UI language the tests read pages in.
+TAG = {"zh": "zh-Hans", "en": "en"}
 #: A transparent 1×1 PNG.
 BLANK_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="

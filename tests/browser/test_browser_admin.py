@@ -12,12 +12,11 @@ import re
 from urllib.parse import urljoin
 
 import pytest
-from browser_actors import SYSADMIN, User
+from browser_actors import SYSADMIN, TAG, User
 from playwright.sync_api import expect
 
 from sdm_schema import message
 
-TAG = {"zh": "zh-Hans", "en": "en"}
 APPLICANT = User("zhao-applicant", "applicant-pass-2026", "zhao@example.cn", "赵申请")
 UNIT = {
     "name": "bazhong-agri",

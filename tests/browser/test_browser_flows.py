@@ -7,14 +7,13 @@ datasets' own values, never from a copy.
 """
 
 import pytest
-from browser_actors import SYSADMIN, User
+from browser_actors import SYSADMIN, TAG, User
 from playwright.sync_api import expect
 
 from ckanext.sdm.slugs import slugify
 from sdm_schema import codelist, message, organization_fields
 from sdm_schema.errors import bilingual
 
-TAG = {"zh": "zh-Hans", "en": "en"}
 EDITOR = User("wang-editor", "editor-pass-2026", "wang@example.cn", "王编辑")
 RESEARCHER = User("li-researcher", "researcher-pass-2026", "li@example.cn", "Li Researcher")
 UNIT = {

@@ -6,12 +6,11 @@ API (an editor deciding in the pages: test_browser_flows.py).
 """
 
 import pytest
-from browser_actors import User
+from browser_actors import TAG, User
 from playwright.sync_api import expect
 
 from sdm_schema import message
 
-TAG = {"zh": "zh-Hans", "en": "en"}
 NEWCOMER = User("chen-newcomer", "newcomer-pass-2026", "chen@example.cn", "陈研究员")
 EDITOR = User("liu-editor", "editor-pass-2026", "liu@example.cn", "刘编辑")
 UNIT = {

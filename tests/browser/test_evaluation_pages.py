@@ -9,11 +9,11 @@ import subprocess
 import sys
 
 import pytest
+from browser_actors import TAG
 from playwright.sync_api import expect
 
 from sdm_schema import evaluation, message
 
-TAG = {"zh": "zh-Hans", "en": "en"}
 UNIT = {
     "name": "bazhong-water",
     "uscc": "11511900MB12345679",

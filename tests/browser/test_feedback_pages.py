@@ -8,12 +8,11 @@ inbox.  Screenshots (make screenshots):
 feedback-*.png."""
 
 import pytest
-from browser_actors import User
+from browser_actors import TAG, User
 from playwright.sync_api import expect
 
 from sdm_schema import message
 
-TAG = {"zh": "zh-Hans", "en": "en"}
 UNIT = {
     "name": "bazhong-forestry",
     "uscc": "12511900MB0000000E",
