@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+from typing import Iterable
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -37,7 +38,14 @@ def client_address() -> str | None:
         return None
 
 
-def record(action: str, outcome: str, user_name=None, package_id=None, resource_id=None, detail=None) -> AuditEvent:
+def record(
+    action: str,
+    outcome: str,
+    user_name: str | None = None,
+    package_id: str | None = None,
+    resource_id: str | None = None,
+    detail: str | None = None,
+) -> AuditEvent:
     """Add an audit row to the session; the caller's transaction commits it."""
     event = AuditEvent(
         action=action,
@@ -86,7 +94,14 @@ def _utc(name: str, value: str) -> dt.datetime:
     return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
-def events(since=None, until=None, action=None, user=None, outcome=None, dataset=None) -> list:
+def events(
+    since: str | None = None,
+    until: str | None = None,
+    action: str | None = None,
+    user: str | None = None,
+    outcome: str | None = None,
+    dataset: str | None = None,
+) -> list:
     """Audit rows, oldest first, filtered by time (since inclusive, until
     exclusive), action, user name, outcome and dataset (name or id)."""
     query = model.Session.query(AuditEvent)
@@ -114,7 +129,7 @@ def row_dict(row: AuditEvent) -> dict:
     return out
 
 
-def to_csv(rows) -> str:
+def to_csv(rows: Iterable[AuditEvent]) -> str:
     """The export (sdm_schema.csv_export): times with their offset; dataset
     names and titles."""
     return csv_text(EXPORT_COLUMNS, ([shown[c] for c in EXPORT_COLUMNS] for shown in map(row_dict, rows)))
@@ -169,7 +184,7 @@ def _entry_dict(entry: BlacklistEntry) -> dict:
     }
 
 
-def blacklist_add(context, data_dict):
+def blacklist_add(context: dict, data_dict: dict) -> dict:
     """Blacklist a user (`user`, name or id) and/or an IP network (`network`,
     CIDR such as 203.0.113.0/24); `reason` is required."""
     tk.check_access("sdm_blacklist_add", context, data_dict)
@@ -200,7 +215,7 @@ def blacklist_add(context, data_dict):
     return _entry_dict(entry)
 
 
-def blacklist_remove(context, data_dict):
+def blacklist_remove(context: dict, data_dict: dict) -> None:
     tk.check_access("sdm_blacklist_remove", context, data_dict)
     entry = model.Session.get(BlacklistEntry, tk.get_or_bust(data_dict, "id"))
     if entry is None:
@@ -210,20 +225,20 @@ def blacklist_remove(context, data_dict):
 
 
 @tk.side_effect_free
-def blacklist_list(context, data_dict):
+def blacklist_list(context: dict, data_dict: dict | None) -> list:
     tk.check_access("sdm_blacklist_list", context, data_dict)
     return [_entry_dict(e) for e in model.Session.query(BlacklistEntry).order_by(BlacklistEntry.created)]
 
 
 @tk.side_effect_free
-def audit_list(context, data_dict):
+def audit_list(context: dict, data_dict: dict) -> list:
     """The audit trail, oldest first; `since` and `until` are ISO dates or times."""
     tk.check_access("sdm_audit_list", context, data_dict)
     rows = events(data_dict.get("since"), data_dict.get("until"))
     return [row_dict(r) for r in rows]
 
 
-def sysadmin_only(context, data_dict):
+def sysadmin_only(context: dict, data_dict: dict | None) -> dict:
     """For sysadmins only: they pass every auth function before it is called."""
     return {"success": False}
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -31,6 +32,11 @@ from ckanext.sdm.model import AccessRequest, AuditEvent, Submission, utcnow
 from sdm_harvester.evaluate_command import day_option, link_checker, link_options
 from sdm_schema import evaluation
 from sdm_schema.evaluation import report
+
+if TYPE_CHECKING:
+    from rq.job import Job
+
+    from sdm_harvester.linkcheck import LinkChecker
 
 log = logging.getLogger(__name__)
 #: Indicators computed from a dataset's files: withheld with them.
@@ -78,16 +84,16 @@ class DbLinkCache:
     """The link check's cache in the database.  The checker's threads only
     hand results back; this object writes them from the calling thread."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._known = {
             row.url: evaluation.LinkResult(row.ok, row.status, row.checked) for row in model.Session.query(LinkCheck)
         }
         self._new: dict = {}
 
-    def get(self, url):
+    def get(self, url: str) -> evaluation.LinkResult | None:
         return self._known.get(url)
 
-    def put(self, url, result):
+    def put(self, url: str, result: evaluation.LinkResult) -> None:
         self._new[url] = result
 
     def all(self) -> dict:
@@ -157,7 +163,7 @@ def _requests(now: dt.datetime, answer_days: int) -> dict:
     return {pid: evaluation.request_counts(found, now, answer_days) for pid, found in pairs.items()}
 
 
-def evaluate_site(today: dt.date | None = None, checker=None) -> list:
+def evaluate_site(today: dt.date | None = None, checker: LinkChecker | None = None) -> list:
     """Evaluate every dataset, keep the results and today's unit snapshots;
     the units, best first.  With a LinkChecker the links are checked first."""
     today = today or dt.date.today()
@@ -175,7 +181,7 @@ def evaluate_site(today: dt.date | None = None, checker=None) -> list:
     for unit in set(figures) | set(hits):
         figures.setdefault(unit, {})["blacklist_hits"] = hits.get(unit, 0)
 
-    def facts(record):
+    def facts(record: Mapping) -> evaluation.Facts:
         return evaluation.Facts(
             links=links,
             submission=submissions.get(record["id"]),
@@ -243,7 +249,7 @@ def check_links(options: dict | None = None) -> int:
     return checker.asked
 
 
-def enqueue_link_check(options: dict | None = None):
+def enqueue_link_check(options: dict | None = None) -> Job:
     return tk.enqueue_job(
         check_links, [options or {}], title="sdm link check", queue=LINK_QUEUE, rq_kwargs={"timeout": 6 * 3600}
     )
@@ -252,7 +258,7 @@ def enqueue_link_check(options: dict | None = None):
 # -- reading, through the policy ---------------------------------------------------
 
 
-def _viewer_sees(context, package_id) -> bool:
+def _viewer_sees(context: dict, package_id: str) -> bool:
     try:
         tk.check_access("package_show", dict(context), {"id": package_id})
     except (tk.NotAuthorized, tk.ObjectNotFound):
@@ -260,7 +266,7 @@ def _viewer_sees(context, package_id) -> bool:
     return True
 
 
-def _shown(context, result: dict) -> dict | None:
+def _shown(context: dict, result: dict) -> dict | None:
     """A stored dataset result as the viewer may see it; None when the
     viewer may not know the dataset."""
     if not _viewer_sees(context, result["id"]):
@@ -275,7 +281,7 @@ def _shown(context, result: dict) -> dict | None:
     }
 
 
-def _organization(ref) -> model.Group | None:
+def _organization(ref: object) -> model.Group | None:
     group = model.Group.get(ref) if isinstance(ref, str) and ref else None
     return group if group is not None and group.is_organization and group.state == "active" else None
 
@@ -303,7 +309,7 @@ def _latest_day():
 
 
 @tk.side_effect_free
-def evaluation_list(context, data_dict):
+def evaluation_list(context: dict, data_dict: dict) -> list:
     """Every unit's latest scorecard, ranked (best first): score, band,
     dimension and indicator values, openness, counts, overdue count."""
     tk.check_access("sdm_evaluation_list", context, data_dict)
@@ -320,13 +326,13 @@ def evaluation_list(context, data_dict):
     return sorted(out, key=lambda u: (-(u["score"] if u["score"] is not None else -1), u["name"]))
 
 
-def _visible_names(context, names) -> list:
+def _visible_names(context: dict, names: Iterable[str]) -> list:
     rows = model.Session.query(model.Package.id, model.Package.name).filter(model.Package.name.in_(list(names)))
     return [name for pid, name in rows if _viewer_sees(context, pid)]
 
 
 @tk.side_effect_free
-def evaluation_show(context, data_dict):
+def evaluation_show(context: dict, data_dict: dict) -> dict:
     """`id`: a unit (organisation id or name) — its latest scorecard, its
     history (`trend`) and its worst datasets the viewer may see, with their
     problems; or a dataset (id or name) — its latest result."""
@@ -345,7 +351,7 @@ def evaluation_show(context, data_dict):
     return entry
 
 
-def _worst(context, unit: str, limit: int) -> list:
+def _worst(context: dict, unit: str, limit: int) -> list:
     out = []
     query = model.Session.query(DatasetResult).filter_by(owner_org=unit).order_by(DatasetResult.score.asc().nullslast())
     for row in query:
@@ -357,7 +363,7 @@ def _worst(context, unit: str, limit: int) -> list:
     return out
 
 
-def _dataset_show(context, ref) -> dict:
+def _dataset_show(context: dict, ref: str) -> dict:
     package = model.Package.get(ref)
     row = model.Session.get(DatasetResult, package.id) if package is not None else None
     shown = _shown(context, row.result) if row is not None else None
@@ -367,7 +373,7 @@ def _dataset_show(context, ref) -> dict:
 
 
 @tk.auth_allow_anonymous_access
-def _public(context, data_dict):
+def _public(context: dict, data_dict: dict | None) -> dict:
     return {"success": True}
 
 
@@ -394,7 +400,7 @@ def editor_badge(pkg: dict) -> dict | None:
     is_flag=True,
     help="Put the link check on CKAN's job queue (queue sdm-links) instead of evaluating now.",
 )
-def evaluate_command(today, enqueue_link_check, **link):
+def evaluate_command(today: dt.date, enqueue_link_check: bool, **link: Any) -> None:
     """Score every responsible unit and dataset (docs/evaluation.md) and
     keep today's snapshot per unit; a second run on a day replaces it.
 
@@ -424,7 +430,7 @@ def evaluate_command(today, enqueue_link_check, **link):
 cli.sdm.add_command(evaluate_command)  # `ckan sdm evaluate`, beside the group's other commands
 
 
-def enqueue_link_check_for(checker):
+def enqueue_link_check_for(checker: LinkChecker) -> Job:
     """The job for a checker's settings (the job rebuilds the checker)."""
     return enqueue_link_check(
         {
