@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from typing import Iterable
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -53,7 +54,7 @@ def daily_limit() -> int:
 
 
 # -- what every submission goes through -------------------------------------
-def _text(data_dict: dict, name: str, label: str, limit: int, errors: dict, required=True) -> str | None:
+def _text(data_dict: dict, name: str, label: str, limit: int, errors: dict, required: bool = True) -> str | None:
     """The stripped text of an input, checked for presence and length."""
     text = str(data_dict.get(name) or "").strip()
     if not text:
@@ -65,7 +66,7 @@ def _text(data_dict: dict, name: str, label: str, limit: int, errors: dict, requ
     return text
 
 
-def _submitter(context, table, action: str) -> model.User:
+def _submitter(context: dict, table: type[Demand | QualityReport], action: str) -> model.User:
     """The signed-in user, refused when blacklisted or over the daily limit."""
     user = model.User.get(context.get("user") or "")
     if user is None:
@@ -81,7 +82,7 @@ def _submitter(context, table, action: str) -> model.User:
     return user
 
 
-def _step(row, steps: dict, prefix: str, data_dict: dict, errors: dict) -> str:
+def _step(row: Demand | QualityReport, steps: dict, prefix: str, data_dict: dict, errors: dict) -> str:
     """The status asked for, if the row may move there."""
     status = str(data_dict.get("status") or "")
     if status not in steps.get(row.status, ()):
@@ -95,7 +96,7 @@ def _step(row, steps: dict, prefix: str, data_dict: dict, errors: dict) -> str:
     return status
 
 
-def _answer(context, row, status: str, answer: str | None, action: str) -> None:
+def _answer(context: dict, row: Demand | QualityReport, status: str, answer: str | None, action: str) -> None:
     """`answered` keeps the first answer's time: the evaluation measures
     how long the unit took to answer, not to close."""
     row.status, row.answer, row.answered_by = status, answer, context["user"]
@@ -103,7 +104,7 @@ def _answer(context, row, status: str, answer: str | None, action: str) -> None:
     audit.record(action, status, context["user"], getattr(row, "package_id", None), detail=answer)
 
 
-def _is_editor(context, package_id=None, owner_org=None) -> bool:
+def _is_editor(context: dict, package_id: str | None = None, owner_org: str | None = None) -> bool:
     user = model.User.get(context.get("user") or "")
     if user is None:
         return False
@@ -114,12 +115,12 @@ def _is_editor(context, package_id=None, owner_org=None) -> bool:
     return bool(owner_org) and owner_org in edited_unit_ids(user)
 
 
-def _iso(value) -> str | None:
+def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
 # -- demands --------------------------------------------------------------------
-def _demand_dict(context, demand: Demand) -> dict:
+def _demand_dict(context: dict, demand: Demand) -> dict:
     """A demand as anyone may see it; the requester and the contact only
     for the requester and the unit's editors."""
     package = model.Package.get(demand.package_id) if demand.package_id else None
@@ -150,11 +151,11 @@ def _demand_dict(context, demand: Demand) -> dict:
     return out
 
 
-def _demand_editor(context, demand: Demand) -> bool:
+def _demand_editor(context: dict, demand: Demand) -> bool:
     return _is_editor(context, package_id=demand.package_id, owner_org=demand.owner_org)
 
 
-def _unit_id(value, errors: dict) -> str | None:
+def _unit_id(value: object, errors: dict) -> str | None:
     if not value:
         return None
     unit = model.Group.get(value)
@@ -164,7 +165,7 @@ def _unit_id(value, errors: dict) -> str | None:
     return unit.id
 
 
-def _package_id(value, name: str, errors: dict) -> str | None:
+def _package_id(value: object, name: str, errors: dict) -> str | None:
     if not value:
         return None
     package = model.Package.get(value)
@@ -174,7 +175,7 @@ def _package_id(value, name: str, errors: dict) -> str | None:
     return package.id
 
 
-def demand_create(context, data_dict):
+def demand_create(context: dict, data_dict: dict) -> dict:
     """State a demand: `subject`, `purpose`, optionally `discipline` (code),
     `owner_org` (the unit expected to hold the data), `id` (a closed or
     conditional dataset to be opened), `contact`."""
@@ -204,7 +205,7 @@ def demand_create(context, data_dict):
     return _demand_dict(context, demand)
 
 
-def _demand(data_dict) -> Demand:
+def _demand(data_dict: dict) -> Demand:
     demand = model.Session.get(Demand, tk.get_or_bust(data_dict, "id"))
     if demand is None:
         raise tk.ObjectNotFound()
@@ -212,14 +213,14 @@ def _demand(data_dict) -> Demand:
 
 
 @tk.side_effect_free
-def demand_show(context, data_dict):
+def demand_show(context: dict, data_dict: dict) -> dict:
     """One demand (public)."""
     tk.check_access("sdm_demand_show", context, data_dict)
     return _demand_dict(context, _demand(data_dict))
 
 
 @tk.side_effect_free
-def demand_list(context, data_dict):
+def demand_list(context: dict, data_dict: dict) -> list:
     """Demands, newest first; `status`, `owner_org` filter them."""
     tk.check_access("sdm_demand_list", context, data_dict)
     query = model.Session.query(Demand)
@@ -231,7 +232,7 @@ def demand_list(context, data_dict):
     return [_demand_dict(context, d) for d in query.order_by(Demand.created.desc()).limit(1000)]
 
 
-def demand_support(context, data_dict):
+def demand_support(context: dict, data_dict: dict) -> dict:
     """Support ("+1") a demand: `id`; once per user."""
     tk.check_access("sdm_demand_support", context, data_dict)
     demand = _demand(data_dict)
@@ -243,7 +244,7 @@ def demand_support(context, data_dict):
     return _demand_dict(context, demand)
 
 
-def demand_update(context, data_dict):
+def demand_update(context: dict, data_dict: dict) -> dict:
     """Answer a demand: `id`, `status` (accepted, fulfilled, declined),
     `answer` (needed to decline), `dataset` (needed to fulfil)."""
     demand = _demand(data_dict)
@@ -322,7 +323,7 @@ def _web(address: str) -> bool:
     return address.startswith(("http://", "https://"))
 
 
-def quality_report_create(context, data_dict):
+def quality_report_create(context: dict, data_dict: dict) -> dict:
     """Report a problem in a dataset: `id`, `problem` (code list
     quality_problem), `description`, optionally `field` (a schema field)."""
     tk.check_access("sdm_quality_report_create", context, data_dict)
@@ -353,7 +354,7 @@ def quality_report_create(context, data_dict):
 
 
 @tk.side_effect_free
-def quality_report_list(context, data_dict):
+def quality_report_list(context: dict, data_dict: dict) -> list:
     """With `id` (dataset): its reports, all of them for its unit's editors,
     the caller's own otherwise.  Without: the caller's inbox — every report
     on the datasets they edit — and their own reports.  `status` filters."""
@@ -372,7 +373,7 @@ def quality_report_list(context, data_dict):
     return [_report_dict(r) for r in query.order_by(QualityReport.created.desc()).limit(1000)]
 
 
-def quality_report_update(context, data_dict):
+def quality_report_update(context: dict, data_dict: dict) -> dict:
     """Answer or close a report: `id`, `status` (answered or closed), `answer`."""
     report = model.Session.get(QualityReport, tk.get_or_bust(data_dict, "id"))
     if report is None:
@@ -396,7 +397,7 @@ def quality_report_update(context, data_dict):
     return shown
 
 
-def open_report_count(package_id) -> int:
+def open_report_count(package_id: str) -> int:
     """For the dataset page: reports not yet closed."""
     return (
         model.Session.query(QualityReport)
@@ -406,7 +407,7 @@ def open_report_count(package_id) -> int:
 
 
 # -- counted by the evaluation (docs/evaluation.md) -----------------------------
-def _median_days(pairs) -> float | None:
+def _median_days(pairs: Iterable[tuple[dt.datetime, dt.datetime | None]]) -> float | None:
     days = [(answered - created).total_seconds() / 86400 for created, answered in pairs if answered]
     return round(statistics.median(days), 1) if days else None
 
@@ -458,17 +459,17 @@ def evaluation_inputs(now: dt.datetime, answer_days: int) -> tuple[dict, dict, d
 
 # -- auth -------------------------------------------------------------------
 @tk.auth_allow_anonymous_access
-def anyone(context, data_dict):
+def anyone(context: dict, data_dict: dict | None) -> dict:
     """Auth: everyone, signed in or not (public lists and pages)."""
     return {"success": True}
 
 
-def _demand_editor_auth(context, data_dict):
+def _demand_editor_auth(context: dict, data_dict: dict | None) -> dict:
     demand = model.Session.get(Demand, (data_dict or {}).get("id") or "")
     return {"success": demand is not None and _demand_editor(context, demand)}
 
 
-def _report_editor_auth(context, data_dict):
+def _report_editor_auth(context: dict, data_dict: dict | None) -> dict:
     return {"success": _is_editor(context, package_id=(data_dict or {}).get("id"))}
 
 
