@@ -28,7 +28,7 @@ import contextlib
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Hashable, Iterator, Mapping, Sequence
 
 import ckan.authz as authz
 import ckan.model as model
@@ -64,7 +64,7 @@ _PLAIN_FIELD = re.compile(r"^[A-Za-z0-9_*]+$")
 _FIELD_PARAMS = ("q", "fq", "fq_list", "sort", "qf", "df", "bf", "boost", "facet.field")
 
 
-def current_user_name():
+def current_user_name() -> str | None:
     """The signed-in user's name, or None (anonymous, or outside a request)."""
     try:
         return tk.current_user.name if tk.current_user and tk.current_user.is_authenticated else None
@@ -72,13 +72,13 @@ def current_user_name():
         return None
 
 
-def _user_name(context=None):
+def _user_name(context: dict | None = None) -> str | None:
     if context and context.get("user"):
         return context["user"]
     return current_user_name()
 
 
-def privileged(owner_org, context=None) -> bool:
+def privileged(owner_org: str | None, context: dict | None = None) -> bool:
     """Sysadmin or a member of the dataset's organisation."""
     return Viewer.of(context or {}).privileged(owner_org)
 
@@ -98,10 +98,10 @@ class Viewer:
     _asked: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def of(cls, context) -> Viewer:
+    def of(cls, context: dict) -> Viewer:
         return cls(_user_name(context), bool(context.get("ignore_auth")))
 
-    def _remember(self, question, answer):
+    def _remember(self, question: Hashable, answer: Callable[[], bool]) -> bool:
         if question not in self._asked:
             self._asked[question] = answer()
         return self._asked[question]
@@ -109,14 +109,14 @@ class Viewer:
     def sysadmin(self) -> bool:
         return bool(self.user) and self._remember("sysadmin", lambda: authz.is_sysadmin(self.user))
 
-    def privileged(self, owner_org) -> bool:
+    def privileged(self, owner_org: str | None) -> bool:
         if self.trusted or self.sysadmin():
             return True
         return bool(self.user and owner_org) and self._remember(
             ("member", owner_org), lambda: authz.has_user_permission_for_group_or_org(owner_org, self.user, "read")
         )
 
-    def granted(self, package_id) -> bool:
+    def granted(self, package_id: str) -> bool:
         """An active grant of the dataset's files (access_requests)."""
         return bool(self.user) and self._remember(
             ("granted", package_id), lambda: access_requests.granted(package_id, self.user)
@@ -127,16 +127,16 @@ def _policy_view(package: model.Package) -> dict:
     return {name: package.extras.get(name) for name in _POLICY_FIELDS}
 
 
-def _decide(pkg_dict) -> disclosure.Decision:
+def _decide(pkg_dict: Mapping) -> disclosure.Decision:
     return disclosure.decide(pkg_dict, disclosure.PUBLIC)
 
 
-def _package_from(data_dict, context):
+def _package_from(data_dict: dict | None, context: dict) -> model.Package | None:
     data_dict = data_dict or {}
     return context.get("package") or model.Package.get(data_dict.get("id") or data_dict.get("name_or_id"))
 
 
-def _stored_package(package_id) -> model.Package | None:
+def _stored_package(package_id: object) -> model.Package | None:
     """The package with exactly this id (never by name: names are chosen)."""
     return model.Session.get(model.Package, package_id) if isinstance(package_id, str) and package_id else None
 
@@ -167,7 +167,7 @@ def entitlement(viewer: Viewer, package: model.Package | None, snapshot: dict | 
 # -- auth -------------------------------------------------------------------
 @tk.chained_auth_function
 @tk.auth_allow_anonymous_access
-def package_show(next_auth, context, data_dict):
+def package_show(next_auth: Callable, context: dict, data_dict: dict | None) -> dict:
     result = next_auth(context, data_dict)
     package = _package_from(data_dict, context)
     if result.get("success") and package and not entitlement(Viewer.of(context), package).visible:
@@ -177,7 +177,7 @@ def package_show(next_auth, context, data_dict):
 
 @tk.chained_auth_function
 @tk.auth_allow_anonymous_access
-def resource_show(next_auth, context, data_dict):
+def resource_show(next_auth: Callable, context: dict, data_dict: dict | None) -> dict:
     result = next_auth(context, data_dict)
     resource = context.get("resource") or model.Resource.get((data_dict or {}).get("id"))
     package = resource.package if resource else None
@@ -187,7 +187,7 @@ def resource_show(next_auth, context, data_dict):
 
 
 @tk.chained_auth_function
-def follow_dataset(next_auth, context, data_dict):
+def follow_dataset(next_auth: Callable, context: dict, data_dict: dict | None) -> dict:
     """Following a dataset one may not see would list it in followee_list
     and tell that the id exists."""
     result = next_auth(context, data_dict)
@@ -202,7 +202,7 @@ REDACTING = "sdm_redacting"
 
 
 @contextlib.contextmanager
-def redacting(context):
+def redacting(context: dict) -> Iterator[dict]:
     """The context marked for the time of one redacting action."""
     before = context.get(REDACTING)
     context[REDACTING] = True
@@ -213,7 +213,7 @@ def redacting(context):
             context.pop(REDACTING, None)
 
 
-def _search_auth(name):
+def _search_auth(name: str) -> Callable:
     """package_search / resource_search admit an outsider only inside a
     redacting action: core calls its own functions directly at times (its
     current_package_list_with_resources calls core package_search), past
@@ -222,7 +222,7 @@ def _search_auth(name):
 
     @tk.chained_auth_function
     @tk.auth_allow_anonymous_access
-    def auth(next_auth, context, data_dict):
+    def auth(next_auth: Callable, context: dict, data_dict: dict | None) -> dict:
         result = next_auth(context, data_dict)
         viewer = Viewer.of(context)
         if result.get("success") and not (context.get(REDACTING) or viewer.trusted or viewer.sysadmin()):
@@ -278,7 +278,7 @@ def redact_package(viewer: Viewer, pkg_dict: dict, snapshot: bool = False) -> di
     return out
 
 
-def redact_shown(context, pkg_dict: dict) -> None:
+def redact_shown(context: dict, pkg_dict: dict) -> None:
     """package_show output, in place: withheld files go, URLs with them."""
     visible = redact_package(Viewer.of(context), pkg_dict)
     if visible is pkg_dict:
@@ -339,7 +339,7 @@ def _scrub(viewer: Viewer, value: Any, snapshot: bool = False):
     return out
 
 
-def scrub(viewer: Viewer, value: Any):
+def scrub(viewer: Viewer, value: Any) -> Any:
     """Any action's answer with every dataset, resource and activity in it
     redacted for the viewer; what may not be seen at all is left out."""
     if viewer.trusted or viewer.sysadmin():
@@ -348,14 +348,14 @@ def scrub(viewer: Viewer, value: Any):
     return {} if scrubbed is _GONE else scrubbed
 
 
-def visible_package(viewer: Viewer, ref) -> bool:
+def visible_package(viewer: Viewer, ref: object) -> bool:
     """Whether the viewer may know a dataset, named by id or name, exists."""
     package = model.Package.get(ref) if isinstance(ref, str) else None
     return package is None or entitlement(viewer, package).visible
 
 
 # -- package_search -----------------------------------------------------------
-def _words(value) -> list:
+def _words(value: object) -> list:
     if isinstance(value, (list, tuple)):
         return [str(v) for v in value]
     if isinstance(value, str) and value.startswith("["):
@@ -366,7 +366,7 @@ def _words(value) -> list:
     return [str(value)] if value is not None else []
 
 
-def _fl_entries(value) -> list:
+def _fl_entries(value: object) -> list:
     return [entry for text in _words(value) for entry in re.split(r"[\s,]+", text) if entry]
 
 
@@ -418,7 +418,7 @@ def facet_allow_list() -> frozenset:
 # because only the action knows who is asking.
 @tk.chained_action
 @tk.side_effect_free
-def package_search(next_action, context, data_dict):
+def package_search(next_action: Callable, context: dict, data_dict: dict | None) -> dict:
     viewer = Viewer.of(context)
     data_dict = search_parameters(viewer, dict(data_dict or {}))
     drop_id = data_dict.pop("sdm_drop_id", False)
@@ -435,11 +435,11 @@ def package_search(next_action, context, data_dict):
 
 
 # -- other readers --------------------------------------------------------------
-def _scrubbing(name):
+def _scrubbing(name: str) -> Callable:
     """A chained reader whose whole answer goes through scrub()."""
 
     @tk.chained_action
-    def action(next_action, context, data_dict):
+    def action(next_action: Callable, context: dict, data_dict: dict | None) -> Any:
         viewer = Viewer.of(context)
         with redacting(context):
             return scrub(viewer, next_action(context, data_dict))
@@ -472,7 +472,7 @@ _SCRUBBED = (
 
 @tk.chained_action
 @tk.side_effect_free
-def resource_search(next_action, context, data_dict):
+def resource_search(next_action: Callable, context: dict, data_dict: dict | None) -> dict:
     """Every match is judged, then counted and paged, so neither the list
     nor the count tells of a withheld file."""
     viewer = Viewer.of(context)
@@ -492,9 +492,9 @@ def _disclosed_objects(viewer: Viewer, results: list) -> list:
     return [r for r in results if not isinstance(r, model.Resource) or entitlement(viewer, r.package).files]
 
 
-def _filtered_names(name, keep):
+def _filtered_names(name: str, keep: Callable[[Viewer, Any], bool]) -> Callable:
     @tk.chained_action
-    def action(next_action, context, data_dict):
+    def action(next_action: Callable, context: dict, data_dict: dict | None) -> Any:
         viewer = Viewer.of(context)
         answer = next_action(context, data_dict)
         return [item for item in answer if keep(viewer, item)]
@@ -503,16 +503,16 @@ def _filtered_names(name, keep):
     return tk.side_effect_free(action)
 
 
-def _member_visible(viewer: Viewer, member) -> bool:
+def _member_visible(viewer: Viewer, member: Sequence) -> bool:
     member_id, member_type = member[0], member[1]
     return member_type != "package" or visible_package(viewer, member_id)
 
 
-def _autocomplete_visible(viewer: Viewer, item) -> bool:
+def _autocomplete_visible(viewer: Viewer, item: dict) -> bool:
     return visible_package(viewer, item.get("name"))
 
 
-def _as_if_missing(name):
+def _as_if_missing(name: str) -> Callable:
     """An action about one dataset that core answers for any stored id
     (dataset_follower_count, am_following_dataset: a count, a yes or no)
     refuses a dataset the viewer may not know of with the very error it
@@ -520,7 +520,7 @@ def _as_if_missing(name):
     guessed name is taken."""
 
     @tk.chained_action
-    def action(next_action, context, data_dict):
+    def action(next_action: Callable, context: dict, data_dict: dict | None) -> Any:
         if not visible_package(Viewer.of(context), (data_dict or {}).get("id")):
             raise tk.ValidationError({"id": [f"{tk._('Not found')}: {tk._('Dataset')}"]})
         return next_action(context, data_dict)
@@ -529,27 +529,27 @@ def _as_if_missing(name):
     return tk.side_effect_free(action)
 
 
-def _created_count(context, user_id) -> int:
+def _created_count(context: dict, user_id: str) -> int:
     """The datasets a user created that the viewer may find: counted by
     the (chained) search, whose permission labels leave hidden ones out."""
     query = {"fq": f'+creator_user_id:"{user_id}"', "rows": 0}
     return tk.get_action("package_search")({"user": context.get("user")}, query)["count"]
 
 
-def _counted_by_search(context, user: dict) -> dict:
+def _counted_by_search(context: dict, user: dict) -> dict:
     if "number_created_packages" in user and user.get("id"):
         user = dict(user, number_created_packages=_created_count(context, user["id"]))
     return user
 
 
-def _recounting(name):
+def _recounting(name: str) -> Callable:
     """user_show / user_list: core counts a user's datasets in the database
     (number_created_packages), classified ones included; for anyone but a
     sysadmin or the user themself the count is the search's instead, so
     it tells of no dataset the viewer cannot find."""
 
     @tk.chained_action
-    def action(next_action, context, data_dict):
+    def action(next_action: Callable, context: dict, data_dict: dict | None) -> Any:
         viewer = Viewer.of(context)
         answer = next_action(context, data_dict)
         if viewer.trusted or viewer.sysadmin():
@@ -566,12 +566,12 @@ def _recounting(name):
     return tk.side_effect_free(action)
 
 
-def _saving_declassified(name):
+def _saving_declassified(name: str) -> Callable:
     """package_create / package_update (and so package_patch and the form):
     a dataset saved as unclassified loses its classification detail."""
 
     @tk.chained_action
-    def action(next_action, context, data_dict):
+    def action(next_action: Callable, context: dict, data_dict: dict | None) -> Any:
         return next_action(context, disclosure.declassified(data_dict or {}))
 
     action.__name__ = name
@@ -622,7 +622,7 @@ def _remembered_labels() -> dict | None:
 
 @sqlalchemy.event.listens_for(sqlalchemy.orm.Session, "after_flush")
 @sqlalchemy.event.listens_for(sqlalchemy.orm.Session, "after_soft_rollback")
-def _forget_labels(*_args) -> None:
+def _forget_labels(*_args: object) -> None:
     """Any write may change a membership: the labels are asked again."""
     with contextlib.suppress(AttributeError, RuntimeError, TypeError):
         tk.g.pop(_LABELS, None)
@@ -636,7 +636,7 @@ class PermissionLabels(DefaultPermissionLabels):
     the dashboard count in the header), each time half a dozen queries; a
     request remembers them until its session writes anything."""
 
-    def get_user_dataset_labels(self, user_obj):
+    def get_user_dataset_labels(self, user_obj: model.User | None) -> list[str]:
         memo, key = _remembered_labels(), getattr(user_obj, "id", None)
         if memo is None or not key:
             return super().get_user_dataset_labels(user_obj)
@@ -644,7 +644,7 @@ class PermissionLabels(DefaultPermissionLabels):
             memo[key] = super().get_user_dataset_labels(user_obj)
         return list(memo[key])
 
-    def get_dataset_labels(self, dataset_obj):
+    def get_dataset_labels(self, dataset_obj: model.Package) -> list[str]:
         labels = super().get_dataset_labels(dataset_obj)
         if "public" in labels and not _decide(_policy_view(dataset_obj)).visible:
             labels = (
