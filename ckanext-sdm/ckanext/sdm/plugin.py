@@ -6,9 +6,15 @@ scheming loads the schema:
     ckan.plugins = sdm scheming_datasets scheming_organizations dcat activity
 """
 
+from collections import OrderedDict
+
+import ckan.model as model
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+import click
+from ckan.common import CKANConfig
 from ckan.lib.plugins import DefaultTranslation
+from flask import Blueprint
 
 from ckanext.sdm import (
     access,
@@ -66,16 +72,16 @@ class SdmPlugin(p.SingletonPlugin, DefaultTranslation):
     _labels = access.PermissionLabels()
 
     # IConfigurer
-    def update_config(self, config):
+    def update_config(self, config: CKANConfig) -> None:
         tk.add_template_directory(config, "templates")
         tk.add_resource("assets", "ckanext-sdm")
 
     # IValidators
-    def get_validators(self):
+    def get_validators(self) -> dict:
         return validators.get_validators()
 
     # ITemplateHelpers
-    def get_helpers(self):
+    def get_helpers(self) -> dict:
         return _one_each(
             helpers.get_helpers(),
             search.get_helpers(),
@@ -86,7 +92,7 @@ class SdmPlugin(p.SingletonPlugin, DefaultTranslation):
         )
 
     # IAuthFunctions
-    def get_auth_functions(self):
+    def get_auth_functions(self) -> dict:
         return _one_each(
             access.AUTH_FUNCTIONS,
             submission.AUTH_FUNCTIONS,
@@ -100,7 +106,7 @@ class SdmPlugin(p.SingletonPlugin, DefaultTranslation):
         )
 
     # IActions
-    def get_actions(self):
+    def get_actions(self) -> dict:
         return _one_each(
             access.ACTIONS,
             submission.ACTIONS,
@@ -115,28 +121,30 @@ class SdmPlugin(p.SingletonPlugin, DefaultTranslation):
         )
 
     # IPackageController
-    def after_dataset_show(self, context, pkg_dict):
+    def after_dataset_show(self, context: dict, pkg_dict: dict) -> dict:
         access.redact_shown(context, pkg_dict)
         return pkg_dict
 
-    def before_dataset_index(self, pkg_dict):
+    def before_dataset_index(self, pkg_dict: dict) -> dict:
         return search.index_fields(access.index_fields(pkg_dict))
 
-    def before_dataset_search(self, search_params):
+    def before_dataset_search(self, search_params: dict) -> dict:
         return search.rewrite_query(search_params)
 
-    def after_dataset_search(self, search_results, search_params):
+    def after_dataset_search(self, search_results: dict, search_params: dict) -> dict:
         return search.label_facets(search_results)
 
     # IFacets
-    def dataset_facets(self, facets_dict, package_type):
+    def dataset_facets(self, facets_dict: OrderedDict, package_type: str) -> OrderedDict:
         return search.add_facets(facets_dict)
 
-    def organization_facets(self, facets_dict, organization_type, package_type):
+    def organization_facets(
+        self, facets_dict: OrderedDict, organization_type: str, package_type: str | None
+    ) -> OrderedDict:
         return search.add_facets(facets_dict)
 
     # IBlueprint
-    def get_blueprint(self):
+    def get_blueprint(self) -> list[Blueprint]:
         return [
             views.sdm,
             admin.admin,
@@ -147,12 +155,12 @@ class SdmPlugin(p.SingletonPlugin, DefaultTranslation):
         ]
 
     # IClick
-    def get_commands(self):
+    def get_commands(self) -> list[click.Command]:
         return cli.get_commands()
 
     # IPermissionLabels
-    def get_dataset_labels(self, dataset_obj):
+    def get_dataset_labels(self, dataset_obj: model.Package) -> list[str]:
         return self._labels.get_dataset_labels(dataset_obj)
 
-    def get_user_dataset_labels(self, user_obj):
+    def get_user_dataset_labels(self, user_obj: model.User | None) -> list[str]:
         return self._labels.get_user_dataset_labels(user_obj)
