@@ -15,6 +15,7 @@ import logging
 import logging.handlers
 import os
 import sys
+from typing import TYPE_CHECKING, Any, Iterable
 
 import click
 
@@ -26,6 +27,9 @@ from sdm_harvester.evaluate_command import day_option, link_checker, link_option
 from sdm_harvester.lock import Locked, RunLock, UnsafeFile, refuse_links
 from sdm_harvester.status import harvest_status
 from sdm_harvester.store import STORE_ENV, Store, describe, now_iso
+
+if TYPE_CHECKING:
+    from datetime import date
 
 DEFAULT_DATA_DIR = "./sdm-data"
 LOG_NAME = "harvest.log"
@@ -58,7 +62,7 @@ redis_option = click.option(
 )
 
 
-def _open_store(data_dir: str, store_url) -> Store:
+def _open_store(data_dir: str, store_url: str | None) -> Store:
     """The store, or exit 2 naming what is wrong with --store."""
     try:
         return Store(data_dir, url=store_url)
@@ -72,7 +76,7 @@ def _open_store(data_dir: str, store_url) -> Store:
         )
 
 
-def _require_store(data_dir: str, store_url) -> Store:
+def _require_store(data_dir: str, store_url: str | None) -> Store:
     if not (store_url or os.environ.get(STORE_ENV)) and not os.path.exists(os.path.join(data_dir, "harvest.sqlite")):
         _fail(f"{data_dir}: no harvest has run here yet", pipeline.EXIT_CONFIG)
     return _open_store(data_dir, store_url)
@@ -106,7 +110,7 @@ def _fail(message: str, code: int):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ckanext-sdm", prog_name="sdm-harvest")
-def main():
+def main() -> None:
     """Harvest department platforms (CKAN, DCAT, OAI-PMH, catalogue
     spreadsheets) into the SDM catalogue, and publish its feeds.
 
@@ -123,7 +127,7 @@ def main():
     """
 
 
-def _one_off_sources(specs, department: str, department_name: str) -> configuration.Config:
+def _one_off_sources(specs: Iterable[str], department: str, department_name: str) -> configuration.Config:
     if not department:
         raise configuration.ConfigError(["--source needs --department (the responsible unit's USCC)"])
     raw = []
@@ -166,21 +170,21 @@ def _one_off_sources(specs, department: str, department_name: str) -> configurat
 @store_option
 @options.verbose
 def run(
-    config_path,
-    source_specs,
-    department,
-    department_name,
-    data_dir,
-    only,
-    force,
-    full,
-    report_path,
-    target_kind,
-    ckan_url,
-    ckan_token_env,
-    store_url,
-    verbose,
-):
+    config_path: str | None,
+    source_specs: tuple[str, ...],
+    department: str,
+    department_name: str,
+    data_dir: str,
+    only: tuple[str, ...],
+    force: bool,
+    full: bool,
+    report_path: str | None,
+    target_kind: str,
+    ckan_url: str,
+    ckan_token_env: str,
+    store_url: str | None,
+    verbose: bool,
+) -> None:
     """Harvest every due source into the store in the data directory.
 
     A source is due when its last successful run is older than its schedule.
@@ -230,7 +234,14 @@ def run(
     sys.exit(result.exit_code)
 
 
-def _harvest(config, data_dir: str, store_url, report_path, verbose: bool, **options) -> reports.RunReport:
+def _harvest(
+    config: configuration.Config,
+    data_dir: str,
+    store_url: str | None,
+    report_path: str | None,
+    verbose: bool,
+    **options: Any,
+) -> reports.RunReport:
     """One run of `config` into the store, under the data directory's lock,
     its report written and summarised (run and rebuild)."""
     log = logging.getLogger("sdm_harvester")
@@ -306,7 +317,17 @@ def _print_summary(result: reports.RunReport, path: str) -> None:
 )
 @click.option("--force", is_flag=True, help="Rebuild into a store that already holds records.")
 @options.verbose
-def rebuild(feed, department, department_name, data_dir, store_url, report_path, lost_path, force, verbose):
+def rebuild(
+    feed: str,
+    department: str,
+    department_name: str,
+    data_dir: str,
+    store_url: str | None,
+    report_path: str | None,
+    lost_path: str | None,
+    force: bool,
+    verbose: bool,
+) -> None:
     """Rebuild the public catalogue from its national feed, when the
     database and every backup are lost, and say what cannot come back.
 
@@ -385,7 +406,17 @@ def rebuild(feed, department, department_name, data_dir, store_url, report_path,
     "publish, through the index in DATA_DIR/publish-index).",
 )
 @store_option
-def publish(data_dir, out, base_url, feeds_url, register_url, page_size, workers, full, store_url):
+def publish(
+    data_dir: str,
+    out: str,
+    base_url: str,
+    feeds_url: str | None,
+    register_url: str | None,
+    page_size: int,
+    workers: int,
+    full: bool,
+    store_url: str | None,
+) -> None:
     """Write the national, international and schema.org feeds from the store.
 
     Only what the disclosure policy lets each audience see is written:
@@ -419,13 +450,13 @@ def publish(data_dir, out, base_url, feeds_url, register_url, page_size, workers
 
 
 @main.group()
-def sources():
+def sources() -> None:
     """Inspect the configured sources."""
 
 
 @sources.command("check")
 @click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False))
-def sources_check(config_path):
+def sources_check(config_path: str) -> None:
     """Check a configuration and list its sources; exit 2 on any problem.
 
     Also warns about credential variables that are not set.
@@ -463,7 +494,7 @@ def sources_check(config_path):
     default=None,
     help="Also show rq's queues in this Redis: depth, running, failed jobs (env SDM_REDIS).",
 )
-def status(data_dir, as_json, store_url, redis_url):
+def status(data_dir: str, as_json: bool, store_url: str | None, redis_url: str | None) -> None:
     """Show each source's last run, the latest runs, running leases, per
     department the records held with quality flags (and the fields
     flagged), and with --redis the queues and the failed list.
@@ -514,7 +545,7 @@ def _print_status(status: dict) -> None:
 
 
 @main.group("store")
-def store_group():
+def store_group() -> None:
     """Manage the store: move it from SQLite to a shared PostgreSQL."""
 
 
@@ -534,7 +565,7 @@ def store_group():
     metavar="URL",
     help="The empty store to fill, e.g. postgresql://sdm:…@db.example.cn/sdm.",
 )
-def store_migrate(data_dir, from_url, to_url):
+def store_migrate(data_dir: str, from_url: str | None, to_url: str) -> None:
     """Copy every record, source state, run, load ledger, page memo and
     cache entry into an empty store, in one transaction (on any failure the
     target stays empty).  Then point --store / $SDM_STORE at the target.
@@ -600,24 +631,24 @@ def store_migrate(data_dir, from_url, to_url):
 @options.bounded("--page-size", click.IntRange(min=1), 1000, "For --publish-out: datasets per feed page.")
 @options.load_target
 def enqueue(
-    config_path,
-    data_dir,
-    store_url,
-    redis_url,
-    only,
-    force,
-    full,
-    retries,
-    backoff,
-    lease_ttl,
-    publish_out,
-    base_url,
-    feeds_url,
-    page_size,
-    target_kind,
-    ckan_url,
-    ckan_token_env,
-):
+    config_path: str,
+    data_dir: str,
+    store_url: str | None,
+    redis_url: str,
+    only: tuple[str, ...],
+    force: bool,
+    full: bool,
+    retries: int,
+    backoff: str,
+    lease_ttl: float,
+    publish_out: str | None,
+    base_url: str | None,
+    feeds_url: str | None,
+    page_size: int,
+    target_kind: str,
+    ckan_url: str,
+    ckan_token_env: str,
+) -> None:
     """Queue each due source as one rq job on the sdm-harvest queue in
     Redis, for `sdm-harvest worker` on any number of machines.
 
@@ -720,7 +751,15 @@ def enqueue(
 )
 @click.option("--name", default=None, help="The worker's name in rq (default: rq's, unique).")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
-def worker(redis_url, data_dir, queues, burst, heartbeat, name, verbose):
+def worker(
+    redis_url: str,
+    data_dir: str,
+    queues: tuple[str, ...],
+    burst: bool,
+    heartbeat: int,
+    name: str | None,
+    verbose: bool,
+) -> None:
     """An rq worker that harvests the sources `enqueue` queued; run one or
     more on every machine.  Each job forks a fresh process (memory stays
     flat) and reads the configuration and the store named by the job.
@@ -764,7 +803,7 @@ def worker(redis_url, data_dir, queues, burst, heartbeat, name, verbose):
 @day_option
 @link_options
 @store_option
-def evaluate(data_dir, out, base_url, today, store_url, **link):
+def evaluate(data_dir: str, out: str, base_url: str, today: date, store_url: str | None, **link: Any) -> None:
     """Score every responsible unit and dataset (docs/evaluation.md).
 
     Writes OUT/scorecard.json (units ranked with bands, openness, overdue
