@@ -45,3 +45,10 @@ class TestChinesePages:
         create_dataset(name="home", title_translated={"zh-Hans": "地面气象资料", "en": "Surface data"})
         body = app.get("/").body
         assert opencc.OpenCC("t2s").convert(body) == body
+
+
+@pytest.mark.usefixtures("with_plugins")
+@pytest.mark.parametrize(("prefix", "title"), [("", "404 未找到"), ("/en", "404 Not Found")])
+def test_the_error_page_names_the_error_in_the_readers_language(app, prefix, title):
+    body = app.get(f"{prefix}/dataset/no-such-dataset-anywhere", status=404).body
+    assert f"<h1>{title}</h1>" in body
