@@ -85,6 +85,14 @@ MISSING = {
     "Promote": "设为系统管理员",
     "Revoke Sysadmin permission": "撤销系统管理员权限",
     "Please select the license": "请选择许可协议",
+    (
+        "<p>As a sysadmin user you have full control over this CKAN instance. Proceed with care!</p> <p>For "
+        'guidance on using sysadmin features, see the CKAN  <a href="%(docs_url)s" target="_blank" '
+        'rel="noreferrer">sysadmin guide</a></p>'
+    ): (
+        "<p>作为系统管理员，您对本站拥有完全控制权，请谨慎操作！</p> <p>系统管理功能的用法见 CKAN "
+        '<a href="%(docs_url)s" target="_blank" rel="noreferrer">系统管理员指南</a>。</p>'
+    ),
     f"You can use {_MARKDOWN}Markdown formatting</a> here": f"可以使用 {_MARKDOWN}Markdown 格式</a>",
     (
         "The <i>data license</i> you select above only applies to the contents of any resource files that you "

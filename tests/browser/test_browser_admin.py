@@ -60,6 +60,7 @@ ENGLISH = (
     "View this version",
     "Members",
     "Current Sysadmins",
+    "full control over this CKAN instance",
 )
 WRONG = ("登陆", "登记", "追随", "追从者", "没有指定授权", "次机构", "组织")
 
