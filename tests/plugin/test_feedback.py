@@ -267,6 +267,24 @@ def test_an_approved_request_becomes_a_public_entry_naming_the_unit_only(app, re
     assert call_action("sdm_authorisation_list", context={"user": ""})[0]["status"] == "revoked"
 
 
+@pytest.mark.parametrize(("internal", "named"), [("true", True), ("false", False)])
+def test_only_an_internal_catalogue_may_name_the_applicant(
+    app, requester, editor, dataset, monkeypatch, ckan_config, internal, named
+):
+    monkeypatch.setitem(ckan_config, "ckanext.sdm.authorisations.name_individuals", "true")
+    monkeypatch.setitem(ckan_config, "ckanext.sdm.allow_classified", internal)
+    request = _grant(requester, editor, dataset)
+    call_action("sdm_authorisation_create", context=_as(editor), access_request_id=request["id"], legal_basis="协议")
+    person = requester["fullname"] or requester["name"]
+    listed = call_action("sdm_authorisation_list", context={"user": ""})
+    assert (listed[0].get("person") == person) is named and ("person" in listed[0]) is named
+    rows = list(csv.DictReader(io.StringIO(app.get("/authorisations.csv").body.lstrip("\ufeff"))))
+    assert (rows[0].get("person") == person) is named
+    assignee = json.loads(app.get("/authorisations.jsonld").body)["@graph"][0]["odrl:assignee"]
+    assert (assignee.get("foaf:member", {}).get("foaf:name") == person) is named
+    assert (person in app.get("/en/authorisations").body) is named
+
+
 def test_a_direct_entry_expires(sysadmin, dataset):
     entry = call_action(
         "sdm_authorisation_create",

@@ -4,8 +4,8 @@ legal basis or agreement, from when until when, and whether it still holds.
 
 Entries come from approved access requests registered as authorisations
 (the grant and the entry then end together) and from sysadmins directly.
-The register names units only, never the people who applied.  It is
-published as a page (/authorisations), an action (`sdm_authorisation_list`)
+The register names units only, never the people who applied — unless an
+internal catalogue asks for them (`names_individuals`).  It is published as a page (/authorisations), an action (`sdm_authorisation_list`)
 and two files (/authorisations.csv, /authorisations.jsonld).
 """
 
@@ -28,6 +28,8 @@ from sdm_schema.csv_export import csv_text
 ACTION = "authorisation"
 ACTIVE, EXPIRED = "active", "expired"
 COLUMNS = ("unit", "dataset", "dataset_title", "scope", "purpose", "legal_basis", "starts", "ends", "status")
+#: The column an internal catalogue adds (names_individuals).
+PERSON = "person"
 _INPUTS = (
     ("unit", "authorisation_unit", SUBJECT_LIMIT),
     ("scope", "authorisation_scope", TEXT_LIMIT),
@@ -42,9 +44,30 @@ def status(entry: Authorisation, now: dt.datetime | None = None) -> str:
     return ACTIVE if entry.starts <= (now or utcnow()) < entry.ends else EXPIRED
 
 
+def names_individuals() -> bool:
+    """Whether the register names the applicant of an entry: only where the
+    ini asks for it on an internal catalogue (R14: a public register names
+    units, never people)."""
+    return tk.asbool(tk.config.get("ckanext.sdm.authorisations.name_individuals")) and tk.asbool(
+        tk.config.get("ckanext.sdm.allow_classified")
+    )
+
+
+def columns() -> tuple:
+    """The register's columns, the person's where names_individuals()."""
+    return (*COLUMNS, PERSON) if names_individuals() else COLUMNS
+
+
+def _person(entry: Authorisation) -> str | None:
+    request = model.Session.get(AccessRequest, entry.access_request_id) if entry.access_request_id else None
+    user = model.User.get(request.user_id) if request is not None else None
+    return (user.fullname or user.name) if user is not None else None
+
+
 def entry_dict(entry: Authorisation) -> dict:
     package = model.Package.get(entry.package_id)
     title = title_of(package)
+    person = {PERSON: _person(entry)} if names_individuals() else {}
     return {
         "id": entry.id,
         "unit": entry.unit,
@@ -58,6 +81,7 @@ def entry_dict(entry: Authorisation) -> dict:
         "ends": entry.ends.date().isoformat(),
         "status": status(entry),
         "from_access_request": bool(entry.access_request_id),
+        **person,
     }
 
 
@@ -164,7 +188,16 @@ def as_csv(entries: list) -> str:
     """One row per entry (sdm_schema.csv_export: the register holds text
     applicants wrote)."""
     rows = (dict(e, dataset_title=e["dataset_title"].get("zh-Hans") or e["dataset_title"].get("en")) for e in entries)
-    return csv_text(COLUMNS, ([row.get(column) for column in COLUMNS] for row in rows))
+    header = columns()
+    return csv_text(header, ([row.get(column) for column in header] for row in rows))
+
+
+def _assignee(entry: dict) -> dict:
+    """The unit, and on an internal catalogue the person applying for it."""
+    unit = {"@type": "foaf:Organization", "foaf:name": entry["unit"]}
+    if entry.get(PERSON):
+        unit["foaf:member"] = {"@type": "foaf:Person", "foaf:name": entry[PERSON]}
+    return unit
 
 
 def as_jsonld(entries: list, site_url: str) -> str:
@@ -174,7 +207,7 @@ def as_jsonld(entries: list, site_url: str) -> str:
         {
             "@id": f"{site_url}/authorisations#{e['id']}",
             "@type": "odrl:Agreement",
-            "odrl:assignee": {"@type": "foaf:Organization", "foaf:name": e["unit"]},
+            "odrl:assignee": _assignee(e),
             "odrl:permission": {
                 "odrl:target": {"@id": f"{site_url}/dataset/{e['dataset']}"},
                 "odrl:action": "odrl:use",
