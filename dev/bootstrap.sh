@@ -51,6 +51,8 @@ ckan() {
   venv
   "$VENV/bin/pip" install -q "ckan[requirements]==$CKAN_VERSION"
   "$VENV/bin/pip" install -q -e "$ROOT[ckan,test]"
+  # the stock site of tests/harvester/test_dcat_rdf_harvester.py (dev/vendor/README.md)
+  "$VENV/bin/pip" install -q "$ROOT/dev/vendor/ckanext-fluent"
   touch "$stamp" "$VENV/.sdm-base"
 }
 
