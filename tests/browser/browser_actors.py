@@ -19,6 +19,22 @@ import ckanapi
 PREFIX = {"zh": "", "en": "/en"}
 #: The language tag of each UI language the tests read pages in.
 TAG = {"zh": "zh-Hans", "en": "en"}
+
+
+#: What makes a dataset open on conditions, as package_create takes it.
+CONDITIONAL = {
+    "open_attribute": "conditional",
+    "open_condition": "签署数据使用协议",
+    "open_audience": ["researchers"],
+    "review_procedure": "十个工作日内审核",
+}
+
+
+def unit_fields(name: str, uscc: str, zh: str, en: str) -> dict:
+    """A responsible unit as organization_create takes it: URL name, USCC, both names."""
+    return {"name": name, "uscc": uscc, "title_translated": {"zh-Hans": zh, "en": en}}
+
+
 #: A transparent 1×1 PNG.
 BLANK_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="

@@ -12,26 +12,19 @@ import re
 from urllib.parse import urljoin
 
 import pytest
-from browser_actors import SYSADMIN, TAG, User
+from browser_actors import CONDITIONAL, SYSADMIN, TAG, User, unit_fields
 from playwright.sync_api import expect
 
 from sdm_schema import message
 
 APPLICANT = User("zhao-applicant", "applicant-pass-2026", "zhao@example.cn", "赵申请")
-UNIT = {
-    "name": "bazhong-agri",
-    "uscc": "12511900MB1234560G",
-    "title_translated": {"zh-Hans": "巴中市农业农村局", "en": "Bazhong Agriculture Bureau"},
-}
+UNIT = unit_fields("bazhong-agri", "12511900MB1234560G", "巴中市农业农村局", "Bazhong Agriculture Bureau")
 CROPS = {
     "name": "crop-yields",
     "private": False,
     "version": "1.0",
     "title_translated": {"zh-Hans": "农作物产量统计", "en": "Crop yield statistics"},
-    "open_attribute": "conditional",
-    "open_condition": "签署数据使用协议",
-    "open_audience": ["researchers"],
-    "review_procedure": "十个工作日内审核",
+    **CONDITIONAL,
     "resources": [{"url": "https://files.example.cn/crop-yields.csv", "name": "crop-yields.csv"}],
 }
 SUBMISSION = {

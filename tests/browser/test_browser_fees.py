@@ -3,18 +3,14 @@ added in the page), in headless Chromium: a non-profit fee without items is
 refused in both languages, two items are saved and shown as the fee table."""
 
 import pytest
-from browser_actors import SYSADMIN
+from browser_actors import SYSADMIN, unit_fields
 from playwright.sync_api import expect
 
 from sdm_schema import codelist, dataset_field, message
 from sdm_schema.errors import bilingual
 
 LANGUAGES = ("zh-Hans", "en")
-UNIT = {
-    "name": "sichuan-hydrology",
-    "uscc": "91110108551385082Q",
-    "title_translated": {"zh-Hans": "四川省水文局", "en": "Sichuan Hydrology Bureau"},
-}
+UNIT = unit_fields("sichuan-hydrology", "91110108551385082Q", "四川省水文局", "Sichuan Hydrology Bureau")
 LEVELS = {
     "name": "river-levels",
     "private": False,

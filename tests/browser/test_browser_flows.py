@@ -7,7 +7,7 @@ datasets' own values, never from a copy.
 """
 
 import pytest
-from browser_actors import SYSADMIN, TAG, User
+from browser_actors import CONDITIONAL, SYSADMIN, TAG, User, unit_fields
 from playwright.sync_api import expect
 
 from ckanext.sdm.slugs import slugify
@@ -16,11 +16,7 @@ from sdm_schema.errors import bilingual
 
 EDITOR = User("wang-editor", "editor-pass-2026", "wang@example.cn", "王编辑")
 RESEARCHER = User("li-researcher", "researcher-pass-2026", "li@example.cn", "Li Researcher")
-UNIT = {
-    "name": "nmic",
-    "uscc": "91110000600037341L",
-    "title_translated": {"zh-Hans": "国家气象信息中心", "en": "National Meteorological Information Centre"},
-}
+UNIT = unit_fields("nmic", "91110000600037341L", "国家气象信息中心", "National Meteorological Information Centre")
 PRECIPITATION = {
     "name": "daily-precipitation",
     "private": False,
@@ -44,10 +40,7 @@ STATIONS = {
         "zh-Hans": "自动气象站分钟观测数据",
         "en": "Minute observations of automatic weather stations",
     },
-    "open_attribute": "conditional",
-    "open_condition": "签署数据使用协议",
-    "open_audience": ["researchers"],
-    "review_procedure": "责任单位十个工作日内审核",
+    **CONDITIONAL,
     "resources": [{"url": "https://files.example.cn/stations-minute.csv", "name": "stations-minute.csv"}],
 }
 SOIL = {

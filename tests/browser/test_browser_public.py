@@ -6,18 +6,14 @@ API (an editor deciding in the pages: test_browser_flows.py).
 """
 
 import pytest
-from browser_actors import TAG, User
+from browser_actors import CONDITIONAL, TAG, User, unit_fields
 from playwright.sync_api import expect
 
 from sdm_schema import message
 
 NEWCOMER = User("chen-newcomer", "newcomer-pass-2026", "chen@example.cn", "陈研究员")
 EDITOR = User("liu-editor", "editor-pass-2026", "liu@example.cn", "刘编辑")
-UNIT = {
-    "name": "langzhong-water",
-    "uscc": "11511900MB0000000H",
-    "title_translated": {"zh-Hans": "阆中市水务局", "en": "Langzhong Water Affairs Bureau"},
-}
+UNIT = unit_fields("langzhong-water", "11511900MB0000000H", "阆中市水务局", "Langzhong Water Affairs Bureau")
 REFUSAL = "用途超出数据使用协议的范围"
 
 
@@ -38,10 +34,7 @@ def reservoirs(site):
         name="reservoir-levels",
         private=False,
         title_translated={"zh-Hans": "水库水位日报", "en": "Daily reservoir levels"},
-        open_attribute="conditional",
-        open_condition="签署数据使用协议",
-        open_audience=["researchers"],
-        review_procedure="十个工作日内审核",
+        **CONDITIONAL,
         resources=[{"url": f"{site.url}/robots.txt", "name": "reservoir-levels.txt"}],
     )
 

@@ -9,16 +9,12 @@ import subprocess
 import sys
 
 import pytest
-from browser_actors import TAG
+from browser_actors import TAG, unit_fields
 from playwright.sync_api import expect
 
 from sdm_schema import evaluation, message
 
-UNIT = {
-    "name": "bazhong-water",
-    "uscc": "11511900MB12345679",
-    "title_translated": {"zh-Hans": "巴中市水利局", "en": "Bazhong Water Bureau"},
-}
+UNIT = unit_fields("bazhong-water", "11511900MB12345679", "巴中市水利局", "Bazhong Water Bureau")
 COMPLETE = {
     "notes_translated": {"zh-Hans": "逐月水位。", "en": "Monthly water levels."},
     "keywords_translated": {"zh-Hans": ["水位"], "en": ["water level"]},

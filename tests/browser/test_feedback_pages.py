@@ -8,16 +8,12 @@ inbox.  Screenshots (make screenshots):
 feedback-*.png."""
 
 import pytest
-from browser_actors import TAG, User
+from browser_actors import TAG, User, unit_fields
 from playwright.sync_api import expect
 
 from sdm_schema import message
 
-UNIT = {
-    "name": "bazhong-forestry",
-    "uscc": "12511900MB0000000E",
-    "title_translated": {"zh-Hans": "巴中市林业局", "en": "Bazhong Forestry Bureau"},
-}
+UNIT = unit_fields("bazhong-forestry", "12511900MB0000000E", "巴中市林业局", "Bazhong Forestry Bureau")
 
 
 @pytest.fixture(scope="module")
