@@ -26,7 +26,7 @@ from sdm_harvester.backup_command import backup_command, restore_command
 from sdm_harvester.evaluate_command import day_option, link_checker, link_options
 from sdm_harvester.lock import Locked, RunLock, UnsafeFile, refuse_links
 from sdm_harvester.status import harvest_status
-from sdm_harvester.store import STORE_ENV, Store, describe, now_iso
+from sdm_harvester.store import STORE_ENV, Store, describe, now_iso, open_failure
 
 if TYPE_CHECKING:
     from datetime import date
@@ -69,11 +69,7 @@ def _open_store(data_dir: str, store_url: str | None) -> Store:
     except ValueError as error:
         _fail(str(error), pipeline.EXIT_CONFIG)
     except Exception as error:  # cannot connect, bad credentials …
-        _fail(
-            f"store {describe(store_url or '') if store_url else data_dir}: {type(error).__name__}: "
-            f"{str(error).splitlines()[0] if str(error) else ''}",
-            pipeline.EXIT_CONFIG,
-        )
+        _fail(open_failure(data_dir, store_url, error), pipeline.EXIT_CONFIG)
 
 
 def _require_store(data_dir: str, store_url: str | None) -> Store:
@@ -683,8 +679,9 @@ def enqueue(
         unknown = [name for name in only if name not in {s.name for s in config.sources}]
         if unknown:
             raise configuration.ConfigError([f"--only {name}: no such source in the configuration" for name in unknown])
-        if targets.url_problems(target_kind, ckan_url):
-            raise configuration.ConfigError(targets.url_problems(target_kind, ckan_url))
+        problems = targets.url_problems(target_kind, ckan_url)
+        if problems:
+            raise configuration.ConfigError(problems)
     except configuration.ConfigError as error:
         _fail("configuration error:\n  " + "\n  ".join(error.problems), pipeline.EXIT_CONFIG)
     # each worker reads the token from its own environment: it never travels through Redis

@@ -27,7 +27,7 @@ def harvest_status_show(context: dict, data_dict: dict) -> dict:
     {sources, runs, quality_flags, leases[, queues]}."""
     tk.check_access("sdm_harvest_status_show", context, data_dict)
     from sdm_harvester.status import harvest_status
-    from sdm_harvester.store import Store, describe
+    from sdm_harvester.store import Store, open_failure
 
     data_dir, url = tk.config.get(DATA_DIR) or "", tk.config.get(STORE) or None
     if not data_dir:
@@ -37,17 +37,13 @@ def harvest_status_show(context: dict, data_dict: dict) -> dict:
     try:
         store = Store(data_dir, url=url)
     except Exception as error:  # a store that is down or refuses us is the page's news, not a 500
-        where = describe(url) if url else data_dir  # never the password a URL may carry
-        raise tk.ObjectNotFound(sdm_message("harvest_store_error", where=where, error=_first_line(error))) from error
+        raise tk.ObjectNotFound(
+            sdm_message("harvest_store_error", problem=open_failure(data_dir, url, error))
+        ) from error
     try:
         return harvest_status(store, tk.config.get(REDIS) or None)
     finally:
         store.close()
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return f"{type(error).__name__}: {text.splitlines()[0] if text else ''}"
 
 
 ACTIONS = {"sdm_harvest_status_show": harvest_status_show}

@@ -53,6 +53,7 @@ from sdm_harvester.store.database import (
     describe,
     make_engine,
     now_iso,
+    open_failure,
     store_url,
 )
 from sdm_harvester.store.leases import LEASE_TTL, Busy, Lease, Leases, holder_name
@@ -93,6 +94,7 @@ __all__ = [
     "StoredRecord",
     "dataset_id",
     "describe",
+    "open_failure",
     "holder_name",
     "make_engine",
     "migrate",

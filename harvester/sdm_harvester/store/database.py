@@ -57,6 +57,13 @@ def describe(url: str) -> str:
     return sa.engine.make_url(url).__repr__()
 
 
+def open_failure(data_dir: str, url: str | None, error: Exception) -> str:
+    """Why the store at `url` (else the data directory's) could not be
+    opened, never with the password a URL may carry."""
+    text = str(error)
+    return f"store {describe(url) if url else data_dir}: {type(error).__name__}: {text.splitlines()[0] if text else ''}"
+
+
 def make_engine(url: str) -> sa.engine.Engine:
     if url.startswith("sqlite:"):
         path = sa.engine.make_url(url).database
