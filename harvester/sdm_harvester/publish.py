@@ -8,59 +8,67 @@ Past `page_size` datasets a feed continues in catalog-2.ttl, catalog-3.ttl …,
 each page linked to the next by hydra:next, the way ckanext-dcat pages its
 catalogue and its harvester follows it.
 
-Datasets stream through: each is mapped once per profile (asking the
-disclosure policy first) and its triples go straight to every open file,
-so memory does not grow with the catalogue.  Every feed is written into a
-fresh folder that replaces the old one only when complete: a reader never
-sees half a feed, and pages left from a larger catalogue disappear; on any
-failure the fresh folders are removed and the old feeds stay as they were.
+A publish is a map and a reduce.  The map (`render_chunk`) takes a
+contiguous slice of the stored records, in store order, maps each record
+once per profile (asking the disclosure policy first) and renders it in
+every format of every feed into fragment files, noting which records each
+feed left out.  The reduce (publish_pages.FeedPages) cuts the fragments of
+every slice, in order, into each feed's pages.  `publish(workers=N)` runs
+the map in N local processes; the rq jobs of a split publish
+(workqueue.publish_job) run the same map on workers and the reduce in the
+last job.  Memory does not grow with the catalogue: a slice at a time is
+rendered, a page at a time waits to be written.
+
+Every feed is written into a fresh folder that replaces the old one only
+when complete: a reader never sees half a feed, and pages left from a
+larger catalogue disappear; on any failure the fresh folders are removed
+and the old feeds stay as they were.
 
 Incremental: with an `index_dir` (the harvester's private data folder, as
-the index holds a hash of every record, hidden fields included), the text
-each dataset got in each file is indexed by the record's content hash
-(`record_key`).  The next publish copies that text, byte for byte, from the
-old file for every record whose hash it knows, and maps and renders only
-the records that changed or are new.  The pages, their links and the
-folder swap are as in a full publish, so the output is the same bytes.
-
-Parallel: with `workers=2` the national feed is written by a second
-process (forked; the records go to it in pickled batches) while this one
-writes the international and schema.org feeds.
+the index holds a hash of every record, hidden fields included), each
+record is known by its content hash (`record_key`) and each page by the
+hash of its records' keys, its links and the code's fingerprint.  The next
+publish maps and renders only the records it does not know, takes every
+page whose hash is unchanged from the current feed as it is (a hard link),
+and writes the other pages with the unchanged records' texts copied byte
+for byte from the old files: the output is the bytes a full publish writes.
 
 A stored record is checked before it is written (validation.shape_errors),
-and a record whose mapping fails is left out of the feeds its mapping fails
-for (every feed, but the national one when only that worker's mapping
-fails, which the report shows twice): either way it is skipped and reported
-by name (`summary["skipped"]`), never a reason to stop the feeds of every
-other record.
+and a record whose mapping fails is left out of every feed: it is skipped
+and reported by name (`summary["skipped"]`), never a reason to stop the
+feeds of every other record.
 """
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import io
 import json
 import multiprocessing
 import os
 import pickle
 import shutil
 from itertools import islice
-from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Sequence
 
 import sdm_schema
+from sdm_harvester.publish_pages import OLD, FeedPages, PagedFeed, Previous, page_name
 from sdm_schema import disclosure
 from sdm_schema.rdf import dcat_ap3, national, schemaorg
-from sdm_schema.rdf.catalog import catalog_iri, page_triples
-from sdm_schema.rdf.mapping import Profile, dataset_triples, page_vocabulary
+from sdm_schema.rdf.catalog import catalog_iri
+from sdm_schema.rdf.mapping import Profile, dataset_triples
 from sdm_schema.rdf.terms import IRI
 from sdm_schema.rdf.writers import WRITERS, by_subject
 from sdm_schema.validation import shape_errors
 
 if TYPE_CHECKING:
-    from multiprocessing.connection import Connection
-
     from sdm_harvester.store import Store
+
+__all__ = ["FEEDS", "PagedFeed", "page_name", "publish", "publish_store", "record_key", "render_chunk"]
 
 RDF_FORMATS = ("ttl", "rdf", "jsonld", "nt")
 #: Folder name → (profile, formats written).
@@ -69,14 +77,10 @@ FEEDS = {
     "international": (dcat_ap3.PROFILE, RDF_FORMATS),
     "schemaorg": (schemaorg.PROFILE, ("jsonld",)),
 }
-#: With two workers: the feeds the second process writes (about half the work).
-SECOND_WORKER = ("national",)
+#: Records a local worker renders at a time (a slice of the map).
+CHUNK = 500
 _BUFFER = 1 << 20
-_BATCH = 200
-
-
-def page_name(number: int, extension: str) -> str:
-    return f"catalog.{extension}" if number == 1 else f"catalog-{number}.{extension}"
+META = "meta.json"
 
 
 def record_key(record: Mapping, today: dt.date | None = None) -> str:
@@ -92,7 +96,7 @@ def record_key(record: Mapping, today: dt.date | None = None) -> str:
 @functools.cache
 def _code_fingerprint() -> str:
     """The mapping's own version: a changed rule, code list or writer makes
-    every indexed text stale."""
+    every indexed text and page stale."""
     digest = hashlib.blake2b(digest_size=16)
     root = os.path.dirname(sdm_schema.__file__)
     for folder, dirs, names in sorted(os.walk(root)):
@@ -104,174 +108,69 @@ def _code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-class _Counted:
-    """A page file that knows its length in bytes, so that each dataset's
-    text is indexed where it lies."""
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """One publish's settings, the same in every process and job of it."""
 
-    def __init__(self, path: str) -> None:
-        self.raw = open(path, "wb", buffering=_BUFFER)
-        self.pos = 0
+    out_dir: str
+    page_size: int
+    info: dict
+    feeds_url: str
+    today: dt.date | None = None
+    index_dir: str | None = None
 
-    def write(self, text: str) -> None:
-        self.write_bytes(text.encode("utf-8"))
+    @functools.cached_property
+    def version(self) -> str:
+        """Everything but the records that decides the text: a change makes the index stale."""
+        return hashlib.blake2b(
+            json.dumps(
+                [_code_fingerprint(), self.info, self.feeds_url, str(self.page_size)], sort_keys=True, default=str
+            ).encode(),
+            digest_size=16,
+        ).hexdigest()
 
-    def write_bytes(self, data: bytes) -> None:
-        self.raw.write(data)
-        self.pos += len(data)
+    def spec(self) -> dict:
+        """The settings as a job carries them (JSON)."""
+        return dict(dataclasses.asdict(self), today=self.today.isoformat() if self.today else None)
 
-    def close(self) -> None:
-        self.raw.close()
+    @classmethod
+    def from_spec(cls, spec: Mapping) -> Settings:
+        today = spec.get("today")
+        return cls(**dict(spec, today=dt.date.fromisoformat(today) if today else None))
 
+    def new_folder(self, name: str) -> str:
+        return os.path.join(self.out_dir, f".{name}.new")
 
-class _Previous:
-    """The last publish of a feed, as far as its index says: the text of
-    each record it holds, read back from its files."""
+    def index_path(self, name: str) -> str | None:
+        return os.path.join(self.index_dir, f"{name}.json") if self.index_dir else None
 
-    def __init__(self, folder: str, index_path: str | None, version: str, formats: Sequence[str]) -> None:
-        self.folder, self.formats = folder, formats
-        self.chunks: dict = {}
-        self._fds: dict = {}
-        if not index_path or not os.path.exists(index_path) or not os.path.isdir(folder):
-            return
-        with open(index_path, encoding="utf-8") as f:
-            index = json.load(f)
-        if (
-            index.get("version") == version
-            and tuple(index.get("formats", ())) == tuple(formats)
-            and index.get("files") == _file_stats(folder)
-        ):
-            self.chunks = index["chunks"]
-
-    def knows(self, key: str) -> bool:
-        return key in self.chunks
-
-    def texts(self, key: str) -> list | None:
-        """The bytes the record had in each format; None if the feed left it out."""
-        entry = self.chunks[key]
-        if entry is None:
-            return None
-        page, offsets = entry[0], entry[1:]
-        out = []
-        for number, extension in enumerate(self.formats):
-            start, end = offsets[2 * number], offsets[2 * number + 1]
-            out.append(os.pread(self._fd(page, extension), end - start, start))
-        return out
-
-    def _fd(self, page: int, extension: str) -> int:
-        name = page_name(page, extension)
-        if name not in self._fds:
-            self._fds[name] = os.open(os.path.join(self.folder, name), os.O_RDONLY)
-        return self._fds[name]
-
-    def close(self) -> None:
-        for fd in self._fds.values():
-            os.close(fd)
-        self._fds = {}
+    def previous(self) -> dict[str, Previous]:
+        """The last publish of every feed, as its index describes it (nothing without an index)."""
+        return {
+            name: Previous(os.path.join(self.out_dir, name), self.index_path(name), self.version, formats)
+            for name, (_profile, formats) in FEEDS.items()
+        }
 
 
-class PagedFeed:
-    """One feed in several formats, cut into pages as datasets arrive."""
-
-    def __init__(
-        self,
-        folder: str,
-        feed_url: str,
-        profile: Profile,
-        formats: Sequence[str],
-        catalog_info: Mapping,
-        page_size: int,
-        previous: _Previous | None = None,
-    ) -> None:
-        self.folder, self.feed_url = folder, feed_url.rstrip("/")
-        self.profile, self.formats = profile, formats
-        self.catalog_info, self.page_size = catalog_info, page_size
-        self.catalog = catalog_iri(catalog_info)
-        self.link = IRI(profile.dataset_link)
-        # written once, the same on every page
-        self.header = list(profile.catalog(catalog_info)) + list(page_vocabulary(profile))
-        self.page = 0
-        self.on_page = 0
-        self.datasets = 0
-        self.writers: list = []
-        self.previous = previous
-        #: record key → None (left out) or [page, start, end per format]
-        self.index: dict = {}
-        self.reused = 0
-
-    def url(self, number: int, extension: str) -> str:
-        return f"{self.feed_url}/{page_name(number, extension)}"
-
-    def _open(self):
-        self.page += 1
-        self.on_page = 0
-        self.writers = []
-        for extension in self.formats:
-            out = _Counted(os.path.join(self.folder, page_name(self.page, extension)))
-            writer = WRITERS[extension](out, self.profile.prefixes)
-            writer.begin()
-            writer.write(self.header)
-            self.writers.append(writer)
-
-    def _close(self, has_next: bool):
-        for writer, extension in zip(self.writers, self.formats, strict=False):
-            writer.write(
-                page_triples(
-                    self.url(self.page, extension),
-                    first=self.url(1, extension),
-                    previous=self.url(self.page - 1, extension) if self.page > 1 else None,
-                    next_=self.url(self.page + 1, extension) if has_next else None,
-                    items=self.page_size,
-                )
-            )
-            writer.end()
-            writer.out.close()
-        self.writers = []
-
-    def _next_slot(self):
-        if not self.writers:
-            self._open()
-        elif self.on_page == self.page_size:
-            # only now is it known that the full page has a next one
-            self._close(has_next=True)
-            self._open()
-
-    def add(self, subject: IRI, triples: list, key: str | None = None) -> None:
-        triples.append((self.catalog, self.link, subject))
-        groups = by_subject(triples)  # once for every format
-        self.add_texts([writer.render_subjects(groups).encode("utf-8") for writer in self._slot()], key)
-
-    def _slot(self) -> list:
-        self._next_slot()
-        return self.writers
-
-    def add_texts(self, texts: list, key: str | None = None) -> None:
-        """Write one dataset's text in each format (rendered now, or copied
-        from the last publish)."""
-        if not self.writers or self.on_page == self.page_size:
-            self._next_slot()
-        entry = [self.page]
-        for writer, data in zip(self.writers, texts, strict=False):
-            writer.out.write(writer.separator(data))  # JSON-LD's comma: not the dataset's
-            entry += (writer.out.pos, writer.out.pos + len(data))
-            writer.out.write_bytes(data)
-        if key is not None:
-            self.index[key] = entry
-        self.on_page += 1
-        self.datasets += 1
-
-    def leave_out(self, key: str | None) -> None:
-        if key is not None:
-            self.index[key] = None
-
-    def finish(self) -> None:
-        if not self.writers:  # an empty catalogue still gets its catalogue page
-            self._open()
-        self._close(has_next=False)
-
-    def abandon(self) -> None:
-        for writer in self.writers:
-            writer.out.close()
-        self.writers = []
+def settings(
+    out_dir: str,
+    page_size: int = 1000,
+    catalog_info: Mapping | None = None,
+    feeds_url: str | None = None,
+    today: dt.date | None = None,
+    index_dir: str | None = None,
+) -> Settings:
+    """Checked settings of a publish; the folders it writes to exist."""
+    if page_size < 1:
+        raise ValueError("page_size must be at least 1")
+    info = dict(catalog_info or {})
+    if not info.get("base_url"):
+        raise ValueError("catalog_info needs a base_url")
+    feeds_url = (feeds_url or f"{info['base_url'].rstrip('/')}/feeds").rstrip("/")
+    os.makedirs(out_dir, exist_ok=True)
+    if index_dir:
+        os.makedirs(index_dir, exist_ok=True)
+    return Settings(os.path.abspath(out_dir), page_size, info, feeds_url, today, index_dir)
 
 
 def publish(
@@ -291,31 +190,41 @@ def publish(
     `base_url` naming datasets that carry no `uri`; `feeds_url` is where
     `out_dir` is served (default `{base_url}/feeds`), for the page links.
     `index_dir` (private) keeps what an incremental publish reuses;
-    `workers` (1 or 2) the processes that write.
-    Returns {feed: {"datasets": n, "pages": n, "reused": n}, "skipped": [...]}.
+    `workers` the processes that map and render (this one cuts the pages).
+    Returns {feed: {"datasets", "pages", "reused", "written"}, "skipped": [...]}:
+    `reused` datasets' texts came from the last publish, `written` pages
+    were written (the others taken unchanged).
     """
-    if page_size < 1:
-        raise ValueError("page_size must be at least 1")
-    if workers not in (1, 2):
-        raise ValueError("workers must be 1 or 2")
-    info = dict(catalog_info or {})
-    if not info.get("base_url"):
-        raise ValueError("catalog_info needs a base_url")
-    feeds_url = (feeds_url or f"{info['base_url'].rstrip('/')}/feeds").rstrip("/")
-    os.makedirs(out_dir, exist_ok=True)
-    if index_dir:
-        os.makedirs(index_dir, exist_ok=True)
-    job = _Job(out_dir, page_size, info, feeds_url, today, index_dir)
-    if workers == 1:
-        summary, skipped = job.run(list(FEEDS), iter(datasets))
-    else:
-        summary, skipped = _in_two(job, datasets)
-    for name in FEEDS:
-        _replace(os.path.join(out_dir, f".{name}.new"), os.path.join(out_dir, name))
-        if index_dir:
-            _replace(_index_path(index_dir, name) + ".new", _index_path(index_dir, name))
-    summary["skipped"] = skipped
-    return summary
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
+    job = settings(out_dir, page_size, catalog_info, feeds_url, today, index_dir)
+    stage = staging_folder(job.out_dir, f"local-{os.getpid()}")
+    previous = job.previous()
+    try:
+        return assemble(job, _rendered(job, datasets, stage, previous, workers), previous)
+    finally:
+        for feed in previous.values():
+            feed.close()
+        remove_stage(stage)
+
+
+def remove_stage(stage: str) -> None:
+    shutil.rmtree(stage, ignore_errors=True)
+    try:
+        os.rmdir(os.path.dirname(stage))  # the last publish to leave clears the way
+    except OSError:
+        pass
+
+
+def staging_folder(out_dir: str, name: str) -> str:
+    """Where the fragments of a publish of `out_dir` wait: beside it, on the
+    same machine and file system, never under the folder that is served."""
+    out_dir = os.path.abspath(out_dir)
+    return os.path.join(os.path.dirname(out_dir), f".{os.path.basename(out_dir)}.staging", name)
+
+
+def chunk_folder(stage: str, number: int) -> str:
+    return os.path.join(stage, f"chunk-{number:06d}")
 
 
 def publish_store(
@@ -356,169 +265,226 @@ def publish_store(
 REGISTER_ENV = "SDM_REGISTER_URL"
 
 
-def _index_path(index_dir: str, name: str) -> str:
-    return os.path.join(index_dir, f"{name}.json")
+# -- map: a slice of the records rendered into fragments ---------------------
 
 
-def _file_stats(folder: str) -> dict:
-    """Size and modification time of every file of a feed folder: an index
-    only describes the files it was written with, so a folder another
-    publisher (or a restore) has rewritten makes it stale."""
-    if not os.path.isdir(folder):
-        return {}
-    return {
-        entry.name: [entry.stat().st_size, entry.stat().st_mtime_ns] for entry in os.scandir(folder) if entry.is_file()
-    }
+class _Renderer:
+    """One feed's writers, rendering datasets into one fragment file per format."""
+
+    def __init__(self, name: str, info: Mapping, folder: str) -> None:
+        self.profile, self.formats = FEEDS[name]
+        self.catalog, self.link = catalog_iri(info), IRI(self.profile.dataset_link)
+        self.writers = []
+        for extension in self.formats:
+            writer = WRITERS[extension](io.StringIO(), self.profile.prefixes)
+            writer.begin()  # its caches; the text goes to the pages
+            self.writers.append(writer)
+        self.files = [open(os.path.join(folder, f"{name}.{ext}"), "wb", buffering=_BUFFER) for ext in self.formats]
+
+    def render(self, subject: IRI, triples: list) -> list:
+        """Write the dataset's text in every format; [its length in bytes per format]."""
+        triples.append((self.catalog, self.link, subject))
+        groups = by_subject(triples)  # once for every format
+        lengths = []
+        for writer, out in zip(self.writers, self.files, strict=True):
+            data = writer.render_subjects(groups).encode("utf-8")
+            out.write(data)
+            lengths.append(len(data))
+        return lengths
+
+    def close(self) -> None:
+        for out in self.files:
+            out.close()
 
 
-class _Job:
-    """One publish's settings, the same in both workers."""
-
-    def __init__(
-        self, out_dir: str, page_size: int, info: dict, feeds_url: str, today: dt.date | None, index_dir: str | None
-    ) -> None:
-        self.out_dir, self.page_size, self.info = out_dir, page_size, info
-        self.feeds_url, self.today, self.index_dir = feeds_url, today, index_dir
-        self.version = hashlib.blake2b(
-            json.dumps([_code_fingerprint(), info, feeds_url, str(page_size)], sort_keys=True, default=str).encode(),
-            digest_size=16,
-        ).hexdigest()
-
-    def _feed(self, name: str) -> PagedFeed:
-        profile, formats = FEEDS[name]
-        folder = os.path.join(self.out_dir, f".{name}.new")
-        shutil.rmtree(folder, ignore_errors=True)
-        os.makedirs(folder)
-        previous = None
-        if self.index_dir:
-            previous = _Previous(
-                os.path.join(self.out_dir, name), _index_path(self.index_dir, name), self.version, formats
-            )
-        return PagedFeed(folder, f"{self.feeds_url}/{name}", profile, formats, self.info, self.page_size, previous)
-
-    def run(self, names: Iterable[str], records: Iterable[Mapping]) -> tuple:
-        """Write the feeds `names` into their .new folders (and indexes);
-        ({feed: counts}, skipped).  On failure nothing half-written stays."""
-        feeds, skipped = {}, []
-        try:
-            for name in names:
-                feeds[name] = self._feed(name)
-            for record in records:
-                self._one(record, feeds, skipped)
-            summary = {}
-            for name, feed in feeds.items():
-                feed.finish()
-                self._write_index(name, feed)
-                summary[name] = {"datasets": feed.datasets, "pages": feed.page, "reused": feed.reused}
-            return summary, skipped
-        except BaseException:
-            for feed in feeds.values():
-                feed.abandon()
-                shutil.rmtree(feed.folder, ignore_errors=True)
-            raise
-        finally:
-            for feed in feeds.values():
-                if feed.previous:
-                    feed.previous.close()
-
-    def _one(self, record: Mapping, feeds: dict[str, PagedFeed], skipped: list) -> None:
-        key = record_key(record, self.today) if self.index_dir else None
-        fresh = []
-        for feed in feeds.values():
-            if key is not None and feed.previous.knows(key):
-                texts = feed.previous.texts(key)
-                if texts is None:
-                    feed.leave_out(key)
+def render_chunk(job: Settings, records: Iterable[Mapping], folder: str, previous: Mapping[str, Previous]) -> dict:
+    """Map and render a slice of the records into `folder` ({feed}.{format}
+    fragment files); {"feeds": {feed: [[key, None | OLD | [length per format]]]},
+    "skipped": [...]}: None left out of the feed, OLD the text the last
+    publish wrote (not rendered again).  A record skipped has no entry."""
+    os.makedirs(folder, exist_ok=True)
+    renderers = {name: _Renderer(name, job.info, folder) for name in FEEDS}
+    entries: dict = {name: [] for name in FEEDS}
+    skipped: list = []
+    try:
+        for record in records:
+            key = record_key(record, job.today) if job.index_dir else None
+            fresh = []
+            for name in FEEDS:
+                known = previous[name].state(key)
+                if known is None:
+                    fresh.append(name)
                 else:
-                    feed.add_texts(texts, key)
-                    feed.reused += 1
-            else:
-                fresh.append(feed)
-        if not fresh:
-            return
-        mapped = _mapped(record, fresh, self.info["base_url"], self.today, skipped)
-        for feed, (subject, triples) in zip(fresh, mapped, strict=False):
-            if subject is None:
-                feed.leave_out(key)
-            else:
-                feed.add(subject, triples, key)
+                    entries[name].append([key, OLD if known else None])
+            if not fresh:
+                continue
+            mapped = _mapped(record, [FEEDS[name][0] for name in fresh], job.info["base_url"], job.today, skipped)
+            for name, (subject, triples) in zip(fresh, mapped, strict=False):
+                entries[name].append([key, None if subject is None else renderers[name].render(subject, triples)])
+    finally:
+        for renderer in renderers.values():
+            renderer.close()
+    return {"feeds": entries, "skipped": skipped}
 
-    def _write_index(self, name: str, feed: PagedFeed) -> None:
-        if not self.index_dir:
-            return
-        with open(_index_path(self.index_dir, name) + ".new", "w", encoding="utf-8") as f:
-            # dumps, not dump: dump streams through the pure-Python encoder
-            f.write(
-                json.dumps(
-                    {
-                        "version": self.version,
-                        "formats": feed.formats,
-                        "chunks": feed.index,
-                        "files": _file_stats(feed.folder),
-                    }
-                )
+
+def render_slice(job: Settings, records: Iterable[Mapping], folder: str) -> dict:
+    """`render_chunk` for a job of a split publish: the last publish read
+    from its index here, the entries written to `folder`/meta.json last
+    (a slice without it is not finished)."""
+    previous = job.previous()
+    try:
+        meta = render_chunk(job, records, folder, previous)
+    finally:
+        for feed in previous.values():
+            feed.close()
+    with open(os.path.join(folder, META + ".new"), "w", encoding="utf-8") as f:
+        f.write(json.dumps(meta))
+    os.replace(os.path.join(folder, META + ".new"), os.path.join(folder, META))
+    return {name: len(entries) for name, entries in meta["feeds"].items()}
+
+
+def rendered_slices(folders: Sequence[str]) -> Iterator[tuple[str, dict]]:
+    """The finished slices of a split publish, in order, for `assemble`."""
+    for folder in folders:
+        path = os.path.join(folder, META)
+        if not os.path.exists(path):
+            raise RuntimeError(f"publish: slice {os.path.basename(folder)} was not rendered ({path} missing)")
+        with open(path, encoding="utf-8") as f:
+            yield folder, json.load(f)
+
+
+def _batches(records: Iterable[Mapping], size: int) -> Iterator[list]:
+    stream = iter(records)
+    while batch := list(islice(stream, size)):
+        yield batch
+
+
+#: The settings and last publish a forked pool's workers render with.
+_FORKED: tuple = ()
+
+
+def _render_forked(records: list, folder: str) -> dict:
+    job, previous = _FORKED
+    return render_chunk(job, records, folder, previous)
+
+
+def _rendered(
+    job: Settings, datasets: Iterable[Mapping], stage: str, previous: Mapping[str, Previous], workers: int
+) -> Iterator[tuple[str, dict]]:
+    """(folder, entries) of each slice of `datasets`, in order, rendered here
+    or by `workers` forked processes (a few slices ahead, never all)."""
+    batches = _batches(datasets, CHUNK)
+    if workers == 1:
+        for number, batch in enumerate(batches):
+            folder = chunk_folder(stage, number)
+            yield folder, render_chunk(job, batch, folder, previous)
+        return
+    global _FORKED
+    _FORKED = (job, previous)  # the pool's processes inherit it
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        waiting: collections.deque = collections.deque()
+        for number, batch in enumerate(batches):
+            folder = chunk_folder(stage, number)
+            waiting.append((folder, pool.apply_async(_render_forked, (batch, folder))))
+            if len(waiting) > 2 * workers:
+                folder, result = waiting.popleft()
+                yield folder, result.get()
+        while waiting:
+            folder, result = waiting.popleft()
+            yield folder, result.get()
+
+
+# -- reduce: the fragments cut into pages, the feeds swapped in --------------
+
+
+class _Assembly:
+    """Every feed's pages from the slices as they come, each slice's
+    fragment files closed and removed once no page waits for them."""
+
+    def __init__(self, job: Settings, previous: Mapping[str, Previous]) -> None:
+        self.job = job
+        self.feeds: dict[str, FeedPages] = {}
+        for name, (profile, formats) in FEEDS.items():
+            folder = job.new_folder(name)
+            shutil.rmtree(folder, ignore_errors=True)
+            os.makedirs(folder)
+            self.feeds[name] = FeedPages(
+                folder,
+                f"{job.feeds_url}/{name}",
+                profile,
+                formats,
+                job.info,
+                job.page_size,
+                job.version,
+                previous[name],
             )
+        self.skipped: list = []
+        self.slices: dict = {}
+
+    def add(self, number: int, folder: str, meta: Mapping) -> None:
+        fds = {
+            name: [os.open(os.path.join(folder, f"{name}.{ext}"), os.O_RDONLY) for ext in feed.formats]
+            for name, feed in self.feeds.items()
+        }
+        self.slices[number] = (folder, fds)
+        for name, feed in self.feeds.items():
+            feed.add_entries(meta["feeds"][name], number, fds[name])
+        self.skipped += meta["skipped"]
+        waiting = [n for n in (feed.waiting_since() for feed in self.feeds.values()) if n is not None]
+        self._release(min(waiting, default=number + 1))
+
+    def _release(self, before: float) -> None:
+        for number in [n for n in self.slices if n < before]:
+            folder, fds = self.slices.pop(number)
+            for opened in fds.values():
+                for fd in opened:
+                    os.close(fd)
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def finish(self) -> dict:
+        summary = {}
+        for name, feed in self.feeds.items():
+            feed.finish()
+            if self.job.index_dir:
+                feed.write_index(self.job.index_path(name) + ".new")
+            summary[name] = feed.summary()
+        self._release(float("inf"))
+        summary["skipped"] = self.skipped
+        return summary
+
+    def abandon(self) -> None:
+        self._release(float("inf"))
+        for name, feed in self.feeds.items():
+            feed.abandon()
+            shutil.rmtree(feed.folder, ignore_errors=True)
+            if self.job.index_dir:
+                _remove(self.job.index_path(name) + ".new")
 
 
-def _second_worker(job: _Job, conn: Connection) -> None:
-    """The forked worker: the SECOND_WORKER feeds from the batches it is sent."""
-
-    def records():
-        while True:
-            batch = conn.recv()
-            if batch is None:
-                return
-            yield from batch
-
+def assemble(job: Settings, rendered: Iterable[tuple[str, dict]], previous: Mapping[str, Previous]) -> dict:
+    """Cut the rendered slices (in store order) into every feed's pages and
+    swap each feed, and its index, in; on failure the old feeds stay."""
+    assembly = _Assembly(job, previous)
     try:
-        conn.send(("ok", job.run(list(SECOND_WORKER), records())))
-    except BaseException as error:  # the parent reports it
-        conn.send(("error", f"{type(error).__name__}: {error}"))
-    finally:
-        conn.close()
-
-
-def _in_two(job: _Job, datasets: Iterable[Mapping]) -> tuple:
-    """Both processes read every record: this one sends each batch to the
-    other before writing its own feeds from it."""
-    context = multiprocessing.get_context("fork")
-    mine, theirs = context.Pipe()
-    child = context.Process(target=_second_worker, args=(job, theirs), daemon=True)
-    child.start()
-    theirs.close()
-
-    def records():
-        stream = iter(datasets)
-        while batch := list(islice(stream, _BATCH)):
-            mine.send(batch)
-            yield from batch
-        mine.send(None)
-
-    try:
-        summary, skipped = job.run([n for n in FEEDS if n not in SECOND_WORKER], records())
-        status, result = mine.recv()
+        for number, (folder, meta) in enumerate(rendered):
+            assembly.add(number, folder, meta)
+        summary = assembly.finish()
     except BaseException:
-        child.kill()
+        assembly.abandon()
         raise
-    finally:
-        child.join()
-    if status != "ok":
-        for name in FEEDS:
-            shutil.rmtree(os.path.join(job.out_dir, f".{name}.new"), ignore_errors=True)
-        raise RuntimeError(f"the second publish worker failed: {result}")
-    their_summary, their_skipped = result
-    summary.update(their_summary)
-    seen = {json.dumps(entry, sort_keys=True) for entry in skipped}  # both check every record
-    skipped += [e for e in their_skipped if json.dumps(e, sort_keys=True) not in seen]
-    return {name: summary[name] for name in FEEDS}, skipped
+    for name in FEEDS:
+        _replace(job.new_folder(name), os.path.join(job.out_dir, name))
+        if job.index_dir:
+            _replace(job.index_path(name) + ".new", job.index_path(name))
+    return summary
 
 
 def _name(record: Mapping) -> str:
     return str(record.get("name") or record.get("id") or record.get("uri") or "?")
 
 
-def _mapped(record: Mapping, feeds: Sequence[PagedFeed], base_url: str, today: dt.date | None, skipped: list) -> list:
-    """The record's triples for every feed, or for none: a record that is
+def _mapped(record: Mapping, profiles: Sequence[Profile], base_url: str, today: dt.date | None, skipped: list) -> list:
+    """The record's triples for every profile, or for none: a record that is
     malformed, or whose mapping fails, is skipped and reported."""
     errors = shape_errors(record)
     if errors:
@@ -531,7 +497,7 @@ def _mapped(record: Mapping, feeds: Sequence[PagedFeed], base_url: str, today: d
         )
         return []
     try:
-        return [dataset_triples(record, feed.profile, base_url, today) for feed in feeds]
+        return [dataset_triples(record, profile, base_url, today) for profile in profiles]
     except Exception as error:  # one record's bug must not freeze every feed
         skipped.append(
             {

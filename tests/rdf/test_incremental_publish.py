@@ -88,12 +88,54 @@ def test_a_new_day_renders_again_what_the_day_changes(open_record, tmp_path, mon
     _same_feeds(out, tmp_path / "full")
 
 
-def test_two_workers_write_what_one_writes(open_record, tmp_path):
+def test_three_workers_write_what_one_writes(open_record, tmp_path, monkeypatch):
+    """Slices of four records rendered by three processes, cut into pages of
+    five here: slices and pages do not line up, the bytes are the same."""
+    monkeypatch.setattr(publishing, "CHUNK", 4)
     records = _records(open_record)
     one = publish(records, str(tmp_path / "one"), page_size=5, catalog_info=INFO, today=TODAY)
-    two = publish(iter(records), str(tmp_path / "two"), page_size=5, catalog_info=INFO, today=TODAY, workers=2)
-    assert one == two
-    _same_feeds(tmp_path / "one", tmp_path / "two")
+    three = publish(iter(records), str(tmp_path / "three"), page_size=5, catalog_info=INFO, today=TODAY, workers=3)
+    assert one == three
+    _same_feeds(tmp_path / "one", tmp_path / "three")
+    assert sorted(os.listdir(tmp_path)) == ["one", "three"]  # no staging, no .new left
+
+
+def _inodes(out):
+    return {(name, page.name): page.stat().st_ino for name in FEEDS for page in (out / name).iterdir()}
+
+
+def test_one_changed_dataset_rewrites_one_page_per_format(open_record, tmp_path, monkeypatch):
+    """Every other page file is the current feed's own (a hard link); the
+    feeds equal a full publish, also when a page more is needed."""
+    monkeypatch.setattr(publishing, "CHUNK", 4)
+    records = _records(open_record)
+    out, index = tmp_path / "feeds", tmp_path / "index"
+    publish(records, str(out), page_size=5, catalog_info=INFO, today=TODAY, index_dir=str(index))
+    before = _inodes(out)
+    changed = [dict(r) for r in records]
+    changed[-8]["title_translated"] = {"zh-Hans": "改过的标题", "en": "A changed title"}
+    summary = publish(changed, str(out), page_size=5, catalog_info=INFO, today=TODAY, index_dir=str(index), workers=2)
+    after = _inodes(out)
+    assert before.keys() == after.keys()
+    rewritten = {key for key in after if after[key] != before[key]}
+    for name, (_profile, formats) in FEEDS.items():  # its page number depends on what the feed leaves out
+        pages = {file.split(".")[0] for feed, file in rewritten if feed == name}
+        assert len(pages) == 1, (name, rewritten)
+        page = pages.pop()
+        assert {file for feed, file in rewritten if feed == name} == {f"{page}.{ext}" for ext in formats}
+    assert all(summary[name]["written"] == 1 for name in FEEDS)
+    publish(changed, str(tmp_path / "full"), page_size=5, catalog_info=INFO, today=TODAY)
+    _same_feeds(out, tmp_path / "full")
+
+    # the last page filled and one more begun: the old last page gets its
+    # hydra:next, the new one is written, the rest stay
+    held, pages = summary["national"]["datasets"], summary["national"]["pages"]
+    more = [dict(open_record, id=f"more-{n}", name=f"more-{n}") for n in range(5 * pages - held + 1)]
+    grown = [*changed, *more]
+    summary = publish(grown, str(out), page_size=5, catalog_info=INFO, today=TODAY, index_dir=str(index))
+    assert summary["national"]["pages"] == pages + 1 and summary["national"]["written"] == 2
+    publish(grown, str(tmp_path / "full-2"), page_size=5, catalog_info=INFO, today=TODAY)
+    _same_feeds(out, tmp_path / "full-2")
 
 
 def test_an_index_of_files_rewritten_since_is_not_trusted(tmp_path):

@@ -1,0 +1,315 @@
+"""The reduce side of a publish: rendered datasets cut into linked pages.
+
+The map side (`publish.render_chunk`) renders a slice of the store into
+per-feed, per-format fragment files; here the fragments of every slice, in
+store order, become each feed's pages — the catalogue header, the datasets'
+texts, the hydra links — in the feed's `.new` folder, which `publish`
+swaps in once every feed is complete.
+
+A page is decided by what is on it: the record keys of its datasets in
+order, its number, whether a page follows, and the publish's version (the
+code's fingerprint, the catalogue, the feeds' address, the page size).  The
+hash of that is kept in the feed's index; a page whose hash the last
+publish wrote is taken as it is (a hard link of the old file into the new
+folder, in every format), and only the other pages are written — with the
+texts of unchanged datasets copied from the old files and the changed ones
+from the fragments.  One changed dataset rewrites one page per format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from typing import Iterable, Mapping, Sequence
+
+from sdm_schema.rdf.catalog import catalog_iri, page_triples
+from sdm_schema.rdf.mapping import Profile, page_vocabulary
+from sdm_schema.rdf.terms import IRI
+from sdm_schema.rdf.writers import WRITERS, by_subject
+
+_BUFFER = 1 << 20
+#: A fragment entry whose text is the one the last publish wrote.
+OLD = 0
+#: What `Writer.separator` is shown for a non-empty text: the separator
+#: depends on nothing else, and the text itself is copied as bytes.
+_SOME_TEXT = "-"
+
+
+def page_name(number: int, extension: str) -> str:
+    return f"catalog.{extension}" if number == 1 else f"catalog-{number}.{extension}"
+
+
+class Counted:
+    """A page file that knows its length in bytes, so that each dataset's
+    text is indexed where it lies."""
+
+    def __init__(self, path: str) -> None:
+        self.raw = open(path, "wb", buffering=_BUFFER)
+        self.pos = 0
+
+    def write(self, text: str) -> None:
+        self.write_bytes(text.encode("utf-8"))
+
+    def write_bytes(self, data: bytes) -> None:
+        self.raw.write(data)
+        self.pos += len(data)
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def file_stats(folder: str) -> dict:
+    """Size and modification time of every file of a feed folder: an index
+    only describes the files it was written with, so a folder another
+    publisher (or a restore) has rewritten makes it stale."""
+    if not os.path.isdir(folder):
+        return {}
+    return {
+        entry.name: [entry.stat().st_size, entry.stat().st_mtime_ns] for entry in os.scandir(folder) if entry.is_file()
+    }
+
+
+class Previous:
+    """The last publish of a feed, as far as its index says: where the text
+    of each record lies in its files, and the hash of each page."""
+
+    def __init__(self, folder: str, index_path: str | None, version: str, formats: Sequence[str]) -> None:
+        self.folder, self.formats = folder, tuple(formats)
+        #: record key → None (left out) or [page, start, end per format]
+        self.records: dict = {}
+        self.pages: list = []
+        self._fds: dict = {}
+        if not index_path or not os.path.exists(index_path) or not os.path.isdir(folder):
+            return
+        with open(index_path, encoding="utf-8") as f:
+            index = json.load(f)
+        if (
+            index.get("version") == version
+            and tuple(index.get("formats", ())) == self.formats
+            and index.get("files") == file_stats(folder)
+        ):
+            self.records, self.pages = index.get("records", {}), index.get("pages", [])
+
+    def state(self, key: str | None) -> bool | None:
+        """None: not known (render it); False: left out last time; True: its text is known."""
+        if key is None or key not in self.records:
+            return None
+        return self.records[key] is not None
+
+    def page_hash(self, number: int) -> str | None:
+        return self.pages[number - 1] if number <= len(self.pages) else None
+
+    def fd(self, page: int, extension: str) -> int:
+        name = page_name(page, extension)
+        if name not in self._fds:
+            self._fds[name] = os.open(os.path.join(self.folder, name), os.O_RDONLY)
+        return self._fds[name]
+
+    def close(self) -> None:
+        for fd in self._fds.values():
+            os.close(fd)
+        self._fds = {}
+
+
+class PagedFeed:
+    """One feed in several formats, cut into pages of `page_size` datasets:
+    the one definition of a page (header, texts, hydra links).  `add`
+    streams mapped datasets through (benchmarks write sources with it);
+    FeedPages writes pages of texts rendered elsewhere."""
+
+    def __init__(
+        self,
+        folder: str,
+        feed_url: str,
+        profile: Profile,
+        formats: Sequence[str],
+        catalog_info: Mapping,
+        page_size: int,
+    ) -> None:
+        self.folder, self.feed_url = folder, feed_url.rstrip("/")
+        self.profile, self.formats = profile, tuple(formats)
+        self.catalog_info, self.page_size = catalog_info, page_size
+        self.catalog = catalog_iri(catalog_info)
+        self.link = IRI(profile.dataset_link)
+        # written once, the same on every page
+        self.header = list(profile.catalog(catalog_info)) + list(page_vocabulary(profile))
+        self.page = 0
+        self.on_page = 0
+        self.datasets = 0
+        self.writers: list = []
+
+    def url(self, number: int, extension: str) -> str:
+        return f"{self.feed_url}/{page_name(number, extension)}"
+
+    def open_page(self, number: int) -> None:
+        self.page, self.on_page, self.writers = number, 0, []
+        for extension in self.formats:
+            writer = WRITERS[extension](Counted(self.path(number, extension)), self.profile.prefixes)
+            writer.begin()
+            writer.write(self.header)
+            self.writers.append(writer)
+
+    def path(self, number: int, extension: str) -> str:
+        return os.path.join(self.folder, page_name(number, extension))
+
+    def close_page(self, has_next: bool) -> None:
+        for writer, extension in zip(self.writers, self.formats, strict=True):
+            writer.write(
+                page_triples(
+                    self.url(self.page, extension),
+                    first=self.url(1, extension),
+                    previous=self.url(self.page - 1, extension) if self.page > 1 else None,
+                    next_=self.url(self.page + 1, extension) if has_next else None,
+                    items=self.page_size,
+                )
+            )
+            writer.end()
+            writer.out.close()
+        self.writers = []
+
+    def add(self, subject: IRI, triples: list) -> None:
+        """Map-and-write in one go: a dataset's triples on the current page."""
+        if not self.writers:
+            self.open_page(self.page + 1)
+        elif self.on_page == self.page_size:
+            self.close_page(has_next=True)  # only now is it known that a next page exists
+            self.open_page(self.page + 1)
+        triples.append((self.catalog, self.link, subject))
+        groups = by_subject(triples)  # once for every format
+        for writer in self.writers:
+            writer.write_rendered(writer.render_subjects(groups))
+        self.on_page += 1
+        self.datasets += 1
+
+    def finish(self) -> None:
+        if not self.writers:  # an empty catalogue still gets its catalogue page
+            self.open_page(self.page + 1)
+        self.close_page(has_next=False)
+
+    def abandon(self) -> None:
+        for writer in self.writers:
+            writer.out.close()
+        self.writers = []
+
+
+class FeedPages(PagedFeed):
+    """A feed assembled from fragments: entries arrive in store order, one
+    page's worth waits until it is known whether another page follows, then
+    the page is taken from the last publish (same hash) or written."""
+
+    def __init__(
+        self,
+        folder: str,
+        feed_url: str,
+        profile: Profile,
+        formats: Sequence[str],
+        catalog_info: Mapping,
+        page_size: int,
+        version: str,
+        previous: Previous,
+    ) -> None:
+        super().__init__(folder, feed_url, profile, formats, catalog_info, page_size)
+        self.version, self.previous = version, previous
+        #: (key, where its texts lie) of the datasets not yet on a page
+        self.pending: list = []
+        self.index: dict = {}
+        self.hashes: list = []
+        self.reused = 0
+        self.written = 0
+
+    def add_entries(self, entries: Iterable, chunk: int, fds: Sequence[int]) -> None:
+        """A chunk's entries for this feed: [key, None | OLD | [length per format]],
+        the fresh texts lying one after another in `fds` (one per format)."""
+        offsets = [0] * len(self.formats)
+        for key, state in entries:
+            if state is None:
+                self.index[key] = None
+                continue
+            if state == OLD:
+                self.pending.append((key, None, chunk))
+            else:
+                self.pending.append((key, [(fds[n], offsets[n], length) for n, length in enumerate(state)], chunk))
+                offsets = [offset + length for offset, length in zip(offsets, state, strict=True)]
+            if len(self.pending) > self.page_size:
+                self._emit(self.pending[: self.page_size], has_next=True)
+                del self.pending[: self.page_size]
+
+    def waiting_since(self) -> int | None:
+        """The chunk whose fragments the oldest waiting dataset needs, if any."""
+        return self.pending[0][2] if self.pending else None
+
+    def finish(self) -> None:
+        if self.pending or not self.page:
+            self._emit(self.pending, has_next=False)
+        self.pending = []
+
+    def _emit(self, items: list, has_next: bool) -> None:
+        number = self.page + 1
+        keys = [key for key, _where, _chunk in items]
+        digest = None
+        if all(key is not None for key in keys):
+            digest = hashlib.blake2b(
+                json.dumps([self.version, number, has_next, keys]).encode(), digest_size=16
+            ).hexdigest()
+        self.hashes.append(digest)
+        if digest is not None and digest == self.previous.page_hash(number) and self._take_old(number, keys):
+            self.page = number
+        else:
+            self._write(number, items, has_next)
+            self.written += 1
+        self.datasets += len(items)
+        self.reused += sum(1 for _key, where, _chunk in items if where is None)
+
+    def _take_old(self, number: int, keys: list) -> bool:
+        """The last publish's page `number`, linked (or copied) into the new folder."""
+        try:
+            for extension in self.formats:
+                old = os.path.join(self.previous.folder, page_name(number, extension))
+                try:
+                    os.link(old, self.path(number, extension))
+                except OSError:  # another file system: the same bytes, copied
+                    shutil.copy2(old, self.path(number, extension))
+        except OSError:
+            return False
+        for key in keys:
+            self.index[key] = self.previous.records[key]
+        return True
+
+    def _write(self, number: int, items: list, has_next: bool) -> None:
+        self.open_page(number)
+        for key, where, _chunk in items:
+            if where is None:  # the text the last publish wrote
+                entry = self.previous.records[key]
+                where = [
+                    (self.previous.fd(entry[0], extension), entry[1 + 2 * n], entry[2 + 2 * n] - entry[1 + 2 * n])
+                    for n, extension in enumerate(self.formats)
+                ]
+            spans = [number]
+            for writer, (fd, start, length) in zip(self.writers, where, strict=True):
+                writer.out.write(writer.separator(_SOME_TEXT if length else ""))  # JSON-LD's comma
+                spans += (writer.out.pos, writer.out.pos + length)
+                writer.out.write_bytes(os.pread(fd, length, start))
+            if key is not None:
+                self.index[key] = spans
+            self.on_page += 1
+        self.close_page(has_next)
+
+    def write_index(self, path: str) -> None:
+        with open(path, "w", encoding="utf-8") as f:
+            # dumps, not dump: dump streams through the pure-Python encoder
+            f.write(
+                json.dumps(
+                    {
+                        "version": self.version,
+                        "formats": self.formats,
+                        "records": self.index,
+                        "pages": self.hashes,
+                        "files": file_stats(self.folder),
+                    }
+                )
+            )
+
+    def summary(self) -> dict:
+        return {"datasets": self.datasets, "pages": self.page, "reused": self.reused, "written": self.written}
