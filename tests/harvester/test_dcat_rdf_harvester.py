@@ -19,6 +19,12 @@ Why this configuration: without scheming, ckanext-dcat 2.4.4 puts
 core CKAN's schema refuses as junk, so every record of the feed fails (seen
 by hand, not run here); without fluent's fields ckanext-dcat keeps one
 language of each text (the literal tagged with `ckan.locale_default`).
+
+Beside it, started at the same time, a site running ckanext-sdm harvests
+the national feed with the same harvester and the sdm_national profile
+(docs/harvester.md, "An SDM site harvesting with ckanext-dcat's RDF
+harvester"): every field our reader finds arrives, each record under its
+own responsible unit.
 """
 
 from __future__ import annotations
@@ -133,38 +139,54 @@ class Harvested:
 
 
 @pytest.fixture(scope="module")
-def harvested(tmp_path_factory):
+def city(tmp_path_factory):
+    """The city's feeds, served on 127.0.0.1, and the two harvesting sites,
+    started side by side: (folder, server, stock site, SDM site)."""
     if not os.path.exists(sites.CKAN):
         pytest.skip("CKAN is not installed in .venv (make test installs it)")
     folder = tmp_path_factory.mktemp("dcat-rdf")
     sites.services("up", "harvest-dcat-rdf")
-    site = sites.CkanSite("dcatrdf", PLUGINS, set(), {**SETTINGS, "scheming.dataset_schemas": _stock_schema(folder)})
+    taken: set = set()
+    stock = sites.CkanSite("dcatrdf", PLUGINS, taken, {**SETTINGS, "scheming.dataset_schemas": _stock_schema(folder)})
+    taken.add(stock.port)
+    ours = sites.CkanSite("sdmrdf", SDM_PLUGINS, taken)
     server = Server()
     try:
-        _in_parallel(lambda: _publish(folder), lambda: (site.prepare(), site.start()))
-        server.routes[FEED_PATH] = (
-            200,
-            {"Content-Type": "text/turtle; charset=utf-8"},
-            (folder / "feeds" / "international" / "catalog.ttl").read_bytes(),
-        )
-        unit = site.action("organization_create", name="city-feeds", title="Bazhong city feeds")
-        source = site.action(
-            "harvest_source_create",
-            name="sdm-international",
-            title="Bazhong international feed",
-            url=server.url + FEED_PATH,
-            source_type="dcat_rdf",
-            owner_org=unit["id"],
-        )
-        site.cli("harvester", "run-test", "sdm-international")
-        harvested = Harvested(folder, site)
-        harvested.unit = unit
-        harvested.jobs = site.action("harvest_job_list", source_id=source["id"])
-        yield harvested
+        _in_parallel(lambda: _publish(folder), *(lambda s=s: (s.prepare(), s.start()) for s in (stock, ours)))
+        for path in (FEED_PATH, NATIONAL_PATH):
+            body = (folder / path.removeprefix("/")).read_bytes()
+            server.routes[path] = (200, {"Content-Type": "text/turtle; charset=utf-8"}, body)
+        yield folder, server, stock, ours
     finally:
         server.close()
-        site.stop()
+        stock.stop()
+        ours.stop()
         sites.services("down", "harvest-dcat-rdf")
+
+
+def _harvest(site: sites.CkanSite, url: str, unit: dict, **source) -> tuple:
+    """A dcat_rdf harvest source of a new organisation `unit` for `url`, run
+    once: (the organisation, the source's jobs)."""
+    unit = site.action("organization_create", **unit)
+    created = site.action("harvest_source_create", url=url, source_type="dcat_rdf", owner_org=unit["id"], **source)
+    site.cli("harvester", "run-test", created["name"])
+    return unit, site.action("harvest_job_list", source_id=created["id"])
+
+
+@pytest.fixture(scope="module")
+def harvested(city):
+    folder, server, site, _ = city
+    unit, jobs = _harvest(
+        site,
+        server.url + FEED_PATH,
+        {"name": "city-feeds", "title": "Bazhong city feeds"},
+        name="sdm-international",
+        title="Bazhong international feed",
+    )
+    harvested = Harvested(folder, site)
+    harvested.unit = unit
+    harvested.jobs = jobs
+    return harvested
 
 
 def test_every_record_of_the_feed_arrives_once_under_its_iri(harvested):
@@ -265,3 +287,74 @@ def test_nothing_withheld_arrives(harvested):
     assert domestic
     for value in domestic:
         assert value not in everything
+
+
+#: Our own site (dev/ckan-ini.sh's plugins) with ckanext-harvest's RDF harvester.
+SDM_PLUGINS = "sdm scheming_datasets scheming_organizations dcat activity harvest dcat_rdf_harvester"
+NATIONAL_PATH = "/feeds/national/catalog.ttl"
+#: What a harvested record keeps elsewhere than in the field of its name.
+ELSEWHERE = {
+    "uri": "the harvester's guid",
+    "source_identifier": "not a dataset field: dct:identifier is resource_code",
+    "owner_org": "the unit's name on the city's site; here this site's organisation of the same USCC",
+    "organization": "this site's organisation",
+    "metadata_modified": "CKAN's own",
+    "resources": "compared below, without the ids CKAN gives",
+}
+
+
+@pytest.fixture(scope="module")
+def sdm_harvested(city):
+    """The national (government) feed harvested by a site running ckanext-sdm
+    with ckanext-dcat's RDF harvester and the sdm_national profile."""
+    folder, server, _, site = city
+    unit, jobs = _harvest(
+        site,
+        server.url + NATIONAL_PATH,
+        {"name": "city-centre", "title_translated": {"zh-Hans": "巴中市数据中心"}, "uscc": "91110000600037341L"},
+        name="sdm-national",
+        title="Bazhong national feed",
+        config=json.dumps({"profiles": "sdm_national"}),
+    )
+    body = (folder / NATIONAL_PATH.removeprefix("/")).read_bytes()
+    found = site.action("package_search", fq="+dataset_type:dataset", rows=1000, include_private=True)["results"]
+    packages = {next(e["value"] for e in p["extras"] if e["key"] == "guid"): p for p in found}
+    return site, jobs, {d["uri"]: d for d in parse.iter_datasets(body, "ttl")}, packages
+
+
+def test_an_sdm_site_harvests_every_record_of_the_national_feed(sdm_harvested):
+    site, jobs, feed, packages = sdm_harvested
+    (job,) = jobs
+    report = site.action("harvest_job_report", id=job["id"]) if job["stats"]["errored"] else None
+    assert job["stats"]["errored"] == 0, json.dumps(report, ensure_ascii=False)[:3000]
+    assert job["stats"]["added"] == len(feed) == len(packages) == 11
+    assert sorted(packages) == sorted(feed)
+
+
+def test_an_sdm_site_keeps_every_field_of_the_national_feed(sdm_harvested):
+    """Every field our own reader finds in the feed arrives as it is:
+    disclosure, grading, deferral, fees, provenance, both languages."""
+    site, _, feed, packages = sdm_harvested
+    for uri, record in feed.items():
+        package = packages[uri]
+        for field, value in record.items():
+            if field not in ELSEWHERE:
+                assert package.get(field) == value, (uri, field)
+        assert len(package["resources"]) == len(record["resources"]), uri
+        arrived = [
+            {key: r.get(key) for key in want} for r, want in zip(package["resources"], record["resources"], strict=True)
+        ]
+        assert arrived == record["resources"], uri
+
+
+def test_an_sdm_site_files_each_record_under_its_own_responsible_unit(sdm_harvested):
+    """The unit is the record's, not the harvest source's (sdm_harvester.units):
+    this site's organisation of the same USCC, created with the unit's names."""
+    site, _, feed, packages = sdm_harvested
+    units = {}
+    for uri, record in feed.items():
+        unit = units.get(packages[uri]["owner_org"]) or site.action("organization_show", id=packages[uri]["owner_org"])
+        units[unit["id"]] = unit
+        assert unit["uscc"] == record["organization"]["uscc"], uri
+        assert unit["title_translated"] == record["organization"]["title_translated"], uri
+    assert len(units) >= 4  # the sample platforms' units, none of them the harvest source's

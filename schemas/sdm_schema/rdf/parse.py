@@ -29,7 +29,7 @@ import json
 import os
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import pyoxigraph
 import yaml
@@ -230,18 +230,24 @@ def datasets(triples: Triples, unmapped: Counter | None = None) -> Iterator[dict
     """
     rules = dcat.rules()
     for subject in sorted(set(triples.subjects(RDF + "type", IRI(DCAT + "Dataset")))):
-        out: dict = {}
-        if isinstance(subject, IRI):
-            out["uri"] = str(subject)
-        identifiers = sorted_objects(triples, subject, DCT + "identifier")
-        if identifiers:
-            out["source_identifier"] = str(identifiers[0]).strip()
-        for rule in rules:
-            _read(rule, triples, subject, out)
-        _settle_undetermined(out)
         if unmapped is not None:
             unmapped.update(set(triples.predicates(subject)) - mapped_predicates())
-        yield out
+        yield dataset(triples, subject, rules)
+
+
+def dataset(triples: Triples, subject: Node, rules: Iterable[Rule]) -> dict:
+    """One dcat:Dataset as an SDM dataset dict (our harvester's reader and
+    the CKAN profiles' parse_dataset, for ckanext-dcat's RDF harvester)."""
+    out: dict = {}
+    if isinstance(subject, IRI):
+        out["uri"] = str(subject)
+    identifiers = sorted_objects(triples, subject, DCT + "identifier")
+    if identifiers:
+        out["source_identifier"] = str(identifiers[0]).strip()
+    for rule in rules:
+        _read(rule, triples, subject, out)
+    _settle_undetermined(out)
+    return out
 
 
 def next_page(triples: Triples) -> str | None:

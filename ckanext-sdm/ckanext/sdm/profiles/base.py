@@ -13,13 +13,17 @@ straight to text with the publisher's writers.
 
 from __future__ import annotations
 
+import logging
 import weakref
 from typing import TYPE_CHECKING, Iterable, Mapping
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
+import sqlalchemy
 from ckanext.dcat.profiles import RDFProfile
 
-from sdm_schema import lang
+from sdm_harvester import units
+from sdm_schema import dataset_field, lang, validation
 from sdm_schema.rdf import mapping, parse
 from sdm_schema.rdf.terms import IRI, to_rdflib
 from sdm_schema.rdf.triples import Triples
@@ -28,6 +32,8 @@ if TYPE_CHECKING:
     import rdflib
 
     from sdm_schema.rdf.terms import Triple
+
+log = logging.getLogger(__name__)
 
 _DESCRIPTIONS: dict = {}
 #: ckanext-dcat's parser hands each dataset of a document to a new profile
@@ -110,6 +116,39 @@ def catalog_info(catalog_dict: Mapping | None, catalog_ref: str) -> dict:
     return info
 
 
+def local_unit(unit: Mapping) -> str | None:
+    """This site's organisation for a harvested record's responsible unit,
+    keyed by its USCC as sdm-harvest's CKAN target keys it, and created
+    (as that target does) when missing: the unit is the record's, whoever
+    harvests it (sdm_harvester.units).  None for a unit without a valid code
+    or one that cannot be created: the harvest source's organisation stands
+    in, as ckanext-dcat's harvester has it."""
+    try:
+        code = validation.uscc(str(unit.get("uscc") or "").strip().upper(), dataset_field("owner_org"), {}, None)
+    except validation.Invalid:
+        return None
+    found = (
+        model.Session.query(model.Group.id)
+        .join(model.GroupExtra, model.GroupExtra.group_id == model.Group.id)
+        .filter(model.Group.is_organization.is_(True), model.Group.state == "active")
+        .filter(model.GroupExtra.key == "uscc", sqlalchemy.func.upper(model.GroupExtra.value) == code)
+        .first()
+    )
+    if found:
+        return found[0]
+    org = units.organization(code, unit.get("title_translated") or {})
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
+    try:
+        created = tk.get_action("organization_create")(
+            {"user": site_user["name"], "ignore_auth": True},
+            {key: org[key] for key in ("name", "title_translated", "uscc")},
+        )
+    except tk.ValidationError as error:
+        log.warning("harvested unit %s not created: %s", code, error.error_dict)
+        return None
+    return created["id"]
+
+
 class SdmProfile(RDFProfile):
     """Base of the SDM profiles: `profile` names the sdm_schema.rdf profile."""
 
@@ -133,9 +172,12 @@ class SdmProfile(RDFProfile):
         self._add(self.profile.catalog(catalog_info(catalog_dict, catalog_ref)))
 
     def parse_dataset(self, dataset_dict: dict, dataset_ref: str) -> dict:
-        triples = _indexed(self.g)
-        out: dict = {}
-        for rule in self.profile.rules:
-            rule.read(triples, IRI(str(dataset_ref)), out)
-        dataset_dict.update(out)
+        """The dataset as our harvester reads it (its IRI as `uri`, the
+        harvester's guid), owned by its responsible unit here."""
+        dataset_dict.update(parse.dataset(_indexed(self.g), IRI(str(dataset_ref)), self.profile.rules))
+        dataset_dict.pop("owner_org", None)  # the unit's name on the source site
+        if dataset_dict.get("organization"):
+            dataset_dict["owner_org"] = local_unit(dataset_dict.pop("organization"))
+        # ckanext-dcat's RDF harvester files its guid among core CKAN's extras
+        dataset_dict.setdefault("extras", [])
         return dataset_dict
