@@ -19,6 +19,7 @@ import yaml
 
 from sdm_harvester import http
 from sdm_schema import dataset_fields, identifiers, lang
+from sdm_schema.loader import load_yaml
 
 SOURCE_TYPES = ("ckan", "datajson", "dcat", "oai-pmh", "spreadsheet")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{1,60}$")
@@ -142,7 +143,7 @@ _DEFAULTABLE = _SOURCE_KEYS - {"name", "type", "url", "department", "include", "
 def load(path: str) -> Config:
     try:
         with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f)
+            data = load_yaml(f)  # a worker reads it for every job
     except OSError as error:
         raise ConfigError([f"{path}: cannot read: {error.strerror}"]) from None
     except yaml.YAMLError as error:

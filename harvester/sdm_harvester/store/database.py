@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg_dialect
@@ -222,14 +222,16 @@ class Database:
             return self.conn.execute(statement, params) if params is not None else self.conn.execute(statement)
 
     def upsert(
-        self, table: sa.Table, values: Mapping, update: Mapping | None = None, where: Any = None
+        self, table: sa.Table, values: Mapping | Sequence[Mapping], update: Mapping | None = None, where: Any = None
     ) -> sa.engine.CursorResult:
-        """INSERT … ON CONFLICT (primary key) DO UPDATE [WHERE …], in either database.
+        """INSERT … ON CONFLICT (primary key) DO UPDATE [WHERE …], in either database,
+        of one row or of many with the same columns in one statement.
         `update` maps columns to functions of the excluded row."""
+        rows = [values] if isinstance(values, Mapping) else list(values)
         insert = (pg_dialect.insert if self.dialect == "postgresql" else sqlite_dialect.insert)(table)
-        insert = insert.values(**values)
+        insert = insert.values(rows)
         keys = [c.name for c in table.primary_key]
-        changes = {c: insert.excluded[c] for c in values if c not in keys}
+        changes = {c: insert.excluded[c] for c in rows[0] if c not in keys}
         changes.update({c: make(insert.excluded) for c, make in (update or {}).items()})
         return self.write(insert.on_conflict_do_update(index_elements=keys, set_=changes, where=where))
 

@@ -83,9 +83,9 @@ class RunLog(Part):
 
     def expect_sources(self, run_id: int, names: Iterable[str]) -> None:
         """The sources a run spread over workers waits for."""
-        with self.database.transaction():
-            for name in names:
-                self.database.upsert(run_sources, {"run_id": run_id, "source": name, "report": None})
+        rows = [{"run_id": run_id, "source": name, "report": None} for name in names]
+        if rows:  # one statement: a national run expects thousands
+            self.database.upsert(run_sources, rows)
 
     def record_part(self, run_id: int, name: str, report: Mapping) -> None:
         """One source's part of a spread run (a retry replaces it)."""

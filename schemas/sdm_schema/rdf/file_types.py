@@ -14,9 +14,8 @@ import os
 import re
 from typing import Mapping
 
-import yaml
-
 from sdm_schema.codelist import _fold
+from sdm_schema.loader import load_yaml
 
 EU_FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
 IANA = "https://www.iana.org/assignments/media-types/"
@@ -31,7 +30,7 @@ _MEDIA_TYPE = re.compile(
 @functools.cache
 def _table() -> dict:
     with open(os.path.join(os.path.dirname(__file__), "file_types.yaml"), encoding="utf-8") as f:
-        entries = yaml.safe_load(f)
+        entries = load_yaml(f)
     out = {}
     for entry in entries:
         for key in (entry["eu"], entry.get("media_type"), *entry.get("aliases", ())):
