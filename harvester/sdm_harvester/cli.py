@@ -393,15 +393,27 @@ def rebuild(
 )
 @options.bounded("--page-size", click.IntRange(min=1), 1000, "Datasets per feed page; pages are linked by hydra:next.")
 @options.bounded(
-    "--workers", click.IntRange(1, 2), 1, "Processes writing the feeds (2: the national feed in a second one)."
+    "--workers",
+    click.IntRange(min=1),
+    1,
+    "Processes mapping and rendering the records (slices of 500, in order); this one cuts the pages.",
 )
 @click.option(
     "--full",
     is_flag=True,
     help="Map and render every record again (by default unchanged records are copied from the last "
-    "publish, through the index in DATA_DIR/publish-index).",
+    "publish, and unchanged pages kept, through the index in DATA_DIR/publish-index).",
+)
+@options.bounded(
+    "--split",
+    click.IntRange(min=1),
+    1,
+    "Queue the publish as this many slice jobs and one assembling job on the sdm-publish queue in "
+    "Redis (--redis), for `sdm-harvest worker --queue sdm-publish` on this machine, and return; "
+    "1: publish here and now.",
 )
 @store_option
+@redis_option
 def publish(
     data_dir: str,
     out: str,
@@ -411,7 +423,9 @@ def publish(
     page_size: int,
     workers: int,
     full: bool,
+    split: int,
     store_url: str | None,
+    redis_url: str,
 ) -> None:
     """Write the national, international and schema.org feeds from the store.
 
@@ -419,23 +433,46 @@ def publish(
     classified records are never in the store, withdrawn ones are left out.
     A stored record that is malformed, or that cannot be mapped, is skipped
     and named on stderr (exit 1); every other record is still published.
+    With --split the feeds swap in when the last job is done; a failed
+    slice leaves the old feeds as they were (`sdm-harvest status` lists it).
 
     \b
-    Example:
+    Examples:
       sdm-harvest publish --data-dir /var/lib/sdm --out /srv/www/feeds \\
-          --base-url https://data.example.cn
+          --base-url https://data.example.cn --workers 2
+      sdm-harvest publish --data-dir /var/lib/sdm --out /srv/www/feeds \\
+          --base-url https://data.example.cn --split 8 --redis redis://127.0.0.1:6379/0
     """
     from sdm_harvester.publish import publish_store
 
     store = _require_store(data_dir, store_url)
     try:
+        if split > 1:
+            from sdm_harvester import workqueue
+
+            queued = workqueue.split_publish(
+                store,
+                workqueue.redis_connection(redis_url),
+                out,
+                base_url,
+                feeds_url,
+                page_size,
+                split,
+                register_url,
+                full,
+            )
+            click.echo(
+                f"{out}: publish queued on sdm-publish as {queued['slices']} slice job(s) and {queued['assemble']}"
+            )
+            return
         summary = publish_store(store, data_dir, out, base_url, feeds_url, page_size, workers, full, register_url)
     finally:
         store.close()
     skipped = summary.pop("skipped", [])
     for feed, counts in summary.items():
         click.echo(
-            f"{out}/{feed}: {counts['datasets']} datasets on {counts['pages']} page(s), {counts['reused']} unchanged"
+            f"{out}/{feed}: {counts['datasets']} datasets on {counts['pages']} page(s), {counts['reused']} unchanged,"
+            f" {counts['written']} page(s) written"
         )
     for entry in skipped:
         problems = "; ".join(f"{f['field']}: {f['messages'].get('en')}" for f in entry["fields"])
@@ -625,6 +662,12 @@ def store_migrate(data_dir: str, from_url: str | None, to_url: str) -> None:
 @click.option("--base-url", envvar="SDM_BASE_URL", default=None, help="For --publish-out: the catalogue's address.")
 @click.option("--feeds-url", default=None, help="For --publish-out: where the feeds are served.")
 @options.bounded("--page-size", click.IntRange(min=1), 1000, "For --publish-out: datasets per feed page.")
+@options.bounded(
+    "--publish-split",
+    click.IntRange(min=1),
+    1,
+    "For --publish-out: split the publish into this many slice jobs and one assembling job (publish --split).",
+)
 @options.load_target
 def enqueue(
     config_path: str,
@@ -641,6 +684,7 @@ def enqueue(
     base_url: str | None,
     feeds_url: str | None,
     page_size: int,
+    publish_split: int,
     target_kind: str,
     ckan_url: str,
     ckan_token_env: str,
@@ -696,6 +740,7 @@ def enqueue(
             "feeds_url": feeds_url,
             "page_size": page_size,
             "redis": redis_url,
+            "split": publish_split,
         }
     store = _open_store(data_dir, store_url)
     if store.dialect == "sqlite":

@@ -30,6 +30,7 @@ import dataclasses
 import datetime as dt
 import logging
 import os
+import shutil
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from sdm_harvester import config as configuration
@@ -274,18 +275,160 @@ def publish_job(
     feeds_url: str | None = None,
     page_size: int = 1000,
     redis: str | None = None,
+    split: int = 1,
 ) -> dict:
     """Write the feeds from the shared store, one publisher at a time per
-    folder (the feeds swap in whole, publish.py)."""
+    folder (the feeds swap in whole, publish.py); with `split` > 1, queue
+    the publish as that many slice jobs and one job that assembles them
+    (`split_publish`)."""
     from sdm_harvester.publish import publish_store
 
     store = Store(data_dir, url=store_url)
     try:
-        with Lease(store, f"publish:{os.path.abspath(out)}", holder_name()):
+        if split > 1:
+            return split_publish(store, redis_connection(redis), out, base_url, feeds_url, page_size, split)
+        with Lease(store, publish_lease(out), holder_name()):
             summary = publish_store(store, data_dir, out, base_url, feeds_url, page_size)
     finally:
         store.close()
     return {feed: counts for feed, counts in summary.items() if feed != "skipped"}
+
+
+#: Seconds the lease of a split publish runs between two of its jobs' renewals.
+PUBLISH_LEASE_TTL = 300.0
+#: Seconds a slice or the assembly may take before rq stops it.
+PUBLISH_JOB_TIMEOUT = 6 * 3600
+
+
+def publish_lease(out: str) -> str:
+    return f"publish:{os.path.abspath(out)}"
+
+
+def split_publish(
+    store: Store,
+    redis: Redis,
+    out: str,
+    base_url: str,
+    feeds_url: str | None = None,
+    page_size: int = 1000,
+    slices: int = 2,
+    register_url: str | None = None,
+    full: bool = False,
+    lease_ttl: float = PUBLISH_LEASE_TTL,
+) -> dict:
+    """Queue a publish as jobs on the sdm-publish queue: one per contiguous
+    slice of the store (publish_slice_job: map and render), and one that
+    depends on all of them (publish_assemble_job: cut the pages, swap the
+    feeds in).  The folder's publish lease is taken here and held by the
+    jobs in turn until the assembly ends; a slice that fails releases it,
+    the assembly never runs and the old feeds stay as they were.
+    {"slices", "assemble": job id}."""
+    import uuid
+
+    from rq import Queue
+
+    from sdm_harvester import publish as publishing
+
+    publish_id = f"split-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    lease, holder = publish_lease(out), f"{holder_name()}{publish_id}"
+    with Lease(store, lease, holder, lease_ttl, release=False):
+        index_dir = os.path.join(store.data_dir, "publish-index")
+        if full:
+            shutil.rmtree(index_dir, ignore_errors=True)
+        info = {"base_url": base_url, "register": register_url or os.environ.get(publishing.REGISTER_ENV)}
+        job = publishing.settings(out, page_size, info, feeds_url, dt.date.today(), index_dir)
+        stage = publishing.staging_folder(out, publish_id)
+        _clear_stale_stages(os.path.dirname(stage))
+        starts = store.slice_starts(slices) or [None]
+        common = {
+            "spec": job.spec(),
+            "store_url": job_store_url(store.url),
+            "data_dir": os.path.abspath(store.data_dir),
+            "lease": [lease, holder, lease_ttl],
+        }
+        folders = [publishing.chunk_folder(stage, n) for n in range(len(starts))]
+        queue = Queue(PUBLISH_QUEUE, connection=redis)
+        options = {"job_timeout": PUBLISH_JOB_TIMEOUT, "result_ttl": 7 * 86400, "failure_ttl": 30 * 86400}
+        jobs = [
+            queue.enqueue(
+                publish_slice_job,
+                kwargs=dict(common, folder=folder, start=start, stop=stop),
+                job_id=f"sdm-publish.{publish_id}.slice-{n + 1}",
+                description=f"publish {out}: slice {n + 1} of {len(starts)}",
+                **options,
+            )
+            for n, (folder, start, stop) in enumerate(zip(folders, starts, [*starts[1:], None], strict=True))
+        ]
+        assembly = queue.enqueue(
+            publish_assemble_job,
+            kwargs=dict(common, stage=stage, folders=folders),
+            job_id=f"sdm-publish.{publish_id}.assemble",
+            description=f"publish {out}: assemble {len(starts)} slice(s)",
+            depends_on=jobs,
+            **options,
+        )
+    return {"slices": len(jobs), "assemble": assembly.id, "stage": stage}
+
+
+def _clear_stale_stages(root: str) -> None:
+    """What split publishes that failed left (the lease is ours: none runs)."""
+    if os.path.isdir(root):
+        for entry in os.scandir(root):
+            if entry.name.startswith("split-"):
+                shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def publish_slice_job(
+    spec: dict,
+    store_url: str,
+    data_dir: str,
+    lease: list,
+    folder: str,
+    start: list | None = None,
+    stop: list | None = None,
+) -> dict:
+    """Map and render one slice of the store into its staging folder, under
+    the split publish's lease; {feed: entries}.  On failure the lease is
+    released: the publish cannot finish, the next one may start."""
+    from sdm_harvester.evaluate import with_measurements
+    from sdm_harvester.publish import Settings, render_slice
+
+    store = Store(data_dir, url=store_url)
+    name, holder, ttl = lease
+    try:
+        if not store.renew_lease(name, holder, ttl):  # a slice failed, or the lease ran out: given up
+            raise RuntimeError(f"publish of {spec['out_dir']}: abandoned (its lease {holder} is gone)")
+        with Lease(store, name, holder, ttl, wait=0, release=False):
+            records = with_measurements(data_dir, store.iter_datasets(start, stop))
+            return render_slice(Settings.from_spec(spec), records, folder)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        if store.lease_holder(name) == holder:
+            store.release_lease(name, holder)
+        raise
+    finally:
+        store.close()
+
+
+def publish_assemble_job(spec: dict, store_url: str, data_dir: str, lease: list, stage: str, folders: list) -> dict:
+    """Once every slice is rendered: each feed's pages cut and the feeds
+    swapped in (publish.assemble), then the lease released."""
+    from sdm_harvester.publish import Settings, assemble, remove_stage, rendered_slices
+
+    store = Store(data_dir, url=store_url)
+    name, holder, ttl = lease
+    job = Settings.from_spec(spec)
+    previous = job.previous()
+    try:
+        with Lease(store, name, holder, ttl, wait=0):
+            summary = assemble(job, rendered_slices(folders), previous)
+    finally:
+        for feed in previous.values():
+            feed.close()
+        remove_stage(stage)
+        store.close()
+    skipped = summary.pop("skipped")
+    return {**summary, "skipped": len(skipped)}
 
 
 # -- workers -------------------------------------------------------------------
@@ -308,21 +451,24 @@ def worker_class() -> type[Worker]:
 
 
 def _preload() -> None:
-    """Import every source type and the publisher, and load opencc's
-    dictionaries, once, before rq forks a process per job: each job then
-    starts at once, and the forks share those pages of memory.  A type whose optional dependency is broken is
-    left to fail in its own jobs."""
+    """Import every source type, the publisher and PostgreSQL's driver, and
+    read the schema's files and opencc's dictionaries, once, before rq forks
+    a process per job: each job then starts at once (reading the schema
+    alone took a job 0.3 s), and the forks share those pages of memory.  A
+    type whose optional dependency is broken is left to fail in its own jobs."""
     import importlib
 
     from sdm_harvester import sources
 
-    for module in ["sdm_harvester.publish", *(path.partition(":")[0] for path in sources._TYPES.values())]:
+    modules = ["sdm_harvester.publish", "sqlalchemy.dialects.postgresql.psycopg2", "psycopg2.extras", "netrc"]
+    for module in [*modules, *(path.partition(":")[0] for path in sources._TYPES.values())]:
         try:
             importlib.import_module(module)
         except ImportError:
             log.warning("worker: %s could not be imported; its jobs will fail", module, exc_info=True)
-    from sdm_schema import lang
+    from sdm_schema import lang, loader
 
+    loader.preload()  # the fields, code lists and messages every record's mapping and validation read
     lang.is_traditional("資料")  # opencc's dictionaries, which every record's Chinese text needs
 
 

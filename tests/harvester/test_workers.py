@@ -144,6 +144,8 @@ def test_three_workers_harvest_every_source_once_merge_the_run_and_publish(tmp_p
         str(out),
         "--base-url",
         "https://data.example.cn",
+        "--publish-split",
+        "2",
     )
     assert queued.returncode == 0 and "run 1: 7 source(s) queued" in queued.stdout, queued.stderr
     del platform.requests[:]
@@ -168,7 +170,8 @@ def test_three_workers_harvest_every_source_once_merge_the_run_and_publish(tmp_p
     finally:
         store.close()
     assert (tmp_path / "data" / "reports" / "run-000001.json").exists()
-    # the feeds were written once every source was in: the four datasets (one origin each)
+    # the feeds were written once every source was in, by two slice jobs and
+    # one that assembled them: the four datasets (one origin each)
     national = (out / "national" / "catalog.ttl").read_text(encoding="utf-8")
     assert national.count("a dcat:Dataset") == PAGES
     status = sdm_harvest(
@@ -178,6 +181,7 @@ def test_three_workers_harvest_every_source_once_merge_the_run_and_publish(tmp_p
     failed = shown["queues"]["sdm-harvest"]["failed"]
     assert [job["description"] for job in failed] == ["harvest dept-gone"] and "404" in failed[0]["error"]
     assert shown["queues"]["sdm-harvest"]["queued"] == 0 and shown["leases"] == []
+    assert shown["queues"]["sdm-publish"] == {"queued": 0, "running": 0, "scheduled": 0, "failed": []}
     text = sdm_harvest("status", "--data-dir", str(tmp_path / "data"), "--store", pg_url, "--redis", redis_url)
     assert "queue sdm-harvest: 0 queued, 0 running, 0 waiting to retry, 1 failed" in text.stdout
     assert "failed: harvest dept-gone" in text.stdout

@@ -82,13 +82,22 @@ class Lease:
     lifetime, and fencing the store's transactions while held.  Taking it
     waits up to `wait` seconds (by default two lifetimes, within which a
     dead holder's lease runs out), then raises Busy.  `store` is anything
-    with a `database` (a Store, or the Leases part alone)."""
+    with a `database` (a Store, or the Leases part alone).  With
+    `release=False` the lease outlives the block (until its ttl runs out):
+    the jobs of a split publish hold one lease in turn."""
 
     def __init__(
-        self, store: Leases, source: str, holder: str, ttl: float = LEASE_TTL, wait: float | None = None
+        self,
+        store: Leases,
+        source: str,
+        holder: str,
+        ttl: float = LEASE_TTL,
+        wait: float | None = None,
+        release: bool = True,
     ) -> None:
         self.store, self.source, self.holder, self.ttl = store, source, holder, ttl
         self.wait = 2 * ttl if wait is None else wait
+        self.release = release
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -123,4 +132,5 @@ class Lease:
         self._stop.set()
         self._thread.join()
         self.store.database.fence = None
-        self.store.release_lease(self.source, self.holder)
+        if self.release:
+            self.store.release_lease(self.source, self.holder)

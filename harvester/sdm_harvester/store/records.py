@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 import sqlalchemy as sa
 
@@ -96,6 +96,34 @@ def select_records(where: str, join: str = "", limit: str = "") -> sa.sql.TextCl
     )
 
 
+def _content(data: dict | None, content_hash: str, classified: bool, source_modified: str | None, now: str) -> dict:
+    """The columns a record's content sets when it is new or changed."""
+    origin, hops = origin_and_hops(data)
+    return {
+        "hash": content_hash,
+        "data": None if data is None else json.dumps(data, ensure_ascii=False, sort_keys=True),
+        "classified": int(classified),
+        "source_modified": source_modified,
+        "last_seen": now,
+        "updated": now,
+        "origin": origin,
+        "hops": hops,
+    }
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A record on its way into the store (`RecordStore.put_many`)."""
+
+    identifier: str
+    #: the name it gets if new, and the one it gets instead if another record holds that
+    names: tuple[str, str]
+    data: dict | None
+    hash: str
+    source_modified: str | None
+    classified: bool = False
+
+
 def _key(source: str, identifier: str) -> sa.sql.ColumnElement:
     return sa.and_(records.c.source == source, records.c.identifier == identifier)
 
@@ -140,50 +168,79 @@ class RecordStore(Part):
         An unchanged record is not written (apart from a changed source
         modification mark, which only saves refetching it next time).
         """
-        db = self.database
+        incoming = Incoming(identifier, (name, name), data, content_hash, source_modified, classified)
+        return self.put_many(source, [incoming], now)[0]
+
+    def put_many(self, source: str, incoming: Sequence[Incoming], now: str) -> list[str]:
+        """`put()` for many records of one source in a few statements and
+        one savepoint: their held hashes in one read, the held names among
+        the new ones' in one more, the new ones in one insert.  NEW, UPDATED
+        or UNCHANGED for each, in order; on any error nothing of it lands
+        (the caller can then put them one at a time)."""
+        db, conn = self.database, self.database.conn
         with db.transaction():
-            rows = db.read(
-                sa.select(records.c.hash, records.c.withdrawn_at, records.c.source_modified).where(
-                    _key(source, identifier)
+            held = {
+                r.identifier: r
+                for r in conn.execute(
+                    sa.select(
+                        records.c.identifier, records.c.hash, records.c.withdrawn_at, records.c.source_modified
+                    ).where(records.c.source == source, records.c.identifier.in_([i.identifier for i in incoming]))
                 )
-            )
-            if rows and rows[0].hash == content_hash and rows[0].withdrawn_at is None:
-                if source_modified and rows[0].source_modified != source_modified:
-                    db.conn.execute(
-                        records.update().where(_key(source, identifier)).values(source_modified=source_modified)
-                    )
-                return UNCHANGED
-            origin, hops = origin_and_hops(data)
-            content = {
-                "hash": content_hash,
-                "data": None if data is None else json.dumps(data, ensure_ascii=False, sort_keys=True),
-                "classified": int(classified),
-                "source_modified": source_modified,
-                "last_seen": now,
-                "updated": now,
-                "origin": origin,
-                "hops": hops,
             }
-            if rows:
-                # the name is not updated: a record keeps the name it was first
-                # given, so its address in a CKAN target never moves
-                statement = records.update().where(_key(source, identifier)).values(withdrawn_at=None, **content)
-            else:
-                statement = records.insert().values(
-                    source=source, identifier=identifier, name=name, first_seen=now, **content
-                )
-            db.conn.execute(statement)
-            self.record_writes += 1
-            return UPDATED if rows else NEW
+            taken = self._names_held(
+                [i.names[0] for i in incoming if i.identifier not in held and len(set(i.names)) > 1]
+            )
+            results, inserts = [], []
+            for item in incoming:
+                row = held.get(item.identifier)
+                if row is not None and row.hash == item.hash and row.withdrawn_at is None:
+                    if item.source_modified and row.source_modified != item.source_modified:
+                        conn.execute(
+                            records.update()
+                            .where(_key(source, item.identifier))
+                            .values(source_modified=item.source_modified)
+                        )
+                    results.append(UNCHANGED)
+                    continue
+                content = _content(item.data, item.hash, item.classified, item.source_modified, now)
+                if row is not None:
+                    # the name is not updated: a record keeps the name it was first
+                    # given, so its address in a CKAN target never moves
+                    conn.execute(
+                        records.update().where(_key(source, item.identifier)).values(withdrawn_at=None, **content)
+                    )
+                    results.append(UPDATED)
+                    continue
+                name = item.names[1] if item.names[0] in taken else item.names[0]
+                taken.add(name)
+                inserts.append({"source": source, "identifier": item.identifier, "name": name, "first_seen": now})
+                inserts[-1].update(content)
+                results.append(NEW)
+            if inserts:
+                conn.execute(records.insert(), inserts)
+        self.record_writes += sum(r != UNCHANGED for r in results)
+        return results
+
+    def _names_held(self, names: list[str]) -> set[str]:
+        """Which of these names a record holds already."""
+        if not names:
+            return set()
+        rows = self.database.conn.execute(sa.select(records.c.name).where(records.c.name.in_(names)))
+        return {r.name for r in rows}
 
     def name_owner(self, name: str) -> tuple[str, str] | None:
         rows = self.database.read(sa.select(records.c.source, records.c.identifier).where(records.c.name == name))
         return (rows[0].source, rows[0].identifier) if rows else None
 
     def mark_seen(self, source: str, identifiers: Iterable[str], now: str) -> None:
-        params = [{"s": source, "i": i, "now": now} for i in identifiers]
-        if params:
-            self.database.write(sa.text("UPDATE records SET last_seen=:now WHERE source=:s AND identifier=:i"), params)
+        # one statement per 500 identifiers, not one per record
+        chosen = list(identifiers)
+        update = sa.text("UPDATE records SET last_seen=:now WHERE source=:s AND identifier IN :ids").bindparams(
+            sa.bindparam("ids", expanding=True)
+        )
+        with self.database.transaction():
+            for start in range(0, len(chosen), 500):
+                self.database.conn.execute(update, {"s": source, "ids": chosen[start : start + 500], "now": now})
 
     def missing(self, source: str, seen: set) -> list[str]:
         """Current identifiers of a source that a full listing did not contain."""
@@ -219,8 +276,11 @@ class RecordStore(Part):
         self.record_writes += count
         return count
 
-    def iter_datasets(self) -> Iterator[dict]:
-        """Current, publishable SDM dataset dicts, streamed in a stable order.
+    def iter_datasets(self, start: Sequence[str] | None = None, stop: Sequence[str] | None = None) -> Iterator[dict]:
+        """Current, publishable SDM dataset dicts, streamed in a stable order
+        (by source and identifier); from the record keyed `start` and before
+        the one keyed `stop`, when given, for a publish split in slices
+        (`slice_starts`).
 
         Withdrawn records are left out, and classified ones are never here:
         their content is not even kept.  Copies of one dataset that arrived
@@ -228,10 +288,31 @@ class RecordStore(Part):
         (`copies`) carries the provenance of every copy.
         """
         merged = self._merged()
-        for row in self.database.stream(select_records(PUBLISHABLE + " AND " + _WINNER)):
+        where, params = PUBLISHABLE + " AND " + _WINNER, {}
+        if start:
+            where += " AND (r.source > :s0 OR (r.source = :s0 AND r.identifier >= :i0))"
+            params.update(s0=start[0], i0=start[1])
+        if stop:
+            where += " AND (r.source < :s1 OR (r.source = :s1 AND r.identifier < :i1))"
+            params.update(s1=stop[0], i1=stop[1])
+        for row in self.database.stream(select_records(where), params):
             dataset = stored(row).dataset()
             dataset.update(merged.get(dataset.get("origin"), ()))
             yield dataset
+
+    def slice_starts(self, slices: int) -> list[tuple[str, str]]:
+        """Where each of at most `slices` equal, contiguous slices of what
+        `iter_datasets` yields starts (source, identifier): a split publish."""
+        keys = [
+            (row.source, row.identifier)
+            for row in self.database.stream(
+                sa.text(
+                    f"SELECT r.source, r.identifier FROM records r WHERE {PUBLISHABLE} AND {_WINNER}"
+                    " ORDER BY r.source, r.identifier"
+                )
+            )
+        ]
+        return keys[:: max(1, -(-len(keys) // max(1, slices)))]
 
     def _merged(self) -> dict:
         """{origin: {provenance, uri}} for origins held more than once: every
