@@ -11,9 +11,12 @@ seconds say more than wall seconds under load) and its peak RSS:
                  the like-for-like comparison with ckanext-dcat
   ours-publish   the whole publish(): national, international (ttl, rdf,
                  jsonld, nt each) and schema.org JSON-LD, paged, one process
-  ours-publish-2 the same with workers=2 (the national feed in a second process)
-  ours-incr-1%   publish with an index after 1 % of the datasets changed
-                 (the first, full publish is not timed)
+  ours-publish-2 the same with workers=2 (two processes render slices of the
+                 records, this one cuts the pages)
+  ours-incr-1%   publish with an index after 1 % of the datasets changed,
+                 every hundredth (the first, full publish is not timed)
+  ours-incr-run-1%  the same with the 1 % one run in store order (one
+                 department's records, stored together, changed)
   ckanext-dcat   RDFSerializer(profiles=["euro_dcat_ap_3"]).serialize_catalog
                  to Turtle (skipped above --dcat-max datasets: it holds the
                  whole graph in memory)
@@ -99,10 +102,13 @@ def run_ours_publish_2(count, out):
     publish(datasets(count), out, catalog_info={"base_url": BASE}, workers=2)
 
 
-def changed(count):
-    """The datasets with 1 % of them (every hundredth) edited."""
+def changed(count, contiguous=False):
+    """The datasets with 1 % of them edited: every hundredth (spread), or
+    one run of them in store order from the middle (contiguous: one
+    department publishing again, its records stored together)."""
+    first = count // 2
     for number, record in enumerate(datasets(count)):
-        if number % 100 == 7:
+        if (first <= number < first + max(1, count // 100)) if contiguous else number % 100 == 7:
             record = dict(record, version=f"V{number}-changed")
         yield record
 
@@ -119,18 +125,22 @@ def prepare_incremental(count, out):
     )
 
 
-def run_incremental(count, out):
+def run_incremental(count, out, contiguous=False):
     from sdm_harvester.publish import publish
 
     summary = publish(
-        changed(count),
+        changed(count, contiguous),
         os.path.join(out, "feeds"),
         catalog_info={"base_url": BASE},
         index_dir=os.path.join(out, "index"),
         workers=2,
     )
-    reused = sum(f["reused"] for name, f in summary.items() if name != "skipped")
-    return {"reused": reused}
+    feeds = [f for name, f in summary.items() if name != "skipped"]
+    return {"reused": sum(f["reused"] for f in feeds), "written": sum(f["written"] for f in feeds)}
+
+
+def run_incremental_contiguous(count, out):
+    return run_incremental(count, out, contiguous=True)
 
 
 def run_dcat(count, out):
@@ -209,9 +219,10 @@ SIDES = {
     "ours-publish": run_ours_publish,
     "ours-publish-2": run_ours_publish_2,
     "ours-incr-1%": run_incremental,
+    "ours-incr-run-1%": run_incremental_contiguous,
     "ckanext-dcat": run_dcat,
 }
-PREPARE = {"ours-incr-1%": prepare_incremental}
+PREPARE = {"ours-incr-1%": prepare_incremental, "ours-incr-run-1%": prepare_incremental}
 
 
 def _cpu() -> float:
@@ -276,7 +287,7 @@ def main():
             if side == "ckanext-dcat" and size > args.dcat_max:
                 continue
             results[side] = r = _run_child(side, size)
-            note = f"  reused {r['reused']}" if "reused" in r else ""
+            note = f"  reused {r['reused']}, {r['written']} pages written" if "reused" in r else ""
             print(
                 f"{size:>9} {side:<15} {r['seconds']:>8.2f} {r['cpu']:>7.2f} {1000 * r['seconds'] / size:>10.3f}"
                 f" {r['peak_mb']:>12.1f} {r['bytes'] / 1e6:>10.1f}{note}",
@@ -285,9 +296,12 @@ def main():
         if "ckanext-dcat" in results and "ours-ttl" in results:
             base = results["ckanext-dcat"]["seconds"]
             print(f"{'':>9} speed-up: ttl {base / results['ours-ttl']['seconds']:.1f}x")
-        if "ours-incr-1%" in results and "ours-publish-2" in results:
-            share = results["ours-incr-1%"]["seconds"] / results["ours-publish-2"]["seconds"]
-            print(f"{'':>9} incremental after 1 % changed: {100 * share:.1f} % of the full publish (2 workers)")
+        for side, how in (("ours-incr-1%", "spread"), ("ours-incr-run-1%", "one run")):
+            if side in results and "ours-publish-2" in results:
+                share = results[side]["seconds"] / results["ours-publish-2"]["seconds"]
+                print(
+                    f"{'':>9} incremental after 1 % changed ({how}): {100 * share:.1f} % of the full publish (2 workers)"
+                )
         if size <= args.triples_max:
             _writers_table(size)
     print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
