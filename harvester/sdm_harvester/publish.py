@@ -56,7 +56,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Sequence
 
 import sdm_schema
-from sdm_harvester.publish_pages import OLD, FeedPages, PagedFeed, Previous, page_name
+from sdm_harvester.publish_pages import CHANGES, OLD, FeedPages, PagedFeed, Previous, modified, page_name, publish_time
 from sdm_schema import disclosure
 from sdm_schema.rdf import dcat_ap3, national, schemaorg
 from sdm_schema.rdf.catalog import catalog_iri
@@ -299,9 +299,10 @@ class _Renderer:
 
 def render_chunk(job: Settings, records: Iterable[Mapping], folder: str, previous: Mapping[str, Previous]) -> dict:
     """Map and render a slice of the records into `folder` ({feed}.{format}
-    fragment files); {"feeds": {feed: [[key, None | OLD | [length per format]]]},
-    "skipped": [...]}: None left out of the feed, OLD the text the last
-    publish wrote (not rendered again).  A record skipped has no entry."""
+    fragment files); {"feeds": {feed: [[key, None] or [key, OLD | [length per
+    format], IRI, modified]]}, "skipped": [...]}: None left out of the feed,
+    OLD the text the last publish wrote (not rendered again, its IRI in the
+    index).  A record skipped has no entry."""
     os.makedirs(folder, exist_ok=True)
     renderers = {name: _Renderer(name, job.info, folder) for name in FEEDS}
     entries: dict = {name: [] for name in FEEDS}
@@ -315,12 +316,16 @@ def render_chunk(job: Settings, records: Iterable[Mapping], folder: str, previou
                 if known is None:
                     fresh.append(name)
                 else:
-                    entries[name].append([key, OLD if known else None])
+                    entries[name].append([key, OLD, None, modified(record)] if known else [key, None])
             if not fresh:
                 continue
             mapped = _mapped(record, [FEEDS[name][0] for name in fresh], job.info["base_url"], job.today, skipped)
             for name, (subject, triples) in zip(fresh, mapped, strict=False):
-                entries[name].append([key, None if subject is None else renderers[name].render(subject, triples)])
+                if subject is None:
+                    entries[name].append([key, None])
+                else:
+                    lengths = renderers[name].render(subject, triples)
+                    entries[name].append([key, lengths, str(subject), modified(record)])
     finally:
         for renderer in renderers.values():
             renderer.close()
@@ -442,9 +447,10 @@ class _Assembly:
             shutil.rmtree(folder, ignore_errors=True)
 
     def finish(self) -> dict:
-        summary = {}
+        summary, now = {}, publish_time()
         for name, feed in self.feeds.items():
             feed.finish()
+            feed.write_changes(os.path.join(self.job.out_dir, name, CHANGES), now)
             if self.job.index_dir:
                 feed.write_index(self.job.index_path(name) + ".new")
             summary[name] = feed.summary()

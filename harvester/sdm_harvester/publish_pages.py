@@ -18,6 +18,7 @@ from the fragments.  One changed dataset rewrites one page per format.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -26,7 +27,8 @@ from typing import Iterable, Mapping, Sequence
 
 from sdm_schema.rdf.catalog import catalog_iri, page_triples
 from sdm_schema.rdf.mapping import Profile, page_vocabulary
-from sdm_schema.rdf.terms import IRI
+from sdm_schema.rdf.namespaces import RDFS
+from sdm_schema.rdf.terms import IRI, TYPE
 from sdm_schema.rdf.writers import WRITERS, by_subject
 
 _BUFFER = 1 << 20
@@ -35,6 +37,9 @@ OLD = 0
 #: What `Writer.separator` is shown for a non-empty text: the separator
 #: depends on nothing else, and the text itself is copied as bytes.
 _SOME_TEXT = "-"
+#: Each feed's change log (`FeedPages.write_changes`), beside its pages.
+CHANGES = "changes.jsonld"
+ACTIVITY_STREAMS = "https://www.w3.org/ns/activitystreams"
 
 
 def page_name(number: int, extension: str) -> str:
@@ -79,6 +84,8 @@ class Previous:
         self.folder, self.formats = folder, tuple(formats)
         #: record key → None (left out) or [page, start, end per format]
         self.records: dict = {}
+        #: record key → the dataset's IRI in this feed
+        self.subjects: dict = {}
         self.pages: list = []
         self._fds: dict = {}
         if not index_path or not os.path.exists(index_path) or not os.path.isdir(folder):
@@ -91,6 +98,7 @@ class Previous:
             and index.get("files") == file_stats(folder)
         ):
             self.records, self.pages = index.get("records", {}), index.get("pages", [])
+            self.subjects = index.get("subjects", {})
 
     def state(self, key: str | None) -> bool | None:
         """None: not known (render it); False: left out last time; True: its text is known."""
@@ -127,6 +135,7 @@ class PagedFeed:
         formats: Sequence[str],
         catalog_info: Mapping,
         page_size: int,
+        changes: bool = False,
     ) -> None:
         self.folder, self.feed_url = folder, feed_url.rstrip("/")
         self.profile, self.formats = profile, tuple(formats)
@@ -135,6 +144,9 @@ class PagedFeed:
         self.link = IRI(profile.dataset_link)
         # written once, the same on every page
         self.header = list(profile.catalog(catalog_info)) + list(page_vocabulary(profile))
+        #: the change log, linked from every page's hydra view: where a
+        #: harvesting portal finds what changed since a date
+        self.changes = IRI(f"{self.feed_url}/{CHANGES}") if changes else None
         self.page = 0
         self.on_page = 0
         self.datasets = 0
@@ -156,15 +168,22 @@ class PagedFeed:
 
     def close_page(self, has_next: bool) -> None:
         for writer, extension in zip(self.writers, self.formats, strict=True):
-            writer.write(
+            view = self.url(self.page, extension)
+            triples = list(
                 page_triples(
-                    self.url(self.page, extension),
+                    view,
                     first=self.url(1, extension),
                     previous=self.url(self.page - 1, extension) if self.page > 1 else None,
                     next_=self.url(self.page + 1, extension) if has_next else None,
                     items=self.page_size,
                 )
             )
+            if self.changes:
+                triples += [
+                    (IRI(view), IRI(RDFS + "seeAlso"), self.changes),
+                    (self.changes, TYPE, IRI(ACTIVITY_STREAMS + "#OrderedCollection")),
+                ]
+            writer.write(triples)
             writer.end()
             writer.out.close()
         self.writers = []
@@ -210,8 +229,11 @@ class FeedPages(PagedFeed):
         version: str,
         previous: Previous,
     ) -> None:
-        super().__init__(folder, feed_url, profile, formats, catalog_info, page_size)
+        super().__init__(folder, feed_url, profile, formats, catalog_info, page_size, changes=True)
         self.version, self.previous = version, previous
+        #: (dataset IRI, modified) of every dataset in the feed, for its change log
+        self.members: list = []
+        self.subjects: dict = {}
         #: (key, where its texts lie) of the datasets not yet on a page
         self.pending: list = []
         self.index: dict = {}
@@ -220,13 +242,18 @@ class FeedPages(PagedFeed):
         self.written = 0
 
     def add_entries(self, entries: Iterable, chunk: int, fds: Sequence[int]) -> None:
-        """A chunk's entries for this feed: [key, None | OLD | [length per format]],
-        the fresh texts lying one after another in `fds` (one per format)."""
+        """A chunk's entries for this feed: [key, None] (left out) or [key,
+        OLD | [length per format], IRI | None, modified], the fresh texts lying
+        one after another in `fds` (one per format)."""
         offsets = [0] * len(self.formats)
-        for key, state in entries:
+        for key, state, *member in entries:
             if state is None:
                 self.index[key] = None
                 continue
+            subject = member[0] or self.previous.subjects[key]
+            self.members.append((subject, member[1]))
+            if key is not None:
+                self.subjects[key] = subject
             if state == OLD:
                 self.pending.append((key, None, chunk))
             else:
@@ -305,6 +332,7 @@ class FeedPages(PagedFeed):
                         "version": self.version,
                         "formats": self.formats,
                         "records": self.index,
+                        "subjects": self.subjects,
                         "pages": self.hashes,
                         "files": file_stats(self.folder),
                     }
@@ -313,3 +341,58 @@ class FeedPages(PagedFeed):
 
     def summary(self) -> dict:
         return {"datasets": self.datasets, "pages": self.page, "reused": self.reused, "written": self.written}
+
+    def write_changes(self, old_log: str, now: str) -> None:
+        """The feed's change log: an ActivityStreams 2.0 OrderedCollection
+        (as the IIIF Change Discovery API writes one), oldest first, of an
+        Update for every dataset in the feed (endTime: when its record last
+        changed) and a Delete for every dataset the last log listed that the
+        feed no longer holds (endTime: this publish, or the Delete's own time
+        in the last log).  Only datasets the feed showed are named."""
+        present = {subject for subject, _modified in self.members}
+        kind = self.profile.dataset_class
+        items = [_activity("Update", subject, kind, modified) for subject, modified in self.members]
+        for item in _read_log(old_log):
+            subject = item["object"]["id"]
+            if subject not in present:
+                items.append(item if item["type"] == "Delete" else _activity("Delete", subject, kind, now))
+                present.add(subject)
+        items.sort(key=lambda item: (item.get("endTime") or "", item["object"]["id"]))
+        head = {
+            "@context": ACTIVITY_STREAMS,
+            "id": f"{self.feed_url}/{CHANGES}",
+            "type": "OrderedCollection",
+            "totalItems": len(items),
+        }
+        with open(os.path.join(self.folder, CHANGES), "w", encoding="utf-8", buffering=_BUFFER) as f:
+            # one activity a line: a reader can stop at the date it last read
+            f.write(json.dumps(head, ensure_ascii=False)[:-1] + ',\n"orderedItems": [\n')
+            f.write(",\n".join(json.dumps(item, ensure_ascii=False) for item in items))
+            f.write("\n]}\n")
+
+
+def _activity(kind: str, subject: str, dataset_class: str, when: str | None) -> dict:
+    item = {"type": kind, "object": {"id": subject, "type": dataset_class}}
+    if when:
+        item["endTime"] = when
+    return item
+
+
+def _read_log(path: str) -> list:
+    """The activities of the feed's current change log (none if it has none)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f).get("orderedItems", [])
+    except (OSError, ValueError):
+        return []
+
+
+def modified(record: Mapping) -> str | None:
+    """When a record last changed, as a change log says it: the store's time
+    of its last change, else the catalogue's metadata_modified (UTC is not
+    said where the source did not say it)."""
+    return record.get("harvest_updated") or record.get("metadata_modified") or None
+
+
+def publish_time() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

@@ -3,6 +3,7 @@ and an incremental one maps and renders only the records that changed."""
 
 import datetime as dt
 import filecmp
+import json
 import os
 
 from disclosure_cases import combinations
@@ -101,7 +102,8 @@ def test_three_workers_write_what_one_writes(open_record, tmp_path, monkeypatch)
 
 
 def _inodes(out):
-    return {(name, page.name): page.stat().st_ino for name in FEEDS for page in (out / name).iterdir()}
+    """Of every page file (the change log is written each time)."""
+    return {(name, page.name): page.stat().st_ino for name in FEEDS for page in (out / name).glob("catalog*")}
 
 
 def test_one_changed_dataset_rewrites_one_page_per_format(open_record, tmp_path, monkeypatch):
@@ -151,3 +153,41 @@ def test_an_index_of_files_rewritten_since_is_not_trusted(tmp_path):
     again = publish(records, str(out), catalog_info={"base_url": BASE}, today=TODAY, index_dir=str(index))
     assert again["national"]["reused"] == 0
     assert again["international"]["reused"] == 1
+
+
+def _log(out, feed):
+    return json.loads((out / feed / "changes.jsonld").read_text(encoding="utf-8"))
+
+
+def test_each_feed_has_a_change_log_of_what_it_shows(open_record, tmp_path):
+    """An ActivityStreams list, oldest first: an Update per dataset the feed
+    holds (when its record last changed), a Delete for one it no longer
+    holds — withdrawn, or no longer for that audience — and nothing of
+    a dataset the feed never showed.  Linked from every catalogue page."""
+    records = [dict(r, harvest_updated=f"2025-01-{n + 1:02d}T00:00:00") for n, r in enumerate(_records(open_record))]
+    out, index = tmp_path / "feeds", tmp_path / "index"
+    publish(records, str(out), page_size=5, catalog_info=INFO, today=TODAY, index_dir=str(index))
+    first = {feed: _log(out, feed) for feed in FEEDS}
+    for feed in FEEDS:
+        shown = {d["object"]["id"] for d in first[feed]["orderedItems"]}
+        pages = "".join(p.read_text(encoding="utf-8") for p in (out / feed).glob("catalog*.jsonld"))
+        assert all(f'"{iri}"' in pages for iri in shown) and first[feed]["totalItems"] == len(shown)
+        assert {d["type"] for d in first[feed]["orderedItems"]} == {"Update"}
+    assert len(first["international"]["orderedItems"]) < len(records)  # not every record is for every audience
+    page = (out / "national" / "catalog-2.ttl").read_text(encoding="utf-8")
+    assert f"<{BASE}/feeds/national/catalog-2.ttl> a hydra:PartialCollectionView" in page
+    assert f"rdfs:seeAlso <{BASE}/feeds/national/changes.jsonld>" in page
+
+    gone, edited = records[-1], dict(records[-2], harvest_updated="2025-03-01T00:00:00")
+    publish([*records[:-2], edited], str(out), page_size=5, catalog_info=INFO, today=TODAY, index_dir=str(index))
+    items = _log(out, "national")["orderedItems"]
+    by_type = {}
+    for item in items:
+        by_type.setdefault(item["type"], []).append(item)
+    assert [d["object"]["id"] for d in by_type["Delete"]] == [f"{BASE}/dataset/{gone['id']}"]
+    assert items[-1]["type"] == "Delete" and items[-1]["endTime"] > "2026"  # this publish: the newest
+    assert items[-2]["endTime"] == "2025-03-01T00:00:00" and items[-2]["object"]["id"].endswith(edited["id"])
+    assert [d["endTime"] for d in items] == sorted(d["endTime"] for d in items)
+    # the Delete stays in the next log, with its time
+    publish([*records[:-2], edited], str(out), page_size=5, catalog_info=INFO, today=TODAY, index_dir=str(index))
+    assert _log(out, "national")["orderedItems"] == items
