@@ -39,7 +39,7 @@ from sdm_harvester.sources.base import (
     Unchanged,
     Withheld,
 )
-from sdm_harvester.store import Busy, LeaseLost, Store, now_iso
+from sdm_harvester.store import Busy, Incoming, LeaseLost, Store, now_iso
 from sdm_harvester.units import Units
 from sdm_schema import disclosure
 from sdm_schema.errors import FieldError, Invalid
@@ -73,17 +73,15 @@ def _slug(text: str) -> str:
     return re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9_-]+", "-", text.lower())).strip("-_")
 
 
-def dataset_name(store: Store, source: str, identifier: str, hint: str | None) -> str:
-    """A CKAN-valid name, stable for a record and unique in the store."""
+def dataset_names(source: str, identifier: str, hint: str | None) -> tuple[str, str]:
+    """A CKAN-valid name, stable for a record, and the one it takes instead
+    when another record holds that (the store picks, `put_many`)."""
     digest = hashlib.sha1(f"{source}\n{identifier}".encode()).hexdigest()[:10]
     base = _slug(hint or identifier)
     name = f"{source}-{base}" if base and not re.search(r"[^\x00-\x7f]", hint or identifier) else f"{source}-{digest}"
     if len(name) > _NAME_MAX:
         name = f"{name[: _NAME_MAX - 11].rstrip('-_')}-{digest}"
-    owner = store.name_owner(name)
-    if owner is not None and owner != (source, identifier):
-        name = f"{name[: _NAME_MAX - 11].rstrip('-_')}-{digest}"
-    return name
+    return name, f"{name[: _NAME_MAX - 11].rstrip('-_')}-{digest}"
 
 
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
@@ -173,6 +171,8 @@ class SourceRun:
         self.now = now_iso()
         self.units = Units(source.department, known)
         self.validation = ValidationContext(default_lang=source.default_language)
+        #: records validated and not yet stored: written BATCH at a time (_flush)
+        self.pending: list[Incoming] = []
 
     def run(self) -> reports.SourceReport:
         report, source = self.report, self.source
@@ -235,11 +235,43 @@ class SourceRun:
     def _consume(self, harvester: Harvester, deadline: float) -> None:
         # what was handled before a failure is whole: batches() keeps it
         with self.store.batches(BATCH) as tick:
-            for item in harvester.items():
-                if time.monotonic() > deadline:
-                    raise SourceError(f"time limit of {self.source.timeout:g} s reached")
-                self._isolated(item)
-                tick()
+            try:
+                for item in harvester.items():
+                    if time.monotonic() > deadline:
+                        raise SourceError(f"time limit of {self.source.timeout:g} s reached")
+                    self._isolated(item)
+                    if len(self.pending) >= BATCH:
+                        self._flush()
+                    tick()
+            finally:
+                self._flush()
+
+    def _flush(self) -> None:
+        """Store the pending records in a few statements; should that fail,
+        one at a time, so that a record the store refuses fails alone."""
+        pending, self.pending = self.pending, []
+        if not pending:
+            return
+        try:
+            results = self.store.put_many(self.source.name, pending, self.now)
+        except LeaseLost:
+            raise
+        except Exception:
+            log.warning("%s: %d records stored one at a time", self.source.name, len(pending), exc_info=True)
+            results = [self._put_one(item) for item in pending]
+        for result in results:
+            if result:
+                self.report.count(result)
+
+    def _put_one(self, item: Incoming) -> str | None:
+        try:
+            return self.store.put_many(self.source.name, [item], self.now)[0]
+        except LeaseLost:
+            raise
+        except Exception as error:
+            log.exception("%s: record %s", self.source.name, item.identifier)
+            self.report.add_failure(item.identifier, f"internal error: {type(error).__name__}: {error}")
+            return None
 
     def _isolated(self, item: Item) -> None:
         """Handle one item; an exception fails that record only, named in
@@ -281,7 +313,6 @@ class SourceRun:
             report.count("excluded")
             return
         self.seen.add(item.identifier)
-        name = dataset_name(self.store, source.name, item.identifier, item.data.get("name"))
         data = dict(item.data)
         try:
             org, warning = self.units.resolve(data.pop("organization", None))
@@ -300,11 +331,9 @@ class SourceRun:
             report.add_invalid(item.identifier, errors)
             return
         report.add_flags(item.identifier, org["name"], clean.get("quality_flags") or ())
-        clean.update(name=name, owner_org=org["name"], organization=org)
-        result = self.store.put(
-            source.name, item.identifier, name, clean, content_hash(clean), False, item.modified, self.now
-        )
-        report.count(result)
+        names = dataset_names(source.name, item.identifier, item.data.get("name"))
+        clean.update(name=names[0], owner_org=org["name"], organization=org)
+        self.pending.append(Incoming(item.identifier, names, clean, content_hash(clean), item.modified))
 
     def _withhold(self, item: Record | Withheld) -> None:
         """A classified record, or one the platform keeps private: nothing of

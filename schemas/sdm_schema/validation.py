@@ -493,8 +493,9 @@ def validate_record(
     a flag (see `flag`) added to clean["quality_flags"].
     """
     ctx = ctx or Context()
-    fields = fields or dataset_fields()
-    clean = {k: v for k, v in record.items() if k not in {f.name for f in fields}}
+    fields = tuple(fields or dataset_fields())
+    defined = {f.name for f in fields}  # once, not once per key
+    clean = {k: v for k, v in record.items() if k not in defined}
     errors, flags = [], list(decode_json(record.get("quality_flags")) or []) if lenient else []
     for field in fields:
         if lenient and field.name == "quality_flags":

@@ -7,7 +7,7 @@ import os
 import sqlite3
 
 import pytest
-from harvest_helpers import PLATFORMS, run_report, sdm_harvest, write_config
+from harvest_helpers import DEPARTMENT, PLATFORMS, run_report, sdm_harvest, write_config
 from scale_services import pg_url, redis_url, scale_services, store_url  # noqa: F401 (fixtures)
 
 from sdm_harvester.store import NEW, UNCHANGED, UPDATED, Database, LeaseLost, RecordStore, RunLog, Store
@@ -228,3 +228,43 @@ def test_run_leaves_a_source_a_worker_is_harvesting_to_it(tmp_path, pg_url):
         assert code == 0 and report["totals"]["new"] == 4 and worker.lease_holder("nr") is None
     finally:
         worker.close()
+
+
+def _harvest(store, source):
+    from sdm_harvester import config, pipeline
+
+    run = config.from_dict({"sources": [source]})
+    return pipeline.run(run, store, store.start_run(NOW), pipeline.Options(force=True)).sources[0]
+
+
+def test_records_go_in_a_batch_at_a_time_and_one_the_store_refuses_fails_alone(tmp_path, store):
+    """The pipeline stores a batch of records in a few statements
+    (put_many), names a record whose name is held by its fallback, and, when
+    the store refuses the batch, stores its records one at a time: only the
+    refused one fails."""
+    import sqlalchemy as sa
+
+    from sdm_harvester.pipeline import dataset_names
+
+    source = {"name": "nr", "type": "spreadsheet", "url": CSV, "department": DEPARTMENT}
+    scratch = Store(str(tmp_path / "scratch"))
+    try:
+        assert _harvest(scratch, source).counts["new"] == 4
+        names = dict(scratch.database.read(sa.text("SELECT identifier, name FROM records ORDER BY identifier")))
+    finally:
+        scratch.close()
+    refused, renamed, *kept = names
+    blocked = dataset_names("nr", refused, names[refused][len("nr-") :])
+    store.put("other", "x", blocked[0], _data("x"), "h", False, None, NOW)  # both of its names held
+    store.put("other", "y", blocked[1], _data("y"), "h", False, None, NOW)
+    store.put("other", "z", names[renamed], _data("z"), "h", False, None, NOW)  # its first name held
+    report = _harvest(store, source)
+    assert report.counts["new"] == 3 and report.counts["failed"] == 1 and report.status == "partial"
+    assert len(report.errors) == 1 and report.errors[0].startswith(f"nr: {refused}: internal error: ")
+    held = dict(store.database.read(sa.text("SELECT identifier, name FROM records WHERE source='nr'")))
+    assert held == {
+        renamed: dataset_names("nr", renamed, names[renamed][len("nr-") :])[1],
+        **{k: names[k] for k in kept},
+    }
+    again = _harvest(store, source)
+    assert again.counts["unchanged"] == 3 and again.counts["failed"] == 1
