@@ -228,11 +228,6 @@ def unit_node(record: Mapping, base_url: str) -> tuple[IRI, list, Mapping] | Non
     return IRI(f"{base_url.rstrip('/')}/organization/{org_id}"), names, org
 
 
-def field_terms(field: Field, value: Any, eu: bool) -> Iterator:
-    """The RDF objects of one field's value, as its kind writes them."""
-    return field.kind_type.terms(field, value, eu)
-
-
 def literal_lang(term: Literal) -> str:
     """The catalogue's tag for a literal: its own (BCP 47, case normalised),
     or a guess for an untagged one."""
@@ -266,16 +261,28 @@ class ValueRule(Rule):
         self.fields = (self.name,)
         self.field = dataset_field(self.name)
         self.code_lists = (self.field.codelist_name,) if self.field.codelist_name else ()
+        self.range_class = RANGE_CLASSES.get(self.predicate)
 
-    def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
+    @functools.cached_property
+    def _terms(self) -> Callable[[Field, Any, bool], Iterable]:
+        """The kind's `terms`, looked up once: every dataset asks every rule."""
+        return self.field.kind_type.terms
+
+    def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterable[Triple]:
+        # a list, not a generator: most fields of a record are empty or one value
         value = record.get(self.name)
         if value in (None, "", [], {}):
-            return
-        range_class = RANGE_CLASSES.get(self.predicate)
-        for term in field_terms(self.field, value, ctx.profile.eu_codes):
-            yield subject, self.predicate, term
-            if range_class and isinstance(term, IRI):
-                yield term, TYPE, range_class
+            return ()
+        predicate, range_class = self.predicate, self.range_class
+        terms = self._terms(self.field, value, ctx.profile.eu_codes)
+        if range_class is None:
+            return [(subject, predicate, term) for term in terms]
+        out = []
+        for term in terms:
+            out.append((subject, predicate, term))
+            if isinstance(term, IRI):
+                out.append((term, TYPE, range_class))
+        return out
 
     def read(self, triples: Triples, subject: Node, out: dict) -> None:
         objects = sorted_objects(triples, subject, self.predicate)

@@ -6,10 +6,17 @@ triples with the same subject becomes one Turtle block, RDF/XML description
 or JSON-LD node; the publisher groups a dataset's triples by subject once
 and hands the groups to every format (`write_subjects`).
 
-Speed matters here (benchmarks/README.md): text is escaped only when a
-regular expression finds something to escape, and JSON-LD is written with
-the json module's C string encoder rather than json.dumps per node.  tests/rdf/test_writers.py checks that every format parses
-(with rdflib) to the graph the N-Triples output gives.
+Speed matters here (benchmarks/README.md): a publish writes every dataset
+nine times.  Each writer renders a term once — a predicate, a class, a code
+IRI, a literal — and looks the text up after that (`_Renders`: bounded, and
+shared by the writers of one format and prefixes, so the pages of a feed
+and the feeds of a publish share it); a subject's block is one join of
+those texts.  Text is escaped only when a regular expression finds
+something to escape, and JSON-LD strings come from the json module's C
+encoder.  tests/rdf/test_writers.py checks that every format parses (with
+rdflib) to the graph the N-Triples output gives, and
+tests/rdf/test_writer_bytes.py that the output is byte for byte what it
+was.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import re
 from json.encoder import encode_basestring as _json_string
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping, TextIO
 
-from sdm_schema.rdf.terms import IRI, TYPE, Triple
+from sdm_schema.rdf.terms import TYPE, Triple
 
 if TYPE_CHECKING:
     from sdm_schema.rdf.terms import Term
@@ -53,11 +60,43 @@ class Compactor:
             return found
 
 
+class _Renders(dict):
+    """Term → its text in one format, made by `render` on first use.
+
+    Bounded (emptied when full), so memory stays flat: what repeats — the
+    vocabulary, codes, a dataset's texts between the formats of a feed —
+    is found again long before that.
+    """
+
+    LIMIT = 20000
+
+    def __init__(self, render: Callable[[object], str]) -> None:
+        super().__init__()
+        self.render = render
+
+    def __missing__(self, term: object) -> str:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        text = self[term] = self.render(term)
+        return text
+
+
+#: (writer class, role, prefixes) → _Renders, shared by equal writers.
+_SHARED: dict = {}
+
+
 def by_subject(triples: Iterable[Triple]) -> list:
     """[(subject, its triples)] for a batch, each subject once, first seen first."""
     groups: dict = {}
+    last = group = None
     for triple in triples:
-        groups.setdefault(triple[0], []).append(triple)
+        subject = triple[0]
+        if subject != last:  # a run of one subject is looked up once
+            group = groups.get(subject)
+            if group is None:
+                group = groups[subject] = []
+            last = subject
+        group.append(triple)
     return list(groups.items())
 
 
@@ -68,6 +107,17 @@ class Writer:
     def __init__(self, out: TextIO, prefixes: Mapping[str, str]) -> None:
         self.out = out
         self.compact = Compactor(prefixes)
+
+    def _renders(self, role: str, make: Callable[[Compactor], Callable]) -> _Renders:
+        """The texts of `role` terms, shared by every writer of this class
+        and prefixes, as they render alike; `make(compact)` gives the
+        function that renders one (handed this writer's Compactor, never the
+        writer, so that the renders keep no file open)."""
+        key = (type(self), role, tuple(self.compact.prefixes.items()))
+        found = _SHARED.get(key)
+        if found is None:
+            found = _SHARED[key] = _Renders(make(self.compact))
+        return found
 
     def begin(self) -> None:
         pass
@@ -115,13 +165,13 @@ def _full_iri(iri: str) -> str:
 def _nt_term(term: Term, datatype_ref: Callable[[str], str] = _full_iri) -> str:
     """A term in N-Triples syntax; Turtle passes its prefix compaction for
     datatypes, the only place the two differ."""
-    if isinstance(term, IRI):
+    if isinstance(term, str):
         return f"<{term}>"
-    text = _nt_string(term.value)
-    if term.lang:
-        return f"{text}@{term.lang}"
-    if term.datatype:
-        return f"{text}^^{datatype_ref(term.datatype)}"
+    text = _nt_string(term[0])
+    if term[1]:
+        return f"{text}@{term[1]}"
+    if term[2]:
+        return f"{text}^^{datatype_ref(term[2])}"
     return text
 
 
@@ -129,18 +179,29 @@ class NTriplesWriter(Writer):
     extension = "nt"
     media_type = "application/n-triples"
 
-    def write(self, triples: Iterable[Triple]) -> None:
-        self.out.write(self._lines(triples))
+    def __init__(self, out: TextIO, prefixes: Mapping[str, str]) -> None:
+        super().__init__(out, prefixes)
+        self._predicates = self._renders("predicate", lambda _c: lambda p: f"<{p}> ")
+        # the object and the end of its line
+        self._objects = self._renders("object", lambda _c: lambda o: _nt_term(o) + " .\n")
 
-    @staticmethod
-    def _lines(triples: Iterable[Triple]) -> str:
-        return "".join([f"<{s}> <{p}> {_nt_term(o)} .\n" for s, p, o in triples])
+    def write(self, triples: Iterable[Triple]) -> None:
+        self.write_subjects([(None, triples)])  # N-Triples needs no grouping
 
     def render_subjects(self, groups: list) -> str:
-        return self._lines(triple for _subject, group in groups for triple in group)
+        predicates, objects = self._predicates, self._objects
+        return "".join([f"<{s}> {predicates[p]}{objects[o]}" for _subject, group in groups for s, p, o in group])
 
 
 # -- Turtle ----------------------------------------------------------------------
+
+
+def _ttl_iri(compact: Compactor, iri: str) -> str:
+    return compact(iri) or f"<{iri}>"
+
+
+def _ttl_term(compact: Compactor, term: Term) -> str:
+    return _nt_term(term, lambda datatype: _ttl_iri(compact, datatype))
 
 
 class TurtleWriter(Writer):
@@ -149,29 +210,22 @@ class TurtleWriter(Writer):
 
     def __init__(self, out: TextIO, prefixes: Mapping[str, str]) -> None:
         super().__init__(out, prefixes)
-        self._verbs: dict = {}
+        # a predicate as written before its objects, and after another's
+        self._verbs = verbs = self._renders("verb", lambda c: lambda p: "a " if p == TYPE else _ttl_iri(c, p) + " ")
+        self._next_verbs = self._renders("next verb", lambda _c: lambda p: " ;\n    " + verbs[p])
+        self._objects = self._renders("object", lambda c: lambda o: _ttl_term(c, o))
+        # the objects of rdf:type: classes, which have prefixed names
+        self._classes = self._renders(
+            "class", lambda c: lambda o: _ttl_iri(c, o) if isinstance(o, str) else _ttl_term(c, o)
+        )
 
     def begin(self) -> None:
         self.out.write("".join(f"@prefix {p}: <{ns}> .\n" for p, ns in self.compact.prefixes.items()))
         self.out.write("\n")
 
-    def _iri(self, iri: str) -> str:
-        return self.compact(iri) or f"<{iri}>"
-
-    def _term(self, term: Term) -> str:
-        return _nt_term(term, self._iri)
-
-    def _verb(self, predicate: str) -> str:
-        """A predicate as written before its objects, cached: there are few."""
-        found = self._verbs.get(predicate)
-        if found is None:
-            found = self._verbs[predicate] = "a " if predicate == TYPE else self._iri(predicate) + " "
-        return found
-
     def render_subjects(self, groups: list) -> str:
-        # One pass over the triples, runs of a predicate kept in order; the
-        # hottest loop of a publish, so terms are written inline.
-        verb, compact, special = self._verb, self._iri, _NT_SPECIAL.search
+        # The hottest loop of a publish: every term's text is looked up.
+        next_verbs, objects, classes = self._next_verbs, self._objects, self._classes
         chunks = []
         for subject, group in groups:
             parts = [f"<{subject}> "]
@@ -180,20 +234,11 @@ class TurtleWriter(Writer):
                 if predicate == last:
                     parts.append(" , ")
                 else:
-                    if last is not None:
-                        parts.append(" ;\n    ")
-                    parts.append(verb(predicate))
+                    parts.append(next_verbs[predicate])
                     last = predicate
-                if isinstance(obj, str):  # an IRI; classes are a vocabulary's terms
-                    parts.append(compact(obj) if predicate == TYPE else f"<{obj}>")
-                    continue
-                value, tag, datatype = obj
-                text = f'"{value.translate(_NT_ESCAPES)}"' if special(value) else f'"{value}"'
-                if tag:
-                    text = f"{text}@{tag}"
-                elif datatype:
-                    text = f"{text}^^{compact(datatype)}"
-                parts.append(text)
+                parts.append(classes[obj] if predicate == TYPE else objects[obj])
+            if group:  # the first predicate follows the subject, not a ";"
+                parts[1] = self._verbs[group[0][1]]
             parts.append(" .\n")
             chunks.append("".join(parts))
         return "\n".join(chunks) + "\n"
@@ -222,49 +267,51 @@ def _xml_attr(text: str) -> str:
     return _XML_FORBIDDEN.sub("", text).translate(_XML_ATTR)
 
 
+def _xml_object(term: Term) -> str:
+    """A property element's text after its opening tag's name: the whole
+    rest of an empty element for an IRI, up to the closing tag for a literal."""
+    if isinstance(term, str):
+        return f' rdf:resource="{_xml_attr(term)}"/>\n'
+    value, tag, datatype = term
+    if tag:
+        return f' xml:lang="{tag}">{_xml_text(value)}'
+    if datatype:
+        return f' rdf:datatype="{_xml_attr(datatype)}">{_xml_text(value)}'
+    return f">{_xml_text(value)}"
+
+
+def _xml_tags(compact: Compactor, predicate: str) -> tuple:
+    """A predicate's opening (indented, unclosed) and closing tag."""
+    tag = compact(predicate)
+    if not tag:
+        raise ValueError(f"RDF/XML needs a declared namespace for predicate {predicate}")
+    return (f"    <{tag}", f"</{tag}>\n")
+
+
 class RdfXmlWriter(Writer):
     extension = "rdf"
     media_type = "application/rdf+xml"
 
     def __init__(self, out: TextIO, prefixes: Mapping[str, str]) -> None:
         super().__init__(out, prefixes)
-        self._tags: dict = {}
+        self._tags = self._renders("tag", lambda c: lambda p: _xml_tags(c, p))
+        self._objects = self._renders("object", lambda _c: _xml_object)
 
     def begin(self) -> None:
         namespaces = " ".join(f'xmlns:{p}="{ns}"' for p, ns in self.compact.prefixes.items())
         self.out.write(f'<?xml version="1.0" encoding="utf-8"?>\n<rdf:RDF {namespaces}>\n')
 
-    def _qname(self, iri: str) -> str:
-        qname = self.compact(iri)
-        if not qname:
-            raise ValueError(f"RDF/XML needs a declared namespace for predicate {iri}")
-        return qname
-
-    def _tag(self, predicate: str) -> tuple:
-        """A predicate's opening (indented, unclosed) and closing tag, cached."""
-        found = self._tags.get(predicate)
-        if found is None:
-            tag = self._qname(predicate)
-            found = self._tags[predicate] = (f"    <{tag}", f"</{tag}>\n")
-        return found
-
     def render_subjects(self, groups: list) -> str:
-        tag_of, attr, text_of = self._tag, _xml_attr, _xml_text
+        tags, objects = self._tags, self._objects
         chunks = []
         for subject, group in groups:
-            chunks.append(f'  <rdf:Description rdf:about="{attr(subject)}">\n')
+            chunks.append(f'  <rdf:Description rdf:about="{_xml_attr(subject)}">\n')
             for _s, predicate, term in group:
-                opening, closing = tag_of(predicate)
-                if isinstance(term, str):  # an IRI
-                    chunks.append(f'{opening} rdf:resource="{attr(term)}"/>\n')
-                    continue
-                value, tag, datatype = term
-                if tag:
-                    chunks.append(f'{opening} xml:lang="{tag}">{text_of(value)}{closing}')
-                elif datatype:
-                    chunks.append(f'{opening} rdf:datatype="{attr(datatype)}">{text_of(value)}{closing}')
+                opening, closing = tags[predicate]
+                if isinstance(term, str):  # an IRI: an empty element
+                    chunks.append(opening + objects[term])
                 else:
-                    chunks.append(f"{opening}>{text_of(value)}{closing}")
+                    chunks.append(f"{opening}{objects[term]}{closing}")
             chunks.append("  </rdf:Description>\n")
         return "".join(chunks)
 
@@ -275,55 +322,51 @@ class RdfXmlWriter(Writer):
 # -- JSON-LD ---------------------------------------------------------------------
 
 
+def _json_value(keys: _Renders, term: Term) -> str:
+    """An object as a JSON-LD value; `keys` names datatypes."""
+    if isinstance(term, str):  # an IRI
+        return '{"@id": ' + _json_string(term) + "}"
+    text, tag, datatype = term
+    if tag:
+        return '{"@value": ' + _json_string(text) + ', "@language": ' + _json_string(tag) + "}"
+    if datatype:
+        return '{"@value": ' + _json_string(text) + ', "@type": ' + keys[datatype] + "}"
+    return _json_string(text)
+
+
 class JsonLdWriter(Writer):
     """Compact JSON-LD: one @graph of node objects, keys as prefixed names."""
 
     extension = "jsonld"
     media_type = "application/ld+json"
 
+    def __init__(self, out: TextIO, prefixes: Mapping[str, str]) -> None:
+        super().__init__(out, prefixes)
+        # a vocabulary term as a JSON string (a prefixed name if it has one)
+        self._keys = keys = self._renders("key", lambda c: lambda iri: _json_string(c(iri) or iri))
+        self._members = self._renders("member", lambda _c: lambda p: '"@type"' if p == TYPE else keys[p])
+        self._values = self._renders("value", lambda _c: lambda term: _json_value(keys, term))
+        self._first = True
+
     def begin(self) -> None:
         context = {("@vocab" if not p else p): ns for p, ns in self.compact.prefixes.items()}
         self.out.write('{"@context": ' + json.dumps(context) + ',\n"@graph": [\n')
         self._first = True
-        self._keys: dict = {}
-
-    def _key(self, iri: str) -> str:
-        """A vocabulary term as a JSON string (a prefixed name if it has one);
-        cached, as there are few."""
-        try:
-            return self._keys[iri]
-        except KeyError:
-            self._keys[iri] = found = _json_string(self.compact(iri) or iri)
-            return found
 
     def render_subjects(self, groups: list) -> str:
-        keys, key_of, string = self._keys, self._key, _json_string
+        keys, members, values = self._keys, self._members, self._values
         nodes = []
         for subject, group in groups:
-            properties: dict = {}
+            properties: dict = {}  # predicate → its values, first seen first
             for _s, predicate, term in group:
-                if predicate == TYPE:
-                    properties.setdefault('"@type"', []).append(keys.get(term) or key_of(term))
-                    continue
-                if isinstance(term, str):  # an IRI
-                    value = '{"@id": ' + string(term) + "}"
+                value = keys[term] if predicate == TYPE else values[term]
+                found = properties.get(predicate)
+                if found is None:
+                    properties[predicate] = [value]
                 else:
-                    text, tag, datatype = term
-                    if tag:
-                        value = '{"@value": ' + string(text) + ', "@language": ' + string(tag) + "}"
-                    elif datatype:
-                        value = (
-                            '{"@value": '
-                            + string(text)
-                            + ', "@type": '
-                            + (keys.get(datatype) or key_of(datatype))
-                            + "}"
-                        )
-                    else:
-                        value = string(text)
-                properties.setdefault(keys.get(predicate) or key_of(predicate), []).append(value)
-            members = "".join(f", {key}: [{', '.join(values)}]" for key, values in properties.items())
-            nodes.append('{"@id": ' + string(subject) + members + "}")
+                    found.append(value)
+            text = "".join([f", {members[p]}: [{', '.join(found)}]" for p, found in properties.items()])
+            nodes.append(f'{{"@id": {_json_string(subject)}{text}}}')
         return ",\n".join(nodes)
 
     def separator(self, text: str) -> str:
