@@ -42,6 +42,7 @@ the load average before and after, and the command.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import subprocess
@@ -156,20 +157,43 @@ def postgres_cpu() -> float:
     return sum(int(x) for x in fields[13:15]) / os.sysconf("SC_CLK_TCK")  # cutime, cstime
 
 
-def cli(*args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "sdm_harvester.cli", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+#: A small process that starts each case's processes and waits for them.
+#: They are forked from it, not from this process: Linux keeps a process's
+#: peak RSS across exec, so every child of this one, which holds all the
+#: pages in memory, would report at least its size.  Their stderr goes to
+#: files (a pipe left unread would block a worker that logs every job).
+LAUNCHER = r"""
+import json, os, subprocess, sys, tempfile
+for line in sys.stdin:
+    logs = [tempfile.TemporaryFile() for _ in json.loads(line)]
+    procs = [subprocess.Popen(a, stdout=subprocess.DEVNULL, stderr=f) for a, f in zip(json.loads(line), logs)]
+    out = []
+    for process, log in zip(procs, logs):
+        _, status, usage = os.wait4(process.pid, 0)
+        log.seek(0)
+        tail = log.read().decode(errors="replace")[-2000:]
+        out.append([os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, tail])
+    print(json.dumps(out), flush=True)
+"""
 
 
-def wait(process: subprocess.Popen) -> tuple[float, float]:
-    """CPU seconds and peak RSS (MB) of a process and the jobs it forked;
-    exits the benchmark if the process failed."""
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        sys.exit(f"{process.args[2:4]} exited {process.returncode}: {process.stderr.read().decode()[-2000:]}")
-    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+class Launcher:
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", LAUNCHER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+
+    def cli(self, *commands: list[str]) -> list[tuple[float, float]]:
+        """Run `sdm-harvest` commands at once; CPU seconds and peak RSS (MB)
+        of each (with the jobs it forked); exits the benchmark if one failed."""
+        argv = [[sys.executable, "-m", "sdm_harvester.cli", *command] for command in commands]
+        self.process.stdin.write(json.dumps(argv) + "\n")
+        self.process.stdin.flush()
+        results = json.loads(self.process.stdout.readline())
+        for command, (code, _, _, tail) in zip(commands, results, strict=True):
+            if code != 0:
+                sys.exit(f"sdm-harvest {' '.join(command[:1])} exited {code}: {tail}")
+        return [(cpu, rss) for _, cpu, rss, _ in results]
 
 
 def records(store: str) -> int:
@@ -183,21 +207,23 @@ def records(store: str) -> int:
             opened.close()
 
 
-def case_run(config: str, data: str, store: str) -> tuple[float, float, list[float]]:
+def case_run(launcher: Launcher, config: str, data: str, store: str) -> tuple[float, float, list[float]]:
     started = time.monotonic()
-    cpu, rss = wait(cli("run", "--config", config, "--data-dir", data, "--force", "--store", store))
+    [(cpu, rss)] = launcher.cli(["run", "--config", config, "--data-dir", data, "--force", "--store", store])
     return time.monotonic() - started, cpu, [rss]
 
 
-def case_workers(config: str, data: str, store: str, workers: int) -> tuple[float, float, list[float]]:
+def case_workers(
+    launcher: Launcher, config: str, data: str, store: str, workers: int
+) -> tuple[float, float, list[float]]:
     from redis import Redis
 
     redis = f"redis://127.0.0.1:{REDIS_PORT}/{REDIS_DB}"
     Redis.from_url(redis).flushdb()
     started = time.monotonic()
     enqueue = ["enqueue", "--config", config, "--data-dir", data, "--force", "--store", store]
-    cpu, _ = wait(cli(*enqueue, "--redis", redis, "--retries", "0"))
-    ended = [wait(p) for p in [cli("worker", "--burst", "--redis", redis) for _ in range(workers)]]
+    [(cpu, _)] = launcher.cli([*enqueue, "--redis", redis, "--retries", "0"])
+    ended = launcher.cli(*[["worker", "--burst", "--redis", redis]] * workers)
     return time.monotonic() - started, cpu + sum(c for c, _ in ended), [rss for _, rss in ended]
 
 
@@ -225,6 +251,7 @@ def main() -> None:
         f" --page-size {args.page_size} --delay {args.delay:g} --cases {args.cases}"
     )
     psql_run(f"CREATE DATABASE {DATABASE}")  # kept from an earlier run, or new
+    launcher = Launcher()  # before the pages fill this process
     server, pages = serve(args.delay)
     base = f"http://127.0.0.1:{server.server_address[1]}"
     pages.update(catalogues(args.sources, args.records, args.page_size, base))
@@ -246,9 +273,9 @@ def main() -> None:
             data = os.path.join(tmp, f"data-{case}")
             before = postgres_cpu()
             if case == "run":
-                wall, cpu, rss = case_run(config, data, store)
+                wall, cpu, rss = case_run(launcher, config, data, store)
             else:
-                wall, cpu, rss = case_workers(config, data, store, int(case))
+                wall, cpu, rss = case_workers(launcher, config, data, store, int(case))
             time.sleep(1)  # the case's backends end once its processes have
             pg = postgres_cpu() - before
             held = records(store)
