@@ -78,8 +78,15 @@ class Units:
 
     organization_show, because package_show's organization lacks the
     scheming fields (title_translated, uscc); a page of a hundred datasets
-    of one unit asks once, not a hundred times.
+    of one unit asks once, not a hundred times.  Without the unit's users,
+    groups, tags, followers and dataset count (a Solr query), which no
+    profile writes: 3 ms a unit instead of 30.
     """
+
+    _WITHOUT = {
+        f"include_{part}": False
+        for part in ("datasets", "dataset_count", "users", "groups", "tags", "followers", "member_count")
+    }
 
     def __init__(self) -> None:
         self._found: dict = {}
@@ -88,7 +95,7 @@ class Units:
         if org_id not in self._found:
             try:
                 self._found[org_id] = tk.get_action("organization_show")(
-                    {"ignore_auth": True}, {"id": org_id, "include_datasets": False}
+                    {"ignore_auth": True}, {"id": org_id, **self._WITHOUT}
                 )
             except tk.ObjectNotFound:
                 self._found[org_id] = None
