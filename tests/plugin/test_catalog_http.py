@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 from ckan import model
-from ckan.lib import search
+from ckan.lib import app_globals, search
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 from ckanext.dcat import logic as dcat_logic
@@ -156,31 +156,45 @@ def test_sdm_pages_stream_and_stock_profiles_still_serialise(app, three, monkeyp
     assert stock.status_code == 200 and "dcat:Dataset" in stock.get_data(as_text=True)
 
 
-def test_a_hit_and_a_304_ask_solr_one_row_and_a_miss_searches_once(app, three, monkeypatch):
-    searches = []
+def test_the_publics_hit_and_304_skip_search_and_ckans_request_work(app, three, monkeypatch):
+    searches, identified = [], []
     real = dcat_logic._search_ckan_datasets
 
     def counting(context, data_dict):
-        found = real(context, data_dict)
-        searches.append("probe" if context.get(catalog.PROBE_KEY) else "page")
-        assert len(found["results"]) == (1 if context.get(catalog.PROBE_KEY) else 3)
-        return found
+        searches.append(context.get(catalog.FIELDS_KEY) or "page")
+        return real(context, data_dict)
+
+    real_check = app_globals.app_globals._check_uptodate
+
+    def checking():
+        identified.append(True)  # ckan_before_request's first step
+        return real_check()
 
     monkeypatch.setattr(dcat_logic, "_search_ckan_datasets", counting)
-    first = app.get("/catalog.ttl?profiles=sdm_national")
-    assert searches == ["probe", "page"]
-    assert app.get("/catalog.ttl?profiles=sdm_national").get_data() == first.get_data()
-    assert (
-        app.get("/catalog.ttl?profiles=sdm_national", headers={"If-None-Match": first.headers["ETag"]}).status_code
-        == 304
-    )
-    assert searches == ["probe", "page", "probe", "probe"]
+    monkeypatch.setattr(app_globals.app_globals, "_check_uptodate", checking)
+    url = "/catalog.ttl?profiles=sdm_national"
+    first = app.get(url)
+    assert searches == ["page"] and identified == [True]
+    hit = app.get(url)
+    assert hit.get_data() == first.get_data() and hit.headers["ETag"] == first.headers["ETag"]
+    # CKAN's after_request hooks still ran: the same Cache-Control as the miss
+    assert hit.headers.get("Cache-Control") == first.headers.get("Cache-Control")
+    assert app.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    assert searches == ["page"] and identified == [True]
+    # a request with a credential goes the whole way (and the validators'
+    # search asks for ids and dates only)
+    token = factories.APIToken(user=factories.User()["name"])["token"]
+    signed_in = app.get(url, headers={"Authorization": token})
+    assert signed_in.status_code == 200 and len(identified) == 2
+    assert searches == ["page", "id,metadata_modified", "page"]
 
 
 def test_the_hooks_are_on_the_feed_routes_only(app):
     flask_app = app.flask_app
+    assert conditional_get.answer_early in flask_app.url_value_preprocessors["dcat"]
     assert conditional_get.answer_unchanged in flask_app.before_request_funcs["dcat"]
     assert conditional_get.remember_page in flask_app.after_request_funcs["dcat"]
-    assert conditional_get.answer_unchanged not in flask_app.before_request_funcs.get(None, [])
-    assert conditional_get.remember_page not in flask_app.after_request_funcs.get(None, [])
+    ours = {conditional_get.answer_early, conditional_get.answer_unchanged, conditional_get.remember_page}
+    for hooks in (flask_app.url_value_preprocessors, flask_app.before_request_funcs, flask_app.after_request_funcs):
+        assert not ours & set(hooks.get(None, []))
     assert "ETag" not in app.get("/api/3/action/status_show").headers

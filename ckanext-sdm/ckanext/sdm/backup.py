@@ -29,7 +29,7 @@ import ckan.plugins.toolkit as tk
 import psycopg2
 from cryptography.hazmat.primitives import serialization
 
-from ckanext.sdm import certificates, signing
+from ckanext.sdm import catalogue_version, certificates, signing
 from sdm_harvester import backup as core
 
 if TYPE_CHECKING:
@@ -393,6 +393,8 @@ def restore(
     _ckan("db", "upgrade")  # CKAN's migrations, then every plugin's pending ones
     step("migrated")
     indexed = reindex(workers)
+    # pg_restore wrote past CKAN's session: the cached DCAT pages are old
+    catalogue_version.bump()
     step(f"search index rebuilt: {indexed} datasets, {workers} workers")
     problems = verify_restored(document, public_key)
     step("verified against the manifest")

@@ -40,9 +40,6 @@ PROFILE_AUDIENCES = {p.name: p.audience for p in (national.PROFILE, dcat_ap3.PRO
 AUDIENCES_KEY = "sdm_catalogue_audiences"
 #: The context key asking a catalogue search for these fields only (conditional_get).
 FIELDS_KEY = "sdm_catalogue_fields"
-#: The context key asking a catalogue search for its first result only (with
-#: the count): the newest change of the whole query, in the catalogue's order.
-PROBE_KEY = "sdm_catalogue_probe"
 #: ckanext-dcat sorts by metadata_modified alone; ties (datasets saved in
 #: one transaction, harvested batches) would move between pages.
 SORT = "metadata_modified desc, id asc"
@@ -109,8 +106,6 @@ def catalogue_search(context: dict, data_dict: dict) -> dict:
     data_dict = dict(data_dict, fq_list=fq_list, sort=SORT)
     if context.get(FIELDS_KEY):
         data_dict["fl"] = context[FIELDS_KEY]
-    if context.get(PROBE_KEY):
-        data_dict.update(rows=1, start=0)
     return data_dict
 
 

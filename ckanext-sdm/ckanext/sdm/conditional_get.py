@@ -1,36 +1,49 @@
 """Conditional GET for ckanext-dcat's RDF pages, /catalog.<format> and
 /dataset/<id>.<format>: a weak ETag and Last-Modified on every answer, 304
 when the client's copy is current, and the serialised page kept in Redis
-under its ETag, so an unchanged page is neither mapped nor serialised again.
+under its ETag, so an unchanged page is neither searched, mapped nor
+serialised again.
 
 The validators are computed before ckanext-dcat's view runs, from what
-decides the page, as cheaply as that allows (a cache hit and a 304 cost one
-Solr query of one row and one Redis read, benchmarks/README.md):
-  catalogue  the request (path, query, format, profiles), who asks, the
-             day, and for the public the count and the newest
-             metadata_modified of the whole query (the same search the view
-             runs: ckanext-dcat's _search_ckan_datasets with catalog.py's
-             audience filters, asking Solr for one row of two fields).  Any
-             save, new dataset or deletion changes one of the two, and the
-             day sees embargoes that end without a save (disclosure rule 4);
-             the public's entitlement to a dataset is the policy's answer on
-             its stored fields, which these cover.  For a signed-in reader
-             it is the (id, metadata_modified) of the page's datasets and
-             what they may see now of each (access.entitlement), because a
-             grant expires and a membership ends without any dataset
-             changing;
+decides the page, as cheaply as that allows:
+  catalogue, for the public
+             the request (path, query, format, profiles), the release and
+             the settings pages are written with, the day, and the
+             catalogue's version (catalogue_version.py: a Redis counter the
+             plugin bumps after every commit that writes what a page shows
+             or who may see it).  One Redis read, no search, no database.
+             The day sees embargoes that end without a save (disclosure
+             rule 4).  Last-Modified is when the version last moved.
+  catalogue, for a signed-in reader
+             the same, and the (id, metadata_modified) of the page's
+             datasets and what the reader may see now of each
+             (access.entitlement): a grant expires, and the blacklist is
+             judged by address, without any write.  One Solr query of ids
+             and dates, two database queries.
   dataset    the request, who asks, the dataset's last change
              (metadata_modified, or the day its embargo ended by itself) and
              the reader's entitlement.
-A change to a dataset's responsible unit alone (its name, its USCC) does not
-change the validators until the dataset is saved or the day turns.
 
-The hooks are attached to ckanext-dcat's blueprint only (`_attach`): no other
-page of the site runs them.
+Where they are answered:
+  answer_early   a url_value_preprocessor of the dcat blueprint, which Flask
+             runs before every before_request function — CKAN's own
+             (ckan_before_request: a system_info query, identifying the
+             reader, CSRF, controller names for templates) included.  A
+             catalogue request that carries no credential at all (no cookie,
+             no API token, no REMOTE_USER, no IAuthenticator plugin on the
+             site) is the public's for certain, so its 304 or cached page is
+             answered there, aborting with the response; the after_request
+             hooks (CORS, Cache-Control) still run.
+  answer_unchanged   the blueprint's before_request, after CKAN has
+             identified the reader: everyone else, and dataset pages.
+A miss runs the view, whose search runs once; remember_page stores the page
+under the validators computed before it.  The hooks are attached to
+ckanext-dcat's blueprint only (`_attach`): no other page of the site runs
+them.
 
 If-Modified-Since is answered on dataset pages only.  CKAN keeps a deleted
 dataset's metadata_modified, so a catalogue page can change with no newer
-date on it; its ETag (the count) sees that, a date cannot.
+date on it; its ETag sees that, a date cannot.
 """
 
 from __future__ import annotations
@@ -40,17 +53,19 @@ import hashlib
 import importlib.metadata
 import json
 import logging
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 import ckan.model as model
+import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.lib.redis import connect_to_redis
 from ckanext.dcat import logic as dcat_logic
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, abort, current_app, g, request
 from redis.exceptions import RedisError
 
-from ckanext.sdm import access, catalog
+from ckanext.sdm import access, catalog, catalogue_version
 from ckanext.sdm.access import current_user_name
 from sdm_schema import disclosure
 
@@ -81,8 +96,28 @@ def _user() -> str:
     return current_user_name() or ""
 
 
-def _etag(*parts: object) -> str:
-    text = json.dumps([_VERSION, request.full_path, _user(), *parts], default=str)
+_SETTINGS = ("ckanext.dcat.", "ckanext.sdm.", "ckan.auth.", "ckan.site_url", "ckan.site_title", "ckan.root_path")
+
+
+def _settings() -> str:
+    """The configuration a page is written with, so a restart with other
+    settings serves none of the pages cached before it; once per app (a
+    setting changed at run time, on the admin page, is a database write,
+    which the catalogue version sees)."""
+    found = current_app.extensions.get("sdm_feed_settings")
+    if found is None:
+        settings = sorted((key, str(value)) for key, value in tk.config.items() if key.startswith(_SETTINGS))
+        found = current_app.extensions["sdm_feed_settings"] = hashlib.sha256(json.dumps(settings).encode()).hexdigest()
+    return found
+
+
+def _today() -> dt.date:
+    """The day, which ends embargoes by itself (disclosure rule 4)."""
+    return dt.date.today()
+
+
+def _etag(user: str, *parts: object) -> str:
+    text = json.dumps([_VERSION, request.full_path, user, *parts], default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
@@ -91,9 +126,11 @@ def _entitlements(package_ids: Iterable[str]) -> list:
     grant that expires or is revoked, a membership that ends, change the
     ETag and so the cache key, and the cached page is never served again."""
     viewer = access.Viewer(_user() or None)
+    package_ids = list(package_ids)
+    stored = access.stored_policies(package_ids)
     rights = []
     for package_id in package_ids:
-        right = access.entitlement(viewer, model.Session.get(model.Package, package_id))
+        right = access.entitlement(viewer, stored.get(package_id))
         rights.append((right.visible, right.files, right.all_fields))
     return rights
 
@@ -102,13 +139,11 @@ def _parse(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value.rstrip("Z"))
 
 
-def _catalogue_search(fields: str, probe: bool):
-    """The view's own catalogue search, asking Solr for `fields` only (and for
-    one row when `probe`); None for parameters the view refuses (409)."""
+def _catalogue_ids() -> dict | None:
+    """The view's own catalogue search, asking Solr for ids and dates only;
+    None for parameters the view refuses (409)."""
     profiles = request.args.get("profiles")
-    context = catalog.mark(
-        {catalog.FIELDS_KEY: fields, catalog.PROBE_KEY: probe}, profiles.split(",") if profiles else None
-    )
+    context = catalog.mark({catalog.FIELDS_KEY: "id,metadata_modified"}, profiles.split(",") if profiles else None)
     data_dict = {key: request.args.get(key) for key in ("page", "modified_since", "q", "fq")}
     try:
         return dcat_logic._search_ckan_datasets(context, data_dict)
@@ -116,22 +151,35 @@ def _catalogue_search(fields: str, probe: bool):
         return None
 
 
+def _version() -> catalogue_version.Version | None:
+    try:
+        return catalogue_version.current()
+    except RedisError:
+        log.warning("catalogue version unavailable: no validators", exc_info=True)
+        return None
+
+
+def public_catalog_validators() -> Validators | None:
+    """The public's: one Redis read, no search (catalogue_version.py)."""
+    version = _version()
+    if version is None:
+        return None
+    return Validators(_etag("", _today(), version.counter, _settings()), version.changed, dated=False)
+
+
 def catalog_validators() -> Validators | None:
-    if not _user():
-        # the id too: access.package_search redacts each result by its id
-        found = _catalogue_search("id,metadata_modified", probe=True)
-        if found is None:
-            return None
-        newest = [r["metadata_modified"] for r in found["results"]]
-        last = _parse(newest[0]) if newest else None
-        return Validators(_etag(dt.date.today(), found["count"], newest), last, dated=False)
-    found = _catalogue_search("id,metadata_modified", probe=False)
-    if found is None:
+    user = _user()
+    if not user:
+        return public_catalog_validators()
+    version = _version()
+    found = _catalogue_ids() if version is not None else None
+    if version is None or found is None:
         return None
     page = [(r["id"], r["metadata_modified"]) for r in found["results"]]
     last = max((_parse(m) for _id, m in page), default=None)
     rights = _entitlements(package_id for package_id, _modified in page)
-    return Validators(_etag(dt.date.today(), found["count"], page, rights), last, dated=False)
+    parts = (_today(), version.counter, _settings(), found["count"], page, rights)
+    return Validators(_etag(user, *parts), max(filter(None, (last, version.changed))), dated=False)
 
 
 def _last_change(package: model.Package) -> dt.datetime:
@@ -153,7 +201,7 @@ def dataset_validators(id_: str) -> Validators | None:
     if package is None:
         return None
     changed = _last_change(package)
-    return Validators(_etag(changed, _entitlements([package.id])), changed, dated=True)
+    return Validators(_etag(_user(), changed, _entitlements([package.id])), changed, dated=True)
 
 
 def _validators() -> Validators | None:
@@ -212,11 +260,8 @@ def _with_validators(response: Response, validators: Validators) -> Response:
     return response
 
 
-def answer_unchanged() -> Response | None:
+def _answer(validators: Validators) -> Response | None:
     """304 for a current copy; the cached page for a known ETag."""
-    validators = _validators()
-    if validators is None:
-        return None
     g.sdm_rdf_validators = validators
     if _not_modified(validators):
         return _with_validators(Response(status=304), validators)
@@ -225,6 +270,59 @@ def answer_unchanged() -> Response | None:
         g.sdm_rdf_cached = True
         return _with_validators(cached, validators)
     return None
+
+
+def answer_unchanged() -> Response | None:
+    """The blueprint's before_request: after CKAN has identified the
+    reader, for whoever asks (the early answer below left it to us)."""
+    if g.get("sdm_rdf_missed"):
+        return None  # answer_early asked already: the view must write the page
+    validators = _validators()
+    return None if validators is None else _answer(validators)
+
+
+def _without_credentials() -> bool:
+    """Whether the request is the public's for certain, before CKAN has
+    identified anyone: no cookie (no session, no remember-me), no API token,
+    no REMOTE_USER, and no IAuthenticator plugin that could name a reader
+    some other way."""
+    headers = request.headers
+    token_header = tk.config.get("apitoken_header_name") or "Authorization"
+    return not (
+        request.cookies
+        or headers.get("Authorization")
+        or headers.get(token_header)
+        or headers.get("X-CKAN-API-Key")
+        or request.environ.get("REMOTE_USER")
+        or any(True for _plugin in p.PluginImplementations(p.IAuthenticator))
+    )
+
+
+def answer_early(endpoint: str | None, view_args: dict | None) -> None:
+    """The public's cache hit or 304 for a catalogue page, before any of
+    CKAN's own per-request work (the app's before_request: a system_info
+    query for the settings, identifying the reader, CSRF, the controller
+    names for templates), which an anonymous copy of a page needs none of.
+
+    A url_value_preprocessor of the dcat blueprint, so no other route runs
+    it: Flask calls those before every before_request function.  It cannot
+    return a response, so it aborts with one (werkzeug's abort(Response)),
+    which Flask hands back as the answer, through the after_request hooks
+    (CORS, Cache-Control) like any other."""
+    if endpoint != _CATALOG or request.method != "GET" or not (view_args or {}).get("_format"):
+        return
+    if not _without_credentials():
+        return
+    validators = public_catalog_validators()
+    if validators is None:
+        return
+    answer = _answer(validators)
+    if answer is None:
+        g.sdm_rdf_missed = True
+        return
+    # ckan_after_request logs the time since ckan_before_request set this
+    setattr(g, "__timer", time.time())
+    abort(answer)
 
 
 def remember_page(response: Response) -> Response:
@@ -240,5 +338,6 @@ def remember_page(response: Response) -> Response:
 def _attach(state: BlueprintSetupState) -> None:
     """Run the hooks for ckanext-dcat's blueprint alone (its RDF routes),
     not as app-wide hooks every request of the site would pass through."""
+    state.app.url_value_preprocessors.setdefault(_DCAT_BLUEPRINT, []).append(answer_early)
     state.app.before_request_funcs.setdefault(_DCAT_BLUEPRINT, []).append(answer_unchanged)
     state.app.after_request_funcs.setdefault(_DCAT_BLUEPRINT, []).append(remember_page)
