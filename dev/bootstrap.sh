@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what the project needs on a fresh Debian 12 machine, idempotently.
-#   dev/bootstrap.sh apt        PostgreSQL, Redis, libpq, Chromium (as root, only when missing)
+#   dev/bootstrap.sh apt        PostgreSQL, Redis, libpq, Chromium, ApacheBench (as root, only when missing)
 #   dev/bootstrap.sh base       .venv with the harvester and schema (no CKAN)
 #   dev/bootstrap.sh ckan       .venv with CKAN 2.11, scheming, dcat and test tools
 #   dev/bootstrap.sh solr       Apache Solr's jars from Maven Central into
@@ -20,6 +20,8 @@ need_apt() {
   command -v restic >/dev/null || missing+=(restic)
   command -v java >/dev/null || missing+=(openjdk-17-jdk-headless)
   command -v mvn >/dev/null || missing+=(maven)
+  # ApacheBench, for benchmarks/feeds/ckan_bench.py's concurrency case
+  command -v ab >/dev/null || missing+=(apache2-utils)
   # the browser tests (tests/browser) and a CJK font for what their screenshots show
   command -v chromium >/dev/null || missing+=(chromium)
   [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)

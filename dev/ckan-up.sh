@@ -7,6 +7,8 @@
 #
 # SDM_CKAN_PORT (5000), SDM_CKAN_OUT (out/ckan) and SDM_CKAN_HOLDER (ckan-up,
 # which also names the database) let a test run an instance of its own.
+# SDM_CKAN_THREADED=1 runs the development server with a thread a request
+# (`ckan run --threaded`; benchmarks/feeds/ckan_bench.py's concurrency case).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -36,7 +38,9 @@ up() {
   if [ ! -s "$OUT/sysadmin.token" ]; then
     "$CKAN" -c "$INI" user token add sdmadmin ckan-up 2>/dev/null | tail -n 1 | tr -d '[:space:]' >"$OUT/sysadmin.token"
   fi
-  nohup "$CKAN" -c "$INI" run --host 127.0.0.1 --port "$PORT" --disable-reloader >"$LOG" 2>&1 &
+  local threaded=()
+  [ -n "${SDM_CKAN_THREADED:-}" ] && threaded=(--threaded)
+  nohup "$CKAN" -c "$INI" run --host 127.0.0.1 --port "$PORT" --disable-reloader "${threaded[@]}" >"$LOG" 2>&1 &
   echo $! >"$PID"
   for _ in $(seq 120); do curl -fs "http://127.0.0.1:$PORT/api/3/action/status_show" >/dev/null 2>&1 && break; sleep 0.5; done
   curl -fs "http://127.0.0.1:$PORT/api/3/action/status_show" >/dev/null ||

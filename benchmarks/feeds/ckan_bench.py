@@ -4,7 +4,9 @@
 
 Starts CKAN with dev/ckan-up.sh on private services and ports (SDM_RUN_DIR,
 SDM_PG_PORT, SDM_REDIS_PORT, SDM_SOLR_PORT, SDM_CKAN_PORT as for the tests;
-holder "bench-feeds", database sdm_bench_feeds), fills it with --datasets
+holder "bench-feeds", database sdm_bench_feeds; `ckan run --threaded`, the
+development server with a thread a request, as a single-threaded one
+queues -c 200 past its listen backlog), fills it with --datasets
 open copies of examples/ckan/sdm_dataset_full.json in one responsible unit
 (once: a second run reuses them), then measures with curl-like requests
 from this process (urllib, one connection per request):
@@ -13,7 +15,8 @@ from this process (urllib, one connection per request):
              (sdm_national, sdm_dcat_ap3: the streaming path) beside stock
              euro_dcat_ap_3 (ckanext-dcat's rdflib serializer), with the
              page's triples to compare per triple
-  hit        the same URL again (served from Redis)
+  hit        the same URL again (served from Redis, answered before
+             CKAN's own per-request work: no credential is sent)
   304        If-None-Match with the page's ETag
   ab         ApacheBench (Debian's apache2-utils): -c 200 on the cached page
 and stops what it started (--keep leaves CKAN running).
@@ -45,7 +48,7 @@ UNIT = {
 
 
 def _env():
-    env = dict(os.environ, SDM_CKAN_HOLDER=HOLDER)
+    env = dict(os.environ, SDM_CKAN_HOLDER=HOLDER, SDM_CKAN_THREADED="1")
     env.setdefault("SDM_CKAN_OUT", os.path.join(env.get("SDM_RUN_DIR", os.path.join(ROOT, ".run")), HOLDER))
     return env
 
