@@ -6,6 +6,7 @@ isAccessibleForFree from the fee basis; fees as schema:Offer.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Iterator, Mapping
 
 from sdm_schema import disclosure
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 VALUE_TERMS = {name: IRI(SCHEMA + prop) for name, prop in role_values("schemaorg").items()}
 
 
+@functools.cache
 def _s(name: str) -> IRI:
     return IRI(SCHEMA + name)
 

@@ -9,6 +9,7 @@ can be concatenated and a node keeps its name from one run to the next.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, NamedTuple
 
 from sdm_schema.rdf.namespaces import RDF, XSD
@@ -25,11 +26,14 @@ class IRI(str):
 # form can hold any of them.
 _IRI_UNSAFE = {ord(c): f"%{ord(c):02X}" for c in ' <>"{}|^`\\'}
 _IRI_UNSAFE.update({i: f"%{i:02X}" for i in range(0x21)})
+_HAS_UNSAFE = re.compile("[" + re.escape("".join(map(chr, _IRI_UNSAFE))) + "]")
 
 
 def iri(value: str) -> IRI:
     """An IRI from text that came from a user or a harvested source."""
-    return IRI(str(value).strip().translate(_IRI_UNSAFE))
+    text = str(value).strip()
+    # most IRIs hold nothing to escape: translate only those that do
+    return IRI(text.translate(_IRI_UNSAFE) if _HAS_UNSAFE.search(text) else text)
 
 
 class Literal(NamedTuple):

@@ -181,6 +181,7 @@ class NTriplesWriter(Writer):
 
     def __init__(self, out: TextIO, prefixes: Mapping[str, str]) -> None:
         super().__init__(out, prefixes)
+        self._subjects = self._renders("subject", lambda _c: lambda s: f"<{s}> ")
         self._predicates = self._renders("predicate", lambda _c: lambda p: f"<{p}> ")
         # the object and the end of its line
         self._objects = self._renders("object", lambda _c: lambda o: _nt_term(o) + " .\n")
@@ -189,8 +190,13 @@ class NTriplesWriter(Writer):
         self.write_subjects([(None, triples)])  # N-Triples needs no grouping
 
     def render_subjects(self, groups: list) -> str:
-        predicates, objects = self._predicates, self._objects
-        return "".join([f"<{s}> {predicates[p]}{objects[o]}" for _subject, group in groups for s, p, o in group])
+        subjects, predicates, objects = self._subjects, self._predicates, self._objects
+        parts: list = []
+        extend = parts.extend
+        for _subject, group in groups:
+            for s, p, o in group:
+                extend((subjects[s], predicates[p], objects[o]))
+        return "".join(parts)
 
 
 # -- Turtle ----------------------------------------------------------------------
@@ -344,7 +350,7 @@ class JsonLdWriter(Writer):
         super().__init__(out, prefixes)
         # a vocabulary term as a JSON string (a prefixed name if it has one)
         self._keys = keys = self._renders("key", lambda c: lambda iri: _json_string(c(iri) or iri))
-        self._members = self._renders("member", lambda _c: lambda p: '"@type"' if p == TYPE else keys[p])
+        self._members = self._renders("member", lambda _c: lambda p: ', "@type": [' if p == TYPE else f", {keys[p]}: [")
         self._values = self._renders("value", lambda _c: lambda term: _json_value(keys, term))
         self._first = True
 
@@ -357,15 +363,23 @@ class JsonLdWriter(Writer):
         keys, members, values = self._keys, self._members, self._values
         nodes = []
         for subject, group in groups:
-            properties: dict = {}  # predicate → its values, first seen first
+            # predicate → its value, or its values once it has more than one
+            properties: dict = {}
             for _s, predicate, term in group:
                 value = keys[term] if predicate == TYPE else values[term]
                 found = properties.get(predicate)
                 if found is None:
-                    properties[predicate] = [value]
-                else:
+                    properties[predicate] = value
+                elif isinstance(found, list):
                     found.append(value)
-            text = "".join([f", {members[p]}: [{', '.join(found)}]" for p, found in properties.items()])
+                else:
+                    properties[predicate] = [found, value]
+            text = "".join(
+                [
+                    f"{members[p]}{found if isinstance(found, str) else ', '.join(found)}]"
+                    for p, found in properties.items()
+                ]
+            )
             nodes.append(f'{{"@id": {_json_string(subject)}{text}}}')
         return ",\n".join(nodes)
 
