@@ -94,7 +94,8 @@ def fill(count: int, token: str) -> None:
         _action("package_create", token, **record)
     if _action("package_search", token, fq=f"owner_org:{org['id']}", rows=0)["count"] < count:
         ini = os.path.join(_env()["SDM_CKAN_OUT"], "ckan.ini")
-        subprocess.run([os.path.join(ROOT, ".venv", "bin", "ckan"), "-c", ini, "search-index", "rebuild"], check=True)
+        rebuild = [os.path.join(ROOT, ".venv", "bin", "ckan"), "-c", ini, "search-index", "rebuild"]
+        subprocess.run(rebuild, check=True, stdout=subprocess.DEVNULL)
 
 
 def get(path: str, headers=None):

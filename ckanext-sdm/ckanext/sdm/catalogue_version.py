@@ -24,6 +24,7 @@ session (pg_restore: backup.py bumps after a restore).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import secrets
 from typing import Any, NamedTuple
@@ -56,14 +57,18 @@ def _key() -> str:
     return f"{tk.config.get('ckan.site_id')}:sdm:catalogue-version"
 
 
+@functools.cache
 def _unseen() -> tuple:
     """Model classes no DCAT page shows and no audience depends on."""
     from ckanext.sdm.model import AuditEvent
 
     classes: list = [model.ApiToken, model.Dashboard, AuditEvent]
-    activity = getattr(model, "Activity", None)  # the activity plugin's, when loaded
-    if activity is not None:
-        classes.append(activity)
+    try:  # the activity plugin's, when installed
+        from ckanext.activity.model import Activity
+    except ImportError:
+        pass
+    else:
+        classes.append(Activity)
     return tuple(classes)
 
 
