@@ -21,6 +21,7 @@ was.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from json.encoder import encode_basestring as _json_string
@@ -154,25 +155,19 @@ _NT_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"}
 _NT_SPECIAL = re.compile(r'[\\"\n\r]')
 
 
-def _nt_string(text: str) -> str:
-    return '"' + (text.translate(_NT_ESCAPES) if _NT_SPECIAL.search(text) else text) + '"'
-
-
-def _full_iri(iri: str) -> str:
-    return f"<{iri}>"
-
-
-def _nt_term(term: Term, datatype_ref: Callable[[str], str] = _full_iri) -> str:
-    """A term in N-Triples syntax; Turtle passes its prefix compaction for
-    datatypes, the only place the two differ."""
+def _nt_term(term: Term, compact: Compactor | None = None, end: str = "") -> str:
+    """A term in N-Triples syntax, and `end` after it; Turtle passes its
+    prefix compaction for datatypes, the only place the two differ.  One
+    function, no helpers: it runs once for every new term."""
     if isinstance(term, str):
-        return f"<{term}>"
-    text = _nt_string(term[0])
-    if term[1]:
-        return f"{text}@{term[1]}"
-    if term[2]:
-        return f"{text}^^{datatype_ref(term[2])}"
-    return text
+        return f"<{term}>{end}"
+    value, tag, datatype = term
+    text = f'"{value.translate(_NT_ESCAPES)}"' if _NT_SPECIAL.search(value) else f'"{value}"'
+    if tag:
+        return f"{text}@{tag}{end}"
+    if datatype:
+        return f"{text}^^{(compact and compact(datatype)) or f'<{datatype}>'}{end}"
+    return text + end
 
 
 class NTriplesWriter(Writer):
@@ -184,7 +179,7 @@ class NTriplesWriter(Writer):
         self._subjects = self._renders("subject", lambda _c: lambda s: f"<{s}> ")
         self._predicates = self._renders("predicate", lambda _c: lambda p: f"<{p}> ")
         # the object and the end of its line
-        self._objects = self._renders("object", lambda _c: lambda o: _nt_term(o) + " .\n")
+        self._objects = self._renders("object", lambda _c: functools.partial(_nt_term, end=" .\n"))
 
     def write(self, triples: Iterable[Triple]) -> None:
         self.write_subjects([(None, triples)])  # N-Triples needs no grouping
@@ -206,23 +201,20 @@ def _ttl_iri(compact: Compactor, iri: str) -> str:
     return compact(iri) or f"<{iri}>"
 
 
-def _ttl_term(compact: Compactor, term: Term) -> str:
-    return _nt_term(term, lambda datatype: _ttl_iri(compact, datatype))
-
-
 class TurtleWriter(Writer):
     extension = "ttl"
     media_type = "text/turtle"
 
     def __init__(self, out: TextIO, prefixes: Mapping[str, str]) -> None:
         super().__init__(out, prefixes)
-        # a predicate as written before its objects, and after another's
+        # a predicate as written first after its subject
         self._verbs = verbs = self._renders("verb", lambda c: lambda p: "a " if p == TYPE else _ttl_iri(c, p) + " ")
-        self._next_verbs = self._renders("next verb", lambda _c: lambda p: " ;\n    " + verbs[p])
-        self._objects = self._renders("object", lambda c: lambda o: _ttl_term(c, o))
+        objects = self._renders("object", lambda c: functools.partial(_nt_term, compact=c))
         # the objects of rdf:type: classes, which have prefixed names
-        self._classes = self._renders(
-            "class", lambda c: lambda o: _ttl_iri(c, o) if isinstance(o, str) else _ttl_term(c, o)
+        classes = self._renders("class", lambda c: lambda o: _ttl_iri(c, o) if isinstance(o, str) else _nt_term(o, c))
+        # a predicate as written after another's, and the texts of its objects
+        self._steps = self._renders(
+            "step", lambda _c: lambda p: (" ;\n    " + verbs[p], classes if p == TYPE else objects)
         )
 
     def begin(self) -> None:
@@ -231,18 +223,19 @@ class TurtleWriter(Writer):
 
     def render_subjects(self, groups: list) -> str:
         # The hottest loop of a publish: every term's text is looked up.
-        next_verbs, objects, classes = self._next_verbs, self._objects, self._classes
+        steps = self._steps
         chunks = []
         for subject, group in groups:
             parts = [f"<{subject}> "]
-            last = None
+            last = objects = None
             for _s, predicate, obj in group:
                 if predicate == last:
                     parts.append(" , ")
                 else:
-                    parts.append(next_verbs[predicate])
+                    verb, objects = steps[predicate]
+                    parts.append(verb)
                     last = predicate
-                parts.append(classes[obj] if predicate == TYPE else objects[obj])
+                parts.append(objects[obj])
             if group:  # the first predicate follows the subject, not a ";"
                 parts[1] = self._verbs[group[0][1]]
             parts.append(" .\n")
