@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 from sdm_harvester import config as configuration
 from sdm_harvester import pipeline, targets
 from sdm_harvester import report as reports
-from sdm_harvester.store import LEASE_TTL, Lease, Store, holder_name, now_iso
+from sdm_harvester.store import LEASE_TTL, Busy, Lease, Store, holder_name, now_iso
 
 if TYPE_CHECKING:  # imported where used: a harvester without workers needs neither
     from redis import Redis
@@ -286,7 +286,13 @@ def publish_job(
     store = Store(data_dir, url=store_url)
     try:
         if split > 1:
-            return split_publish(store, redis_connection(redis), out, base_url, feeds_url, page_size, split)
+            connection = redis_connection(redis)
+            try:
+                return split_publish(store, connection, out, base_url, feeds_url, page_size, split, wait=0)
+            except Busy:  # a split publish of the folder is under way: this one follows it
+                kwargs = {"store_url": store_url, "data_dir": data_dir, "out": out, "base_url": base_url}
+                kwargs.update(feeds_url=feeds_url, page_size=page_size, redis=redis, split=split)
+                return _after_running_publish(store, connection, out, kwargs)
         with Lease(store, publish_lease(out), holder_name()):
             summary = publish_store(store, data_dir, out, base_url, feeds_url, page_size)
     finally:
@@ -315,13 +321,15 @@ def split_publish(
     register_url: str | None = None,
     full: bool = False,
     lease_ttl: float = PUBLISH_LEASE_TTL,
+    wait: float | None = None,
 ) -> dict:
     """Queue a publish as jobs on the sdm-publish queue: one per contiguous
     slice of the store (publish_slice_job: map and render), and one that
     depends on all of them (publish_assemble_job: cut the pages, swap the
     feeds in).  The folder's publish lease is taken here and held by the
-    jobs in turn until the assembly ends; a slice that fails releases it,
-    the assembly never runs and the old feeds stay as they were.
+    jobs in turn until the assembly ends (taking it waits `wait` seconds,
+    by default two lifetimes, then raises Busy); a slice that fails releases
+    it, the assembly never runs and the old feeds stay as they were.
     {"slices", "assemble": job id}."""
     import uuid
 
@@ -331,7 +339,7 @@ def split_publish(
 
     publish_id = f"split-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     lease, holder = publish_lease(out), f"{holder_name()}{publish_id}"
-    with Lease(store, lease, holder, lease_ttl, release=False):
+    with Lease(store, lease, holder, lease_ttl, wait=wait, release=False):
         index_dir = os.path.join(store.data_dir, "publish-index")
         if full:
             shutil.rmtree(index_dir, ignore_errors=True)
@@ -368,6 +376,29 @@ def split_publish(
             **options,
         )
     return {"slices": len(jobs), "assemble": assembly.id, "stage": stage}
+
+
+def _after_running_publish(store: Store, redis: Redis, out: str, kwargs: dict) -> dict:
+    """Queue the publish again, to start when the split publish that holds
+    the folder's lease has been assembled; a worker never waits on a lease
+    the jobs queued behind it would release.  A publish of one process holds
+    it: wait for that one, as a publish does."""
+    from rq import Queue
+
+    holder = store.lease_holder(publish_lease(out)) or ""
+    publish_id = holder.rpartition(":")[2]
+    if not publish_id.startswith("split-"):
+        return split_publish(
+            store, redis, out, kwargs["base_url"], kwargs["feeds_url"], kwargs["page_size"], kwargs["split"]
+        )
+    later = Queue(PUBLISH_QUEUE, connection=redis).enqueue(
+        publish_job,
+        kwargs=kwargs,
+        depends_on=[f"sdm-publish.{publish_id}.assemble"],
+        description=f"publish {out} after {publish_id}",
+        result_ttl=7 * 86400,
+    )
+    return {"after": publish_id, "queued": later.id}
 
 
 def _clear_stale_stages(root: str) -> None:

@@ -13,7 +13,7 @@ from test_workers import _wait, _worker
 
 from sdm_harvester.publish import FEEDS, publish_store
 from sdm_harvester.store import Store
-from sdm_harvester.workqueue import publish_lease, split_publish
+from sdm_harvester.workqueue import publish_job, publish_lease, split_publish
 
 BASE = "https://data.example.cn"
 SHEETS = [
@@ -85,7 +85,14 @@ def test_a_split_publish_writes_what_one_process_writes_and_a_failed_slice_chang
     queued = _publish(tmp_path, pg_url, out, "--split", "3", "--redis", redis_url)
     assert queued.returncode == 0 and "as 3 slice job(s)" in queued.stdout, queued.stderr
     assert not (out / "national").exists()  # queued, not yet written
+    # a publish job of the same folder meanwhile (a run's retried source):
+    # it does not wait on the lease (its workers would), it follows
+    follows = publish_job(pg_url, str(tmp_path / "data"), str(out), BASE, page_size=2, redis=redis_url, split=2)
+    assert follows["after"] in queued.stdout
     _workers(tmp_path, redis_url, "first", 3)
+    assert Queue("sdm-publish", connection=Redis.from_url(redis_url)).fetch_job(follows["queued"]).get_status() == (
+        "finished"
+    )
     _same_feeds(single, out)
     assert not (tmp_path / ".feeds.staging").exists()  # no fragments left beside the feeds
     assert sorted(os.listdir(out)) == sorted(FEEDS)  # no .new folder
