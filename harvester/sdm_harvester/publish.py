@@ -16,8 +16,9 @@ feed left out.  The reduce (publish_pages.FeedPages) cuts the fragments of
 every slice, in order, into each feed's pages.  `publish(workers=N)` runs
 the map in N local processes; the rq jobs of a split publish
 (workqueue.publish_job) run the same map on workers and the reduce in the
-last job.  Memory does not grow with the catalogue: a slice at a time is
-rendered, a page at a time waits to be written.
+last job.  Rendering memory does not grow with the catalogue (a few slices
+are rendered at a time, a page at a time waits to be written); the change
+logs and an incremental publish's index are held whole.
 
 Every feed is written into a fresh folder that replaces the old one only
 when complete: a reader never sees half a feed, and pages left from a
