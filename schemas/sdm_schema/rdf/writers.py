@@ -64,21 +64,26 @@ class Compactor:
 class _Renders(dict):
     """Term → its text in one format, made by `render` on first use.
 
-    Bounded (emptied when full), so memory stays flat: what repeats — the
-    vocabulary, codes, a dataset's texts between the formats of a feed —
-    is found again long before that.
+    Bounded, so memory stays flat however long the process runs (a CKAN
+    site's): emptied when full, and a long text (a description: one
+    dataset's own) is rendered each time rather than kept.  What repeats —
+    the vocabulary, codes, a dataset's IRIs and short texts between the
+    formats of a feed — is found again long before the dict is emptied.
     """
 
-    LIMIT = 20000
+    LIMIT = 4096
+    LONGEST = 512
 
     def __init__(self, render: Callable[[object], str]) -> None:
         super().__init__()
         self.render = render
 
     def __missing__(self, term: object) -> str:
-        if len(self) >= self.LIMIT:
-            self.clear()
-        text = self[term] = self.render(term)
+        text = self.render(term)
+        if len(text) <= self.LONGEST:
+            if len(self) >= self.LIMIT:
+                self.clear()
+            self[term] = text
         return text
 
 
