@@ -74,10 +74,11 @@ class Field:
             raw=data,
         )
 
-    @property
+    @functools.cached_property
     def kind_type(self) -> Kind:
         """The field's Kind (sdm_schema.kinds): how its value is validated,
-        indexed, written as RDF and harvested."""
+        indexed, written as RDF and harvested.  Kept: validation asks it
+        for every field of every record."""
         from sdm_schema import kinds  # kinds builds on validation and rdf, which read this module
 
         return kinds.get(self.kind)
