@@ -11,6 +11,7 @@ from ckan import model
 from ckan.lib.redis import connect_to_redis
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
+from test_pages_access import APPLICATION, CONDITIONAL
 
 from ckanext.sdm import conditional_get
 
@@ -19,15 +20,6 @@ pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
 URL = "/catalog.ttl?profiles=sdm_national"
 FILE = "https://files.example.cn/withheld.csv"
 OPEN = {"open_attribute": "unconditional", "disclosure": "public"}
-CONDITIONAL = {
-    "open_attribute": "conditional",
-    "open_condition": "签署数据使用协议",
-    "open_audience": ["researchers"],
-    "review_procedure": "责任单位十个工作日内审核",
-    "fee_basis": "nonprofit",
-    "fee_items": [{"name_translated": {"zh-Hans": "数据加工"}, "amount": "200", "currency": "CNY"}],
-}
-APPLICATION = {"purpose": "研究区域降水变化", "intended_use": "发表论文", "applicant_unit": "四川大学"}
 
 
 @pytest.fixture
