@@ -247,18 +247,26 @@ def publish_store(
     site's /authorisations; the harvester keeps no register), else nowhere."""
     from sdm_harvester.evaluate import with_measurements  # the evaluation imports the link checker
 
-    index_dir = os.path.join(data_dir, "publish-index")
-    if full:
-        shutil.rmtree(index_dir, ignore_errors=True)
+    catalog_info, index_dir = store_catalogue(data_dir, base_url, register_url, full)
     return publish(
         with_measurements(data_dir, store.iter_datasets()),
         out_dir,
         page_size=page_size,
-        catalog_info={"base_url": base_url, "register": register_url or os.environ.get(REGISTER_ENV)},
+        catalog_info=catalog_info,
         feeds_url=feeds_url,
         index_dir=index_dir,
         workers=workers,
     )
+
+
+def store_catalogue(data_dir: str, base_url: str, register_url: str | None, full: bool) -> tuple[dict, str]:
+    """(catalog_info, index_dir) of a publish from a harvester's store, in
+    one process or split in jobs (workqueue.split_publish); `full` drops the
+    index, so every record is mapped and rendered again."""
+    index_dir = os.path.join(data_dir, "publish-index")
+    if full:
+        shutil.rmtree(index_dir, ignore_errors=True)
+    return {"base_url": base_url, "register": register_url or os.environ.get(REGISTER_ENV)}, index_dir
 
 
 #: Where the register of authorised use is served, for every publish (the

@@ -340,10 +340,7 @@ def split_publish(
     publish_id = f"split-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     lease, holder = publish_lease(out), f"{holder_name()}{publish_id}"
     with Lease(store, lease, holder, lease_ttl, wait=wait, release=False):
-        index_dir = os.path.join(store.data_dir, "publish-index")
-        if full:
-            shutil.rmtree(index_dir, ignore_errors=True)
-        info = {"base_url": base_url, "register": register_url or os.environ.get(publishing.REGISTER_ENV)}
+        info, index_dir = publishing.store_catalogue(store.data_dir, base_url, register_url, full)
         job = publishing.settings(out, page_size, info, feeds_url, dt.date.today(), index_dir)
         stage = publishing.staging_folder(out, publish_id)
         _clear_stale_stages(os.path.dirname(stage))
