@@ -152,18 +152,25 @@ def measurements(e: DatasetEvaluation) -> dict:
 def with_measurements(data_dir: str, records: Iterable[dict]) -> Iterable[dict]:
     """The records, each with its latest measurements (quality_measurements,
     for the national feed's DQV) when an evaluation has run here."""
-    path = os.path.join(data_dir, DB_NAME)
-    if not os.path.exists(path):
-        yield from records
-        return
+    found = latest_measurements(data_dir)
+    for record in records:
+        yield measured(record, found.get(record.get("name")))
+
+
+def latest_measurements(data_dir: str) -> dict:
+    """{dataset name: its latest measurements} ({} when no evaluation has run here)."""
+    if not os.path.exists(os.path.join(data_dir, DB_NAME)):
+        return {}
     kept = EvaluationStore(data_dir)
     try:
-        found = kept.measurements()
+        return kept.measurements()
     finally:
         kept.close()
-    for record in records:
-        values = found.get(record.get("name"))
-        yield dict(record, quality_measurements=values) if values else record
+
+
+def measured(record: dict, values: dict | None) -> dict:
+    """The record with these measurements, if any (`with_measurements`)."""
+    return dict(record, quality_measurements=values) if values else record
 
 
 #: The indicators made of what users ask in CKAN (access requests, demands,

@@ -54,7 +54,7 @@ import os
 import pickle
 import shutil
 from itertools import islice
-from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence
 
 import sdm_schema
 from sdm_harvester.publish_pages import CHANGES, OLD, FeedPages, PagedFeed, Previous, modified, page_name, publish_time
@@ -68,8 +68,9 @@ from sdm_schema.validation import shape_errors
 
 if TYPE_CHECKING:
     from sdm_harvester.store import Store
+    from sdm_harvester.store.records import Publishable
 
-__all__ = ["FEEDS", "PagedFeed", "page_name", "publish", "publish_store", "record_key", "render_chunk"]
+__all__ = ["FEEDS", "Keyed", "PagedFeed", "page_name", "publish", "publish_store", "record_key", "render_chunk"]
 
 RDF_FORMATS = ("ttl", "rdf", "jsonld", "nt")
 #: Folder name → (profile, formats written).
@@ -89,9 +90,30 @@ def record_key(record: Mapping, today: dt.date | None = None) -> str:
     its embargo runs today (the one thing of the policy that changes with the
     day, disclosure.embargo_active).  A dict whose keys come in another order
     hashes otherwise: that costs a re-render, never a wrong text."""
-    digest = hashlib.blake2b(pickle.dumps(record, protocol=5), digest_size=16)
-    digest.update(b"E" if disclosure.embargo_active(record, today) else b"-")
+    return _key(pickle.dumps(record, protocol=5), disclosure.embargo_active(record, today))
+
+
+def _key(content: bytes, embargoed: bool) -> str:
+    digest = hashlib.blake2b(content, digest_size=16)
+    digest.update(b"E" if embargoed else b"-")
     return digest.hexdigest()
+
+
+@dataclasses.dataclass(frozen=True)
+class Keyed:
+    """A record whose key its holder knows without decoding it (a store
+    keeps a hash of every record's content): `content` stands for all that
+    makes the record, `load()` gives the record itself, asked only when it
+    is to be mapped — or when `may_defer` says its embargo may matter
+    today.  `publish` takes these beside plain records."""
+
+    content: str
+    load: Callable[[], dict]
+    may_defer: bool = True
+
+    def key(self, today: dt.date | None) -> str:
+        embargoed = self.may_defer and disclosure.embargo_active(self.load(), today)
+        return _key(self.content.encode("utf-8"), embargoed)
 
 
 @functools.cache
@@ -143,7 +165,7 @@ class Settings:
         return os.path.join(self.out_dir, f".{name}.new")
 
     def index_path(self, name: str) -> str | None:
-        return os.path.join(self.index_dir, f"{name}.json") if self.index_dir else None
+        return os.path.join(self.index_dir, f"{name}.sqlite") if self.index_dir else None
 
     def previous(self) -> dict[str, Previous]:
         """The last publish of every feed, as its index describes it (nothing without an index)."""
@@ -245,11 +267,9 @@ def publish_store(
     rebuilds that index.  The national catalogue links the register of
     authorised use at `register_url`, else at $SDM_REGISTER_URL (the CKAN
     site's /authorisations; the harvester keeps no register), else nowhere."""
-    from sdm_harvester.evaluate import with_measurements  # the evaluation imports the link checker
-
     catalog_info, index_dir = store_catalogue(data_dir, base_url, register_url, full)
     return publish(
-        with_measurements(data_dir, store.iter_datasets()),
+        store_records(store, data_dir),
         out_dir,
         page_size=page_size,
         catalog_info=catalog_info,
@@ -257,6 +277,29 @@ def publish_store(
         index_dir=index_dir,
         workers=workers,
     )
+
+
+def store_records(
+    store: Store, data_dir: str, start: Sequence[str] | None = None, stop: Sequence[str] | None = None
+) -> Iterator[Keyed]:
+    """The store's publishable records (`RecordStore.iter_publishable`,
+    from `start` before `stop`) with their latest evaluation, each keyed by
+    its stored content hash, its measurements and, for a record that may be
+    deferred, whether its embargo runs today: an unchanged record is never
+    decoded, pickled or hashed whole."""
+    from sdm_harvester.evaluate import latest_measurements  # the evaluation imports the link checker
+
+    found = latest_measurements(data_dir)
+    for record in store.iter_publishable(start, stop):
+        values = found.get(record.name)
+        content = record.identity() + "\n" + json.dumps(values, sort_keys=True, default=str)
+        yield Keyed(content, functools.partial(_measured, record, values), record.may_defer())
+
+
+def _measured(record: Publishable, values: dict | None) -> dict:
+    from sdm_harvester.evaluate import measured
+
+    return measured(record.dataset(), values)
 
 
 def store_catalogue(data_dir: str, base_url: str, register_url: str | None, full: bool) -> tuple[dict, str]:
@@ -288,15 +331,31 @@ class _Renderer:
             writer = WRITERS[extension](io.StringIO(), self.profile.prefixes)
             writer.begin()  # its caches; the text goes to the pages
             self.writers.append(writer)
+        #: feeds of the same formats and prefixes write a node alike
+        self.style = (self.formats, tuple(self.profile.prefixes.items()))
+        self.joins = [(w.between.encode("utf-8"), w.tail.encode("utf-8")) for w in self.writers]
         self.files = [open(os.path.join(folder, f"{name}.{ext}"), "wb", buffering=_BUFFER) for ext in self.formats]
 
-    def render(self, subject: IRI, triples: list) -> list:
-        """Write the dataset's text in every format; [its length in bytes per format]."""
+    def render(self, subject: IRI, triples: list, nodes: dict) -> list:
+        """Write the dataset's text in every format; [its length in bytes per format].
+
+        `nodes` holds the UTF-8 texts of this dataset's nodes (triples →
+        text per format) as the other feeds of this style rendered them:
+        the national and international feeds share most nodes of a
+        dataset (its distributions, contact, unit), which are rendered and
+        encoded once.  It lives for one dataset, never across datasets."""
         triples.append((self.catalog, self.link, subject))
-        groups = by_subject(triples)  # once for every format
+        texts: list = [[] for _writer in self.writers]
+        for node, group in by_subject(triples):  # once for every format
+            key = tuple(group)
+            found = nodes.get(key)
+            if found is None:
+                found = nodes[key] = [w.render_node(node, group).encode("utf-8") for w in self.writers]
+            for text, data in zip(texts, found, strict=True):
+                text.append(data)
         lengths = []
-        for writer, out in zip(self.writers, self.files, strict=True):
-            data = writer.render_subjects(groups).encode("utf-8")
+        for (between, tail), text, out in zip(self.joins, texts, self.files, strict=True):
+            data = between.join(text) + tail
             out.write(data)
             lengths.append(len(data))
         return lengths
@@ -306,39 +365,63 @@ class _Renderer:
             out.close()
 
 
-def render_chunk(job: Settings, records: Iterable[Mapping], folder: str, previous: Mapping[str, Previous]) -> dict:
-    """Map and render a slice of the records into `folder` ({feed}.{format}
-    fragment files); {"feeds": {feed: [[key, None] or [key, OLD | [length per
-    format], IRI, modified]]}, "skipped": [...]}: None left out of the feed,
-    OLD the text the last publish wrote (not rendered again, its IRI in the
-    index).  A record skipped has no entry."""
+def render_chunk(job: Settings, records: Iterable, folder: str, previous: Mapping[str, Previous]) -> dict:
+    """Map and render a slice of the records (dicts, or `Keyed`) into
+    `folder` ({feed}.{format} fragment files); {"feeds": {feed: [[key, None]
+    or [key, OLD] or [key, [length per format], IRI, modified]]}, "skipped":
+    [...]}: None left out of the feed, OLD the text the last publish wrote
+    (not rendered again: the index knows it).  A record skipped has no entry."""
     os.makedirs(folder, exist_ok=True)
     renderers = {name: _Renderer(name, job.info, folder) for name in FEEDS}
     entries: dict = {name: [] for name in FEEDS}
     skipped: list = []
     try:
-        for record in records:
-            key = record_key(record, job.today) if job.index_dir else None
-            fresh = []
-            for name in FEEDS:
-                known = previous[name].state(key)
-                if known is None:
-                    fresh.append(name)
-                else:
-                    entries[name].append([key, OLD, None, modified(record)] if known else [key, None])
-            if not fresh:
-                continue
-            mapped = _mapped(record, [FEEDS[name][0] for name in fresh], job.info["base_url"], job.today, skipped)
-            for name, (subject, triples) in zip(fresh, mapped, strict=False):
-                if subject is None:
-                    entries[name].append([key, None])
-                else:
-                    lengths = renderers[name].render(subject, triples)
-                    entries[name].append([key, lengths, str(subject), modified(record)])
+        for batch in _batches(records, CHUNK):
+            keys = [_record_key(record, job.today) if job.index_dir else None for record in batch]
+            known = {name: previous[name].states(keys) for name in FEEDS} if job.index_dir else {}
+            for record, key in zip(batch, keys, strict=True):
+                _render_record(job, record, key, known, renderers, entries, skipped)
     finally:
         for renderer in renderers.values():
             renderer.close()
     return {"feeds": entries, "skipped": skipped}
+
+
+def _record_key(record: Mapping | Keyed, today: dt.date | None) -> str:
+    return record.key(today) if isinstance(record, Keyed) else record_key(record, today)
+
+
+def _render_record(
+    job: Settings,
+    record: Mapping | Keyed,
+    key: str | None,
+    known: Mapping,
+    renderers: Mapping,
+    entries: dict,
+    skipped: list,
+) -> None:
+    """One record's entry in every feed: known ones as the index says, the
+    others mapped (once per profile) and rendered."""
+    fresh = []
+    for name in FEEDS:
+        state = known[name].get(key) if known else None
+        if state is None:
+            fresh.append(name)
+        else:
+            entries[name].append([key, OLD] if state else [key, None])
+    if not fresh:
+        return
+    if isinstance(record, Keyed):
+        record = record.load()
+    mapped = _mapped(record, [FEEDS[name][0] for name in fresh], job.info["base_url"], job.today, skipped)
+    nodes: dict = {}  # style → this dataset's nodes as rendered, shared between feeds of that style
+    for name, (subject, triples) in zip(fresh, mapped, strict=False):
+        if subject is None:
+            entries[name].append([key, None])
+        else:
+            renderer = renderers[name]
+            lengths = renderer.render(subject, triples, nodes.setdefault(renderer.style, {}))
+            entries[name].append([key, lengths, str(subject), modified(record)])
 
 
 def render_slice(job: Settings, records: Iterable[Mapping], folder: str) -> dict:
@@ -431,9 +514,18 @@ class _Assembly:
                 job.page_size,
                 job.version,
                 previous[name],
+                self.index_path(name),
             )
         self.skipped: list = []
         self.slices: dict = {}
+
+    def index_path(self, name: str) -> str:
+        """Where the feed's new index is written: beside the index it
+        replaces, or (no index kept) beside the feeds, for the change log
+        alone, removed once written."""
+        if self.job.index_dir:
+            return self.job.index_path(name) + ".new"
+        return self.job.new_folder(name) + ".sqlite"
 
     def add(self, number: int, folder: str, meta: Mapping) -> None:
         fds = {
@@ -460,8 +552,8 @@ class _Assembly:
         for name, feed in self.feeds.items():
             feed.finish()
             feed.write_changes(os.path.join(self.job.out_dir, name, CHANGES), now)
-            if self.job.index_dir:
-                feed.write_index(self.job.index_path(name) + ".new")
+            if not self.job.index_dir:
+                _remove(self.index_path(name))
             summary[name] = feed.summary()
         self._release(float("inf"))
         summary["skipped"] = self.skipped
@@ -469,11 +561,9 @@ class _Assembly:
 
     def abandon(self) -> None:
         self._release(float("inf"))
-        for name, feed in self.feeds.items():
-            feed.abandon()
+        for feed in self.feeds.values():
+            feed.abandon()  # its new index removed too
             shutil.rmtree(feed.folder, ignore_errors=True)
-            if self.job.index_dir:
-                _remove(self.job.index_path(name) + ".new")
 
 
 def assemble(job: Settings, rendered: Iterable[tuple[str, dict]], previous: Mapping[str, Previous]) -> dict:

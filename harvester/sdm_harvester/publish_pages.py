@@ -23,7 +23,10 @@ import hashlib
 import json
 import os
 import shutil
-from typing import Iterable, Mapping, Sequence
+import sqlite3
+from array import array
+from itertools import islice
+from typing import Iterable, Iterator, Mapping, Sequence
 
 from sdm_schema.rdf.catalog import catalog_iri, page_triples
 from sdm_schema.rdf.mapping import Profile, page_vocabulary
@@ -61,6 +64,18 @@ class Counted:
         self.raw.write(data)
         self.pos += len(data)
 
+    def copy(self, fd: int, start: int, end: int) -> None:
+        """Append bytes [start, end) of the file `fd`, copied by the kernel
+        (copy_file_range): a page's texts never pass through this process."""
+        self.raw.flush()  # what is buffered comes first
+        out = self.raw.fileno()
+        while start < end:
+            done = os.copy_file_range(fd, out, end - start, start)
+            if not done:
+                raise OSError(f"{self.raw.name}: copying from a fragment ended early at byte {start}")
+            start += done
+            self.pos += done
+
     def close(self) -> None:
         self.raw.close()
 
@@ -76,35 +91,80 @@ def file_stats(folder: str) -> dict:
     }
 
 
+#: A feed's index (SQLite, stdlib): read by key, written as the pages are
+#: cut, never held whole.  `records`: every record the feed saw, the page
+#: it lies on (a record left out is filed under the page being filled when
+#: it came), where its text lies in each format (`spans`, NULL when left
+#: out), its IRI and when it last changed; `gone`: the datasets the feed
+#: showed once and no longer holds, for the change log's Deletes.
+INDEX_SCHEMA = """
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE records (key TEXT PRIMARY KEY, page INTEGER NOT NULL, spans BLOB, subject TEXT, modified TEXT);
+CREATE INDEX records_page ON records (page);
+CREATE INDEX records_subject ON records (subject);
+CREATE TABLE pages (number INTEGER PRIMARY KEY, hash TEXT);
+CREATE TABLE gone (subject TEXT PRIMARY KEY, at TEXT NOT NULL);
+"""
+#: Keys asked of SQLite in one statement.
+_LOOKUP = 500
+
+
 class Previous:
-    """The last publish of a feed, as far as its index says: where the text
-    of each record lies in its files, and the hash of each page."""
+    """The last publish of a feed, as far as its index says: which records
+    it held, where the text of each lies in its files, and the hash of each
+    page.  Nothing (every record new) when the index is missing or stale:
+    another version, other formats, or files it did not write."""
 
     def __init__(self, folder: str, index_path: str | None, version: str, formats: Sequence[str]) -> None:
-        self.folder, self.formats = folder, tuple(formats)
-        #: record key → None (left out) or [page, start, end per format]
-        self.records: dict = {}
-        #: record key → the dataset's IRI in this feed
-        self.subjects: dict = {}
+        self.folder, self.formats, self.path = folder, tuple(formats), index_path
         self.pages: list = []
+        self.valid = False
         self._fds: dict = {}
+        self._db: sqlite3.Connection | None = None
+        self._pid = 0
         if not index_path or not os.path.exists(index_path) or not os.path.isdir(folder):
             return
-        with open(index_path, encoding="utf-8") as f:
-            index = json.load(f)
-        if (
-            index.get("version") == version
-            and tuple(index.get("formats", ())) == self.formats
-            and index.get("files") == file_stats(folder)
-        ):
-            self.records, self.pages = index.get("records", {}), index.get("pages", [])
-            self.subjects = index.get("subjects", {})
+        try:
+            db = self._open()
+            meta = dict(db.execute("SELECT name, value FROM meta"))
+            if (
+                meta.get("version") == version
+                and json.loads(meta.get("formats", "[]")) == list(self.formats)
+                and json.loads(meta.get("files", "null")) == file_stats(folder)
+            ):
+                self.pages = [digest for (digest,) in db.execute("SELECT hash FROM pages ORDER BY number")]
+                self.valid = True
+        except sqlite3.DatabaseError:  # not an index of this code (or damaged): start afresh
+            self.valid = False
 
-    def state(self, key: str | None) -> bool | None:
-        """None: not known (render it); False: left out last time; True: its text is known."""
-        if key is None or key not in self.records:
-            return None
-        return self.records[key] is not None
+    def _open(self) -> sqlite3.Connection:
+        """This process's connection (a forked renderer opens its own)."""
+        if self._db is None or self._pid != os.getpid():
+            self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            self._pid = os.getpid()
+        return self._db
+
+    def _rows(self, columns: str, keys: Sequence[str]) -> Iterator[tuple]:
+        if not self.valid:
+            return
+        for start in range(0, len(keys), _LOOKUP):
+            part = list(keys[start : start + _LOOKUP])
+            marks = ",".join("?" * len(part))
+            yield from self._open().execute(f"SELECT key, {columns} FROM records WHERE key IN ({marks})", part)
+
+    def states(self, keys: Sequence[str]) -> dict:
+        """{key: True (its text is known) or False (left out last time)} of
+        the keys the last publish saw; a key not there is new."""
+        return {key: bool(shown) for key, shown in self._rows("subject IS NOT NULL", keys)}
+
+    def entries(self, keys: Sequence[str]) -> dict:
+        """{key: (page, [start, end per format], IRI, modified)} of these
+        shown records, for a page written again around their old texts."""
+        return {
+            key: (page, _spans(spans), subject, when)
+            for key, page, spans, subject, when in self._rows("page, spans, subject, modified", keys)
+            if spans is not None
+        }
 
     def page_hash(self, number: int) -> str | None:
         return self.pages[number - 1] if number <= len(self.pages) else None
@@ -119,6 +179,90 @@ class Previous:
         for fd in self._fds.values():
             os.close(fd)
         self._fds = {}
+        if self._db is not None and self._pid == os.getpid():
+            self._db.close()
+        self._db = None
+
+
+class NewIndex:
+    """The index a publish writes as it cuts the pages: a copy of the last
+    one (when that one is valid) in which only the pages written again,
+    and those past the new end, are replaced; swapped in by `publish` with
+    the feeds, so a failed publish leaves the old index with the old feeds."""
+
+    def __init__(self, path: str, previous: Previous) -> None:
+        self.path = path
+        for leftover in (path, path + "-journal"):
+            if os.path.exists(leftover):
+                os.remove(leftover)
+        if previous.valid:
+            shutil.copyfile(previous.path, path)  # the kernel's copy; only changes are written below
+        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        # written whole before it is used, and thrown away on any failure
+        self.db.execute("PRAGMA journal_mode=OFF")
+        self.db.execute("PRAGMA synchronous=OFF")
+        if not previous.valid:
+            self.db.executescript(INDEX_SCHEMA)
+        self.db.execute("BEGIN")
+        # the IRIs of rows replaced: a Delete unless the feed still holds them
+        self.db.execute("CREATE TEMP TABLE dropped (subject TEXT NOT NULL)")
+
+    def kept(self, number: int, digest: str | None) -> None:
+        """Page `number` taken as it was: its rows stand."""
+        self.db.execute("INSERT OR REPLACE INTO pages VALUES (?, ?)", (number, digest))
+
+    def written(self, number: int, digest: str | None, rows: Iterable[tuple]) -> None:
+        """Page `number` written: its old rows give way to `rows`
+        ((key, page, spans, IRI, modified) of every record filed under it)."""
+        self.db.execute(
+            "INSERT INTO dropped SELECT subject FROM records WHERE page=? AND subject IS NOT NULL", (number,)
+        )
+        self.db.execute("DELETE FROM records WHERE page=?", (number,))
+        self.db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?)", rows)
+        self.kept(number, digest)
+
+    def finish(self, pages: int, now: str, old_log: Iterable[tuple]) -> None:
+        """Pages past the new last one dropped; the Deletes brought up to
+        date: every IRI a replaced row held, and whatever the last log
+        listed when there was no index to say it (`old_log`: (type, IRI,
+        time)), unless the feed holds it now."""
+        db = self.db
+        db.execute("INSERT INTO dropped SELECT subject FROM records WHERE page>? AND subject IS NOT NULL", (pages,))
+        db.execute("DELETE FROM records WHERE page>?", (pages,))
+        db.execute("DELETE FROM pages WHERE number>?", (pages,))
+        db.executemany(
+            "INSERT OR IGNORE INTO gone VALUES (?, ?)",
+            ((subject, when if kind == "Delete" and when else now) for kind, subject, when in old_log),
+        )
+        db.execute("INSERT OR IGNORE INTO gone SELECT subject, ? FROM dropped", (now,))
+        db.execute("DELETE FROM gone WHERE EXISTS (SELECT 1 FROM records r WHERE r.subject = gone.subject)")
+
+    def activities(self) -> tuple[int, Iterator[tuple]]:
+        """(how many, (type, IRI, time) oldest first): an Update for every
+        dataset the feed holds, a Delete for every one it held once."""
+        db = self.db
+        total = db.execute(
+            "SELECT (SELECT count(*) FROM records WHERE subject IS NOT NULL) + (SELECT count(*) FROM gone)"
+        ).fetchone()[0]
+        rows = db.execute(
+            "SELECT 'Update', subject, modified FROM records WHERE subject IS NOT NULL"
+            " UNION ALL SELECT 'Delete', subject, at FROM gone ORDER BY 3, 2"
+        )
+        return total, rows
+
+    def close(self, version: str, formats: Sequence[str], files: Mapping) -> None:
+        """What makes the index valid for the next publish, and done."""
+        self.db.executemany(
+            "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+            [("version", version), ("formats", json.dumps(list(formats))), ("files", json.dumps(files))],
+        )
+        self.db.execute("COMMIT")
+        self.db.close()
+
+    def abandon(self) -> None:
+        self.db.close()
+        if os.path.exists(self.path):
+            os.remove(self.path)
 
 
 class PagedFeed:
@@ -216,7 +360,8 @@ class PagedFeed:
 class FeedPages(PagedFeed):
     """A feed assembled from fragments: entries arrive in store order, one
     page's worth waits until it is known whether another page follows, then
-    the page is taken from the last publish (same hash) or written."""
+    the page is taken from the last publish (same hash) or written, and its
+    rows of the new index with it."""
 
     def __init__(
         self,
@@ -228,40 +373,52 @@ class FeedPages(PagedFeed):
         page_size: int,
         version: str,
         previous: Previous,
+        index_path: str,
     ) -> None:
         super().__init__(folder, feed_url, profile, formats, catalog_info, page_size, changes=True)
         self.version, self.previous = version, previous
-        #: (dataset IRI, modified) of every dataset in the feed, for its change log
-        self.members: list = []
-        self.subjects: dict = {}
-        #: (key, where its texts lie) of the datasets not yet on a page
+        self.new_index = NewIndex(index_path, previous)
+        #: [key, where its texts lie (None: the old files; False: left out),
+        #: chunk, IRI, modified] of the records not yet on a page
         self.pending: list = []
+        self.shown = 0  # of them, those the feed shows
+        self.unnamed = 0  # records without a key (no index kept): numbered for the log's rows
         self.index: dict = {}
-        self.hashes: list = []
+        self.old: dict = {}
         self.reused = 0
         self.written = 0
 
     def add_entries(self, entries: Iterable, chunk: int, fds: Sequence[int]) -> None:
-        """A chunk's entries for this feed: [key, None] (left out) or [key,
-        OLD | [length per format], IRI | None, modified], the fresh texts lying
-        one after another in `fds` (one per format)."""
+        """A chunk's entries for this feed: [key, None] (left out), [key,
+        OLD] (the text the last publish wrote) or [key, [length per format],
+        IRI, modified], the fresh texts lying one after another in `fds`
+        (one per format)."""
         offsets = [0] * len(self.formats)
         for key, state, *member in entries:
+            if key is None:
+                self.unnamed += 1
+                key = f"#{self.unnamed}"  # never a content hash, so never looked up
             if state is None:
-                self.index[key] = None
+                self.pending.append([key, False, chunk, None, None])
                 continue
-            subject = member[0] or self.previous.subjects[key]
-            self.members.append((subject, member[1]))
-            if key is not None:
-                self.subjects[key] = subject
             if state == OLD:
-                self.pending.append((key, None, chunk))
+                self.pending.append([key, None, chunk, None, None])
             else:
-                self.pending.append((key, [(fds[n], offsets[n], length) for n, length in enumerate(state)], chunk))
+                where = [(fds[n], offsets[n], length) for n, length in enumerate(state)]
+                self.pending.append([key, where, chunk, member[0], member[1]])
                 offsets = [offset + length for offset, length in zip(offsets, state, strict=True)]
-            if len(self.pending) > self.page_size:
-                self._emit(self.pending[: self.page_size], has_next=True)
-                del self.pending[: self.page_size]
+            self.shown += 1
+            if self.shown > self.page_size:
+                self._emit_page()
+
+    def _emit_page(self) -> None:
+        """The first `page_size` shown records waiting, and the left-out
+        ones among them, as a page: another one follows."""
+        shown = (n for n, item in enumerate(self.pending) if item[1] is not False)
+        cut = next(islice(shown, self.page_size, None))  # where the next page's first one waits
+        self._emit(self.pending[:cut], has_next=True)
+        del self.pending[:cut]
+        self.shown -= self.page_size
 
     def waiting_since(self) -> int | None:
         """The chunk whose fragments the oldest waiting dataset needs, if any."""
@@ -270,26 +427,42 @@ class FeedPages(PagedFeed):
     def finish(self) -> None:
         if self.pending or not self.page:
             self._emit(self.pending, has_next=False)
-        self.pending = []
+        self.pending, self.shown = [], 0
 
     def _emit(self, items: list, has_next: bool) -> None:
         number = self.page + 1
-        keys = [key for key, _where, _chunk in items]
+        shown = [item for item in items if item[1] is not False]
+        keys = [item[0] for item in shown]
         digest = None
-        if all(key is not None for key in keys):
+        if not self.unnamed:  # a page is known by its records' keys, the left-out ones too
+            hidden = [item[0] for item in items if item[1] is False]
             digest = hashlib.blake2b(
-                json.dumps([self.version, number, has_next, keys]).encode(), digest_size=16
+                json.dumps([self.version, number, has_next, keys, hidden]).encode(), digest_size=16
             ).hexdigest()
-        self.hashes.append(digest)
-        if digest is not None and digest == self.previous.page_hash(number) and self._take_old(number, keys):
+        if digest is not None and digest == self.previous.page_hash(number) and self._take_old(number):
             self.page = number
+            self.new_index.kept(number, digest)
         else:
-            self._write(number, items, has_next)
+            self.old = self.previous.entries([item[0] for item in shown if item[1] is None])
+            self.index = {}
+            self._write(number, [(key, where, chunk) for key, where, chunk, *_member in shown], has_next)
+            self.new_index.written(number, digest, self._rows(number, items))
+            self.old = {}
             self.written += 1
-        self.datasets += len(items)
-        self.reused += sum(1 for _key, where, _chunk in items if where is None)
+        self.datasets += len(shown)
+        self.reused += sum(1 for item in shown if item[1] is None)
 
-    def _take_old(self, number: int, keys: list) -> bool:
+    def _rows(self, number: int, items: list) -> Iterator[tuple]:
+        """The new index's rows of a page just written."""
+        for key, where, _chunk, subject, when in items:
+            if where is False:
+                yield key, number, None, None, None
+                continue
+            if where is None:
+                _page, _spans, subject, when = self.old[key]
+            yield key, number, array("q", self.index[key][1:]).tobytes(), subject, when
+
+    def _take_old(self, number: int) -> bool:
         """The last publish's page `number`, linked (or copied) into the new folder."""
         try:
             for extension in self.formats:
@@ -300,8 +473,6 @@ class FeedPages(PagedFeed):
                     shutil.copy2(old, self.path(number, extension))
         except OSError:
             return False
-        for key in keys:
-            self.index[key] = self.previous.records[key]
         return True
 
     def _write(self, number: int, items: list, has_next: bool) -> None:
@@ -334,90 +505,83 @@ class FeedPages(PagedFeed):
         key, where, _chunk = item
         if where is not None:
             return where[n]
-        entry = self.previous.records[key]  # the text the last publish wrote
-        return self.previous.fd(entry[0], self.formats[n]), entry[1 + 2 * n], entry[2 + 2 * n] - entry[1 + 2 * n]
-
-    def write_index(self, path: str) -> None:
-        with open(path, "w", encoding="utf-8") as f:
-            # dumps, not dump: dump streams through the pure-Python encoder
-            f.write(
-                json.dumps(
-                    {
-                        "version": self.version,
-                        "formats": self.formats,
-                        "records": self.index,
-                        "subjects": self.subjects,
-                        "pages": self.hashes,
-                        "files": file_stats(self.folder),
-                    }
-                )
-            )
+        page, spans, _subject, _when = self.old[key]  # the text the last publish wrote
+        return self.previous.fd(page, self.formats[n]), spans[2 * n], spans[2 * n + 1] - spans[2 * n]
 
     def summary(self) -> dict:
         return {"datasets": self.datasets, "pages": self.page, "reused": self.reused, "written": self.written}
 
     def write_changes(self, old_log: str, now: str) -> None:
-        """The feed's change log: an ActivityStreams 2.0 OrderedCollection
-        (as the IIIF Change Discovery API writes one), oldest first, of an
-        Update for every dataset in the feed (endTime: when its record last
-        changed) and a Delete for every dataset the last log listed that the
-        feed no longer holds (endTime: this publish, or the Delete's own time
-        in the last log).  Only datasets the feed showed are named."""
-        present = {subject for subject, _modified in self.members}
-        kind = self.profile.dataset_class
-        items = [_activity("Update", subject, kind, modified) for subject, modified in self.members]
-        for item in _read_log(old_log):
-            subject = item["object"]["id"]
-            if subject not in present:
-                items.append(item if item["type"] == "Delete" else _activity("Delete", subject, kind, now))
-                present.add(subject)
-        items.sort(key=lambda item: (item.get("endTime") or "", item["object"]["id"]))
+        """The feed's change log, and its index completed: an ActivityStreams
+        2.0 OrderedCollection (as the IIIF Change Discovery API writes one),
+        oldest first, of an Update for every dataset in the feed (endTime:
+        when its record last changed) and a Delete for every dataset the
+        feed showed once and no longer holds (endTime: the publish that
+        found it gone).  The Deletes come from the last index (the rows of
+        the pages written again); without a valid one, from the last log
+        (`old_log`).  Only datasets the feed showed are named.  Sorted and
+        written from the index, one activity a line: never held whole."""
+        self.new_index.finish(self.page, now, () if self.previous.valid else _read_log(old_log))
+        total, activities = self.new_index.activities()
         head = {
             "@context": ACTIVITY_STREAMS,
             "id": f"{self.feed_url}/{CHANGES}",
             "type": "OrderedCollection",
-            "totalItems": len(items),
+            "totalItems": total,
         }
+        kind = _JSON_STRING(self.profile.dataset_class)
         with open(os.path.join(self.folder, CHANGES), "w", encoding="utf-8", buffering=_BUFFER) as f:
             # one activity a line: a reader can stop at the date it last read
-            f.write(json.dumps(head, ensure_ascii=False)[:-1] + ',\n"orderedItems": [\n')
-            f.write(",\n".join(map(_activity_line, items)))
+            f.write(json.dumps(head, ensure_ascii=False)[:-1] + ',\n"orderedItems": [')
+            separator = "\n"
+            for activity in activities:
+                f.write(separator + _activity_line(kind, *activity))
+                separator = ",\n"
             f.write("\n]}\n")
+        self.new_index.close(self.version, self.formats, file_stats(self.folder))
+
+    def abandon(self) -> None:
+        super().abandon()
+        self.new_index.abandon()
 
 
 def _copy(out: Counted, run: list | None) -> None:
     if run and run[2] > run[1]:
-        out.write_bytes(os.pread(run[0], run[2] - run[1], run[1]))
+        out.copy(*run)
 
 
-def _activity(kind: str, subject: str, dataset_class: str, when: str | None) -> dict:
-    item = {"type": kind, "object": {"id": subject, "type": dataset_class}}
-    if when:
-        item["endTime"] = when
-    return item
-
-
-def _activity_line(item: Mapping) -> str:
-    """json.dumps(item), written out: one call per activity costs more than
-    the rest of the log (100 000 of them in a large catalogue)."""
-    text, subject = _JSON_STRING, item["object"]
-    when = f', "endTime": {text(item["endTime"])}' if "endTime" in item else ""
-    return (
-        f'{{"type": {text(item["type"])}, "object": {{"id": {text(subject["id"])}, '
-        f'"type": {text(subject["type"])}}}{when}}}'
-    )
+def _activity_line(kind: str, activity: str, subject: str, when: str | None) -> str:
+    """One activity as json.dumps writes it, written out: one call per
+    activity costs more than the rest of the log (100 000 of them in a
+    large catalogue).  `kind`, the dataset class, comes encoded."""
+    text = _JSON_STRING
+    end = f', "endTime": {text(when)}' if when else ""
+    return f'{{"type": {text(activity)}, "object": {{"id": {text(subject)}, "type": {kind}}}{end}}}'
 
 
 _JSON_STRING = json.encoder.encode_basestring  # the C encoder of one JSON string, as json.dumps writes it
 
 
-def _read_log(path: str) -> list:
-    """The activities of the feed's current change log (none if it has none)."""
+def _spans(packed: bytes) -> list:
+    spans = array("q")
+    spans.frombytes(packed)
+    return spans.tolist()
+
+
+def _read_log(path: str) -> Iterator[tuple]:
+    """(type, IRI, time) of every activity of the feed's current change log
+    (none if it has none), read a line at a time as `write_changes` wrote it."""
     try:
         with open(path, encoding="utf-8") as f:
-            return json.load(f).get("orderedItems", [])
-    except (OSError, ValueError):
-        return []
+            for line in f:
+                if line.startswith('{"type"'):
+                    try:
+                        item = json.loads(line.rstrip().rstrip(","))
+                        yield item["type"], item["object"]["id"], item.get("endTime")
+                    except (ValueError, KeyError, TypeError):
+                        continue
+    except OSError:
+        return
 
 
 def modified(record: Mapping) -> str | None:

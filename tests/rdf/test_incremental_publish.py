@@ -10,6 +10,7 @@ from disclosure_cases import combinations
 from rdf_helpers import BASE, TODAY
 
 from sdm_harvester import publish as publishing
+from sdm_harvester import publish_pages as publishing_pages
 from sdm_harvester.publish import FEEDS, publish
 
 INFO = {"base_url": BASE}
@@ -191,3 +192,92 @@ def test_each_feed_has_a_change_log_of_what_it_shows(open_record, tmp_path):
     # the Delete stays in the next log, with its time
     publish([*records[:-2], edited], str(out), page_size=5, catalog_info=INFO, today=TODAY, index_dir=str(index))
     assert _log(out, "national")["orderedItems"] == items
+
+
+def test_a_dataset_gone_is_a_delete_from_the_index_alone(open_record, tmp_path, monkeypatch):
+    """The Deletes come from the last index, not from reading the last log:
+    a dataset the last log never listed (it was withdrawn before any log
+    was written) is still found gone, and the log is never read whole."""
+    records = _records(open_record)
+    out, index = tmp_path / "feeds", tmp_path / "index"
+    publish(records, str(out), page_size=5, catalog_info=INFO, today=TODAY, index_dir=str(index))
+    monkeypatch.setattr(publishing_pages, "_read_log", _never)
+    gone = records[6]
+    publish([*records[:6], *records[7:]], str(out), page_size=5, catalog_info=INFO, today=TODAY, index_dir=str(index))
+    deletes = [d["object"]["id"] for d in _log(out, "national")["orderedItems"] if d["type"] == "Delete"]
+    assert deletes == [f"{BASE}/dataset/{gone['id']}"]
+    log = (out / "national" / "changes.jsonld").read_text(encoding="utf-8").splitlines()
+    assert log[1] == '"orderedItems": [' and all(line.startswith('{"type": ') for line in log[2:-1])
+
+
+def _never(path):
+    raise AssertionError(f"the change log {path} was read: the index says what is gone")
+
+
+def _store(tmp_path, records):
+    from sdm_harvester.store import Store
+
+    store = Store(str(tmp_path / "data"))
+    for n, record in enumerate(records):
+        record = dict(record, origin=f"{BASE}/origin/{n}")  # one dataset each, not copies of one
+        store.put("city", f"c{n}", record["name"], record, f"h{n}", False, None, "2025-01-01T00:00:00+00:00")
+    return store
+
+
+def _decoding(monkeypatch):
+    """The names of the stored records decoded (mapped or checked for an embargo)."""
+    from sdm_harvester.store.records import Publishable
+
+    decoded = []
+    real = Publishable.dataset
+
+    def counting(self):
+        decoded.append(self.name)
+        return real(self)
+
+    monkeypatch.setattr(Publishable, "dataset", counting)
+    return decoded
+
+
+def test_a_store_publish_decodes_only_what_changed(open_record, tmp_path, monkeypatch):
+    """Through the store, an unchanged record is known by its stored hash
+    and measurements: not decoded.  A changed record, a changed
+    evaluation and an embargo that ends today are rendered again; the
+    feeds equal a full publish of the same records."""
+    from sdm_harvester.evaluate import EvaluationStore, with_measurements
+    from sdm_harvester.publish import store_records
+
+    deferred = dict(
+        open_record, name="deferred", disclosure="deferred", deferral_reason="paper", embargo_until="2025-06-01"
+    )
+    records = [*_records(open_record)[-6:], deferred]
+    store = _store(tmp_path, records)
+    data, out, index = str(tmp_path / "data"), tmp_path / "feeds", str(tmp_path / "index")
+
+    def again(day):
+        decoded = _decoding(monkeypatch)
+        summary = publish(
+            store_records(store, data), str(out), page_size=3, catalog_info=INFO, today=day, index_dir=index
+        )
+        monkeypatch.undo()
+        full = tmp_path / f"full-{len(os.listdir(tmp_path))}"
+        publish(with_measurements(data, store.iter_datasets()), str(full), page_size=3, catalog_info=INFO, today=day)
+        _same_feeds(out, full)
+        return set(decoded), summary
+
+    assert len(again(TODAY)[0]) == len(records)
+    assert again(TODAY)[0] == {"deferred"}  # only the one whose embargo may end is looked at
+
+    edited = dict(records[1], origin=f"{BASE}/origin/1", title_translated={"zh-Hans": "新标题", "en": "New title"})
+    store.put("city", "c1", edited["name"], edited, "h1-edited", False, None, "2025-02-01T00:00:00+00:00")
+    assert again(TODAY)[0] == {edited["name"], "deferred"}
+
+    kept = EvaluationStore(data)
+    with kept.db:
+        kept.db.execute("INSERT INTO measurements VALUES (?, ?)", (records[3]["name"], '{"score": 80.0}'))
+    kept.close()
+    assert again(TODAY)[0] == {records[3]["name"], "deferred"}
+
+    decoded, summary = again(dt.date(2025, 6, 1))  # the embargo ends today: its files are listed now
+    assert decoded == {"deferred"} and summary["national"]["written"] == 1
+    store.close()

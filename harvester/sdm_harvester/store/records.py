@@ -74,6 +74,51 @@ class StoredRecord:
         }
 
 
+@dataclass(frozen=True)
+class Publishable:
+    """A publishable record as the store holds it, its content not yet
+    decoded: what `iter_datasets` yields, decoded (`dataset()`) only when
+    asked.  An incremental publish knows an unchanged record by `identity`
+    without decoding it: the content hash stands for the content."""
+
+    source: str
+    identifier: str
+    name: str
+    hash: str
+    data: str
+    first_seen: str
+    updated: str
+    #: provenance and IRI from the other copies of the dataset (`_merged`)
+    merged: dict
+
+    def dataset(self) -> dict:
+        record = StoredRecord(
+            self.source,
+            self.identifier,
+            self.name,
+            self.hash,
+            json.loads(self.data),
+            False,
+            self.first_seen,
+            self.updated,
+            None,
+        )
+        return {**record.dataset(), **self.merged}
+
+    def identity(self) -> str:
+        """Everything `dataset()` is made of, the content by its hash."""
+        return json.dumps(
+            [self.hash, self.source, self.identifier, self.name, self.first_seen, self.updated, self.merged],
+            ensure_ascii=False,
+            sort_keys=True,
+        )
+
+    def may_defer(self) -> bool:
+        """False when the record is surely not deferred (its stored text
+        never says "deferred"), so no embargo of it can run out today."""
+        return '"deferred"' in self.data
+
+
 def stored(row: Any) -> StoredRecord:
     """A row of `select_records()` as a StoredRecord."""
     return StoredRecord(
@@ -277,7 +322,14 @@ class RecordStore(Part):
         return count
 
     def iter_datasets(self, start: Sequence[str] | None = None, stop: Sequence[str] | None = None) -> Iterator[dict]:
-        """Current, publishable SDM dataset dicts, streamed in a stable order
+        """`iter_publishable`'s records, decoded: the SDM dataset dicts."""
+        for record in self.iter_publishable(start, stop):
+            yield record.dataset()
+
+    def iter_publishable(
+        self, start: Sequence[str] | None = None, stop: Sequence[str] | None = None
+    ) -> Iterator[Publishable]:
+        """Current, publishable records (`Publishable`), streamed in a stable order
         (by source and identifier); from the record keyed `start` and before
         the one keyed `stop`, when given, for a publish split in slices
         (`slice_starts`).
@@ -295,10 +347,21 @@ class RecordStore(Part):
         if stop:
             where += " AND (r.source < :s1 OR (r.source = :s1 AND r.identifier < :i1))"
             params.update(s1=stop[0], i1=stop[1])
-        for row in self.database.stream(select_records(where), params):
-            dataset = stored(row).dataset()
-            dataset.update(merged.get(dataset.get("origin"), ()))
-            yield dataset
+        query = sa.text(
+            "SELECT r.source, r.identifier, r.name, r.hash, r.data, r.first_seen, r.updated, r.origin"
+            f" FROM records r WHERE {where} ORDER BY r.source, r.identifier"
+        )
+        for row in self.database.stream(query, params):
+            yield Publishable(
+                row.source,
+                row.identifier,
+                row.name,
+                row.hash,
+                row.data,
+                row.first_seen,
+                row.updated,
+                merged.get(row.origin, {}),
+            )
 
     def slice_starts(self, slices: int) -> list[tuple[str, str]]:
         """Where each of at most `slices` equal, contiguous slices of what
