@@ -668,6 +668,14 @@ def store_migrate(data_dir: str, from_url: str | None, to_url: str) -> None:
     1,
     "For --publish-out: split the publish into this many slice jobs and one assembling job (publish --split).",
 )
+@options.bounded(
+    "--page-jobs",
+    click.IntRange(min=0),
+    0,
+    "Pages of a listing per job for the sources that leave `page_jobs` unset: a ckan source with more pages "
+    "is read by a job per range of pages and one finishing job (0: one job per source). OAI-PMH and DCAT "
+    "listings are sequential (resumption tokens, hydra:next): one job whatever this says.",
+)
 @options.load_target
 def enqueue(
     config_path: str,
@@ -685,6 +693,7 @@ def enqueue(
     feeds_url: str | None,
     page_size: int,
     publish_split: int,
+    page_jobs: int,
     target_kind: str,
     ckan_url: str,
     ckan_token_env: str,
@@ -699,6 +708,12 @@ def enqueue(
     changed into the CKAN site, as `run --target ckan` does, with the API
     token of its own environment ($SDM_CKAN_TOKEN, or --ckan-token-env):
     the token never travels through Redis.
+
+    A large source whose pages are addressable up front (type ckan) is
+    read by a job per range of pages (--page-jobs, or its `page_jobs`)
+    and one finishing job, which alone decides what the source no longer
+    lists, from every page job's listing; a page job that fails means no
+    withdrawals for that source this run, and `status` names its range.
 
     \b
     Example (from cron, every hour):
@@ -762,6 +777,7 @@ def enqueue(
             backoff=intervals,
             publish=publish_spec,
             target=target_spec,
+            page_jobs=page_jobs,
         )
     finally:
         store.close()

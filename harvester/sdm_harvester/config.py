@@ -96,6 +96,10 @@ class Source:
     #: Withdraw nothing when a full listing returns fewer than this share of
     #: the records currently held for the source (the circuit breaker).
     withdraw_threshold: float = 0.5
+    #: On workers, pages of the listing per job (a source type whose pages
+    #: are addressable up front: ckan); 0 never splits; None leaves it to
+    #: `sdm-harvest enqueue --page-jobs`.
+    page_jobs: int | None = None
 
     def secret(self, key: str) -> str | None:
         """The value of the environment variable a credential key names."""
@@ -136,6 +140,7 @@ _SOURCE_KEYS = {
     "allow_hosts",
     "allow_networks",
     "withdraw_threshold",
+    "page_jobs",
 }
 _DEFAULTABLE = _SOURCE_KEYS - {"name", "type", "url", "department", "include", "exclude", "mapping", "columns"}
 
@@ -243,6 +248,9 @@ def source_from_dict(raw: Mapping, problems: list[str]) -> Source | None:
     if not isinstance(allow_hosts, list) or not all(isinstance(h, str) for h in allow_hosts):
         problems.append("allow_hosts: expected a list of host names (wildcards allowed)")
     allow_networks = _networks(raw.get("allow_networks") or [], problems)
+    page_jobs = raw.get("page_jobs")
+    if page_jobs is not None and (isinstance(page_jobs, bool) or not isinstance(page_jobs, int) or page_jobs < 0):
+        problems.append(f"page_jobs {page_jobs!r}: expected a whole number of pages a job (0: one job)")
     if problems:
         return None
     return Source(
@@ -260,6 +268,7 @@ def source_from_dict(raw: Mapping, problems: list[str]) -> Source | None:
         options=options,
         allow_hosts=tuple(allow_hosts),
         allow_networks=allow_networks,
+        page_jobs=page_jobs,
         **numbers,
     )
 

@@ -12,6 +12,7 @@ loaded into it (sdm_harvester.targets).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -34,6 +35,7 @@ from sdm_harvester.sources.base import (
     Deleted,
     Harvester,
     Item,
+    PageRange,
     Record,
     SourceError,
     Unchanged,
@@ -173,17 +175,27 @@ class SourceRun:
         self.validation = ValidationContext(default_lang=source.default_language)
         #: records validated and not yet stored: written BATCH at a time (_flush)
         self.pending: list[Incoming] = []
+        #: why nothing was withdrawn when the source failed
+        self.failure_reason = "the source failed, so absences prove nothing"
+        self.fetcher: Fetcher | None = None  # open()'s
 
     def run(self) -> reports.SourceReport:
+        """The whole source: read every page, then decide what it no longer lists."""
+        self.read()
+        return self.settle()
+
+    def open(self, pages: PageRange | None = None) -> Harvester:
+        """The source's harvester, reading `pages` only when given (a page
+        job), with the run's fetcher and the store's marks; the clock starts."""
         report, source = self.report, self.source
-        report.started, clock = self.now, time.monotonic()
+        report.started, self.clock = report.started or self.now, time.monotonic()
         state = self.store.source_state(source.name)
-        previous = self.store.active_count(source.name)
+        self.previous = self.store.active_count(source.name)
         since = None
         if source.options.get("incremental") and not self.options.full and state and state["last_success"]:
             since = dt.datetime.fromisoformat(state["last_success"]) - INCREMENTAL_OVERLAP
-        deadline = clock + source.timeout
-        self.fetcher = _fetcher(self.store, source, deadline)
+        self.deadline = self.clock + source.timeout
+        self.fetcher = _fetcher(self.store, source, self.deadline)
         ctx = Context(
             source,
             self.fetcher,
@@ -192,11 +204,47 @@ class SourceRun:
             since,
             lambda message: self.options.progress(f"{source.name}: {message}"),
             _PageMemo(self.store, self.fetcher),
+            page_range=pages,
         )
+        return harvester_for(ctx)
+
+    def page_plan(self, per_job: int) -> list[PageRange]:
+        """The source's listing cut into ranges of `per_job` pages, the last
+        one open-ended (what is added meanwhile is read too); [] when the
+        source's pages are not addressable up front, when it has no more
+        than `per_job` pages, or when asking its size fails (the whole-source
+        harvest then meets and reports that failure)."""
+        try:
+            size = self.open().listing_size()
+        except Exception as error:  # the whole-source harvest meets it again, and reports it
+            log.info("%s: not split: %s", self.source.name, error)
+            return []
+        finally:
+            if self.fetcher is not None:
+                self.fetcher.commit_cache()
+        if size is None:
+            self.report.warn(
+                f"{self.source.name}: page_jobs: read as one job, as its listing is not paged by "
+                "addresses known up front (OAI-PMH resumption tokens, DCAT hydra:next, a file)"
+            )
+            return []
+        count, rows = size
+        pages = -(-count // rows)
+        if pages <= per_job:
+            return []
+        firsts = range(0, pages, per_job)
+        return [PageRange(first, first + per_job - 1, count) for first in firsts[:-1]] + [
+            PageRange(firsts[-1], None, count)
+        ]
+
+    def read(self, pages: PageRange | None = None) -> None:
+        """Fetch, map, validate and store the source's records (those of
+        `pages` only, for a page job); a failure is the report's."""
+        report, source = self.report, self.source
         harvester = None
         try:
-            harvester = harvester_for(ctx)
-            self._consume(harvester, deadline)
+            harvester = self.open(pages)
+            self._consume(harvester, self.deadline)
         except LeaseLost:  # another worker has the source now: stop writing at once
             raise
         except (SourceError, FetchError, UnsafeXML) as error:
@@ -206,22 +254,80 @@ class SourceRun:
             log.exception("source %s crashed", source.name)
             report.status = reports.FAILED
             report.add_error(f"{source.name}: internal error: {type(error).__name__}: {error}")
-        self.fetcher.commit_cache()
+        if self.fetcher is not None:
+            self.fetcher.commit_cache()
         if harvester is not None:
             for warning in harvester.warnings:
                 report.warn(f"{source.name}: {warning}")
             report.add_unmapped(harvester.unmapped)
             report.full_listing = harvester.full_listing and report.status != reports.FAILED
+
+    def page_part(self) -> dict:
+        """What a page job hands the source's finishing job: its report and
+        the identifiers it listed (marked seen in the store already)."""
+        self.store.mark_seen(self.source.name, self.seen, self.now)
+        self.report.finished = now_iso()
+        self.report.duration_s = round(time.monotonic() - self.clock, 3)
+        return {
+            "report": dataclasses.asdict(self.report),
+            "seen": sorted(self.seen),
+            "deleted": sorted(self.deleted),
+            "hidden": self.hidden,
+        }
+
+    def settle_pages(
+        self, parts: Sequence[tuple[PageRange, dict | None, str]], previous: int, started: str
+    ) -> reports.SourceReport:
+        """The finishing job of a source read in page jobs: their reports
+        merged into the source's, and what it no longer lists decided on
+        the union of every page job's identifiers, as one job's run()
+        would; a page job without a good result (failed, or lost) means no
+        withdrawals this run, and the source fails, naming the range.
+        `parts`: (range, the page job's part or None, its job's error)."""
+        report = self.report
+        failures = [failure for span, part, error in parts for failure in self._take_page(span, part, error)]
+        report.errors[:0] = failures[: reports.MAX_DETAILS]
+        del report.errors[reports.MAX_DETAILS :]
+        if failures:
+            report.status = reports.FAILED
+            self.failure_reason = "a page job failed, so absences prove nothing"
+        report.full_listing = not failures and all(part["report"]["full_listing"] for _, part, _ in parts)
+        self.previous, report.started = previous, started
+        self.clock = time.monotonic() - (dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(started)).total_seconds()
+        return self.settle(mark_seen=False)
+
+    def _take_page(self, span: PageRange, part: dict | None, error: str) -> list[str]:
+        """One page job's part added to the source's run; what failed in
+        it, each naming the range ([] when it succeeded)."""
+        name = self.source.name
+        if part is None:  # it failed before handing one in (its lease busy or lost, the store unreachable)
+            return [f"{name}: {span.label}: {error or 'no result'}"]
+        page = reports.SourceReport(**part["report"])
+        failures = []
+        if page.status == reports.FAILED:
+            failures = [f"{name}: {span.label}: {e.removeprefix(f'{name}: ')}" for e in page.errors]
+            failures, page.errors = failures or [f"{name}: {span.label}: {error or 'failed'}"], []
+        _absorb(self.report, page)
+        self.seen.update(part["seen"])
+        self.deleted.update(part["deleted"])
+        self.hidden += part["hidden"]
+        return failures
+
+    def settle(self, mark_seen: bool = True) -> reports.SourceReport:
+        """Withdraw what a full listing no longer holds (the circuit breaker
+        permitting), load the target, and write the source's last run."""
+        report, source = self.report, self.source
         with self.store.transaction():
-            self.store.mark_seen(source.name, self.seen, self.now)
-            self._withdraw(previous)
+            if mark_seen:
+                self.store.mark_seen(source.name, self.seen, self.now)
+            self._withdraw(self.previous)
         if self.options.target is not None:
             report.target = dict.fromkeys(reports.TARGET_COUNTS, 0)
             targets.sync(self.store, self.options.target, source.name, report)
         if report.status != reports.FAILED and (report.counts["failed"] or (report.target or {}).get("failed")):
             report.status = reports.PARTIAL
         report.finished = now_iso()
-        report.duration_s = round(time.monotonic() - clock, 3)
+        report.duration_s = round(time.monotonic() - self.clock, 3)
         self.store.record_source_run(
             source.name,
             report.started,
@@ -350,7 +456,7 @@ class SourceRun:
         report, source = self.report, self.source
         withdrawal = report.withdrawal
         if report.status == reports.FAILED:
-            withdrawal["reason"] = "the source failed, so absences prove nothing"
+            withdrawal["reason"] = self.failure_reason
             return
         # records the source deleted count like records that vanished: one
         # run may not withdraw more than the breaker allows, whichever way
@@ -375,6 +481,21 @@ class SourceRun:
             return
         report.count("withdrawn", self.store.withdraw(source.name, missing, self.now))
         withdrawal["applied"] = True
+
+
+def _absorb(report: reports.SourceReport, page: reports.SourceReport) -> None:
+    """A page job's report added into its source's: counts summed, the
+    details (records named, capped as one report caps them) joined."""
+    for key, n in page.counts.items():
+        report.count(key, n)
+    for detail in ("invalid", "errors", "flagged"):
+        getattr(report, detail).extend(getattr(page, detail)[: reports.MAX_DETAILS - len(getattr(report, detail))])
+    for warning in page.warnings:
+        report.warn(warning)
+    for tally in ("flag_counts", "flagged_by_department", "unmapped"):
+        mine = getattr(report, tally)
+        for key, n in getattr(page, tally).items():
+            mine[key] = mine.get(key, 0) + n
 
 
 def run(config: Config, store: Store, run_id: int, options: Options) -> reports.RunReport:

@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 from sdm_harvester import config as configuration
 from sdm_harvester import pipeline, targets
 from sdm_harvester import report as reports
-from sdm_harvester.store import LEASE_TTL, Busy, Lease, Store, holder_name, now_iso
+from sdm_harvester.sources.base import PageRange
+from sdm_harvester.store import LEASE_TTL, Busy, Lease, LeaseLost, Store, holder_name, now_iso
 
 if TYPE_CHECKING:  # imported where used: a harvester without workers needs neither
     from redis import Redis
@@ -94,10 +95,12 @@ def enqueue(
     backoff: Sequence[int] = BACKOFF,
     publish: dict | None = None,
     target: dict | None = None,
+    page_jobs: int = 0,
 ) -> dict:
     """Queue every due source once, as one run; {run_id, queued, already_queued}.
     `target` ({kind, url, token_env}, never the token) is loaded by each
-    worker, as `run --target` does."""
+    worker, as `run --target` does.  `page_jobs`: pages a job for the
+    sources that leave it unset (their `page_jobs`), 0 one job a source."""
     from rq import Queue, Retry
 
     config = configuration.load(config_path)
@@ -122,6 +125,9 @@ def enqueue(
                 "lease_ttl": lease_ttl,
                 "publish": publish,
                 "target": target,
+                "page_jobs": page_jobs,
+                "retries": retries,
+                "backoff": list(backoff),
             },
             job_timeout=int(source.timeout + 2 * lease_ttl + 60),
             result_ttl=7 * 86400,
@@ -159,30 +165,28 @@ def harvest_job(
     lease_ttl: float = LEASE_TTL,
     publish: dict | None = None,
     target: dict | None = None,
+    page_jobs: int = 0,
+    retries: int = RETRIES,
+    backoff: Sequence[int] = BACKOFF,
 ) -> dict:
     """One source, harvested by whichever worker took the job (and loaded
-    into `target`, with the token of the worker's own environment)."""
+    into `target`, with the token of the worker's own environment) — or,
+    when its listing has more than its `page_jobs` (else `page_jobs`)
+    pages and they are addressable up front, queued as page jobs and a
+    finishing job (`_split`), which then own the source's run."""
     from rq import get_current_job
 
     job = get_current_job()
     final = job is None or not job.retries_left
+    spec = JobSpec(config_path, source_name, store_url, data_dir, run_id, full, lease_ttl, publish, target)
     try:
-        result = _harvest(
-            config_path,
-            source_name,
-            store_url,
-            data_dir,
-            run_id,
-            full,
-            lease_ttl,
-            publish,
-            target,
-            job.id if job else "",
-        )
+        result = _harvest(spec, job, page_jobs, retries, backoff)
     except BaseException:
         if final:  # no attempt follows: the source may be queued again
             _unmark(job, source_name)
         raise
+    if isinstance(result, dict):  # page jobs queued: the finishing job unmarks the source
+        return result
     if result.status != reports.FAILED or final:
         _unmark(job, source_name)
     if result.status == reports.FAILED:
@@ -190,34 +194,218 @@ def harvest_job(
     return {"source": source_name, "status": result.status, "counts": result.counts}
 
 
+@dataclasses.dataclass(frozen=True)
+class JobSpec:
+    """What every job of a source carries: where the configuration, the
+    store and this run are (plain values: rq pickles them into Redis)."""
+
+    config_path: str
+    source_name: str
+    store_url: str
+    data_dir: str
+    run_id: int
+    full: bool = False
+    lease_ttl: float = LEASE_TTL
+    publish: dict | None = None
+    target: dict | None = None
+
+    def open(self) -> tuple[configuration.Config, configuration.Source, Store]:
+        """The configuration, the source and the store, on this worker
+        (reports and the HTTP log go to its own data directory, if it has one)."""
+        config = configuration.load(self.config_path)
+        return config, config.source(self.source_name), Store(self.data_dir_here, url=self.store_url)
+
+    @property
+    def data_dir_here(self) -> str:
+        return os.environ.get(DATA_DIR_ENV) or self.data_dir
+
+    def source_run(
+        self, store: Store, config: configuration.Config, load: targets.Target | None = None
+    ) -> pipeline.SourceRun:
+        options = pipeline.Options(full=self.full, force=True, progress=log.info, target=load)
+        source = config.source(self.source_name)
+        return pipeline.SourceRun(store, source, options, [s.department for s in config.sources])
+
+    def job_id(self, part: str = "") -> str:
+        return f"sdm-harvest.{self.run_id}.{self.source_name}" + (f".{part}" if part else "")
+
+
 def _harvest(
-    config_path: str,
-    source_name: str,
-    store_url: str,
-    data_dir: str,
-    run_id: int,
-    full: bool,
-    lease_ttl: float,
-    publish: dict | None,
-    target: dict | None,
-    job_id: str,
-) -> reports.SourceReport:
-    # reports and the HTTP log go to this machine's data directory, if it has one
-    data_dir = os.environ.get(DATA_DIR_ENV) or data_dir
-    config = configuration.load(config_path)
-    source = config.source(source_name)
-    load = targets.from_options(**target) if target else None  # no token here: fail before taking the source
-    store = Store(data_dir, url=store_url)
+    spec: JobSpec, job: Job | None, page_jobs: int, retries: int, backoff: Sequence[int]
+) -> reports.SourceReport | dict:
+    config = configuration.load(spec.config_path)
+    source = config.source(spec.source_name)
+    load = targets.from_options(**spec.target) if spec.target else None  # no token here: fail before taking the source
+    if job is not None and _split_queued(job, spec):  # this job queued them, then died
+        return {"source": source.name, "status": "split", "finish": spec.job_id("finish")}
+    per_job = source.page_jobs if source.page_jobs is not None else page_jobs
+    store = Store(spec.data_dir_here, url=spec.store_url)
     try:
-        with Lease(store, source.name, holder_name(job_id), lease_ttl):
-            options = pipeline.Options(full=full, force=True, progress=log.info, target=load)
-            known = [s.department for s in config.sources]
-            result = pipeline.SourceRun(store, source, options, known).run()
-            store.record_part(run_id, source.name, dataclasses.asdict(result))
-        finalize(store, run_id, config.keep_reports, publish)
+        holder = holder_name(job.id if job else "")
+        with Lease(store, source.name, holder, spec.lease_ttl):
+            run = spec.source_run(store, config, load)
+            plan = run.page_plan(per_job) if per_job and job is not None else []
+            if plan:
+                return _split(job, store, spec, run, plan, holder, retries, backoff)
+            result = run.run()
+            store.record_part(spec.run_id, source.name, dataclasses.asdict(result))
+        finalize(store, spec.run_id, config.keep_reports, spec.publish)
     finally:
         store.close()
     return result
+
+
+# -- page jobs -----------------------------------------------------------------
+
+
+def split_holder(spec: JobSpec) -> str:
+    """Who holds a source's lease while its page jobs run: all of them in turn."""
+    return f"pages:{spec.run_id}:{spec.source_name}"
+
+
+def _split_queued(job: Job, spec: JobSpec) -> bool:
+    from rq.job import Job as RqJob
+
+    return RqJob.exists(spec.job_id("finish"), connection=job.connection)
+
+
+def _split(
+    job: Job,
+    store: Store,
+    spec: JobSpec,
+    run: pipeline.SourceRun,
+    plan: Sequence[PageRange],
+    holder: str,
+    retries: int,
+    backoff: Sequence[int],
+) -> dict:
+    """Queue a job per range of pages and one finishing job that rq starts
+    once all of them have ended, succeeded or failed (`depends_on`, failures
+    allowed: the finishing job then records the source as failed); the
+    source's lease passes to them, with no moment at which it is free."""
+    from rq import Queue, Retry
+    from rq.job import Dependency
+    from rq.job import Job as RqJob
+
+    source = run.source
+    shared = split_holder(spec)
+    if not store.hand_over_lease(source.name, holder, shared, spec.lease_ttl):
+        raise LeaseLost(f"source {source.name}: the lease was lost before its page jobs were queued")
+    options = {
+        "job_timeout": int(source.timeout + 2 * spec.lease_ttl + 60),
+        "result_ttl": 7 * 86400,
+        "failure_ttl": 30 * 86400,
+        "retry": Retry(max=retries, interval=list(backoff)) if retries else None,
+    }
+    # the source stays marked queued while its page jobs wait and run
+    attempts = (len(plan) + 1) * (retries + 1) * (source.timeout + 2 * spec.lease_ttl)
+    job.connection.expire(pending_key(source.name), int(attempts + sum(backoff) + 3600))
+    queue = Queue(QUEUE, connection=job.connection)
+    common = {"spec": dataclasses.asdict(spec), "holder": shared}
+    ids = []
+    for span in plan:
+        ids.append(spec.job_id(f"pages-{span.first + 1}"))
+        if not RqJob.exists(ids[-1], connection=job.connection):
+            queue.enqueue(
+                harvest_pages_job,
+                kwargs=dict(common, span=dataclasses.astuple(span)),
+                job_id=ids[-1],
+                description=f"harvest {source.name} {span.label}",
+                **options,
+            )
+    queue.enqueue(
+        finish_pages_job,
+        kwargs=dict(
+            common,
+            spans=[dataclasses.astuple(span) for span in plan],
+            jobs=ids,
+            previous=run.previous,
+            started=run.report.started,
+        ),
+        job_id=spec.job_id("finish"),
+        description=f"harvest {source.name}: merge {len(plan)} page jobs",
+        depends_on=Dependency(jobs=ids, allow_failure=True),
+        **options,
+    )
+    log.info("%s: %d records listed, queued as %d page jobs", source.name, plan[0].count, len(plan))
+    return {"source": source.name, "status": "split", "page_jobs": ids, "finish": spec.job_id("finish")}
+
+
+def page_lease(source: str, span: PageRange) -> str:
+    """A page job's own lease: its range of its source (`status` lists it)."""
+    return f"{source}#{span.label}"
+
+
+def harvest_pages_job(spec: dict, holder: str, span: Sequence) -> dict:
+    """One range of a source's pages, read, mapped, validated and stored
+    by the same SourceRun as a whole source, under the source's shared
+    lease and a lease of its own; its part (report and identifiers listed)
+    goes to the store for the finishing job.  A failure raises, so that rq
+    retries the range like a source."""
+    from rq import get_current_job
+
+    job, job_spec, pages = get_current_job(), JobSpec(**spec), PageRange(*span)
+    config, source, store = job_spec.open()
+    try:
+        with Lease(store, source.name, holder, job_spec.lease_ttl, release=False):
+            with Lease(store, page_lease(source.name, pages), holder_name(job.id if job else ""), job_spec.lease_ttl):
+                run = job_spec.source_run(store, config)
+                run.read(pages)
+                store.record_part(job_spec.run_id, f"{source.name}#{pages.first}", run.page_part())
+    finally:
+        store.close()
+    report = run.report
+    if report.status == reports.FAILED:
+        raise SourceFailed(f"source {source.name} {pages.label}: " + "; ".join(report.errors[:3]))
+    return {"source": source.name, "pages": pages.label, "status": report.status, "counts": report.counts}
+
+
+def finish_pages_job(
+    spec: dict, holder: str, spans: Sequence, jobs: Sequence[str], previous: int, started: str
+) -> dict:
+    """Once every page job of a source has ended: what the source no longer
+    lists decided on the union of their identifiers (none when one failed),
+    the target loaded, the source's last run and its part of the run
+    written, the run closed if it was the last, and the source released."""
+    from rq import get_current_job
+
+    job, job_spec = get_current_job(), JobSpec(**spec)
+    final = job is None or not job.retries_left
+    try:
+        config, source, store = job_spec.open()
+        load = targets.from_options(**job_spec.target) if job_spec.target else None
+        try:
+            with Lease(store, source.name, holder, job_spec.lease_ttl):
+                held = store.page_parts(job_spec.run_id, source.name)
+                parts = [
+                    (span, held.get(span.first), _job_error(job, job_id))
+                    for span, job_id in zip(map(lambda s: PageRange(*s), spans), jobs, strict=True)
+                ]
+                result = job_spec.source_run(store, config, load).settle_pages(parts, previous, started)
+                store.record_part(job_spec.run_id, source.name, dataclasses.asdict(result))
+            finalize(store, job_spec.run_id, config.keep_reports, job_spec.publish)
+        finally:
+            store.close()
+    except BaseException:
+        if final:
+            _unmark(job, job_spec.source_name)
+        raise
+    _unmark(job, job_spec.source_name)
+    return {"source": source.name, "status": result.status, "counts": result.counts}
+
+
+def _job_error(job: Job | None, job_id: str) -> str:
+    """The last line of a failed job's error, for the report and `status`."""
+    from rq.job import Job as RqJob
+
+    if job is None:
+        return ""
+    try:
+        other = RqJob.fetch(job_id, connection=job.connection)
+    except Exception:  # expired, or never queued
+        return "its job was lost"
+    lines = (other.exc_info or "").strip().splitlines()
+    return lines[-1] if lines else ""
 
 
 def _unmark(job: Job | None, source_name: str) -> None:

@@ -11,6 +11,13 @@ A source turns a department platform into a stream of items:
 A failure that stops the whole source raises SourceError.  After the stream
 ends, `full_listing` tells whether every record was listed, i.e. whether an
 absence means a deletion.
+
+A source whose pages are addressable up front (CKAN's package_search,
+rows/start) can be read a range of pages at a time: `listing_size()` says
+how many records it lists and how many a page, and a Context with a
+`page_range` makes `items()` yield that range only (one page job,
+sdm_harvester.workqueue).  Sources whose pages are reached one from the
+next (OAI-PMH resumption tokens, DCAT hydra:next) answer None: one job.
 """
 
 from __future__ import annotations
@@ -67,6 +74,21 @@ class Withheld:
 Item = Record | Unchanged | Deleted | Broken | Withheld
 
 
+@dataclass(frozen=True)
+class PageRange:
+    """Pages `first` to `last` (0-based, inclusive; None: to the end) of a
+    listing that had `count` records when it was split: a page job's part."""
+
+    first: int
+    last: int | None
+    count: int
+
+    @property
+    def label(self) -> str:
+        """The range as operators read it: 1-based pages."""
+        return f"pages {self.first + 1}-{self.last + 1}" if self.last is not None else f"pages {self.first + 1}-end"
+
+
 class PageMemo(Protocol):
     """What a paged source remembers of each page (the store's PageMemos):
     a byte-identical page whose records are all held is not parsed again."""
@@ -90,6 +112,8 @@ class Context:
     progress: Callable[[str], None] = lambda message: None
     #: what each page of a paged source held last time (the store)
     pages: PageMemo | None = None
+    #: read only these pages (a page job); None: the whole listing
+    page_range: PageRange | None = None
 
 
 class Harvester:
@@ -105,6 +129,12 @@ class Harvester:
 
     def items(self) -> Iterator[Item]:
         raise NotImplementedError
+
+    def listing_size(self) -> tuple[int, int] | None:
+        """(records listed, records a page) when the pages can be addressed
+        up front and so read by separate jobs; None (the default) when each
+        page is reached from the one before."""
+        return None
 
     def unchanged(self, identifier: str, modified: str | None) -> bool:
         """Whether the listing's modification mark equals the stored one."""

@@ -5,7 +5,9 @@ metadata_modified equals the stored mark are passed on as Unchanged, neither
 mapped nor validated again; with `incremental`, only datasets modified since
 the last success are asked for (deletions then wait for a full run).  If
 the site's count moves while paging, the listing is not trusted for
-deletions.  SDM fields of an SDM-aware site are taken as they are; a
+deletions.  Its pages can be read by separate jobs (`page_jobs`,
+sdm_harvester.workqueue): `listing_size()` asks the count alone (rows=0),
+and a page job's Context names the range of pages it reads.  SDM fields of an SDM-aware site are taken as they are; a
 vanilla site's core fields and extras are mapped (extras by field name or
 label, as spreadsheet headers are).  Private datasets (`private: true`,
 listed when a token is configured) are passed on as Withheld: counted, and
@@ -287,25 +289,45 @@ class CkanHarvester(Harvester):
                 except ValueError as error:
                     yield number, Broken(f"line {number}", f"not JSON: {error}")
 
-    def _search(self) -> Iterator[Item]:
+    def _endpoint(self) -> str:
+        return self.ctx.source.url.rstrip("/") + "/api/3/action/package_search"
+
+    def _rows(self) -> int:
+        return min(int(self.ctx.source.options.get("page_size", 100)), MAX_ROWS)
+
+    def _params(self, start: int, rows: int) -> dict:
+        """package_search's parameters for `rows` datasets from `start`, in id order."""
         options, since = self.ctx.source.options, self.ctx.since
-        endpoint = self.ctx.source.url.rstrip("/") + "/api/3/action/package_search"
-        rows = min(int(options.get("page_size", 100)), MAX_ROWS)
         filters = [options["fq"]] if options.get("fq") else []
         if since:
             filters.append(f"metadata_modified:[{since.strftime('%Y-%m-%dT%H:%M:%SZ')} TO *]")
-        listed, first_count, start, page = set(), None, 0, 0
+        return {
+            "q": "*:*",
+            "rows": rows,
+            "start": start,
+            "sort": "id asc",
+            "fq": " AND ".join(filters) or None,
+            "include_private": "true" if self.ctx.source.credentials.get("token_env") else None,
+        }
+
+    def listing_size(self) -> tuple[int, int] | None:
+        """package_search's count (rows=0: no datasets), and the page size;
+        a dump is one file: None."""
+        if self.ctx.source.url.startswith("file:"):
+            return None
+        result = self._result(self.ctx.fetcher.get(self._endpoint(), self._params(0, 0)))
+        count = result.get("count")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise SourceError(f"{self._endpoint()}: package_search gave no count")
+        return count, self._rows()
+
+    def _search(self) -> Iterator[Item]:
+        endpoint, rows, span = self._endpoint(), self._rows(), self.ctx.page_range
+        start = span.first * rows if span else 0
+        stop = (span.last + 1) * rows if span and span.last is not None else None
+        listed, first_count = set(), None
         while True:
-            page += 1
-            params = {
-                "q": "*:*",
-                "rows": rows,
-                "start": start,
-                "sort": "id asc",
-                "fq": " AND ".join(filters) or None,
-                "include_private": "true" if self.ctx.source.credentials.get("token_env") else None,
-            }
-            response = self.ctx.fetcher.get(endpoint, params)
+            response = self.ctx.fetcher.get(endpoint, self._params(start, rows))
             result = self._result(response)
             count, packages = result.get("count", 0), result.get("results") or []
             first_count = count if first_count is None else first_count
@@ -315,12 +337,14 @@ class CkanHarvester(Harvester):
                     continue  # a dataset added meanwhile shifted the pages
                 listed.add(identifier)
                 yield self._item(package, f"dataset {number} of {response.url}")
+            page = start // rows + 1
             self.ctx.progress(f"page {page}: {len(packages)} datasets ({start + len(packages)}/{count})")
             start += len(packages)
-            if not packages or start >= count:
+            if not packages or start >= count or (stop is not None and start >= stop):
                 break
-        # a dataset deleted while paging could have shifted another out of view
-        self.full_listing = since is None and count == first_count
+        # a dataset deleted while paging could have shifted another out of
+        # view; a page job compares with the count the listing was split at
+        self.full_listing = self.ctx.since is None and count == first_count and (span is None or count == span.count)
 
     @staticmethod
     def _result(response: Response) -> dict:

@@ -55,6 +55,20 @@ class Leases(Part):
         with self.database.unfenced():
             return self.database.write(renewal).rowcount == 1
 
+    def hand_over_lease(self, source: str, holder: str, successor: str, ttl: float) -> bool:
+        """Give a held lease to another holder (the jobs of a source read in
+        page jobs), with no moment at which it is free; False if not held."""
+        now = self.database.clock()
+        with self.database.unfenced():
+            return (
+                self.database.write(
+                    leases.update()
+                    .where(leases.c.source == source, leases.c.holder == holder, leases.c.expires >= now)
+                    .values(holder=successor, expires=now + ttl)
+                ).rowcount
+                == 1
+            )
+
     def release_lease(self, source: str, holder: str) -> None:
         with self.database.unfenced():
             self.database.write(leases.delete().where(leases.c.source == source, leases.c.holder == holder))

@@ -1,6 +1,7 @@
 """The run log: each source's last run, and a bounded history of runs
 (the newest `keep` only), with, for a run spread over workers, each
-source's part of it."""
+source's part of it, and each page job's part of a source read in page
+jobs (under `<source>#<first page>`: no source name holds a '#')."""
 
 from __future__ import annotations
 
@@ -97,7 +98,17 @@ class RunLog(Part):
         """{source: its report, or None while not done} of a spread run."""
         rows = self.database.read(
             sa.select(run_sources.c.source, run_sources.c.report)
-            .where(run_sources.c.run_id == run_id)
+            .where(run_sources.c.run_id == run_id, run_sources.c.source.not_like("%#%"))
             .order_by(run_sources.c.source)
         )
         return {r.source: json.loads(r.report) if r.report else None for r in rows}
+
+    def page_parts(self, run_id: int, source: str) -> dict:
+        """{first page: part} of the page jobs of a source that are in."""
+        rows = self.database.read(
+            sa.select(run_sources.c.source, run_sources.c.report).where(
+                run_sources.c.run_id == run_id, run_sources.c.source.like(f"{source}#%")
+            )
+        )
+        mine = [r for r in rows if r.report and r.source.startswith(f"{source}#")]  # '_' is LIKE's wildcard
+        return {int(r.source.rpartition("#")[2]): json.loads(r.report) for r in mine}

@@ -1,0 +1,215 @@
+"""One large CKAN platform read by page jobs (issue 19): `enqueue
+--page-jobs` and real `sdm-harvest worker --burst` processes on real Redis,
+into a shared store on real PostgreSQL, reading a package_search double on
+127.0.0.1 — the same records as one job, withdrawals decided once from the
+union of the page jobs' listings, none when a page fails, and a worker
+killed with SIGKILL in the middle of a range."""
+
+import os
+import signal
+import time
+import urllib.parse
+
+import sqlalchemy as sa
+import test_ckan_source as ckan_api  # its package_search double and datasets
+from harvest_helpers import PLATFORMS, run_report, sdm_harvest, source_report, write_config
+from scale_services import pg_url, redis_url, scale_services  # noqa: F401 (fixtures)
+from test_workers import _enqueue, _kill, _wait, _worker
+
+from sdm_harvester import config as configuration
+from sdm_harvester import pipeline
+from sdm_harvester.store import Store
+
+DATASETS, PAGE, PER_JOB = 1200, 100, 3  # 12 pages: jobs of pages 1-3, 4-6, 7-9, 10-end
+
+
+class Platform(ckan_api.Site):
+    """package_search over `packages`, in id order; a page whose start is in
+    `failing` answers 500, and every page answer waits `delay` seconds."""
+
+    def __init__(self, packages):
+        super().__init__(packages)
+        self.failing, self.delay = set(), 0.0
+
+    def __call__(self, handler):
+        query = urllib.parse.parse_qs(handler.path.partition("?")[2])
+        if query.get("rows") != ["0"]:
+            time.sleep(self.delay)
+            if int(query.get("start", ["0"])[0]) in self.failing:
+                return 500, {}, "down"
+        return super().__call__(handler)
+
+
+def _site(server):
+    site = Platform([ckan_api.package(n) for n in range(DATASETS)])
+    server.routes["/api/3/action/package_search"] = site
+    return site
+
+
+def _config(tmp_path, server):
+    source = {"name": "big", "type": "ckan", "url": server.url, "options": {"page_size": PAGE}, "retries": 0}
+    return write_config(tmp_path, [source])
+
+
+def _page_starts(server):
+    """The start of every page read (not the count asked with rows=0)."""
+    queries = [urllib.parse.parse_qs(query) for path, query, _ in server.requests if path.endswith("package_search")]
+    return sorted(int(q["start"][0]) for q in queries if q["rows"] != ["0"])
+
+
+def _harvest(tmp_path, config, pg, redis, workers=3, *extra):
+    queued = _enqueue(tmp_path, config, pg, redis, "--force", "--page-jobs", str(PER_JOB), *extra)
+    assert queued.returncode == 0 and "1 source(s) queued (big)" in queued.stdout, queued.stderr
+    running = [_worker(tmp_path, redis, str(n), "--burst") for n in range(workers)]
+    for n, process in enumerate(running):
+        _wait(process, tmp_path, str(n))
+    return int(queued.stdout.split()[1].rstrip(":"))
+
+
+def _held(store):
+    """{identifier: content hash} of the records held (not withdrawn)."""
+    rows = store.database.read(
+        sa.text("SELECT identifier, hash FROM records WHERE source='big' AND withdrawn_at IS NULL")
+    )
+    return {r.identifier: r.hash for r in rows}
+
+
+def _status(tmp_path, pg, redis):
+    shown = sdm_harvest("status", "--data-dir", str(tmp_path / "data"), "--store", pg, "--redis", redis)
+    assert shown.returncode == 0, shown.stderr
+    return shown.stdout
+
+
+def test_page_jobs_store_once_withdraw_once_and_none_when_a_page_fails(tmp_path, server, pg_url, redis_url):
+    site, config = _site(server), _config(tmp_path, server)
+    one = tmp_path / "one-job"
+    one.mkdir()
+    code, alone = run_report(one, _config(one, server))  # the same source, one process, its own store
+    assert code == 0 and source_report(alone, "big")["counts"]["new"] == DATASETS
+    del server.requests[:]
+
+    run = _harvest(tmp_path, config, pg_url, redis_url, 3, "--retries", "1")
+    # every page read once, by four page jobs; the count asked once, by the source's job
+    assert _page_starts(server) == list(range(0, DATASETS, PAGE))
+    store, single = Store(str(tmp_path / "data"), url=pg_url), Store(str(one / "data"))
+    try:
+        held = _held(store)
+        assert held == _held(single) and len(held) == DATASETS  # every record once, as one job stores it
+        part = source_report(store.run_report(run), "big")
+        assert part["status"] == "ok" and part["full_listing"] and part["counts"]["new"] == DATASETS
+        assert store.source_state("big")["last_status"] == "ok" and store.running_leases() == []
+        assert store.parts(run) == {"big": part}  # the page jobs' parts are not sources of the run
+    finally:
+        single.close()
+
+    # 30 datasets removed upstream: withdrawn once, by the finishing job, from the union of the pages
+    removed = {p["id"] for p in site.packages[::40]}
+    site.packages = [p for p in site.packages if p["id"] not in removed]
+    run = _harvest(tmp_path, config, pg_url, redis_url, 3)
+    try:
+        part = source_report(store.run_report(run), "big")
+        assert part["counts"]["withdrawn"] == len(removed) and part["withdrawal"]["applied"]
+        assert part["counts"]["unchanged"] == DATASETS - len(removed)
+        assert set(_held(store)) == set(held) - removed
+        withdrawn = store.database.read(sa.text("SELECT identifier FROM records WHERE withdrawn_at IS NOT NULL"))
+        assert {r.identifier for r in withdrawn} == removed
+
+        # a page that fails: nothing withdrawn for the source this run, and status says which range
+        gone = {p["id"] for p in site.packages[5::50]}
+        site.packages = [p for p in site.packages if p["id"] not in gone]
+        site.failing = {4 * PAGE}  # page 5, in the job of pages 4-6
+        run = _harvest(tmp_path, config, pg_url, redis_url, 2, "--retries", "0")
+        part = source_report(store.run_report(run), "big")
+        assert part["status"] == "failed" and part["counts"]["withdrawn"] == 0
+        assert part["withdrawal"]["reason"] == "a page job failed, so absences prove nothing"
+        assert part["errors"][0].startswith("big: pages 4-6: ") and "500" in part["errors"][0]
+        assert set(_held(store)) == set(held) - removed  # the vanished ones are still held
+        state = store.source_state("big")
+        assert state["last_status"] == "failed" and state["last_error"].startswith("big: pages 4-6: ")
+        assert store.running_leases() == []
+    finally:
+        store.close()
+    text = _status(tmp_path, pg_url, redis_url)
+    assert "big: failed at " in text and "    big: pages 4-6: " in text
+    assert "failed: harvest big pages 4-6: sdm_harvester.workqueue.SourceFailed: source big pages 4-6: " in text
+
+
+def test_a_worker_killed_mid_page_job_is_finished_by_another(tmp_path, server, pg_url, redis_url):
+    from redis import Redis
+    from rq.registry import StartedJobRegistry
+
+    site, config = _site(server), _config(tmp_path, server)
+    site.delay = 0.3  # a page job of three pages takes about a second
+    queued = _enqueue(tmp_path, config, pg_url, redis_url, "--page-jobs", str(PER_JOB), "--retries", "2")
+    assert queued.returncode == 0, queued.stderr
+    doomed = _worker(tmp_path, redis_url, "doomed")
+    store = Store(str(tmp_path / "data"), url=pg_url)
+    try:
+        lease, horse = _page_holder(store, time.monotonic() + 60)
+        reads = len(_page_starts(server))
+        while len(_page_starts(server)) < reads + 1:  # in the middle of the range: a page read, others to come
+            time.sleep(0.05)
+        os.kill(horse, signal.SIGKILL)
+        _kill(doomed)
+        site.delay = 0.0
+        survivors = [_worker(tmp_path, redis_url, str(n), "--burst") for n in range(3)]
+        for n, process in enumerate(survivors):
+            _wait(process, tmp_path, str(n))
+        registry = StartedJobRegistry("sdm-harvest", connection=Redis.from_url(redis_url))
+        while registry.get_job_ids() and not registry.get_expired_job_ids():
+            time.sleep(0.2)
+        _wait(_worker(tmp_path, redis_url, "last", "--burst"), tmp_path, "last")
+        assert len(_held(store)) == DATASETS  # every record, each once (the key is source and identifier)
+        part = source_report(store.run_report(1), "big")
+        assert part["status"] == "ok" and part["full_listing"]
+        assert part["counts"]["new"] + part["counts"]["unchanged"] == DATASETS
+        assert store.source_state("big")["last_status"] == "ok"
+        assert store.running_leases() == [] and registry.get_job_ids() == []
+    finally:
+        store.close()
+        _kill(doomed)
+    # the killed range was read again, from its first page, by another worker
+    starts = _page_starts(server)
+    assert set(starts) == set(range(0, DATASETS, PAGE)) and len(starts) > DATASETS // PAGE
+    assert lease.startswith("big#pages ")
+
+
+def _page_holder(store, deadline):
+    """A page job's lease, and the process holding it, once one runs."""
+    while time.monotonic() < deadline:
+        for lease in store.running_leases():
+            if "#" in lease["source"]:
+                return lease["source"], int(lease["holder"].split(":")[1])
+        time.sleep(0.05)
+    raise AssertionError("no page job took its range")
+
+
+def test_sequential_sources_stay_one_job_and_the_option_is_checked(tmp_path):
+    oai = "file://" + os.path.join(PLATFORMS, "oai-pmh", "ListRecords.xml")
+    config = configuration.load(
+        write_config(
+            tmp_path,
+            [
+                {
+                    "name": "oai",
+                    "type": "oai-pmh",
+                    "url": oai,
+                    "page_jobs": 1,
+                    "options": {"metadata_prefix": "oai_datacite"},
+                }
+            ],
+        )
+    )
+    store = Store(str(tmp_path / "data"))
+    try:
+        run = pipeline.SourceRun(store, config.source("oai"), pipeline.Options(force=True))
+        assert run.page_plan(1) == []  # resumption tokens: each page is known only from the one before
+        report = run.run()
+    finally:
+        store.close()
+    assert report.status == "ok" and report.counts["new"] > 0 and report.full_listing
+    assert report.warnings[0].startswith("oai: page_jobs: read as one job, as its listing is not paged")
+    bad = write_config(tmp_path, [{"name": "big", "type": "ckan", "url": "https://a.example.cn", "page_jobs": -1}])
+    checked = sdm_harvest("sources", "check", "--config", bad)
+    assert checked.returncode == 2 and "page_jobs -1: expected a whole number" in checked.stdout + checked.stderr
+    assert "--page-jobs" in sdm_harvest("enqueue", "--help").stdout
