@@ -1,4 +1,5 @@
-"""Harvesting on many workers: one rq job per source, over Redis, into one shared store.
+"""Harvesting on many workers: rq jobs per source (or per range of a large
+source's pages), over Redis, into one shared store.
 
 CKAN's own background jobs run on rq over Redis, and every CKAN site has
 Redis and PostgreSQL already, so the harvester scales on those rather than
@@ -18,6 +19,16 @@ on a scheduler of its own:
   dead worker committed is whole records; the retry finds them unchanged;
 * a source that fails is retried the same way, and after the last attempt
   stays in rq's failed registry, listed by `sdm-harvest status`;
+* a source whose listing has more pages than its `page_jobs` (else
+  enqueue's `page_jobs`), and whose pages are addressable up front (a
+  CKAN API source: `Harvester.listing_size`), is not read by its job: the
+  job queues `harvest_pages_job` per range of pages and `finish_pages_job`
+  to run once all of them have ended, and hands them the source's lease
+  (`split_holder`).  Each page job reads its range with the same
+  `pipeline.SourceRun` under a lease of its own (`page_lease`) and hands
+  its report and the identifiers it listed to the store; only the
+  finishing job decides what the source no longer lists, from the union
+  of them, and none when a page job failed;
 * each job stores its source's report in the run it belongs to; the job
   that completes the run merges them into the run's report and, when the
   run asked for it, queues `publish_job()` on the `sdm-publish` queue, for
