@@ -17,6 +17,9 @@ seconds say more than wall seconds under load) and its peak RSS:
                  every hundredth (the first, full publish is not timed)
   ours-incr-run-1%  the same with the 1 % one run in store order (one
                  department's records, stored together, changed)
+  ours-incr-store-1%  publish_store from a harvester's SQLite store of the
+                 datasets after 1 % of them, one run, changed through the
+                 store (the store and its first publish are not timed)
   ckanext-dcat   RDFSerializer(profiles=["euro_dcat_ap_3"]).serialize_catalog
                  to Turtle (skipped above --dcat-max datasets: it holds the
                  whole graph in memory)
@@ -33,6 +36,7 @@ import argparse
 import gc
 import io
 import json
+import multiprocessing
 import os
 import resource
 import subprocess
@@ -144,6 +148,48 @@ def run_incremental_contiguous(count, out):
     return run_incremental(count, out, contiguous=True)
 
 
+def _stored(count, out, changed_run=False):
+    """Put the datasets (each its own origin) into a harvester store in
+    `out`, or, `changed_run`, put the one run of 1 % changed again."""
+    from sdm_harvester.pipeline import content_hash
+    from sdm_harvester.store import Store
+    from sdm_harvester.store.records import Incoming
+
+    store = Store(os.path.join(out, "data"))
+    batch = []
+    for number, record in enumerate(changed(count, contiguous=True) if changed_run else datasets(count)):
+        if changed_run and not record["version"].endswith("-changed"):
+            continue
+        record = dict(record, origin=f"{BASE}/origin/{number}")
+        batch.append(Incoming(record["id"], (record["name"], record["name"]), record, content_hash(record), None))
+        if len(batch) == 500:
+            store.put_many("bench", batch, f"2024-06-0{2 if changed_run else 1}T00:00:00+00:00")
+            batch = []
+    if batch:
+        store.put_many("bench", batch, f"2024-06-0{2 if changed_run else 1}T00:00:00+00:00")
+    return store
+
+
+def prepare_store(count, out):
+    from sdm_harvester.publish import publish_store
+
+    store = _stored(count, out)
+    publish_store(store, os.path.join(out, "data"), os.path.join(out, "feeds"), BASE, workers=2)
+    store.close()
+    _stored(count, out, changed_run=True).close()
+
+
+def run_store_incremental(count, out):
+    from sdm_harvester.publish import publish_store
+    from sdm_harvester.store import Store
+
+    store = Store(os.path.join(out, "data"))
+    summary = publish_store(store, os.path.join(out, "data"), os.path.join(out, "feeds"), BASE, workers=2)
+    store.close()
+    feeds = [f for name, f in summary.items() if name != "skipped"]
+    return {"reused": sum(f["reused"] for f in feeds), "written": sum(f["written"] for f in feeds)}
+
+
 def run_dcat(count, out):
     from ckan.common import config
     from ckanext.dcat.processors import RDFSerializer
@@ -220,9 +266,14 @@ SIDES = {
     "ours-publish-2": run_ours_publish_2,
     "ours-incr-1%": run_incremental,
     "ours-incr-run-1%": run_incremental_contiguous,
+    "ours-incr-store-1%": run_store_incremental,
     "ckanext-dcat": run_dcat,
 }
-PREPARE = {"ours-incr-1%": prepare_incremental, "ours-incr-run-1%": prepare_incremental}
+PREPARE = {
+    "ours-incr-1%": prepare_incremental,
+    "ours-incr-run-1%": prepare_incremental,
+    "ours-incr-store-1%": prepare_store,
+}
 
 
 def _cpu() -> float:
@@ -233,8 +284,12 @@ def _cpu() -> float:
 def child(side, count):
     """Run one side; print seconds, CPU seconds, peak RSS in MB and output bytes as JSON."""
     with tempfile.TemporaryDirectory() as out:
-        if side in PREPARE:
-            PREPARE[side](count, out)
+        if side in PREPARE:  # in a process of its own: the peak RSS is the timed part's
+            prepare = multiprocessing.get_context("fork").Process(target=PREPARE[side], args=(count, out))
+            prepare.start()
+            prepare.join()
+            if prepare.exitcode:
+                sys.exit(f"{side}: preparing failed ({prepare.exitcode})")
         start, cpu = time.perf_counter(), _cpu()
         extra = (run_writers if side == "writers" else SIDES[side])(count, out) or {}
         seconds, cpu = time.perf_counter() - start, _cpu() - cpu
@@ -278,7 +333,7 @@ def main():
     print("command:", " ".join([os.path.relpath(sys.executable, ROOT), *sys.argv]))
     print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(
-        f"{'datasets':>9} {'side':<15} {'total s':>8} {'CPU s':>7} {'ms/dataset':>10}"
+        f"{'datasets':>9} {'side':<18} {'total s':>8} {'CPU s':>7} {'ms/dataset':>10}"
         f" {'peak RSS MB':>12} {'output MB':>10}"
     )
     for size in args.sizes:
@@ -289,14 +344,18 @@ def main():
             results[side] = r = _run_child(side, size)
             note = f"  reused {r['reused']}, {r['written']} pages written" if "reused" in r else ""
             print(
-                f"{size:>9} {side:<15} {r['seconds']:>8.2f} {r['cpu']:>7.2f} {1000 * r['seconds'] / size:>10.3f}"
+                f"{size:>9} {side:<18} {r['seconds']:>8.2f} {r['cpu']:>7.2f} {1000 * r['seconds'] / size:>10.3f}"
                 f" {r['peak_mb']:>12.1f} {r['bytes'] / 1e6:>10.1f}{note}",
                 flush=True,
             )
         if "ckanext-dcat" in results and "ours-ttl" in results:
             base = results["ckanext-dcat"]["seconds"]
             print(f"{'':>9} speed-up: ttl {base / results['ours-ttl']['seconds']:.1f}x")
-        for side, how in (("ours-incr-1%", "spread"), ("ours-incr-run-1%", "one run")):
+        for side, how in (
+            ("ours-incr-1%", "spread"),
+            ("ours-incr-run-1%", "one run"),
+            ("ours-incr-store-1%", "one run, from the store"),
+        ):
             if side in results and "ours-publish-2" in results:
                 share = results[side]["seconds"] / results["ours-publish-2"]["seconds"]
                 print(

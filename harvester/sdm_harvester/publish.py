@@ -103,17 +103,17 @@ def _key(content: bytes, embargoed: bool) -> str:
 class Keyed:
     """A record whose key its holder knows without decoding it (a store
     keeps a hash of every record's content): `content` stands for all that
-    makes the record, `load()` gives the record itself, asked only when it
-    is to be mapped — or when `may_defer` says its embargo may matter
-    today.  `publish` takes these beside plain records."""
+    makes the record, `policy` holds its disclosure and embargo_until (what
+    disclosure.embargo_active reads), `load()` gives the record itself,
+    asked only when it is to be mapped.  `publish` takes these beside
+    plain records."""
 
     content: str
+    policy: Mapping
     load: Callable[[], dict]
-    may_defer: bool = True
 
     def key(self, today: dt.date | None) -> str:
-        embargoed = self.may_defer and disclosure.embargo_active(self.load(), today)
-        return _key(self.content.encode("utf-8"), embargoed)
+        return _key(self.content.encode("utf-8"), disclosure.embargo_active(self.policy, today))
 
 
 @functools.cache
@@ -292,8 +292,8 @@ def store_records(
     found = latest_measurements(data_dir)
     for record in store.iter_publishable(start, stop):
         values = found.get(record.name)
-        content = record.identity() + "\n" + json.dumps(values, sort_keys=True, default=str)
-        yield Keyed(content, functools.partial(_measured, record, values), record.may_defer())
+        content = record.identity() + ("\n" + json.dumps(values, sort_keys=True, default=str) if values else "")
+        yield Keyed(content, record.policy, functools.partial(_measured, record, values))
 
 
 def _measured(record: Publishable, values: dict | None) -> dict:
@@ -365,26 +365,40 @@ class _Renderer:
             out.close()
 
 
-def render_chunk(job: Settings, records: Iterable, folder: str, previous: Mapping[str, Previous]) -> dict:
+def render_chunk(
+    job: Settings, records: Iterable, folder: str, previous: Mapping[str, Previous], triaged: tuple | None = None
+) -> dict:
     """Map and render a slice of the records (dicts, or `Keyed`) into
     `folder` ({feed}.{format} fragment files); {"feeds": {feed: [[key, None]
     or [key, OLD] or [key, [length per format], IRI, modified]]}, "skipped":
     [...]}: None left out of the feed, OLD the text the last publish wrote
-    (not rendered again: the index knows it).  A record skipped has no entry."""
+    (not rendered again: the index knows it).  A record skipped has no
+    entry.  `triaged`: one batch as `_triage` gave it, instead of `records`."""
     os.makedirs(folder, exist_ok=True)
     renderers = {name: _Renderer(name, job.info, folder) for name in FEEDS}
     entries: dict = {name: [] for name in FEEDS}
     skipped: list = []
+    batches = [triaged] if triaged else (_triage(job, batch, previous) for batch in _batches(records, CHUNK))
     try:
-        for batch in _batches(records, CHUNK):
-            keys = [_record_key(record, job.today) if job.index_dir else None for record in batch]
-            known = {name: previous[name].states(keys) for name in FEEDS} if job.index_dir else {}
+        for keys, batch, known in batches:
             for record, key in zip(batch, keys, strict=True):
                 _render_record(job, record, key, known, renderers, entries, skipped)
     finally:
         for renderer in renderers.values():
             renderer.close()
     return {"feeds": entries, "skipped": skipped}
+
+
+def _triage(job: Settings, batch: list, previous: Mapping[str, Previous]) -> tuple[list, list, dict]:
+    """(keys, records, known) of a batch: each record's key, the records
+    with None for those every feed's index knows (never decoded, never sent
+    to a renderer), and {feed: what its index knows of them}."""
+    if not job.index_dir:
+        return [None] * len(batch), batch, {}
+    keys = [_record_key(record, job.today) for record in batch]
+    known = {name: previous[name].states(keys) for name in FEEDS}
+    fresh = [None if all(key in states for states in known.values()) else r for key, r in zip(keys, batch, strict=True)]
+    return keys, fresh, known
 
 
 def _record_key(record: Mapping | Keyed, today: dt.date | None) -> str:
@@ -411,7 +425,7 @@ def _render_record(
             entries[name].append([key, OLD] if state else [key, None])
     if not fresh:
         return
-    if isinstance(record, Keyed):
+    if isinstance(record, Keyed):  # only now decoded
         record = record.load()
     mapped = _mapped(record, [FEEDS[name][0] for name in fresh], job.info["base_url"], job.today, skipped)
     nodes: dict = {}  # style → this dataset's nodes as rendered, shared between feeds of that style
@@ -460,16 +474,28 @@ def _batches(records: Iterable[Mapping], size: int) -> Iterator[list]:
 _FORKED: tuple = ()
 
 
-def _render_forked(records: list, folder: str) -> dict:
+def _render_forked(triaged: tuple, folder: str) -> dict:
     job, previous = _FORKED
-    return render_chunk(job, records, folder, previous)
+    return render_chunk(job, (), folder, previous, triaged)
+
+
+class _Done:
+    """A slice rendered here, waiting in line with the pool's results."""
+
+    def __init__(self, value: dict) -> None:
+        self.value = value
+
+    def get(self) -> dict:
+        return self.value
 
 
 def _rendered(
     job: Settings, datasets: Iterable[Mapping], stage: str, previous: Mapping[str, Previous], workers: int
 ) -> Iterator[tuple[str, dict]]:
     """(folder, entries) of each slice of `datasets`, in order, rendered here
-    or by `workers` forked processes (a few slices ahead, never all)."""
+    or by `workers` forked processes (a few slices ahead, never all).  The
+    index is asked here first: a slice of records it knows in every feed is
+    never sent (nothing of it is mapped), the others go without them."""
     batches = _batches(datasets, CHUNK)
     if workers == 1:
         for number, batch in enumerate(batches):
@@ -482,7 +508,11 @@ def _rendered(
         waiting: collections.deque = collections.deque()
         for number, batch in enumerate(batches):
             folder = chunk_folder(stage, number)
-            waiting.append((folder, pool.apply_async(_render_forked, (batch, folder))))
+            triaged = _triage(job, batch, previous)
+            if any(record is not None for record in triaged[1]):
+                waiting.append((folder, pool.apply_async(_render_forked, (triaged, folder))))
+            else:
+                waiting.append((folder, _Done(render_chunk(job, (), folder, previous, triaged))))
             if len(waiting) > 2 * workers:
                 folder, result = waiting.popleft()
                 yield folder, result.get()

@@ -99,7 +99,8 @@ def file_stats(folder: str) -> dict:
 #: showed once and no longer holds, for the change log's Deletes.
 INDEX_SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE records (key TEXT PRIMARY KEY, page INTEGER NOT NULL, spans BLOB, subject TEXT, modified TEXT);
+CREATE TABLE records (key TEXT PRIMARY KEY, page INTEGER NOT NULL, spans BLOB, subject TEXT, modified TEXT)
+  WITHOUT ROWID;
 CREATE INDEX records_page ON records (page);
 CREATE INDEX records_subject ON records (subject);
 CREATE TABLE pages (number INTEGER PRIMARY KEY, hash TEXT);
@@ -153,9 +154,24 @@ class Previous:
             yield from self._open().execute(f"SELECT key, {columns} FROM records WHERE key IN ({marks})", part)
 
     def states(self, keys: Sequence[str]) -> dict:
-        """{key: True (its text is known) or False (left out last time)} of
-        the keys the last publish saw; a key not there is new."""
-        return {key: bool(shown) for key, shown in self._rows("subject IS NOT NULL", keys)}
+        """{key: 1 (its text is known) or 0 (left out last time)} of the keys
+        the last publish saw; a key not there is new.  Built by SQLite as
+        one JSON object a batch: a row at a time costs more than the rest."""
+        found: dict = {}
+        if not self.valid:
+            return found
+        for start in range(0, len(keys), _LOOKUP):
+            part = list(keys[start : start + _LOOKUP])
+            marks = ",".join("?" * len(part))
+            (text,) = (
+                self._open()
+                .execute(
+                    f"SELECT json_group_object(key, subject IS NOT NULL) FROM records WHERE key IN ({marks})", part
+                )
+                .fetchone()
+            )
+            found.update(json.loads(text))
+        return found
 
     def entries(self, keys: Sequence[str]) -> dict:
         """{key: (page, [start, end per format], IRI, modified)} of these
@@ -237,18 +253,25 @@ class NewIndex:
         db.execute("INSERT OR IGNORE INTO gone SELECT subject, ? FROM dropped", (now,))
         db.execute("DELETE FROM gone WHERE EXISTS (SELECT 1 FROM records r WHERE r.subject = gone.subject)")
 
-    def activities(self) -> tuple[int, Iterator[tuple]]:
-        """(how many, (type, IRI, time) oldest first): an Update for every
-        dataset the feed holds, a Delete for every one it held once."""
+    def activities(self, dataset_class: str) -> tuple[int, Iterator[str]]:
+        """(how many, each as a line of JSON, oldest first): an Update for
+        every dataset the feed holds, a Delete for every one it held once.
+        SQLite sorts them (on disk past its cache) and writes each line."""
         db = self.db
         total = db.execute(
             "SELECT (SELECT count(*) FROM records WHERE subject IS NOT NULL) + (SELECT count(*) FROM gone)"
         ).fetchone()[0]
-        rows = db.execute(
-            "SELECT 'Update', subject, modified FROM records WHERE subject IS NOT NULL"
-            " UNION ALL SELECT 'Delete', subject, at FROM gone ORDER BY 3, 2"
+        line = (
+            """'{"type": "' || ? || '", "object": {"id": ' || json_quote(subject) || ', "type": ' || ?"""
+            """ || '}' || CASE WHEN {when} IS NULL THEN '' ELSE ', "endTime": ' || json_quote({when}) END || '}'"""
         )
-        return total, rows
+        kind = json.dumps(dataset_class)
+        rows = db.execute(
+            f"SELECT {line.replace('{when}', 'modified')}, modified, subject FROM records WHERE subject IS NOT NULL"
+            f" UNION ALL SELECT {line.replace('{when}', 'at')}, at, subject FROM gone ORDER BY 2, 3",
+            ("Update", kind, "Delete", kind),
+        )
+        return total, (text for text, _when, _subject in rows)
 
     def close(self, version: str, formats: Sequence[str], files: Mapping) -> None:
         """What makes the index valid for the next publish, and done."""
@@ -522,20 +545,19 @@ class FeedPages(PagedFeed):
         (`old_log`).  Only datasets the feed showed are named.  Sorted and
         written from the index, one activity a line: never held whole."""
         self.new_index.finish(self.page, now, () if self.previous.valid else _read_log(old_log))
-        total, activities = self.new_index.activities()
+        total, activities = self.new_index.activities(self.profile.dataset_class)
         head = {
             "@context": ACTIVITY_STREAMS,
             "id": f"{self.feed_url}/{CHANGES}",
             "type": "OrderedCollection",
             "totalItems": total,
         }
-        kind = _JSON_STRING(self.profile.dataset_class)
         with open(os.path.join(self.folder, CHANGES), "w", encoding="utf-8", buffering=_BUFFER) as f:
             # one activity a line: a reader can stop at the date it last read
             f.write(json.dumps(head, ensure_ascii=False)[:-1] + ',\n"orderedItems": [')
             separator = "\n"
-            for activity in activities:
-                f.write(separator + _activity_line(kind, *activity))
+            for line in activities:
+                f.write(separator + line)
                 separator = ",\n"
             f.write("\n]}\n")
         self.new_index.close(self.version, self.formats, file_stats(self.folder))
@@ -548,18 +570,6 @@ class FeedPages(PagedFeed):
 def _copy(out: Counted, run: list | None) -> None:
     if run and run[2] > run[1]:
         out.copy(*run)
-
-
-def _activity_line(kind: str, activity: str, subject: str, when: str | None) -> str:
-    """One activity as json.dumps writes it, written out: one call per
-    activity costs more than the rest of the log (100 000 of them in a
-    large catalogue).  `kind`, the dataset class, comes encoded."""
-    text = _JSON_STRING
-    end = f', "endTime": {text(when)}' if when else ""
-    return f'{{"type": {text(activity)}, "object": {{"id": {text(subject)}, "type": {kind}}}{end}}}'
-
-
-_JSON_STRING = json.encoder.encode_basestring  # the C encoder of one JSON string, as json.dumps writes it
 
 
 def _spans(packed: bytes) -> list:

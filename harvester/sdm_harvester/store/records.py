@@ -90,6 +90,8 @@ class Publishable:
     updated: str
     #: provenance and IRI from the other copies of the dataset (`_merged`)
     merged: dict
+    #: its disclosure and embargo_until, read by the database from the content
+    policy: dict
 
     def dataset(self) -> dict:
         record = StoredRecord(
@@ -107,16 +109,8 @@ class Publishable:
 
     def identity(self) -> str:
         """Everything `dataset()` is made of, the content by its hash."""
-        return json.dumps(
-            [self.hash, self.source, self.identifier, self.name, self.first_seen, self.updated, self.merged],
-            ensure_ascii=False,
-            sort_keys=True,
-        )
-
-    def may_defer(self) -> bool:
-        """False when the record is surely not deferred (its stored text
-        never says "deferred"), so no embargo of it can run out today."""
-        return '"deferred"' in self.data
+        fields = "\x1f".join((self.hash, self.source, self.identifier, self.name, self.first_seen, self.updated))
+        return fields + (json.dumps(self.merged, ensure_ascii=False, sort_keys=True) if self.merged else "")
 
 
 def stored(row: Any) -> StoredRecord:
@@ -348,7 +342,8 @@ class RecordStore(Part):
             where += " AND (r.source < :s1 OR (r.source = :s1 AND r.identifier < :i1))"
             params.update(s1=stop[0], i1=stop[1])
         query = sa.text(
-            "SELECT r.source, r.identifier, r.name, r.hash, r.data, r.first_seen, r.updated, r.origin"
+            "SELECT r.source, r.identifier, r.name, r.hash, r.data, r.first_seen, r.updated, r.origin,"
+            f" {self._policy()} AS policy"
             f" FROM records r WHERE {where} ORDER BY r.source, r.identifier"
         )
         for row in self.database.stream(query, params):
@@ -361,7 +356,18 @@ class RecordStore(Part):
                 row.first_seen,
                 row.updated,
                 merged.get(row.origin, {}),
+                dict(zip(("disclosure", "embargo_until"), json.loads(row.policy), strict=True)) if row.policy else {},
             )
+
+    def _policy(self) -> str:
+        """SQL for [disclosure, embargo_until] of a record's content, read
+        by the database, and only for content that says "deferred" at all
+        (no other disclosure has an embargo): NULL for the others."""
+        if self.database.dialect == "postgresql":
+            fields = "json_build_array(r.data::json ->> 'disclosure', r.data::json ->> 'embargo_until')::text"
+            return f"""CASE WHEN strpos(r.data, '"deferred"') > 0 THEN {fields} END"""
+        fields = "json_extract(r.data, '$.disclosure', '$.embargo_until')"
+        return f"""CASE WHEN instr(r.data, '"deferred"') THEN {fields} END"""
 
     def slice_starts(self, slices: int) -> list[tuple[str, str]]:
         """Where each of at most `slices` equal, contiguous slices of what
