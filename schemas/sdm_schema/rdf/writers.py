@@ -109,6 +109,10 @@ def by_subject(triples: Iterable[Triple]) -> list:
 class Writer:
     extension = ""
     media_type = ""
+    #: What goes between two nodes' texts, and after the last
+    #: (render_subjects is `between.join(node texts) + tail`).
+    between = ""
+    tail = ""
 
     def __init__(self, out: TextIO, prefixes: Mapping[str, str]) -> None:
         self.out = out
@@ -139,6 +143,14 @@ class Writer:
         """The text `write_subjects` writes for these groups, standing on its
         own: the publisher keeps it per dataset and copies it into the next
         publish when the dataset has not changed."""
+        node = self.render_node
+        return self.between.join([node(subject, group) for subject, group in groups]) + self.tail
+
+    def render_node(self, subject: str, group: list) -> str:
+        """One subject's text (a Turtle block, an RDF/XML description, a
+        JSON-LD node): it depends on nothing but its triples, so the
+        publisher renders a node the national and international feeds of a
+        dataset share once (publish._Renderer)."""
         raise NotImplementedError
 
     def separator(self, text: str) -> str:
@@ -189,13 +201,12 @@ class NTriplesWriter(Writer):
     def write(self, triples: Iterable[Triple]) -> None:
         self.write_subjects([(None, triples)])  # N-Triples needs no grouping
 
-    def render_subjects(self, groups: list) -> str:
+    def render_node(self, subject: str, group: list) -> str:
         subjects, predicates, objects = self._subjects, self._predicates, self._objects
         parts: list = []
         extend = parts.extend
-        for _subject, group in groups:
-            for s, p, o in group:
-                extend((subjects[s], predicates[p], objects[o]))
+        for s, p, o in group:
+            extend((subjects[s], predicates[p], objects[o]))
         return "".join(parts)
 
 
@@ -226,26 +237,25 @@ class TurtleWriter(Writer):
         self.out.write("".join(f"@prefix {p}: <{ns}> .\n" for p, ns in self.compact.prefixes.items()))
         self.out.write("\n")
 
-    def render_subjects(self, groups: list) -> str:
+    between = tail = "\n"
+
+    def render_node(self, subject: str, group: list) -> str:
         # The hottest loop of a publish: every term's text is looked up.
         steps = self._steps
-        chunks = []
-        for subject, group in groups:
-            parts = [f"<{subject}> "]
-            last = objects = None
-            for _s, predicate, obj in group:
-                if predicate == last:
-                    parts.append(" , ")
-                else:
-                    verb, objects = steps[predicate]
-                    parts.append(verb)
-                    last = predicate
-                parts.append(objects[obj])
-            if group:  # the first predicate follows the subject, not a ";"
-                parts[1] = self._verbs[group[0][1]]
-            parts.append(" .\n")
-            chunks.append("".join(parts))
-        return "\n".join(chunks) + "\n"
+        parts = [f"<{subject}> "]
+        last = objects = None
+        for _s, predicate, obj in group:
+            if predicate == last:
+                parts.append(" , ")
+            else:
+                verb, objects = steps[predicate]
+                parts.append(verb)
+                last = predicate
+            parts.append(objects[obj])
+        if group:  # the first predicate follows the subject, not a ";"
+            parts[1] = self._verbs[group[0][1]]
+        parts.append(" .\n")
+        return "".join(parts)
 
 
 # -- RDF/XML ---------------------------------------------------------------------
@@ -305,18 +315,16 @@ class RdfXmlWriter(Writer):
         namespaces = " ".join(f'xmlns:{p}="{ns}"' for p, ns in self.compact.prefixes.items())
         self.out.write(f'<?xml version="1.0" encoding="utf-8"?>\n<rdf:RDF {namespaces}>\n')
 
-    def render_subjects(self, groups: list) -> str:
+    def render_node(self, subject: str, group: list) -> str:
         tags, objects = self._tags, self._objects
-        chunks = []
-        for subject, group in groups:
-            chunks.append(f'  <rdf:Description rdf:about="{_xml_attr(subject)}">\n')
-            for _s, predicate, term in group:
-                opening, closing = tags[predicate]
-                if isinstance(term, str):  # an IRI: an empty element
-                    chunks.append(opening + objects[term])
-                else:
-                    chunks.append(f"{opening}{objects[term]}{closing}")
-            chunks.append("  </rdf:Description>\n")
+        chunks = [f'  <rdf:Description rdf:about="{_xml_attr(subject)}">\n']
+        for _s, predicate, term in group:
+            opening, closing = tags[predicate]
+            if isinstance(term, str):  # an IRI: an empty element
+                chunks.append(opening + objects[term])
+            else:
+                chunks.append(f"{opening}{objects[term]}{closing}")
+        chunks.append("  </rdf:Description>\n")
         return "".join(chunks)
 
     def end(self) -> None:
@@ -357,29 +365,25 @@ class JsonLdWriter(Writer):
         self.out.write('{"@context": ' + json.dumps(context) + ',\n"@graph": [\n')
         self._first = True
 
-    def render_subjects(self, groups: list) -> str:
+    between = ",\n"
+
+    def render_node(self, subject: str, group: list) -> str:
         keys, members, values = self._keys, self._members, self._values
-        nodes = []
-        for subject, group in groups:
-            # predicate → its value, or its values once it has more than one
-            properties: dict = {}
-            for _s, predicate, term in group:
-                value = keys[term] if predicate == TYPE else values[term]
-                found = properties.get(predicate)
-                if found is None:
-                    properties[predicate] = value
-                elif isinstance(found, list):
-                    found.append(value)
-                else:
-                    properties[predicate] = [found, value]
-            text = "".join(
-                [
-                    f"{members[p]}{found if isinstance(found, str) else ', '.join(found)}]"
-                    for p, found in properties.items()
-                ]
-            )
-            nodes.append(f'{{"@id": {_json_string(subject)}{text}}}')
-        return ",\n".join(nodes)
+        # predicate → its value, or its values once it has more than one
+        properties: dict = {}
+        for _s, predicate, term in group:
+            value = keys[term] if predicate == TYPE else values[term]
+            found = properties.get(predicate)
+            if found is None:
+                properties[predicate] = value
+            elif isinstance(found, list):
+                found.append(value)
+            else:
+                properties[predicate] = [found, value]
+        text = "".join(
+            [f"{members[p]}{found if isinstance(found, str) else ', '.join(found)}]" for p, found in properties.items()]
+        )
+        return f'{{"@id": {_json_string(subject)}{text}}}'
 
     def separator(self, text: str) -> str:
         if not text:
