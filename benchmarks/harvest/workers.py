@@ -107,9 +107,12 @@ def source_names(sources: int) -> list[str]:
     return [f"d{n:04d}" for n in range(sources)]
 
 
-def serve(delay: float) -> tuple[ThreadingHTTPServer, dict[str, bytes]]:
+def serve(
+    delay: float, content_type: str = "text/turtle", by_query: bool = False
+) -> tuple[ThreadingHTTPServer, dict[str, bytes]]:
     """The slow platform: pages from memory (filled in later), each answer
-    `delay` seconds late."""
+    `delay` seconds late; keyed by path, or `by_query` by path and query
+    (an API's answers, page_jobs.py)."""
     pages: dict[str, bytes] = {}
 
     class Slow(BaseHTTPRequestHandler):
@@ -117,12 +120,12 @@ def serve(delay: float) -> tuple[ThreadingHTTPServer, dict[str, bytes]]:
 
         def do_GET(self) -> None:
             time.sleep(delay)
-            body = pages.get(self.path.split("?")[0])
+            body = pages.get(self.path if by_query else self.path.split("?")[0])
             if body is None:
                 self.send_error(404)
                 return
             self.send_response(200)
-            self.send_header("Content-Type", "text/turtle")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
