@@ -182,9 +182,9 @@ def harvest_job(
 ) -> dict:
     """One source, harvested by whichever worker took the job (and loaded
     into `target`, with the token of the worker's own environment) — or,
-    when its listing has more than its `page_jobs` (else `page_jobs`)
-    pages and they are addressable up front, queued as page jobs and a
-    finishing job (`_split`), which then own the source's run."""
+    when its listing has more pages than the source's `page_jobs` (unset:
+    this job's `page_jobs`) and they are addressable up front, queued as
+    page jobs and a finishing job (`_split`), which then own the source's run."""
     from rq import get_current_job
 
     job = get_current_job()
