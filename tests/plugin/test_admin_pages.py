@@ -10,6 +10,7 @@ import re
 from html import unescape
 
 import pytest
+from acting import apply_for, signed_in
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 from cryptography.hazmat.primitives import serialization
@@ -49,10 +50,6 @@ pytestmark = [
 ]
 
 
-def _auth(user):
-    return {"Authorization": factories.APIToken(user=user["name"])["token"]}
-
-
 @pytest.fixture
 def dataset(create_dataset):
     return create_dataset(
@@ -67,91 +64,71 @@ def dataset(create_dataset):
 def test_admin_pages_are_for_sysadmins_only(app, sysadmin, dataset):
     for path in ("", "/audit", "/audit.csv", "/blacklist", "/certificates", "/requests"):
         url = "/ckan-admin/sdm" + (path or "/")
-        assert app.get(url, headers=_auth(factories.User()), status=403)
+        assert app.get(url, headers=signed_in(factories.User()), status=403)
         assert "/user/login" in app.get(url, follow_redirects=False).headers["Location"]
-        assert app.get(url, headers=_auth(sysadmin)).status_code == 200
-    admin = app.get("/ckan-admin", headers=_auth(sysadmin)).body
+        assert app.get(url, headers=signed_in(sysadmin)).status_code == 200
+    admin = app.get("/ckan-admin", headers=signed_in(sysadmin)).body
     assert 'href="/ckan-admin/sdm/"' in admin and "科学数据管理" in admin
 
 
 def test_audit_page_filters_names_and_time_zone_and_csv_with_bom(app, sysadmin, dataset):
     applicant = factories.User()
-    call_action(
-        "sdm_access_request_create",
-        context={"user": applicant["name"]},
-        id=dataset["id"],
-        purpose="研究",
-        intended_use="论文",
-        applicant_unit="四川大学",
-    )
+    apply_for(applicant, dataset["id"])
     other = factories.User()
-    call_action(
-        "sdm_access_request_create",
-        context={"user": other["name"]},
-        id=dataset["id"],
-        purpose="教学",
-        intended_use="课程",
-        applicant_unit="巴中中学",
-    )
-    page = app.get(f"/en/ckan-admin/sdm/audit?user={applicant['name']}", headers=_auth(sysadmin)).body
+    apply_for(other, dataset["id"], purpose="教学", intended_use="课程", applicant_unit="巴中中学")
+    page = app.get(f"/en/ckan-admin/sdm/audit?user={applicant['name']}", headers=signed_in(sysadmin)).body
     rows = re.findall(r"<tr><td><time", page)
     assert len(rows) == 1 and applicant["name"] in page and other["name"] not in page.split("<tbody>")[1]
     assert ">站点数据</a>" in page  # the dataset's name, not its id
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d \+08:00", page)
-    exported = app.get("/ckan-admin/sdm/audit.csv?action=access_request", headers=_auth(sysadmin))
+    exported = app.get("/ckan-admin/sdm/audit.csv?action=access_request", headers=signed_in(sysadmin))
     raw = exported.get_data()
     assert raw.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 Chinese only with the BOM
     table = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert len(table) == 2 and {r["dataset"] for r in table} == {"stations"}
     assert {r["dataset_title"] for r in table} == {"站点数据"}
     assert all(r["at"].endswith("+08:00") for r in table)
-    bad = app.get("/ckan-admin/sdm/audit?since=yesterday", headers=_auth(sysadmin), expect_errors=True)
+    bad = app.get("/ckan-admin/sdm/audit?since=yesterday", headers=signed_in(sysadmin), expect_errors=True)
     assert bad.status_code == 400 and "时间 yesterday 无效" in unescape(bad.body)
 
 
 def test_blacklist_page_adds_refuses_and_removes(app, sysadmin):
     user = factories.User()
     page = app.post(
-        "/en/ckan-admin/sdm/blacklist", headers=_auth(sysadmin), data={"network": "not-a-network", "reason": "spam"}
+        "/en/ckan-admin/sdm/blacklist", headers=signed_in(sysadmin), data={"network": "not-a-network", "reason": "spam"}
     ).body
     assert "IP 网段 not-a-network 无效" in unescape(page) and "Invalid IP network not-a-network" in unescape(page)
-    app.post("/ckan-admin/sdm/blacklist", headers=_auth(sysadmin), data={"user": user["name"], "reason": "批量爬取"})
-    listed = app.get("/ckan-admin/sdm/blacklist", headers=_auth(sysadmin)).body
+    app.post(
+        "/ckan-admin/sdm/blacklist", headers=signed_in(sysadmin), data={"user": user["name"], "reason": "批量爬取"}
+    )
+    listed = app.get("/ckan-admin/sdm/blacklist", headers=signed_in(sysadmin)).body
     assert user["name"] in listed and "批量爬取" in listed
     (entry,) = call_action("sdm_blacklist_list", context={"user": sysadmin["name"]})
-    app.post("/ckan-admin/sdm/blacklist", headers=_auth(sysadmin), data={"remove": entry["id"]})
+    app.post("/ckan-admin/sdm/blacklist", headers=signed_in(sysadmin), data={"remove": entry["id"]})
     assert call_action("sdm_blacklist_list", context={"user": sysadmin["name"]}) == []
 
 
 def test_certificates_issued_listed_printed_with_the_bilingual_centre(app, sysadmin, dataset):
     response = app.post(
         "/ckan-admin/sdm/certificates",
-        headers=_auth(sysadmin),
+        headers=signed_in(sysadmin),
         data={"id": "stations", "version": "V1", **PROJECT},
         follow_redirects=False,
     )
     number = re.search(r"/submission/(HJ-[0-9A-Z-]+)", response.headers["Location"]).group(1)
-    printed = app.get(f"/submission/{number}", headers=_auth(sysadmin)).body
+    printed = app.get(f"/submission/{number}", headers=signed_in(sysadmin)).body
     centre = re.search(r'<td class="sdm-cert-receiving_centre">(.*?)</td>', printed, re.S).group(1)
     assert "巴中市科学数据中心" in centre and "Bazhong Scientific Data Centre" in centre and "CKAN" not in centre
-    listed = app.get("/en/ckan-admin/sdm/certificates", headers=_auth(sysadmin)).body
+    listed = app.get("/en/ckan-admin/sdm/certificates", headers=signed_in(sysadmin)).body
     assert number in listed and "Station data" in listed and f'href="/en/submission/{number}"' in listed
-    refused = app.post("/ckan-admin/sdm/certificates", headers=_auth(sysadmin), data={"id": "stations"}).body
+    refused = app.post("/ckan-admin/sdm/certificates", headers=signed_in(sysadmin), data={"id": "stations"}).body
     assert "项目编号：必填" in unescape(refused)
 
 
 def test_pending_applications_page(app, sysadmin, dataset):
     applicant = factories.User()
-    call_action(
-        "sdm_access_request_create",
-        context={"user": applicant["name"]},
-        id=dataset["id"],
-        purpose="研究",
-        intended_use="论文",
-        applicant_unit="四川大学",
-        free_use_purpose="disaster_prevention",
-    )
-    page = app.get("/en/ckan-admin/sdm/requests", headers=_auth(sysadmin)).body
+    apply_for(applicant, dataset["id"], free_use_purpose="disaster_prevention")
+    page = app.get("/en/ckan-admin/sdm/requests", headers=signed_in(sysadmin)).body
     assert "Station data" in page and applicant["name"] in page and "四川大学" in page
     assert "HJ-" not in page and dataset["id"] not in page
 

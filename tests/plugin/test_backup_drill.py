@@ -20,6 +20,7 @@ import urllib.parse
 import psycopg2
 import pytest
 import requests
+from acting import apply_for
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 from solr_cores import solr_core
@@ -41,7 +42,6 @@ CONDITIONAL = {
     "open_audience": ["researchers"],
     "review_procedure": "责任单位十个工作日内审核",
 }
-APPLICATION = {"purpose": "研究区域降水变化", "intended_use": "发表论文", "applicant_unit": "四川大学"}
 PROJECT = {
     "project_number": "2024YFA0001",
     "programme": "国家重点研发计划",
@@ -93,12 +93,7 @@ def catalogue(create_dataset, sysadmin, responsible_unit):
         resources=[{"url": "https://files.example.cn/classified.csv"}],
     )
     applicant = factories.User()
-    request = call_action(
-        "sdm_access_request_create",
-        context={"user": applicant["name"], "ignore_auth": False},
-        id=conditional["id"],
-        **APPLICATION,
-    )
+    request = apply_for(applicant, conditional["id"])
     call_action(
         "sdm_access_request_decide", context=admin, id=request["id"], decision="approve", days=30, reason="符合开放条件"
     )

@@ -4,6 +4,7 @@ conditional GET (ETag, Last-Modified, 304, the Redis page cache)."""
 import datetime as dt
 
 import pytest
+from acting import signed_in
 from ckan import model
 from ckan.lib import app_globals, search
 from ckan.tests import factories
@@ -118,7 +119,7 @@ def test_dataset_page_answers_if_modified_since_and_if_none_match(app, three, sy
     assert app.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]}).status_code == 304
     assert app.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
     # members and sysadmins may see files the public may not: their own ETag
-    admin = {"Authorization": factories.APIToken(user=sysadmin["name"])["token"]}
+    admin = signed_in(sysadmin)
     assert app.get(url, headers=admin).headers["ETag"] != first.headers["ETag"]
 
     as_sysadmin("package_patch", id=three[0]["id"], version="V2")

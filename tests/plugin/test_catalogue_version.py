@@ -7,11 +7,12 @@ signed-in reader's own validators)."""
 import datetime as dt
 
 import pytest
+from acting import APPLICATION, as_user, signed_in
 from ckan import model
 from ckan.lib.redis import connect_to_redis
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
-from test_pages_access import APPLICATION, CONDITIONAL
+from test_pages_access import CONDITIONAL
 
 from ckanext.sdm import conditional_get
 
@@ -35,10 +36,6 @@ def site(create_dataset, sysadmin, responsible_unit):
     return {"open": open_set, "withheld": withheld, "unit": responsible_unit, "admin": sysadmin}
 
 
-def _as(user):
-    return {"user": user["name"], "ignore_auth": False}
-
-
 def _public(app, **headers):
     page = app.get(URL, headers=headers)
     assert page.status_code == 200, page.status_code
@@ -46,7 +43,7 @@ def _public(app, **headers):
 
 
 def test_every_kind_of_change_moves_the_publics_etag_and_a_read_does_not(app, site, monkeypatch):
-    admin = _as(site["admin"])
+    admin = as_user(site["admin"])
     applicant, editor = factories.User(), factories.User()
     seen = [_public(app).headers["ETag"]]
 
@@ -83,7 +80,9 @@ def test_every_kind_of_change_moves_the_publics_etag_and_a_read_does_not(app, si
     moved("a new member of the unit")
     call_action("organization_member_delete", context=admin, id=site["unit"]["id"], username=editor["name"])
     moved("a membership ended")
-    request = call_action("sdm_access_request_create", context=_as(applicant), id=site["withheld"]["id"], **APPLICATION)
+    request = call_action(
+        "sdm_access_request_create", context=as_user(applicant), id=site["withheld"]["id"], **APPLICATION
+    )
     moved("an application")
     call_action("sdm_access_request_decide", context=admin, id=request["id"], decision="approve", reason="符合条件")
     moved("a grant")
@@ -105,7 +104,7 @@ def test_every_kind_of_change_moves_the_publics_etag_and_a_read_does_not(app, si
 def _editor_token(unit):
     editor = factories.User()
     call_action("organization_member_create", id=unit["id"], username=editor["name"], role="editor")
-    return {"Authorization": factories.APIToken(user=editor["name"])["token"]}
+    return signed_in(editor)
 
 
 def test_no_page_is_served_across_audiences(app, site):

@@ -4,6 +4,7 @@ rendered pages, as decided by sdm_schema.disclosure."""
 import datetime as dt
 
 import pytest
+from acting import signed_in
 from ckan.logic import NotAuthorized
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
@@ -149,10 +150,7 @@ def test_activity_detail_is_not_public(app):
 @pytest.mark.usefixtures("catalogue")
 @pytest.mark.parametrize("who", ["member", "sysadmin"])
 def test_members_and_sysadmins_see_every_page_and_file(app, who, member, sysadmin):
-    from ckan.tests.factories import APIToken
-
-    user = {"member": member, "sysadmin": sysadmin}[who]
-    headers = {"Authorization": APIToken(user=user["name"])["token"]}
+    headers = signed_in({"member": member, "sysadmin": sysadmin}[who])
     for name in CASES:
         page = app.get(f"/dataset/{name}", headers=headers)
         assert page.status_code == 200 and URL.format(name) in page.body, name

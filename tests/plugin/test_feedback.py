@@ -9,6 +9,7 @@ import io
 import json
 
 import pytest
+from acting import apply_for, as_user
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 from form_session import FormSession
@@ -29,10 +30,6 @@ UPSTREAM = {
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
 PASSWORD = "correct-horse-battery"
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-
-
-def _as(user):
-    return {"user": user["name"], "ignore_auth": False}
 
 
 @pytest.fixture
@@ -74,7 +71,7 @@ def dataset(create_dataset):
 
 def _demand(user, **extra):
     fields = {"subject": "长江流域逐日降水", "purpose": "洪水预报研究", "contact": "138 0000 0000"}
-    return call_action("sdm_demand_create", context=_as(user), **{**fields, **extra})
+    return call_action("sdm_demand_create", context=as_user(user), **{**fields, **extra})
 
 
 # -- demands --------------------------------------------------------------------
@@ -83,16 +80,16 @@ def test_a_demand_goes_from_open_to_fulfilled(requester, editor, responsible_uni
     assert demand["status"] == "open" and demand["owner_org"] == responsible_unit["id"]
     public = call_action("sdm_demand_show", context={"user": ""}, id=demand["id"])
     assert "user" not in public and "contact" not in public  # the requester is not named
-    assert call_action("sdm_demand_show", context=_as(editor), id=demand["id"])["contact"] == "138 0000 0000"
+    assert call_action("sdm_demand_show", context=as_user(editor), id=demand["id"])["contact"] == "138 0000 0000"
 
-    accepted = call_action("sdm_demand_update", context=_as(editor), id=demand["id"], status="accepted")
+    accepted = call_action("sdm_demand_update", context=as_user(editor), id=demand["id"], status="accepted")
     assert accepted["status"] == "accepted"
     with pytest.raises(Exception) as missing:
-        call_action("sdm_demand_update", context=_as(editor), id=demand["id"], status="fulfilled")
+        call_action("sdm_demand_update", context=as_user(editor), id=demand["id"], status="fulfilled")
     assert "dataset" in missing.value.error_dict
     done = call_action(
         "sdm_demand_update",
-        context=_as(editor),
+        context=as_user(editor),
         id=demand["id"],
         status="fulfilled",
         dataset="stations",
@@ -100,7 +97,7 @@ def test_a_demand_goes_from_open_to_fulfilled(requester, editor, responsible_uni
     )
     assert done["status"] == "fulfilled" and done["fulfilled_by"] == "stations"
     with pytest.raises(Exception) as final:
-        call_action("sdm_demand_update", context=_as(editor), id=demand["id"], status="declined", answer="x")
+        call_action("sdm_demand_update", context=as_user(editor), id=demand["id"], status="declined", answer="x")
     assert "status" in final.value.error_dict
     assert any("requester@example.cn" in to for to, _m in inbox.messages)
 
@@ -111,12 +108,12 @@ def test_only_the_units_editors_answer_and_a_decline_needs_a_reason(requester, e
     from ckan.logic import NotAuthorized, ValidationError
 
     with pytest.raises(NotAuthorized):
-        call_action("sdm_demand_update", context=_as(stranger), id=demand["id"], status="declined", answer="no")
+        call_action("sdm_demand_update", context=as_user(stranger), id=demand["id"], status="declined", answer="no")
     with pytest.raises(ValidationError) as error:
-        call_action("sdm_demand_update", context=_as(editor), id=demand["id"], status="declined")
+        call_action("sdm_demand_update", context=as_user(editor), id=demand["id"], status="declined")
     assert "答复" in error.value.error_dict["answer"][0] and "Answer" in error.value.error_dict["answer"][0]
     declined = call_action(
-        "sdm_demand_update", context=_as(editor), id=demand["id"], status="declined", answer="不属于本单位职责"
+        "sdm_demand_update", context=as_user(editor), id=demand["id"], status="declined", answer="不属于本单位职责"
     )
     assert declined["answer"] == "不属于本单位职责"
 
@@ -124,11 +121,11 @@ def test_only_the_units_editors_answer_and_a_decline_needs_a_reason(requester, e
 def test_support_counts_once_per_user(requester):
     demand = _demand(requester)
     other = factories.User()
-    assert call_action("sdm_demand_support", context=_as(other), id=demand["id"])["supporters"] == 1
+    assert call_action("sdm_demand_support", context=as_user(other), id=demand["id"])["supporters"] == 1
     from ckan.logic import ValidationError
 
     with pytest.raises(ValidationError):
-        call_action("sdm_demand_support", context=_as(other), id=demand["id"])
+        call_action("sdm_demand_support", context=as_user(other), id=demand["id"])
     assert call_action("sdm_demand_show", context={"user": ""}, id=demand["id"])["supporters"] == 1
 
 
@@ -165,7 +162,7 @@ def test_lengths_and_codes_are_checked(requester):
 def test_a_quality_report_reaches_the_editors_and_its_answer_the_reporter(requester, editor, dataset, inbox):
     report = call_action(
         "sdm_quality_report_create",
-        context=_as(requester),
+        context=as_user(requester),
         id=dataset["id"],
         problem="broken_link",
         field="landing_page",
@@ -176,21 +173,21 @@ def test_a_quality_report_reaches_the_editors_and_its_answer_the_reporter(reques
     body = mail.get_payload(decode=True).decode("utf-8")
     assert "请在来源平台修正：https://city.example.cn/dataset/9" in body
     assert "harvested from https://city.example.cn/api/3 (harvest source city-platform)" in body
-    assert [r["id"] for r in call_action("sdm_quality_report_list", context=_as(editor))] == [report["id"]]
-    assert call_action("sdm_quality_report_list", context=_as(factories.User())) == []
+    assert [r["id"] for r in call_action("sdm_quality_report_list", context=as_user(editor))] == [report["id"]]
+    assert call_action("sdm_quality_report_list", context=as_user(factories.User())) == []
     from ckanext.sdm.feedback import open_report_count
 
     assert open_report_count(dataset["id"]) == 1
     answered = call_action(
         "sdm_quality_report_update",
-        context=_as(editor),
+        context=as_user(editor),
         id=report["id"],
         status="answered",
         answer="已通知来源平台修正",
     )
     assert answered["status"] == "answered"
     assert any("requester@example.cn" in to for to, _m in inbox.messages)
-    call_action("sdm_quality_report_update", context=_as(editor), id=report["id"], status="closed", answer="已修正")
+    call_action("sdm_quality_report_update", context=as_user(editor), id=report["id"], status="closed", answer="已修正")
     assert open_report_count(dataset["id"]) == 0
 
 
@@ -200,7 +197,7 @@ def test_a_report_names_a_known_problem_and_field(requester, dataset):
     with pytest.raises(ValidationError) as error:
         call_action(
             "sdm_quality_report_create",
-            context=_as(requester),
+            context=as_user(requester),
             id=dataset["id"],
             problem="ugly",
             field="colour",
@@ -212,29 +209,22 @@ def test_a_report_names_a_known_problem_and_field(requester, dataset):
 
 def test_only_editors_answer_reports(requester, dataset):
     report = call_action(
-        "sdm_quality_report_create", context=_as(requester), id=dataset["id"], problem="other", description="…"
+        "sdm_quality_report_create", context=as_user(requester), id=dataset["id"], problem="other", description="…"
     )
     from ckan.logic import NotAuthorized
 
     with pytest.raises(NotAuthorized):
         call_action(
-            "sdm_quality_report_update", context=_as(requester), id=report["id"], status="closed", answer="done"
+            "sdm_quality_report_update", context=as_user(requester), id=report["id"], status="closed", answer="done"
         )
 
 
 # -- the register of authorised use ---------------------------------------------
 def _grant(requester, editor, dataset):
-    request = call_action(
-        "sdm_access_request_create",
-        context=_as(requester),
-        id=dataset["id"],
-        purpose="流域模型",
-        intended_use="模型训练",
-        applicant_unit="四川大学",
-    )
+    request = apply_for(requester, dataset["id"], purpose="流域模型", intended_use="模型训练")
     call_action(
         "sdm_access_request_decide",
-        context=_as(editor),
+        context=as_user(editor),
         id=request["id"],
         decision="approve",
         reason="符合条件",
@@ -247,7 +237,7 @@ def test_an_approved_request_becomes_a_public_entry_naming_the_unit_only(app, re
     request = _grant(requester, editor, dataset)
     entry = call_action(
         "sdm_authorisation_create",
-        context=_as(editor),
+        context=as_user(editor),
         access_request_id=request["id"],
         legal_basis="授权协议 SC-2026-001",
     )
@@ -262,7 +252,7 @@ def test_an_approved_request_becomes_a_public_entry_naming_the_unit_only(app, re
     assert document["@graph"][0]["odrl:assignee"]["foaf:name"] == "四川大学"
     # revoking the entry ends the grant it came from
     assert granted(dataset["id"], requester["name"])
-    call_action("sdm_authorisation_revoke", context=_as(editor), id=entry["id"])
+    call_action("sdm_authorisation_revoke", context=as_user(editor), id=entry["id"])
     assert not granted(dataset["id"], requester["name"])
     assert call_action("sdm_authorisation_list", context={"user": ""})[0]["status"] == "revoked"
 
@@ -274,7 +264,9 @@ def test_only_an_internal_catalogue_may_name_the_applicant(
     monkeypatch.setitem(ckan_config, "ckanext.sdm.authorisations.name_individuals", "true")
     monkeypatch.setitem(ckan_config, "ckanext.sdm.allow_classified", internal)
     request = _grant(requester, editor, dataset)
-    call_action("sdm_authorisation_create", context=_as(editor), access_request_id=request["id"], legal_basis="协议")
+    call_action(
+        "sdm_authorisation_create", context=as_user(editor), access_request_id=request["id"], legal_basis="协议"
+    )
     person = requester["fullname"] or requester["name"]
     listed = call_action("sdm_authorisation_list", context={"user": ""})
     assert (listed[0].get("person") == person) is named and ("person" in listed[0]) is named
@@ -316,18 +308,13 @@ def test_a_direct_entry_expires(sysadmin, dataset):
 
 
 def test_a_pending_request_is_not_an_authorisation(requester, editor, dataset):
-    request = call_action(
-        "sdm_access_request_create",
-        context=_as(requester),
-        id=dataset["id"],
-        purpose="p",
-        intended_use="u",
-        applicant_unit="四川大学",
-    )
+    request = apply_for(requester, dataset["id"])
     from ckan.logic import ValidationError
 
     with pytest.raises(ValidationError):
-        call_action("sdm_authorisation_create", context=_as(editor), access_request_id=request["id"], legal_basis="b")
+        call_action(
+            "sdm_authorisation_create", context=as_user(editor), access_request_id=request["id"], legal_basis="b"
+        )
 
 
 # -- pages ------------------------------------------------------------------------
@@ -373,7 +360,7 @@ def test_the_dataset_page_offers_a_report_and_counts_open_ones(app, requester, d
     assert "/dataset/stations/report" in app.get("/dataset/stations").body
     call_action(
         "sdm_quality_report_create",
-        context=_as(requester),
+        context=as_user(requester),
         id=dataset["id"],
         problem="outdated",
         description="2023 年后未更新",
@@ -413,15 +400,17 @@ def test_open_demands_unanswered_reports_and_answer_times_are_counted(app, cli, 
         _aged(Demand, made, now, *ages)  # 17 days (late), 2 days, open past 15 days (late), open within them
     reports = [
         call_action(
-            "sdm_quality_report_create", context=_as(requester), id=dataset["id"], problem="other", description=d
+            "sdm_quality_report_create", context=as_user(requester), id=dataset["id"], problem="other", description=d
         )
         for d in ("旧", "已答复", "新")
     ]
-    call_action("sdm_quality_report_update", context=_as(editor), id=reports[1]["id"], status="answered", answer="好")
+    call_action(
+        "sdm_quality_report_update", context=as_user(editor), id=reports[1]["id"], status="answered", answer="好"
+    )
     for made, ages in zip(reports, [(16, None), (5, 4), (1, None)], strict=True):
         _aged(QualityReport, made, now, *ages)
     # closing later leaves the first answer's time, which is what is measured
-    call_action("sdm_quality_report_update", context=_as(editor), id=reports[1]["id"], status="closed", answer="改")
+    call_action("sdm_quality_report_update", context=as_user(editor), id=reports[1]["id"], status="closed", answer="改")
     result = cli.invoke(sdm, ["evaluate"])
     assert result.exit_code == 0, result.output
 

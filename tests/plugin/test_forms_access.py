@@ -7,10 +7,11 @@ account where the site allows it (ckan.auth.create_user_via_web)."""
 from html import unescape
 
 import pytest
+from acting import APPLICATION, apply_for
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 from form_session import FormSession, page_form
-from test_pages_access import APPLICATION, dataset, editor  # noqa: F401 (fixtures)
+from test_pages_access import dataset, editor  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
 PASSWORD = "access-form-pass"
@@ -58,7 +59,7 @@ def test_refused_application_keeps_values_and_is_bilingual(app, dataset, locale)
 
 def _pending(dataset):
     applicant = _person()
-    call_action("sdm_access_request_create", context={"user": applicant["name"]}, id=dataset["id"], **APPLICATION)
+    apply_for(applicant, dataset["id"])
     return applicant
 
 

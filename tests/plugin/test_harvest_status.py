@@ -13,6 +13,7 @@ import sys
 from html import unescape
 
 import pytest
+from acting import signed_in
 from ckan.plugins import toolkit as tk
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
@@ -73,11 +74,7 @@ def failed_job(ckan_config):
 
 def _page(app, user, lang):
     prefix = "" if lang == "zh" else "/en"
-    return app.get(f"{prefix}/ckan-admin/sdm/harvest", headers=_auth(user))
-
-
-def _auth(user):
-    return {"Authorization": factories.APIToken(user=user["name"])["token"]}
+    return app.get(f"{prefix}/ckan-admin/sdm/harvest", headers=signed_in(user))
 
 
 def _text(response):

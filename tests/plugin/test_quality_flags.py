@@ -3,6 +3,7 @@ unit: its members see them on the dataset page, in their language; the
 public gets neither the notes nor the raw values in any answer."""
 
 import pytest
+from acting import signed_in
 from ckan.tests import factories
 from ckan.tests.helpers import call_action
 
@@ -28,22 +29,18 @@ def flagged(create_dataset):
     )
 
 
-def _auth(user):
-    return {"Authorization": factories.APIToken(user=user["name"])["token"]}
-
-
 def test_members_see_the_notes_on_the_page_in_their_language(app, flagged, responsible_unit):
     editor = factories.User()
     call_action("organization_member_create", id=responsible_unit["id"], username=editor["name"], role="editor")
-    zh = app.get("/dataset/flagged", headers=_auth(editor)).body
-    en = app.get("/en/dataset/flagged", headers=_auth(editor)).body
+    zh = app.get("/dataset/flagged", headers=signed_in(editor)).body
+    en = app.get("/en/dataset/flagged", headers=signed_in(editor)).body
     assert "采集时发现的问题" in zh and "电话号码无效" in zh and "0sdm-raw-phone" in zh
     assert "Problems found while harvesting" in en and "not a phone number" in en and "Update cycle" in en
 
 
 def test_the_public_gets_no_notes_from_the_page_or_the_api(app, flagged):
     outsider = factories.User()
-    for headers in ({}, _auth(outsider)):
+    for headers in ({}, signed_in(outsider)):
         assert "0sdm-raw-phone" not in app.get("/dataset/flagged", headers=headers).body
     shown = call_action("package_show", context={"user": outsider["name"], "ignore_auth": False}, id="flagged")
     assert "quality_flags" not in shown
