@@ -2,15 +2,14 @@
 file links are served by a local HTTP server: one good, one 404."""
 
 import csv
-import http.server
 import io
 import json
 import os
 import subprocess
 import sys
-import threading
 
 import pytest
+from local_server import file_server
 
 from sdm_harvester.evaluate import CKAN_ONLY
 from sdm_schema import evaluation
@@ -18,28 +17,13 @@ from sdm_schema import evaluation
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHEET = os.path.join(ROOT, "examples", "platforms", "spreadsheet", "bazhong-natural-resources.csv")
 USCC = "11510000MB0000002W"
-PORT = 58927  # the link-check tests use it too, one module at a time
-
-
-class Files(http.server.BaseHTTPRequestHandler):
-    def do_HEAD(self):
-        self.send_response(200 if self.path == "/good.csv" else 404)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    do_GET = do_HEAD
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture(scope="module")
 def files():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", PORT), Files)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{PORT}"
-    httpd.shutdown()
-    httpd.server_close()
+    server = file_server()
+    yield server.url
+    server.close()
 
 
 def sdm_harvest(*args):

@@ -11,8 +11,6 @@ import pytest
 from sdm_harvester.linkcheck import LinkChecker, SqliteCache
 from sdm_schema.evaluation import LinkResult
 
-PORT = 58927
-
 
 class Handler(http.server.BaseHTTPRequestHandler):
     hits: list = []
@@ -34,7 +32,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             cls.in_flight -= paced
         if self.path == "/no-head" and self.command == "HEAD":
             return self._send(405)
-        targets = {"/moved": f"http://127.0.0.1:{PORT}/good", "/to-metadata": "http://169.254.169.254/latest/"}
+        targets = {
+            "/moved": f"http://127.0.0.1:{self.server.server_address[1]}/good",
+            "/to-metadata": "http://169.254.169.254/latest/",
+        }
         if self.path in targets:
             self.send_response(302)
             self.send_header("Location", targets[self.path])
@@ -57,11 +58,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def server():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)  # a free port
     httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{PORT}"
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
     httpd.server_close()
 

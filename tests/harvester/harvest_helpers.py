@@ -1,4 +1,5 @@
-"""Real HTTP servers on 127.0.0.1 (port 0) and helpers to run the harvester.
+"""Helpers to run the harvester against real HTTP servers on 127.0.0.1
+(local_server.Server).
 
 A module of its own rather than conftest.py: tests/conftest.py already
 takes that module name."""
@@ -9,70 +10,14 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import yaml
+from local_server import Server  # noqa: F401 (the harvester tests' server, imported from here)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLATFORMS = os.path.join(ROOT, "examples", "platforms")
 DEPARTMENT = {"uscc": "11510000MB0000002W", "name": {"zh-Hans": "巴中市自然资源和规划局", "en": "Bazhong NR"}}
-
-
-class Server:
-    """Serves `routes[path]`: a (status, headers, body) tuple or a callable
-    taking the request handler and returning one; a body that is an iterator
-    of byte chunks is streamed without a length.  Requests are logged."""
-
-    def __init__(self):
-        self.routes = {}
-        self.requests = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                path, _, query = self.path.partition("?")
-                server.requests.append((path, query, dict(self.headers)))
-                route = server.routes.get(path)
-                if route is None:
-                    status, headers, body = 404, {}, b"not found"
-                else:
-                    status, headers, body = route(self) if callable(route) else route
-                if isinstance(body, str):
-                    body = body.encode("utf-8")
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                if not isinstance(body, bytes):  # an iterator of chunks: streamed, no length
-                    self.send_header("Connection", "close")
-                    self.end_headers()
-                    self._stream(body)
-                    return
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def _stream(self, chunks):
-                self.close_connection = True
-                try:
-                    for chunk in chunks:
-                        self.wfile.write(chunk)
-                        self.wfile.flush()
-                except OSError:
-                    pass  # the client hung up, as it should on a hostile body
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 def write_config(tmp_path, sources, **top) -> str:

@@ -7,10 +7,9 @@ both languages; one snapshot per unit per day."""
 
 import base64
 import datetime as dt
-import http.server
-import threading
 
 import pytest
+from acting import apply_for, signed_in
 from ckan import model
 from ckan.lib import jobs
 from ckan.logic import NotAuthorized
@@ -19,6 +18,7 @@ from ckan.tests import factories
 from ckan.tests.helpers import call_action
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from local_server import file_server
 
 from ckanext.sdm import evaluation as site_evaluation
 from ckanext.sdm.cli import sdm
@@ -26,8 +26,6 @@ from ckanext.sdm.model import AccessRequest
 from sdm_schema import evaluation
 from sdm_schema.evaluation.scoring import combine
 
-PORT = 58927  # ours (58927-58929); another suite was seen on 58928-58929
-GOOD, GONE = f"http://127.0.0.1:{PORT}/good.csv", f"http://127.0.0.1:{PORT}/gone.csv"
 _KEY = Ed25519PrivateKey.generate()
 KEY_B64 = base64.b64encode(
     _KEY.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
@@ -59,28 +57,14 @@ CONDITIONAL = {
 }
 
 
-class Files(http.server.BaseHTTPRequestHandler):
-    def do_HEAD(self):
-        self.send_response(200 if self.path == "/good.csv" else 404)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    do_GET = do_HEAD
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def files():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", PORT), Files)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield
-    httpd.shutdown()
-    httpd.server_close()
+    server = file_server()
+    yield server.url
+    server.close()
 
 
-def _dataset(create, name, url=GOOD, **fields):
+def _dataset(create, name, url, **fields):
     values = {
         **COMPLETE,
         "title_translated": {"zh-Hans": f"数据{name}", "en": f"Data {name}"},
@@ -92,12 +76,13 @@ def _dataset(create, name, url=GOOD, **fields):
 
 @pytest.fixture
 def unit(files, create_dataset, sysadmin, responsible_unit):
+    good, gone = f"{files}/good.csv", f"{files}/gone.csv"
     made = {
-        name: _dataset(create_dataset, name, **fields)
+        name: _dataset(create_dataset, name, **{"url": good, **fields})
         for name, fields in {
             "good": {},
             "no-english": {"title_translated": {"zh-Hans": "只有中文标题"}},
-            "broken": {"url": GONE},
+            "broken": {"url": gone},
             # funded, due ten days ago, no certificate: missing and overdue
             "daily": {"update_cycle": "daily", "funding_project": "2023YFC0002", "submission_due": DUE_PAST},
             # funded, certified (today) before its due date
@@ -105,7 +90,7 @@ def unit(files, create_dataset, sysadmin, responsible_unit):
             "conditional": CONDITIONAL,
             "private": {"private": True, "title_translated": {"zh-Hans": "内部数据"}},
             "deferred": {
-                "url": GONE,
+                "url": gone,
                 "disclosure": "deferred",
                 "deferral_reason": "paper",
                 "embargo_until": (dt.date.today() + dt.timedelta(days=365)).isoformat(),
@@ -128,14 +113,7 @@ def unit(files, create_dataset, sysadmin, responsible_unit):
         notes_translated={"zh-Hans": "改过的摘要", "en": "Changed description"},
     )
     applicant = factories.User()
-    request = call_action(
-        "sdm_access_request_create",
-        context={"user": applicant["name"], "ignore_auth": False},
-        id=made["conditional"]["id"],
-        purpose="研究",
-        intended_use="论文",
-        applicant_unit="四川大学",
-    )
+    request = apply_for(applicant, made["conditional"]["id"])
     row = model.Session.get(AccessRequest, request["id"])
     row.created = row.created - dt.timedelta(days=20)  # waiting past its 15 days
     model.Session.commit()
@@ -246,7 +224,7 @@ def test_anonymous_users_see_only_what_the_policy_shows(cli, unit):
     assert "private" not in str(card) and "内部数据" not in str(card)
 
 
-def test_link_check_runs_as_a_job_on_ckans_queue(cli, unit):
+def test_link_check_runs_as_a_job_on_ckans_queue(cli, unit, files):
     evaluate(cli)  # no check yet: no link value
     assert call_action("sdm_evaluation_show", id="broken")["indicators"]["links_reachable"] is None
     queue = jobs.get_queue(site_evaluation.LINK_QUEUE)
@@ -256,7 +234,7 @@ def test_link_check_runs_as_a_job_on_ckans_queue(cli, unit):
     assert queued.id == job.id
     assert queued.perform() == 3  # HEAD for each URL, and GET after the 404
     checked = {row.url: row.status for row in model.Session.query(site_evaluation.LinkCheck)}
-    assert checked == {GOOD: "HTTP 200", GONE: "HTTP 404"}
+    assert checked == {f"{files}/good.csv": "HTTP 200", f"{files}/gone.csv": "HTTP 404"}
     evaluate(cli)
     assert call_action("sdm_evaluation_show", id="broken")["indicators"]["links_reachable"] == 0.0
 
@@ -298,11 +276,7 @@ def test_band_badge_on_the_dataset_page_for_editors_only(app, cli, unit, sysadmi
     evaluate(cli)
     anonymous = app.get("/dataset/broken").body
     assert "sdm-eval-badge" not in anonymous
-    editor = app.get("/dataset/broken", headers={"Authorization": _token(sysadmin)}).body
+    editor = app.get("/dataset/broken", headers=signed_in(sysadmin)).body
     shown = call_action("sdm_evaluation_show", context={"user": sysadmin["name"]}, id="broken")
     badge = editor.split('class="sdm-eval-badge"', 1)[1].split("</p>", 1)[0]
     assert str(shown["score"]) in badge and shown["band"]["label"]["zh-Hans"] in badge
-
-
-def _token(user):
-    return factories.APIToken(user=user["name"])["token"]
