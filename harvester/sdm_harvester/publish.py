@@ -105,12 +105,14 @@ class Keyed:
     keeps a hash of every record's content): `content` stands for all that
     makes the record, `policy` holds its disclosure and embargo_until (what
     disclosure.embargo_active reads), `load()` gives the record itself,
-    asked only when it is to be mapped.  `publish` takes these beside
-    plain records."""
+    asked only when it is to be mapped (in this process when `here`: it
+    reads from what cannot go to another process).  `publish` takes these
+    beside plain records."""
 
     content: str
     policy: Mapping
     load: Callable[[], dict]
+    here: bool = False
 
     def key(self, today: dt.date | None) -> str:
         return _key(self.content.encode("utf-8"), disclosure.embargo_active(self.policy, today))
@@ -268,8 +270,10 @@ def publish_store(
     authorised use at `register_url`, else at $SDM_REGISTER_URL (the CKAN
     site's /authorisations; the harvester keeps no register), else nowhere."""
     catalog_info, index_dir = store_catalogue(data_dir, base_url, register_url, full)
+    # with an index few records will be mapped: their content is read when they are
+    indexed = all(os.path.exists(os.path.join(index_dir, f"{name}.sqlite")) for name in FEEDS)
     return publish(
-        store_records(store, data_dir),
+        store_records(store, data_dir, lazy=indexed),
         out_dir,
         page_size=page_size,
         catalog_info=catalog_info,
@@ -280,26 +284,33 @@ def publish_store(
 
 
 def store_records(
-    store: Store, data_dir: str, start: Sequence[str] | None = None, stop: Sequence[str] | None = None
+    store: Store,
+    data_dir: str,
+    start: Sequence[str] | None = None,
+    stop: Sequence[str] | None = None,
+    lazy: bool = False,
 ) -> Iterator[Keyed]:
     """The store's publishable records (`RecordStore.iter_publishable`,
     from `start` before `stop`) with their latest evaluation, each keyed by
-    its stored content hash, its measurements and, for a record that may be
-    deferred, whether its embargo runs today: an unchanged record is never
-    decoded, pickled or hashed whole."""
+    its stored content hash, its store fields, its measurements and whether
+    its embargo runs today (the database reads it): an unchanged record is
+    never decoded, pickled or hashed whole — and, `lazy`, its content never
+    read: a record to map reads it then, in this process."""
     from sdm_harvester.evaluate import latest_measurements  # the evaluation imports the link checker
 
     found = latest_measurements(data_dir)
-    for record in store.iter_publishable(start, stop):
+    for record in store.iter_publishable(start, stop, content=not lazy):
         values = found.get(record.name)
         content = record.identity() + ("\n" + json.dumps(values, sort_keys=True, default=str) if values else "")
-        yield Keyed(content, record.policy, functools.partial(_measured, record, values))
+        load = functools.partial(_measured, record, values, store if lazy else None)
+        yield Keyed(content, record.policy, load, here=lazy)
 
 
-def _measured(record: Publishable, values: dict | None) -> dict:
+def _measured(record: Publishable, values: dict | None, store: Store | None) -> dict:
     from sdm_harvester.evaluate import measured
 
-    return measured(record.dataset(), values)
+    data = store.stored_content(record.source, record.identifier) if store else None
+    return measured(record.dataset(data), values)
 
 
 def store_catalogue(data_dir: str, base_url: str, register_url: str | None, full: bool) -> tuple[dict, str]:
@@ -394,11 +405,19 @@ def _triage(job: Settings, batch: list, previous: Mapping[str, Previous]) -> tup
     with None for those every feed's index knows (never decoded, never sent
     to a renderer), and {feed: what its index knows of them}."""
     if not job.index_dir:
-        return [None] * len(batch), batch, {}
+        return [None] * len(batch), [_here(record) for record in batch], {}
     keys = [_record_key(record, job.today) for record in batch]
     known = {name: previous[name].states(keys) for name in FEEDS}
-    fresh = [None if all(key in states for states in known.values()) else r for key, r in zip(keys, batch, strict=True)]
+    fresh = [
+        None if all(key in states for states in known.values()) else _here(record)
+        for key, record in zip(keys, batch, strict=True)
+    ]
     return keys, fresh, known
+
+
+def _here(record: Mapping | Keyed) -> Mapping | Keyed:
+    """The record itself when only this process can load it."""
+    return record.load() if isinstance(record, Keyed) and record.here else record
 
 
 def _record_key(record: Mapping | Keyed, today: dt.date | None) -> str:

@@ -3,9 +3,11 @@ and an incremental one maps and renders only the records that changed."""
 
 import datetime as dt
 import filecmp
+import itertools
 import json
 import os
 
+import pytest
 from disclosure_cases import combinations
 from rdf_helpers import BASE, TODAY
 
@@ -231,9 +233,9 @@ def _decoding(monkeypatch):
     decoded = []
     real = Publishable.dataset
 
-    def counting(self):
+    def counting(self, data=None):
         decoded.append(self.name)
-        return real(self)
+        return real(self, data)
 
     monkeypatch.setattr(Publishable, "dataset", counting)
     return decoded
@@ -241,7 +243,8 @@ def _decoding(monkeypatch):
 
 def test_a_store_publish_decodes_only_what_changed(open_record, tmp_path, monkeypatch):
     """Through the store, an unchanged record is known by its stored hash,
-    its measurements and its embargo as the store reads it: not decoded.  A changed record, a changed
+    its measurements and its embargo as the store reads it: not decoded
+    (once indexed, its content not even read).  A changed record, a changed
     evaluation and an embargo that ends today are rendered again; the
     feeds equal a full publish of the same records."""
     from sdm_harvester.evaluate import EvaluationStore, with_measurements
@@ -256,9 +259,8 @@ def test_a_store_publish_decodes_only_what_changed(open_record, tmp_path, monkey
 
     def again(day):
         decoded = _decoding(monkeypatch)
-        summary = publish(
-            store_records(store, data), str(out), page_size=3, catalog_info=INFO, today=day, index_dir=index
-        )
+        records = store_records(store, data, lazy=os.path.exists(index))  # as publish_store reads them
+        summary = publish(records, str(out), page_size=3, catalog_info=INFO, today=day, index_dir=index)
         monkeypatch.undo()
         full = tmp_path / f"full-{len(os.listdir(tmp_path))}"
         publish(with_measurements(data, store.iter_datasets()), str(full), page_size=3, catalog_info=INFO, today=day)
@@ -281,3 +283,24 @@ def test_a_store_publish_decodes_only_what_changed(open_record, tmp_path, monkey
     decoded, summary = again(dt.date(2025, 6, 1))  # the embargo ends today: its files are listed now
     assert decoded == {"deferred"} and summary["national"]["written"] == 1
     store.close()
+
+
+def test_a_failed_publish_leaves_the_feeds_and_their_index(open_record, tmp_path):
+    """The records stop coming half-way: the old feeds stay, byte for byte,
+    and so does their index — the next publish takes every page from them."""
+    records = _records(open_record)
+    out, index = tmp_path / "feeds", tmp_path / "index"
+    first = publish(records, str(out), page_size=5, catalog_info=INFO, today=TODAY, index_dir=str(index))
+    before = {path: path.read_bytes() for path in out.rglob("*") if path.is_file()}
+
+    def failing():
+        yield from records[:7]
+        raise RuntimeError("the store went away")
+
+    changed = [dict(r, title_translated={"zh-Hans": "别的", "en": "Other"}) for r in records[:7]]
+    with pytest.raises(RuntimeError):
+        publish(itertools.chain(changed, failing()), str(out), page_size=5, catalog_info=INFO, index_dir=str(index))
+    assert {path: path.read_bytes() for path in out.rglob("*") if path.is_file()} == before
+    assert sorted(os.listdir(index)) == sorted(f"{name}.sqlite" for name in FEEDS)
+    again = publish(records, str(out), page_size=5, catalog_info=INFO, today=TODAY, index_dir=str(index))
+    assert all(again[name]["written"] == 0 and again[name]["reused"] == first[name]["datasets"] for name in FEEDS)
