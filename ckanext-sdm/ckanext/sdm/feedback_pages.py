@@ -10,20 +10,15 @@ from flask.typing import ResponseReturnValue
 
 from ckanext.sdm import authorisations, feedback
 from ckanext.sdm.helpers import sdm_message
-from ckanext.sdm.views import _context, _dataset_or_404, _sign_in_first, protect_forms
+from ckanext.sdm.views import _context, _dataset_or_404, _sign_in_first, protect_forms, submit_form
 
 blueprint = Blueprint("sdm_feedback", __name__)
 blueprint.before_request(protect_forms)
 
 
-def _submit(action: str, data: dict):
-    """Call the action; returns (result, errors) — errors as a form shows them."""
-    try:
-        return tk.get_action(action)(_context(), data), {}
-    except tk.ValidationError as e:
-        return None, e.error_dict
-    except tk.NotAuthorized as e:
-        return None, {"user": [str(e) or sdm_message("feedback_blacklisted")]}
+def _submit(action: str, data: dict) -> tuple:
+    """The form's action; a refusal is the user's (a blacklisted reader)."""
+    return submit_form(action, data, "user", sdm_message("feedback_blacklisted"))
 
 
 # -- demands --------------------------------------------------------------------

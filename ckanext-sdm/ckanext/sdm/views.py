@@ -43,6 +43,17 @@ def _context() -> dict:
     return {"user": current_user_name()}
 
 
+def submit_form(action: str, data: dict, refused: str = "id", refused_default: str = "") -> tuple:
+    """Call a form's action; (result, errors), the errors as the form shows
+    them (a refusal under the `refused` field)."""
+    try:
+        return tk.get_action(action)(_context(), data), {}
+    except tk.ValidationError as e:
+        return None, e.error_dict
+    except tk.NotAuthorized as e:
+        return None, {refused: [str(e) or refused_default]}
+
+
 def _dataset_or_404(package_id: str) -> dict:
     """The dataset as the current user may see it; 404 when they may not."""
     try:
@@ -142,13 +153,8 @@ def access_request(id: str) -> ResponseReturnValue:
     data, errors = {}, {}
     if tk.request.method == "POST":
         data = dict(tk.request.form, id=pkg["id"])
-        try:
-            tk.get_action("sdm_access_request_create")(_context(), data)
-        except tk.ValidationError as e:
-            errors = e.error_dict
-        except tk.NotAuthorized as e:
-            errors = {"id": [str(e)]}
-        else:
+        _result, errors = submit_form("sdm_access_request_create", data)
+        if not errors:
             tk.h.flash_success(sdm_message("access_request_sent"))
             return tk.redirect_to("sdm.my_access_requests")
     return tk.render(
