@@ -16,9 +16,10 @@ feed left out.  The reduce (publish_pages.FeedPages) cuts the fragments of
 every slice, in order, into each feed's pages.  `publish(workers=N)` runs
 the map in N local processes; the rq jobs of a split publish
 (workqueue.publish_job) run the same map on workers and the reduce in the
-last job.  Rendering memory does not grow with the catalogue (a few slices
-are rendered at a time, a page at a time waits to be written); the change
-logs and an incremental publish's index are held whole.
+last job.  Memory does not grow with the catalogue: a few slices are
+rendered at a time, a page at a time waits to be written, and the index
+and change log of each feed are a SQLite file read by key and written as
+the pages are cut (publish_pages.Previous, NewIndex).
 
 Every feed is written into a fresh folder that replaces the old one only
 when complete: a reader never sees half a feed, and pages left from a
@@ -344,7 +345,7 @@ class _Renderer:
             self.writers.append(writer)
         #: feeds of the same formats and prefixes write a node alike
         self.style = (self.formats, tuple(self.profile.prefixes.items()))
-        self.joins = [(w.between.encode("utf-8"), w.tail.encode("utf-8")) for w in self.writers]
+        self.joins = [(w.between, w.tail) for w in self.writers]
         self.files = [open(os.path.join(folder, f"{name}.{ext}"), "wb", buffering=_BUFFER) for ext in self.formats]
 
     def render(self, subject: IRI, triples: list, nodes: dict) -> list:
@@ -361,7 +362,7 @@ class _Renderer:
             key = tuple(group)
             found = nodes.get(key)
             if found is None:
-                found = nodes[key] = [w.render_node(node, group).encode("utf-8") for w in self.writers]
+                found = nodes[key] = [w.render_node(node, group) for w in self.writers]
             for text, data in zip(texts, found, strict=True):
                 text.append(data)
         lengths = []

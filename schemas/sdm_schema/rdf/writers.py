@@ -11,9 +11,12 @@ nine times.  Each writer renders a term once — a predicate, a class, a code
 IRI, a literal — and looks the text up after that (`_Renders`: bounded, and
 shared by the writers of one format and prefixes, so the pages of a feed
 and the feeds of a publish share it); a subject's block is one join of
-those texts.  Text is escaped only when a regular expression finds
-something to escape, and JSON-LD strings come from the json module's C
-encoder.  tests/rdf/test_writers.py checks that every format parses (with
+those texts.  The texts are UTF-8 bytes, encoded once when a term is
+rendered: a node is a join of bytes, and no character of it passes through
+the encoder again (one Chinese character makes a whole str two bytes a
+character, and encoding that str was a tenth of a publish).  Text is
+escaped only when a regular expression finds something to escape, and
+JSON-LD strings come from the json module's C encoder.  tests/rdf/test_writers.py checks that every format parses (with
 rdflib) to the graph the N-Triples output gives, and
 tests/rdf/test_writer_bytes.py that the output is byte for byte what it
 was.
@@ -22,10 +25,11 @@ was.
 from __future__ import annotations
 
 import functools
+import io
 import json
 import re
 from json.encoder import encode_basestring as _json_string
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping, TextIO
+from typing import TYPE_CHECKING, BinaryIO, Callable, Iterable, Mapping, TextIO
 
 from sdm_schema.rdf.terms import TYPE, Triple
 
@@ -62,7 +66,7 @@ class Compactor:
 
 
 class _Renders(dict):
-    """Term → its text in one format, made by `render` on first use.
+    """Term → its text in one format (UTF-8), made by `render` on first use.
 
     Bounded, so memory stays flat however long the process runs (a CKAN
     site's): emptied when full, and a long text (a description: one
@@ -74,13 +78,16 @@ class _Renders(dict):
     LIMIT = 4096
     LONGEST = 512
 
-    def __init__(self, render: Callable[[object], str]) -> None:
+    def __init__(self, render: Callable[[object], str], encode: bool = True) -> None:
         super().__init__()
-        self.render = render
+        self.render, self.encode = render, encode
 
-    def __missing__(self, term: object) -> str:
+    def __missing__(self, term: object) -> bytes:
         text = self.render(term)
-        if len(text) <= self.LONGEST:
+        keep = len(text) <= self.LONGEST
+        if self.encode:
+            text = text.encode("utf-8")
+        if keep:
             if len(self) >= self.LIMIT:
                 self.clear()
             self[term] = text
@@ -107,26 +114,30 @@ def by_subject(triples: Iterable[Triple]) -> list:
 
 
 class Writer:
+    """Writes to `out`, a text stream (str) or a binary one (UTF-8 bytes)."""
+
     extension = ""
     media_type = ""
     #: What goes between two nodes' texts, and after the last
-    #: (render_subjects is `between.join(node texts) + tail`).
-    between = ""
-    tail = ""
+    #: (`render` is `between.join(node texts) + tail`).
+    between = b""
+    tail = b""
 
-    def __init__(self, out: TextIO, prefixes: Mapping[str, str]) -> None:
+    def __init__(self, out: TextIO | BinaryIO, prefixes: Mapping[str, str]) -> None:
         self.out = out
+        self.text_out = isinstance(out, io.TextIOBase)
         self.compact = Compactor(prefixes)
 
-    def _renders(self, role: str, make: Callable[[Compactor], Callable]) -> _Renders:
+    def _renders(self, role: str, make: Callable[[Compactor], Callable], encode: bool = True) -> _Renders:
         """The texts of `role` terms, shared by every writer of this class
         and prefixes, as they render alike; `make(compact)` gives the
         function that renders one (handed this writer's Compactor, never the
-        writer, so that the renders keep no file open)."""
+        writer, so that the renders keep no file open), as a str to be
+        encoded or (`encode` False) as what is kept."""
         key = (type(self), role, tuple(self.compact.prefixes.items()))
         found = _SHARED.get(key)
         if found is None:
-            found = _SHARED[key] = _Renders(make(self.compact))
+            found = _SHARED[key] = _Renders(make(self.compact), encode)
         return found
 
     def begin(self) -> None:
@@ -137,30 +148,44 @@ class Writer:
 
     def write_subjects(self, groups: list) -> None:
         """Write [(subject, its triples)], as `by_subject` gives them."""
-        self.write_rendered(self.render_subjects(groups))
+        self.write_rendered(self.render(groups))
 
-    def render_subjects(self, groups: list) -> str:
-        """The text `write_subjects` writes for these groups, standing on its
-        own: the publisher keeps it per dataset and copies it into the next
-        publish when the dataset has not changed."""
+    def render(self, groups: list) -> bytes:
+        """The text `write_subjects` writes for these groups (UTF-8),
+        standing on its own: the publisher keeps it per dataset and copies
+        it into the next publish when the dataset has not changed."""
         node = self.render_node
         return self.between.join([node(subject, group) for subject, group in groups]) + self.tail
 
-    def render_node(self, subject: str, group: list) -> str:
+    def render_subjects(self, groups: list) -> str:
+        """`render` as a str."""
+        return self.render(groups).decode("utf-8")
+
+    def render_node(self, subject: str, group: list) -> bytes:
         """One subject's text (a Turtle block, an RDF/XML description, a
-        JSON-LD node): it depends on nothing but its triples, so the
-        publisher renders a node the national and international feeds of a
-        dataset share once (publish._Renderer)."""
+        JSON-LD node) in UTF-8: it depends on nothing but its triples, so
+        the publisher renders a node the national and international feeds
+        of a dataset share once (publish._Renderer)."""
         raise NotImplementedError
 
-    def separator(self, text: str) -> str:
+    def separator(self, text: str | bytes) -> str:
         """What goes before a rendered `text` at this point of the document
         (JSON-LD's comma between nodes); nothing in the other formats."""
         return ""
 
-    def write_rendered(self, text: str) -> None:
-        """Write text `render_subjects` gave, here or in an earlier run."""
-        self.out.write(self.separator(text) + text)
+    def write_rendered(self, text: str | bytes) -> None:
+        """Write text `render` (or `render_subjects`) gave, here or in an earlier run."""
+        separator = self.separator(text)
+        if separator:
+            self.put(separator)
+        self.put(text)
+
+    def put(self, text: str | bytes) -> None:
+        """Write text or UTF-8 bytes, as `out` takes them."""
+        if self.text_out:
+            self.out.write(text if isinstance(text, str) else text.decode("utf-8"))
+        else:
+            self.out.write(text.encode("utf-8") if isinstance(text, str) else text)
 
     def end(self) -> None:
         pass
@@ -201,13 +226,13 @@ class NTriplesWriter(Writer):
     def write(self, triples: Iterable[Triple]) -> None:
         self.write_subjects([(None, triples)])  # N-Triples needs no grouping
 
-    def render_node(self, subject: str, group: list) -> str:
+    def render_node(self, subject: str, group: list) -> bytes:
         subjects, predicates, objects = self._subjects, self._predicates, self._objects
         parts: list = []
         extend = parts.extend
         for s, p, o in group:
             extend((subjects[s], predicates[p], objects[o]))
-        return "".join(parts)
+        return b"".join(parts)
 
 
 # -- Turtle ----------------------------------------------------------------------
@@ -230,23 +255,23 @@ class TurtleWriter(Writer):
         classes = self._renders("class", lambda c: lambda o: _ttl_iri(c, o) if isinstance(o, str) else _nt_term(o, c))
         # a predicate as written after another's, and the texts of its objects
         self._steps = self._renders(
-            "step", lambda _c: lambda p: (" ;\n    " + verbs[p], classes if p == TYPE else objects)
+            "step", lambda _c: lambda p: (b" ;\n    " + verbs[p], classes if p == TYPE else objects), encode=False
         )
 
     def begin(self) -> None:
-        self.out.write("".join(f"@prefix {p}: <{ns}> .\n" for p, ns in self.compact.prefixes.items()))
-        self.out.write("\n")
+        self.put("".join(f"@prefix {p}: <{ns}> .\n" for p, ns in self.compact.prefixes.items()))
+        self.put("\n")
 
-    between = tail = "\n"
+    between = tail = b"\n"
 
-    def render_node(self, subject: str, group: list) -> str:
+    def render_node(self, subject: str, group: list) -> bytes:
         # The hottest loop of a publish: every term's text is looked up.
         steps = self._steps
-        parts = [f"<{subject}> "]
+        parts = [f"<{subject}> ".encode("utf-8")]
         last = objects = None
         for _s, predicate, obj in group:
             if predicate == last:
-                parts.append(" , ")
+                parts.append(b" , ")
             else:
                 verb, objects = steps[predicate]
                 parts.append(verb)
@@ -254,8 +279,8 @@ class TurtleWriter(Writer):
             parts.append(objects[obj])
         if group:  # the first predicate follows the subject, not a ";"
             parts[1] = self._verbs[group[0][1]]
-        parts.append(" .\n")
-        return "".join(parts)
+        parts.append(b" .\n")
+        return b"".join(parts)
 
 
 # -- RDF/XML ---------------------------------------------------------------------
@@ -295,11 +320,11 @@ def _xml_object(term: Term) -> str:
 
 
 def _xml_tags(compact: Compactor, predicate: str) -> tuple:
-    """A predicate's opening (indented, unclosed) and closing tag."""
+    """A predicate's opening (indented, unclosed) and closing tag, UTF-8."""
     tag = compact(predicate)
     if not tag:
         raise ValueError(f"RDF/XML needs a declared namespace for predicate {predicate}")
-    return (f"    <{tag}", f"</{tag}>\n")
+    return (f"    <{tag}".encode("utf-8"), f"</{tag}>\n".encode("utf-8"))
 
 
 class RdfXmlWriter(Writer):
@@ -308,41 +333,47 @@ class RdfXmlWriter(Writer):
 
     def __init__(self, out: TextIO, prefixes: Mapping[str, str]) -> None:
         super().__init__(out, prefixes)
-        self._tags = self._renders("tag", lambda c: lambda p: _xml_tags(c, p))
+        self._tags = self._renders("tag", lambda c: lambda p: _xml_tags(c, p), encode=False)
         self._objects = self._renders("object", lambda _c: _xml_object)
 
     def begin(self) -> None:
         namespaces = " ".join(f'xmlns:{p}="{ns}"' for p, ns in self.compact.prefixes.items())
-        self.out.write(f'<?xml version="1.0" encoding="utf-8"?>\n<rdf:RDF {namespaces}>\n')
+        self.put(f'<?xml version="1.0" encoding="utf-8"?>\n<rdf:RDF {namespaces}>\n')
 
-    def render_node(self, subject: str, group: list) -> str:
+    def render_node(self, subject: str, group: list) -> bytes:
         tags, objects = self._tags, self._objects
-        chunks = [f'  <rdf:Description rdf:about="{_xml_attr(subject)}">\n']
+        chunks = [f'  <rdf:Description rdf:about="{_xml_attr(subject)}">\n'.encode("utf-8")]
+        append, extend = chunks.append, chunks.extend
         for _s, predicate, term in group:
             opening, closing = tags[predicate]
             if isinstance(term, str):  # an IRI: an empty element
-                chunks.append(opening + objects[term])
+                extend((opening, objects[term]))
             else:
-                chunks.append(f"{opening}{objects[term]}{closing}")
-        chunks.append("  </rdf:Description>\n")
-        return "".join(chunks)
+                extend((opening, objects[term], closing))
+        append(b"  </rdf:Description>\n")
+        return b"".join(chunks)
 
     def end(self) -> None:
-        self.out.write("</rdf:RDF>\n")
+        self.put("</rdf:RDF>\n")
 
 
 # -- JSON-LD ---------------------------------------------------------------------
 
 
-def _json_value(keys: _Renders, term: Term) -> str:
-    """An object as a JSON-LD value; `keys` names datatypes."""
+def _json_key(compact: Compactor, iri: str) -> str:
+    """A vocabulary term as a JSON string (a prefixed name if it has one)."""
+    return _json_string(compact(iri) or iri)
+
+
+def _json_value(compact: Compactor, term: Term) -> str:
+    """An object as a JSON-LD value; `compact` names datatypes."""
     if isinstance(term, str):  # an IRI
         return '{"@id": ' + _json_string(term) + "}"
     text, tag, datatype = term
     if tag:
         return '{"@value": ' + _json_string(text) + ', "@language": ' + _json_string(tag) + "}"
     if datatype:
-        return '{"@value": ' + _json_string(text) + ', "@type": ' + keys[datatype] + "}"
+        return '{"@value": ' + _json_string(text) + ', "@type": ' + _json_key(compact, datatype) + "}"
     return _json_string(text)
 
 
@@ -354,20 +385,21 @@ class JsonLdWriter(Writer):
 
     def __init__(self, out: TextIO, prefixes: Mapping[str, str]) -> None:
         super().__init__(out, prefixes)
-        # a vocabulary term as a JSON string (a prefixed name if it has one)
-        self._keys = keys = self._renders("key", lambda c: lambda iri: _json_string(c(iri) or iri))
-        self._members = self._renders("member", lambda _c: lambda p: ', "@type": [' if p == TYPE else f", {keys[p]}: [")
-        self._values = self._renders("value", lambda _c: lambda term: _json_value(keys, term))
+        self._keys = self._renders("key", lambda c: functools.partial(_json_key, c))
+        self._members = self._renders(
+            "member", lambda c: lambda p: ', "@type": [' if p == TYPE else f", {_json_key(c, p)}: ["
+        )
+        self._values = self._renders("value", lambda c: functools.partial(_json_value, c))
         self._first = True
 
     def begin(self) -> None:
         context = {("@vocab" if not p else p): ns for p, ns in self.compact.prefixes.items()}
-        self.out.write('{"@context": ' + json.dumps(context) + ',\n"@graph": [\n')
+        self.put('{"@context": ' + json.dumps(context) + ',\n"@graph": [\n')
         self._first = True
 
-    between = ",\n"
+    between = b",\n"
 
-    def render_node(self, subject: str, group: list) -> str:
+    def render_node(self, subject: str, group: list) -> bytes:
         keys, members, values = self._keys, self._members, self._values
         # predicate → its value, or its values once it has more than one
         properties: dict = {}
@@ -380,19 +412,21 @@ class JsonLdWriter(Writer):
                 found.append(value)
             else:
                 properties[predicate] = [found, value]
-        text = "".join(
-            [f"{members[p]}{found if isinstance(found, str) else ', '.join(found)}]" for p, found in properties.items()]
-        )
-        return f'{{"@id": {_json_string(subject)}{text}}}'
+        parts = [b'{"@id": ' + _json_string(subject).encode("utf-8")]
+        extend = parts.extend
+        for p, found in properties.items():
+            extend((members[p], found if isinstance(found, bytes) else b", ".join(found), b"]"))
+        parts.append(b"}")
+        return b"".join(parts)
 
-    def separator(self, text: str) -> str:
+    def separator(self, text: str | bytes) -> str:
         if not text:
             return ""
         first, self._first = self._first, False
         return "" if first else ",\n"
 
     def end(self) -> None:
-        self.out.write("\n]}\n")
+        self.put("\n]}\n")
 
 
 WRITERS = {w.extension: w for w in (TurtleWriter, RdfXmlWriter, JsonLdWriter, NTriplesWriter)}
