@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import time
 
 import pytest
 import requests
@@ -67,6 +68,39 @@ def _feed_source(name: str, level: pathlib.Path, department: dict) -> dict:
     }
 
 
+def _harvest(tmp: pathlib.Path, level: str, config: str, folder: pathlib.Path, *target: str, env=None) -> dict:
+    """One level's run (into its store, or a target), forced; its report."""
+    report_path = tmp / f"{level}-report-{time.monotonic_ns()}.json"
+    result = sdm_harvest(
+        "run",
+        "--config",
+        config,
+        "--data-dir",
+        str(folder / "data"),
+        "--force",
+        "--report",
+        str(report_path),
+        *target,
+        env=env,
+    )
+    assert result.returncode == 0, (level, result.stdout, result.stderr)
+    return json.loads(report_path.read_text(encoding="utf-8"))
+
+
+def _publish(level: str, folder) -> None:
+    """The level's feeds from its store, served at its own address."""
+    result = sdm_harvest(
+        "publish",
+        "--data-dir",
+        str(folder / "data"),
+        "--out",
+        str(folder / "feeds"),
+        "--base-url",
+        f"https://{level}.example.cn",
+    )
+    assert result.returncode == 0, (level, result.stderr)
+
+
 class Chain:
     def __init__(self, tmp_path: pathlib.Path):
         self.tmp = tmp_path
@@ -83,29 +117,8 @@ class Chain:
         """Harvest and publish every level in order; {level: run report}."""
         reports = {}
         for level, folder in self.levels.items():
-            report_path = self.tmp / f"{level}-report.json"
-            result = sdm_harvest(
-                "run",
-                "--config",
-                self.configs[level],
-                "--data-dir",
-                str(folder / "data"),
-                "--force",
-                "--report",
-                str(report_path),
-            )
-            assert result.returncode == 0, (level, result.stdout, result.stderr)
-            reports[level] = json.loads(report_path.read_text(encoding="utf-8"))
-            result = sdm_harvest(
-                "publish",
-                "--data-dir",
-                str(folder / "data"),
-                "--out",
-                str(folder / "feeds"),
-                "--base-url",
-                f"https://{level}.example.cn",
-            )
-            assert result.returncode == 0, (level, result.stderr)
+            reports[level] = _harvest(self.tmp, level, self.configs[level], folder)
+            _publish(level, folder)
         return reports
 
     def stored(self, level: str) -> dict:
@@ -302,39 +315,17 @@ class CkanChain:
         self.catalogue = catalogue
 
     def run(self) -> dict:
+        """Harvest every level in order, the city into CKAN (which publishes
+        it); {level: run report}."""
         reports = {}
         for level, folder in self.levels.items():
-            report_path = self.tmp / f"{level}-report-{len(reports)}-{os.getpid()}.json"
-            target = (
-                ["--target", "ckan", "--ckan-url", self.ckan.url, "--ckan-token-env", "CHAIN_CKAN_TOKEN"]
-                if level == "city"
-                else []
-            )
-            result = sdm_harvest(
-                "run",
-                "--config",
-                self.configs[level],
-                "--data-dir",
-                str(folder / "data"),
-                "--force",
-                "--report",
-                str(report_path),
-                *target,
-                env={"CHAIN_CKAN_TOKEN": self.ckan.token},
-            )
-            assert result.returncode == 0, (level, result.stdout, result.stderr)
-            reports[level] = json.loads(report_path.read_text(encoding="utf-8"))
-            if level != "city":  # the city publishes through CKAN
-                result = sdm_harvest(
-                    "publish",
-                    "--data-dir",
-                    str(folder / "data"),
-                    "--out",
-                    str(folder / "feeds"),
-                    "--base-url",
-                    f"https://{level}.example.cn",
-                )
-                assert result.returncode == 0, (level, result.stderr)
+            if level == "city":
+                target = ["--target", "ckan", "--ckan-url", self.ckan.url, "--ckan-token-env", "CHAIN_CKAN_TOKEN"]
+                env = {"CHAIN_CKAN_TOKEN": self.ckan.token}
+                reports[level] = _harvest(self.tmp, level, self.configs[level], folder, *target, env=env)
+            else:
+                reports[level] = _harvest(self.tmp, level, self.configs[level], folder)
+                _publish(level, folder)
         return reports
 
     def in_ckan(self) -> dict:
