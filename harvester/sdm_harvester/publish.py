@@ -357,17 +357,16 @@ class _Renderer:
         dataset (its distributions, contact, unit), which are rendered and
         encoded once.  It lives for one dataset, never across datasets."""
         triples.append((self.catalog, self.link, subject))
-        texts: list = [[] for _writer in self.writers]
+        rendered = []  # per node, its text in every format
         for node, group in by_subject(triples):  # once for every format
             key = tuple(group)
             found = nodes.get(key)
             if found is None:
                 found = nodes[key] = [w.render_node(node, group) for w in self.writers]
-            for text, data in zip(texts, found, strict=True):
-                text.append(data)
+            rendered.append(found)
         lengths = []
-        for (between, tail), text, out in zip(self.joins, texts, self.files, strict=True):
-            data = between.join(text) + tail
+        for (between, tail), texts, out in zip(self.joins, zip(*rendered, strict=True), self.files, strict=True):
+            data = between.join(texts) + tail
             out.write(data)
             lengths.append(len(data))
         return lengths

@@ -18,6 +18,7 @@ cross-field rules that keep closed data closed — still rejects the record.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -441,14 +442,27 @@ def _is_text(value: Any) -> bool:
     return isinstance(value, str)
 
 
+def _shape_checks(fields: Iterable[Field]) -> tuple:
+    """(name, its kind's `holds`, field) of each field."""
+    return tuple((field.name, field.kind_type.holds, field) for field in fields)
+
+
+@functools.cache
+def _dataset_shape_checks() -> tuple:
+    """`_shape_checks` of every dataset field, looked up once: a publish
+    asks them of every stored record."""
+    return _shape_checks(dataset_fields())
+
+
 def shape_errors(record: Mapping, fields: Iterable[Field] | None = None) -> list:
     """A FieldError per field whose stored value has not the shape of its
     kind (a list where text belongs, an unknown code): the cheap check a
     reader of stored records makes before trusting them."""
     errors = []
-    for field in fields or dataset_fields():
-        value = record.get(field.name)
-        if value is not None and not field.kind_type.holds(field, value):
+    get = record.get
+    for name, holds, field in _shape_checks(fields) if fields else _dataset_shape_checks():
+        value = get(name)
+        if value is not None and not holds(field, value):
             errors.append(
                 FieldError(
                     field.name,

@@ -50,6 +50,52 @@ if TYPE_CHECKING:
     from sdm_schema.rdf.terms import Triple
     from sdm_schema.rdf.triples import Node, Triples
 
+#: The vocabulary terms the rules write, made once (each is written for
+#: every dataset: an IRI built per triple cost its concatenation and hash).
+_ADMS_Identifier = IRI(ADMS + "Identifier")
+_ADMS_identifier = IRI(ADMS + "identifier")
+_ADMS_schemaAgency = IRI(ADMS + "schemaAgency")
+_CV_Cost = IRI(CV + "Cost")
+_CV_currency = IRI(CV + "currency")
+_CV_hasCost = IRI(CV + "hasCost")
+_CV_hasValue = IRI(CV + "hasValue")
+_DCAT_Distribution = IRI(DCAT + "Distribution")
+_DCAT_accessURL = IRI(DCAT + "accessURL")
+_DCAT_contactPoint = IRI(DCAT + "contactPoint")
+_DCAT_distribution = IRI(DCAT + "distribution")
+_DCAT_downloadURL = IRI(DCAT + "downloadURL")
+_DCAT_hadRole = IRI(DCAT + "hadRole")
+_DCAT_mediaType = IRI(DCAT + "mediaType")
+_DCT_LicenseDocument = IRI(DCT + "LicenseDocument")
+_DCT_LinguisticSystem = IRI(DCT + "LinguisticSystem")
+_DCT_MediaType = IRI(DCT + "MediaType")
+_DCT_MediaTypeOrExtent = IRI(DCT + "MediaTypeOrExtent")
+_DCT_accessRights = IRI(DCT + "accessRights")
+_DCT_description = IRI(DCT + "description")
+_DCT_format = IRI(DCT + "format")
+_DCT_identifier = IRI(DCT + "identifier")
+_DCT_issued = IRI(DCT + "issued")
+_DCT_language = IRI(DCT + "language")
+_DCT_license = IRI(DCT + "license")
+_DCT_modified = IRI(DCT + "modified")
+_DCT_publisher = IRI(DCT + "publisher")
+_DCT_source = IRI(DCT + "source")
+_FOAF_Agent = IRI(FOAF + "Agent")
+_FOAF_Organization = IRI(FOAF + "Organization")
+_FOAF_name = IRI(FOAF + "name")
+_PROV_Attribution = IRI(PROV + "Attribution")
+_PROV_Entity = IRI(PROV + "Entity")
+_PROV_agent = IRI(PROV + "agent")
+_PROV_qualifiedAttribution = IRI(PROV + "qualifiedAttribution")
+_PROV_wasAttributedTo = IRI(PROV + "wasAttributedTo")
+_PROV_wasDerivedFrom = IRI(PROV + "wasDerivedFrom")
+_RDFS_label = IRI(RDFS + "label")
+_SKOS_notation = IRI(SKOS + "notation")
+_VCARD_Kind = IRI(VCARD + "Kind")
+_VCARD_fn = IRI(VCARD + "fn")
+_VCARD_hasEmail = IRI(VCARD + "hasEmail")
+_VCARD_hasTelephone = IRI(VCARD + "hasTelephone")
+
 #: Fields written with a standard term (`dcat` in sdm_dataset.yaml), by the
 #: kind-driven ValueRule.
 STANDARD_TERMS = {name: IRI(expand(curie)) for name, curie in role_values("dcat").items()}
@@ -76,7 +122,7 @@ class AccessRightsRule(Rule):
     without it gets its open attribute from the access right.
     """
 
-    predicate = IRI(DCT + "accessRights")
+    predicate = _DCT_accessRights
 
     def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         code = record.get("open_attribute") or "unconditional"
@@ -94,7 +140,7 @@ class AccessRightsRule(Rule):
 class LanguageRule(Rule):
     """dct:language: the languages the title and description are written in."""
 
-    predicate = IRI(DCT + "language")
+    predicate = _DCT_language
     code_lists = ("language",)
 
     def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
@@ -111,7 +157,7 @@ class LanguageRule(Rule):
                 language = language_iri(tag)
                 if language:
                     yield subject, self.predicate, language
-                    yield language, TYPE, IRI(DCT + "LinguisticSystem")
+                    yield language, TYPE, _DCT_LinguisticSystem
 
 
 def language_iri(tag: str) -> IRI | None:
@@ -135,9 +181,9 @@ def licence_triples(subject: IRI, given: str | None, url: str | None, node: IRI)
         licence = node
     else:
         return []
-    out = [(subject, IRI(DCT + "license"), licence), (licence, TYPE, IRI(DCT + "LicenseDocument"))]
+    out = [(subject, _DCT_license, licence), (licence, TYPE, _DCT_LicenseDocument)]
     if not found:
-        out.append((licence, IRI(RDFS + "label"), text_literal(str(given))))
+        out.append((licence, _RDFS_label, text_literal(str(given))))
     return out
 
 
@@ -168,7 +214,7 @@ class LicenceRule(Rule):
     its distributions share (where DCAT-AP puts it)."""
 
     fields = ("license_id",)
-    predicate = IRI(DCT + "license")
+    predicate = _DCT_license
 
     def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         yield from licence_triples(subject, record.get("license_id"), record.get("license_url"), ctx.node("licence"))
@@ -196,7 +242,7 @@ class PublisherRule(Rule):
     """
 
     fields = ("owner_org",)
-    predicate = IRI(DCT + "publisher")
+    predicate = _DCT_publisher
 
     def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         unit = unit_node(record, ctx.base_url)
@@ -204,10 +250,10 @@ class PublisherRule(Rule):
             return
         agent, names, org = unit
         yield subject, self.predicate, agent
-        yield agent, TYPE, IRI(FOAF + "Agent")
-        yield agent, TYPE, IRI(FOAF + "Organization")
+        yield agent, TYPE, _FOAF_Agent
+        yield agent, TYPE, _FOAF_Organization
         for name in names:
-            yield agent, IRI(FOAF + "name"), name
+            yield agent, _FOAF_name, name
         yield from unit_identifier(agent, org.get("uscc"))
 
     def read(self, triples: Triples, subject: Node, out: dict) -> None:
@@ -229,12 +275,12 @@ def unit_identifier(agent: IRI, code: str | None) -> Iterator[Triple]:
     adms:identifier node, the two places DCAT-AP readers look."""
     if not code:
         return
-    yield agent, IRI(DCT + "identifier"), Literal(code)
+    yield agent, _DCT_identifier, Literal(code)
     node = IRI(f"{agent}#uscc") if "#" not in str(agent) else IRI(f"{agent}-uscc")
-    yield agent, IRI(ADMS + "identifier"), node
-    yield node, TYPE, IRI(ADMS + "Identifier")
-    yield node, IRI(SKOS + "notation"), Literal(code)
-    yield node, IRI(ADMS + "schemaAgency"), Literal(_USCC_AGENCY)
+    yield agent, _ADMS_identifier, node
+    yield node, TYPE, _ADMS_Identifier
+    yield node, _SKOS_notation, Literal(code)
+    yield node, _ADMS_schemaAgency, Literal(_USCC_AGENCY)
 
 
 def read_unit(triples: Triples, agent: Node) -> dict:
@@ -265,7 +311,7 @@ class ProvenanceRule(Rule):
     hop itself, so every level writes the same nodes for the same hops."""
 
     fields = ("provenance",)
-    predicate = IRI(PROV + "wasDerivedFrom")
+    predicate = _PROV_wasDerivedFrom
 
     def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         for hop in record.get("provenance") or ():
@@ -273,13 +319,13 @@ class ProvenanceRule(Rule):
             node = ctx.node("harvest-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16])
             agent = IRI(f"{node}-unit")
             yield subject, self.predicate, node
-            yield node, TYPE, IRI(PROV + "Entity")
-            yield node, IRI(DCT + "identifier"), Literal(hop["record"])
-            yield node, IRI(DCT + "source"), iri(hop["catalogue"])
-            yield node, IRI(PROV + "wasAttributedTo"), agent
-            yield agent, TYPE, IRI(FOAF + "Organization")
+            yield node, TYPE, _PROV_Entity
+            yield node, _DCT_identifier, Literal(hop["record"])
+            yield node, _DCT_source, iri(hop["catalogue"])
+            yield node, _PROV_wasAttributedTo, agent
+            yield agent, TYPE, _FOAF_Organization
             for name in translated_literals(hop["unit"].get("title_translated")):
-                yield agent, IRI(FOAF + "name"), name
+                yield agent, _FOAF_name, name
             yield from unit_identifier(agent, hop["unit"]["uscc"])
 
     def read(self, triples: Triples, subject: Node, out: dict) -> None:
@@ -298,7 +344,7 @@ class ProviderRule(Rule):
     """The providing department, as a qualified attribution in the SDM role."""
 
     fields = ("provider_unit",)
-    predicate = IRI(PROV + "qualifiedAttribution")
+    predicate = _PROV_qualifiedAttribution
     role = vocabulary.extra("provider")
 
     def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
@@ -307,12 +353,12 @@ class ProviderRule(Rule):
             return
         attribution, agent = ctx.node("provider"), ctx.node("provider-agent")
         yield subject, self.predicate, attribution
-        yield attribution, TYPE, IRI(PROV + "Attribution")
-        yield attribution, IRI(DCAT + "hadRole"), self.role
-        yield attribution, IRI(PROV + "agent"), agent
-        yield agent, TYPE, IRI(FOAF + "Agent")
+        yield attribution, TYPE, _PROV_Attribution
+        yield attribution, _DCAT_hadRole, self.role
+        yield attribution, _PROV_agent, agent
+        yield agent, TYPE, _FOAF_Agent
         for name in names:
-            yield agent, IRI(FOAF + "name"), name
+            yield agent, _FOAF_name, name
 
     def read(self, triples: Triples, subject: Node, out: dict) -> None:
         for attribution in sorted_objects(triples, subject, self.predicate):
@@ -326,7 +372,7 @@ class ProviderRule(Rule):
 
 class ContactRule(Rule):
     fields = ("contact_name", "contact_email", "contact_phone")
-    predicate = IRI(DCAT + "contactPoint")
+    predicate = _DCAT_contactPoint
 
     def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         name, email, phone = (record.get(f) for f in self.fields)
@@ -334,13 +380,13 @@ class ContactRule(Rule):
             return
         contact = ctx.node("contact")
         yield subject, self.predicate, contact
-        yield contact, TYPE, IRI(VCARD + "Kind")
+        yield contact, TYPE, _VCARD_Kind
         if name:
-            yield contact, IRI(VCARD + "fn"), text_literal(name)
+            yield contact, _VCARD_fn, text_literal(name)
         if email:
-            yield contact, IRI(VCARD + "hasEmail"), iri("mailto:" + email)
+            yield contact, _VCARD_hasEmail, iri("mailto:" + email)
         if phone:
-            yield contact, IRI(VCARD + "hasTelephone"), iri("tel:" + phone)
+            yield contact, _VCARD_hasTelephone, iri("tel:" + phone)
 
     def read(self, triples: Triples, subject: Node, out: dict) -> None:
         for contact in sorted_objects(triples, subject, self.predicate):
@@ -382,7 +428,7 @@ class IdentifierRule(Rule):
     """
 
     fields = ("cstr", "doi")
-    predicate = IRI(ADMS + "identifier")
+    predicate = _ADMS_identifier
     agencies = {"cstr": "CSTR", "doi": "DOI"}
 
     def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
@@ -390,9 +436,9 @@ class IdentifierRule(Rule):
             if record.get(name):
                 node = ctx.node(name)
                 yield subject, self.predicate, node
-                yield node, TYPE, IRI(ADMS + "Identifier")
-                yield node, IRI(SKOS + "notation"), Literal(str(record[name]))
-                yield node, IRI(ADMS + "schemaAgency"), Literal(self.agencies[name])
+                yield node, TYPE, _ADMS_Identifier
+                yield node, _SKOS_notation, Literal(str(record[name]))
+                yield node, _ADMS_schemaAgency, Literal(self.agencies[name])
 
     def read(self, triples: Triples, subject: Node, out: dict) -> None:
         for node in sorted_objects(triples, subject, self.predicate):
@@ -407,18 +453,18 @@ class FeeRule(Rule):
     price with a currency; unit and condition in the SDM vocabulary."""
 
     fields = ("fee_items",)
-    predicate = IRI(CV + "hasCost")
+    predicate = _CV_hasCost
     unit, condition = vocabulary.extra("feeUnit"), vocabulary.extra("feeCondition")
 
     def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         for index, item in enumerate(record.get("fee_items") or (), start=1):
             cost = ctx.node(f"fee-{index}")
             yield subject, self.predicate, cost
-            yield cost, TYPE, IRI(CV + "Cost")
-            yield cost, IRI(CV + "hasValue"), Literal(str(item["amount"]), datatype=XSD_DECIMAL)
-            yield cost, IRI(CV + "currency"), IRI(EU_CURRENCY + item.get("currency", "CNY"))
+            yield cost, TYPE, _CV_Cost
+            yield cost, _CV_hasValue, Literal(str(item["amount"]), datatype=XSD_DECIMAL)
+            yield cost, _CV_currency, IRI(EU_CURRENCY + item.get("currency", "CNY"))
             for name in translated_literals(item.get("name_translated")):
-                yield cost, IRI(DCT + "description"), name
+                yield cost, _DCT_description, name
             if item.get("unit"):
                 yield cost, self.unit, text_literal(item["unit"])
             if item.get("condition"):
@@ -469,7 +515,7 @@ class DatesRule(Rule):
     """When the dataset was issued and last changed: the source's own dates
     for a harvested record (the store keeps its harvest times apart)."""
 
-    terms = {"metadata_created": IRI(DCT + "issued"), "metadata_modified": IRI(DCT + "modified")}
+    terms = {"metadata_created": _DCT_issued, "metadata_modified": _DCT_modified}
 
     def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         for key, predicate in self.terms.items():
@@ -487,7 +533,7 @@ class DistributionRule(Rule):
     """Resources as distributions.  The record has already been through the
     disclosure policy: when files are withheld it has no resources left."""
 
-    predicate = IRI(DCAT + "distribution")
+    predicate = _DCAT_distribution
 
     def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterator[Triple]:
         for index, resource in enumerate(record.get("resources") or (), start=1):
@@ -496,11 +542,11 @@ class DistributionRule(Rule):
             else:
                 node = ctx.node(f"distribution-{resource.get('id') or index}")
             yield subject, self.predicate, node
-            yield node, TYPE, IRI(DCAT + "Distribution")
+            yield node, TYPE, _DCAT_Distribution
             if resource.get("url"):
                 url = iri(resource["url"])
-                yield node, IRI(DCAT + "accessURL"), url
-                yield node, IRI(DCAT + "downloadURL"), url
+                yield node, _DCAT_accessURL, url
+                yield node, _DCAT_downloadURL, url
             for key, predicate in (("name", DCT + "title"), ("description", DCT + "description")):
                 if resource.get(key):
                     yield node, IRI(predicate), text_literal(resource[key])
@@ -541,13 +587,13 @@ def _format_triples(node: IRI, resource: Mapping, ctx: Context, index: int) -> I
             target = iri(fmt)
         else:
             target = ctx.node(f"format-{resource.get('id') or index}")
-            yield target, IRI(RDFS + "label"), Literal(str(fmt))
-        yield node, IRI(DCT + "format"), target
-        yield target, TYPE, IRI(DCT + "MediaTypeOrExtent")
+            yield target, _RDFS_label, Literal(str(fmt))
+        yield node, _DCT_format, target
+        yield target, TYPE, _DCT_MediaTypeOrExtent
     if media and file_types.is_media_type(media):
         target = IRI(file_types.iana_iri(media))
-        yield node, IRI(DCAT + "mediaType"), target
-        yield target, TYPE, IRI(DCT + "MediaType")
+        yield node, _DCAT_mediaType, target
+        yield target, TYPE, _DCT_MediaType
 
 
 def _read_format(triples: Triples, node: Node) -> dict:
@@ -612,7 +658,7 @@ def rules() -> tuple:
     """Every DCAT rule, in the order a dataset's triples are written."""
     return (
         *(ValueRule(name, predicate) for name, predicate in STANDARD_TERMS.items()),
-        ResourceCodeRule("resource_code", IRI(DCT + "identifier")),
+        ResourceCodeRule("resource_code", _DCT_identifier),
         *(ValueRule(name, vocabulary.term(name)) for name in sdm_term_fields()),
         AccessRightsRule(),
         LanguageRule(),

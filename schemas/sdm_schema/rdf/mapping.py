@@ -204,13 +204,16 @@ def text_literal(text: str) -> Literal:
 
 def tagged(text: str, tag: str | None) -> Literal:
     """A literal in its language; `und` (undetermined) is written untagged."""
-    return Literal(str(text), None if tag == lang.UNDETERMINED else tag)
+    # the tuple made directly: Literal(...) runs a Python-level __new__, and
+    # every translated text of every dataset comes here
+    return _new_tuple(Literal, (str(text), None if tag == lang.UNDETERMINED else tag, None))
 
 
-def translated_literals(value: Mapping) -> Iterator[Literal]:
-    for tag, text in (value or {}).items():
-        if text:
-            yield tagged(text, tag)
+_new_tuple = tuple.__new__
+
+
+def translated_literals(value: Mapping) -> list:
+    return [tagged(text, tag) for tag, text in (value or {}).items() if text]
 
 
 def unit_node(record: Mapping, base_url: str) -> tuple[IRI, list, Mapping] | None:

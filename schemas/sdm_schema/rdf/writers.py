@@ -267,7 +267,7 @@ class TurtleWriter(Writer):
     def render_node(self, subject: str, group: list) -> bytes:
         # The hottest loop of a publish: every term's text is looked up.
         steps = self._steps
-        parts = [f"<{subject}> ".encode("utf-8")]
+        parts = [f"<{subject}> ".encode()]
         last = objects = None
         for _s, predicate, obj in group:
             if predicate == last:
@@ -324,7 +324,7 @@ def _xml_tags(compact: Compactor, predicate: str) -> tuple:
     tag = compact(predicate)
     if not tag:
         raise ValueError(f"RDF/XML needs a declared namespace for predicate {predicate}")
-    return (f"    <{tag}".encode("utf-8"), f"</{tag}>\n".encode("utf-8"))
+    return (f"    <{tag}".encode(), f"</{tag}>\n".encode())
 
 
 class RdfXmlWriter(Writer):
@@ -342,7 +342,7 @@ class RdfXmlWriter(Writer):
 
     def render_node(self, subject: str, group: list) -> bytes:
         tags, objects = self._tags, self._objects
-        chunks = [f'  <rdf:Description rdf:about="{_xml_attr(subject)}">\n'.encode("utf-8")]
+        chunks = [f'  <rdf:Description rdf:about="{_xml_attr(subject)}">\n'.encode()]
         append, extend = chunks.append, chunks.extend
         for _s, predicate, term in group:
             opening, closing = tags[predicate]
