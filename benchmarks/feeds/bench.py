@@ -85,7 +85,8 @@ def run_ours_ttl(count, out):
     from sdm_schema.rdf.writers import TurtleWriter
 
     profile = dcat_ap3.PROFILE
-    with open(os.path.join(out, "catalog.ttl"), "w", encoding="utf-8", buffering=1 << 20) as f:
+    # binary, as the publisher writes: the writers render UTF-8
+    with open(os.path.join(out, "catalog.ttl"), "wb", buffering=1 << 20) as f:
         writer = TurtleWriter(f, profile.prefixes)
         writer.begin()
         writer.write(list(profile.catalog({"base_url": BASE})) + list(page_vocabulary(profile)))
@@ -232,7 +233,7 @@ def run_writers(count, out):
     figures = {}
     for name, writer_class in (("ours-ttl", TurtleWriter), ("ours-nt", NTriplesWriter)):
         start = time.process_time()
-        writer = writer_class(io.StringIO(), dcat_ap3.PROFILE.prefixes)
+        writer = writer_class(io.BytesIO(), dcat_ap3.PROFILE.prefixes)  # bytes, as pyoxigraph gives
         writer.begin()
         for dataset in per_dataset:  # one dataset at a time, as the publisher and CKAN's pages write
             writer.write(dataset)
