@@ -345,20 +345,26 @@ class _Renderer:
             self.writers.append(writer)
         #: feeds of the same formats and prefixes write a node alike
         self.style = (self.formats, tuple(self.profile.prefixes.items()))
+        #: whether another feed has this style (`render_chunk` says)
+        self.shared = False
         self.joins = [(w.between, w.tail) for w in self.writers]
         self.files = [open(os.path.join(folder, f"{name}.{ext}"), "wb", buffering=_BUFFER) for ext in self.formats]
 
-    def render(self, subject: IRI, triples: list, nodes: dict) -> list:
+    def render(self, subject: IRI, triples: list, nodes: dict | None) -> list:
         """Write the dataset's text in every format; [its length in bytes per format].
 
         `nodes` holds the UTF-8 texts of this dataset's nodes (triples →
         text per format) as the other feeds of this style rendered them:
         the national and international feeds share most nodes of a
         dataset (its distributions, contact, unit), which are rendered and
-        encoded once.  It lives for one dataset, never across datasets."""
+        encoded once.  It lives for one dataset, never across datasets;
+        None for a feed whose style no other feed has."""
         triples.append((self.catalog, self.link, subject))
         rendered = []  # per node, its text in every format
         for node, group in by_subject(triples):  # once for every format
+            if nodes is None:
+                rendered.append([w.render_node(node, group) for w in self.writers])
+                continue
             key = tuple(group)
             found = nodes.get(key)
             if found is None:
@@ -387,6 +393,9 @@ def render_chunk(
     entry.  `triaged`: one batch as `_triage` gave it, instead of `records`."""
     os.makedirs(folder, exist_ok=True)
     renderers = {name: _Renderer(name, job.info, folder) for name in FEEDS}
+    styles = collections.Counter(renderer.style for renderer in renderers.values())
+    for renderer in renderers.values():
+        renderer.shared = styles[renderer.style] > 1
     entries: dict = {name: [] for name in FEEDS}
     skipped: list = []
     batches = [triaged] if triaged else (_triage(job, batch, previous) for batch in _batches(records, CHUNK))
@@ -453,7 +462,8 @@ def _render_record(
             entries[name].append([key, None])
         else:
             renderer = renderers[name]
-            lengths = renderer.render(subject, triples, nodes.setdefault(renderer.style, {}))
+            shared = nodes.setdefault(renderer.style, {}) if renderer.shared else None
+            lengths = renderer.render(subject, triples, shared)
             entries[name].append([key, lengths, str(subject), modified(record)])
 
 

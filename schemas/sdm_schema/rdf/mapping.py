@@ -253,6 +253,11 @@ def sorted_objects(triples: Triples, subject: Node | None, predicate: str) -> li
 RANGE_CLASSES = {IRI(DCAT + "landingPage"): IRI(FOAF + "Document")}
 
 
+#: What an empty field holds (a constant: written in place, the list and
+#: dict would be made again at every look-up).
+_EMPTY = (None, "", [], {})
+
+
 @dataclass
 class ValueRule(Rule):
     """One field, one predicate, the value written by the field's kind."""
@@ -274,7 +279,7 @@ class ValueRule(Rule):
     def triples(self, subject: IRI, record: Mapping, ctx: Context) -> Iterable[Triple]:
         # a list, not a generator: most fields of a record are empty or one value
         value = record.get(self.name)
-        if value in (None, "", [], {}):
+        if value in _EMPTY:
             return ()
         predicate, range_class = self.predicate, self.range_class
         terms = self._terms(self.field, value, ctx.profile.eu_codes)
