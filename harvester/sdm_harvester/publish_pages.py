@@ -421,18 +421,20 @@ class FeedPages(PagedFeed):
         IRI, modified], the fresh texts lying one after another in `fds`
         (one per format)."""
         offsets = [0] * len(self.formats)
-        for key, state, *member in entries:
+        pending = self.pending  # a name of this frame: an entry a record, 100 000 of them
+        for entry in entries:
+            key, state = entry[0], entry[1]
             if key is None:
                 self.unnamed += 1
                 key = f"#{self.unnamed}"  # never a content hash, so never looked up
             if state is None:
-                self.pending.append([key, False, chunk, None, None])
+                pending.append([key, False, chunk, None, None])
                 continue
             if state == OLD:
-                self.pending.append([key, None, chunk, None, None])
+                pending.append([key, None, chunk, None, None])
             else:
                 where = [(fds[n], offsets[n], length) for n, length in enumerate(state)]
-                self.pending.append([key, where, chunk, member[0], member[1]])
+                pending.append([key, where, chunk, entry[2], entry[3]])
                 offsets = [offset + length for offset, length in zip(offsets, state, strict=True)]
             self.shown += 1
             if self.shown > self.page_size:

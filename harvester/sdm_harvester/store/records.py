@@ -74,7 +74,7 @@ class StoredRecord:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: one is made for every record a publish reads, and frozen costs 6x
 class Publishable:
     """A publishable record as the store holds it, its content not yet
     decoded: what `iter_datasets` yields, decoded (`dataset()`) only when
