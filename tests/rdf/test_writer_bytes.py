@@ -48,9 +48,10 @@ def records():
     return [opened, awkward]
 
 
-def written(profile, extension):
-    """The profile's page of the records in one format, as text."""
-    out = io.StringIO()
+def written(profile, extension, out=None):
+    """The profile's page of the records in one format, as text (or as the
+    UTF-8 bytes a binary `out` receives, as the publisher writes)."""
+    out = out or io.StringIO()
     writer = WRITERS[extension](out, profile.prefixes)
     writer.begin()
     writer.write(profile.catalog({"base_url": BASE}))
@@ -72,6 +73,15 @@ def test_writer_bytes(name, extension):
     with open(os.path.join(FIXTURES, f"{name}.{extension}"), encoding="utf-8", newline="") as f:
         expected = f.read()
     assert written(PROFILES[name], extension) == expected
+
+
+@pytest.mark.parametrize(("name", "extension"), CASES)
+def test_writer_bytes_to_a_binary_stream(name, extension):
+    """The writers render UTF-8 bytes: a binary stream gets them as they
+    are, a text stream decoded; both are the same text."""
+    with open(os.path.join(FIXTURES, f"{name}.{extension}"), "rb") as f:
+        expected = f.read()
+    assert written(PROFILES[name], extension, io.BytesIO()) == expected
 
 
 if __name__ == "__main__":
