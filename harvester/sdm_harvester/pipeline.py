@@ -301,7 +301,7 @@ class SourceRun:
         it, each naming the range ([] when it succeeded)."""
         name = self.source.name
         if part is None:  # it failed before handing one in (its lease busy or lost, the store unreachable)
-            return [f"{name}: {span.label}: {error or 'no result'}"]
+            return [f"{name}: {span.label}: {error or 'no result: its worker died, or it failed before one'}"]
         page = reports.SourceReport(**part["report"])
         failures = []
         if page.status == reports.FAILED:

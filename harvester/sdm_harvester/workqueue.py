@@ -322,6 +322,7 @@ def _split(
                 kwargs=dict(common, span=dataclasses.astuple(span)),
                 job_id=ids[-1],
                 description=f"harvest {source.name} {span.label}",
+                on_failure=page_job_failed,
                 **options,
             )
     queue.enqueue(
@@ -340,6 +341,21 @@ def _split(
     )
     log.info("%s: %d records listed, queued as %d page jobs", source.name, plan[0].count, len(plan))
     return {"source": source.name, "status": "split", "page_jobs": ids, "finish": spec.job_id("finish")}
+
+
+def page_job_failed(job: Job, connection: Redis, kind: type, *_: object) -> None:
+    """rq's failure callback of a page job.  A page job whose worker died
+    on its last attempt is failed by rq's registry clean-up without
+    starting the jobs that depend on it; start the finishing job all the
+    same (once its other page jobs have ended), which then records the
+    range as failed and decides no withdrawals."""
+    from rq import Queue
+    from rq.exceptions import AbandonedJobError
+    from rq.job import JobStatus
+
+    if kind is AbandonedJobError and not job.retries_left:
+        job.set_status(JobStatus.FAILED)  # before its dependents look at it
+        Queue(job.origin, connection=connection).enqueue_dependents(job)
 
 
 def page_lease(source: str, span: PageRange) -> str:

@@ -10,14 +10,16 @@ import signal
 import time
 import urllib.parse
 
+import pytest
 import sqlalchemy as sa
 import test_ckan_source as ckan_api  # its package_search double and datasets
-from harvest_helpers import PLATFORMS, run_report, sdm_harvest, source_report, write_config
+from click.testing import CliRunner
+from harvest_helpers import PLATFORMS, run_report, source_report, write_config
 from scale_services import pg_url, redis_url, scale_services  # noqa: F401 (fixtures)
-from test_workers import _enqueue, _kill, _wait, _worker
+from test_workers import _kill, _wait, _worker
 
+from sdm_harvester import cli, pipeline
 from sdm_harvester import config as configuration
-from sdm_harvester import pipeline
 from sdm_harvester.store import Store
 
 DATASETS, PAGE, PER_JOB = 1200, 100, 3  # 12 pages: jobs of pages 1-3, 4-6, 7-9, 10-end
@@ -40,9 +42,23 @@ class Platform(ckan_api.Site):
         return super().__call__(handler)
 
 
+def _sdm_harvest(*args):
+    """The command line in this process (the workers are processes of their own)."""
+    return CliRunner().invoke(cli.main, list(args), catch_exceptions=False)
+
+
+def _enqueue(tmp_path, config, pg, redis, *extra):
+    data = str(tmp_path / "data")
+    command = ["enqueue", "--config", config, "--data-dir", data, "--store", pg, "--redis", redis]
+    queued = _sdm_harvest(*command, "--backoff", "0", "--lease-ttl", "3", "--page-jobs", str(PER_JOB), *extra)
+    assert queued.exit_code == 0, queued.output
+    return queued
+
+
 def _site(server):
     site = Platform([ckan_api.package(n) for n in range(DATASETS)])
     server.routes["/api/3/action/package_search"] = site
+    site.server = server
     return site
 
 
@@ -58,8 +74,8 @@ def _page_starts(server):
 
 
 def _harvest(tmp_path, config, pg, redis, workers=3, *extra):
-    queued = _enqueue(tmp_path, config, pg, redis, "--force", "--page-jobs", str(PER_JOB), *extra)
-    assert queued.returncode == 0 and "1 source(s) queued (big)" in queued.stdout, queued.stderr
+    queued = _enqueue(tmp_path, config, pg, redis, "--force", *extra)
+    assert "1 source(s) queued (big)" in queued.stdout, queued.output
     running = [_worker(tmp_path, redis, str(n), "--burst") for n in range(workers)]
     for n, process in enumerate(running):
         _wait(process, tmp_path, str(n))
@@ -75,8 +91,8 @@ def _held(store):
 
 
 def _status(tmp_path, pg, redis):
-    shown = sdm_harvest("status", "--data-dir", str(tmp_path / "data"), "--store", pg, "--redis", redis)
-    assert shown.returncode == 0, shown.stderr
+    shown = _sdm_harvest("status", "--data-dir", str(tmp_path / "data"), "--store", pg, "--redis", redis)
+    assert shown.exit_code == 0, shown.output
     return shown.stdout
 
 
@@ -105,7 +121,7 @@ def test_page_jobs_store_once_withdraw_once_and_none_when_a_page_fails(tmp_path,
     # 30 datasets removed upstream: withdrawn once, by the finishing job, from the union of the pages
     removed = {p["id"] for p in site.packages[::40]}
     site.packages = [p for p in site.packages if p["id"] not in removed]
-    run = _harvest(tmp_path, config, pg_url, redis_url, 3)
+    run = _harvest(tmp_path, config, pg_url, redis_url, 2)
     try:
         part = source_report(store.run_report(run), "big")
         assert part["counts"]["withdrawn"] == len(removed) and part["withdrawal"]["applied"]
@@ -135,43 +151,62 @@ def test_page_jobs_store_once_withdraw_once_and_none_when_a_page_fails(tmp_path,
 
 
 def test_a_worker_killed_mid_page_job_is_finished_by_another(tmp_path, server, pg_url, redis_url):
-    from redis import Redis
-    from rq.registry import StartedJobRegistry
-
     site, config = _site(server), _config(tmp_path, server)
-    site.delay = 0.3  # a page job of three pages takes about a second
-    queued = _enqueue(tmp_path, config, pg_url, redis_url, "--page-jobs", str(PER_JOB), "--retries", "2")
-    assert queued.returncode == 0, queued.stderr
-    doomed = _worker(tmp_path, redis_url, "doomed")
     store = Store(str(tmp_path / "data"), url=pg_url)
     try:
-        lease, horse = _page_holder(store, time.monotonic() + 60)
-        reads = len(_page_starts(server))
-        while len(_page_starts(server)) < reads + 1:  # in the middle of the range: a page read, others to come
-            time.sleep(0.05)
-        os.kill(horse, signal.SIGKILL)
-        _kill(doomed)
-        site.delay = 0.0
-        survivors = [_worker(tmp_path, redis_url, str(n), "--burst") for n in range(3)]
-        for n, process in enumerate(survivors):
-            _wait(process, tmp_path, str(n))
-        registry = StartedJobRegistry("sdm-harvest", connection=Redis.from_url(redis_url))
-        while registry.get_job_ids() and not registry.get_expired_job_ids():
-            time.sleep(0.2)
-        _wait(_worker(tmp_path, redis_url, "last", "--burst"), tmp_path, "last")
+        lease = _kill_a_page_job(tmp_path, site, config, store, pg_url, redis_url, retries=2)
+        assert lease.startswith("big#pages ")
         assert len(_held(store)) == DATASETS  # every record, each once (the key is source and identifier)
         part = source_report(store.run_report(1), "big")
         assert part["status"] == "ok" and part["full_listing"]
         assert part["counts"]["new"] + part["counts"]["unchanged"] == DATASETS
         assert store.source_state("big")["last_status"] == "ok"
-        assert store.running_leases() == [] and registry.get_job_ids() == []
+        # the killed range was read again, from its first page, by another worker
+        starts = _page_starts(server)
+        assert set(starts) == set(range(0, DATASETS, PAGE)) and len(starts) > DATASETS // PAGE
+
+        # killed on its last attempt: rq fails the page job, the finishing job still runs, withdraws nothing
+        site.packages = site.packages[10:]
+        lease = _kill_a_page_job(tmp_path, site, config, store, pg_url, redis_url, retries=0)
+        part = source_report(store.run_report(2), "big")
+        assert part["status"] == "failed" and part["counts"]["withdrawn"] == 0
+        assert part["errors"][0].startswith(f"big: {lease.partition('#')[2]}: ")
+        assert len(_held(store)) == DATASETS
     finally:
         store.close()
+
+
+def _kill_a_page_job(tmp_path, site, config, store, pg, redis, retries):
+    """A run whose worker is killed (SIGKILL) in the middle of a page job's
+    range, then finished by burst workers; the page job's lease."""
+    from redis import Redis
+    from rq.registry import DeferredJobRegistry, StartedJobRegistry
+
+    site.delay = 0.3  # a page job of three pages takes about a second
+    _enqueue(tmp_path, config, pg, redis, "--force", "--retries", str(retries))
+    doomed = _worker(tmp_path, redis, "doomed")
+    try:
+        lease, horse = _page_holder(store, time.monotonic() + 60)
+        reads = len(_page_starts(site.server))
+        while len(_page_starts(site.server)) < reads + 1:  # in the middle of the range: a page read, others to come
+            time.sleep(0.05)
+        os.kill(horse, signal.SIGKILL)
+    finally:
         _kill(doomed)
-    # the killed range was read again, from its first page, by another worker
-    starts = _page_starts(server)
-    assert set(starts) == set(range(0, DATASETS, PAGE)) and len(starts) > DATASETS // PAGE
-    assert lease.startswith("big#pages ")
+    site.delay = 0.0
+    # once the dead worker's heartbeat has run out, the next worker to start
+    # retries its job (or, on its last attempt, fails it)
+    started = StartedJobRegistry("sdm-harvest", connection=Redis.from_url(redis))
+    while started.get_job_ids() and not started.get_expired_job_ids():
+        time.sleep(0.1)
+    survivors = [_worker(tmp_path, redis, str(n), "--burst") for n in range(2)]
+    for n, process in enumerate(survivors):
+        _wait(process, tmp_path, str(n))
+    assert (
+        started.get_job_ids() == [] and DeferredJobRegistry("sdm-harvest", connection=Redis.from_url(redis)).count == 0
+    )
+    assert store.running_leases() == []
+    return lease
 
 
 def _page_holder(store, deadline):
@@ -210,6 +245,9 @@ def test_sequential_sources_stay_one_job_and_the_option_is_checked(tmp_path):
     assert report.status == "ok" and report.counts["new"] > 0 and report.full_listing
     assert report.warnings[0].startswith("oai: page_jobs: read as one job, as its listing is not paged")
     bad = write_config(tmp_path, [{"name": "big", "type": "ckan", "url": "https://a.example.cn", "page_jobs": -1}])
-    checked = sdm_harvest("sources", "check", "--config", bad)
-    assert checked.returncode == 2 and "page_jobs -1: expected a whole number" in checked.stdout + checked.stderr
-    assert "--page-jobs" in sdm_harvest("enqueue", "--help").stdout
+    with pytest.raises(configuration.ConfigError) as refused:
+        configuration.load(bad)
+    assert (
+        "sources[1] (big): page_jobs -1: expected a whole number of pages a job (0: one job)" in refused.value.problems
+    )
+    assert "--page-jobs" in _sdm_harvest("enqueue", "--help").output
