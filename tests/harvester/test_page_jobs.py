@@ -82,6 +82,13 @@ def _harvest(tmp_path, config, pg, redis, workers=3, *extra):
     return int(queued.stdout.split()[1].rstrip(":"))
 
 
+def _finished(redis):
+    from redis import Redis
+    from rq.registry import FinishedJobRegistry
+
+    return FinishedJobRegistry("sdm-harvest", connection=Redis.from_url(redis)).get_job_ids()
+
+
 def _held(store):
     """{identifier: content hash} of the records held (not withdrawn)."""
     rows = store.database.read(
@@ -105,8 +112,13 @@ def test_page_jobs_store_once_withdraw_once_and_none_when_a_page_fails(tmp_path,
     del server.requests[:]
 
     run = _harvest(tmp_path, config, pg_url, redis_url, 3, "--retries", "1")
-    # every page read once, by four page jobs; the count asked once, by the source's job
-    assert _page_starts(server) == list(range(0, DATASETS, PAGE))
+    # the source's job asked the count alone, once, and queued four page jobs and a finishing job
+    assert len([q for _, q, _ in server.requests if "rows=0" in q]) == 1
+    assert sorted(_finished(redis_url)) == sorted(
+        [f"sdm-harvest.{run}.big", *(f"sdm-harvest.{run}.big.pages-{n}" for n in (1, 4, 7, 10))]
+        + [f"sdm-harvest.{run}.big.finish"]
+    )
+    assert _page_starts(server) == list(range(0, DATASETS, PAGE))  # every page read once
     store, single = Store(str(tmp_path / "data"), url=pg_url), Store(str(one / "data"))
     try:
         held = _held(store)
