@@ -226,13 +226,19 @@ class NTriplesWriter(Writer):
     def write(self, triples: Iterable[Triple]) -> None:
         self.write_subjects([(None, triples)])  # N-Triples needs no grouping
 
-    def render_node(self, subject: str, group: list) -> bytes:
+    def render_node(self, subject: str | None, group: list) -> bytes:
         subjects, predicates, objects = self._subjects, self._predicates, self._objects
-        parts: list = []
-        extend = parts.extend
-        for s, p, o in group:
-            extend((subjects[s], predicates[p], objects[o]))
-        return b"".join(parts)
+        if subject is None:  # `write`'s ungrouped triples: any subject on any line
+            parts: list = []
+            extend = parts.extend
+            for s, p, o in group:
+                extend((subjects[s], predicates[p], objects[o]))
+            return b"".join(parts)
+        if not group:
+            return b""
+        # one subject: every line starts with it, so it joins the rest
+        start = subjects[subject]
+        return start + start.join([predicates[p] + objects[o] for _s, p, o in group])
 
 
 # -- Turtle ----------------------------------------------------------------------
