@@ -508,6 +508,14 @@ def _render_forked(triaged: tuple, folder: str) -> dict:
     return render_chunk(job, (), folder, previous, triaged)
 
 
+#: Slices that may wait behind one a rendering process has not finished.
+_AHEAD = 32
+
+
+def _ready(result: _Done | multiprocessing.pool.AsyncResult) -> bool:
+    return isinstance(result, _Done) or result.ready()
+
+
 class _Done:
     """A slice rendered here, waiting in line with the pool's results."""
 
@@ -535,15 +543,21 @@ def _rendered(
     _FORKED = (job, previous)  # the pool's processes inherit it
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         waiting: collections.deque = collections.deque()
+        busy = 0  # of them, slices sent to the pool
         for number, batch in enumerate(batches):
             folder = chunk_folder(stage, number)
             triaged = _triage(job, batch, previous)
             if any(record is not None for record in triaged[1]):
                 waiting.append((folder, pool.apply_async(_render_forked, (triaged, folder))))
+                busy += 1
             else:
                 waiting.append((folder, _Done(render_chunk(job, (), folder, previous, triaged))))
-            if len(waiting) > 2 * workers:
+            # what is ready goes on; a slice still rendering holds the line
+            # only once enough are sent (or, behind it, done here) to keep
+            # every process busy meanwhile
+            while waiting and (_ready(waiting[0][1]) or busy > 2 * workers or len(waiting) > _AHEAD):
                 folder, result = waiting.popleft()
+                busy -= not isinstance(result, _Done)
                 yield folder, result.get()
         while waiting:
             folder, result = waiting.popleft()
