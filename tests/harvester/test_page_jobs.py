@@ -5,6 +5,7 @@ into a shared store on real PostgreSQL, reading a package_search double on
 union of the page jobs' listings, none when a page fails, and a worker
 killed with SIGKILL in the middle of a range."""
 
+import json
 import os
 import signal
 import time
@@ -12,7 +13,7 @@ import urllib.parse
 
 import pytest
 import sqlalchemy as sa
-import test_ckan_source as ckan_api  # its package_search double and datasets
+import test_ckan_source as ckan_api  # its datasets
 from click.testing import CliRunner
 from harvest_helpers import PLATFORMS, run_report, source_report, write_config
 from scale_services import pg_url, redis_url, scale_services  # noqa: F401 (fixtures)
@@ -20,26 +21,30 @@ from test_workers import _kill, _wait, _worker
 
 from sdm_harvester import cli, pipeline
 from sdm_harvester import config as configuration
+from sdm_harvester.sources.base import PageRange
 from sdm_harvester.store import Store
 
 DATASETS, PAGE, PER_JOB = 1200, 100, 3  # 12 pages: jobs of pages 1-3, 4-6, 7-9, 10-end
 
 
-class Platform(ckan_api.Site):
-    """package_search over `packages`, in id order; a page whose start is in
-    `failing` answers 500, and every page answer waits `delay` seconds."""
+class Platform:
+    """package_search over `packages`, in id order, at most `cap` a page; a
+    page whose start is in `failing` answers 500, and every page answer
+    waits `delay` seconds."""
 
     def __init__(self, packages):
-        super().__init__(packages)
-        self.failing, self.delay = set(), 0.0
+        self.packages, self.failing, self.delay, self.cap = packages, set(), 0.0, 1000
 
     def __call__(self, handler):
-        query = urllib.parse.parse_qs(handler.path.partition("?")[2])
-        if query.get("rows") != ["0"]:
+        query = {k: v[0] for k, v in urllib.parse.parse_qs(handler.path.partition("?")[2]).items()}
+        start, rows = int(query["start"]), min(int(query["rows"]), self.cap)
+        if rows:
             time.sleep(self.delay)
-            if int(query.get("start", ["0"])[0]) in self.failing:
+            if start in self.failing:
                 return 500, {}, "down"
-        return super().__call__(handler)
+        ordered = sorted(self.packages, key=lambda p: p["id"])
+        body = {"success": True, "result": {"count": len(ordered), "results": ordered[start : start + rows]}}
+        return 200, {"Content-Type": "application/json"}, json.dumps(body, ensure_ascii=False)
 
 
 def _sdm_harvest(*args):
@@ -263,3 +268,19 @@ def test_sequential_sources_stay_one_job_and_the_option_is_checked(tmp_path):
         "sources[1] (big): page_jobs -1: expected a whole number of pages a job (0: one job)" in refused.value.problems
     )
     assert "--page-jobs" in _sdm_harvest("enqueue", "--help").output
+
+
+def test_a_page_range_stops_at_its_end_on_a_site_that_caps_rows(tmp_path, server):
+    site = _site(server)
+    site.cap = 30  # the site answers 30 where 100 are asked
+    config = configuration.load(_config(tmp_path, server))
+    store = Store(str(tmp_path / "data"))
+    try:
+        run = pipeline.SourceRun(store, config.source("big"), pipeline.Options(force=True))
+        run.read(PageRange(2, 3, DATASETS))  # pages 3-4: datasets 201-400, never one of page 5
+        run.page_part()
+    finally:
+        store.close()
+    ordered = sorted(p["id"] for p in site.packages)
+    assert sorted(run.seen) == ordered[200:400] and run.report.full_listing
+    assert _page_starts(server)[-1] == 380 and "rows=20&" in server.requests[-1][1]  # 20 asked, not 100

@@ -327,7 +327,10 @@ class CkanHarvester(Harvester):
         stop = (span.last + 1) * rows if span and span.last is not None else None
         listed, first_count = set(), None
         while True:
-            response = self.ctx.fetcher.get(endpoint, self._params(start, rows))
+            # a site that caps rows answers fewer: never read into the next range
+            response = self.ctx.fetcher.get(
+                endpoint, self._params(start, rows if stop is None else min(rows, stop - start))
+            )
             result = self._result(response)
             count, packages = result.get("count", 0), result.get("results") or []
             first_count = count if first_count is None else first_count
