@@ -654,6 +654,7 @@ def assemble(job: Settings, rendered: Iterable[tuple[str, dict]], previous: Mapp
         _replace(job.new_folder(name), os.path.join(job.out_dir, name))
         if job.index_dir:
             _replace(job.index_path(name) + ".new", job.index_path(name))
+            _remove(os.path.join(job.index_dir, f"{name}.json"))  # an earlier version's index, stale
     return summary
 
 
