@@ -271,10 +271,8 @@ def publish_store(
     authorised use at `register_url`, else at $SDM_REGISTER_URL (the CKAN
     site's /authorisations; the harvester keeps no register), else nowhere."""
     catalog_info, index_dir = store_catalogue(data_dir, base_url, register_url, full)
-    # with an index few records will be mapped: their content is read when they are
-    indexed = all(os.path.exists(os.path.join(index_dir, f"{name}.sqlite")) for name in FEEDS)
     return publish(
-        store_records(store, data_dir, lazy=indexed),
+        store_records(store, data_dir, lazy=indexed(index_dir)),
         out_dir,
         page_size=page_size,
         catalog_info=catalog_info,
@@ -282,6 +280,12 @@ def publish_store(
         index_dir=index_dir,
         workers=workers,
     )
+
+
+def indexed(index_dir: str | None) -> bool:
+    """Whether every feed has an index: then few records will be mapped,
+    and a store's records read their content only when they are."""
+    return bool(index_dir) and all(os.path.exists(os.path.join(index_dir, f"{name}.sqlite")) for name in FEEDS)
 
 
 def store_records(

@@ -633,8 +633,7 @@ def publish_slice_job(
     """Map and render one slice of the store into its staging folder, under
     the split publish's lease; {feed: entries}.  On failure the lease is
     released: the publish cannot finish, the next one may start."""
-    from sdm_harvester.evaluate import with_measurements
-    from sdm_harvester.publish import Settings, render_slice
+    from sdm_harvester.publish import Settings, indexed, render_slice, store_records
 
     store = Store(data_dir, url=store_url)
     name, holder, ttl = lease
@@ -642,8 +641,9 @@ def publish_slice_job(
         if not store.renew_lease(name, holder, ttl):  # a slice failed, or the lease ran out: given up
             raise RuntimeError(f"publish of {spec['out_dir']}: abandoned (its lease {holder} is gone)")
         with Lease(store, name, holder, ttl, wait=0, release=False):
-            records = with_measurements(data_dir, store.iter_datasets(start, stop))
-            return render_slice(Settings.from_spec(spec), records, folder)
+            job = Settings.from_spec(spec)  # keyed as publish_store keys them: the same index serves both
+            records = store_records(store, data_dir, start, stop, lazy=indexed(job.index_dir))
+            return render_slice(job, records, folder)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         if store.lease_holder(name) == holder:
