@@ -428,6 +428,18 @@ def _triage(job: Settings, batch: list, previous: Mapping[str, Previous]) -> tup
     return keys, fresh, known
 
 
+def _known(triaged: tuple) -> dict | None:
+    """`render_chunk`'s answer for a slice every feed's index knows whole
+    (None if not): its entries, and no fragment files, nothing rendered."""
+    keys, records, known = triaged
+    if not known or any(record is not None for record in records):
+        return None
+    return {
+        "feeds": {name: [[key, OLD] if states[key] else [key, None] for key in keys] for name, states in known.items()},
+        "skipped": [],
+    }
+
+
 def _here(record: Mapping | Keyed) -> Mapping | Keyed:
     """The record itself when only this process can load it."""
     return record.load() if isinstance(record, Keyed) and record.here else record
@@ -541,7 +553,8 @@ def _rendered(
     if workers == 1:
         for number, batch in enumerate(batches):
             folder = chunk_folder(stage, number)
-            yield folder, render_chunk(job, batch, folder, previous)
+            triaged = _triage(job, batch, previous)
+            yield folder, _known(triaged) or render_chunk(job, (), folder, previous, triaged)
         return
     global _FORKED
     _FORKED = (job, previous)  # the pool's processes inherit it
@@ -551,11 +564,12 @@ def _rendered(
         for number, batch in enumerate(batches):
             folder = chunk_folder(stage, number)
             triaged = _triage(job, batch, previous)
-            if any(record is not None for record in triaged[1]):
+            known = _known(triaged)
+            if known is None:
                 waiting.append((folder, pool.apply_async(_render_forked, (triaged, folder))))
                 busy += 1
             else:
-                waiting.append((folder, _Done(render_chunk(job, (), folder, previous, triaged))))
+                waiting.append((folder, _Done(known)))
             # what is ready goes on; a slice still rendering holds the line
             # only once enough are sent (or, behind it, done here) to keep
             # every process busy meanwhile
@@ -605,8 +619,10 @@ class _Assembly:
         return self.job.new_folder(name) + ".sqlite"
 
     def add(self, number: int, folder: str, meta: Mapping) -> None:
-        fds = {
+        fds = {  # a slice the index knew whole has no fragments
             name: [os.open(os.path.join(folder, f"{name}.{ext}"), os.O_RDONLY) for ext in feed.formats]
+            if os.path.isdir(folder)
+            else []
             for name, feed in self.feeds.items()
         }
         self.slices[number] = (folder, fds)
