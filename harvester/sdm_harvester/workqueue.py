@@ -18,7 +18,11 @@ on a scheduler of its own:
   attempt takes the lease once the dead holder's has run out.  What the
   dead worker committed is whole records; the retry finds them unchanged;
 * a source that fails is retried the same way, and after the last attempt
-  stays in rq's failed registry, listed by `sdm-harvest status`;
+  stays in rq's failed registry, listed by `sdm-harvest status`.  A job
+  whose worker (or own process) dies on its last attempt is failed by rq
+  without running any of ours, so its failure callback (`job_failed`) and
+  the worker's handler (`horse_killed`) do what the job would have: record
+  its source as failed, unmark it and close the run;
 * a source whose listing has more pages than its `page_jobs` (else
   enqueue's `page_jobs`), and whose pages are addressable up front (a
   CKAN API source: `Harvester.listing_size`), is not read by its job: the
@@ -144,6 +148,7 @@ def enqueue(
             result_ttl=7 * 86400,
             failure_ttl=30 * 86400,
             retry=Retry(max=retries, interval=list(backoff)) if retries else None,
+            on_failure=job_failed,
         )
     if not claimed:
         finalize(store, run_id, config.keep_reports)
@@ -322,7 +327,7 @@ def _split(
                 kwargs=dict(common, span=dataclasses.astuple(span)),
                 job_id=ids[-1],
                 description=f"harvest {source.name} {span.label}",
-                on_failure=page_job_failed,
+                on_failure=job_failed,
                 **options,
             )
     queue.enqueue(
@@ -337,25 +342,88 @@ def _split(
         job_id=spec.job_id("finish"),
         description=f"harvest {source.name}: merge {len(plan)} page jobs",
         depends_on=Dependency(jobs=ids, allow_failure=True),
+        on_failure=job_failed,
         **options,
     )
     log.info("%s: %d records listed, queued as %d page jobs", source.name, plan[0].count, len(plan))
     return {"source": source.name, "status": "split", "page_jobs": ids, "finish": spec.job_id("finish")}
 
 
-def page_job_failed(job: Job, connection: Redis, kind: type, *_: object) -> None:
-    """rq's failure callback of a page job.  A page job whose worker died
-    on its last attempt is failed by rq's registry clean-up without
-    starting the jobs that depend on it; start the finishing job all the
-    same (once its other page jobs have ended), which then records the
-    range as failed and decides no withdrawals."""
+def job_failed(job: Job, connection: Redis, kind: type, *_: object) -> None:
+    """rq's failure callback (`on_failure`) of every job of a source.  A
+    job whose worker died on its last attempt is failed by rq's registry
+    clean-up without running any of our code: `_died` does what the job
+    would have done.  A page job's finishing job is started all the same
+    (once its other page jobs have ended), which then records the range as
+    failed and decides no withdrawals.  (A job that raised has done its own
+    part already: nothing to do.)"""
     from rq import Queue
     from rq.exceptions import AbandonedJobError
     from rq.job import JobStatus
 
-    if kind is AbandonedJobError and not job.retries_left:
+    if kind is not AbandonedJobError or job.retries_left:
+        return
+    if job.func_name == f"{__name__}.harvest_pages_job":
         job.set_status(JobStatus.FAILED)  # before its dependents look at it
         Queue(job.origin, connection=connection).enqueue_dependents(job)
+    _died(job, "its heartbeat stopped")
+
+
+def horse_killed(job: Job, _pid: int, status: int, _usage: object) -> None:
+    """The worker's `work_horse_killed_handler`: the process running the
+    job died (SIGKILL, the kernel's OOM killer) while its worker lived.
+    rq then fails or retries the job, and starts a failed page job's
+    dependents itself, yet runs no failure callback."""
+    if not job.retries_left:
+        ended = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"status {status}"
+        _died(job, f"its process ended ({ended})")
+
+
+def _died(job: Job, how: str) -> None:
+    """A job's last attempt died: its error kept on the job (rq's own names
+    no source; `status` lists it and a finishing job reports it), and a
+    source job's or finishing job's part of the run recorded as failed
+    (`_close_part`).  Never raises: rq's clean-up would stop half-way."""
+    error = f"worker died during the last attempt: job {job.id} on worker {job.worker_name or 'unknown'} ({how})"
+    try:
+        job.meta["error"] = error
+        job.save_meta()
+        if job.func_name in (f"{__name__}.harvest_job", f"{__name__}.finish_pages_job"):
+            _close_part(job, error)
+    except Exception:
+        log.exception("job %s: its death could not be recorded", job.id)
+
+
+def _close_part(job: Job, error: str) -> None:
+    """The source's part of the run recorded as failed with `error` (and
+    its last run), its lease released, the source unmarked so that it can
+    be queued again, and the run closed if it was the last one out — what
+    the job itself does when it fails.  A source job that had queued its
+    page jobs leaves this to its finishing job."""
+    kwargs = job.kwargs
+    if "spec" in kwargs:  # a finishing job
+        spec, holder = JobSpec(**kwargs["spec"]), kwargs["holder"]
+    else:
+        spec = JobSpec(**{f.name: kwargs[f.name] for f in dataclasses.fields(JobSpec) if f.name in kwargs})
+        if _split_queued(job, spec):
+            return
+        holder = None
+    config, source, store = spec.open()
+    try:
+        finished = now_iso()
+        message = f"{source.name}: {error}"
+        failed = reports.SourceReport(source.name, source.type, source.url, reports.FAILED, finished, finished)
+        failed.errors.append(message)
+        failed.withdrawal["reason"] = "the source failed, so absences prove nothing"
+        store.record_source_run(source.name, finished, finished, reports.FAILED, failed.counts, message)
+        store.record_part(spec.run_id, source.name, dataclasses.asdict(failed))
+        holder = holder or store.lease_holder(source.name) or ""
+        if holder == split_holder(spec) or holder.endswith(f":{job.id}"):  # the dead job's
+            store.release_lease(source.name, holder)
+        finalize(store, spec.run_id, config.keep_reports, spec.publish)
+    finally:
+        store.close()
+    _unmark(job, source.name)
 
 
 def page_lease(source: str, span: PageRange) -> str:
@@ -431,8 +499,14 @@ def _job_error(job: Job | None, job_id: str) -> str:
         other = RqJob.fetch(job_id, connection=job.connection)
     except Exception:  # expired, or never queued
         return "its job was lost"
-    lines = (other.exc_info or "").strip().splitlines()
-    return lines[-1] if lines else ""
+    return _last_error(other)
+
+
+def _last_error(job: Job) -> str:
+    """Why a job failed: the error `_died` kept when its worker died, else
+    the last line of what rq kept (the exception)."""
+    lines = (job.exc_info or "").strip().splitlines()
+    return job.meta.get("error") or (lines[-1] if lines else "")
 
 
 def _unmark(job: Job | None, source_name: str) -> None:
@@ -734,6 +808,7 @@ def work(
         job_monitoring_interval=heartbeat,
         maintenance_interval=max(2 * heartbeat, 1),
         default_worker_ttl=max(4 * heartbeat, 20),
+        work_horse_killed_handler=horse_killed,
     )
     return worker.work(burst=burst, with_scheduler=True, logging_level=logging_level)
 
@@ -760,10 +835,9 @@ def _failed(queue: Queue, job_id: str) -> dict:
     job = queue.fetch_job(job_id)
     if job is None:
         return {"job": job_id}
-    lines = (job.exc_info or "").strip().splitlines()
     return {
         "job": job_id,
         "description": job.description,
         "ended_at": str(job.ended_at or ""),
-        "error": lines[-1] if lines else "",
+        "error": _last_error(job),
     }

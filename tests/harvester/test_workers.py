@@ -271,3 +271,90 @@ def test_a_worker_killed_mid_source_is_finished_by_another(tmp_path, platform, p
     # the killed source was read again, from the start, by another worker
     assert len(_feed_requests(platform)) > len(names) * PAGES
     assert source in names
+
+
+def test_a_source_job_killed_on_its_last_attempt_still_closes_the_run(tmp_path, platform, pg_url, redis_url):
+    """rq fails such a job without running any of ours: its failure callback
+    (worker dead: heartbeat gone) or the worker's handler (only the job's
+    process killed) records the source as failed and closes the run."""
+    names = ["dept-a", "dept-b", "dept-c"]
+    config = _config(tmp_path, platform, names)
+    data = str(tmp_path / "data")
+    store = Store(data, url=pg_url)
+    try:
+        # the whole machine dies: the worker first, then the job's own process
+        assert _enqueue(tmp_path, config, pg_url, redis_url, "--retries", "0").returncode == 0
+        doomed = _worker(tmp_path, redis_url, "doomed", "--name", "doomed")
+        try:
+            source, horse = _killed_mid_source(store, platform, lambda: _kill(doomed))
+        finally:
+            _kill(doomed)
+        _expired_and_drained(tmp_path, redis_url)
+        _assert_failed_and_closed(store, tmp_path, 1, source, names, "on worker doomed (its heartbeat stopped)")
+        assert (tmp_path / "data" / "reports" / "run-000001.json").exists()
+        shown = json.loads(
+            sdm_harvest("status", "--data-dir", data, "--store", pg_url, "--redis", redis_url, "--json").stdout
+        )
+        failed = shown["queues"]["sdm-harvest"]["failed"]
+        assert [job["description"] for job in failed] == [f"harvest {source}"]
+        assert failed[0]["error"].startswith(f"worker died during the last attempt: job sdm-harvest.1.{source} on ")
+        text = sdm_harvest("status", "--data-dir", data, "--store", pg_url, "--redis", redis_url).stdout
+        assert f"failed: harvest {source}: worker died during the last attempt: job sdm-harvest.1.{source}" in text
+        assert f"{source}: failed at " in text and f"    {source}: worker died during the last attempt: " in text
+
+        # queued again (it is no longer marked); this time only the job's process is killed, its worker lives on
+        again = _enqueue(tmp_path, config, pg_url, redis_url, "--force", "--retries", "0")
+        assert "run 2: 3 source(s) queued" in again.stdout, again.stdout + again.stderr
+        workers = [_worker(tmp_path, redis_url, str(n), "--burst") for n in range(2)]
+        source, _ = _killed_mid_source(store, platform, lambda: None)
+        for n, process in enumerate(workers):
+            _wait(process, tmp_path, str(n))
+        _assert_failed_and_closed(store, tmp_path, 2, source, names, "(its process ended (signal 9))")
+    finally:
+        store.close()
+
+
+def _killed_mid_source(store, platform, before):
+    """The job of the first source taken, killed (SIGKILL) once a page of
+    it is read, after `before()`; (source, the job's process)."""
+    del platform.requests[:]
+    source, horse = _holder_pid(store, time.monotonic() + 60)
+    while not _feed_requests(platform):
+        time.sleep(0.05)
+    before()
+    os.kill(horse, signal.SIGKILL)
+    return source, horse
+
+
+def _expired_and_drained(tmp_path, redis_url):
+    """Once the dead worker's heartbeat has run out, a burst worker's clean-up
+    fails its job (no attempt left); it harvests the other sources."""
+    from redis import Redis
+    from rq.registry import StartedJobRegistry
+
+    registry = StartedJobRegistry("sdm-harvest", connection=Redis.from_url(redis_url))
+    while not registry.get_expired_job_ids():
+        time.sleep(0.1)
+    workers = [_worker(tmp_path, redis_url, str(n), "--burst") for n in range(2)]
+    for n, process in enumerate(workers):
+        _wait(process, tmp_path, str(n))
+    assert registry.get_job_ids() == []
+
+
+def _assert_failed_and_closed(store, tmp_path, run, source, names, how):
+    """The killed source failed in the run's merged report and its last run,
+    the others harvested, their records each stored once; nothing held."""
+    report = store.run_report(run)
+    assert report is not None and sorted(s["name"] for s in report["sources"]) == names  # the run is closed
+    parts = {s["name"]: s for s in report["sources"]}
+    error = parts[source]["errors"][0]
+    assert parts[source]["status"] == "failed" and error.startswith(
+        f"{source}: worker died during the last attempt: job sdm-harvest.{run}.{source} on worker "
+    )
+    assert error.endswith(how) and report["exit_code"] == 1
+    assert store.source_state(source)["last_status"] == "failed" and store.source_state(source)["last_error"] == error
+    others = [name for name in names if name != source]
+    assert all(parts[name]["status"] == "ok" for name in others)
+    assert all(parts[name]["counts"]["new"] + parts[name]["counts"]["unchanged"] == PAGES for name in others)
+    assert all(_records(store, name) == PAGES for name in others)
+    assert store.running_leases() == []
