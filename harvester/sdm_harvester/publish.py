@@ -51,6 +51,7 @@ import hashlib
 import io
 import json
 import multiprocessing
+import operator
 import os
 import pickle
 import shutil
@@ -421,10 +422,8 @@ def _triage(job: Settings, batch: list, previous: Mapping[str, Previous]) -> tup
         return [None] * len(batch), [_here(record) for record in batch], {}
     keys = [_record_key(record, job.today) for record in batch]
     known = {name: previous[name].states(keys) for name in FEEDS}
-    fresh = [
-        None if all(key in states for states in known.values()) else _here(record)
-        for key, record in zip(keys, batch, strict=True)
-    ]
+    everywhere = functools.reduce(operator.and_, (states.keys() for states in known.values()))
+    fresh = [None if key in everywhere else _here(record) for key, record in zip(keys, batch, strict=True)]
     return keys, fresh, known
 
 
