@@ -163,8 +163,12 @@ def redact(dataset: Mapping, audience: str, today: dt.date | None = None) -> dic
     so no count betrays them either.
     """
     decision = decide(dataset, audience, today)
-    if not decision.visible:
-        return None
+    return shown(dataset, decision) if decision.visible else None
+
+
+def shown(dataset: Mapping, decision: Decision) -> dict:
+    """The dataset as a visible `decision` (decide's, for it) lets it be seen,
+    for a caller that has asked already."""
     out = {k: v for k, v in dataset.items() if k not in decision.hidden_fields}
     if not decision.resources:
         out["resources"] = []

@@ -105,7 +105,7 @@ def dataset_triples(
     decision = disclosure.decide(record, profile.audience, today)
     if not decision.visible:
         return None, []
-    seen = disclosure.redact(record, profile.audience, today)
+    seen = disclosure.shown(record, decision)  # decided once
     if profile.prepare:
         seen = profile.prepare(seen)
     subject = dataset_iri(seen, base_url)
