@@ -187,7 +187,7 @@ def test_a_worker_killed_mid_page_job_is_finished_by_another(tmp_path, server, p
         lease = _kill_a_page_job(tmp_path, site, config, store, pg_url, redis_url, retries=0)
         part = source_report(store.run_report(2), "big")
         assert part["status"] == "failed" and part["counts"]["withdrawn"] == 0
-        assert part["errors"][0].startswith(f"big: {lease.partition('#')[2]}: ")
+        assert part["errors"][0].startswith(f"big: {lease.partition('#')[2]}: worker died during the last attempt: ")
         assert len(_held(store)) == DATASETS
     finally:
         store.close()
@@ -284,3 +284,71 @@ def test_a_page_range_stops_at_its_end_on_a_site_that_caps_rows(tmp_path, server
     ordered = sorted(p["id"] for p in site.packages)
     assert sorted(run.seen) == ordered[200:400] and run.report.full_listing
     assert _page_starts(server)[-1] == 380 and "rows=20&" in server.requests[-1][1]  # 20 asked, not 100
+
+
+def test_a_finishing_job_killed_on_its_last_attempt_still_closes_the_run(tmp_path, server, pg_url, redis_url):
+    """The finishing job held at its last write (the `sources` table locked)
+    while its machine dies: once its heartbeat has run out, rq's clean-up
+    (the one a worker's maintenance runs) fails it, and its failure
+    callback records the source as failed, releases the lease and closes
+    the run; the source can be queued again."""
+    from redis import Redis
+    from rq.registry import StartedJobRegistry
+
+    _site(server)
+    config, data = _config(tmp_path, server), str(tmp_path / "data")
+    store = Store(data, url=pg_url)
+    locker = sa.create_engine(pg_url).connect()
+    held = locker.begin()
+    try:
+        locker.execute(sa.text("LOCK TABLE sources IN EXCLUSIVE MODE"))  # reads go on, writes wait
+        _enqueue(tmp_path, config, pg_url, redis_url, "--force", "--retries", "0")
+        doomed = _worker(tmp_path, redis_url, "doomed", "--name", "doomed")
+        try:
+            while not _waiting(locker):  # only the finishing job writes a source's run
+                time.sleep(0.05)
+            horse = _horse_of(doomed)
+        finally:
+            _kill(doomed)
+        os.kill(horse, signal.SIGKILL)
+        locker.execute(sa.text(f"SELECT pg_terminate_backend(pid) FROM ({WAITING.replace('count(*)', 'pid')}) w"))
+        held.rollback()
+        started = StartedJobRegistry("sdm-harvest", connection=Redis.from_url(redis_url))
+        while not started.get_expired_job_ids():
+            time.sleep(0.1)
+        assert started.cleanup() == ["sdm-harvest.1.big.finish"]
+        part = source_report(store.run_report(1), "big")  # the run is closed
+        error = "big: worker died during the last attempt: job sdm-harvest.1.big.finish on worker doomed"
+        assert part["status"] == "failed" and part["errors"] == [error + " (its heartbeat stopped)"]
+        assert store.source_state("big")["last_error"] == part["errors"][0]
+        assert store.running_leases() == [] and len(_held(store)) == DATASETS  # the page jobs stored them all
+        assert "failed: harvest big: merge 4 page jobs: worker died during the last attempt: " in _status(
+            tmp_path, pg_url, redis_url
+        )
+        assert "1 source(s) queued (big)" in _enqueue(tmp_path, config, pg_url, redis_url, "--force").stdout
+    finally:
+        locker.close()
+        store.close()
+
+
+#: Backends of the tests' database waiting on a lock.
+WAITING = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+
+
+def _waiting(connection):
+    connection.execute(sa.text("SELECT pg_stat_clear_snapshot()"))  # else one snapshot a transaction
+    return connection.execute(sa.text(WAITING)).scalar()
+
+
+def _horse_of(worker):
+    """The process rq forked to run the worker's job: its child that leads
+    a session of its own (rq's scheduler, the other child, does not)."""
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                state = stat.read().rpartition(")")[2].split()  # state, ppid, pgrp, session
+        except OSError:
+            continue
+        if int(state[1]) == worker.pid and int(state[3]) == int(entry):
+            return int(entry)
+    raise AssertionError("the worker runs no job")
