@@ -355,8 +355,9 @@ def job_failed(job: Job, connection: Redis, kind: type, *_: object) -> None:
     clean-up without running any of our code: `_died` does what the job
     would have done.  A page job's finishing job is started all the same
     (once its other page jobs have ended), which then records the range as
-    failed and decides no withdrawals.  (A job that raised has done its own
-    part already: nothing to do.)"""
+    failed and decides no withdrawals.  (A job that raised unmarked its
+    source itself; one that raised before handing its part in leaves the
+    run unclosed: docs/scale.md, "Not done yet".)"""
     from rq import Queue
     from rq.exceptions import AbandonedJobError
     from rq.job import JobStatus
