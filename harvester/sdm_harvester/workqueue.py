@@ -349,25 +349,31 @@ def _split(
     return {"source": source.name, "status": "split", "page_jobs": ids, "finish": spec.job_id("finish")}
 
 
-def job_failed(job: Job, connection: Redis, kind: type, *_: object) -> None:
-    """rq's failure callback (`on_failure`) of every job of a source.  A
-    job whose worker died on its last attempt is failed by rq's registry
+def job_failed(job: Job, connection: Redis, kind: type, value: BaseException, *_: object) -> None:
+    """rq's failure callback (`on_failure`) of every job of a source, on
+    its last attempt.  A job whose worker died is failed by rq's registry
     clean-up without running any of our code: `_died` does what the job
-    would have done.  A page job's finishing job is started all the same
-    (once its other page jobs have ended), which then records the range as
-    failed and decides no withdrawals.  (A job that raised unmarked its
-    source itself; one that raised before handing its part in leaves the
-    run unclosed: docs/scale.md, "Not done yet".)"""
+    would have done, and a page job's finishing job is started all the
+    same (once its other page jobs have ended), which then records the
+    range as failed and decides no withdrawals.  A source job or finishing
+    job that raised before handing its part of the run in (the source's
+    lease busy or lost, the store unreachable) gets its part recorded here."""
     from rq import Queue
     from rq.exceptions import AbandonedJobError
     from rq.job import JobStatus
 
-    if kind is not AbandonedJobError or job.retries_left:
+    if job.retries_left:
         return
-    if job.func_name == f"{__name__}.harvest_pages_job":
-        job.set_status(JobStatus.FAILED)  # before its dependents look at it
-        Queue(job.origin, connection=connection).enqueue_dependents(job)
-    _died(job, "its heartbeat stopped")
+    if kind is AbandonedJobError:
+        if job.func_name == f"{__name__}.harvest_pages_job":
+            job.set_status(JobStatus.FAILED)  # before its dependents look at it
+            Queue(job.origin, connection=connection).enqueue_dependents(job)
+        _died(job, "its heartbeat stopped")
+    elif job.func_name in PART_JOBS:
+        try:
+            _close_part(job, f"{kind.__name__}: {value}", only_missing=True)
+        except Exception:  # raised here, it would stand in rq for the job's own error
+            log.exception("job %s: its failure could not be recorded", job.id)
 
 
 def horse_killed(job: Job, _pid: int, status: int, _usage: object) -> None:
@@ -389,18 +395,23 @@ def _died(job: Job, how: str) -> None:
     try:
         job.meta["error"] = error
         job.save_meta()
-        if job.func_name in (f"{__name__}.harvest_job", f"{__name__}.finish_pages_job"):
+        if job.func_name in PART_JOBS:
             _close_part(job, error)
     except Exception:
         log.exception("job %s: its death could not be recorded", job.id)
 
 
-def _close_part(job: Job, error: str) -> None:
+#: The jobs that hand a source's part of the run in (not page jobs).
+PART_JOBS = (f"{__name__}.harvest_job", f"{__name__}.finish_pages_job")
+
+
+def _close_part(job: Job, error: str, only_missing: bool = False) -> None:
     """The source's part of the run recorded as failed with `error` (and
     its last run), its lease released, the source unmarked so that it can
     be queued again, and the run closed if it was the last one out — what
     the job itself does when it fails.  A source job that had queued its
-    page jobs leaves this to its finishing job."""
+    page jobs leaves this to its finishing job; `only_missing`: nothing
+    when the job handed a part in (a source that failed does)."""
     kwargs = job.kwargs
     if "spec" in kwargs:  # a finishing job
         spec, holder = JobSpec(**kwargs["spec"]), kwargs["holder"]
@@ -411,6 +422,8 @@ def _close_part(job: Job, error: str) -> None:
         holder = None
     config, source, store = spec.open()
     try:
+        if only_missing and store.parts(spec.run_id).get(source.name) is not None:
+            return
         finished = now_iso()
         message = f"{source.name}: {error}"
         failed = reports.SourceReport(source.name, source.type, source.url, reports.FAILED, finished, finished)

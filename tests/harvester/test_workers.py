@@ -11,7 +11,7 @@ import sys
 import time
 
 import pytest
-from harvest_helpers import PLATFORMS, Server, run_report, sdm_harvest, write_config
+from harvest_helpers import PLATFORMS, Server, run_report, sdm_harvest, source_report, write_config
 from scale_services import pg_url, redis_url, scale_services  # noqa: F401 (fixtures)
 
 from sdm_harvester.publish import publish
@@ -358,3 +358,25 @@ def _assert_failed_and_closed(store, tmp_path, run, source, names, how):
     assert all(parts[name]["counts"]["new"] + parts[name]["counts"]["unchanged"] == PAGES for name in others)
     assert all(_records(store, name) == PAGES for name in others)
     assert store.running_leases() == []
+
+
+def test_a_source_job_that_cannot_take_its_lease_on_its_last_attempt_still_closes_the_run(
+    tmp_path, platform, pg_url, redis_url
+):
+    """The job raises (Busy) before it hands its part in: its failure
+    callback records it, leaving the lease to its holder."""
+    from redis import Redis
+
+    config = _config(tmp_path, platform, ["dept-a"])
+    store = Store(str(tmp_path / "data"), url=pg_url)
+    try:
+        assert store.acquire_lease("dept-a", "elsewhere:1:", 120)
+        assert _enqueue(tmp_path, config, pg_url, redis_url, "--retries", "0", "--lease-ttl", "1").returncode == 0
+        _wait(_worker(tmp_path, redis_url, "0", "--burst"), tmp_path, "0")
+        part = source_report(store.run_report(1), "dept-a")  # the run is closed
+        assert part["status"] == "failed"
+        assert part["errors"] == ["dept-a: Busy: source dept-a is being harvested by elsewhere:1:"]
+        assert [lease["holder"] for lease in store.running_leases()] == ["elsewhere:1:"]
+        assert not Redis.from_url(redis_url).exists("sdm-harvest:pending:dept-a")  # it may be queued again
+    finally:
+        store.close()
