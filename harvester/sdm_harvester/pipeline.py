@@ -56,6 +56,8 @@ BATCH = 100
 #: How far back an incremental harvest reaches before the last success, for
 #: clocks that disagree and records modified during that run.
 INCREMENTAL_OVERLAP = dt.timedelta(hours=1)
+#: Why a failed source's run withdraws nothing (here, and when a job of it died).
+SOURCE_FAILED = "the source failed, so absences prove nothing"
 _NAME_MAX = 100
 
 EXIT_OK, EXIT_PARTIAL, EXIT_CONFIG, EXIT_LOCKED = 0, 1, 2, 3
@@ -176,7 +178,7 @@ class SourceRun:
         #: records validated and not yet stored: written BATCH at a time (_flush)
         self.pending: list[Incoming] = []
         #: why nothing was withdrawn when the source failed
-        self.failure_reason = "the source failed, so absences prove nothing"
+        self.failure_reason = SOURCE_FAILED
         self.fetcher: Fetcher | None = None  # open()'s
 
     def run(self) -> reports.SourceReport:

@@ -116,7 +116,7 @@ def enqueue(
     `target` ({kind, url, token_env}, never the token) is loaded by each
     worker, as `run --target` does.  `page_jobs`: pages a job for the
     sources that leave it unset (their `page_jobs`), 0 one job a source."""
-    from rq import Queue, Retry
+    from rq import Queue
 
     config = configuration.load(config_path)
     due = due_sources(config, store, force, only)
@@ -144,11 +144,8 @@ def enqueue(
                 "retries": retries,
                 "backoff": list(backoff),
             },
-            job_timeout=int(source.timeout + 2 * lease_ttl + 60),
-            result_ttl=7 * 86400,
-            failure_ttl=30 * 86400,
-            retry=Retry(max=retries, interval=list(backoff)) if retries else None,
             on_failure=job_failed,
+            **_source_job_options(source, lease_ttl, retries, backoff),
         )
     if not claimed:
         finalize(store, run_id, config.keep_reports)
@@ -156,6 +153,20 @@ def enqueue(
         "run_id": run_id,
         "queued": [s.name for s in claimed],
         "already_queued": [s.name for s in due if s not in claimed],
+    }
+
+
+def _source_job_options(source: configuration.Source, lease_ttl: float, retries: int, backoff: Sequence[int]) -> dict:
+    """How rq keeps and retries every job of a source (its source job, page
+    jobs and finishing job): long enough for the source's deadline and two
+    lease lifetimes, retried with backoff."""
+    from rq import Retry
+
+    return {
+        "job_timeout": int(source.timeout + 2 * lease_ttl + 60),
+        "result_ttl": 7 * 86400,
+        "failure_ttl": 30 * 86400,
+        "retry": Retry(max=retries, interval=list(backoff)) if retries else None,
     }
 
 
@@ -299,7 +310,7 @@ def _split(
     once all of them have ended, succeeded or failed (`depends_on`, failures
     allowed: the finishing job then records the source as failed); the
     source's lease passes to them, with no moment at which it is free."""
-    from rq import Queue, Retry
+    from rq import Queue
     from rq.job import Dependency
     from rq.job import Job as RqJob
 
@@ -307,12 +318,7 @@ def _split(
     shared = split_holder(spec)
     if not store.hand_over_lease(source.name, holder, shared, spec.lease_ttl):
         raise LeaseLost(f"source {source.name}: the lease was lost before its page jobs were queued")
-    options = {
-        "job_timeout": int(source.timeout + 2 * spec.lease_ttl + 60),
-        "result_ttl": 7 * 86400,
-        "failure_ttl": 30 * 86400,
-        "retry": Retry(max=retries, interval=list(backoff)) if retries else None,
-    }
+    options = _source_job_options(source, spec.lease_ttl, retries, backoff)
     # the source stays marked queued while its page jobs wait and run
     attempts = (len(plan) + 1) * (retries + 1) * (source.timeout + 2 * spec.lease_ttl)
     job.connection.expire(pending_key(source.name), int(attempts + sum(backoff) + 3600))
@@ -428,7 +434,7 @@ def _close_part(job: Job, error: str, only_missing: bool = False) -> None:
         message = f"{source.name}: {error}"
         failed = reports.SourceReport(source.name, source.type, source.url, reports.FAILED, finished, finished)
         failed.errors.append(message)
-        failed.withdrawal["reason"] = "the source failed, so absences prove nothing"
+        failed.withdrawal["reason"] = pipeline.SOURCE_FAILED
         store.record_source_run(source.name, finished, finished, reports.FAILED, failed.counts, message)
         store.record_part(spec.run_id, source.name, dataclasses.asdict(failed))
         holder = holder or store.lease_holder(source.name) or ""
