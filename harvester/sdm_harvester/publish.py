@@ -44,6 +44,7 @@ feeds of every other record.
 from __future__ import annotations
 
 import collections
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
@@ -171,12 +172,19 @@ class Settings:
     def index_path(self, name: str) -> str | None:
         return os.path.join(self.index_dir, f"{name}.sqlite") if self.index_dir else None
 
-    def previous(self) -> dict[str, Previous]:
-        """The last publish of every feed, as its index describes it (nothing without an index)."""
-        return {
+    @contextlib.contextmanager
+    def previous(self) -> Iterator[dict[str, Previous]]:
+        """The last publish of every feed, as its index describes it (nothing
+        without an index), its index and files closed after use."""
+        feeds = {
             name: Previous(os.path.join(self.out_dir, name), self.index_path(name), self.version, formats)
             for name, (_profile, formats) in FEEDS.items()
         }
+        try:
+            yield feeds
+        finally:
+            for feed in feeds.values():
+                feed.close()
 
 
 def settings(
@@ -212,7 +220,8 @@ def publish(
 ) -> dict:
     """Write every feed of the catalogue under `out_dir`.
 
-    `datasets` yields SDM dataset dicts (package_show shape, with resources);
+    `datasets` yields SDM dataset dicts (package_show shape, with resources),
+    or a store's records as `Keyed` (store_records);
     `catalog_info` describes the catalogue (sdm_schema.rdf.catalog), its
     `base_url` naming datasets that carry no `uri`; `feeds_url` is where
     `out_dir` is served (default `{base_url}/feeds`), for the page links.
@@ -226,12 +235,10 @@ def publish(
         raise ValueError("workers must be at least 1")
     job = settings(out_dir, page_size, catalog_info, feeds_url, today, index_dir)
     stage = staging_folder(job.out_dir, f"local-{os.getpid()}")
-    previous = job.previous()
     try:
-        return assemble(job, _rendered(job, datasets, stage, previous, workers), previous)
+        with job.previous() as previous:
+            return assemble(job, _rendered(job, datasets, stage, previous, workers), previous)
     finally:
-        for feed in previous.values():
-            feed.close()
         remove_stage(stage)
 
 
@@ -486,12 +493,8 @@ def render_slice(job: Settings, records: Iterable[Mapping], folder: str) -> dict
     """`render_chunk` for a job of a split publish: the last publish read
     from its index here, the entries written to `folder`/meta.json last
     (a slice without it is not finished)."""
-    previous = job.previous()
-    try:
+    with job.previous() as previous:
         meta = render_chunk(job, records, folder, previous)
-    finally:
-        for feed in previous.values():
-            feed.close()
     with open(os.path.join(folder, META + ".new"), "w", encoding="utf-8") as f:
         f.write(json.dumps(meta))
     os.replace(os.path.join(folder, META + ".new"), os.path.join(folder, META))

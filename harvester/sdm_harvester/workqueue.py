@@ -755,13 +755,10 @@ def publish_assemble_job(spec: dict, store_url: str, data_dir: str, lease: list,
     store = Store(data_dir, url=store_url)
     name, holder, ttl = lease
     job = Settings.from_spec(spec)
-    previous = job.previous()
     try:
-        with Lease(store, name, holder, ttl, wait=0):
+        with job.previous() as previous, Lease(store, name, holder, ttl, wait=0):
             summary = assemble(job, rendered_slices(folders), previous)
     finally:
-        for feed in previous.values():
-            feed.close()
         remove_stage(stage)
         store.close()
     skipped = summary.pop("skipped")
