@@ -29,7 +29,7 @@ import time
 
 import yaml
 from bench import DEPARTMENT  # noqa: E402  (benchmarks/harvest/bench.py)
-from workers import DATABASE, Launcher, drop_store, fresh_store, postgres_cpu, psql_run, records, serve
+from workers import DATABASE, Launcher, command_line, drop_store, fresh_store, postgres_cpu, psql_run, records, serve
 
 REDIS_PORT = os.environ.get("SDM_REDIS_PORT", "63799")
 REDIS_DB = 13
@@ -84,10 +84,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--page-jobs", type=int, default=10, help="pages per job in the split case")
     args = parser.parse_args()
-    command = (
-        f".venv/bin/python benchmarks/harvest/page_jobs.py --datasets {args.datasets} --page-size {args.page_size}"
-        f" --delay {args.delay:g} --workers {args.workers} --page-jobs {args.page_jobs}"
-    )
+    command = command_line("page_jobs.py", args)
     psql_run(f"CREATE DATABASE {DATABASE}")  # kept from an earlier run, or new
     launcher = Launcher()  # before the pages fill this process
     server, pages = serve(args.delay, "application/json", by_query=True)

@@ -241,6 +241,12 @@ def write_config(folder: str, base: str, sources: int) -> str:
     return path
 
 
+def command_line(script: str, args: argparse.Namespace) -> str:
+    """The command that repeats a run, every option spelled out (defaults too)."""
+    options = [f"--{name.replace('_', '-')} {value}" for name, value in vars(args).items()]
+    return f".venv/bin/python benchmarks/harvest/{script} {' '.join(options)}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sources", type=int, default=200)
@@ -249,10 +255,7 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.05, help="seconds added to every answer")
     parser.add_argument("--cases", default="run,1,2,4,8", help="run and worker counts, in order")
     args = parser.parse_args()
-    command = (
-        f".venv/bin/python benchmarks/harvest/workers.py --sources {args.sources} --records {args.records}"
-        f" --page-size {args.page_size} --delay {args.delay:g} --cases {args.cases}"
-    )
+    command = command_line("workers.py", args)
     psql_run(f"CREATE DATABASE {DATABASE}")  # kept from an earlier run, or new
     launcher = Launcher()  # before the pages fill this process
     server, pages = serve(args.delay)
