@@ -359,7 +359,7 @@ class _Renderer:
         self.style = (self.formats, tuple(self.profile.prefixes.items()))
         #: whether another feed has this style (`render_chunk` says)
         self.shared = False
-        self.joins = [(w.between, w.tail) for w in self.writers]
+        self.joins = [(w.between, w.tail, w.lead) for w in self.writers]
         self.files = [open(os.path.join(folder, f"{name}.{ext}"), "wb", buffering=_BUFFER) for ext in self.formats]
 
     def render(self, subject: IRI, triples: list, nodes: dict | None) -> list:
@@ -383,9 +383,9 @@ class _Renderer:
                 found = nodes[key] = [w.render_node(node, group) for w in self.writers]
             rendered.append(found)
         lengths = []
-        for (between, tail), texts, out in zip(self.joins, zip(*rendered, strict=True), self.files, strict=True):
+        for (between, tail, lead), texts, out in zip(self.joins, zip(*rendered, strict=True), self.files, strict=True):
             data = between.join(texts) + tail
-            out.write(data)
+            out.write(lead + data if data else data)  # the fragment's layout: FeedPages.add_entries
             lengths.append(len(data))
         return lengths
 

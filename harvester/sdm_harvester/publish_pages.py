@@ -159,21 +159,30 @@ class Previous:
 
     def states(self, keys: Sequence[str]) -> dict:
         """{key: 1 (its text is known) or 0 (left out last time)} of the keys
-        the last publish saw; a key not there is new.  Built by SQLite as
-        one JSON object a batch: a row at a time costs more than the rest."""
+        the last publish saw; a key not there is new.  SQLite answers a
+        batch in one row (a row at a time costs more than the rest): how
+        many keys it knows and which of them were left out — when it knows
+        them all, as it mostly does, that is the whole answer — else one
+        JSON object of the keys it knows."""
         found: dict = {}
         if not self.valid:
             return found
+        db = self._open()
         for start in range(0, len(keys), _LOOKUP):
             part = list(keys[start : start + _LOOKUP])
             marks = ",".join("?" * len(part))
-            (text,) = (
-                self._open()
-                .execute(
-                    f"SELECT json_group_object(key, subject IS NOT NULL) FROM records WHERE key IN ({marks})", part
-                )
-                .fetchone()
-            )
+            known, hidden = db.execute(
+                "SELECT count(*), json_group_array(key) FILTER (WHERE subject IS NULL)"
+                f" FROM records WHERE key IN ({marks})",
+                part,
+            ).fetchone()
+            if known == len(set(part)):
+                found.update(dict.fromkeys(part, 1))
+                found.update(dict.fromkeys(json.loads(hidden), 0))
+                continue
+            (text,) = db.execute(
+                f"SELECT json_group_object(key, subject IS NOT NULL) FROM records WHERE key IN ({marks})", part
+            ).fetchone()
             found.update(json.loads(text))
         return found
 
@@ -257,10 +266,11 @@ class NewIndex:
         db.execute("INSERT OR IGNORE INTO gone SELECT subject, ? FROM dropped", (now,))
         db.execute("DELETE FROM gone WHERE EXISTS (SELECT 1 FROM records r WHERE r.subject = gone.subject)")
 
-    def activities(self, dataset_class: str) -> tuple[int, Iterator[str]]:
-        """(how many, each as a line of JSON, oldest first): an Update for
-        every dataset the feed holds, a Delete for every one it held once.
-        SQLite merges them in the order of its indexes and writes each line."""
+    def activities(self, dataset_class: str) -> tuple[int, Iterator[list[str]]]:
+        """(how many, batches of them as lines of JSON, oldest first): an
+        Update for every dataset the feed holds, a Delete for every one it
+        held once.  SQLite merges them in the order of its indexes and
+        writes each line; they come a few thousand at a time."""
         db = self.db
         total = db.execute(
             "SELECT (SELECT count(*) FROM records WHERE subject IS NOT NULL) + (SELECT count(*) FROM gone)"
@@ -275,7 +285,7 @@ class NewIndex:
             f" UNION ALL SELECT {line.replace('{when}', 'at')}, at, subject FROM gone ORDER BY 2, 3",
             ("Update", kind, "Delete", kind),
         )
-        return total, (text for text, _when, _subject in rows)
+        return total, iter(lambda: [text for text, _when, _subject in rows.fetchmany(4096)], [])
 
     def close(self, version: str, formats: Sequence[str], files: Mapping) -> None:
         """What makes the index valid for the next publish, and done."""
@@ -404,6 +414,7 @@ class FeedPages(PagedFeed):
     ) -> None:
         super().__init__(folder, feed_url, profile, formats, catalog_info, page_size, changes=True)
         self.version, self.previous = version, previous
+        self.leads = [len(WRITERS[extension].lead) for extension in self.formats]
         self.new_index = NewIndex(index_path, previous)
         #: [key, where its texts lie (None: the old files; False: left out),
         #: chunk, IRI, modified] of the records not yet on a page
@@ -419,8 +430,11 @@ class FeedPages(PagedFeed):
         """A chunk's entries for this feed: [key, None] (left out), [key,
         OLD] (the text the last publish wrote) or [key, [length per format],
         IRI, modified], the fresh texts lying one after another in `fds`
-        (one per format)."""
+        (one per format), each non-empty one after its format's `lead`
+        (JSON-LD's comma), as on a page: a page's texts from one fragment
+        are one run of bytes, copied at once (`_write`)."""
         offsets = [0] * len(self.formats)
+        leads = self.leads
         pending = self.pending  # a name of this frame: an entry a record, 100 000 of them
         for entry in entries:
             key, state = entry[0], entry[1]
@@ -433,9 +447,11 @@ class FeedPages(PagedFeed):
             if state == OLD:
                 pending.append([key, None, chunk, None, None])
             else:
-                where = [(fds[n], offsets[n], length) for n, length in enumerate(state)]
-                pending.append([key, where, chunk, entry[2], entry[3]])
-                offsets = [offset + length for offset, length in zip(offsets, state, strict=True)]
+                starts = [
+                    offset + (lead if length else 0) for offset, lead, length in zip(offsets, leads, state, strict=True)
+                ]
+                pending.append([key, list(zip(fds, starts, state, strict=True)), chunk, entry[2], entry[3]])
+                offsets = [start + length for start, length in zip(starts, state, strict=True)]
             self.shown += 1
             if self.shown > self.page_size:
                 self._emit_page()
@@ -562,8 +578,8 @@ class FeedPages(PagedFeed):
             # one activity a line: a reader can stop at the date it last read
             f.write(json.dumps(head, ensure_ascii=False)[:-1] + ',\n"orderedItems": [')
             separator = "\n"
-            for line in activities:
-                f.write(separator + line)
+            for lines in activities:
+                f.write(separator + ",\n".join(lines))
                 separator = ",\n"
             f.write("\n]}\n")
         self.new_index.close(self.version, self.formats, file_stats(self.folder))

@@ -108,6 +108,28 @@ def test_one_winner_per_origin_with_every_copys_provenance(store):
     assert [d["name"] for d in store.iter_datasets()] == ["city-c1"]
 
 
+def test_slices_of_the_store_hold_every_record_once_in_order(store):
+    """A split publish's slices (`slice_starts`, then `iter_publishable`
+    from one start before the next): sources of several records, a copy
+    that loses to another and a withdrawn record between them."""
+    for source in ("a", "b", "c"):
+        for n in range(5):
+            store.put(source, f"r{n}", f"{source}-r{n}", _data(f"{source}{n}"), f"h{source}{n}", False, None, NOW)
+    store.put("b", "copy", "b-copy", _data("copy", "https://a.example.cn/a2", hops=2), "hc", False, None, NOW)
+    store.withdraw("c", ["r1"], NOW)
+    every = [r.name for r in store.iter_publishable()]
+    assert len(every) == 14 and "b-copy" not in every
+    for slices in (1, 2, 4, 14, 30):
+        starts = store.slice_starts(slices)
+        assert len(starts) == min(slices, 14)
+        names = [
+            r.name
+            for start, stop in zip(starts, [*starts[1:], None], strict=True)
+            for r in store.iter_publishable(start, stop)
+        ]
+        assert names == every, slices
+
+
 def test_cache_and_page_memo_round_trip(store):
     store.remember("http://x/a", '"e1"', None, b"\x00body\xff")
     assert store.lookup("http://x/a") == ('"e1"', None, b"\x00body\xff")

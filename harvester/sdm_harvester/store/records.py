@@ -340,10 +340,12 @@ class RecordStore(Part):
         merged = self._merged()
         where, params = PUBLISHABLE + " AND " + _WINNER, {}
         if start:
-            where += " AND (r.source > :s0 OR (r.source = :s0 AND r.identifier >= :i0))"
+            # as row values, which both databases look up in the key's index
+            # (of the OR of the columns, SQLite reads every identifier of a source)
+            where += " AND (r.source, r.identifier) >= (:s0, :i0)"
             params.update(s0=start[0], i0=start[1])
         if stop:
-            where += " AND (r.source < :s1 OR (r.source = :s1 AND r.identifier < :i1))"
+            where += " AND (r.source, r.identifier) < (:s1, :i1)"
             params.update(s1=stop[0], i1=stop[1])
         query = sa.text(
             f"SELECT r.source, r.identifier, r.name, r.hash, {'r.data' if content else 'NULL AS data'},"
@@ -385,17 +387,20 @@ class RecordStore(Part):
 
     def slice_starts(self, slices: int) -> list[tuple[str, str]]:
         """Where each of at most `slices` equal, contiguous slices of what
-        `iter_datasets` yields starts (source, identifier): a split publish."""
-        keys = [
+        `iter_datasets` yields starts (source, identifier): a split publish.
+        The database numbers the records; only the starts come back."""
+        publishable = f"FROM records r WHERE {PUBLISHABLE} AND {_WINNER}"
+        total = self.database.read(sa.text(f"SELECT count(*) AS n {publishable}"))[0].n
+        numbered = (
+            f"SELECT r.source, r.identifier, row_number() OVER (ORDER BY r.source, r.identifier) AS n {publishable}"
+        )
+        return [
             (row.source, row.identifier)
             for row in self.database.stream(
-                sa.text(
-                    f"SELECT r.source, r.identifier FROM records r WHERE {PUBLISHABLE} AND {_WINNER}"
-                    " ORDER BY r.source, r.identifier"
-                )
+                sa.text(f"SELECT source, identifier FROM ({numbered}) s WHERE (n - 1) % :size = 0 ORDER BY n"),
+                {"size": max(1, -(-total // max(1, slices)))},
             )
         ]
-        return keys[:: max(1, -(-len(keys) // max(1, slices)))]
 
     def _merged(self) -> dict:
         """{origin: {provenance, uri}} for origins held more than once: every

@@ -122,6 +122,11 @@ class Writer:
     #: (`render` is `between.join(node texts) + tail`).
     between = b""
     tail = b""
+    #: What goes between two rendered texts of one document (JSON-LD's
+    #: comma between nodes): `separator` gives it before every text but the
+    #: first, and the publisher's fragments hold it before every text, so
+    #: that the texts of a page lie in one run of bytes.
+    lead = b""
 
     def __init__(self, out: TextIO | BinaryIO, prefixes: Mapping[str, str]) -> None:
         self.out = out
@@ -403,7 +408,7 @@ class JsonLdWriter(Writer):
         self.put('{"@context": ' + json.dumps(context) + ',\n"@graph": [\n')
         self._first = True
 
-    between = b",\n"
+    between = lead = b",\n"
 
     def render_node(self, subject: str, group: list) -> bytes:
         keys, members, values = self._keys, self._members, self._values
@@ -429,7 +434,7 @@ class JsonLdWriter(Writer):
         if not text:
             return ""
         first, self._first = self._first, False
-        return "" if first else ",\n"
+        return "" if first else self.lead.decode()
 
     def end(self) -> None:
         self.put("\n]}\n")
