@@ -57,7 +57,7 @@ import os
 import pickle
 import shutil
 from itertools import islice
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Sequence
 
 import sdm_schema
 from sdm_harvester.publish_pages import CHANGES, OLD, FeedPages, PagedFeed, Previous, modified, page_name, publish_time
@@ -104,21 +104,31 @@ def _key(content: bytes, embargoed: bool) -> str:
 
 @dataclasses.dataclass(slots=True)  # not frozen: one a record, and frozen costs 6x
 class Keyed:
-    """A record whose key its holder knows without decoding it (a store
-    keeps a hash of every record's content): `content` stands for all that
-    makes the record, `policy` holds its disclosure and embargo_until (what
-    disclosure.embargo_active reads), `load()` gives the record itself,
-    asked only when it is to be mapped (in this process when `here`: it
-    reads from what cannot go to another process).  `publish` takes these
-    beside plain records."""
+    """A store's record, whose key its holder knows without decoding it (a
+    store keeps a hash of every record's content): `content` stands for all
+    that makes the record, `policy` holds its disclosure and embargo_until
+    (what disclosure.embargo_active reads), `load()` gives the record itself
+    — the stored `record` with its measurements (`values`) — asked only when
+    it is to be mapped.  With `store`, its content was not read: it is read
+    from that store, in this process, a batch of records at a time
+    (`_loaded`).  `publish` takes these beside plain records."""
 
     content: str
     policy: Mapping
-    load: Callable[[], dict]
-    here: bool = False
+    record: Publishable
+    values: dict | None
+    store: Store | None = None
 
     def key(self, today: dt.date | None) -> str:
         return _key(self.content.encode("utf-8"), disclosure.embargo_active(self.policy, today))
+
+    def load(self, data: str | None = None) -> dict:
+        """The record, of its stored content `data` when it was not read."""
+        from sdm_harvester.evaluate import measured
+
+        if data is None and self.store is not None:
+            return _loaded([self])[0]
+        return measured(self.record.dataset(data), self.values)
 
 
 @functools.cache
@@ -315,15 +325,7 @@ def store_records(
     for record in store.iter_publishable(start, stop, content=not lazy):
         values = found.get(record.name)
         content = record.identity() + ("\n" + json.dumps(values, sort_keys=True, default=str) if values else "")
-        load = functools.partial(_measured, record, values, store if lazy else None)
-        yield Keyed(content, record.policy, load, here=lazy)
-
-
-def _measured(record: Publishable, values: dict | None, store: Store | None) -> dict:
-    from sdm_harvester.evaluate import measured
-
-    data = store.stored_content(record.source, record.identifier) if store else None
-    return measured(record.dataset(data), values)
+        yield Keyed(content, record.policy, record, values, store if lazy else None)
 
 
 def store_catalogue(data_dir: str, base_url: str, register_url: str | None, full: bool) -> tuple[dict, str]:
@@ -426,12 +428,12 @@ def _triage(job: Settings, batch: list, previous: Mapping[str, Previous]) -> tup
     with None for those every feed's index knows (never decoded, never sent
     to a renderer), and {feed: what its index knows of them}."""
     if not job.index_dir:
-        return [None] * len(batch), [_here(record) for record in batch], {}
+        return [None] * len(batch), _loaded(batch), {}
     keys = [_record_key(record, job.today) for record in batch]
     known = {name: previous[name].states(keys) for name in FEEDS}
     everywhere = functools.reduce(operator.and_, (states.keys() for states in known.values()))
-    fresh = [None if key in everywhere else _here(record) for key, record in zip(keys, batch, strict=True)]
-    return keys, fresh, known
+    loaded = iter(_loaded([record for key, record in zip(keys, batch, strict=True) if key not in everywhere]))
+    return keys, [None if key in everywhere else next(loaded) for key in keys], known
 
 
 def _known(triaged: tuple) -> dict | None:
@@ -446,9 +448,23 @@ def _known(triaged: tuple) -> dict | None:
     }
 
 
-def _here(record: Mapping | Keyed) -> Mapping | Keyed:
-    """The record itself when only this process can load it."""
-    return record.load() if isinstance(record, Keyed) and record.here else record
+def _loaded(records: list) -> list:
+    """The records, each store record whose content was not read (`Keyed`
+    with a store) as the record itself: only this process can read it, and
+    it reads a store's contents of the batch in one statement."""
+    wanted: dict = {}  # store → the keys of its records to read
+    for record in records:
+        if isinstance(record, Keyed) and record.store is not None:
+            wanted.setdefault(record.store, []).append((record.record.source, record.record.identifier))
+    if not wanted:
+        return records
+    contents = {store: store.stored_contents(keys) for store, keys in wanted.items()}
+    return [
+        record.load(contents[record.store][record.record.source, record.record.identifier])
+        if isinstance(record, Keyed) and record.store is not None
+        else record
+        for record in records
+    ]
 
 
 def _record_key(record: Mapping | Keyed, today: dt.date | None) -> str:

@@ -3,6 +3,7 @@ default) and PostgreSQL (shared by workers): whole records per
 transaction, no duplicates, content hashes, bounded history, one winner per
 dataset, leases that fence writes; and `sdm-harvest store migrate`."""
 
+import json
 import os
 import sqlite3
 
@@ -128,6 +129,21 @@ def test_slices_of_the_store_hold_every_record_once_in_order(store):
             for r in store.iter_publishable(start, stop)
         ]
         assert names == every, slices
+
+
+def test_contents_read_later_come_in_one_statement(store):
+    """`iter_publishable(content=False)` leaves the content out;
+    `stored_contents` reads it for a batch, and names a record withdrawn
+    meanwhile."""
+    for n in range(3):
+        store.put("s", f"r{n}", f"s-r{n}", _data(f"t{n}"), f"h{n}", False, None, NOW)
+    held = list(store.iter_publishable(content=False))
+    assert [r.data for r in held] == [None] * 3
+    contents = store.stored_contents([(r.source, r.identifier) for r in held])
+    assert [json.loads(contents[r.source, r.identifier])["title"] for r in held] == ["t0", "t1", "t2"]
+    store.withdraw_hidden("s", "r1", NOW)
+    with pytest.raises(LookupError, match="'r1' of 's'"):
+        store.stored_contents([("s", "r0"), ("s", "r1")])
 
 
 def test_cache_and_page_memo_round_trip(store):

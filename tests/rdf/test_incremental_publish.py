@@ -282,6 +282,14 @@ def test_a_store_publish_decodes_only_what_changed(open_record, tmp_path, monkey
 
     decoded, summary = again(dt.date(2025, 6, 1))  # the embargo ends today: its files are listed now
     assert decoded == {"deferred"} and summary["national"]["written"] == 1
+
+    reads = []  # the contents of the records to map come in one read, not one a record
+    real = type(store).stored_contents
+    monkeypatch.setattr(type(store), "stored_contents", lambda self, keys: reads.append(len(keys)) or real(self, keys))
+    for n in (2, 4):
+        edited = dict(records[n], origin=f"{BASE}/origin/{n}", version=f"v{n}")
+        store.put("city", f"c{n}", edited["name"], edited, f"h{n}-edited", False, None, "2025-03-01T00:00:00+00:00")
+    assert again(dt.date(2025, 6, 1))[0] == {records[2]["name"], records[4]["name"]} and reads == [2]
     store.close()
 
 

@@ -85,7 +85,7 @@ class Publishable:
     identifier: str
     name: str
     hash: str
-    #: the content as stored (JSON), None when it was not read (`stored_content`)
+    #: the content as stored (JSON), None when it was not read (`stored_contents`)
     data: str | None
     first_seen: str
     updated: str
@@ -329,7 +329,7 @@ class RecordStore(Part):
         (by source and identifier); from the record keyed `start` and before
         the one keyed `stop`, when given, for a publish split in slices
         (`slice_starts`).  Without `content` the stored text is not read
-        (`stored_content` reads one): an incremental publish that expects
+        (`stored_contents` reads it later): an incremental publish that expects
         few changes reads only the columns that say whether one changed.
 
         Withdrawn records are left out, and classified ones are never here:
@@ -366,14 +366,23 @@ class RecordStore(Part):
                 dict(zip(("disclosure", "embargo_until"), json.loads(row.policy), strict=True)) if row.policy else {},
             )
 
-    def stored_content(self, source: str, identifier: str) -> str:
-        """A record's content as stored (JSON), for a `Publishable` read without it."""
-        rows = self.database.read(
-            sa.select(records.c.data).where(_key(source, identifier), records.c.data.is_not(None))
-        )
-        if not rows:
+    def stored_contents(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The content as stored (JSON) of records read without it (`Publishable.data`
+        None), {(source, identifier): content}, 500 a statement."""
+        found: dict = {}
+        for start in range(0, len(keys), 500):
+            part = list(keys[start : start + 500])
+            rows = self.database.read(
+                sa.select(records.c.source, records.c.identifier, records.c.data).where(
+                    sa.tuple_(records.c.source, records.c.identifier).in_(part), records.c.data.is_not(None)
+                )
+            )
+            found.update(((row.source, row.identifier), row.data) for row in rows)
+        missing = [key for key in keys if key not in found]
+        if missing:
+            source, identifier = missing[0]
             raise LookupError(f"store: record {identifier!r} of {source!r} has no content (withdrawn meanwhile?)")
-        return rows[0].data
+        return found
 
     def _policy(self) -> str:
         """SQL for [disclosure, embargo_until] of a record's content, read
