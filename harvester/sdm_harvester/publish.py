@@ -387,7 +387,9 @@ class _Renderer:
         lengths = []
         for (between, tail, lead), texts, out in zip(self.joins, zip(*rendered, strict=True), self.files, strict=True):
             data = between.join(texts) + tail
-            out.write(lead + data if data else data)  # the fragment's layout: FeedPages.add_entries
+            if lead and data:  # the fragment's layout: FeedPages.add_entries
+                out.write(lead)
+            out.write(data)
             lengths.append(len(data))
         return lengths
 
@@ -454,17 +456,21 @@ def _loaded(records: list) -> list:
     it reads a store's contents of the batch in one statement."""
     wanted: dict = {}  # store → the keys of its records to read
     for record in records:
-        if isinstance(record, Keyed) and record.store is not None:
+        if _unread(record):
             wanted.setdefault(record.store, []).append((record.record.source, record.record.identifier))
     if not wanted:
         return records
     contents = {store: store.stored_contents(keys) for store, keys in wanted.items()}
     return [
         record.load(contents[record.store][record.record.source, record.record.identifier])
-        if isinstance(record, Keyed) and record.store is not None
+        if _unread(record)
         else record
         for record in records
     ]
+
+
+def _unread(record: Mapping | Keyed) -> bool:
+    return isinstance(record, Keyed) and record.store is not None
 
 
 def _record_key(record: Mapping | Keyed, today: dt.date | None) -> str:
@@ -567,22 +573,20 @@ def _rendered(
     or by `workers` forked processes (a few slices ahead, never all).  The
     index is asked here first: a slice of records it knows in every feed is
     never sent (nothing of it is mapped), the others go without them."""
-    batches = _batches(datasets, CHUNK)
+    slices = (
+        (chunk_folder(stage, number), triaged, _known(triaged))
+        for number, triaged in enumerate(_triage(job, batch, previous) for batch in _batches(datasets, CHUNK))
+    )
     if workers == 1:
-        for number, batch in enumerate(batches):
-            folder = chunk_folder(stage, number)
-            triaged = _triage(job, batch, previous)
-            yield folder, _known(triaged) or render_chunk(job, (), folder, previous, triaged)
+        for folder, triaged, known in slices:
+            yield folder, known or render_chunk(job, (), folder, previous, triaged)
         return
     global _FORKED
     _FORKED = (job, previous)  # the pool's processes inherit it
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         waiting: collections.deque = collections.deque()
         busy = 0  # of them, slices sent to the pool
-        for number, batch in enumerate(batches):
-            folder = chunk_folder(stage, number)
-            triaged = _triage(job, batch, previous)
-            known = _known(triaged)
+        for folder, triaged, known in slices:
             if known is None:
                 waiting.append((folder, pool.apply_async(_render_forked, (triaged, folder))))
                 busy += 1

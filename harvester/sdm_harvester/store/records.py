@@ -36,6 +36,8 @@ _WINNER = (
     " AND (o.hops < r.hops OR (o.hops = r.hops AND (o.source < r.source"
     " OR (o.source = r.source AND o.identifier < r.identifier)))))"
 )
+#: Records whose content one statement reads (`stored_contents`).
+_READ = 500
 _RECORD_COLUMNS = (
     "r.source, r.identifier, r.name, r.hash, r.data, r.classified, r.first_seen, r.updated, r.withdrawn_at"
 )
@@ -368,10 +370,10 @@ class RecordStore(Part):
 
     def stored_contents(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """The content as stored (JSON) of records read without it (`Publishable.data`
-        None), {(source, identifier): content}, 500 a statement."""
+        None), {(source, identifier): content}, `_READ` a statement."""
         found: dict = {}
-        for start in range(0, len(keys), 500):
-            part = list(keys[start : start + 500])
+        for start in range(0, len(keys), _READ):
+            part = list(keys[start : start + _READ])
             rows = self.database.read(
                 sa.select(records.c.source, records.c.identifier, records.c.data).where(
                     sa.tuple_(records.c.source, records.c.identifier).in_(part), records.c.data.is_not(None)
@@ -398,16 +400,17 @@ class RecordStore(Part):
         """Where each of at most `slices` equal, contiguous slices of what
         `iter_datasets` yields starts (source, identifier): a split publish.
         The database numbers the records; only the starts come back."""
-        publishable = f"FROM records r WHERE {PUBLISHABLE} AND {_WINNER}"
-        total = self.database.read(sa.text(f"SELECT count(*) AS n {publishable}"))[0].n
         numbered = (
-            f"SELECT r.source, r.identifier, row_number() OVER (ORDER BY r.source, r.identifier) AS n {publishable}"
+            "SELECT r.source, r.identifier, row_number() OVER (ORDER BY r.source, r.identifier) AS n,"
+            f" count(*) OVER () AS total FROM records r WHERE {PUBLISHABLE} AND {_WINNER}"
         )
+        # one read: each slice holds ceil(total / slices) records (integer division in both databases)
+        every = "(total + :slices - 1) / :slices"
         return [
             (row.source, row.identifier)
             for row in self.database.stream(
-                sa.text(f"SELECT source, identifier FROM ({numbered}) s WHERE (n - 1) % :size = 0 ORDER BY n"),
-                {"size": max(1, -(-total // max(1, slices)))},
+                sa.text(f"SELECT source, identifier FROM ({numbered}) s WHERE (n - 1) % ({every}) = 0 ORDER BY n"),
+                {"slices": max(1, slices)},
             )
         ]
 
