@@ -95,6 +95,7 @@ setup(
         "test": [
             "pytest>=7",
             "pytest-factoryboy>=2.5",
+            "pytest-xdist>=3.5",  # dev/run-tests.sh shares the CKAN tests among processes
             "factory-boy>=3.2",
             "Faker>=18",
             "snowballstemmer>=2.2",

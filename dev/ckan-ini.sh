@@ -7,6 +7,8 @@
 #                     (the scheming and dcat settings are then inert)
 #   SDM_CKAN_SITE_ID  ckan.site_id (default "default"); sites sharing one Solr
 #                     core need their own: CKAN scopes each site's index by it
+#   SDM_SOLR_CORE     the Solr core (default "ckan", the one dev/services.sh makes)
+#   SDM_REDIS_DB      the Redis database number (default 1)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$1 DB=$2 SITE_URL=$3
@@ -19,14 +21,16 @@ STORAGE=${SDM_RUN_DIR:-$ROOT/.run}/storage-$DB
 SIGNING_KEY=${SDM_RUN_DIR:-$ROOT/.run}/signing-$DB.pem
 PLUGINS=${SDM_CKAN_PLUGINS:-sdm scheming_datasets scheming_organizations dcat activity}
 SITE_ID=${SDM_CKAN_SITE_ID:-default}
+SOLR_CORE=${SDM_SOLR_CORE:-ckan}
+REDIS_DB=${SDM_REDIS_DB:-1}
 
 mkdir -p "$(dirname "$OUT")" "$STORAGE"
 "$ROOT/.venv/bin/python" -m ckanext.sdm.signing "$SIGNING_KEY" >/dev/null
 [ -f "$OUT" ] || "$CKAN" generate config "$OUT" >/dev/null
 "$CKAN" config-tool "$OUT" \
   "sqlalchemy.url = postgresql://ckan_default:pass@127.0.0.1:$PG_PORT/$DB" \
-  "solr_url = http://127.0.0.1:$SOLR_PORT/solr/ckan" \
-  "ckan.redis.url = redis://127.0.0.1:$REDIS_PORT/1" \
+  "solr_url = http://127.0.0.1:$SOLR_PORT/solr/$SOLR_CORE" \
+  "ckan.redis.url = redis://127.0.0.1:$REDIS_PORT/$REDIS_DB" \
   "ckan.site_url = $SITE_URL" \
   "ckan.site_id = $SITE_ID" \
   "ckan.storage_path = $STORAGE" \

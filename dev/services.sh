@@ -7,6 +7,9 @@
 #   dev/services.sh down HOLDER   drop HOLDER; stop everything when no one
 #                                 else holds the services
 #   dev/services.sh status
+#   dev/services.sh copy-db FROM TO
+#                                 database TO made afresh as a copy of FROM
+#                                 (each process of a parallel suite has its own)
 #
 # Ports: SDM_PG_PORT (54329), SDM_REDIS_PORT (63799), SDM_SOLR_PORT (58983).
 # Solr: SDM_SOLR_HEAP (512m), SDM_SOLR_CACHE (.cache/solr), SDM_SOLR_DIRECTORY
@@ -75,6 +78,11 @@ psql_admin() { psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERR
 create_db() {
   psql_admin -tc "SELECT 1 FROM pg_database WHERE datname='$1'" | grep -q 1 ||
     psql_admin -c "CREATE DATABASE $1 OWNER ckan_default ENCODING 'UTF8' TEMPLATE template0" >/dev/null
+}
+
+copy_db() {
+  psql_admin -c "DROP DATABASE IF EXISTS $2" >/dev/null
+  psql_admin -c "CREATE DATABASE $2 OWNER ckan_default TEMPLATE $1" >/dev/null
 }
 
 start_redis() {
@@ -179,11 +187,12 @@ case "$cmd" in
     rm -f "$HOLDERS/$holder"
     if [ -z "$(ls -A "$HOLDERS")" ]; then stop_all; else log "still held by: $(ls "$HOLDERS" | tr '\n' ' ')"; fi
     ;;
+  copy-db) copy_db "$2" "$3" ;;
   status)
     pg_running && echo "postgresql: up ($PG_PORT)" || echo "postgresql: down"
     redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1 && echo "redis: up ($REDIS_PORT)" || echo "redis: down"
     solr_up && echo "solr: up ($SOLR_PORT, $(solr_version))" || echo "solr: down"
     echo "held by: $(ls "$HOLDERS" | tr '\n' ' ')"
     ;;
-  *) echo "usage: $0 up|down|status [HOLDER]" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status [HOLDER] | copy-db FROM TO" >&2; exit 2 ;;
 esac

@@ -1,5 +1,11 @@
 """Shared fixtures.  CKAN's own pytest plugin (--ckan-ini) provides the
-database, index and plugin fixtures; these add the project's sample data."""
+database, index and plugin fixtures; these add the project's sample data.
+
+When dev/run-tests.sh shares the CKAN tests among pytest-xdist processes,
+the hooks below give each process its own ini (its database, Solr core and
+Redis database: CKAN's fixtures empty them between tests) and keep a test
+file's tests in one process, in order (module fixtures are set up once).
+"""
 
 import json
 import os
@@ -11,6 +17,31 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def example_path(*parts):
     return os.path.join(ROOT, "examples", *parts)
+
+
+def pytest_configure(config):
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and getattr(config.option, "ckan_ini", None):
+        config.option.ckan_ini = os.environ["SDM_TEST_WORKER_INI"] % worker
+
+
+#: Folders whose tests share one package-scoped fixture (tests/browser's web
+#: server on one port): all of them go to one process.
+_TOGETHER = ("tests/browser/",)
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, when installed
+def pytest_xdist_make_scheduler(config, log):
+    """Each test file (or folder of _TOGETHER) to one process.  A scheduler
+    of our own, as xdist's loadgroup marks are lost on pytest 9.2
+    (pytest-dev/pytest-xdist#1386)."""
+    from xdist.scheduler import LoadFileScheduling
+
+    class ByFile(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return next((f for f in _TOGETHER if nodeid.startswith(f)), None) or super()._split_scope(nodeid)
+
+    return ByFile(config, log)
 
 
 @pytest.fixture

@@ -1,5 +1,8 @@
 """A Solr core of its own on the suite's running Solr, for a test that needs
-a second, empty index (the restore drill's recovery site, a second CKAN).
+a second, empty index (the restore drill's recovery site, a second CKAN),
+and for each process of a suite run in parallel (dev/run-tests.sh):
+
+    python tests/solr_cores.py create NAME…   new, empty cores; prints their URLs
 
 CKAN scopes one core by ckan.site_id, but a recovery site restored "into an
 empty Solr core" must be shown to start from nothing, so the test makes one
@@ -15,6 +18,7 @@ import contextlib
 import glob
 import os
 import shutil
+import sys
 
 import requests
 
@@ -71,3 +75,10 @@ def solr_core(name: str):
         yield url
     finally:
         drop_core(name)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] != ["create"] or len(sys.argv) < 3:
+        sys.exit(__doc__)
+    for core in sys.argv[2:]:
+        print(create_core(core))
