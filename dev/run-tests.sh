@@ -60,9 +60,11 @@ ckan_folders() {
   done
 }
 
-names_a_path "$@" || worker_inis
+one_run=false
+names_a_path "$@" && one_run=true
+$one_run || worker_inis
 set +e
-if names_a_path "$@"; then
+if $one_run; then
   .venv/bin/pytest --ckan-ini="$INI" "$@"
   status=$?
 else

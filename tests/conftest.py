@@ -22,6 +22,8 @@ def example_path(*parts):
 def pytest_configure(config):
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if worker and getattr(config.option, "ckan_ini", None):
+        if "SDM_TEST_WORKER_INI" not in os.environ:
+            raise pytest.UsageError("pytest -n needs an ini for each process: run the suite with dev/run-tests.sh")
         config.option.ckan_ini = os.environ["SDM_TEST_WORKER_INI"] % worker
 
 
