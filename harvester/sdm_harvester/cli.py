@@ -396,7 +396,7 @@ def rebuild(
     "--workers",
     click.IntRange(min=1),
     1,
-    "Processes mapping and rendering the records (slices of 500, in order); this one cuts the pages.",
+    "Processes reading, mapping and rendering the records (ranges of the store, in order); this one cuts the pages.",
 )
 @click.option(
     "--full",

@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import sqlite3
+import threading
 from array import array
 from itertools import islice
 from typing import Iterable, Iterator, Mapping, Sequence
@@ -97,8 +98,11 @@ def file_stats(folder: str) -> dict:
 #: it lies on (a record left out is filed under the page being filled when
 #: it came), where its text lies in each format (`spans`, NULL when left
 #: out), its IRI and when it last changed; `gone`: the datasets the feed
-#: showed once and no longer holds, for the change log's Deletes.  The
-#: `_time` indexes hand the log its order without a sort.
+#: showed once and no longer holds, for the change log's Deletes; `slices`:
+#: each slice of the records as the map cut it (publish.slice_digest of its
+#: keys) with the places of those the feed left out, so that a slice seen
+#: again is known in one lookup, not one a record.  The `_time` indexes
+#: hand the log its order without a sort.
 INDEX_SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE records (key TEXT PRIMARY KEY, page INTEGER NOT NULL, spans BLOB, subject TEXT, modified TEXT)
@@ -109,7 +113,10 @@ CREATE INDEX records_time ON records (modified, subject) WHERE subject IS NOT NU
 CREATE TABLE pages (number INTEGER PRIMARY KEY, hash TEXT);
 CREATE TABLE gone (subject TEXT PRIMARY KEY, at TEXT NOT NULL);
 CREATE INDEX gone_time ON gone (at, subject);
+CREATE TABLE slices (digest TEXT PRIMARY KEY, hidden TEXT NOT NULL) WITHOUT ROWID;
 """
+#: An index of another layout is not read (its meta names the layout's hash).
+_LAYOUT = hashlib.blake2b(INDEX_SCHEMA.encode(), digest_size=8).hexdigest()
 #: Keys asked of SQLite in one statement.
 _LOOKUP = 500
 
@@ -134,6 +141,7 @@ class Previous:
             meta = dict(db.execute("SELECT name, value FROM meta"))
             if (
                 meta.get("version") == version
+                and meta.get("layout") == _LAYOUT
                 and json.loads(meta.get("formats", "[]")) == list(self.formats)
                 and json.loads(meta.get("files", "null")) == file_stats(folder)
             ):
@@ -157,17 +165,24 @@ class Previous:
             marks = ",".join("?" * len(part))
             yield from self._open().execute(f"SELECT key, {columns} FROM records WHERE key IN ({marks})", part)
 
-    def states(self, keys: Sequence[str]) -> dict:
+    def states(self, keys: Sequence[str], digest: str | None = None) -> dict:
         """{key: 1 (its text is known) or 0 (left out last time)} of the keys
-        the last publish saw; a key not there is new.  SQLite answers a
-        batch in one row (a row at a time costs more than the rest): how
-        many keys it knows and which of them were left out — when it knows
-        them all, as it mostly does, that is the whole answer — else one
-        JSON object of the keys it knows."""
+        the last publish saw; a key not there is new.  A slice the last
+        publish saw whole (its `digest`, publish.slice_digest) is answered
+        by one row of `slices`.  Else SQLite answers a batch of keys in one
+        row (a row at a time costs more than the rest): how many keys it
+        knows and which of them were left out — when it knows them all,
+        that is the whole answer — else one JSON object of the keys it knows."""
         found: dict = {}
         if not self.valid:
             return found
         db = self._open()
+        if digest is not None:
+            row = db.execute("SELECT hidden FROM slices WHERE digest=?", (digest,)).fetchone()
+            if row is not None:
+                found = dict.fromkeys(keys, 1)
+                found.update((keys[place], 0) for place in json.loads(row[0]))
+                return found
         for start in range(0, len(keys), _LOOKUP):
             part = list(keys[start : start + _LOOKUP])
             marks = ",".join("?" * len(part))
@@ -217,24 +232,55 @@ class NewIndex:
     """The index a publish writes as it cuts the pages: a copy of the last
     one (when that one is valid) in which only the pages written again,
     and those past the new end, are replaced; swapped in by `publish` with
-    the feeds, so a failed publish leaves the old index with the old feeds."""
+    the feeds, so a failed publish leaves the old index with the old feeds.
+    The copy is made by a thread of its own while the map begins (the
+    kernel copies, some 0.1 s a feed at 100 000 datasets); `db` waits for
+    it, then connects.  The thread only copies: SQLite is used on this
+    thread alone, as a pool forked meanwhile would inherit a lock of
+    SQLite's held by another thread and hang at its first SQLite call."""
 
     def __init__(self, path: str, previous: Previous) -> None:
-        self.path = path
+        self.path, self.fresh = path, not previous.valid
         for leftover in (path, path + "-journal"):
             if os.path.exists(leftover):
                 os.remove(leftover)
-        if previous.valid:
-            shutil.copyfile(previous.path, path)  # the kernel's copy; only changes are written below
-        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db: sqlite3.Connection | None = None
+        self._failure: BaseException | None = None
+        self._copying = threading.Thread(target=self._copy, args=(previous,), name=f"index {path}", daemon=True)
+        self._copying.start()
+
+    def _copy(self, previous: Previous) -> None:
+        try:
+            if previous.valid:
+                shutil.copyfile(previous.path, self.path)  # only changes are written below
+        except BaseException as error:  # raised where the index is first used
+            self._failure = error
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            self._copying.join()
+            if self._failure is not None:
+                raise RuntimeError(f"publish: the new index {self.path} could not be made") from self._failure
+            self._db = self._connect()
+        return self._db
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         # written whole before it is used, and thrown away on any failure
-        self.db.execute("PRAGMA journal_mode=OFF")
-        self.db.execute("PRAGMA synchronous=OFF")
-        if not previous.valid:
-            self.db.executescript(INDEX_SCHEMA)
-        self.db.execute("BEGIN")
+        db.execute("PRAGMA journal_mode=OFF")
+        db.execute("PRAGMA synchronous=OFF")
+        if self.fresh:
+            db.executescript(INDEX_SCHEMA)
+        db.execute("BEGIN")
+        db.execute("DELETE FROM slices")  # this publish's slices replace the last one's
         # the IRIs of rows replaced: a Delete unless the feed still holds them
-        self.db.execute("CREATE TEMP TABLE dropped (subject TEXT NOT NULL)")
+        db.execute("CREATE TEMP TABLE dropped (subject TEXT NOT NULL)")
+        return db
+
+    def slice(self, digest: str, hidden: list[int]) -> None:
+        """A slice of this publish: its digest, the places of those left out."""
+        self.db.execute("INSERT OR REPLACE INTO slices VALUES (?, ?)", (digest, json.dumps(hidden)))
 
     def kept(self, number: int, digest: str | None) -> None:
         """Page `number` taken as it was: its rows stand."""
@@ -270,8 +316,9 @@ class NewIndex:
         """(how many, batches of them as lines of JSON, oldest first): an
         Update for every dataset the feed holds, a Delete for every one it
         held once.  SQLite merges them in the order of its indexes and
-        writes each line; they come a few thousand at a time."""
-        db = self.db
+        writes each line; they come a few thousand at a time.  Read from
+        the committed index (`commit`), by any process."""
+        db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
         total = db.execute(
             "SELECT (SELECT count(*) FROM records WHERE subject IS NOT NULL) + (SELECT count(*) FROM gone)"
         ).fetchone()[0]
@@ -287,17 +334,30 @@ class NewIndex:
         )
         return total, iter(lambda: [text for text, _when, _subject in rows.fetchmany(4096)], [])
 
-    def close(self, version: str, formats: Sequence[str], files: Mapping) -> None:
-        """What makes the index valid for the next publish, and done."""
-        self.db.executemany(
-            "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-            [("version", version), ("formats", json.dumps(list(formats))), ("files", json.dumps(files))],
-        )
+    def commit(self) -> None:
+        """Every row written: the change log can be read from the file."""
         self.db.execute("COMMIT")
         self.db.close()
 
+    def seal(self, version: str, formats: Sequence[str], files: Mapping) -> None:
+        """What makes the index valid for the next publish, once the feed's
+        files are all written (`files`, their sizes and times)."""
+        db = sqlite3.connect(self.path, isolation_level=None)
+        db.executemany(
+            "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+            [
+                ("version", version),
+                ("layout", _LAYOUT),
+                ("formats", json.dumps(list(formats))),
+                ("files", json.dumps(files)),
+            ],
+        )
+        db.close()
+
     def abandon(self) -> None:
-        self.db.close()
+        self._copying.join()
+        if self._db is not None:
+            self._db.close()
         if os.path.exists(self.path):
             os.remove(self.path)
 
@@ -456,6 +516,16 @@ class FeedPages(PagedFeed):
             if self.shown > self.page_size:
                 self._emit_page()
 
+    def add_slices(self, slices: Iterable, entries: Sequence) -> None:
+        """The map's slices of a chunk ([digest, records], in order over the
+        chunk's `entries`) into the new index, each with the places of the
+        records this feed left out (what `Previous.states` reads back)."""
+        at = 0
+        for digest, count in slices:
+            part = entries[at : at + count]
+            self.new_index.slice(digest, [n for n, entry in enumerate(part) if entry[1] is None])
+            at += count
+
     def _emit_page(self) -> None:
         """The first `page_size` shown records waiting, and the left-out
         ones among them, as a page: another one follows."""
@@ -556,17 +626,23 @@ class FeedPages(PagedFeed):
     def summary(self) -> dict:
         return {"datasets": self.datasets, "pages": self.page, "reused": self.reused, "written": self.written}
 
-    def write_changes(self, old_log: str, now: str) -> None:
-        """The feed's change log, and its index completed: an ActivityStreams
-        2.0 OrderedCollection (as the IIIF Change Discovery API writes one),
-        oldest first, of an Update for every dataset in the feed (endTime:
-        when its record last changed) and a Delete for every dataset the
-        feed showed once and no longer holds (endTime: the publish that
-        found it gone).  The Deletes come from the last index (the rows of
-        the pages written again); without a valid one, from the last log
-        (`old_log`).  Only datasets the feed showed are named.  Written from
-        the index in time order, one activity a line: never held whole."""
+    def complete_index(self, old_log: str, now: str) -> None:
+        """The new index completed and committed, the change log to be
+        written from it (`write_changes`): the Deletes come from the last
+        index (the rows of the pages written again); without a valid one,
+        from the last log (`old_log`)."""
         self.new_index.finish(self.page, now, () if self.previous.valid else _read_log(old_log))
+        self.new_index.commit()
+
+    def write_changes(self) -> None:
+        """The feed's change log, from its completed index, in this process
+        or another: an ActivityStreams 2.0 OrderedCollection (as the IIIF
+        Change Discovery API writes one), oldest first, of an Update for
+        every dataset in the feed (endTime: when its record last changed)
+        and a Delete for every dataset the feed showed once and no longer
+        holds (endTime: the publish that found it gone).  Only datasets the
+        feed showed are named.  Written from the index in time order, one
+        activity a line: never held whole."""
         total, activities = self.new_index.activities(self.profile.dataset_class)
         head = {
             "@context": ACTIVITY_STREAMS,
@@ -582,7 +658,10 @@ class FeedPages(PagedFeed):
                 f.write(separator + ",\n".join(lines))
                 separator = ",\n"
             f.write("\n]}\n")
-        self.new_index.close(self.version, self.formats, file_stats(self.folder))
+
+    def seal_index(self) -> None:
+        """The new index made valid for the files now in the feed's folder."""
+        self.new_index.seal(self.version, self.formats, file_stats(self.folder))
 
     def abandon(self) -> None:
         super().abandon()

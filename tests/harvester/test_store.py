@@ -139,8 +139,10 @@ def test_contents_read_later_come_in_one_statement(store):
         store.put("s", f"r{n}", f"s-r{n}", _data(f"t{n}"), f"h{n}", False, None, NOW)
     held = list(store.iter_publishable(content=False))
     assert [r.data for r in held] == [None] * 3
+    store.put("t", "r0", "t-r0", _data("u0"), "u0", False, None, NOW)  # a second source, asked in the same statement
+    held = list(store.iter_publishable(content=False))
     contents = store.stored_contents([(r.source, r.identifier) for r in held])
-    assert [json.loads(contents[r.source, r.identifier])["title"] for r in held] == ["t0", "t1", "t2"]
+    assert [json.loads(contents[r.source, r.identifier])["title"] for r in held] == ["t0", "t1", "t2", "u0"]
     store.withdraw_hidden("s", "r1", NOW)
     with pytest.raises(LookupError, match="'r1' of 's'"):
         store.stored_contents([("s", "r0"), ("s", "r1")])
@@ -203,18 +205,25 @@ def test_the_command_line_on_either_store(tmp_path, store_url):
     assert os.path.exists(tmp_path / "data" / "harvest.sqlite") == (store_url is None)
 
 
-def test_a_store_of_an_earlier_version_gets_its_origin_columns(tmp_path):
+def test_a_store_of_an_earlier_version_gets_its_derived_columns(tmp_path):
+    """origin, hops and policy (tables.derived) added to a store that lacks
+    them and filled in from the data: the winning copy and a deferred
+    record's embargo are read as before."""
     store = Store(str(tmp_path))
     store.put("city", "c1", "city-c1", _data("copy", "urn:x", hops=2), "h1", False, None, NOW)
     store.put("dept", "d1", "dept-d1", _data("own", "urn:x", hops=1), "h2", False, None, NOW)
+    deferred = dict(_data("later"), disclosure="deferred", embargo_until="2027-03-01")
+    store.put("dept", "d2", "dept-d2", deferred, "h3", False, None, NOW)
     store.close()
     with sqlite3.connect(tmp_path / "harvest.sqlite") as db:  # as earlier versions left it
         db.execute("DROP INDEX records_by_origin")
-        db.execute("ALTER TABLE records DROP COLUMN origin")
-        db.execute("ALTER TABLE records DROP COLUMN hops")
+        for column in ("origin", "hops", "policy"):
+            db.execute(f"ALTER TABLE records DROP COLUMN {column}")
     store = Store(str(tmp_path))
     try:
-        assert [d["name"] for d in store.iter_datasets()] == ["dept-d1"]
+        assert [d["name"] for d in store.iter_datasets()] == ["dept-d1", "dept-d2"]
+        policies = {r.name: r.policy for r in store.iter_publishable(content=False)}
+        assert policies == {"dept-d1": {}, "dept-d2": {"disclosure": "deferred", "embargo_until": "2027-03-01"}}
     finally:
         store.close()
 

@@ -143,6 +143,42 @@ def test_one_changed_dataset_rewrites_one_page_per_format(open_record, tmp_path,
     _same_feeds(out, tmp_path / "full-2")
 
 
+def _key_lookups(monkeypatch):
+    """The statements in which an index is asked for records one key at a
+    time (`Previous.states` without a known slice), as they run."""
+    asked = []
+    real = publishing_pages.Previous._open
+
+    def traced(self):
+        db = real(self)
+        db.set_trace_callback(lambda sql: asked.append(sql) if "count(*)" in sql else None)
+        return db
+
+    monkeypatch.setattr(publishing_pages.Previous, "_open", traced)
+    return asked
+
+
+def test_a_slice_seen_again_is_known_by_its_digest_not_by_its_keys(open_record, tmp_path, monkeypatch):
+    """The map cuts its slices where the records' keys say: an unchanged
+    catalogue asks no key of the index, and a record inserted in the
+    middle makes only the slice it falls in (or the two it splits that
+    into) ask key by key; the feeds still equal a full publish."""
+    monkeypatch.setattr(publishing, "CHUNK", 4)
+    records = [dict(open_record, id=f"r-{n}", name=f"r-{n}") for n in range(80)]
+    out, index = tmp_path / "feeds", tmp_path / "index"
+    publish(records, str(out), page_size=5, catalog_info=INFO, today=TODAY, index_dir=str(index))
+    asked = _key_lookups(monkeypatch)
+    again = publish(records, str(out), page_size=5, catalog_info=INFO, today=TODAY, index_dir=str(index))
+    assert asked == [] and again["national"]["written"] == 0
+
+    grown = [*records[:40], dict(open_record, id="new", name="new"), *records[40:]]
+    summary = publish(grown, str(out), page_size=5, catalog_info=INFO, today=TODAY, index_dir=str(index))
+    assert 0 < len(asked) <= 2 * len(FEEDS), asked
+    assert summary["national"]["reused"] == len(records)
+    publish(grown, str(tmp_path / "full"), page_size=5, catalog_info=INFO, today=TODAY)
+    _same_feeds(out, tmp_path / "full")
+
+
 def test_an_index_of_files_rewritten_since_is_not_trusted(tmp_path):
     """Another publisher (or a restore) rewrote the folder: the index no
     longer describes its bytes, so nothing is copied from it."""

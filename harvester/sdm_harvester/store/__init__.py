@@ -151,7 +151,7 @@ class Store(RecordStore, LoadLedger, RunLog, HttpCache, PageMemos, Leases):
         with db.transaction():
             db.conn.execute(
                 sa.text(
-                    "UPDATE records SET classified=0, data=NULL, origin=NULL, hops=NULL,"
+                    "UPDATE records SET classified=0, data=NULL, origin=NULL, hops=NULL, policy=NULL,"
                     " withdrawn_at=coalesce(withdrawn_at, :now) WHERE classified=1 AND EXISTS (SELECT 1 FROM loads l"
                     " WHERE l.source=records.source AND l.identifier=records.identifier)"
                 ),

@@ -17,7 +17,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import sqlalchemy as sa
 
 from sdm_harvester.store.database import Database, Part
-from sdm_harvester.store.tables import origin_and_hops, records
+from sdm_harvester.store.tables import derived, records
 
 #: Namespace of the stable dataset ids derived from (source, identifier).
 ID_NAMESPACE = uuid.UUID("5b1f2e0c-6a57-4f0e-9d0a-2f7c3d1c5e11")
@@ -36,6 +36,8 @@ _WINNER = (
     " AND (o.hops < r.hops OR (o.hops = r.hops AND (o.source < r.source"
     " OR (o.source = r.source AND o.identifier < r.identifier)))))"
 )
+#: What the `policy` column holds, in order.
+_POLICY = ("disclosure", "embargo_until")
 #: Records whose content one statement reads (`stored_contents`).
 _READ = 500
 _RECORD_COLUMNS = (
@@ -93,7 +95,7 @@ class Publishable:
     updated: str
     #: provenance and IRI from the other copies of the dataset (`_merged`)
     merged: dict
-    #: its disclosure and embargo_until, read by the database from the content
+    #: its disclosure and embargo_until when deferred (the `policy` column), else empty
     policy: dict
 
     def dataset(self, data: str | None = None) -> dict:
@@ -141,7 +143,6 @@ def select_records(where: str, join: str = "", limit: str = "") -> sa.sql.TextCl
 
 def _content(data: dict | None, content_hash: str, classified: bool, source_modified: str | None, now: str) -> dict:
     """The columns a record's content sets when it is new or changed."""
-    origin, hops = origin_and_hops(data)
     return {
         "hash": content_hash,
         "data": None if data is None else json.dumps(data, ensure_ascii=False, sort_keys=True),
@@ -149,8 +150,7 @@ def _content(data: dict | None, content_hash: str, classified: bool, source_modi
         "source_modified": source_modified,
         "last_seen": now,
         "updated": now,
-        "origin": origin,
-        "hops": hops,
+        **derived(data),
     }
 
 
@@ -309,12 +309,12 @@ class RecordStore(Part):
             count = conn.execute(
                 records.update()
                 .where(_key(source, identifier), records.c.withdrawn_at.is_(None))
-                .values(withdrawn_at=now, data=None, origin=None, hops=None)
+                .values(withdrawn_at=now, data=None, **derived(None))
             ).rowcount
             conn.execute(
                 records.update()
                 .where(_key(source, identifier), records.c.data.is_not(None))
-                .values(data=None, origin=None, hops=None)
+                .values(data=None, **derived(None))
             )
         self.record_writes += count
         return count
@@ -325,7 +325,11 @@ class RecordStore(Part):
             yield record.dataset()
 
     def iter_publishable(
-        self, start: Sequence[str] | None = None, stop: Sequence[str] | None = None, content: bool = True
+        self,
+        start: Sequence[str] | None = None,
+        stop: Sequence[str] | None = None,
+        content: bool = True,
+        merged: dict | None = None,
     ) -> Iterator[Publishable]:
         """Current, publishable records (`Publishable`), streamed in a stable order
         (by source and identifier); from the record keyed `start` and before
@@ -337,9 +341,10 @@ class RecordStore(Part):
         Withdrawn records are left out, and classified ones are never here:
         their content is not even kept.  Copies of one dataset that arrived
         by several paths (the same `origin`) are one dataset: the winner
-        (`copies`) carries the provenance of every copy.
+        (`copies`) carries the provenance of every copy (`merged_copies`,
+        read here unless given: a publish reading many ranges reads it once).
         """
-        merged = self._merged()
+        merged = self.merged_copies() if merged is None else merged
         where, params = PUBLISHABLE + " AND " + _WINNER, {}
         if start:
             # as row values, which both databases look up in the key's index
@@ -351,21 +356,23 @@ class RecordStore(Part):
             params.update(s1=stop[0], i1=stop[1])
         query = sa.text(
             f"SELECT r.source, r.identifier, r.name, r.hash, {'r.data' if content else 'NULL AS data'},"
-            " r.first_seen, r.updated, r.origin,"
-            f" {self._policy()} AS policy"
-            f" FROM records r WHERE {where} ORDER BY r.source, r.identifier"
+            f" r.first_seen, r.updated, r.origin, r.policy FROM records r WHERE {where}"
+            " ORDER BY r.source, r.identifier"
         )
-        for row in self.database.stream(query, params):
+        # by place, not by name: a row a record, 100 000 of them
+        for source, identifier, name, digest, data, first_seen, updated, origin, policy in self.database.stream(
+            query, params
+        ):
             yield Publishable(
-                row.source,
-                row.identifier,
-                row.name,
-                row.hash,
-                row.data,
-                row.first_seen,
-                row.updated,
-                merged.get(row.origin, {}),
-                dict(zip(("disclosure", "embargo_until"), json.loads(row.policy), strict=True)) if row.policy else {},
+                source,
+                identifier,
+                name,
+                digest,
+                data,
+                first_seen,
+                updated,
+                merged.get(origin, {}),
+                dict(zip(_POLICY, json.loads(policy), strict=True)) if policy else {},
             )
 
     def stored_contents(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
@@ -373,10 +380,20 @@ class RecordStore(Part):
         None), {(source, identifier): content}, `_READ` a statement."""
         found: dict = {}
         for start in range(0, len(keys), _READ):
-            part = list(keys[start : start + _READ])
+            by_source: dict = {}
+            for source, identifier in keys[start : start + _READ]:
+                by_source.setdefault(source, []).append(identifier)
+            # the identifiers of each source, not row values: SQLite scans
+            # the whole table for (source, identifier) IN (...)
             rows = self.database.read(
                 sa.select(records.c.source, records.c.identifier, records.c.data).where(
-                    sa.tuple_(records.c.source, records.c.identifier).in_(part), records.c.data.is_not(None)
+                    sa.or_(
+                        *(
+                            sa.and_(records.c.source == source, records.c.identifier.in_(identifiers))
+                            for source, identifiers in by_source.items()
+                        )
+                    ),
+                    records.c.data.is_not(None),
                 )
             )
             found.update(((row.source, row.identifier), row.data) for row in rows)
@@ -385,16 +402,6 @@ class RecordStore(Part):
             source, identifier = missing[0]
             raise LookupError(f"store: record {identifier!r} of {source!r} has no content (withdrawn meanwhile?)")
         return found
-
-    def _policy(self) -> str:
-        """SQL for [disclosure, embargo_until] of a record's content, read
-        by the database, and only for content that says "deferred" at all
-        (no other disclosure has an embargo): NULL for the others."""
-        if self.database.dialect == "postgresql":
-            fields = "json_build_array(r.data::json ->> 'disclosure', r.data::json ->> 'embargo_until')::text"
-            return f"""CASE WHEN strpos(r.data, '"deferred"') > 0 THEN {fields} END"""
-        fields = "json_extract(r.data, '$.disclosure', '$.embargo_until')"
-        return f"""CASE WHEN instr(r.data, '"deferred"') THEN {fields} END"""
 
     def slice_starts(self, slices: int) -> list[tuple[str, str]]:
         """Where each of at most `slices` equal, contiguous slices of what
@@ -414,7 +421,14 @@ class RecordStore(Part):
             )
         ]
 
-    def _merged(self) -> dict:
+    def iter_keys(self) -> Iterator[tuple[str, str]]:
+        """(source, identifier) of every record held, withdrawn ones too, in
+        store order, read from the key's index alone: where a publish read
+        by several processes cuts the store into ranges."""
+        query = sa.text("SELECT r.source, r.identifier FROM records r ORDER BY r.source, r.identifier")
+        yield from map(tuple, self.database.stream(query))
+
+    def merged_copies(self) -> dict:
         """{origin: {provenance, uri}} for origins held more than once: every
         copy's provenance, and the IRI an upstream catalogue already gave
         the dataset, so that every level names it alike."""

@@ -42,13 +42,19 @@ records = sa.Table(
     _required("last_seen"),
     _required("updated"),  # when data or hash last changed
     *_optional("withdrawn_at"),
-    # from data, kept beside it so both databases can pick the winning copy
-    # of a dataset held more than once without JSON functions of their own
+    # from data, kept beside it (`derived`) so both databases can pick the
+    # winning copy of a dataset held more than once without JSON functions
+    # of their own, and a publish can key a record without reading its data
     *_optional("origin"),
     *_optional("hops", kind=_int),  # len(data.provenance)
+    *_optional("policy"),  # [disclosure, embargo_until] of a deferred record, else NULL
 )
 sa.Index("records_name", records.c.name, unique=True)
 sa.Index("records_by_origin", records.c.origin, records.c.hops)
+# the rows of an earlier version's classified records (Store._forget_classified),
+# looked for at every opening: without it, a read of the whole table
+_CLASSIFIED = records.c.classified == 1
+sa.Index("records_classified", records.c.classified, sqlite_where=_CLASSIFIED, postgresql_where=_CLASSIFIED)
 sources = sa.Table(
     "sources",
     metadata,
@@ -99,36 +105,59 @@ leases = sa.Table("leases", metadata, _key("source"), _required("holder"), _requ
 MIGRATED = (records, sources, runs, run_sources, loads, pages, http_cache)
 
 
-def origin_and_hops(data: dict | None) -> tuple[str | None, int | None]:
-    """The `origin` and `hops` columns of a record's data."""
+#: The columns `derived` from a record's data.
+DERIVED = ("origin", "hops", "policy")
+
+
+def derived(data: dict | None) -> dict:
+    """The columns kept beside a record's data, read from it: its `origin`
+    and `hops` (len(data.provenance)), and for a deferred record its
+    `policy`, what decides whether its embargo runs on a given day
+    (disclosure.embargo_active): a publish that reads no content still
+    keys the record by it.  All None without data."""
     if data is None:
-        return None, None
+        return dict.fromkeys(DERIVED)
     origin = data.get("origin")
-    return (None if origin is None else str(origin)), len(data.get("provenance") or ())
+    deferred = data.get("disclosure") == "deferred"
+    return {
+        "origin": None if origin is None else str(origin),
+        "hops": len(data.get("provenance") or ()),
+        "policy": json.dumps([data["disclosure"], data.get("embargo_until")], default=str) if deferred else None,
+    }
 
 
 def create(conn: sa.engine.Connection) -> None:
     """Every table, and the columns a store of an earlier version lacks."""
     metadata.create_all(conn, checkfirst=True)
     columns = {c["name"] for c in sa.inspect(conn).get_columns("records")}
-    if "origin" not in columns:
-        _add_origin_columns(conn)
-
-
-def _add_origin_columns(conn: sa.engine.Connection) -> None:
-    """A store written before `origin` and `hops` had their columns
-    (the embedded SQLite of earlier versions) gets them, filled in."""
-    conn.exec_driver_sql("ALTER TABLE records ADD COLUMN origin TEXT")
-    conn.exec_driver_sql("ALTER TABLE records ADD COLUMN hops INTEGER")
-    rows = conn.execute(
-        sa.select(records.c.source, records.c.identifier, records.c.data).where(records.c.data.is_not(None))
-    ).fetchall()
-    for row in rows:
-        origin, hops = origin_and_hops(json.loads(row.data))
-        conn.execute(
-            records.update()
-            .where(records.c.source == row.source, records.c.identifier == row.identifier)
-            .values(origin=origin, hops=hops)
-        )
-    for index in records.indexes:
+    missing = [name for name in DERIVED if name not in columns]
+    if missing:
+        _add_derived_columns(conn, missing)
+    for index in records.indexes:  # those an earlier version did not make
         index.create(conn, checkfirst=True)
+
+
+def _add_derived_columns(conn: sa.engine.Connection, missing: list[str]) -> None:
+    """A store written before some `derived` columns existed (the embedded
+    SQLite of earlier versions) gets them, and every derived column is
+    filled in again from the data."""
+    for name in missing:
+        kind = "INTEGER" if name == "hops" else "TEXT"
+        conn.exec_driver_sql(f"ALTER TABLE records ADD COLUMN {name} {kind}")
+    update = (
+        records.update()
+        .where(records.c.source == sa.bindparam("s"), records.c.identifier == sa.bindparam("i"))
+        .values({name: sa.bindparam(name) for name in DERIVED})
+    )
+    after: tuple = ("", "")
+    while True:  # a thousand records at a time, in key order: memory does not grow with the store
+        rows = conn.execute(
+            sa.select(records.c.source, records.c.identifier, records.c.data)
+            .where(records.c.data.is_not(None), sa.tuple_(records.c.source, records.c.identifier) > after)
+            .order_by(records.c.source, records.c.identifier)
+            .limit(1000)
+        ).fetchall()
+        if not rows:
+            break
+        conn.execute(update, [dict(derived(json.loads(row.data)), s=row.source, i=row.identifier) for row in rows])
+        after = (rows[-1].source, rows[-1].identifier)
