@@ -4,9 +4,9 @@ the sdm-publish queue (real Redis); three `sdm-harvest worker --burst`
 processes run them.  The feeds are byte for byte those of a publish in one
 process; a slice that fails leaves the old feeds as they were."""
 
-import filecmp
 import os
 
+from feed_files import same_feeds
 from harvest_helpers import PLATFORMS, run_report, sdm_harvest, write_config
 from scale_services import pg_url, redis_url, scale_services  # noqa: F401 (fixtures)
 from test_workers import _wait, _worker
@@ -54,14 +54,6 @@ def _split(tmp_path, pg, redis, out, slices):
         store.close()
 
 
-def _same_feeds(left, right):
-    for name in FEEDS:
-        names = sorted(os.listdir(left / name))
-        assert names == sorted(os.listdir(right / name)), name
-        _match, mismatch, errors = filecmp.cmpfiles(left / name, right / name, names, shallow=False)
-        assert not mismatch and not errors, (name, mismatch, errors)
-
-
 def _workers(tmp_path, redis, label, count):
     workers = [_worker(tmp_path, redis, f"{label}-{n}", "--burst", "--queue", "sdm-publish") for n in range(count)]
     for n, process in enumerate(workers):
@@ -93,7 +85,7 @@ def test_a_split_publish_writes_what_one_process_writes_and_a_failed_slice_chang
     assert Queue("sdm-publish", connection=Redis.from_url(redis_url)).fetch_job(follows["queued"]).get_status() == (
         "finished"
     )
-    _same_feeds(single, out)
+    same_feeds(single, out)
     assert not (tmp_path / ".feeds.staging").exists()  # no fragments left beside the feeds
     assert sorted(os.listdir(out)) == sorted(FEEDS)  # no .new folder
 
@@ -113,7 +105,7 @@ def test_a_split_publish_writes_what_one_process_writes_and_a_failed_slice_chang
     assert assembly.get_status() == "deferred"  # never ran
     after = {(name, f): (out / name / f).stat().st_ino for name in FEEDS for f in os.listdir(out / name)}
     assert after == before and sorted(os.listdir(out)) == sorted(FEEDS)
-    _same_feeds(single, out)
+    same_feeds(single, out)
     store = Store(str(tmp_path / "data"), url=pg_url)
     try:
         assert store.lease_holder(publish_lease(str(out))) is None  # the failed slice let it go
@@ -125,5 +117,5 @@ def test_a_split_publish_writes_what_one_process_writes_and_a_failed_slice_chang
     _workers(tmp_path, redis_url, "third", 1)
     result = queue.fetch_job(queued["assemble"]).result
     assert all(result[name]["written"] == 0 and result[name]["reused"] == result[name]["datasets"] for name in FEEDS)
-    _same_feeds(single, out)
+    same_feeds(single, out)
     assert not os.path.exists(tmp_path / ".feeds.staging")  # the failed publish's slices cleared too

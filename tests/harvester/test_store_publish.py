@@ -5,11 +5,11 @@ those of a publish in one process, on SQLite and on PostgreSQL, after
 edits and insertions too; an insertion changes the range it falls in and
 no other."""
 
-import filecmp
 import json
 import os
 
 import pytest
+from feed_files import same_feeds
 from scale_services import pg_url, scale_services, store_url  # noqa: F401 (fixtures)
 
 from sdm_harvester import publish as publishing
@@ -36,14 +36,6 @@ def _put(store, numbers, version=None):
     for number in numbers:
         record = _record(number) if version is None else dict(_record(number), version=version)
         store.put("city", f"c{number:03d}", record["name"], record, f"h{number}-{version}", False, None, WHEN)
-
-
-def _same_feeds(left, right):
-    for name in FEEDS:
-        names = sorted(os.listdir(left / name))
-        assert names == sorted(os.listdir(right / name)), name
-        _match, mismatch, errors = filecmp.cmpfiles(left / name, right / name, names, shallow=False)
-        assert not mismatch and not errors, (name, mismatch, errors)
 
 
 @pytest.fixture
@@ -73,9 +65,9 @@ def test_processes_that_read_the_store_write_what_one_writes(tmp_path, store_url
         assert all(changed[name]["reused"] >= changed[name]["datasets"] - 3 for name in FEEDS)
         # the index is the data folder's: each full publish below starts afresh
         one = published("one", 1, full=True)
-        _same_feeds(tmp_path / "feeds", tmp_path / "one")
+        same_feeds(tmp_path / "feeds", tmp_path / "one")
         assert published("two", 2, full=True) == one
-        _same_feeds(tmp_path / "two", tmp_path / "one")
+        same_feeds(tmp_path / "two", tmp_path / "one")
     finally:
         store.close()
 

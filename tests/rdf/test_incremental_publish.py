@@ -2,13 +2,13 @@
 and an incremental one maps and renders only the records that changed."""
 
 import datetime as dt
-import filecmp
 import itertools
 import json
 import os
 
 import pytest
 from disclosure_cases import combinations
+from feed_files import same_feeds
 from rdf_helpers import BASE, TODAY
 
 from sdm_harvester import publish as publishing
@@ -30,14 +30,6 @@ def _records(open_record):
         for n in range(12)
     ]
     return [r for _t, _k, r in combinations()] + opened
-
-
-def _same_feeds(left, right):
-    for name in FEEDS:
-        names = sorted(os.listdir(left / name))
-        assert names == sorted(os.listdir(right / name)), name
-        match, mismatch, errors = filecmp.cmpfiles(left / name, right / name, names, shallow=False)
-        assert not mismatch and not errors, (name, mismatch, errors)
 
 
 def _counting(monkeypatch):
@@ -68,7 +60,7 @@ def test_incremental_publish_renders_only_what_changed(open_record, tmp_path, mo
     monkeypatch.undo()
     full = tmp_path / "full"
     publish(changed, str(full), page_size=5, catalog_info=INFO, today=TODAY)
-    _same_feeds(out, full)
+    same_feeds(out, full)
 
 
 def test_a_new_day_renders_again_what_the_day_changes(open_record, tmp_path, monkeypatch):
@@ -89,7 +81,7 @@ def test_a_new_day_renders_again_what_the_day_changes(open_record, tmp_path, mon
     assert {name for name, _profile in mapped} == {"deferred"}
     monkeypatch.undo()
     publish(records, str(tmp_path / "full"), catalog_info=INFO, today=later)
-    _same_feeds(out, tmp_path / "full")
+    same_feeds(out, tmp_path / "full")
 
 
 def test_three_workers_write_what_one_writes(open_record, tmp_path, monkeypatch):
@@ -100,7 +92,7 @@ def test_three_workers_write_what_one_writes(open_record, tmp_path, monkeypatch)
     one = publish(records, str(tmp_path / "one"), page_size=5, catalog_info=INFO, today=TODAY)
     three = publish(iter(records), str(tmp_path / "three"), page_size=5, catalog_info=INFO, today=TODAY, workers=3)
     assert one == three
-    _same_feeds(tmp_path / "one", tmp_path / "three")
+    same_feeds(tmp_path / "one", tmp_path / "three")
     assert sorted(os.listdir(tmp_path)) == ["one", "three"]  # no staging, no .new left
 
 
@@ -130,7 +122,7 @@ def test_one_changed_dataset_rewrites_one_page_per_format(open_record, tmp_path,
         assert {file for feed, file in rewritten if feed == name} == {f"{page}.{ext}" for ext in formats}
     assert all(summary[name]["written"] == 1 for name in FEEDS)
     publish(changed, str(tmp_path / "full"), page_size=5, catalog_info=INFO, today=TODAY)
-    _same_feeds(out, tmp_path / "full")
+    same_feeds(out, tmp_path / "full")
 
     # the last page filled and one more begun: the old last page gets its
     # hydra:next, the new one is written, the rest stay
@@ -140,7 +132,7 @@ def test_one_changed_dataset_rewrites_one_page_per_format(open_record, tmp_path,
     summary = publish(grown, str(out), page_size=5, catalog_info=INFO, today=TODAY, index_dir=str(index))
     assert summary["national"]["pages"] == pages + 1 and summary["national"]["written"] == 2
     publish(grown, str(tmp_path / "full-2"), page_size=5, catalog_info=INFO, today=TODAY)
-    _same_feeds(out, tmp_path / "full-2")
+    same_feeds(out, tmp_path / "full-2")
 
 
 def _key_lookups(monkeypatch):
@@ -176,7 +168,7 @@ def test_a_slice_seen_again_is_known_by_its_digest_not_by_its_keys(open_record, 
     assert 0 < len(asked) <= 2 * len(FEEDS), asked
     assert summary["national"]["reused"] == len(records)
     publish(grown, str(tmp_path / "full"), page_size=5, catalog_info=INFO, today=TODAY)
-    _same_feeds(out, tmp_path / "full")
+    same_feeds(out, tmp_path / "full")
 
 
 def test_an_index_of_files_rewritten_since_is_not_trusted(tmp_path):
@@ -300,7 +292,7 @@ def test_a_store_publish_decodes_only_what_changed(open_record, tmp_path, monkey
         monkeypatch.undo()
         full = tmp_path / f"full-{len(os.listdir(tmp_path))}"
         publish(with_measurements(data, store.iter_datasets()), str(full), page_size=3, catalog_info=INFO, today=day)
-        _same_feeds(out, full)
+        same_feeds(out, full)
         return set(decoded), summary
 
     assert len(again(TODAY)[0]) == len(records)
