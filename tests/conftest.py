@@ -27,9 +27,13 @@ def pytest_configure(config):
         config.option.ckan_ini = os.environ["SDM_TEST_WORKER_INI"] % worker
 
 
-#: Folders whose tests share one package-scoped fixture (tests/browser's web
-#: server on one port): all of them go to one process.
-_TOGETHER = ("tests/browser/",)
+#: Folders whose tests share a fixture of "package" scope (tests/browser's
+#: web server on one port, tests/search's corpus): all of them go to one
+#: process, one after another.  In a folder without __init__.py pytest
+#: keeps such a fixture for the whole session (fixtures.get_scope_package),
+#: so a file of another folder run in between (clean_db, clean_index)
+#: would wipe what it made, and it would not be made again.
+_TOGETHER = ("tests/browser/", "tests/search/")
 
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, when installed

@@ -9,18 +9,23 @@ from ckanext.sdm.cli import sdm
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index")
 
-TODAY = dt.date.today()
+
+@pytest.fixture
+def today():
+    """The day the test runs (not the one its module was imported on: a
+    suite that runs past midnight would make "tomorrow" today)."""
+    return dt.date.today()
 
 
 @pytest.fixture
-def deferred(create_dataset):
+def deferred(create_dataset, today):
     def make(name, days):
         return create_dataset(
             name=name,
             title_translated={"zh-Hans": name},
             disclosure="deferred",
             deferral_reason="paper",
-            embargo_until=(TODAY + dt.timedelta(days=days)).isoformat(),
+            embargo_until=(today + dt.timedelta(days=days)).isoformat(),
             resources=[{"url": f"https://files.example.cn/{name}.csv"}],
         )
 
@@ -33,10 +38,10 @@ def run(cli, day):
     return result.output
 
 
-def test_due_embargo_is_lifted_and_the_other_waits(cli, deferred):
+def test_due_embargo_is_lifted_and_the_other_waits(cli, deferred, today):
     deferred("due-soon", 10)
     deferred("due-later", 200)
-    output = run(cli, TODAY + dt.timedelta(days=10))
+    output = run(cli, today + dt.timedelta(days=10))
     assert "lifted due-soon" in output and "due-later" not in output
     lifted = call_action("package_show", id="due-soon")
     assert lifted["disclosure"] == "public"
@@ -47,20 +52,20 @@ def test_due_embargo_is_lifted_and_the_other_waits(cli, deferred):
     assert shown["resources"][0]["url"] == "https://files.example.cn/due-soon.csv"
 
 
-def test_rerun_is_idempotent(cli, deferred):
+def test_rerun_is_idempotent(cli, deferred, today):
     deferred("due-soon", 10)
-    day = TODAY + dt.timedelta(days=11)
+    day = today + dt.timedelta(days=11)
     assert "1 embargo(es) lifted" in run(cli, day)
     first = call_action("package_show", id="due-soon")["embargo_lifted"]
     assert "0 embargo(es) lifted" in run(cli, day)
     assert call_action("package_show", id="due-soon")["embargo_lifted"] == first
 
 
-def test_a_passed_date_discloses_even_before_the_job_runs(deferred, create_dataset):
+def test_a_passed_date_discloses_even_before_the_job_runs(deferred, today):
     deferred("due-soon", 1)
     # the policy itself compares the date: simulate tomorrow
     from sdm_schema import disclosure
 
     shown = call_action("package_show", id="due-soon")
-    assert disclosure.decide(shown, disclosure.PUBLIC, today=TODAY + dt.timedelta(days=1)).resources
-    assert not disclosure.decide(shown, disclosure.PUBLIC, today=TODAY).resources
+    assert disclosure.decide(shown, disclosure.PUBLIC, today=today + dt.timedelta(days=1)).resources
+    assert not disclosure.decide(shown, disclosure.PUBLIC, today=today).resources
