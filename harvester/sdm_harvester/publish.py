@@ -294,19 +294,13 @@ def publish_store(
     rebuilds that index.  The national catalogue links the register of
     authorised use at `register_url`, else at $SDM_REGISTER_URL (the CKAN
     site's /authorisations; the harvester keeps no register), else nowhere."""
-    catalog_info, index_dir = store_catalogue(data_dir, base_url, register_url, full)
-    if workers == 1:
-        return publish(
-            store_records(store, data_dir, lazy=indexed(index_dir)),
-            out_dir,
-            page_size=page_size,
-            catalog_info=catalog_info,
-            feeds_url=feeds_url,
-            index_dir=index_dir,
-        )
     if workers < 1:
         raise ValueError("workers must be at least 1")
+    catalog_info, index_dir = store_catalogue(data_dir, base_url, register_url, full)
     job = settings(out_dir, page_size, catalog_info, feeds_url, index_dir=index_dir)
+    if workers == 1:
+        records = store_records(store, data_dir, lazy=indexed(index_dir))
+        return _published(job, functools.partial(_rendered, job, records, workers=1))
     return _published(job, functools.partial(_rendered_ranges, job, store, workers))
 
 
@@ -631,31 +625,32 @@ def rendered_slices(folders: Sequence[str]) -> Iterator[tuple[str, dict]]:
             yield folder, json.load(f)
 
 
-#: What a forked pool's processes render with: the settings, the last
-#: publish, and for a store read by them (`_rendered_ranges`) the store,
-#: which each process opens again (`_open_forked_store`).
+#: The settings and last publish a forked pool's processes render with.
 _FORKED: tuple = ()
+#: For a pool that reads the store (`_rendered_ranges`): the process's own
+#: store, whether records are read lazily, and `_read_once`'s answer.
+_FORKED_STORE: tuple = ()
 
 
 def _render_forked(triaged: tuple, folder: str) -> dict:
-    job, previous, _store = _FORKED
+    job, previous = _FORKED
     return render_chunk(job, (), folder, previous, triaged)
 
 
-def _open_forked_store() -> None:
+def _open_forked_store(data_dir: str, url: str | None, lazy: bool) -> None:
     """A pool process's own connection to the store (none is shared across
     a fork), and what its ranges need of the whole store, read once."""
     from sdm_harvester.store import Store
 
-    global _FORKED
-    job, previous, (store, lazy) = _FORKED
-    store = Store(store.data_dir, store.url)
-    _FORKED = job, previous, (store, lazy, _read_once(store, store.data_dir))
+    global _FORKED_STORE
+    store = Store(data_dir, url)
+    _FORKED_STORE = store, lazy, _read_once(store, data_dir)
 
 
 def _render_range(start: Sequence[str] | None, stop: Sequence[str] | None, folder: str) -> dict:
     """`render_chunk` of a range of the store, read, keyed and triaged in this process."""
-    job, previous, (store, lazy, read) = _FORKED
+    job, previous = _FORKED
+    store, lazy, read = _FORKED_STORE
     return render_chunk(job, store_records(store, store.data_dir, start, stop, lazy, read), folder, previous)
 
 
@@ -721,7 +716,7 @@ def _rendered(
             yield folder, known.get() if known else render_chunk(job, (), folder, previous, triaged)
         return
     global _FORKED
-    _FORKED = (job, previous, None)  # the pool's processes inherit it
+    _FORKED = (job, previous)  # the pool's processes inherit it
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         yield from _in_order(
             (
@@ -740,8 +735,9 @@ def _rendered_ranges(
     triages its records, and this process only cuts the pages.  When few
     records changed, that reading is most of a publish, and both cores do it."""
     global _FORKED
-    _FORKED = (job, previous, (store, indexed(job.index_dir)))
-    with multiprocessing.get_context("fork").Pool(workers, initializer=_open_forked_store) as pool:
+    _FORKED = (job, previous)
+    opening = (store.data_dir, store.url, indexed(job.index_dir))
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_open_forked_store, initargs=opening) as pool:
         yield from _in_order(
             (
                 (folder, pool.apply_async(_render_range, (start, stop, folder)))

@@ -17,7 +17,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import sqlalchemy as sa
 
 from sdm_harvester.store.database import Database, Part
-from sdm_harvester.store.tables import derived, records
+from sdm_harvester.store.tables import POLICY, derived, records
 
 #: Namespace of the stable dataset ids derived from (source, identifier).
 ID_NAMESPACE = uuid.UUID("5b1f2e0c-6a57-4f0e-9d0a-2f7c3d1c5e11")
@@ -36,8 +36,6 @@ _WINNER = (
     " AND (o.hops < r.hops OR (o.hops = r.hops AND (o.source < r.source"
     " OR (o.source = r.source AND o.identifier < r.identifier)))))"
 )
-#: What the `policy` column holds, in order.
-_POLICY = ("disclosure", "embargo_until")
 #: Records whose content one statement reads (`stored_contents`).
 _READ = 500
 _RECORD_COLUMNS = (
@@ -372,7 +370,7 @@ class RecordStore(Part):
                 first_seen,
                 updated,
                 merged.get(origin, {}),
-                dict(zip(_POLICY, json.loads(policy), strict=True)) if policy else {},
+                dict(zip(POLICY, json.loads(policy), strict=True)) if policy else {},
             )
 
     def stored_contents(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:

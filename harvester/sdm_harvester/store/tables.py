@@ -107,6 +107,8 @@ MIGRATED = (records, sources, runs, run_sources, loads, pages, http_cache)
 
 #: The columns `derived` from a record's data.
 DERIVED = ("origin", "hops", "policy")
+#: What the `policy` column holds, in order (a JSON array).
+POLICY = ("disclosure", "embargo_until")
 
 
 def derived(data: dict | None) -> dict:
@@ -122,7 +124,7 @@ def derived(data: dict | None) -> dict:
     return {
         "origin": None if origin is None else str(origin),
         "hops": len(data.get("provenance") or ()),
-        "policy": json.dumps([data["disclosure"], data.get("embargo_until")], default=str) if deferred else None,
+        "policy": json.dumps([data.get(field) for field in POLICY], default=str) if deferred else None,
     }
 
 
@@ -142,7 +144,7 @@ def _add_derived_columns(conn: sa.engine.Connection, missing: list[str]) -> None
     SQLite of earlier versions) gets them, and every derived column is
     filled in again from the data."""
     for name in missing:
-        kind = "INTEGER" if name == "hops" else "TEXT"
+        kind = records.c[name].type.compile(dialect=conn.dialect)
         conn.exec_driver_sql(f"ALTER TABLE records ADD COLUMN {name} {kind}")
     update = (
         records.update()
