@@ -13,6 +13,10 @@ seconds say more than wall seconds under load) and its peak RSS:
                  jsonld, nt each) and schema.org JSON-LD, paged, one process
   ours-publish-2 the same with workers=2 (two processes render slices of the
                  records, this one cuts the pages)
+  ours-publish-store-2  publish_store of a harvester's SQLite store never
+                 published, workers=2 (the processes read ranges of the
+                 store themselves): the first `sdm-harvest publish
+                 --workers 2` (the store is made first, not timed)
   ours-incr-1%   publish with an index after 1 % of the datasets changed,
                  every hundredth (the first, full publish is not timed)
   ours-incr-run-1%  the same with the 1 % one run in store order (one
@@ -172,6 +176,19 @@ def _stored(count, out, changed_run=False):
     return store
 
 
+def prepare_store_only(count, out):
+    _stored(count, out).close()
+
+
+def run_store_full(count, out):
+    from sdm_harvester.publish import publish_store
+    from sdm_harvester.store import Store
+
+    store = Store(os.path.join(out, "data"))
+    publish_store(store, os.path.join(out, "data"), os.path.join(out, "feeds"), BASE, workers=2)
+    store.close()
+
+
 def prepare_store(count, out):
     from sdm_harvester.publish import publish_store
 
@@ -268,31 +285,37 @@ SIDES = {
     "ours-publish-2": run_ours_publish_2,
     "ours-incr-1%": run_incremental,
     "ours-incr-run-1%": run_incremental_contiguous,
+    "ours-publish-store-2": run_store_full,
     "ours-incr-store-1%": run_store_incremental,
     "ckanext-dcat": run_dcat,
 }
 _PUBLISH = ("sdm_harvester.publish",)
+_STORE = (*_PUBLISH, "sdm_harvester.store", "sdm_harvester.evaluate")
 IMPORTS = {
     "ours-publish": _PUBLISH,
     "ours-publish-2": _PUBLISH,
     "ours-incr-1%": _PUBLISH,
     "ours-incr-run-1%": _PUBLISH,
-    "ours-incr-store-1%": (*_PUBLISH, "sdm_harvester.store", "sdm_harvester.evaluate"),
+    "ours-publish-store-2": _STORE,
+    "ours-incr-store-1%": _STORE,
 }
 PREPARE = {
     "ours-incr-1%": prepare_incremental,
     "ours-incr-run-1%": prepare_incremental,
+    "ours-publish-store-2": prepare_store_only,
     "ours-incr-store-1%": prepare_store,
 }
 
 
-def _cpu() -> float:
+def _cpu() -> tuple[float, float]:
+    """(CPU seconds, of them the system's) of this process and its children."""
     own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+    system = own.ru_stime + workers.ru_stime
+    return own.ru_utime + workers.ru_utime + system, system
 
 
 def child(side, count):
-    """Run one side; print seconds, CPU seconds, peak RSS in MB and output bytes as JSON."""
+    """Run one side; print seconds, CPU and system seconds, peak RSS in MB and output bytes as JSON."""
     for module in IMPORTS.get(side, ()):  # Python's imports are not the side's time
         importlib.import_module(module)
     with tempfile.TemporaryDirectory() as out:
@@ -303,12 +326,12 @@ def child(side, count):
             if prepare.exitcode:
                 sys.exit(f"{side}: preparing failed ({prepare.exitcode})")
             os.sync()  # the first publish's gigabytes written back before, not during, the timed part
-        start, cpu = time.perf_counter(), _cpu()
+        start, (cpu, system) = time.perf_counter(), _cpu()
         extra = (run_writers if side == "writers" else SIDES[side])(count, out) or {}
-        seconds, cpu = time.perf_counter() - start, _cpu() - cpu
+        seconds, cpu, system = time.perf_counter() - start, _cpu()[0] - cpu, _cpu()[1] - system
         size = sum(os.path.getsize(os.path.join(d, n)) for d, _s, names in os.walk(out) for n in names)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mb": peak, "bytes": size, **extra}))
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "sys": system, "peak_mb": peak, "bytes": size, **extra}))
 
 
 def _run_child(side, size):
@@ -346,7 +369,7 @@ def main():
     print("command:", " ".join([os.path.relpath(sys.executable, ROOT), *sys.argv]))
     print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(
-        f"{'datasets':>9} {'side':<18} {'total s':>8} {'CPU s':>7} {'ms/dataset':>10}"
+        f"{'datasets':>9} {'side':<20} {'total s':>8} {'CPU s':>7} {'sys s':>6} {'ms/dataset':>10}"
         f" {'peak RSS MB':>12} {'output MB':>10}"
     )
     for size in args.sizes:
@@ -357,23 +380,22 @@ def main():
             results[side] = r = _run_child(side, size)
             note = f"  reused {r['reused']}, {r['written']} pages written" if "reused" in r else ""
             print(
-                f"{size:>9} {side:<18} {r['seconds']:>8.2f} {r['cpu']:>7.2f} {1000 * r['seconds'] / size:>10.3f}"
+                f"{size:>9} {side:<20} {r['seconds']:>8.2f} {r['cpu']:>7.2f} {r['sys']:>6.2f} {1000 * r['seconds'] / size:>10.3f}"
                 f" {r['peak_mb']:>12.1f} {r['bytes'] / 1e6:>10.1f}{note}",
                 flush=True,
             )
         if "ckanext-dcat" in results and "ours-ttl" in results:
             base = results["ckanext-dcat"]["seconds"]
             print(f"{'':>9} speed-up: ttl {base / results['ours-ttl']['seconds']:.1f}x")
-        for side, how in (
-            ("ours-incr-1%", "spread"),
-            ("ours-incr-run-1%", "one run"),
-            ("ours-incr-store-1%", "one run, from the store"),
+        for side, how, full in (
+            ("ours-incr-1%", "spread", "ours-publish-2"),
+            ("ours-incr-run-1%", "one run", "ours-publish-2"),
+            ("ours-incr-store-1%", "one run, from the store", "ours-publish-2"),
+            ("ours-incr-store-1%", "one run, from the store", "ours-publish-store-2"),
         ):
-            if side in results and "ours-publish-2" in results:
-                share = results[side]["seconds"] / results["ours-publish-2"]["seconds"]
-                print(
-                    f"{'':>9} incremental after 1 % changed ({how}): {100 * share:.1f} % of the full publish (2 workers)"
-                )
+            if side in results and full in results:
+                share = results[side]["seconds"] / results[full]["seconds"]
+                print(f"{'':>9} incremental after 1 % changed ({how}): {100 * share:.1f} % of {full}")
         if size <= args.triples_max:
             _writers_table(size)
     print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")

@@ -656,12 +656,19 @@ def _render_range(start: Sequence[str] | None, stop: Sequence[str] | None, folde
 
 #: Slices that may wait behind one a rendering process has not finished:
 #: those the index knew (`_Known`, some 20 kB each), as the ones sent to
-#: the pool are never more than twice its processes.  While one slice
+#: the pool are never more than _LINE a process.  While one slice
 #: renders, this process goes on reading and keying this many.
 _AHEAD = 128
+#: Slices a rendering process may have in line, sent and not done or done
+#: with fragments waiting for their page: with two, a process of a store's
+#: publish waited behind a long slice some 11 % of its time, with three 5 %.
+_LINE = 3
 #: Records held a range of the store has on average (`_store_ranges`):
 #: small, so that the records of one changed run are shared by the pool.
 _RANGE = 500
+#: and at most: sizes cut by hashes alone run to several times the average,
+#: and the slices waiting behind such a range kept the other process idle.
+_RANGE_MOST = 2 * _RANGE
 
 
 def _ready(result: _Known | multiprocessing.pool.AsyncResult) -> bool:
@@ -672,13 +679,13 @@ def _in_order(results: Iterable[tuple[str, _Known | multiprocessing.pool.AsyncRe
     """(folder, entries) of each slice, in order, of `results` as they are
     made (a pool's, or answered here: `_Known`).  The line is kept full
     before each wait and before each slice goes on (its pages may take
-    this process a while): twice the pool's processes of slices sent and
-    not done, or done with fragments waiting; slices done without any (the
+    this process a while): _LINE slices a pool's process sent and not
+    done, or done with fragments waiting; slices done without any (the
     index knew them) wait at little cost, up to _AHEAD in all."""
     coming, waiting = iter(results), collections.deque()
 
     def fill() -> None:
-        while len(waiting) < _AHEAD and sum(_weighs(result) for _folder, result in waiting) < 2 * workers:
+        while len(waiting) < _AHEAD and sum(_weighs(result) for _folder, result in waiting) < _LINE * workers:
             following = next(coming, None)
             if following is None:
                 return
@@ -750,12 +757,14 @@ def _rendered_ranges(
 def _store_ranges(store: Store) -> Iterator[tuple]:
     """(start, stop) keys of the ranges the store's records are read in,
     the first from the beginning and the last to the end.  A range starts
-    at a record whose key hashes to a multiple of _RANGE: an insertion or
-    a removal changes the range it falls in and no other, so the slices
-    cut within every other range are the ones the last publish saw."""
+    at a record whose key hashes to a multiple of _RANGE, or after
+    _RANGE_MOST records: an insertion or a removal changes the range it
+    falls in and no other (past a cut by size, the ranges up to the next
+    cut by hash), so the slices cut within every other range are the ones
+    the last publish saw."""
     start, held = None, 0
     for key in store.iter_keys():
-        if held and zlib.crc32("\x1f".join(key).encode()) % _RANGE == 0:
+        if held and (held >= _RANGE_MOST or zlib.crc32("\x1f".join(key).encode()) % _RANGE == 0):
             yield start, key
             start, held = key, 0
         held += 1

@@ -40,8 +40,10 @@ def _put(store, numbers, version=None):
 
 @pytest.fixture
 def small_slices(monkeypatch):
-    """Ranges of some eight records and slices of some four: many of each."""
+    """Ranges of some eight records (sixteen at most) and slices of some
+    four: many of each."""
     monkeypatch.setattr(publishing, "_RANGE", 8)
+    monkeypatch.setattr(publishing, "_RANGE_MOST", 16)
     monkeypatch.setattr(publishing, "CHUNK", 4)
 
 
@@ -72,7 +74,8 @@ def test_processes_that_read_the_store_write_what_one_writes(tmp_path, store_url
         store.close()
 
 
-def test_an_insertion_changes_the_range_it_falls_in_and_no_other(tmp_path, small_slices):
+def test_an_insertion_changes_the_range_it_falls_in_and_no_other(tmp_path, small_slices, monkeypatch):
+    monkeypatch.setattr(publishing, "_RANGE_MOST", 10_000)  # ranges cut by hash alone
     store = Store(str(tmp_path / "data"))
     try:
         _put(store, range(0, 200, 2))
@@ -93,5 +96,23 @@ def test_an_insertion_changes_the_range_it_falls_in_and_no_other(tmp_path, small
         assert sorted(name for bounds in changed for name in after[bounds]) == sorted(
             [*before[replaced[0]], "dataset-101"]
         )
+    finally:
+        store.close()
+
+
+def test_no_range_holds_more_than_its_most(tmp_path, monkeypatch):
+    """Cut by hash alone, a range's size is unbounded (mostly small, now and
+    then many times the average): a range also ends at _RANGE_MOST records,
+    and the ranges still hold every record once, in the store's order."""
+    monkeypatch.setattr(publishing, "_RANGE", 1_000_000)  # no key hashes to a cut
+    monkeypatch.setattr(publishing, "_RANGE_MOST", 7)
+    store = Store(str(tmp_path / "data"))
+    try:
+        _put(store, range(30))
+        held = [
+            [r.name for r in store.iter_publishable(start, stop)] for start, stop in publishing._store_ranges(store)
+        ]
+        assert [len(names) for names in held] == [7, 7, 7, 7, 2]
+        assert [name for names in held for name in names] == [r.name for r in store.iter_publishable()]
     finally:
         store.close()
