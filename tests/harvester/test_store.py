@@ -228,6 +228,38 @@ def test_a_store_of_an_earlier_version_gets_its_derived_columns(tmp_path):
         store.close()
 
 
+def test_a_store_of_an_earlier_version_forgets_its_classified_records(tmp_path, store_url):
+    """Earlier versions kept classified records' rows: opening the store
+    keeps one loaded somewhere as a withdrawal (so the target is told),
+    with no content and none of the columns derived from it, and drops the rest."""
+    import sqlalchemy as sa
+
+    from sdm_harvester.store.tables import DERIVED, loads, records
+
+    data = str(tmp_path / "data")
+    store = Store(data, url=store_url)
+    for identifier in ("kept", "dropped"):
+        store.put(
+            "s", identifier, f"s-{identifier}", dict(_data(identifier), disclosure="deferred"), "h", False, None, NOW
+        )
+    with store.database.transaction():
+        store.database.conn.execute(records.update().values(classified=1))
+        store.database.conn.execute(
+            loads.insert().values(target="ckan", source="s", identifier="kept", hash="h", loaded_at=NOW)
+        )
+    store.close()
+
+    store = Store(data, url=store_url)
+    try:
+        rows = store.database.read(sa.select(records))
+        assert [row.identifier for row in rows] == ["kept"]
+        (row,) = rows
+        assert (row.classified, row.data, row.withdrawn_at is not None) == (0, None, True)
+        assert all(getattr(row, name) is None for name in DERIVED)
+    finally:
+        store.close()
+
+
 def test_migrate_from_sqlite_to_postgresql(tmp_path, pg_url):
     config = write_config(tmp_path, [{"name": "nr", "type": "spreadsheet", "url": CSV}])
     assert run_report(tmp_path, config)[0] == 0

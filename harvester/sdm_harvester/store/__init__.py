@@ -69,7 +69,7 @@ from sdm_harvester.store.records import (
     dataset_id,
 )
 from sdm_harvester.store.runlog import RunLog
-from sdm_harvester.store.tables import MIGRATED, http_cache, pages, records
+from sdm_harvester.store.tables import MIGRATED, derived, http_cache, loads, pages, records
 
 __all__ = [
     "CACHE_MAX_AGE",
@@ -149,13 +149,16 @@ class Store(RecordStore, LoadLedger, RunLog, HttpCache, PageMemos, Leases):
         if not db.read(sa.select(records.c.source).where(records.c.classified == 1).limit(1)):
             return
         with db.transaction():
+            loaded = sa.exists().where(loads.c.source == records.c.source, loads.c.identifier == records.c.identifier)
             db.conn.execute(
-                sa.text(
-                    "UPDATE records SET classified=0, data=NULL, origin=NULL, hops=NULL, policy=NULL,"
-                    " withdrawn_at=coalesce(withdrawn_at, :now) WHERE classified=1 AND EXISTS (SELECT 1 FROM loads l"
-                    " WHERE l.source=records.source AND l.identifier=records.identifier)"
-                ),
-                {"now": now_iso()},
+                records.update()
+                .where(records.c.classified == 1, loaded)
+                .values(
+                    classified=0,
+                    data=None,
+                    withdrawn_at=sa.func.coalesce(records.c.withdrawn_at, now_iso()),
+                    **derived(None),
+                )
             )
             db.conn.execute(records.delete().where(records.c.classified == 1))
             db.conn.execute(pages.delete())
