@@ -139,13 +139,19 @@ def prepare_incremental(count, out):
 def run_incremental(count, out, contiguous=False):
     from sdm_harvester.publish import publish
 
-    summary = publish(
-        changed(count, contiguous),
-        os.path.join(out, "feeds"),
-        catalog_info={"base_url": BASE},
-        index_dir=os.path.join(out, "index"),
-        workers=2,
+    return _counts(
+        publish(
+            changed(count, contiguous),
+            os.path.join(out, "feeds"),
+            catalog_info={"base_url": BASE},
+            index_dir=os.path.join(out, "index"),
+            workers=2,
+        )
     )
+
+
+def _counts(summary):
+    """The texts a publish took from the last one, and the pages it wrote, over every feed."""
     feeds = [f for name, f in summary.items() if name != "skipped"]
     return {"reused": sum(f["reused"] for f in feeds), "written": sum(f["written"] for f in feeds)}
 
@@ -180,15 +186,6 @@ def prepare_store_only(count, out):
     _stored(count, out).close()
 
 
-def run_store_full(count, out):
-    from sdm_harvester.publish import publish_store
-    from sdm_harvester.store import Store
-
-    store = Store(os.path.join(out, "data"))
-    publish_store(store, os.path.join(out, "data"), os.path.join(out, "feeds"), BASE, workers=2)
-    store.close()
-
-
 def prepare_store(count, out):
     from sdm_harvester.publish import publish_store
 
@@ -198,15 +195,17 @@ def prepare_store(count, out):
     _stored(count, out, changed_run=True).close()
 
 
-def run_store_incremental(count, out):
+def run_store_publish(count, out):
+    """`sdm-harvest publish --workers 2` of the store: incremental when a
+    publish of it went before (its index is in the data folder), else full."""
     from sdm_harvester.publish import publish_store
     from sdm_harvester.store import Store
 
     store = Store(os.path.join(out, "data"))
-    summary = publish_store(store, os.path.join(out, "data"), os.path.join(out, "feeds"), BASE, workers=2)
-    store.close()
-    feeds = [f for name, f in summary.items() if name != "skipped"]
-    return {"reused": sum(f["reused"] for f in feeds), "written": sum(f["written"] for f in feeds)}
+    try:
+        return _counts(publish_store(store, os.path.join(out, "data"), os.path.join(out, "feeds"), BASE, workers=2))
+    finally:
+        store.close()
 
 
 def run_dcat(count, out):
@@ -285,8 +284,8 @@ SIDES = {
     "ours-publish-2": run_ours_publish_2,
     "ours-incr-1%": run_incremental,
     "ours-incr-run-1%": run_incremental_contiguous,
-    "ours-publish-store-2": run_store_full,
-    "ours-incr-store-1%": run_store_incremental,
+    "ours-publish-store-2": run_store_publish,
+    "ours-incr-store-1%": run_store_publish,
     "ckanext-dcat": run_dcat,
 }
 _PUBLISH = ("sdm_harvester.publish",)
@@ -328,7 +327,8 @@ def child(side, count):
             os.sync()  # the first publish's gigabytes written back before, not during, the timed part
         start, (cpu, system) = time.perf_counter(), _cpu()
         extra = (run_writers if side == "writers" else SIDES[side])(count, out) or {}
-        seconds, cpu, system = time.perf_counter() - start, _cpu()[0] - cpu, _cpu()[1] - system
+        seconds, (cpu_end, system_end) = time.perf_counter() - start, _cpu()
+        cpu, system = cpu_end - cpu, system_end - system
         size = sum(os.path.getsize(os.path.join(d, n)) for d, _s, names in os.walk(out) for n in names)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "cpu": cpu, "sys": system, "peak_mb": peak, "bytes": size, **extra}))
