@@ -37,6 +37,7 @@ PY
 echo "== sdm-harvest status --data-dir out/demo-data"
 "$BIN/sdm-harvest" status --data-dir out/demo-data
 
-echo "== sdm-harvest publish --data-dir out/demo-data --out out/feeds"
-"$BIN/sdm-harvest" publish --data-dir out/demo-data --out out/feeds --base-url "${SDM_BASE_URL:-http://127.0.0.1:5000}"
+BASE_URL="${SDM_BASE_URL:-http://127.0.0.1:5000}"
+echo "== sdm-harvest publish --data-dir out/demo-data --out out/feeds --base-url $BASE_URL"
+"$BIN/sdm-harvest" publish --data-dir out/demo-data --out out/feeds --base-url "$BASE_URL"
 echo "demo: report out/demo-report.json, feeds in out/feeds/"
