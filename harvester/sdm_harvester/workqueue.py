@@ -396,13 +396,16 @@ def _died(job: Job, how: str) -> None:
     """A job's last attempt died: its error kept on the job (rq's own names
     no source; `status` lists it and a finishing job reports it), and a
     source job's or finishing job's part of the run recorded as failed
-    (`_close_part`).  Never raises: rq's clean-up would stop half-way."""
+    (`_close_part`), or a page job's lease on its range released.  Never
+    raises: rq's clean-up would stop half-way."""
     error = f"worker died during the last attempt: job {job.id} on worker {job.worker_name or 'unknown'} ({how})"
     try:
         job.meta["error"] = error
         job.save_meta()
         if job.func_name in PART_JOBS:
             _close_part(job, error)
+        elif job.func_name == f"{__name__}.harvest_pages_job":
+            _release_page_lease(job)
     except Exception:
         log.exception("job %s: its death could not be recorded", job.id)
 
@@ -437,13 +440,29 @@ def _close_part(job: Job, error: str, only_missing: bool = False) -> None:
         failed.withdrawal["reason"] = pipeline.SOURCE_FAILED
         store.record_source_run(source.name, finished, finished, reports.FAILED, failed.counts, message)
         store.record_part(spec.run_id, source.name, dataclasses.asdict(failed))
-        holder = holder or store.lease_holder(source.name) or ""
-        if holder == split_holder(spec) or holder.endswith(f":{job.id}"):  # the dead job's
-            store.release_lease(source.name, holder)
+        _release_dead(store, source.name, job, holder or store.lease_holder(source.name), split_holder(spec))
         finalize(store, spec.run_id, config.keep_reports, spec.publish)
     finally:
         store.close()
     _unmark(job, source.name)
+
+
+def _release_dead(store: Store, name: str, job: Job, holder: str | None, also: str | None = None) -> None:
+    """Release lease `name` if `holder` is the dead `job`'s (or `also`), so
+    that it does not run on, as if the job lived, until its time is out."""
+    if holder and (holder == also or holder.endswith(f":{job.id}")):
+        store.release_lease(name, holder)
+
+
+def _release_page_lease(job: Job) -> None:
+    """A page job whose last attempt died: its range's lease released."""
+    spec, span = JobSpec(**job.kwargs["spec"]), PageRange(*job.kwargs["span"])
+    _config, source, store = spec.open()
+    try:
+        name = page_lease(source.name, span)
+        _release_dead(store, name, job, store.lease_holder(name))
+    finally:
+        store.close()
 
 
 def page_lease(source: str, span: PageRange) -> str:
